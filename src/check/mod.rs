@@ -1,0 +1,63 @@
+//! Checks: the coded rules of SPEC §2 over the resolved program, one module per code.
+//!
+//! Every check is a function `fn check(cx: &Context, out: &mut Vec<Diagnostic>)`: it reads the
+//! model and pushes findings; it never returns early on a finding and never re-parses YAML.
+//! `yaml-syntax`, `duplicate-key`, `schema` and `file-refused` come from loading (`source/`,
+//! `schema.rs`, `model/`); `terms-immutable` needs a base and runs in `plan`; `policy` comes
+//! from `policy/`.
+
+use crate::diag::Diagnostic;
+use crate::model::Program;
+use crate::spec::Date;
+
+mod credential_expired;
+mod data_sharing;
+mod duplicate_name;
+mod history;
+mod misplaced_resource;
+mod name_mismatch;
+mod plan_environment;
+mod revoked_access;
+mod secret_in_repo;
+mod stage_gate;
+mod terms_missing;
+mod terms_outdated;
+mod unknown_reference;
+
+pub use secret_in_repo::looks_like_secret;
+
+/// What every check sees.
+pub struct Context<'a> {
+    pub program: &'a Program,
+    /// The `--as-of` date.
+    pub today: Date,
+}
+
+type Check = fn(&Context, &mut Vec<Diagnostic>);
+
+/// Every check, in the order of SPEC §2.
+const CHECKS: &[Check] = &[
+    misplaced_resource::check,
+    name_mismatch::check,
+    duplicate_name::check,
+    unknown_reference::check,
+    plan_environment::check,
+    stage_gate::check,
+    terms_missing::check,
+    terms_outdated::check,
+    data_sharing::check,
+    history::check,
+    revoked_access::check,
+    credential_expired::check,
+    secret_in_repo::check,
+];
+
+/// Runs every check over a loaded program.
+pub fn run_all(program: &Program, today: Date) -> Vec<Diagnostic> {
+    let cx = Context { program, today };
+    let mut out = Vec::new();
+    for check in CHECKS {
+        check(&cx, &mut out);
+    }
+    out
+}

@@ -1,0 +1,5 @@
+use super::Context;
+use crate::diag::Diagnostic;
+
+pub fn check(_cx: &Context, _out: &mut Vec<Diagnostic>) {}
+pub fn looks_like_secret(_s: &str) -> bool { false }

@@ -1,0 +1,159 @@
+//! Command-line interface: argument types, one module per command, and the output formats.
+//! Only this module prints.
+#![allow(clippy::print_stdout, clippy::print_stderr)]
+
+pub mod diagnostics;
+mod explain;
+mod schema;
+mod validate;
+mod init;
+mod render;
+mod plan;
+mod apply;
+mod policy;
+mod funnel;
+mod audit;
+mod import;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use partnerctl::spec::Date;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// Exit code: success, no errors.
+pub const EXIT_OK: u8 = 0;
+/// Exit code: findings of severity error, or a failed apply.
+pub const EXIT_FINDINGS: u8 = 1;
+/// Exit code: usage or I/O problem.
+pub const EXIT_USAGE: u8 = 2;
+/// Exit code of `plan --detailed-exitcode` when there are changes.
+pub const EXIT_CHANGES: u8 = 3;
+
+#[derive(Parser, Debug)]
+#[command(name = "partnerctl", version, about = "An API partner program as code: validate, plan, render and audit partners, products and terms kept in git.")]
+pub struct Cli {
+    #[command(flatten)]
+    pub common: Common,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Flags every command takes.
+#[derive(clap::Args, Debug, Clone)]
+pub struct Common {
+    /// The program repository.
+    #[arg(short = 'C', long = "dir", global = true, default_value = ".", value_name = "DIR")]
+    pub dir: PathBuf,
+    /// Output format: text (for people), json (for machines), markdown (pull-request comment),
+    /// github (workflow annotations), sarif (code scanning).
+    #[arg(long, global = true, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    /// "Today" for every date rule (YYYY-MM-DD). Default: the current UTC date.
+    #[arg(long = "as-of", global = true, value_name = "DATE", value_parser = parse_date)]
+    pub as_of: Option<Date>,
+}
+
+impl Common {
+    /// The `--as-of` date, or today in UTC.
+    pub fn today(&self) -> Date {
+        self.as_of.unwrap_or_else(|| Date(chrono::Utc::now().date_naive()))
+    }
+}
+
+fn parse_date(s: &str) -> Result<Date, String> {
+    Date::parse(s).ok_or_else(|| format!("`{s}` is not a date; write YYYY-MM-DD"))
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    Text,
+    Json,
+    Markdown,
+    Github,
+    Sarif,
+}
+
+impl Format {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Format::Text => "text",
+            Format::Json => "json",
+            Format::Markdown => "markdown",
+            Format::Github => "github",
+            Format::Sarif => "sarif",
+        }
+    }
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Load, schema-check, run every check and policy; print findings.
+    Validate(validate::ValidateArgs),
+    /// Diff the desired program against the applied state: changes, approvals, artifacts.
+    Plan(plan::PlanArgs),
+    /// Render every output, write them atomically, record the applied state.
+    Apply(apply::ApplyArgs),
+    /// Render every output without recording state.
+    Render(render::RenderArgs),
+    /// The onboarding funnel: stages, conversion, time in stage, stuck and active partners.
+    Funnel(funnel::FunnelArgs),
+    /// Compare the program with what a gateway and its logs show.
+    Audit(audit::AuditArgs),
+    /// Write partner and product files from an existing gateway configuration.
+    Import(import::ImportArgs),
+    /// Print the JSON schema of a kind (program, product, terms, partner).
+    Schema(schema::SchemaArgs),
+    /// Start a new program repository.
+    Init(init::InitArgs),
+    /// What a check code means, why it matters, an example.
+    Explain(explain::ExplainArgs),
+    /// Policies: run the program's Rego tests.
+    #[command(subcommand)]
+    Policy(policy::PolicyCommand),
+}
+
+/// Parses arguments, runs the command, and turns the outcome into an exit code.
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let code = if e.use_stderr() { EXIT_USAGE } else { EXIT_OK };
+            let _ = e.print();
+            return ExitCode::from(code);
+        }
+    };
+    let result = match &cli.command {
+        Command::Validate(a) => validate::run(a, &cli.common),
+        Command::Plan(a) => plan::run(a, &cli.common),
+        Command::Apply(a) => apply::run(a, &cli.common),
+        Command::Render(a) => render::run(a, &cli.common),
+        Command::Funnel(a) => funnel::run(a, &cli.common),
+        Command::Audit(a) => audit::run(a, &cli.common),
+        Command::Import(a) => import::run(a, &cli.common),
+        Command::Schema(a) => schema::run(a, &cli.common),
+        Command::Init(a) => init::run(a, &cli.common),
+        Command::Explain(a) => explain::run(a, &cli.common),
+        Command::Policy(a) => policy::run(a, &cli.common),
+    };
+    match result {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(EXIT_USAGE)
+        }
+    }
+}
+
+/// Refuses a format the command does not offer, with the list it does.
+pub fn require_format(common: &Common, allowed: &[Format], command: &str) -> anyhow::Result<()> {
+    if allowed.contains(&common.format) {
+        return Ok(());
+    }
+    let list: Vec<&str> = allowed.iter().map(|f| f.as_str()).collect();
+    anyhow::bail!("`{command}` does not write --format {}; use one of: {}", common.format.as_str(), list.join(", "))
+}
+
+/// Loads the program at `-C` and runs every check and policy.
+pub fn load_and_validate(common: &Common) -> anyhow::Result<partnerctl::Validated> {
+    Ok(partnerctl::validate_dir(&common.dir, common.today())?)
+}

@@ -1,0 +1,180 @@
+//! Diagnostics: the findings every stage of the pipeline reports about a program repository.
+//!
+//! A problem in a user's file is never an early return: loaders, the schema validator, the
+//! checks and the policies all push [`Diagnostic`]s into one list, so that `validate` shows
+//! every problem in one run. Each diagnostic names a file, a 1-based line and column, a stable
+//! [`Code`], and a message a person can act on. How diagnostics look is decided in `cli/`.
+
+use serde::Serialize;
+use std::fmt;
+
+/// How serious a finding is. Errors fail `validate` (exit 1); warnings alone do not.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Error,
+    Warning,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        }
+    }
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+macro_rules! codes {
+    ($( $variant:ident = $name:literal, $sev:ident, $summary:literal; )*) => {
+        /// Every check code partnerctl reports. The kebab-case names are stable: CI
+        /// configurations, policies and suppressions refer to them.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        pub enum Code { $( $variant, )* }
+
+        impl Code {
+            /// All codes, in the order of SPEC §2.
+            pub const ALL: &'static [Code] = &[ $( Code::$variant, )* ];
+
+            /// The stable kebab-case name, as printed and as accepted by `explain`.
+            pub fn as_str(self) -> &'static str {
+                match self { $( Code::$variant => $name, )* }
+            }
+
+            /// The severity a finding of this code has unless the check says otherwise.
+            pub fn default_severity(self) -> Severity {
+                match self { $( Code::$variant => Severity::$sev, )* }
+            }
+
+            /// One line saying when the code fires.
+            pub fn summary(self) -> &'static str {
+                match self { $( Code::$variant => $summary, )* }
+            }
+        }
+    };
+}
+
+codes! {
+    YamlSyntax = "yaml-syntax", Error, "a file is not valid YAML, is not UTF-8, is empty, or holds more than one document";
+    DuplicateKey = "duplicate-key", Error, "a mapping repeats a key";
+    Schema = "schema", Error, "a document violates the JSON schema of its kind";
+    MisplacedResource = "misplaced-resource", Error, "a document's kind does not belong in its folder, or program.yaml is missing";
+    NameMismatch = "name-mismatch", Error, "metadata.name differs from the file stem";
+    DuplicateName = "duplicate-name", Error, "two resources of one kind share a name, or two credentials share an id";
+    UnknownReference = "unknown-reference", Error, "a named team, product, plan, terms, terms version, environment or file does not exist";
+    PlanEnvironment = "plan-environment", Error, "a subscription's environment is not one of its plan's, or a live credential's environment has no subscription";
+    StageGate = "stage-gate", Error, "access beyond the stage: sandbox access before `sandbox`, production access before `live`";
+    TermsMissing = "terms-missing", Error, "past `registered` without the program's requiredTerms, or subscribed to a product without having accepted its requiredTerms";
+    TermsOutdated = "terms-outdated", Warning, "the accepted version of a needed terms is older than the current one (an error after its reacceptBy date)";
+    DataSharingUncovered = "data-sharing-uncovered", Error, "a subscribed product's dataCategories are not all covered by the partner's accepted data-sharing terms";
+    HistoryInvalid = "history-invalid", Error, "history out of date order, dated after today, skipping a stage, or not ending in `stage`";
+    RevokedAccess = "revoked-access", Error, "a suspended or offboarded partner still has a credential that is not revoked, or a subscription";
+    CredentialExpired = "credential-expired", Warning, "a credential has expired and is not revoked";
+    SecretInRepo = "secret-in-repo", Error, "a value looks like a secret (a private key, a token, a long random string) outside secretRef";
+    TermsImmutable = "terms-immutable", Error, "a published terms version's text or dates differ from the base/applied state (plan only)";
+    Policy = "policy", Error, "a finding of a Rego policy, built-in or the program's own";
+    FileRefused = "file-refused", Error, "a file partnerctl will not read: over the size limit, a symbolic link leading outside the repository, or unreadable";
+}
+
+impl Code {
+    /// Looks a code up by its kebab-case name.
+    pub fn from_name(name: &str) -> Option<Code> {
+        Code::ALL.iter().copied().find(|c| c.as_str() == name)
+    }
+}
+
+impl fmt::Display for Code {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Serialize for Code {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+/// A place in a file of the program repository. `file` is relative to the repository root
+/// with `/` separators; `line` and `column` are 1-based (column counts characters).
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub struct Location {
+    pub file: String,
+    pub line: usize,
+    pub column: usize,
+}
+
+impl Location {
+    pub fn new(file: impl Into<String>, line: usize, column: usize) -> Self {
+        Location { file: file.into(), line: line.max(1), column: column.max(1) }
+    }
+
+    /// The start of a file, for findings about a whole file.
+    pub fn file_start(file: impl Into<String>) -> Self {
+        Location::new(file, 1, 1)
+    }
+}
+
+/// One finding.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Diagnostic {
+    pub code: Code,
+    pub severity: Severity,
+    pub message: String,
+    pub file: String,
+    pub line: usize,
+    pub column: usize,
+    /// What to do about it, when there is more to say than the message.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hint: Option<String>,
+}
+
+impl Diagnostic {
+    /// A finding with the code's default severity.
+    pub fn new(code: Code, at: &Location, message: impl Into<String>) -> Self {
+        Diagnostic {
+            code,
+            severity: code.default_severity(),
+            message: message.into(),
+            file: at.file.clone(),
+            line: at.line,
+            column: at.column,
+            hint: None,
+        }
+    }
+
+    pub fn with_severity(mut self, severity: Severity) -> Self {
+        self.severity = severity;
+        self
+    }
+
+    pub fn with_hint(mut self, hint: impl Into<String>) -> Self {
+        self.hint = Some(hint.into());
+        self
+    }
+
+    pub fn location(&self) -> Location {
+        Location::new(self.file.clone(), self.line, self.column)
+    }
+}
+
+/// Sorts findings the way people read them: by file, then line, column and code, and drops
+/// exact duplicates (two checks reaching the same conclusion about one node).
+pub fn sort_and_dedup(diags: &mut Vec<Diagnostic>) {
+    diags.sort_by(|a, b| {
+        (&a.file, a.line, a.column, a.code, &a.message).cmp(&(&b.file, b.line, b.column, b.code, &b.message))
+    });
+    diags.dedup();
+}
+
+/// Counts of errors and warnings in a list of findings.
+pub fn counts(diags: &[Diagnostic]) -> (usize, usize) {
+    let errors = diags.iter().filter(|d| d.severity == Severity::Error).count();
+    (errors, diags.len() - errors)
+}

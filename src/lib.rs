@@ -1,0 +1,55 @@
+//! partnerctl: an API partner program as code.
+//!
+//! The pipeline, one module per stage: [`source`] (files from a work tree or a git revision)
+//! → [`spec`] (the YAML as typed documents, checked against [`schema`]) → [`model`] (the
+//! resolved program) → [`check`] and [`policy`] (findings as [`diag::Diagnostic`]s) →
+//! [`plan`] (desired against applied) → [`render`] (portal and gateway files) → [`state`]
+//! (what was applied). [`report`] holds the funnel, the gateway audit and the Kong import.
+//! The library prints nothing; `cli/` in the binary decides how results look.
+#![warn(clippy::print_stdout, clippy::print_stderr)]
+
+pub mod diag;
+pub mod schema;
+pub mod source;
+pub mod spec;
+pub mod model;
+pub mod check;
+pub mod plan;
+pub mod policy;
+pub mod render;
+pub mod report;
+pub mod state;
+
+use std::path::Path;
+
+/// A program loaded and checked: the model and every finding, sorted.
+#[derive(Debug)]
+pub struct Validated {
+    pub program: model::Program,
+    pub diagnostics: Vec<diag::Diagnostic>,
+    /// How many files were read (for the summary line).
+    pub files: usize,
+}
+
+impl Validated {
+    /// Whether any finding is an error.
+    pub fn has_errors(&self) -> bool {
+        self.diagnostics.iter().any(|d| d.severity == diag::Severity::Error)
+    }
+}
+
+/// Loads a snapshot and runs loading checks, coded checks and policies (without a change set).
+pub fn validate_snapshot(snapshot: source::Snapshot, today: spec::Date) -> Validated {
+    let files = snapshot.files.len();
+    let loaded = model::load(snapshot);
+    let mut diagnostics = loaded.diagnostics;
+    diagnostics.extend(check::run_all(&loaded.program, today));
+    diagnostics.extend(policy::evaluate(&loaded.program, today, None));
+    diag::sort_and_dedup(&mut diagnostics);
+    Validated { program: loaded.program, diagnostics, files }
+}
+
+/// Reads the working tree at `dir` and validates it.
+pub fn validate_dir(dir: &Path, today: spec::Date) -> Result<Validated, source::SourceError> {
+    Ok(validate_snapshot(source::Snapshot::from_dir(dir)?, today))
+}

@@ -1,0 +1,317 @@
+//! Model: the resolved program that checks, policies, plans and renderers work on.
+//!
+//! [`load`] takes a [`Snapshot`], parses every YAML file (in parallel), validates each against
+//! its kind's schema and deserializes the typed spec. Documents that fail to parse or to match
+//! their schema are reported and kept out of the typed maps, but their names stay known
+//! ([`Program::is_known`]) so a typo in a product does not also flood every subscriber with
+//! unknown-reference findings. Lookups follow references (partner → product → plan, partner →
+//! terms → version); dates are parsed; stages are ordered.
+
+mod lookup;
+
+pub use lookup::*;
+
+use crate::diag::{Code, Diagnostic, Location};
+use crate::schema;
+use crate::source::yaml::{self, Positions};
+use crate::source::{Entry, PROGRAM_FILE, Snapshot};
+use crate::spec::{
+    Kind, Metadata, PartnerDocument, PartnerSpec, ProductDocument, ProductSpec, ProgramDocument, ProgramSpec, TermsDocument,
+    TermsSpec,
+};
+use rayon::prelude::*;
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// One YAML document of the repository as read, before it is typed.
+#[derive(Clone, Debug)]
+pub struct Document {
+    /// Path relative to the repository root.
+    pub file: String,
+    /// The kind its folder holds (`None` for files outside the program folders).
+    pub folder_kind: Option<Kind>,
+    /// The kind it declares, if `kind` is one of the four.
+    pub kind: Option<Kind>,
+    /// `metadata.name`, if it is a string.
+    pub name: Option<String>,
+    pub value: Value,
+    pub positions: Positions,
+    /// Whether it matched its schema and deserialized.
+    pub valid: bool,
+}
+
+impl Document {
+    /// The file name without folder and extension.
+    pub fn stem(&self) -> &str {
+        file_stem(&self.file)
+    }
+
+    pub fn at(&self, pointer: &str) -> Location {
+        let p = self.positions.value(pointer);
+        Location::new(self.file.clone(), p.line, p.column)
+    }
+}
+
+/// `partners/emea/acme.yaml` → `acme`.
+pub fn file_stem(path: &str) -> &str {
+    let base = path.rsplit('/').next().unwrap_or(path);
+    base.strip_suffix(".yaml").or_else(|| base.strip_suffix(".yml")).unwrap_or(base)
+}
+
+/// A typed resource with where it came from, so any finding can point into its file.
+#[derive(Clone, Debug)]
+pub struct Resource<S> {
+    pub name: String,
+    pub file: String,
+    pub metadata: Metadata,
+    pub spec: S,
+    /// The document as written (for policies, plans and secret scanning).
+    pub raw: Value,
+    pub positions: Positions,
+}
+
+impl<S> Resource<S> {
+    /// The location of the value at a JSON pointer, e.g. `/spec/subscriptions/0/plan`.
+    pub fn at(&self, pointer: &str) -> Location {
+        let p = self.positions.value(pointer);
+        Location::new(self.file.clone(), p.line, p.column)
+    }
+
+    /// The location of the key leading to a JSON pointer (where `plan:` is written).
+    pub fn key_at(&self, pointer: &str) -> Location {
+        let p = self.positions.key(pointer);
+        Location::new(self.file.clone(), p.line, p.column)
+    }
+
+    /// The owning team, if declared.
+    pub fn owner(&self) -> Option<&str> {
+        self.metadata.owner.as_deref()
+    }
+}
+
+pub type ProgramRes = Resource<ProgramSpec>;
+pub type Product = Resource<ProductSpec>;
+pub type Terms = Resource<TermsSpec>;
+pub type Partner = Resource<PartnerSpec>;
+
+/// The resolved program.
+#[derive(Clone, Debug, Default)]
+pub struct Program {
+    /// The Program document; `None` when `program.yaml` is missing or invalid.
+    pub program: Option<ProgramRes>,
+    pub products: BTreeMap<String, Product>,
+    pub terms: BTreeMap<String, Terms>,
+    pub partners: BTreeMap<String, Partner>,
+    /// Every YAML document read, valid or not, in path order.
+    pub documents: Vec<Document>,
+    /// Names of documents that exist but could not be typed (schema errors), by kind.
+    pub unloadable: BTreeSet<(Kind, String)>,
+    /// The files the program was read from (terms texts, policies, templates).
+    pub snapshot: Snapshot,
+}
+
+/// A loaded program and the findings of loading it.
+#[derive(Debug)]
+pub struct Loaded {
+    pub program: Program,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+fn folder_kind(path: &str) -> Option<Kind> {
+    if path == PROGRAM_FILE {
+        return Some(Kind::Program);
+    }
+    let folder = path.split('/').next()?;
+    Kind::ALL.into_iter().find(|k| k.folder() == Some(folder))
+}
+
+fn is_yaml(path: &str) -> bool {
+    path.ends_with(".yaml") || path.ends_with(".yml")
+}
+
+/// Parses, schema-checks and types every document of a snapshot.
+pub fn load(snapshot: Snapshot) -> Loaded {
+    let mut diagnostics = Vec::new();
+
+    for (path, entry) in &snapshot.files {
+        if let Entry::Refused(why) = entry {
+            diagnostics.push(
+                Diagnostic::new(Code::FileRefused, &Location::file_start(path.clone()), format!("{path} is not read: {why}"))
+                    .with_hint("replace it with a regular file inside the repository"),
+            );
+        }
+    }
+
+    let candidates: Vec<(&String, &Vec<u8>, Kind)> = snapshot
+        .files
+        .iter()
+        .filter_map(|(path, entry)| match entry {
+            Entry::Bytes(b) if is_yaml(path) => folder_kind(path).map(|k| (path, b, k)),
+            _ => None,
+        })
+        .collect();
+
+    let parsed: Vec<(Option<Document>, Vec<Diagnostic>)> = candidates
+        .par_iter()
+        .map(|(path, bytes, fk)| read_document(path, bytes, *fk))
+        .collect();
+
+    let mut documents = Vec::with_capacity(parsed.len());
+    for (doc, diags) in parsed {
+        diagnostics.extend(diags);
+        if let Some(d) = doc {
+            documents.push(d);
+        }
+    }
+
+    let mut program = Program { snapshot, ..Program::default() };
+    for doc in &documents {
+        let (Some(kind), Some(name)) = (doc.kind, doc.name.clone()) else { continue };
+        if Some(kind) != doc.folder_kind {
+            continue; // misplaced: reported by the misplaced-resource check, not loaded
+        }
+        if !doc.valid {
+            program.unloadable.insert((kind, name));
+            continue;
+        }
+        match kind {
+            Kind::Program => {
+                if program.program.is_none() {
+                    program.program = typed::<ProgramDocument>(doc).map(|(m, s)| resource(doc, m, s));
+                }
+            }
+            Kind::Product => insert(&mut program.products, doc, typed::<ProductDocument>(doc)),
+            Kind::Terms => insert(&mut program.terms, doc, typed::<TermsDocument>(doc)),
+            Kind::Partner => insert(&mut program.partners, doc, typed::<PartnerDocument>(doc)),
+        }
+    }
+    program.documents = documents;
+    Loaded { program, diagnostics }
+}
+
+/// Parses and schema-checks one file. The document is returned even when its schema check
+/// fails (with `valid: false`), so later checks can still see its kind and name.
+fn read_document(path: &str, bytes: &[u8], folder_kind: Kind) -> (Option<Document>, Vec<Diagnostic>) {
+    let doc = match yaml::parse(path, bytes) {
+        Ok(d) => d,
+        Err(diag) => return (None, vec![diag]),
+    };
+    let mut diags = Vec::new();
+    let kind_value = doc.value.get("kind");
+    let kind = kind_value.and_then(Value::as_str).and_then(|k| Kind::ALL.into_iter().find(|x| x.as_str() == k));
+    let name = doc.value.pointer("/metadata/name").and_then(Value::as_str).map(str::to_string);
+    if !doc.value.is_object() {
+        let p = doc.positions.value("");
+        diags.push(Diagnostic::new(
+            Code::Schema,
+            &Location::new(path, p.line, p.column),
+            "the document must be a mapping with apiVersion, kind, metadata and spec",
+        ));
+        return (None, diags);
+    }
+    let mut valid = false;
+    match kind {
+        Some(k) => {
+            let schema_diags = schema::validate(k, path, &doc);
+            if schema_diags.is_empty() {
+                // The schema passed; typing can still refuse what a schema cannot say
+                // (an impossible date such as 2026-02-30).
+                match deserialize_check(k, &doc.value) {
+                    Ok(()) => valid = true,
+                    Err((pointer, msg)) => {
+                        let p = doc.positions.value(&pointer);
+                        diags.push(Diagnostic::new(
+                            Code::Schema,
+                            &Location::new(path, p.line, p.column),
+                            format!("{}: {msg}", schema::describe_pointer(&pointer)),
+                        ));
+                    }
+                }
+            }
+            diags.extend(schema_diags);
+        }
+        None => {
+            let (pos, msg) = match kind_value {
+                None => (doc.positions.value(""), "the document has no `kind`; expected one of: Program, Product, Terms, Partner".to_string()),
+                Some(v) => (
+                    doc.positions.value("/kind"),
+                    format!(
+                        "`kind: {}` is not one of: Program, Product, Terms, Partner",
+                        v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string())
+                    ),
+                ),
+            };
+            let mut d = Diagnostic::new(Code::Schema, &Location::new(path, pos.line, pos.column), msg);
+            if let Some(best) = kind_value.and_then(Value::as_str).and_then(|s| {
+                schema::closest(s, &Kind::ALL.iter().map(|k| k.as_str().to_string()).collect::<Vec<_>>())
+            }) {
+                d = d.with_hint(format!("did you mean `{best}`?"));
+            } else if kind_value.is_none() {
+                d = d.with_hint(format!("this folder holds `kind: {folder_kind}` documents"));
+            }
+            diags.push(d);
+        }
+    }
+    (Some(Document { file: path.to_string(), folder_kind: Some(folder_kind), kind, name, value: doc.value, positions: doc.positions, valid }), diags)
+}
+
+fn deserialize_check(kind: Kind, value: &Value) -> Result<(), (String, String)> {
+    fn go<T: DeserializeOwned>(value: &Value) -> Result<(), (String, String)> {
+        serde_path_to_error::deserialize::<_, T>(value).map(|_| ()).map_err(|e| {
+            let mut pointer = String::new();
+            for seg in e.path().iter() {
+                use serde_path_to_error::Segment;
+                match seg {
+                    Segment::Seq { index } => pointer.push_str(&format!("/{index}")),
+                    Segment::Map { key } => pointer.push_str(&format!("/{}", key.replace('~', "~0").replace('/', "~1"))),
+                    Segment::Enum { variant } => pointer.push_str(&format!("/{variant}")),
+                    Segment::Unknown => {}
+                }
+            }
+            (pointer, e.inner().to_string())
+        })
+    }
+    match kind {
+        Kind::Program => go::<ProgramDocument>(value),
+        Kind::Product => go::<ProductDocument>(value),
+        Kind::Terms => go::<TermsDocument>(value),
+        Kind::Partner => go::<PartnerDocument>(value),
+    }
+}
+
+trait HasParts {
+    type Spec;
+    fn parts(self) -> (Metadata, Self::Spec);
+}
+
+macro_rules! has_parts {
+    ($($doc:ty => $spec:ty),*) => {$(
+        impl HasParts for $doc {
+            type Spec = $spec;
+            fn parts(self) -> (Metadata, $spec) { (self.metadata, self.spec) }
+        }
+    )*};
+}
+has_parts!(ProgramDocument => ProgramSpec, ProductDocument => ProductSpec, TermsDocument => TermsSpec, PartnerDocument => PartnerSpec);
+
+fn typed<D: DeserializeOwned + HasParts>(doc: &Document) -> Option<(Metadata, D::Spec)> {
+    serde_json::from_value::<D>(doc.value.clone()).ok().map(HasParts::parts)
+}
+
+fn resource<S>(doc: &Document, metadata: Metadata, spec: S) -> Resource<S> {
+    Resource {
+        name: metadata.name.0.clone(),
+        file: doc.file.clone(),
+        metadata,
+        spec,
+        raw: doc.value.clone(),
+        positions: doc.positions.clone(),
+    }
+}
+
+fn insert<S>(map: &mut BTreeMap<String, Resource<S>>, doc: &Document, typed: Option<(Metadata, S)>) {
+    let Some((metadata, spec)) = typed else { return };
+    let name = metadata.name.0.clone();
+    map.entry(name).or_insert_with(|| resource(doc, metadata, spec));
+}

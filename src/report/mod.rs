@@ -1,0 +1,1 @@
+//! Reports: the onboarding funnel, the gateway audit and the Kong import (SPEC §3, §8).

@@ -1,0 +1,282 @@
+//! The JSON schemas of the four kinds, and validating raw documents against them.
+//!
+//! The schemas are generated from the spec types with schemars and committed under
+//! `schemas/` (a test fails when they drift). Each is compiled once per process and reused.
+//! Schema errors come back as `schema` findings located at the offending YAML node: the JSON
+//! instance path is mapped back through the document's [`Positions`](crate::source::yaml::Positions).
+
+use crate::diag::{Code, Diagnostic, Location};
+use crate::source::yaml::YamlDoc;
+use crate::spec::{Kind, PartnerDocument, ProductDocument, ProgramDocument, TermsDocument};
+use jsonschema::error::ValidationErrorKind;
+use serde_json::Value;
+use std::sync::OnceLock;
+
+const SCHEMA_BASE: &str = "https://partnerctl.dev/schemas/v1";
+
+/// The JSON schema of a kind, as committed in `schemas/<kind>.schema.json`.
+pub fn schema_value(kind: Kind) -> Value {
+    let schema = match kind {
+        Kind::Program => schemars::schema_for!(ProgramDocument),
+        Kind::Product => schemars::schema_for!(ProductDocument),
+        Kind::Terms => schemars::schema_for!(TermsDocument),
+        Kind::Partner => schemars::schema_for!(PartnerDocument),
+    };
+    let mut value = schema.to_value();
+    if let Value::Object(map) = &mut value {
+        // Put the identity first so the file reads well.
+        let mut out = serde_json::Map::new();
+        out.insert("$schema".into(), map.remove("$schema").unwrap_or(Value::Null));
+        out.insert("$id".into(), Value::String(format!("{SCHEMA_BASE}/{}.schema.json", kind.lower())));
+        for (k, v) in std::mem::take(map) {
+            out.insert(k, v);
+        }
+        value = Value::Object(out);
+    }
+    value
+}
+
+/// The schema as the pretty-printed text committed in `schemas/`, ending in a newline.
+pub fn schema_text(kind: Kind) -> String {
+    let mut s = serde_json::to_string_pretty(&schema_value(kind)).expect("a schema serializes");
+    s.push('\n');
+    s
+}
+
+fn validators() -> &'static [jsonschema::Validator; 4] {
+    static VALIDATORS: OnceLock<[jsonschema::Validator; 4]> = OnceLock::new();
+    VALIDATORS.get_or_init(|| {
+        Kind::ALL.map(|k| {
+            jsonschema::options()
+                .should_validate_formats(true)
+                .build(&schema_value(k))
+                .expect("the generated schemas compile")
+        })
+    })
+}
+
+fn validator(kind: Kind) -> &'static jsonschema::Validator {
+    let i = Kind::ALL.iter().position(|k| *k == kind).expect("every kind has a schema");
+    &validators()[i]
+}
+
+/// Validates a parsed document against its kind's schema. Each violation is one finding,
+/// located at the node it is about (for an unknown field: the key itself).
+pub fn validate(kind: Kind, file: &str, doc: &YamlDoc) -> Vec<Diagnostic> {
+    let v = validator(kind);
+    if v.is_valid(&doc.value) {
+        return Vec::new();
+    }
+    let mut out = Vec::new();
+    for err in v.iter_errors(&doc.value) {
+        let pointer = err.instance_path().as_str().to_string();
+        let field = describe_pointer(&pointer);
+        match err.kind() {
+            ValidationErrorKind::AdditionalProperties { unexpected } | ValidationErrorKind::UnevaluatedProperties { unexpected } => {
+                let allowed = allowed_fields(kind, &doc.value, &pointer);
+                for key in unexpected {
+                    let child = format!("{pointer}/{}", key.replace('~', "~0").replace('/', "~1"));
+                    let pos = doc.positions.key(&child);
+                    let mut d = Diagnostic::new(
+                        Code::Schema,
+                        &Location::new(file, pos.line, pos.column),
+                        format!("unknown field `{key}` in {field}"),
+                    );
+                    if let Some(allowed) = &allowed {
+                        let hint = match closest(key, allowed) {
+                            Some(best) => format!("did you mean `{best}`? allowed here: {}", allowed.join(", ")),
+                            None => format!("allowed here: {}", allowed.join(", ")),
+                        };
+                        d = d.with_hint(hint);
+                    }
+                    out.push(d);
+                }
+            }
+            ValidationErrorKind::Required { property } => {
+                let pos = doc.positions.value(&pointer);
+                let name = property.as_str().unwrap_or("?");
+                out.push(Diagnostic::new(
+                    Code::Schema,
+                    &Location::new(file, pos.line, pos.column),
+                    format!("{field} is missing the required field `{name}`"),
+                ));
+            }
+            ValidationErrorKind::Enum { options } => {
+                let pos = doc.positions.value(&pointer);
+                let opts: Vec<String> = options
+                    .as_array()
+                    .map(|a| a.iter().map(|o| o.as_str().map(str::to_string).unwrap_or_else(|| o.to_string())).collect())
+                    .unwrap_or_default();
+                let got = short(err.instance());
+                let mut d = Diagnostic::new(
+                    Code::Schema,
+                    &Location::new(file, pos.line, pos.column),
+                    format!("{field}: {got} is not one of: {}", opts.join(", ")),
+                );
+                if let Some(s) = err.instance().as_str()
+                    && let Some(best) = closest(s, &opts)
+                {
+                    d = d.with_hint(format!("did you mean `{best}`?"));
+                }
+                out.push(d);
+            }
+            ValidationErrorKind::Type { .. } => {
+                let pos = doc.positions.value(&pointer);
+                let expected = err.to_string();
+                let expected = expected.rsplit(" is not of type ").next().unwrap_or("").replace('"', "");
+                let mut d = Diagnostic::new(
+                    Code::Schema,
+                    &Location::new(file, pos.line, pos.column),
+                    format!("{field}: expected {}, found {}", article(&expected), type_name(err.instance())),
+                );
+                if err.instance().is_number() && expected.contains("string") {
+                    d = d.with_hint("quote the value, e.g. version: \"1.0\"");
+                }
+                out.push(d);
+            }
+            ValidationErrorKind::Pattern { pattern } => {
+                let pos = doc.positions.value(&pointer);
+                let got = short(err.instance());
+                let what = if pattern == crate::spec::NAME_PATTERN {
+                    "is not a valid name (lower case letters, digits and dashes, at most 63 characters, starting and ending with a letter or digit)".to_string()
+                } else if pattern.starts_with("^[0-9]{4}") {
+                    "is not a date written YYYY-MM-DD".to_string()
+                } else {
+                    format!("does not match the pattern {pattern}")
+                };
+                out.push(Diagnostic::new(Code::Schema, &Location::new(file, pos.line, pos.column), format!("{field}: {got} {what}")));
+            }
+            ValidationErrorKind::OneOfNotValid { .. } | ValidationErrorKind::OneOfMultipleValid { .. } if pointer.starts_with("/spec/outputs/") => {
+                let pos = doc.positions.value(&pointer);
+                out.push(Diagnostic::new(
+                    Code::Schema,
+                    &Location::new(file, pos.line, pos.column),
+                    format!("{field}: an output names exactly one of `target` or `template`"),
+                ));
+            }
+            _ => {
+                let pos = doc.positions.value(&pointer);
+                out.push(Diagnostic::new(Code::Schema, &Location::new(file, pos.line, pos.column), format!("{field}: {err}")));
+            }
+        }
+    }
+    out
+}
+
+/// `/spec/contacts/0/email` → "`spec.contacts[0].email`"; the root → "the document".
+pub fn describe_pointer(pointer: &str) -> String {
+    if pointer.is_empty() {
+        return "the document".to_string();
+    }
+    let mut s = String::new();
+    for seg in pointer.split('/').skip(1) {
+        let seg = seg.replace("~1", "/").replace("~0", "~");
+        if seg.chars().all(|c| c.is_ascii_digit()) {
+            s.push_str(&format!("[{seg}]"));
+        } else {
+            if !s.is_empty() {
+                s.push('.');
+            }
+            s.push_str(&seg);
+        }
+    }
+    format!("`{s}`")
+}
+
+fn short(v: &Value) -> String {
+    let s = match v {
+        Value::String(s) => format!("`{s}`"),
+        other => format!("`{other}`"),
+    };
+    if s.chars().count() > 60 { format!("{}…`", s.chars().take(57).collect::<String>()) } else { s }
+}
+
+fn type_name(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "nothing (null)",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "a list",
+        Value::Object(_) => "a mapping",
+    }
+}
+
+fn article(t: &str) -> String {
+    match t {
+        "object" => "a mapping".into(),
+        "array" => "a list".into(),
+        "string" => "a string".into(),
+        "integer" => "a whole number".into(),
+        "number" => "a number".into(),
+        "boolean" => "true or false".into(),
+        other => other.to_string(),
+    }
+}
+
+/// The property names the schema allows for the object at `pointer`, found by walking the
+/// schema along the instance path (through `$ref`s and array `items`).
+fn allowed_fields(kind: Kind, instance: &Value, pointer: &str) -> Option<Vec<String>> {
+    let root = schema_value(kind);
+    let mut schema = &root;
+    let mut inst = instance;
+    let resolve = |s: &'static Value| -> &'static Value { s };
+    let _ = resolve;
+    fn deref<'a>(root: &'a Value, mut s: &'a Value) -> &'a Value {
+        for _ in 0..16 {
+            match s.get("$ref").and_then(Value::as_str) {
+                Some(r) if r.starts_with("#/") => {
+                    match root.pointer(&r[1..]) {
+                        Some(t) => s = t,
+                        None => return s,
+                    }
+                }
+                _ => break,
+            }
+        }
+        s
+    }
+    schema = deref(&root, schema);
+    for seg in pointer.split('/').skip(1) {
+        let seg = seg.replace("~1", "/").replace("~0", "~");
+        if let Some(arr) = inst.as_array() {
+            let i: usize = seg.parse().ok()?;
+            inst = arr.get(i)?;
+            schema = deref(&root, schema.get("items")?);
+        } else {
+            inst = inst.get(&seg)?;
+            let next = schema
+                .get("properties")
+                .and_then(|p| p.get(&seg))
+                .or_else(|| schema.get("additionalProperties").filter(|a| a.is_object()))?;
+            schema = deref(&root, next);
+        }
+    }
+    let props = schema.get("properties")?.as_object()?;
+    Some(props.keys().cloned().collect())
+}
+
+/// The allowed word closest to `word`, if it is close enough to be a likely typo.
+pub fn closest(word: &str, options: &[String]) -> Option<String> {
+    let w = word.to_ascii_lowercase();
+    options
+        .iter()
+        .map(|o| (levenshtein(&w, &o.to_ascii_lowercase()), o))
+        .filter(|(d, o)| *d <= (o.len().max(3) / 3).max(1) || (o.to_ascii_lowercase() == w))
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, o)| o.clone())
+}
+
+fn levenshtein(a: &str, b: &str) -> usize {
+    let a: Vec<char> = a.chars().collect();
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.iter().enumerate() {
+        let mut cur = vec![i + 1; b.len() + 1];
+        for (j, cb) in b.iter().enumerate() {
+            cur[j + 1] = (prev[j] + usize::from(ca != cb)).min(prev[j + 1] + 1).min(cur[j] + 1);
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}

@@ -1,0 +1,207 @@
+//! Value types shared by several kinds: names, dates, stages, environments.
+
+use chrono::NaiveDate;
+use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use std::borrow::Cow;
+use std::fmt;
+
+/// The pattern every resource name matches.
+pub const NAME_PATTERN: &str = "^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$";
+
+/// A resource name: `^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$`.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Name(pub String);
+
+impl JsonSchema for Name {
+    fn schema_name() -> Cow<'static, str> {
+        "Name".into()
+    }
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        json_schema!({
+            "type": "string",
+            "pattern": NAME_PATTERN,
+            "description": "Lower case letters, digits and dashes; starts and ends with a letter or digit; at most 63 characters. Example: `acme-logistics`."
+        })
+    }
+}
+
+impl fmt::Display for Name {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::ops::Deref for Name {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+/// A calendar date written `YYYY-MM-DD`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Date(pub NaiveDate);
+
+impl Date {
+    pub fn parse(s: &str) -> Option<Date> {
+        if s.len() != 10 || s.as_bytes()[4] != b'-' || s.as_bytes()[7] != b'-' {
+            return None;
+        }
+        NaiveDate::parse_from_str(s, "%Y-%m-%d").ok().map(Date)
+    }
+
+    /// Whole days from `self` to `later` (negative when `later` is earlier).
+    pub fn days_until(self, later: Date) -> i64 {
+        (later.0 - self.0).num_days()
+    }
+}
+
+impl fmt::Display for Date {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0.format("%Y-%m-%d"))
+    }
+}
+
+impl Serialize for Date {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for Date {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        Date::parse(&s).ok_or_else(|| serde::de::Error::custom(format!("`{s}` is not a valid date; write YYYY-MM-DD")))
+    }
+}
+
+impl JsonSchema for Date {
+    fn schema_name() -> Cow<'static, str> {
+        "Date".into()
+    }
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        json_schema!({
+            "type": "string",
+            "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$",
+            "format": "date",
+            "description": "A date written YYYY-MM-DD. Example: `2026-01-04`."
+        })
+    }
+}
+
+/// An environment a product runs in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Environment {
+    /// Test data, for building an integration.
+    Sandbox,
+    /// Live traffic.
+    Production,
+}
+
+impl Environment {
+    pub const ALL: [Environment; 2] = [Environment::Sandbox, Environment::Production];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Environment::Sandbox => "sandbox",
+            Environment::Production => "production",
+        }
+    }
+
+    /// The stage a partner must have reached to have access in this environment.
+    pub fn required_stage(self) -> Stage {
+        match self {
+            Environment::Sandbox => Stage::Sandbox,
+            Environment::Production => Stage::Live,
+        }
+    }
+}
+
+impl fmt::Display for Environment {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A stage of the onboarding path, in path order, then the two exits.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Stage {
+    /// Signed up; nothing accepted yet.
+    Registered,
+    /// Accepted the program's required terms.
+    TermsAccepted,
+    /// Building against the sandbox.
+    Sandbox,
+    /// Asked for production access; waiting for review.
+    ProductionRequested,
+    /// In production.
+    Live,
+    /// Access paused; may return to the stage before.
+    Suspended,
+    /// Left the program.
+    Offboarded,
+}
+
+impl Stage {
+    /// The onboarding path, in order.
+    pub const PATH: [Stage; 5] = [Stage::Registered, Stage::TermsAccepted, Stage::Sandbox, Stage::ProductionRequested, Stage::Live];
+    pub const ALL: [Stage; 7] = [
+        Stage::Registered,
+        Stage::TermsAccepted,
+        Stage::Sandbox,
+        Stage::ProductionRequested,
+        Stage::Live,
+        Stage::Suspended,
+        Stage::Offboarded,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Stage::Registered => "registered",
+            Stage::TermsAccepted => "terms_accepted",
+            Stage::Sandbox => "sandbox",
+            Stage::ProductionRequested => "production_requested",
+            Stage::Live => "live",
+            Stage::Suspended => "suspended",
+            Stage::Offboarded => "offboarded",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Stage> {
+        Stage::ALL.into_iter().find(|st| st.as_str() == s)
+    }
+
+    /// Position on the onboarding path; `None` for suspended and offboarded.
+    pub fn path_index(self) -> Option<usize> {
+        Stage::PATH.iter().position(|s| *s == self)
+    }
+
+    /// The next stage on the path.
+    pub fn next(self) -> Option<Stage> {
+        self.path_index().and_then(|i| Stage::PATH.get(i + 1).copied())
+    }
+
+    /// Whether a partner in this stage may have access in `env`: sandbox from `sandbox`
+    /// on, production only when `live`. Suspended and offboarded partners have none.
+    pub fn allows(self, env: Environment) -> bool {
+        match (self.path_index(), env.required_stage().path_index()) {
+            (Some(have), Some(need)) => have >= need,
+            _ => false,
+        }
+    }
+
+    /// Whether the partner is past `registered` and still in the program.
+    pub fn is_exit(self) -> bool {
+        matches!(self, Stage::Suspended | Stage::Offboarded)
+    }
+}
+
+impl fmt::Display for Stage {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}

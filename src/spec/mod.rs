@@ -1,0 +1,143 @@
+//! Spec: serde + schemars types that mirror the YAML of SPEC §1 exactly.
+//!
+//! These are the raw types: what a partner team writes. They reject unknown fields, and their
+//! doc comments become the descriptions of the committed JSON schemas (`schemas/`), so they
+//! are written for the person editing the YAML. The model stage (`model/`) turns them into the
+//! resolved program that checks, plans and renderers use.
+
+mod common;
+mod partner;
+mod product;
+mod program;
+mod terms;
+
+pub use common::*;
+pub use partner::*;
+pub use product::*;
+pub use program::*;
+pub use terms::*;
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+/// The `apiVersion` every document carries.
+pub const API_VERSION: &str = "partnerctl/v1";
+
+/// The four kinds of document.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema)]
+pub enum Kind {
+    Program,
+    Product,
+    Terms,
+    Partner,
+}
+
+impl Kind {
+    pub const ALL: [Kind; 4] = [Kind::Program, Kind::Product, Kind::Terms, Kind::Partner];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Program => "Program",
+            Kind::Product => "Product",
+            Kind::Terms => "Terms",
+            Kind::Partner => "Partner",
+        }
+    }
+
+    /// The lower-case name used in schema file names, `schema KIND` and resource addresses.
+    pub fn lower(self) -> &'static str {
+        match self {
+            Kind::Program => "program",
+            Kind::Product => "product",
+            Kind::Terms => "terms",
+            Kind::Partner => "partner",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Kind> {
+        Kind::ALL.into_iter().find(|k| k.as_str() == s || k.lower() == s.to_ascii_lowercase())
+    }
+
+    /// The folder documents of this kind live in (`None` for the program, at the root).
+    pub fn folder(self) -> Option<&'static str> {
+        match self {
+            Kind::Program => None,
+            Kind::Product => Some("products"),
+            Kind::Terms => Some("terms"),
+            Kind::Partner => Some("partners"),
+        }
+    }
+}
+
+impl std::fmt::Display for Kind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+macro_rules! document {
+    ($(#[$doc:meta])* $name:ident, $kind_enum:ident, $variant:ident, $spec:ty) => {
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+        #[doc = concat!("Always `", stringify!($variant), "` in this file.")]
+        pub enum $kind_enum {
+            $variant,
+        }
+
+        $(#[$doc])*
+        #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+        #[serde(deny_unknown_fields, rename_all = "camelCase")]
+        pub struct $name {
+            /// Always `partnerctl/v1`.
+            pub api_version: ApiVersion,
+            /// The kind of document.
+            pub kind: $kind_enum,
+            /// Name, owning team and labels.
+            pub metadata: Metadata,
+            /// The content of the document.
+            pub spec: $spec,
+        }
+    };
+}
+
+document!(
+    /// The program: its teams, required terms, stage limits, approval rules and outputs.
+    /// Exactly one, in `program.yaml` at the repository root.
+    ProgramDocument, ProgramKind, Program, ProgramSpec
+);
+document!(
+    /// A standard API product partners subscribe to. One per file in `products/`.
+    ProductDocument, ProductKind, Product, ProductSpec
+);
+document!(
+    /// Terms partners accept (terms of service, data-sharing agreements), with every version.
+    /// One per file in `terms/`.
+    TermsDocument, TermsKind, Terms, TermsSpec
+);
+document!(
+    /// A partner organisation: where it is in onboarding, what it accepted, what it may call.
+    /// One per file in `partners/`.
+    PartnerDocument, PartnerKind, Partner, PartnerSpec
+);
+
+/// The only API version of this format.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub enum ApiVersion {
+    #[serde(rename = "partnerctl/v1")]
+    V1,
+}
+
+/// Name, owning team and labels, the same on every kind.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Metadata {
+    /// The resource's name: lower case letters, digits and dashes, equal to the file name
+    /// without `.yaml`. Example: `acme-logistics`.
+    pub name: Name,
+    /// The team that owns this resource, one of the teams declared in `program.yaml`
+    /// (`spec.teams`). It is asked to approve changes to the resource. Example: `partnerships`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owner: Option<String>,
+    /// Free-form labels, string to string. Example: `{region: emea}`.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub labels: std::collections::BTreeMap<String, String>,
+}

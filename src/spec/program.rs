@@ -1,0 +1,266 @@
+//! The Program kind (`program.yaml`).
+
+use super::{Environment, Name};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct ProgramSpec {
+    /// The program's name as partners see it. Example: `Northwind Partner Program`.
+    pub display_name: String,
+    /// Review and ownership units, by name. Each resource's `metadata.owner` and each
+    /// approval rule names one of these. Example: `legal: {github: "@northwind/legal"}`.
+    pub teams: BTreeMap<Name, TeamSpec>,
+    /// Terms every partner past `registered` must have accepted. Example: `[partner-tos]`.
+    #[serde(default)]
+    pub required_terms: Vec<Name>,
+    /// Days in a stage after which a partner counts as stuck, per stage.
+    /// Example: `sandbox: {stuckAfterDays: 45}`.
+    #[serde(default, skip_serializing_if = "StagesSpec::is_empty")]
+    pub stages: StagesSpec,
+    /// A partner is active if it made an API call within this many days. Default 30.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 1))]
+    pub active_within_days: Option<u32>,
+    /// Who must approve which class of change. Example:
+    /// `- {on: [production-access], require: [security, owner]}`.
+    #[serde(default)]
+    pub approvals: Vec<ApprovalRule>,
+    /// What `render` and `apply` write. Example:
+    /// `- {target: kong, environment: production, path: dist/gateway/kong-production.yaml}`.
+    #[serde(default)]
+    pub outputs: Vec<OutputSpec>,
+    /// Settings for built-in policy rules, by rule name: switch a rule off or change its
+    /// severity. Example: `beta-not-in-production: {severity: warning}`.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub policies: BTreeMap<String, PolicySetting>,
+}
+
+/// A team that owns resources and approves changes.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct TeamSpec {
+    /// The team's GitHub handle, used for CODEOWNERS. Example: `"@northwind/legal"`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(regex(pattern = r"^@[A-Za-z0-9][A-Za-z0-9-]*(/[A-Za-z0-9._-]+)?$"))]
+    pub github: Option<String>,
+    /// Optional contact address for the team (internal; never rendered for partners).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+}
+
+/// Per-stage settings. Only stages of the onboarding path can be stuck.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "snake_case")]
+pub struct StagesSpec {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub registered: Option<StageSettings>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub terms_accepted: Option<StageSettings>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sandbox: Option<StageSettings>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub production_requested: Option<StageSettings>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub live: Option<StageSettings>,
+}
+
+impl StagesSpec {
+    pub fn is_empty(&self) -> bool {
+        *self == StagesSpec::default()
+    }
+
+    pub fn get(&self, stage: super::Stage) -> Option<&StageSettings> {
+        use super::Stage::*;
+        match stage {
+            Registered => self.registered.as_ref(),
+            TermsAccepted => self.terms_accepted.as_ref(),
+            Sandbox => self.sandbox.as_ref(),
+            ProductionRequested => self.production_requested.as_ref(),
+            Live => self.live.as_ref(),
+            Suspended | Offboarded => None,
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct StageSettings {
+    /// A partner longer than this many days in the stage is reported as stuck by `funnel`.
+    #[schemars(range(min = 1))]
+    pub stuck_after_days: u32,
+}
+
+/// A class of change (SPEC §5), as named in approval rules.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum ChangeClass {
+    PartnerAdded,
+    PartnerRemoved,
+    StageChanged,
+    SandboxAccess,
+    ProductionAccess,
+    PlanChanged,
+    AccessRevoked,
+    CredentialIssued,
+    CredentialRevoked,
+    ProductAdded,
+    ProductRemoved,
+    LimitsChanged,
+    ProductChanged,
+    TermsPublished,
+    TermsChanged,
+    ProgramChanged,
+}
+
+impl ChangeClass {
+    pub const ALL: [ChangeClass; 16] = [
+        ChangeClass::PartnerAdded,
+        ChangeClass::PartnerRemoved,
+        ChangeClass::StageChanged,
+        ChangeClass::SandboxAccess,
+        ChangeClass::ProductionAccess,
+        ChangeClass::PlanChanged,
+        ChangeClass::AccessRevoked,
+        ChangeClass::CredentialIssued,
+        ChangeClass::CredentialRevoked,
+        ChangeClass::ProductAdded,
+        ChangeClass::ProductRemoved,
+        ChangeClass::LimitsChanged,
+        ChangeClass::ProductChanged,
+        ChangeClass::TermsPublished,
+        ChangeClass::TermsChanged,
+        ChangeClass::ProgramChanged,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ChangeClass::PartnerAdded => "partner-added",
+            ChangeClass::PartnerRemoved => "partner-removed",
+            ChangeClass::StageChanged => "stage-changed",
+            ChangeClass::SandboxAccess => "sandbox-access",
+            ChangeClass::ProductionAccess => "production-access",
+            ChangeClass::PlanChanged => "plan-changed",
+            ChangeClass::AccessRevoked => "access-revoked",
+            ChangeClass::CredentialIssued => "credential-issued",
+            ChangeClass::CredentialRevoked => "credential-revoked",
+            ChangeClass::ProductAdded => "product-added",
+            ChangeClass::ProductRemoved => "product-removed",
+            ChangeClass::LimitsChanged => "limits-changed",
+            ChangeClass::ProductChanged => "product-changed",
+            ChangeClass::TermsPublished => "terms-published",
+            ChangeClass::TermsChanged => "terms-changed",
+            ChangeClass::ProgramChanged => "program-changed",
+        }
+    }
+}
+
+impl std::fmt::Display for ChangeClass {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Who must approve a class of change.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct ApprovalRule {
+    /// The change classes this rule applies to. Example: `[terms-published, terms-changed]`.
+    #[schemars(length(min = 1))]
+    pub on: Vec<ChangeClass>,
+    /// Teams that must approve; `owner` stands for the owning team of the changed resource
+    /// (for access and plan changes: the product's owner). Example: `[security, owner]`.
+    #[schemars(length(min = 1))]
+    pub require: Vec<String>,
+}
+
+/// A built-in render target.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum Target {
+    /// The partner-facing portal (static HTML): catalog, product pages, onboarding, terms, directory.
+    Docs,
+    /// An internal HTML funnel report.
+    FunnelReport,
+    /// A Kong decK declarative file (`_format_version: "3.0"`) for one environment.
+    Kong,
+    /// An NGINX `http`-level include for one environment.
+    Nginx,
+    /// An envoyproxy/ratelimit service configuration for one environment.
+    EnvoyRatelimit,
+    /// A GitHub CODEOWNERS file from the teams, owners and approval rules.
+    Codeowners,
+}
+
+impl Target {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Target::Docs => "docs",
+            Target::FunnelReport => "funnel-report",
+            Target::Kong => "kong",
+            Target::Nginx => "nginx",
+            Target::EnvoyRatelimit => "envoy-ratelimit",
+            Target::Codeowners => "codeowners",
+        }
+    }
+
+    /// Whether the target is written for one environment (and so needs `environment`).
+    pub fn needs_environment(self) -> bool {
+        matches!(self, Target::Kong | Target::Nginx | Target::EnvoyRatelimit)
+    }
+}
+
+/// One output of `render`/`apply`: a built-in `target` or a program `template`, written to `path`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[schemars(extend("oneOf" = [{"required": ["target"]}, {"required": ["template"]}]))]
+pub struct OutputSpec {
+    /// A built-in target: docs, funnel-report, kong, nginx, envoy-ratelimit, codeowners.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target: Option<Target>,
+    /// A minijinja template of the program's, relative to the repository root.
+    /// Example: `templates/partners.csv.j2`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub template: Option<String>,
+    /// Where to write, relative to the repository (or `--out-dir`); a folder for `docs`.
+    /// Example: `dist/gateway/kong-production.yaml`.
+    #[schemars(length(min = 1))]
+    pub path: String,
+    /// The environment a gateway target is for (kong, nginx, envoy-ratelimit).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub environment: Option<Environment>,
+    /// nginx: the map file of API keys read at run time, one `"<secret>" <credential-id>;`
+    /// a line. Default `/etc/nginx/partnerctl-keys.map`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub keys_file: Option<String>,
+    /// nginx: the `listen` address. Default `8080`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub listen: Option<String>,
+    /// nginx: where the JSON Lines access log goes. Default `/var/log/nginx/partnerctl-usage.jsonl`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub access_log: Option<String>,
+    /// envoy-ratelimit: the rate limit domain. Default: the program's name and environment.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub domain: Option<String>,
+}
+
+/// Settings for one built-in policy rule.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct PolicySetting {
+    /// `false` switches the rule off. Default `true`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub enabled: Option<bool>,
+    /// Report the rule's findings as `error` or `warning` instead of its default.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub severity: Option<PolicySeverity>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum PolicySeverity {
+    Error,
+    Warning,
+}

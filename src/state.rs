@@ -1,0 +1,1 @@
+//! Applied state: what `apply` recorded, read back for `plan` (SPEC §4).
