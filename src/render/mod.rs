@@ -1,6 +1,9 @@
 //! Render: the partner portal, gateway configurations and the program's own templates, from
 //! the resolved program (SPEC §7). Filled in by the render stage.
 
+pub mod codeowners;
+pub mod funnel_report;
+
 use crate::model::Program;
 use crate::spec::Date;
 
