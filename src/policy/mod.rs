@@ -1,12 +1,329 @@
-//! Policy: the program's rules as Rego (SPEC §6), built-in pack and the program's own.
-//! Filled in by the policy stage.
+//! Policy: the program's rules as Rego (SPEC §6), next to the coded checks in the pipeline
+//! (model → check/policy → diagnostics).
+//!
+//! [`evaluate`] builds one regorus engine per run holding the built-in pack (`policies/` at
+//! the root of partnerctl, embedded: see [`builtin`]) and every `policies/**/*.rego` of the
+//! program (files ending in `_test.rego` are tests and are left out), gives it the
+//! [`input`] document once, and collects the rule sets `deny` (errors) and `warn` (warnings)
+//! of every package. Members are strings or objects:
+//!
+//! ```json
+//! {"msg": "...", "resource": "partner/acme", "path": "/spec/credentials/2", "rule": "max-live-keys"}
+//! ```
+//!
+//! `resource` (`partner/<name>`, `product/<name>`, `terms/<name>`, `program`) places the
+//! finding in that resource's file; the optional `path` (a JSON pointer into the document, or
+//! an array of keys and indexes) places it on that node's line. `rule` names the rule, so that
+//! program.yaml `spec.policies.<rule>` can switch it off or change its severity. Rego errors
+//! become `policy` findings naming the policy file and line. [`test`] runs `_test.rego` files.
 
-use crate::diag::Diagnostic;
+pub mod builtin;
+mod engine;
+mod input;
+pub mod test;
+
+pub use input::{input_json, input_schema, input_schema_text};
+
+use crate::diag::{Code, Diagnostic, Location, Severity};
 use crate::model::Program;
-use crate::spec::Date;
+use crate::source::{Entry, Snapshot};
+use crate::spec::{Date, PolicySetting, PolicySeverity};
+use engine::{Module, Source};
+use serde_json::Value as Json;
+use std::collections::BTreeMap;
+
+/// The folder of the program's own policies.
+pub const POLICY_DIR: &str = "policies/";
+
+/// Whether a repository path is one of the program's policies (not a test).
+pub fn is_policy_file(path: &str) -> bool {
+    path.starts_with(POLICY_DIR) && path.ends_with(".rego") && !is_test_file(path)
+}
+
+/// Whether a repository path is one of the program's policy tests.
+pub fn is_test_file(path: &str) -> bool {
+    path.starts_with(POLICY_DIR) && path.ends_with("_test.rego")
+}
 
 /// Runs the built-in pack and the program's `policies/*.rego` over the program; `changes` is
-/// the plan's change set (as in `plan --format json`) when called from `plan`.
-pub fn evaluate(_program: &Program, _today: Date, _changes: Option<&serde_json::Value>) -> Vec<Diagnostic> {
-    Vec::new()
+/// the plan's change set (the `changes` array of `plan --format json`) when called from `plan`.
+pub fn evaluate(program: &Program, today: Date, changes: Option<&Json>) -> Vec<Diagnostic> {
+    let empty = BTreeMap::new();
+    let settings = program.spec().map(|s| &s.policies).unwrap_or(&empty);
+    let mut diagnostics = Vec::new();
+
+    let (program_sources, read_errors) = program_sources(&program.snapshot, is_policy_file);
+    diagnostics.extend(read_errors);
+    diagnostics.extend(unknown_settings(program, settings, &program_sources));
+
+    let mut sources = builtin_sources(settings);
+    sources.extend(program_sources);
+    let mut loaded = engine::load(&sources);
+    diagnostics.append(&mut loaded.diagnostics);
+    if loaded.modules.is_empty() {
+        return diagnostics;
+    }
+    loaded
+        .engine
+        .set_input(input::input_value(program, today, changes));
+
+    // Each package's rule set once, however many files the package spans.
+    let mut wanted: Vec<(String, &'static str, Severity)> = Vec::new();
+    for m in &loaded.modules {
+        for (set, severity) in [("deny", Severity::Error), ("warn", Severity::Warning)] {
+            if m.rules.iter().any(|r| r.name == set)
+                && !wanted.iter().any(|(p, s, _)| *p == m.package && *s == set)
+            {
+                wanted.push((m.package.clone(), set, severity));
+            }
+        }
+    }
+    for (package, set, severity) in wanted {
+        let origin = origin(&loaded.modules, &package, set);
+        match loaded.engine.eval_rule(format!("{package}.{set}")) {
+            Ok(value) => {
+                let json = serde_json::to_value(&value).unwrap_or(Json::Null);
+                let members: Vec<Json> = match json {
+                    Json::Array(a) => a,
+                    Json::Null => Vec::new(),
+                    Json::Object(o) => o.into_values().collect(),
+                    other => vec![other],
+                };
+                for member in members {
+                    if let Some(d) = finding(program, settings, &member, severity, &origin) {
+                        diagnostics.push(d);
+                    }
+                }
+            }
+            Err(e) => diagnostics.push(engine::error_diagnostic(
+                &e,
+                &origin.file,
+                &format!("failed evaluating `{set}`"),
+            )),
+        }
+    }
+    diagnostics
+}
+
+/// The built-in rules that are switched on, with the shared library.
+fn builtin_sources(settings: &BTreeMap<String, PolicySetting>) -> Vec<Source> {
+    let mut out = vec![Source {
+        path: builtin::LIB_PATH.to_string(),
+        text: builtin::LIB_SOURCE.to_string(),
+    }];
+    for r in builtin::RULES {
+        if settings.get(r.name).and_then(|s| s.enabled) == Some(false) {
+            continue;
+        }
+        out.push(Source {
+            path: r.path.to_string(),
+            text: r.source.to_string(),
+        });
+    }
+    out
+}
+
+/// The program's Rego files picked by `want`, in path order; files that cannot be read as
+/// UTF-8 are findings.
+fn program_sources(
+    snapshot: &Snapshot,
+    want: impl Fn(&str) -> bool,
+) -> (Vec<Source>, Vec<Diagnostic>) {
+    let mut sources = Vec::new();
+    let mut diags = Vec::new();
+    for (path, entry) in &snapshot.files {
+        if !want(path) {
+            continue;
+        }
+        if let Entry::Bytes(b) = entry {
+            match String::from_utf8(b.clone()) {
+                Ok(text) => sources.push(Source {
+                    path: path.clone(),
+                    text,
+                }),
+                Err(_) => diags.push(Diagnostic::new(
+                    Code::Policy,
+                    &Location::file_start(path.clone()),
+                    format!("{path} is not UTF-8 text, so the policy is not loaded"),
+                )),
+            }
+        }
+    }
+    (sources, diags)
+}
+
+/// Settings in program.yaml `spec.policies` that name no rule: a typo would otherwise
+/// silently leave a rule on.
+fn unknown_settings(
+    program: &Program,
+    settings: &BTreeMap<String, PolicySetting>,
+    own: &[Source],
+) -> Vec<Diagnostic> {
+    let Some(p) = &program.program else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for name in settings.keys() {
+        let quoted = format!("\"{name}\"");
+        if builtin::rule(name).is_some() || own.iter().any(|s| s.text.contains(&quoted)) {
+            continue;
+        }
+        let names: Vec<String> = builtin::RULES.iter().map(|r| r.name.to_string()).collect();
+        let mut d = Diagnostic::new(
+            Code::Policy,
+            &p.key_at(&format!("/spec/policies/{}", escape(name))),
+            format!("spec.policies names `{name}`, which is neither a built-in rule nor a `rule` of the program's policies"),
+        )
+        .with_severity(Severity::Warning);
+        d = match crate::schema::closest(name, &names) {
+            Some(best) => d.with_hint(format!("did you mean `{best}`?")),
+            None => d.with_hint(format!("built-in rules: {}", names.join(", "))),
+        };
+        out.push(d);
+    }
+    out
+}
+
+/// Where a finding without a resource is reported: the rule set's declaration.
+struct Origin {
+    file: String,
+    line: usize,
+    package: String,
+    builtin: bool,
+}
+
+fn origin(modules: &[Module], package: &str, set: &str) -> Origin {
+    for m in modules.iter().filter(|m| m.package == package) {
+        if let Some(r) = m.rules.iter().find(|r| r.name == set) {
+            return Origin {
+                file: m.path.clone(),
+                line: r.line,
+                package: package.to_string(),
+                builtin: m.path.starts_with('<'),
+            };
+        }
+    }
+    Origin {
+        file: POLICY_DIR.trim_end_matches('/').to_string(),
+        line: 1,
+        package: package.to_string(),
+        builtin: false,
+    }
+}
+
+fn escape(segment: &str) -> String {
+    segment.replace('~', "~0").replace('/', "~1")
+}
+
+/// A `path` key: a JSON pointer, or an array of keys and indexes.
+fn pointer(path: &Json) -> Option<String> {
+    match path {
+        Json::String(s) if s.is_empty() || s.starts_with('/') => Some(s.clone()),
+        Json::String(s) => Some(format!(
+            "/{}",
+            s.split('.').map(escape).collect::<Vec<_>>().join("/")
+        )),
+        Json::Array(parts) => {
+            let mut p = String::new();
+            for part in parts {
+                p.push('/');
+                match part {
+                    Json::String(s) => p.push_str(&escape(s)),
+                    Json::Number(n) => p.push_str(&n.to_string()),
+                    _ => return None,
+                }
+            }
+            Some(p)
+        }
+        _ => None,
+    }
+}
+
+/// Where a resource name (`partner/acme`) is written: its file, and the node at `ptr`.
+fn locate(program: &Program, resource: &str, ptr: &str) -> Option<Location> {
+    if resource == "program" || resource.starts_with("program/") {
+        return program.program.as_ref().map(|p| p.at(ptr));
+    }
+    let (kind, name) = resource.split_once('/')?;
+    match kind.to_ascii_lowercase().trim_end_matches('s') {
+        "partner" => program.partners.get(name).map(|r| r.at(ptr)),
+        "product" => program.products.get(name).map(|r| r.at(ptr)),
+        "term" => program.terms.get(name).map(|r| r.at(ptr)),
+        _ => None,
+    }
+}
+
+/// One member of a `deny`/`warn` set as a finding, or `None` when its rule is switched off.
+fn finding(
+    program: &Program,
+    settings: &BTreeMap<String, PolicySetting>,
+    member: &Json,
+    default: Severity,
+    origin: &Origin,
+) -> Option<Diagnostic> {
+    let (msg, resource, path, rule) = match member {
+        Json::String(s) => (s.clone(), None, None, None),
+        Json::Object(o) => (
+            match o.get("msg").or_else(|| o.get("message")) {
+                Some(Json::String(s)) => s.clone(),
+                Some(other) => other.to_string(),
+                None => member.to_string(),
+            },
+            o.get("resource").and_then(Json::as_str).map(str::to_string),
+            o.get("path").and_then(pointer),
+            o.get("rule").and_then(Json::as_str).map(str::to_string),
+        ),
+        other => (other.to_string(), None, None, None),
+    };
+
+    let mut severity = default;
+    if let Some(setting) = rule.as_deref().and_then(|r| settings.get(r)) {
+        if setting.enabled == Some(false) {
+            return None;
+        }
+        match setting.severity {
+            Some(PolicySeverity::Error) => severity = Severity::Error,
+            Some(PolicySeverity::Warning) => severity = Severity::Warning,
+            None => {}
+        }
+    }
+
+    let source = match (&rule, origin.builtin) {
+        (Some(r), true) => format!("built-in rule `{r}`"),
+        (Some(r), false) => format!("rule `{r}` in {} ({})", origin.file, origin.package),
+        (None, _) => format!("{} ({})", origin.file, origin.package),
+    };
+    let mut hint = format!("from {source}");
+    if let Some(r) = &rule {
+        hint.push_str(&format!(
+            "; program.yaml `spec.policies: {{{r}: {{enabled: false}}}}` switches it off"
+        ));
+    }
+
+    let located = resource
+        .as_deref()
+        .and_then(|r| locate(program, r, path.as_deref().unwrap_or("")));
+    let (at, msg) = match (located, &resource) {
+        (Some(at), _) => (at, msg),
+        (None, Some(r)) => (
+            Location::new(origin.file.clone(), origin.line, 1),
+            format!("{msg} (the finding names `{r}`, which is not a resource of this program)"),
+        ),
+        (None, None) => (Location::new(origin.file.clone(), origin.line, 1), msg),
+    };
+    Some(
+        Diagnostic::new(Code::Policy, &at, msg)
+            .with_severity(severity)
+            .with_hint(hint),
+    )
+}
+
+/// The program's policy sources and the built-in pack, for tools that list them.
+pub fn program_policy_paths(snapshot: &Snapshot) -> Vec<String> {
+    snapshot
+        .files
+        .keys()
+        .filter(|p| is_policy_file(p))
+        .cloned()
+        .collect()
 }
