@@ -112,7 +112,11 @@ pub struct Location {
 
 impl Location {
     pub fn new(file: impl Into<String>, line: usize, column: usize) -> Self {
-        Location { file: file.into(), line: line.max(1), column: column.max(1) }
+        Location {
+            file: file.into(),
+            line: line.max(1),
+            column: column.max(1),
+        }
     }
 
     /// The start of a file, for findings about a whole file.

@@ -9,6 +9,7 @@
 #![warn(clippy::print_stdout, clippy::print_stderr)]
 
 pub mod diag;
+pub mod explain;
 pub mod schema;
 pub mod source;
 pub mod spec;

@@ -23,17 +23,74 @@ pub fn schema_value(kind: Kind) -> Value {
         Kind::Partner => schemars::schema_for!(PartnerDocument),
     };
     let mut value = schema.to_value();
+    consts_to_enums(&mut value);
     if let Value::Object(map) = &mut value {
         // Put the identity first so the file reads well.
         let mut out = serde_json::Map::new();
         out.insert("$schema".into(), map.remove("$schema").unwrap_or(Value::Null));
-        out.insert("$id".into(), Value::String(format!("{SCHEMA_BASE}/{}.schema.json", kind.lower())));
+        out.insert(
+            "$id".into(),
+            Value::String(format!("{SCHEMA_BASE}/{}.schema.json", kind.lower())),
+        );
         for (k, v) in std::mem::take(map) {
             out.insert(k, v);
         }
         value = Value::Object(out);
     }
     value
+}
+
+/// Rewrites `oneOf: [{const: a, description}, ...]` (how schemars writes documented enums)
+/// as `enum: [a, ...]` with the values' descriptions folded into the description, so that
+/// validators (ours, editors', check-jsonschema's) say "not one of: a, b" instead of "not valid
+/// under any of the schemas listed in oneOf".
+fn consts_to_enums(v: &mut Value) {
+    match v {
+        Value::Object(map) => {
+            let all_consts = map
+                .get("oneOf")
+                .and_then(Value::as_array)
+                .is_some_and(|alts| !alts.is_empty() && alts.iter().all(|a| a.get("const").is_some()));
+            if all_consts {
+                let alts = map
+                    .remove("oneOf")
+                    .and_then(|a| a.as_array().cloned())
+                    .unwrap_or_default();
+                let mut lines = Vec::new();
+                let mut values = Vec::new();
+                for a in &alts {
+                    let c = a["const"].clone();
+                    if let Some(d) = a.get("description").and_then(Value::as_str) {
+                        lines.push(format!(
+                            "`{}`: {d}",
+                            c.as_str().map(str::to_string).unwrap_or_else(|| c.to_string())
+                        ));
+                    }
+                    values.push(c);
+                }
+                if values.iter().all(Value::is_string) {
+                    map.insert("type".into(), Value::String("string".into()));
+                }
+                map.insert("enum".into(), Value::Array(values));
+                if !lines.is_empty() {
+                    let base = map
+                        .get("description")
+                        .and_then(Value::as_str)
+                        .map(|d| format!("{d}\n\n"))
+                        .unwrap_or_default();
+                    map.insert(
+                        "description".into(),
+                        Value::String(format!("{base}{}", lines.join("\n"))),
+                    );
+                }
+            }
+            for child in map.values_mut() {
+                consts_to_enums(child);
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(consts_to_enums),
+        _ => {}
+    }
 }
 
 /// The schema as the pretty-printed text committed in `schemas/`, ending in a newline.
@@ -56,7 +113,10 @@ fn validators() -> &'static [jsonschema::Validator; 4] {
 }
 
 fn validator(kind: Kind) -> &'static jsonschema::Validator {
-    let i = Kind::ALL.iter().position(|k| *k == kind).expect("every kind has a schema");
+    let i = Kind::ALL
+        .iter()
+        .position(|k| *k == kind)
+        .expect("every kind has a schema");
     &validators()[i]
 }
 
@@ -72,7 +132,8 @@ pub fn validate(kind: Kind, file: &str, doc: &YamlDoc) -> Vec<Diagnostic> {
         let pointer = err.instance_path().as_str().to_string();
         let field = describe_pointer(&pointer);
         match err.kind() {
-            ValidationErrorKind::AdditionalProperties { unexpected } | ValidationErrorKind::UnevaluatedProperties { unexpected } => {
+            ValidationErrorKind::AdditionalProperties { unexpected }
+            | ValidationErrorKind::UnevaluatedProperties { unexpected } => {
                 let allowed = allowed_fields(kind, &doc.value, &pointer);
                 for key in unexpected {
                     let child = format!("{pointer}/{}", key.replace('~', "~0").replace('/', "~1"));
@@ -105,7 +166,11 @@ pub fn validate(kind: Kind, file: &str, doc: &YamlDoc) -> Vec<Diagnostic> {
                 let pos = doc.positions.value(&pointer);
                 let opts: Vec<String> = options
                     .as_array()
-                    .map(|a| a.iter().map(|o| o.as_str().map(str::to_string).unwrap_or_else(|| o.to_string())).collect())
+                    .map(|a| {
+                        a.iter()
+                            .map(|o| o.as_str().map(str::to_string).unwrap_or_else(|| o.to_string()))
+                            .collect()
+                    })
                     .unwrap_or_default();
                 let got = short(err.instance());
                 let mut d = Diagnostic::new(
@@ -123,11 +188,19 @@ pub fn validate(kind: Kind, file: &str, doc: &YamlDoc) -> Vec<Diagnostic> {
             ValidationErrorKind::Type { .. } => {
                 let pos = doc.positions.value(&pointer);
                 let expected = err.to_string();
-                let expected = expected.rsplit(" is not of type ").next().unwrap_or("").replace('"', "");
+                let expected = expected
+                    .rsplit(" is not of type ")
+                    .next()
+                    .unwrap_or("")
+                    .replace('"', "");
                 let mut d = Diagnostic::new(
                     Code::Schema,
                     &Location::new(file, pos.line, pos.column),
-                    format!("{field}: expected {}, found {}", article(&expected), type_name(err.instance())),
+                    format!(
+                        "{field}: expected {}, found {}",
+                        article(&expected),
+                        type_name(err.instance())
+                    ),
                 );
                 if err.instance().is_number() && expected.contains("string") {
                     d = d.with_hint("quote the value, e.g. version: \"1.0\"");
@@ -144,9 +217,15 @@ pub fn validate(kind: Kind, file: &str, doc: &YamlDoc) -> Vec<Diagnostic> {
                 } else {
                     format!("does not match the pattern {pattern}")
                 };
-                out.push(Diagnostic::new(Code::Schema, &Location::new(file, pos.line, pos.column), format!("{field}: {got} {what}")));
+                out.push(Diagnostic::new(
+                    Code::Schema,
+                    &Location::new(file, pos.line, pos.column),
+                    format!("{field}: {got} {what}"),
+                ));
             }
-            ValidationErrorKind::OneOfNotValid { .. } | ValidationErrorKind::OneOfMultipleValid { .. } if pointer.starts_with("/spec/outputs/") => {
+            ValidationErrorKind::OneOfNotValid { .. } | ValidationErrorKind::OneOfMultipleValid { .. }
+                if pointer.starts_with("/spec/outputs/") =>
+            {
                 let pos = doc.positions.value(&pointer);
                 out.push(Diagnostic::new(
                     Code::Schema,
@@ -156,7 +235,11 @@ pub fn validate(kind: Kind, file: &str, doc: &YamlDoc) -> Vec<Diagnostic> {
             }
             _ => {
                 let pos = doc.positions.value(&pointer);
-                out.push(Diagnostic::new(Code::Schema, &Location::new(file, pos.line, pos.column), format!("{field}: {err}")));
+                out.push(Diagnostic::new(
+                    Code::Schema,
+                    &Location::new(file, pos.line, pos.column),
+                    format!("{field}: {err}"),
+                ));
             }
         }
     }
@@ -188,7 +271,11 @@ fn short(v: &Value) -> String {
         Value::String(s) => format!("`{s}`"),
         other => format!("`{other}`"),
     };
-    if s.chars().count() > 60 { format!("{}…`", s.chars().take(57).collect::<String>()) } else { s }
+    if s.chars().count() > 60 {
+        format!("{}…`", s.chars().take(57).collect::<String>())
+    } else {
+        s
+    }
 }
 
 fn type_name(v: &Value) -> &'static str {
@@ -225,12 +312,10 @@ fn allowed_fields(kind: Kind, instance: &Value, pointer: &str) -> Option<Vec<Str
     fn deref<'a>(root: &'a Value, mut s: &'a Value) -> &'a Value {
         for _ in 0..16 {
             match s.get("$ref").and_then(Value::as_str) {
-                Some(r) if r.starts_with("#/") => {
-                    match root.pointer(&r[1..]) {
-                        Some(t) => s = t,
-                        None => return s,
-                    }
-                }
+                Some(r) if r.starts_with("#/") => match root.pointer(&r[1..]) {
+                    Some(t) => s = t,
+                    None => return s,
+                },
                 _ => break,
             }
         }

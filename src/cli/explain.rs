@@ -1,6 +1,8 @@
-//! `partnerctl explain CODE`.
+//! `partnerctl explain [CODE]`.
 
-use super::{Common, EXIT_OK};
+use super::{Common, EXIT_OK, Format};
+use partnerctl::diag::Code;
+use partnerctl::explain::explain;
 
 #[derive(clap::Args, Debug)]
 pub struct ExplainArgs {
@@ -8,6 +10,71 @@ pub struct ExplainArgs {
     pub code: Option<String>,
 }
 
-pub fn run(_args: &ExplainArgs, _common: &Common) -> anyhow::Result<u8> {
+pub fn run(args: &ExplainArgs, common: &Common) -> anyhow::Result<u8> {
+    super::require_format(common, &[Format::Text, Format::Json, Format::Markdown], "explain")?;
+    let codes: Vec<Code> = match &args.code {
+        Some(name) => match Code::from_name(name) {
+            Some(c) => vec![c],
+            None => {
+                let names: Vec<String> = Code::ALL.iter().map(|c| c.as_str().to_string()).collect();
+                let hint = partnerctl::schema::closest(name, &names)
+                    .map(|b| format!(" (did you mean `{b}`?)"))
+                    .unwrap_or_default();
+                anyhow::bail!("unknown check code `{name}`{hint}; `partnerctl explain` lists them all")
+            }
+        },
+        None => Code::ALL.to_vec(),
+    };
+    match common.format {
+        Format::Json => {
+            let list: Vec<_> = codes
+                .iter()
+                .map(|c| {
+                    let e = explain(*c);
+                    serde_json::json!({"code": c.as_str(), "severity": c.default_severity().as_str(), "summary": c.summary(), "why": e.why, "example": e.example, "fix": e.fix})
+                })
+                .collect();
+            println!("{}", serde_json::to_string_pretty(&list)?);
+        }
+        _ if args.code.is_none() => {
+            for c in codes {
+                println!(
+                    "{:<24} {:<8} {}",
+                    c.as_str(),
+                    c.default_severity().as_str(),
+                    c.summary()
+                );
+            }
+        }
+        format => {
+            for c in codes {
+                let e = explain(c);
+                let md = format == Format::Markdown;
+                if md {
+                    println!(
+                        "## `{}` ({})\n\n{}\n\n**Why it matters.** {}\n\n**Example.**\n\n```yaml\n{}```\n\n**What to do.** {}",
+                        c,
+                        c.default_severity(),
+                        c.summary(),
+                        e.why,
+                        e.example,
+                        e.fix
+                    );
+                } else {
+                    println!(
+                        "{} ({})\n\nWhen: {}\n\nWhy it matters: {}\n\nExample that fires it:\n",
+                        c,
+                        c.default_severity(),
+                        c.summary(),
+                        e.why
+                    );
+                    for line in e.example.lines() {
+                        println!("    {line}");
+                    }
+                    println!("\nWhat to do: {}", e.fix);
+                }
+            }
+        }
+    }
     Ok(EXIT_OK)
 }

@@ -12,12 +12,15 @@ pub struct SchemaArgs {
 pub fn run(args: &SchemaArgs, _common: &Common) -> anyhow::Result<u8> {
     match &args.kind {
         Some(k) => {
-            let kind = Kind::parse(k).ok_or_else(|| anyhow::anyhow!("unknown kind `{k}`; use one of: program, product, terms, partner"))?;
+            let kind = Kind::parse(k)
+                .ok_or_else(|| anyhow::anyhow!("unknown kind `{k}`; use one of: program, product, terms, partner"))?;
             print!("{}", partnerctl::schema::schema_text(kind));
         }
         None => {
-            let all: serde_json::Map<String, serde_json::Value> =
-                Kind::ALL.iter().map(|k| (k.lower().to_string(), partnerctl::schema::schema_value(*k))).collect();
+            let all: serde_json::Map<String, serde_json::Value> = Kind::ALL
+                .iter()
+                .map(|k| (k.lower().to_string(), partnerctl::schema::schema_value(*k)))
+                .collect();
             println!("{}", serde_json::to_string_pretty(&all)?);
         }
     }

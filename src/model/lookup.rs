@@ -53,12 +53,16 @@ impl Program {
 
     /// `activeWithinDays`, or its default.
     pub fn active_within_days(&self) -> u32 {
-        self.spec().and_then(|p| p.active_within_days).unwrap_or(DEFAULT_ACTIVE_WITHIN_DAYS)
+        self.spec()
+            .and_then(|p| p.active_within_days)
+            .unwrap_or(DEFAULT_ACTIVE_WITHIN_DAYS)
     }
 
     /// `stuckAfterDays` for a stage, if set.
     pub fn stuck_after_days(&self, stage: Stage) -> Option<u32> {
-        self.spec().and_then(|p| p.stages.get(stage)).map(|s| s.stuck_after_days)
+        self.spec()
+            .and_then(|p| p.stages.get(stage))
+            .map(|s| s.stuck_after_days)
     }
 
     /// The owning team of a partner, product or terms resource.
@@ -73,7 +77,9 @@ impl Program {
 
     /// The partner that owns a credential id.
     pub fn credential_owner(&self, id: &str) -> Option<(&Partner, &crate::spec::CredentialSpec)> {
-        self.partners.values().find_map(|p| p.spec.credentials.iter().find(|c| c.id.0 == id).map(|c| (p, c)))
+        self.partners
+            .values()
+            .find_map(|p| p.spec.credentials.iter().find(|c| c.id.0 == id).map(|c| (p, c)))
     }
 }
 
@@ -127,7 +133,11 @@ impl Partner {
     /// Whether the partner has any subscription or live credential in `env`.
     pub fn has_access(&self, env: Environment, today: Date) -> bool {
         self.spec.subscriptions.iter().any(|s| s.environment == env)
-            || self.spec.credentials.iter().any(|c| c.environment == env && c.is_live(today))
+            || self
+                .spec
+                .credentials
+                .iter()
+                .any(|c| c.environment == env && c.is_live(today))
     }
 
     /// The date the partner entered its current stage (the last history entry).

@@ -16,8 +16,8 @@ use crate::schema;
 use crate::source::yaml::{self, Positions};
 use crate::source::{Entry, PROGRAM_FILE, Snapshot};
 use crate::spec::{
-    Kind, Metadata, PartnerDocument, PartnerSpec, ProductDocument, ProductSpec, ProgramDocument, ProgramSpec, TermsDocument,
-    TermsSpec,
+    Kind, Metadata, PartnerDocument, PartnerSpec, ProductDocument, ProductSpec, ProgramDocument, ProgramSpec,
+    TermsDocument, TermsSpec,
 };
 use rayon::prelude::*;
 use serde::de::DeserializeOwned;
@@ -56,7 +56,9 @@ impl Document {
 /// `partners/emea/acme.yaml` → `acme`.
 pub fn file_stem(path: &str) -> &str {
     let base = path.rsplit('/').next().unwrap_or(path);
-    base.strip_suffix(".yaml").or_else(|| base.strip_suffix(".yml")).unwrap_or(base)
+    base.strip_suffix(".yaml")
+        .or_else(|| base.strip_suffix(".yml"))
+        .unwrap_or(base)
 }
 
 /// A typed resource with where it came from, so any finding can point into its file.
@@ -137,8 +139,12 @@ pub fn load(snapshot: Snapshot) -> Loaded {
     for (path, entry) in &snapshot.files {
         if let Entry::Refused(why) = entry {
             diagnostics.push(
-                Diagnostic::new(Code::FileRefused, &Location::file_start(path.clone()), format!("{path} is not read: {why}"))
-                    .with_hint("replace it with a regular file inside the repository"),
+                Diagnostic::new(
+                    Code::FileRefused,
+                    &Location::file_start(path.clone()),
+                    format!("{path} is not read: {why}"),
+                )
+                .with_hint("replace it with a regular file inside the repository"),
             );
         }
     }
@@ -157,17 +163,24 @@ pub fn load(snapshot: Snapshot) -> Loaded {
         .map(|(path, bytes, fk)| read_document(path, bytes, *fk))
         .collect();
 
+    let mut program = Program::default();
     let mut documents = Vec::with_capacity(parsed.len());
-    for (doc, diags) in parsed {
+    for ((path, _, folder_kind), (doc, diags)) in candidates.iter().zip(parsed) {
         diagnostics.extend(diags);
-        if let Some(d) = doc {
-            documents.push(d);
+        match doc {
+            Some(d) => documents.push(d),
+            // A file that does not parse still names a resource (by its file name), so that
+            // references to it are not reported as unknown on top of the parse error.
+            None => {
+                program.unloadable.insert((*folder_kind, file_stem(path).to_string()));
+            }
         }
     }
-
-    let mut program = Program { snapshot, ..Program::default() };
+    program.snapshot = snapshot;
     for doc in &documents {
-        let (Some(kind), Some(name)) = (doc.kind, doc.name.clone()) else { continue };
+        let (Some(kind), Some(name)) = (doc.kind, doc.name.clone()) else {
+            continue;
+        };
         if Some(kind) != doc.folder_kind {
             continue; // misplaced: reported by the misplaced-resource check, not loaded
         }
@@ -199,8 +212,14 @@ fn read_document(path: &str, bytes: &[u8], folder_kind: Kind) -> (Option<Documen
     };
     let mut diags = Vec::new();
     let kind_value = doc.value.get("kind");
-    let kind = kind_value.and_then(Value::as_str).and_then(|k| Kind::ALL.into_iter().find(|x| x.as_str() == k));
-    let name = doc.value.pointer("/metadata/name").and_then(Value::as_str).map(str::to_string);
+    let kind = kind_value
+        .and_then(Value::as_str)
+        .and_then(|k| Kind::ALL.into_iter().find(|x| x.as_str() == k));
+    let name = doc
+        .value
+        .pointer("/metadata/name")
+        .and_then(Value::as_str)
+        .map(str::to_string);
     if !doc.value.is_object() {
         let p = doc.positions.value("");
         diags.push(Diagnostic::new(
@@ -233,7 +252,10 @@ fn read_document(path: &str, bytes: &[u8], folder_kind: Kind) -> (Option<Documen
         }
         None => {
             let (pos, msg) = match kind_value {
-                None => (doc.positions.value(""), "the document has no `kind`; expected one of: Program, Product, Terms, Partner".to_string()),
+                None => (
+                    doc.positions.value(""),
+                    "the document has no `kind`; expected one of: Program, Product, Terms, Partner".to_string(),
+                ),
                 Some(v) => (
                     doc.positions.value("/kind"),
                     format!(
@@ -243,9 +265,10 @@ fn read_document(path: &str, bytes: &[u8], folder_kind: Kind) -> (Option<Documen
                 ),
             };
             let mut d = Diagnostic::new(Code::Schema, &Location::new(path, pos.line, pos.column), msg);
-            if let Some(best) = kind_value.and_then(Value::as_str).and_then(|s| {
-                schema::closest(s, &Kind::ALL.iter().map(|k| k.as_str().to_string()).collect::<Vec<_>>())
-            }) {
+            if let Some(best) = kind_value
+                .and_then(Value::as_str)
+                .and_then(|s| schema::closest(s, &Kind::ALL.iter().map(|k| k.as_str().to_string()).collect::<Vec<_>>()))
+            {
                 d = d.with_hint(format!("did you mean `{best}`?"));
             } else if kind_value.is_none() {
                 d = d.with_hint(format!("this folder holds `kind: {folder_kind}` documents"));
@@ -253,24 +276,39 @@ fn read_document(path: &str, bytes: &[u8], folder_kind: Kind) -> (Option<Documen
             diags.push(d);
         }
     }
-    (Some(Document { file: path.to_string(), folder_kind: Some(folder_kind), kind, name, value: doc.value, positions: doc.positions, valid }), diags)
+    (
+        Some(Document {
+            file: path.to_string(),
+            folder_kind: Some(folder_kind),
+            kind,
+            name,
+            value: doc.value,
+            positions: doc.positions,
+            valid,
+        }),
+        diags,
+    )
 }
 
 fn deserialize_check(kind: Kind, value: &Value) -> Result<(), (String, String)> {
     fn go<T: DeserializeOwned>(value: &Value) -> Result<(), (String, String)> {
-        serde_path_to_error::deserialize::<_, T>(value).map(|_| ()).map_err(|e| {
-            let mut pointer = String::new();
-            for seg in e.path().iter() {
-                use serde_path_to_error::Segment;
-                match seg {
-                    Segment::Seq { index } => pointer.push_str(&format!("/{index}")),
-                    Segment::Map { key } => pointer.push_str(&format!("/{}", key.replace('~', "~0").replace('/', "~1"))),
-                    Segment::Enum { variant } => pointer.push_str(&format!("/{variant}")),
-                    Segment::Unknown => {}
+        serde_path_to_error::deserialize::<_, T>(value)
+            .map(|_| ())
+            .map_err(|e| {
+                let mut pointer = String::new();
+                for seg in e.path().iter() {
+                    use serde_path_to_error::Segment;
+                    match seg {
+                        Segment::Seq { index } => pointer.push_str(&format!("/{index}")),
+                        Segment::Map { key } => {
+                            pointer.push_str(&format!("/{}", key.replace('~', "~0").replace('/', "~1")))
+                        }
+                        Segment::Enum { variant } => pointer.push_str(&format!("/{variant}")),
+                        Segment::Unknown => {}
+                    }
                 }
-            }
-            (pointer, e.inner().to_string())
-        })
+                (pointer, e.inner().to_string())
+            })
     }
     match kind {
         Kind::Program => go::<ProgramDocument>(value),
@@ -289,7 +327,7 @@ macro_rules! has_parts {
     ($($doc:ty => $spec:ty),*) => {$(
         impl HasParts for $doc {
             type Spec = $spec;
-            fn parts(self) -> (Metadata, $spec) { (self.metadata, self.spec) }
+            fn parts(self) -> (Metadata, $spec) { (self.metadata.into(), self.spec) }
         }
     )*};
 }

@@ -59,13 +59,18 @@ impl Snapshot {
     pub fn from_dir(root: &Path) -> Result<Snapshot, SourceError> {
         let meta = fs::metadata(root).map_err(|e| match e.kind() {
             std::io::ErrorKind::NotFound => SourceError::NotFound(root.to_path_buf()),
-            _ => SourceError::Io { path: root.to_path_buf(), source: e },
+            _ => SourceError::Io {
+                path: root.to_path_buf(),
+                source: e,
+            },
         })?;
         if !meta.is_dir() {
             return Err(SourceError::NotADirectory(root.to_path_buf()));
         }
-        let canonical_root = fs::canonicalize(root)
-            .map_err(|e| SourceError::Io { path: root.to_path_buf(), source: e })?;
+        let canonical_root = fs::canonicalize(root).map_err(|e| SourceError::Io {
+            path: root.to_path_buf(),
+            source: e,
+        })?;
 
         let mut paths = Vec::new();
         let mut refused = Vec::new();
@@ -77,7 +82,10 @@ impl Snapshot {
             let path = root.join(dir);
             match fs::symlink_metadata(&path) {
                 Ok(m) if m.file_type().is_symlink() => {
-                    refused.push((dir.to_string(), "a symbolic link; program folders are never followed through links".to_string()));
+                    refused.push((
+                        dir.to_string(),
+                        "a symbolic link; program folders are never followed through links".to_string(),
+                    ));
                 }
                 Ok(m) if m.is_dir() => walk(&path, dir, &mut paths, &mut refused)?,
                 _ => {}
@@ -95,7 +103,10 @@ impl Snapshot {
         for (rel, why) in refused {
             files.insert(rel, Entry::Refused(why));
         }
-        Ok(Snapshot { files, origin: "working tree".to_string() })
+        Ok(Snapshot {
+            files,
+            origin: "working tree".to_string(),
+        })
     }
 
     /// The bytes of a file, if present and readable.
@@ -117,7 +128,9 @@ impl Snapshot {
 
     /// Paths below a folder (`"policies/"`), in order.
     pub fn under<'a>(&'a self, prefix: &'a str) -> impl Iterator<Item = (&'a String, &'a Entry)> + 'a {
-        self.files.range(prefix.to_string()..).take_while(move |(k, _)| k.starts_with(prefix))
+        self.files
+            .range(prefix.to_string()..)
+            .take_while(move |(k, _)| k.starts_with(prefix))
     }
 
     /// Adds a file; used by the git reader and by tests.
@@ -132,13 +145,19 @@ fn walk(
     out: &mut Vec<(String, PathBuf)>,
     refused: &mut Vec<(String, String)>,
 ) -> Result<(), SourceError> {
-    let entries = fs::read_dir(dir).map_err(|e| SourceError::Io { path: dir.to_path_buf(), source: e })?;
+    let entries = fs::read_dir(dir).map_err(|e| SourceError::Io {
+        path: dir.to_path_buf(),
+        source: e,
+    })?;
     let mut entries: Vec<_> = entries.filter_map(Result::ok).collect();
     entries.sort_by_key(|e| e.file_name());
     for entry in entries {
         let name = entry.file_name();
         let Some(name) = name.to_str() else {
-            refused.push((format!("{rel}/{}", name.to_string_lossy()), "the file name is not UTF-8".into()));
+            refused.push((
+                format!("{rel}/{}", name.to_string_lossy()),
+                "the file name is not UTF-8".into(),
+            ));
             continue;
         };
         if name.starts_with('.') {
@@ -170,7 +189,9 @@ fn read_file(root: &Path, path: &Path) -> Entry {
                     return Entry::Refused("a symbolic link to something that is not a file".into());
                 }
             }
-            Ok(_) => return Entry::Refused("a symbolic link that leads outside the repository; it is not followed".into()),
+            Ok(_) => {
+                return Entry::Refused("a symbolic link that leads outside the repository; it is not followed".into());
+            }
             Err(_) => return Entry::Refused("a broken symbolic link".into()),
         }
     }
@@ -199,7 +220,9 @@ fn read_bounded(path: &Path) -> std::io::Result<Vec<u8>> {
     let mut buf = Vec::new();
     file.take(MAX_FILE_BYTES + 1).read_to_end(&mut buf)?;
     if buf.len() as u64 > MAX_FILE_BYTES {
-        return Err(std::io::Error::other("the file grew past the size limit while being read"));
+        return Err(std::io::Error::other(
+            "the file grew past the size limit while being read",
+        ));
     }
     Ok(buf)
 }

@@ -7,7 +7,7 @@
 //! semantic check, can point at the exact node.
 
 use crate::diag::{Code, Diagnostic, Location};
-use saphyr::{LoadableYamlNode, MarkedYaml, Scalar, YamlData, YamlLoader};
+use saphyr::{MarkedYaml, Scalar, YamlData, YamlLoader};
 use saphyr_parser::{Parser, ScanError};
 use serde_json::{Map, Number, Value};
 use std::collections::HashMap;
@@ -81,9 +81,15 @@ pub fn parse(file: &str, bytes: &[u8]) -> Result<YamlDoc, Diagnostic> {
             .with_hint("save the file as UTF-8"));
         }
     };
-    if text.trim().is_empty() || text.lines().all(|l| l.trim().is_empty() || l.trim_start().starts_with('#')) {
-        return Err(Diagnostic::new(Code::YamlSyntax, &Location::file_start(file), "the file is empty")
-            .with_hint("a program file holds one document with apiVersion, kind, metadata and spec"));
+    if text.trim().is_empty()
+        || text
+            .lines()
+            .all(|l| l.trim().is_empty() || l.trim_start().starts_with('#'))
+    {
+        return Err(
+            Diagnostic::new(Code::YamlSyntax, &Location::file_start(file), "the file is empty")
+                .with_hint("a program file holds one document with apiVersion, kind, metadata and spec"),
+        );
     }
 
     let mut loader: YamlLoader<MarkedYaml> = YamlLoader::default();
@@ -97,12 +103,20 @@ pub fn parse(file: &str, bytes: &[u8]) -> Result<YamlDoc, Diagnostic> {
     }
     let docs = loader.into_documents();
     match docs.len() {
-        0 => Err(Diagnostic::new(Code::YamlSyntax, &Location::file_start(file), "the file holds no YAML document")),
+        0 => Err(Diagnostic::new(
+            Code::YamlSyntax,
+            &Location::file_start(file),
+            "the file holds no YAML document",
+        )),
         1 => {
             let mut positions = Positions::default();
             let value = convert(file, &docs[0], String::new(), &mut positions, 0)?;
             if value.is_null() {
-                return Err(Diagnostic::new(Code::YamlSyntax, &Location::file_start(file), "the file holds an empty document"));
+                return Err(Diagnostic::new(
+                    Code::YamlSyntax,
+                    &Location::file_start(file),
+                    "the file holds an empty document",
+                ));
             }
             Ok(YamlDoc { value, positions })
         }
@@ -122,8 +136,12 @@ fn scan_error(file: &str, e: &ScanError) -> Diagnostic {
     let at = Location::new(file, e.marker().line(), e.marker().col() + 1);
     let info = e.info();
     if info.contains("duplicated key") {
-        Diagnostic::new(Code::DuplicateKey, &at, "this key is already set earlier in the same mapping")
-            .with_hint("remove one of the two entries; YAML keeps only one and the other would be lost silently")
+        Diagnostic::new(
+            Code::DuplicateKey,
+            &at,
+            "this key is already set earlier in the same mapping",
+        )
+        .with_hint("remove one of the two entries; YAML keeps only one and the other would be lost silently")
     } else if info.contains("alias expansion") {
         Diagnostic::new(
             Code::YamlSyntax,
@@ -137,14 +155,23 @@ fn scan_error(file: &str, e: &ScanError) -> Diagnostic {
 }
 
 fn pos_of(node: &MarkedYaml) -> Pos {
-    Pos { line: node.span.start.line(), column: node.span.start.col() + 1 }
+    Pos {
+        line: node.span.start.line(),
+        column: node.span.start.col() + 1,
+    }
 }
 
 fn escape_token(key: &str) -> String {
     key.replace('~', "~0").replace('/', "~1")
 }
 
-fn convert(file: &str, node: &MarkedYaml, pointer: String, positions: &mut Positions, depth: usize) -> Result<Value, Diagnostic> {
+fn convert(
+    file: &str,
+    node: &MarkedYaml,
+    pointer: String,
+    positions: &mut Positions,
+    depth: usize,
+) -> Result<Value, Diagnostic> {
     if depth > MAX_DEPTH {
         let p = pos_of(node);
         return Err(Diagnostic::new(
@@ -221,7 +248,9 @@ fn scalar(s: &Scalar) -> Value {
         Scalar::Null => Value::Null,
         Scalar::Boolean(b) => Value::Bool(*b),
         Scalar::Integer(i) => Value::Number((*i).into()),
-        Scalar::FloatingPoint(f) => Number::from_f64(f.into_inner()).map(Value::Number).unwrap_or_else(|| Value::String(f.to_string())),
+        Scalar::FloatingPoint(f) => Number::from_f64(f.into_inner())
+            .map(Value::Number)
+            .unwrap_or_else(|| Value::String(f.to_string())),
         Scalar::String(s) => Value::String(s.to_string()),
     }
 }
@@ -236,21 +265,27 @@ fn scalar_key(s: &Scalar) -> Option<String> {
     })
 }
 
-// Keep the trait in scope for `load_from_str` users in tests.
-#[allow(unused_imports)]
-use LoadableYamlNode as _;
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn positions_point_at_nodes() {
-        let doc = parse("a.yaml", b"kind: Partner\nspec:\n  contacts:\n    - {name: Jane, email: j@x}\n").unwrap();
+        let doc = parse(
+            "a.yaml",
+            b"kind: Partner\nspec:\n  contacts:\n    - {name: Jane, email: j@x}\n",
+        )
+        .unwrap();
         assert_eq!(doc.positions.value("/kind"), Pos { line: 1, column: 7 });
         assert_eq!(doc.positions.key("/spec/contacts"), Pos { line: 3, column: 3 });
-        assert_eq!(doc.positions.value("/spec/contacts/0/email"), Pos { line: 4, column: 27 });
-        assert_eq!(doc.positions.value("/spec/contacts/0/missing"), Pos { line: 4, column: 7 });
+        assert_eq!(
+            doc.positions.value("/spec/contacts/0/email"),
+            Pos { line: 4, column: 27 }
+        );
+        assert_eq!(
+            doc.positions.value("/spec/contacts/0/missing"),
+            Pos { line: 4, column: 7 }
+        );
     }
 
     #[test]
@@ -272,7 +307,9 @@ mod tests {
         let mut y = String::from("a: &a [x, x, x, x, x, x, x, x, x, x]\n");
         let mut prev = 'a';
         for c in 'b'..='j' {
-            y.push_str(&format!("{c}: &{c} [*{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}]\n"));
+            y.push_str(&format!(
+                "{c}: &{c} [*{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}]\n"
+            ));
             prev = c;
         }
         let start = std::time::Instant::now();

@@ -148,7 +148,13 @@ pub enum Stage {
 
 impl Stage {
     /// The onboarding path, in order.
-    pub const PATH: [Stage; 5] = [Stage::Registered, Stage::TermsAccepted, Stage::Sandbox, Stage::ProductionRequested, Stage::Live];
+    pub const PATH: [Stage; 5] = [
+        Stage::Registered,
+        Stage::TermsAccepted,
+        Stage::Sandbox,
+        Stage::ProductionRequested,
+        Stage::Live,
+    ];
     pub const ALL: [Stage; 7] = [
         Stage::Registered,
         Stage::TermsAccepted,

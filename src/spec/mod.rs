@@ -55,7 +55,9 @@ impl Kind {
     }
 
     pub fn parse(s: &str) -> Option<Kind> {
-        Kind::ALL.into_iter().find(|k| k.as_str() == s || k.lower() == s.to_ascii_lowercase())
+        Kind::ALL
+            .into_iter()
+            .find(|k| k.as_str() == s || k.lower() == s.to_ascii_lowercase())
     }
 
     /// The folder documents of this kind live in (`None` for the program, at the root).
@@ -76,7 +78,7 @@ impl std::fmt::Display for Kind {
 }
 
 macro_rules! document {
-    ($(#[$doc:meta])* $name:ident, $kind_enum:ident, $variant:ident, $spec:ty) => {
+    ($(#[$doc:meta])* $name:ident, $kind_enum:ident, $variant:ident, $meta:ty, $spec:ty) => {
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
         #[doc = concat!("Always `", stringify!($variant), "` in this file.")]
         pub enum $kind_enum {
@@ -92,7 +94,7 @@ macro_rules! document {
             /// The kind of document.
             pub kind: $kind_enum,
             /// Name, owning team and labels.
-            pub metadata: Metadata,
+            pub metadata: $meta,
             /// The content of the document.
             pub spec: $spec,
         }
@@ -102,21 +104,21 @@ macro_rules! document {
 document!(
     /// The program: its teams, required terms, stage limits, approval rules and outputs.
     /// Exactly one, in `program.yaml` at the repository root.
-    ProgramDocument, ProgramKind, Program, ProgramSpec
+    ProgramDocument, ProgramKind, Program, Metadata, ProgramSpec
 );
 document!(
     /// A standard API product partners subscribe to. One per file in `products/`.
-    ProductDocument, ProductKind, Product, ProductSpec
+    ProductDocument, ProductKind, Product, OwnedMetadata, ProductSpec
 );
 document!(
     /// Terms partners accept (terms of service, data-sharing agreements), with every version.
     /// One per file in `terms/`.
-    TermsDocument, TermsKind, Terms, TermsSpec
+    TermsDocument, TermsKind, Terms, OwnedMetadata, TermsSpec
 );
 document!(
     /// A partner organisation: where it is in onboarding, what it accepted, what it may call.
     /// One per file in `partners/`.
-    PartnerDocument, PartnerKind, Partner, PartnerSpec
+    PartnerDocument, PartnerKind, Partner, OwnedMetadata, PartnerSpec
 );
 
 /// The only API version of this format.
@@ -126,7 +128,32 @@ pub enum ApiVersion {
     V1,
 }
 
-/// Name, owning team and labels, the same on every kind.
+/// Name, owning team and labels of a product, terms or partner: the owner is required.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct OwnedMetadata {
+    /// The resource's name: lower case letters, digits and dashes, equal to the file name
+    /// without `.yaml`. Example: `acme-logistics`.
+    pub name: Name,
+    /// The team that owns this resource, one of the teams declared in `program.yaml`
+    /// (`spec.teams`). It is asked to approve changes to the resource. Example: `partnerships`.
+    pub owner: String,
+    /// Free-form labels, string to string. Example: `{region: emea}`.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub labels: std::collections::BTreeMap<String, String>,
+}
+
+impl From<OwnedMetadata> for Metadata {
+    fn from(m: OwnedMetadata) -> Metadata {
+        Metadata {
+            name: m.name,
+            owner: Some(m.owner),
+            labels: m.labels,
+        }
+    }
+}
+
+/// Name, owning team and labels. On the Program the owner is optional.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct Metadata {

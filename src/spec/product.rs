@@ -77,7 +77,10 @@ impl ProductEnvironments {
 
     /// The environments that exist, sandbox first.
     pub fn names(&self) -> Vec<Environment> {
-        Environment::ALL.into_iter().filter(|e| self.get(*e).is_some()).collect()
+        Environment::ALL
+            .into_iter()
+            .filter(|e| self.get(*e).is_some())
+            .collect()
     }
 }
 

@@ -1,0 +1,116 @@
+//! What each check code means, why it matters, and an example that fires it: the text of
+//! `partnerctl explain CODE`.
+
+use crate::diag::Code;
+
+/// The long form of a code.
+pub struct Explanation {
+    /// Why the rule exists, for the person who hit it.
+    pub why: &'static str,
+    /// A snippet that fires it.
+    pub example: &'static str,
+    /// What to do.
+    pub fix: &'static str,
+}
+
+pub fn explain(code: Code) -> Explanation {
+    use Code::*;
+    let (why, example, fix) = match code {
+        YamlSyntax => (
+            "partnerctl reads every file as exactly one YAML document in UTF-8. A file it cannot parse would silently drop a partner, product or terms from the program, so the whole run reports it instead.",
+            "# partners/acme.yaml\napiVersion: partnerctl/v1\nkind: Partner\nmetadata: {name: acme, owner: partnerships\n",
+            "Fix the YAML at the line shown (an unclosed bracket, a tab used for indentation, a second `---` document). Save the file as UTF-8.",
+        ),
+        DuplicateKey => (
+            "YAML parsers disagree on which of two equal keys wins; most keep the last and drop the first without a word. A reviewer reading the first value would approve something other than what is applied.",
+            "spec:\n  stage: sandbox\n  stage: live\n",
+            "Keep one of the two entries.",
+        ),
+        Schema => (
+            "Each kind has a JSON schema (`partnerctl schema KIND`). A misspelt field would otherwise be ignored, and a wrong value type would change meaning (an unquoted 1.0 is a number, not the version \"1.0\").",
+            "kind: Product\nspec:\n  lifecycle: gaa        # not one of: beta, ga, deprecated, retired\n  displayNme: Rates    # unknown field\n",
+            "Correct the field at the line shown; the hint lists the fields or values allowed there. Point your editor at schemas/*.schema.json for completion.",
+        ),
+        MisplacedResource => (
+            "The folder says what a file holds: products/ Products, terms/ Terms, partners/ Partners, and program.yaml the Program. A Partner in products/ would be skipped by every rule that looks for partners.",
+            "# products/acme.yaml\nkind: Partner\n",
+            "Move the file to the folder of its kind, or add program.yaml (`partnerctl init` writes one).",
+        ),
+        NameMismatch => (
+            "Pull requests, CODEOWNERS and reviewers find a resource by its file name. A file named after one partner that describes another misleads all three.",
+            "# partners/acme.yaml\nmetadata:\n  name: acme-logistics\n",
+            "Rename the file to `<metadata.name>.yaml`, or change the name.",
+        ),
+        DuplicateName => (
+            "Names are how subscriptions, agreements and gateways refer to resources, and credential ids are how gateways and usage logs name a key. Two with the same name make every reference ambiguous.",
+            "# partners/emea/acme.yaml and partners/acme.yaml both say\nmetadata: {name: acme, owner: partnerships}\n",
+            "Give one of them another name (or id), or remove the copy.",
+        ),
+        UnknownReference => (
+            "A subscription to a product that does not exist, an agreement with a version that was never published, or an owner that is not a team would be applied as nothing at all, or fail at the gateway.",
+            "subscriptions:\n  - {product: shipmnts, plan: starter, environment: sandbox}\n",
+            "Correct the name (the hint suggests the closest existing one), or add the missing resource in the same pull request.",
+        ),
+        PlanEnvironment => (
+            "A plan is offered in certain environments; the gateway has no limits for a plan outside them. A live credential in an environment with no subscription can authenticate but call nothing, which usually means a forgotten revocation.",
+            "plans:\n  - {name: starter, environments: [sandbox], ...}\n# partner:\nsubscriptions:\n  - {product: shipments, plan: starter, environment: production}\n",
+            "Choose a plan offered in that environment, or revoke the stray credential.",
+        ),
+        StageGate => (
+            "The onboarding path is the program's control: sandbox access comes with stage `sandbox`, production access only with `live`. Access granted ahead of the stage skips the review the stage stands for.",
+            "stage: sandbox\nsubscriptions:\n  - {product: tracking, plan: enterprise, environment: production}\n",
+            "Move the partner to the stage (with a history entry) in the same pull request, so that the approval rules for that stage apply, or remove the access.",
+        ),
+        TermsMissing => (
+            "Partners past `registered` must have accepted the program's required terms, and a product's subscribers its required terms. Access without accepted terms is access without a contract.",
+            "stage: sandbox\nagreements: []\n",
+            "Record the acceptance (terms, version, acceptedOn, signedBy) once the partner has accepted, or take the partner back a stage.",
+        ),
+        TermsOutdated => (
+            "When terms get a new version, partners must accept it; until its reacceptBy date this is a warning, after it an error, because the partner is then calling under terms it never agreed to.",
+            "# terms: 2.0 effective 2026-03-01, reacceptBy 2026-06-01\nagreements:\n  - {terms: partner-tos, version: \"1.0\", acceptedOn: 2025-02-01}\n",
+            "Add an agreement for the current version once the partner has accepted it; suspend the partner if it will not.",
+        ),
+        DataSharingUncovered => (
+            "A product that shares personal or sensitive data (its dataCategories) may only go to partners who accepted data-sharing terms covering each category.",
+            "# products/shipments.yaml: dataCategories: [location]\n# partner subscribed to shipments without accepting data-sharing terms\n",
+            "Have the partner accept data-sharing terms that cover the categories, or remove the subscription.",
+        ),
+        HistoryInvalid => (
+            "The funnel, stuck-partner report and audits are computed from histories. A history out of order, in the future, skipping a stage, or disagreeing with `stage` makes them wrong.",
+            "stage: live\nhistory:\n  - {stage: registered, date: 2026-01-04}\n  - {stage: live, date: 2026-02-01}\n",
+            "List every stage with the date it was reached, oldest first, one step at a time, ending in the current stage.",
+        ),
+        RevokedAccess => (
+            "A suspended or offboarded partner must not be able to call: every subscription goes and every credential is revoked.",
+            "stage: suspended\ncredentials:\n  - {id: acme-prd-1, environment: production, created: 2026-01-07, secretRef: \"vault://...\"}\n",
+            "Remove the subscriptions and set `revoked:` on every credential (and revoke them in the vault).",
+        ),
+        CredentialExpired => (
+            "An expired credential no longer works, but a file that still lists it as live misleads the next reader and the audit.",
+            "credentials:\n  - {id: acme-sbx-0, environment: sandbox, created: 2025-01-01, expires: 2026-01-01, secretRef: \"vault://...\"}\n",
+            "Set `revoked:` to the expiry date, and issue a new credential if the partner still needs access.",
+        ),
+        SecretInRepo => (
+            "Everything in the repository is copied to every clone, CI log and fork, forever. A key or token there must be treated as leaked. partnerctl never repeats the value in its output.",
+            "labels:\n  api-key: \"sk_live_...\"\n",
+            "Remove the value, rotate the secret (it is in the git history), and keep only a reference: `secretRef: vault://...`.",
+        ),
+        TermsImmutable => (
+            "Once a terms version takes effect, partners have accepted that exact text on those dates. Changing a published version rewrites what they signed; publish a new version instead.",
+            "# terms/partner-tos/1.0.md edited after 1.0 took effect\n",
+            "Revert the change to the published version and add a new version with its own effective date.",
+        ),
+        Policy => (
+            "Policies carry the program's own rules, in Rego, next to the built-in checks: the built-in pack under policies/ and the program's policies/*.rego.",
+            "# policies/beta.rego\npackage partnerctl.custom\ndeny contains msg if { ... }\n",
+            "Do what the policy's message says, or change the rule's severity or switch it off in program.yaml under spec.policies.",
+        ),
+        FileRefused => (
+            "partnerctl reads only regular files inside the repository and no larger than 8 MiB, so a hostile pull request cannot make it read outside the checkout or exhaust memory.",
+            "partners/acme.yaml -> /etc/passwd   (a symbolic link)\n",
+            "Replace the link with a regular file, or split the large file.",
+        ),
+    };
+    Explanation { why, example, fix }
+}
