@@ -1,10 +1,67 @@
-//! `partnerctl render`.
+//! `partnerctl render`: render every output of program.yaml and write them atomically,
+//! without recording applied state.
 
-use super::Common;
+use super::{Common, EXIT_FINDINGS, EXIT_OK, Format};
+use partnerctl::render::{self, WriteReport};
+use serde_json::json;
+use std::path::PathBuf;
 
 #[derive(clap::Args, Debug)]
-pub struct RenderArgs {}
+pub struct RenderArgs {
+    /// Write the outputs below DIR instead of the repository (output paths stay relative).
+    #[arg(long = "out-dir", value_name = "DIR")]
+    pub out_dir: Option<PathBuf>,
+}
 
-pub fn run(_args: &RenderArgs, _common: &Common) -> anyhow::Result<u8> {
-    anyhow::bail!("`partnerctl render` is not available yet")
+pub fn run(args: &RenderArgs, common: &Common) -> anyhow::Result<u8> {
+    super::require_format(common, &[Format::Text, Format::Json], "render")?;
+    let v = super::load_and_validate(common)?;
+    if v.has_errors() {
+        match common.format {
+            Format::Json => {
+                let diags: Vec<_> = v.diagnostics.iter().map(super::diagnostics::json_diag).collect();
+                let out = json!({"ok": false, "written": [], "unchanged": [], "diagnostics": diags});
+                println!("{}", serde_json::to_string_pretty(&out)?);
+            }
+            _ => {
+                super::diagnostics::print(&v.diagnostics, v.files, &v.program.snapshot, common)?;
+                eprintln!("error: nothing rendered: the program has errors; fix them (see `partnerctl validate`)");
+            }
+        }
+        return Ok(EXIT_FINDINGS);
+    }
+    let files = render::render_all(&v.program, common.today())?;
+    let root = args.out_dir.clone().unwrap_or_else(|| common.dir.clone());
+    let report = render::write_files(&root, &files)?;
+    print_report(&report, &root, common.format)?;
+    Ok(EXIT_OK)
+}
+
+fn print_report(report: &WriteReport, root: &std::path::Path, format: Format) -> anyhow::Result<()> {
+    match format {
+        Format::Json => {
+            let out = json!({
+                "ok": true,
+                "root": root.display().to_string(),
+                "written": report.written,
+                "unchanged": report.unchanged,
+            });
+            println!("{}", serde_json::to_string_pretty(&out)?);
+        }
+        _ => {
+            for path in &report.written {
+                println!("wrote      {path}");
+            }
+            for path in &report.unchanged {
+                println!("unchanged  {path}");
+            }
+            println!(
+                "{} written, {} unchanged, below {}",
+                report.written.len(),
+                report.unchanged.len(),
+                root.display()
+            );
+        }
+    }
+    Ok(())
 }

@@ -1,27 +1,182 @@
 //! Render: the partner portal, gateway configurations and the program's own templates, from
-//! the resolved program (SPEC §7). Filled in by the render stage.
+//! the resolved program (SPEC §7). This is the last pure stage of the pipeline: it turns a
+//! [`Program`] into [`RenderedFile`]s (paths and bytes) and never touches the disk; writing
+//! them is [`write_files`], shared by `render` and `apply`.
+//!
+//! Every target is a minijinja template embedded in the binary (`templates/<target>/…`); a
+//! program's own `templates/` folder overrides a built-in of the same path and feeds
+//! `template:` outputs. Gateways see only what the program grants on the day rendered
+//! ([`access`]); the portal sees only public facts ([`context::public`]).
 
+pub mod access;
 pub mod codeowners;
+pub mod context;
+pub mod docs;
+pub mod envoy;
+pub mod filters;
 pub mod funnel_report;
+pub mod kong;
+pub mod nginx;
+pub mod templates;
+mod write;
+
+pub use write::{WriteReport, check_relative_path, write_files};
 
 use crate::model::Program;
-use crate::spec::Date;
+use crate::spec::{Date, OutputSpec, Target};
+use std::collections::BTreeSet;
 
-/// One rendered file, by path relative to the repository (or `--out-dir`).
+/// One rendered file, by path relative to the repository (or `--out-dir`), `/`-separated.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RenderedFile {
     pub path: String,
     pub bytes: Vec<u8>,
 }
 
-/// Why rendering could not finish.
+impl RenderedFile {
+    pub fn new(path: impl Into<String>, bytes: impl Into<Vec<u8>>) -> Self {
+        RenderedFile {
+            path: path.into(),
+            bytes: bytes.into(),
+        }
+    }
+}
+
+/// Why rendering (or writing) could not finish. Nothing is written when rendering fails.
 #[derive(Debug, thiserror::Error)]
 pub enum RenderError {
+    /// An output cannot be rendered (no program, a missing environment, a bad template path).
     #[error("{0}")]
     Output(String),
+    /// An output path is absolute, escapes the root, or is written twice.
+    #[error("output path `{path}`: {reason}")]
+    Path { path: String, reason: String },
+    /// A template failed to load or render.
+    #[error("template `{name}`: {message}")]
+    Template { name: String, message: String },
+    /// Writing a file failed.
+    #[error("{path}: {source}")]
+    Io { path: String, source: std::io::Error },
 }
 
 /// Renders every output listed in program.yaml, in the order listed.
-pub fn render_all(_program: &Program, _today: Date) -> Result<Vec<RenderedFile>, RenderError> {
-    Ok(Vec::new())
+///
+/// A `docs` output yields many files below its `path` folder; every other output yields one
+/// file at its `path`. `today` (the `--as-of` date) decides which terms versions are current
+/// and which credentials are live; it is the only date that reaches the output, so the same
+/// program and date render byte-identical files.
+///
+/// Fails without partial results when program.yaml did not load, an output path is absolute,
+/// escapes the root or is produced twice, a gateway output lacks its `environment`, or a
+/// template fails.
+pub fn render_all(program: &Program, today: Date) -> Result<Vec<RenderedFile>, RenderError> {
+    let spec = program
+        .spec()
+        .ok_or_else(|| RenderError::Output("program.yaml did not load, so there is nothing to render".into()))?;
+    let env = templates::environment(program)?;
+    let mut files = Vec::new();
+    for output in &spec.outputs {
+        files.extend(render_output(program, output, today, &env)?);
+    }
+    let mut seen = BTreeSet::new();
+    for f in &files {
+        check_relative_path(&f.path)?;
+        if !seen.insert(f.path.as_str()) {
+            return Err(RenderError::Path {
+                path: f.path.clone(),
+                reason: "two outputs write this file".into(),
+            });
+        }
+    }
+    Ok(files)
+}
+
+/// Renders one output of program.yaml.
+pub fn render_output(
+    program: &Program,
+    output: &OutputSpec,
+    today: Date,
+    env: &minijinja::Environment<'static>,
+) -> Result<Vec<RenderedFile>, RenderError> {
+    let path = normalize(&output.path);
+    check_relative_path(&path)?;
+    if let Some(template) = &output.template {
+        let name = template
+            .strip_prefix("templates/")
+            .filter(|n| !n.is_empty())
+            .ok_or_else(|| {
+                RenderError::Output(format!(
+                    "output `{}`: `template: {template}` must name a file under the program's templates/ folder",
+                    output.path
+                ))
+            })?;
+        if !program.snapshot.files.contains_key(template.as_str()) {
+            return Err(RenderError::Output(format!(
+                "output `{}`: template `{template}` does not exist",
+                output.path
+            )));
+        }
+        let ctx = context::full(program, today);
+        let text = templates::render(env, name, ctx)?;
+        return Ok(vec![RenderedFile::new(path, text)]);
+    }
+    let Some(target) = output.target else {
+        return Err(RenderError::Output(format!(
+            "output `{}` names neither a target nor a template",
+            output.path
+        )));
+    };
+    let environment = || {
+        output.environment.ok_or_else(|| {
+            RenderError::Output(format!(
+                "output `{}`: the {} target needs an `environment`",
+                output.path,
+                target.as_str()
+            ))
+        })
+    };
+    let one = |text: String| Ok(vec![RenderedFile::new(path.clone(), text)]);
+    match target {
+        Target::Docs => docs::render(program, today, env, &path),
+        Target::Kong => one(kong::render(program, today, environment()?, env)?),
+        Target::Nginx => one(nginx::render(program, today, environment()?, output, env)?),
+        Target::EnvoyRatelimit => one(envoy::render(program, today, environment()?, output, env)?),
+        Target::Codeowners => one(codeowners::render(program)),
+        Target::FunnelReport => one(funnel_report::render(program, today)),
+    }
+}
+
+/// `dist//docs/` → `dist/docs`; leaves anything suspicious for [`check_relative_path`].
+fn normalize(path: &str) -> String {
+    let trimmed = path.trim_end_matches('/');
+    let mut out = String::with_capacity(trimmed.len());
+    for part in trimmed.split('/') {
+        if part.is_empty() && !out.is_empty() {
+            continue;
+        }
+        if part == "." {
+            continue;
+        }
+        if !out.is_empty() {
+            out.push('/');
+        }
+        out.push_str(part);
+    }
+    if trimmed.starts_with('/') && !out.starts_with('/') {
+        format!("/{out}")
+    } else {
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn normalize_paths() {
+        assert_eq!(normalize("dist/docs/"), "dist/docs");
+        assert_eq!(normalize("./dist//a.yaml"), "dist/a.yaml");
+        assert_eq!(normalize("/etc/x"), "/etc/x");
+    }
 }

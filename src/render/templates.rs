@@ -1,0 +1,129 @@
+//! The minijinja environment: built-in templates embedded in the binary, the program's own
+//! `templates/` laid over them, and the filters of [`super::filters`].
+//!
+//! Template names are paths below `templates/`: the built-in portal layout is
+//! `docs/base.html.j2`, and a program that ships `templates/docs/base.html.j2` replaces it
+//! for every page that extends it. A `template:` output names its file the same way.
+
+use super::{RenderError, filters};
+use crate::model::Program;
+use crate::source::Entry;
+use minijinja::syntax::SyntaxConfig;
+use minijinja::{AutoEscape, Environment, Value};
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+/// Every built-in template, by name.
+pub const BUILTINS: &[(&str, &str)] = &[
+    ("docs/base.html.j2", include_str!("templates/docs/base.html.j2")),
+    ("docs/index.html.j2", include_str!("templates/docs/index.html.j2")),
+    ("docs/product.html.j2", include_str!("templates/docs/product.html.j2")),
+    (
+        "docs/onboarding.html.j2",
+        include_str!("templates/docs/onboarding.html.j2"),
+    ),
+    (
+        "docs/terms-index.html.j2",
+        include_str!("templates/docs/terms-index.html.j2"),
+    ),
+    (
+        "docs/terms-version.html.j2",
+        include_str!("templates/docs/terms-version.html.j2"),
+    ),
+    ("docs/partners.html.j2", include_str!("templates/docs/partners.html.j2")),
+    ("docs/style.css.j2", include_str!("templates/docs/style.css.j2")),
+    ("kong/kong.yaml.j2", include_str!("templates/kong/kong.yaml.j2")),
+    ("nginx/nginx.conf.j2", include_str!("templates/nginx/nginx.conf.j2")),
+    (
+        "envoy-ratelimit/config.yaml.j2",
+        include_str!("templates/envoy-ratelimit/config.yaml.j2"),
+    ),
+];
+
+/// The program's templates (below `templates/`), by name without that prefix.
+fn program_templates(program: &Program) -> Result<BTreeMap<String, String>, RenderError> {
+    let mut out = BTreeMap::new();
+    for (path, entry) in program.snapshot.files.range("templates/".to_string()..) {
+        let Some(name) = path.strip_prefix("templates/") else {
+            break;
+        };
+        let Entry::Bytes(bytes) = entry else { continue };
+        let text = String::from_utf8(bytes.clone()).map_err(|_| RenderError::Template {
+            name: path.clone(),
+            message: "is not UTF-8 text".into(),
+        })?;
+        out.insert(name.to_string(), text);
+    }
+    Ok(out)
+}
+
+/// HTML escaping for `.html` templates, none for the rest (gateway configs are not HTML,
+/// and YAML is written through the `yaml` filter, not by escaping).
+fn auto_escape(name: &str) -> AutoEscape {
+    let name = name
+        .strip_suffix(".j2")
+        .or_else(|| name.strip_suffix(".jinja"))
+        .unwrap_or(name);
+    if name.ends_with(".html") || name.ends_with(".htm") || name.ends_with(".xml") {
+        AutoEscape::Html
+    } else {
+        AutoEscape::None
+    }
+}
+
+/// The environment every output renders with: the program's templates first, then the
+/// built-ins; trailing newlines kept, and block tags on a line of their own leave no blank
+/// line (`trim_blocks` and `lstrip_blocks`, as configuration generators usually set them).
+pub fn environment(program: &Program) -> Result<Environment<'static>, RenderError> {
+    let overrides = Arc::new(program_templates(program)?);
+    let mut env = Environment::new();
+    let syntax = SyntaxConfig::builder()
+        .keep_trailing_newline(true)
+        .trim_blocks(true)
+        .lstrip_blocks(true)
+        .build()
+        .map_err(|e| RenderError::Template {
+            name: "(syntax)".into(),
+            message: e.to_string(),
+        })?;
+    env.set_syntax(syntax);
+    env.set_auto_escape_callback(auto_escape);
+    env.set_loader(move |name: &str| {
+        if let Some(text) = overrides.get(name) {
+            return Ok(Some(text.clone()));
+        }
+        Ok(BUILTINS.iter().find(|(n, _)| *n == name).map(|(_, t)| t.to_string()))
+    });
+    env.add_filter("markdown", |s: &str| filters::markdown(s));
+    env.add_filter("json", filters::json);
+    env.add_filter("yaml", filters::yaml);
+    env.add_filter("slug", |s: &str| filters::slug(s));
+    env.add_filter("date", filters::date);
+    Ok(env)
+}
+
+/// Renders template `name` with a JSON context.
+pub fn render(env: &Environment<'static>, name: &str, ctx: serde_json::Value) -> Result<String, RenderError> {
+    let err = |e: minijinja::Error| RenderError::Template {
+        name: name.to_string(),
+        message: describe(&e),
+    };
+    let tmpl = env.get_template(name).map_err(err)?;
+    tmpl.render(Value::from(minijinja::value::Serde(ctx))).map_err(err)
+}
+
+/// An error with its location and causes, on one line.
+fn describe(e: &minijinja::Error) -> String {
+    let mut msg = e.to_string();
+    if let (Some(name), Some(line)) = (e.name(), e.line()) {
+        if !msg.contains(name) {
+            msg = format!("{msg} (in {name}, line {line})");
+        }
+    }
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        msg.push_str(&format!(": {s}"));
+        source = s.source();
+    }
+    msg
+}
