@@ -1,10 +1,118 @@
-//! `partnerctl audit`.
+//! `partnerctl audit --gateway FILE [--usage FILE...]`: the program against a gateway.
 
-use super::Common;
+use super::{Common, EXIT_FINDINGS, EXIT_OK, Format};
+use partnerctl::diag::Severity;
+use partnerctl::report::audit::{self, Audit, AuditOptions};
+use partnerctl::report::deck::Deck;
+use partnerctl::report::usage::Usage;
+use std::io::Write;
+use std::path::PathBuf;
 
 #[derive(clap::Args, Debug)]
-pub struct AuditArgs {}
+pub struct AuditArgs {
+    /// A decK file of the gateway (what `deck gateway dump` writes), YAML or JSON.
+    #[arg(long, value_name = "FILE")]
+    pub gateway: PathBuf,
+    /// Usage logs: partnerctl JSON Lines (SPEC §8) or Kong file-log output. May repeat.
+    #[arg(long, value_name = "FILE", num_args = 1..)]
+    pub usage: Vec<PathBuf>,
+    /// A credential in the gateway with no call in this many days is dormant.
+    #[arg(long, value_name = "DAYS", default_value_t = audit::DEFAULT_DORMANT_DAYS)]
+    pub dormant_days: u32,
+}
 
-pub fn run(_args: &AuditArgs, _common: &Common) -> anyhow::Result<u8> {
-    anyhow::bail!("`partnerctl audit` is not available yet")
+pub fn run(args: &AuditArgs, common: &Common) -> anyhow::Result<u8> {
+    super::require_format(common, &[Format::Text, Format::Json, Format::Markdown], "audit")?;
+    let today = common.today();
+    let program = super::funnel::load_program(common)?;
+    let deck = Deck::read(&args.gateway)?;
+    let usage = if args.usage.is_empty() {
+        None
+    } else {
+        let mut usage = Usage::until(today);
+        for file in &args.usage {
+            usage.read_file(file)?;
+        }
+        for p in &usage.problems {
+            eprintln!("warning: {p}");
+        }
+        Some(usage)
+    };
+    let report = audit::audit(
+        &program,
+        today,
+        &deck,
+        usage.as_ref(),
+        &AuditOptions {
+            dormant_days: args.dormant_days,
+        },
+    );
+    let mut out = std::io::stdout().lock();
+    match common.format {
+        Format::Json => writeln!(out, "{}", serde_json::to_string_pretty(&report)?)?,
+        Format::Markdown => write!(out, "{}", markdown(&report))?,
+        _ => write!(out, "{}", text(&report))?,
+    }
+    Ok(if report.has_errors() { EXIT_FINDINGS } else { EXIT_OK })
+}
+
+fn counts(a: &Audit) -> (usize, usize) {
+    let e = a.findings.iter().filter(|f| f.severity == Severity::Error).count();
+    (e, a.findings.len() - e)
+}
+
+fn place(f: &audit::Finding) -> String {
+    match (&f.file, f.line) {
+        (Some(file), Some(line)) => format!("{file}:{line}: "),
+        _ => String::new(),
+    }
+}
+
+fn text(a: &Audit) -> String {
+    let env = a.environment.map(|e| format!(" ({e})")).unwrap_or_default();
+    let mut s = format!("Audit of {}{env} as of {}\n\n", a.gateway, a.as_of);
+    for f in &a.findings {
+        s.push_str(&format!(
+            "{}{}[{}]: {}\n",
+            place(f),
+            f.severity,
+            f.code.as_str(),
+            f.message
+        ));
+    }
+    let (e, w) = counts(a);
+    if a.findings.is_empty() {
+        s.push_str("The gateway matches the program: no findings.\n");
+    } else {
+        s.push_str(&format!("\n{e} error(s), {w} warning(s)\n"));
+    }
+    s
+}
+
+fn markdown(a: &Audit) -> String {
+    let (e, w) = counts(a);
+    let mut s = format!("## Gateway audit of `{}` as of {}\n\n", a.gateway, a.as_of);
+    if a.findings.is_empty() {
+        s.push_str("No findings: the gateway matches the program.\n");
+        return s;
+    }
+    s.push_str(&format!(
+        "{e} error(s), {w} warning(s).\n\n| severity | code | about | finding |\n| --- | --- | --- | --- |\n"
+    ));
+    for f in &a.findings {
+        let about = f
+            .partner
+            .as_deref()
+            .or(f.consumer.as_deref())
+            .or(f.credential.as_deref())
+            .unwrap_or("");
+        s.push_str(&format!(
+            "| {} | `{}` | {} | {} |\n",
+            f.severity,
+            f.code.as_str(),
+            about,
+            f.message.replace('|', "\\|")
+        ));
+    }
+    s
 }
