@@ -1,10 +1,86 @@
-//! `partnerctl init`.
+//! `partnerctl init [DIR]`: start a new program repository that validates cleanly, with one
+//! product, one terms and one partner to copy from. Refuses to touch an existing program.
 
-use super::Common;
+use super::{Common, EXIT_OK};
+use anyhow::Context as _;
+use std::path::{Path, PathBuf};
 
 #[derive(clap::Args, Debug)]
-pub struct InitArgs {}
+pub struct InitArgs {
+    /// Where to create the program (default: `-C`, the current directory).
+    pub dir: Option<PathBuf>,
+    /// The program's name (default: the folder's name).
+    #[arg(long)]
+    pub name: Option<String>,
+}
 
-pub fn run(_args: &InitArgs, _common: &Common) -> anyhow::Result<u8> {
-    anyhow::bail!("`partnerctl init` is not available yet")
+const FILES: &[(&str, &str)] = &[
+    ("program.yaml", include_str!("init/program.yaml")),
+    ("products/example-api.yaml", include_str!("init/example-api.yaml")),
+    ("terms/partner-tos.yaml", include_str!("init/partner-tos.yaml")),
+    ("terms/partner-tos/1.0.md", include_str!("init/partner-tos-1.0.md")),
+    (
+        "partners/example-partner.yaml",
+        include_str!("init/example-partner.yaml"),
+    ),
+    (".gitignore", "/dist/\n"),
+];
+
+pub fn run(args: &InitArgs, common: &Common) -> anyhow::Result<u8> {
+    let dir = args.dir.clone().unwrap_or_else(|| common.dir.clone());
+    if dir.join("program.yaml").exists() {
+        anyhow::bail!(
+            "{}: a program already exists here (program.yaml); init never overwrites",
+            dir.display()
+        );
+    }
+    let name = match &args.name {
+        Some(n) => n.clone(),
+        None => default_name(&dir),
+    };
+    if !valid_name(&name) {
+        anyhow::bail!("`{name}` is not a valid program name: lower case letters, digits and dashes (pass --name)");
+    }
+    let today = common.today();
+    for (path, _) in FILES {
+        let target = dir.join(path);
+        if target.exists() {
+            anyhow::bail!("{}: already exists; init never overwrites", target.display());
+        }
+    }
+    for (path, text) in FILES {
+        let target = dir.join(path);
+        std::fs::create_dir_all(target.parent().unwrap_or(Path::new(".")))
+            .with_context(|| format!("cannot create {}", target.display()))?;
+        let text = text.replace("{{name}}", &name).replace("{{today}}", &today.to_string());
+        std::fs::write(&target, text).with_context(|| format!("cannot write {}", target.display()))?;
+        println!("created {}", target.display());
+    }
+    println!("\nnext: partnerctl validate -C {}", dir.display());
+    Ok(EXIT_OK)
+}
+
+fn default_name(dir: &Path) -> String {
+    let base = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf());
+    let raw = base
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or("partner-program")
+        .to_ascii_lowercase();
+    let slug: String = raw
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+        .collect();
+    let slug = slug.trim_matches('-').to_string();
+    if valid_name(&slug) {
+        slug
+    } else {
+        "partner-program".to_string()
+    }
+}
+
+fn valid_name(s: &str) -> bool {
+    regex::Regex::new(partnerctl::spec::NAME_PATTERN)
+        .map(|r| r.is_match(s))
+        .unwrap_or(false)
 }
