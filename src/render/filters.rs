@@ -89,7 +89,7 @@ mod tests {
         assert!(date("2026-13-01", None).is_err());
         assert_eq!(
             markdown_to_html("# T\n\n<script>x</script>"),
-            "<h1>T</h1>\n&lt;script&gt;x&lt;/script&gt;\n"
+            "<h1>T</h1>\n&lt;script&gt;x&lt;/script&gt;"
         );
     }
 }
