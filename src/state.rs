@@ -1,1 +1,439 @@
 //! Applied state: what `apply` recorded, read back for `plan` (SPEC §4).
+//!
+//! Two stores hold the same [`Record`]:
+//! - git (the default): the ref `refs/partnerctl/applied` points at the commit applied, and a
+//!   note under `refs/notes/partnerctl` on that commit holds the record (a digest of every
+//!   output written), so drift can be found without re-rendering;
+//! - a state file (`--state-file PATH`): one JSON document holding the record and the applied
+//!   program's files themselves, for folders that are not git repositories.
+//!
+//! A [`Lock`] file keeps two applies from interleaving; the git ref is also moved with a
+//! compare-and-swap, so a lost race fails instead of overwriting.
+
+use crate::source::git::{ProgramRepo, short};
+use crate::source::{Entry, Snapshot, SourceError};
+use crate::spec::Date;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use std::collections::BTreeMap;
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+/// Why the applied state could not be read or recorded.
+#[derive(Debug, thiserror::Error)]
+pub enum StateError {
+    #[error(transparent)]
+    Source(#[from] SourceError),
+    #[error("{path}: {message}")]
+    File { path: PathBuf, message: String },
+    #[error(
+        "another apply holds the lock {path} ({holder}); wait for it to finish, or remove the file if no apply is running"
+    )]
+    Locked { path: PathBuf, holder: String },
+}
+
+/// The version of the record format.
+pub const RECORD_VERSION: u32 = 1;
+
+/// What one apply wrote.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Record {
+    pub version: u32,
+    /// The `--as-of` date the outputs were rendered for.
+    pub as_of: Option<Date>,
+    /// [`snapshot_digest`] of the program applied.
+    pub desired_digest: String,
+    /// The commit applied, when the program came from git.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub commit: Option<String>,
+    /// Every output file written: path → sha256 of its bytes.
+    pub outputs: BTreeMap<String, String>,
+    /// The applied program's files (state-file store only; git keeps them in the commit).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub files: Option<BTreeMap<String, StoredFile>>,
+}
+
+/// A program file kept in a state file: text when it is UTF-8, hex otherwise.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum StoredFile {
+    Text(String),
+    Hex(String),
+    Refused(String),
+}
+
+/// Where applied state lives.
+#[derive(Debug)]
+pub enum Store {
+    Git(ProgramRepo),
+    File(PathBuf),
+}
+
+impl Store {
+    /// `--state-file PATH` if given, else the git repository holding `dir`.
+    pub fn open(dir: &Path, state_file: Option<&Path>) -> Result<Store, StateError> {
+        match state_file {
+            Some(p) => Ok(Store::File(p.to_path_buf())),
+            None => ProgramRepo::discover(dir).map(Store::Git).map_err(|e| {
+                StateError::Source(SourceError::Git(format!(
+                    "{e}; the applied state is kept in git by default: run inside a git repository, or pass --state-file PATH"
+                )))
+            }),
+        }
+    }
+
+    /// Reads the applied state (nothing applied yet is not an error).
+    pub fn load(&self) -> Result<Applied, StateError> {
+        match self {
+            Store::Git(repo) => {
+                let Some(commit) = repo.applied()? else {
+                    return Ok(Applied::none());
+                };
+                let snapshot = repo.snapshot(commit).map_err(|e| {
+                    SourceError::Git(format!(
+                        "{} points at {commit}, which cannot be read: {e}",
+                        crate::source::git::APPLIED_REF
+                    ))
+                })?;
+                let record = repo
+                    .state_note(commit)
+                    .and_then(|t| serde_json::from_str::<Record>(&t).ok());
+                Ok(Applied {
+                    id: format!("git:{commit}"),
+                    label: format!("{} ({})", crate::source::git::APPLIED_REF, short(commit)),
+                    snapshot: Some(snapshot),
+                    record,
+                    commit: Some(commit.to_string()),
+                })
+            }
+            Store::File(path) => {
+                let text = match fs::read_to_string(path) {
+                    Ok(t) => t,
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Applied::none()),
+                    Err(e) => {
+                        return Err(StateError::File {
+                            path: path.clone(),
+                            message: e.to_string(),
+                        });
+                    }
+                };
+                let record: Record = serde_json::from_str(&text).map_err(|e| StateError::File {
+                    path: path.clone(),
+                    message: format!("not a partnerctl state file: {e}"),
+                })?;
+                let mut snapshot = Snapshot {
+                    origin: format!("state file {}", path.display()),
+                    ..Snapshot::default()
+                };
+                for (p, f) in record.files.iter().flatten() {
+                    let entry = match f {
+                        StoredFile::Text(t) => Entry::Bytes(t.clone().into_bytes()),
+                        StoredFile::Hex(h) => Entry::Bytes(from_hex(h).ok_or_else(|| StateError::File {
+                            path: path.clone(),
+                            message: format!("the stored file {p} is not valid hex"),
+                        })?),
+                        StoredFile::Refused(why) => Entry::Refused(why.clone()),
+                    };
+                    snapshot.insert(p.clone(), entry);
+                }
+                Ok(Applied {
+                    id: format!("file:{}", record.desired_digest),
+                    label: format!("state file {}", path.display()),
+                    snapshot: Some(snapshot),
+                    commit: record.commit.clone(),
+                    record: Some(record),
+                })
+            }
+        }
+    }
+
+    /// Takes the apply lock for this store.
+    pub fn lock(&self) -> Result<Lock, StateError> {
+        let path = match self {
+            Store::Git(repo) => repo.git_dir().join("partnerctl-apply.lock"),
+            Store::File(p) => {
+                let mut s = p.clone().into_os_string();
+                s.push(".lock");
+                PathBuf::from(s)
+            }
+        };
+        Lock::acquire(path)
+    }
+
+    /// Records an apply. `expected` is the state's id as read under the lock; `commit` is the
+    /// commit applied (git store: required).
+    pub fn record(
+        &self,
+        expected: &Applied,
+        commit: Option<&str>,
+        desired: &Snapshot,
+        mut record: Record,
+    ) -> Result<String, StateError> {
+        match self {
+            Store::Git(repo) => {
+                let commit = commit.ok_or_else(|| {
+                    SourceError::Git("the git store records a commit; the program applied did not come from one".into())
+                })?;
+                let oid = git2::Oid::from_str(commit).map_err(|e| SourceError::Git(e.message().to_string()))?;
+                let old = expected.commit.as_deref().and_then(|c| git2::Oid::from_str(c).ok());
+                record.commit = Some(commit.to_string());
+                record.files = None;
+                let text = serde_json::to_string_pretty(&record).expect("a record serializes");
+                repo.set_state_note(oid, &text)?;
+                if old != Some(oid) {
+                    repo.set_applied(oid, old, &format!("partnerctl apply {}", short(oid)))?;
+                }
+                Ok(format!("{} → {}", crate::source::git::APPLIED_REF, short(oid)))
+            }
+            Store::File(path) => {
+                // Re-read under the lock: a state file changed by hand since plan is a moved state.
+                let now = self.load()?;
+                if now.id != expected.id {
+                    return Err(StateError::File {
+                        path: path.clone(),
+                        message: "the state file changed while applying; run plan again".into(),
+                    });
+                }
+                record.commit = commit.map(str::to_string);
+                record.files = Some(store_files(desired));
+                let text = serde_json::to_string_pretty(&record).expect("a record serializes");
+                write_atomic(path, text.as_bytes()).map_err(|e| StateError::File {
+                    path: path.clone(),
+                    message: e.to_string(),
+                })?;
+                Ok(format!("state file {}", path.display()))
+            }
+        }
+    }
+}
+
+/// The applied state as read.
+#[derive(Clone, Debug)]
+pub struct Applied {
+    /// Identity: `git:<commit>`, `file:<digest>`, or `none`. A saved plan stores it.
+    pub id: String,
+    /// For people: `refs/partnerctl/applied (1a2b3c4d5e6f)`.
+    pub label: String,
+    /// The program applied; `None` when nothing has been applied.
+    pub snapshot: Option<Snapshot>,
+    /// What the last apply wrote, when known.
+    pub record: Option<Record>,
+    /// The commit applied, if any.
+    pub commit: Option<String>,
+}
+
+impl Applied {
+    pub fn none() -> Applied {
+        Applied {
+            id: "none".into(),
+            label: "nothing applied yet".into(),
+            snapshot: None,
+            record: None,
+            commit: None,
+        }
+    }
+}
+
+/// An output that differs on disk from what was last applied.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Drift {
+    pub path: String,
+    /// `changed` or `missing`.
+    pub reason: String,
+}
+
+/// Compares every output recorded with the file now under `root`.
+pub fn drift(root: &Path, record: &Record) -> Vec<Drift> {
+    let mut out = Vec::new();
+    for (path, want) in &record.outputs {
+        let reason = match fs::read(root.join(path)) {
+            Ok(bytes) if digest(&bytes) == *want => continue,
+            Ok(_) => "changed",
+            Err(_) => "missing",
+        };
+        out.push(Drift {
+            path: path.clone(),
+            reason: reason.into(),
+        });
+    }
+    out
+}
+
+/// sha256 of some bytes, as hex.
+pub fn digest(bytes: &[u8]) -> String {
+    hex(&Sha256::digest(bytes))
+}
+
+/// A digest of a whole program snapshot: every path and its contents, in path order.
+pub fn snapshot_digest(snapshot: &Snapshot) -> String {
+    let mut h = Sha256::new();
+    for (path, entry) in &snapshot.files {
+        h.update((path.len() as u64).to_le_bytes());
+        h.update(path.as_bytes());
+        match entry {
+            Entry::Bytes(b) => {
+                h.update([0u8]);
+                h.update((b.len() as u64).to_le_bytes());
+                h.update(b);
+            }
+            Entry::Refused(why) => {
+                h.update([1u8]);
+                h.update((why.len() as u64).to_le_bytes());
+                h.update(why.as_bytes());
+            }
+        }
+    }
+    hex(&h.finalize())
+}
+
+fn hex(bytes: &[u8]) -> String {
+    use std::fmt::Write as _;
+    let mut s = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        let _ = write!(s, "{b:02x}");
+    }
+    s
+}
+
+fn from_hex(s: &str) -> Option<Vec<u8>> {
+    if s.len() % 2 != 0 {
+        return None;
+    }
+    (0..s.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(s.get(i..i + 2)?, 16).ok())
+        .collect()
+}
+
+fn store_files(snapshot: &Snapshot) -> BTreeMap<String, StoredFile> {
+    snapshot
+        .files
+        .iter()
+        .map(|(p, e)| {
+            let f = match e {
+                Entry::Bytes(b) => match std::str::from_utf8(b) {
+                    Ok(t) => StoredFile::Text(t.to_string()),
+                    Err(_) => StoredFile::Hex(hex(b)),
+                },
+                Entry::Refused(why) => StoredFile::Refused(why.clone()),
+            };
+            (p.clone(), f)
+        })
+        .collect()
+}
+
+/// Writes a file by writing a temporary file next to it and renaming it into place, so a
+/// reader never sees half of it.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let parent = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    fs::create_dir_all(parent)?;
+    let mut tmp = tempfile::NamedTempFile::new_in(parent)?;
+    tmp.write_all(bytes)?;
+    tmp.as_file().sync_all()?;
+    tmp.persist(path).map_err(|e| e.error)?;
+    Ok(())
+}
+
+/// The apply lock: a file created exclusively, removed when dropped.
+#[derive(Debug)]
+pub struct Lock {
+    path: PathBuf,
+}
+
+impl Lock {
+    pub fn acquire(path: PathBuf) -> Result<Lock, StateError> {
+        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            fs::create_dir_all(parent).map_err(|e| StateError::File {
+                path: path.clone(),
+                message: e.to_string(),
+            })?;
+        }
+        match fs::OpenOptions::new().write(true).create_new(true).open(&path) {
+            Ok(mut f) => {
+                let _ = writeln!(f, "pid {}", std::process::id());
+                Ok(Lock { path })
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                let holder = fs::read_to_string(&path).unwrap_or_default().trim().to_string();
+                let holder = if holder.is_empty() {
+                    "holder unknown".to_string()
+                } else {
+                    format!("held by {holder}")
+                };
+                Err(StateError::Locked { path, holder })
+            }
+            Err(e) => Err(StateError::File {
+                path,
+                message: format!("cannot take the apply lock: {e}"),
+            }),
+        }
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+}
+
+impl Drop for Lock {
+    fn drop(&mut self) {
+        let _ = fs::remove_file(&self.path);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_second_lock_is_refused_until_the_first_is_dropped() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("x.lock");
+        let first = Lock::acquire(path.clone()).unwrap();
+        let err = Lock::acquire(path.clone()).unwrap_err();
+        assert!(err.to_string().contains("another apply holds the lock"), "{err}");
+        drop(first);
+        assert!(Lock::acquire(path).is_ok());
+    }
+
+    #[test]
+    fn a_state_file_round_trips_the_program_and_finds_drift() {
+        let dir = tempfile::tempdir().unwrap();
+        let state = dir.path().join("state.json");
+        let store = Store::File(state.clone());
+        let before = store.load().unwrap();
+        assert_eq!(before.id, "none");
+        let mut snap = Snapshot::default();
+        snap.insert("program.yaml", Entry::Bytes(b"a: 1\n".to_vec()));
+        snap.insert("templates/x.bin", Entry::Bytes(vec![0xff, 0x00]));
+        std::fs::write(dir.path().join("out.txt"), "hello").unwrap();
+        let record = Record {
+            version: RECORD_VERSION,
+            desired_digest: snapshot_digest(&snap),
+            outputs: [
+                ("out.txt".to_string(), digest(b"hello")),
+                ("gone.txt".to_string(), digest(b"x")),
+            ]
+            .into(),
+            ..Record::default()
+        };
+        store.record(&before, None, &snap, record).unwrap();
+        let after = store.load().unwrap();
+        assert_eq!(after.snapshot.as_ref().unwrap().files, snap.files);
+        assert_eq!(after.id, format!("file:{}", snapshot_digest(&snap)));
+        let d = drift(dir.path(), after.record.as_ref().unwrap());
+        assert_eq!(
+            d,
+            vec![Drift {
+                path: "gone.txt".into(),
+                reason: "missing".into()
+            }]
+        );
+        std::fs::write(dir.path().join("out.txt"), "edited").unwrap();
+        assert_eq!(drift(dir.path(), after.record.as_ref().unwrap()).len(), 2);
+    }
+}

@@ -1,10 +1,263 @@
-//! `partnerctl apply`.
+//! `partnerctl apply`: validate, render every output, write them atomically, record the
+//! applied state. With a saved plan, refuse when the applied state or the program moved since
+//! the plan was made.
 
-use super::Common;
+use super::{Common, EXIT_FINDINGS, EXIT_OK, Format};
+use anyhow::Context as _;
+use partnerctl::plan::{self, saved::SavedPlan};
+use partnerctl::source::Snapshot;
+use partnerctl::state::{self, Record, Store};
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::PathBuf;
 
 #[derive(clap::Args, Debug)]
-pub struct ApplyArgs {}
+pub struct ApplyArgs {
+    /// A plan saved with `plan --out FILE`; apply refuses it if it is stale.
+    #[arg(value_name = "PLAN_FILE")]
+    pub plan_file: Option<PathBuf>,
+    /// Record the applied state in this file instead of `refs/partnerctl/applied`.
+    #[arg(long, value_name = "PATH")]
+    pub state_file: Option<PathBuf>,
+}
 
-pub fn run(_args: &ApplyArgs, _common: &Common) -> anyhow::Result<u8> {
-    anyhow::bail!("`partnerctl apply` is not available yet")
+pub fn run(args: &ApplyArgs, common: &Common) -> anyhow::Result<u8> {
+    super::require_format(common, &[Format::Text, Format::Json], "apply")?;
+    let dir = &common.dir;
+    let store = Store::open(dir, args.state_file.as_deref())?;
+
+    let saved = match &args.plan_file {
+        Some(p) => {
+            let text = std::fs::read_to_string(p).with_context(|| format!("cannot read {}", p.display()))?;
+            Some(SavedPlan::parse(&text).map_err(|e| anyhow::anyhow!("{}: {e}", p.display()))?)
+        }
+        None => None,
+    };
+    // The plan's date unless --as-of says otherwise: the outputs are then those reviewed.
+    let today = common
+        .as_of
+        .or(saved.as_ref().map(|s| s.as_of))
+        .unwrap_or_else(|| common.today());
+
+    let (desired, commit) = desired(&store, dir, saved.as_ref())?;
+
+    let bar = super::plan::progress();
+    let step = |s: &str| {
+        if let Some(b) = &bar {
+            b.set_message(s.to_string());
+        }
+    };
+    step("waiting for the apply lock");
+    let _lock = store.lock()?;
+    let applied = store.load()?;
+
+    if let (Some(saved), Some(path)) = (&saved, &args.plan_file) {
+        let digest = state::snapshot_digest(&desired);
+        if let Some(why) = saved.staleness(&applied.id, &applied.label, &digest) {
+            if let Some(b) = bar {
+                b.finish_and_clear();
+            }
+            eprintln!("error: refusing to apply the stale plan {}: {why}.", path.display());
+            eprintln!(
+                "Run `partnerctl plan --out {}` again and review the new plan.",
+                path.display()
+            );
+            return Ok(EXIT_FINDINGS);
+        }
+    }
+
+    let drift = applied
+        .record
+        .as_ref()
+        .map(|r| state::drift(dir, r))
+        .unwrap_or_default();
+    let input = plan::Input {
+        base: applied.snapshot.clone(),
+        base_label: applied.label.clone(),
+        base_id: applied.id.clone(),
+        desired,
+        desired_label: commit
+            .clone()
+            .map(|c| format!("commit {}", &c[..12.min(c.len())]))
+            .unwrap_or("working tree".into()),
+        drift,
+    };
+    let planned = plan::make(input, today, &step);
+    let p = &planned.plan;
+    if !p.ok {
+        if let Some(b) = bar {
+            b.finish_and_clear();
+        }
+        let mut err = std::io::stderr().lock();
+        for d in p
+            .diagnostics
+            .iter()
+            .filter(|d| d.severity == partnerctl::diag::Severity::Error)
+        {
+            writeln!(
+                err,
+                "{}[{}]: {}:{}:{}: {}",
+                d.severity, d.code, d.file, d.line, d.column, d.message
+            )?;
+        }
+        for e in &p.render_errors {
+            writeln!(err, "error: an output could not be rendered: {e}")?;
+        }
+        writeln!(
+            err,
+            "error: apply stopped before writing anything: {} error(s). Nothing was changed.",
+            p.errors()
+        )?;
+        return Ok(EXIT_FINDINGS);
+    }
+
+    step("writing outputs");
+    let report = match partnerctl::render::write_files(dir, &planned.rendered) {
+        Ok(r) => r,
+        Err(e) => {
+            if let Some(b) = bar {
+                b.finish_and_clear();
+            }
+            eprintln!("error: writing the outputs failed: {e}");
+            return Ok(EXIT_FINDINGS);
+        }
+    };
+    let outputs: BTreeMap<String, String> = planned
+        .rendered
+        .iter()
+        .map(|f| (f.path.clone(), state::digest(&f.bytes)))
+        .collect();
+
+    // Outputs the last apply wrote that no longer exist in the program: removed, unless they
+    // were edited by hand since (then they are left for a person to look at).
+    let mut removed = Vec::new();
+    let mut kept = Vec::new();
+    if let Some(old) = &applied.record {
+        for (path, digest) in &old.outputs {
+            if outputs.contains_key(path) {
+                continue;
+            }
+            let target = dir.join(path);
+            match std::fs::read(&target) {
+                Ok(bytes) if state::digest(&bytes) == *digest => {
+                    std::fs::remove_file(&target).with_context(|| format!("cannot remove {}", target.display()))?;
+                    removed.push(path.clone());
+                }
+                Ok(_) => kept.push(path.clone()),
+                Err(_) => {}
+            }
+        }
+    }
+
+    step("recording the applied state");
+    let record = Record {
+        version: state::RECORD_VERSION,
+        as_of: Some(today),
+        desired_digest: p.desired_digest.clone(),
+        commit: None,
+        outputs,
+        files: None,
+    };
+    let recorded = store.record(&applied, commit.as_deref(), &planned.desired.snapshot, record)?;
+    if let Some(b) = bar {
+        b.finish_and_clear();
+    }
+
+    let restored: Vec<&state::Drift> = p.drift.iter().filter(|d| !removed.contains(&d.path)).collect();
+    let mut out = std::io::stdout().lock();
+    if common.format == Format::Json {
+        let v = serde_json::json!({
+            "ok": true,
+            "applied": recorded,
+            "summary": p.summary,
+            "changes": p.changes.iter().map(|c| serde_json::json!({"resource": c.resource, "action": c.action})).collect::<Vec<_>>(),
+            "written": report.written,
+            "unchanged": report.unchanged,
+            "removed": removed,
+            "restored": restored,
+            "keptEdited": kept,
+            "diagnostics": p.diagnostics,
+        });
+        writeln!(out, "{}", serde_json::to_string_pretty(&v)?)?;
+    } else {
+        for c in &p.changes {
+            writeln!(out, "{} {}: {}", c.action.mark(), c.resource, c.summary)?;
+        }
+        for path in &report.written {
+            let why = match p.drift.iter().find(|d| &d.path == path) {
+                Some(d) => format!(
+                    " (restored: it was {} since the last apply)",
+                    if d.reason == "missing" { "missing" } else { "edited" }
+                ),
+                None => String::new(),
+            };
+            writeln!(out, "wrote {path}{why}")?;
+        }
+        for path in &removed {
+            writeln!(out, "removed {path} (no longer an output)")?;
+        }
+        for path in &kept {
+            writeln!(
+                out,
+                "kept {path}: no longer an output, but edited since the last apply; remove it by hand"
+            )?;
+        }
+        let s = p.summary;
+        writeln!(
+            out,
+            "Apply complete: {} added, {} changed, {} destroyed; {} file(s) written, {} unchanged, {} drifted file(s) restored. State: {recorded}.",
+            s.add,
+            s.change,
+            s.destroy,
+            report.written.len(),
+            report.unchanged.len(),
+            restored.len()
+        )?;
+    }
+    Ok(EXIT_OK)
+}
+
+/// The program to apply and the commit it is (the git store records a commit).
+fn desired(
+    store: &Store,
+    dir: &std::path::Path,
+    saved: Option<&SavedPlan>,
+) -> anyhow::Result<(Snapshot, Option<String>)> {
+    let repo = match store {
+        Store::Git(repo) => Some(repo),
+        Store::File(_) => None,
+    };
+    if let Some(commit) = saved.and_then(|s| s.desired_commit.as_deref()) {
+        let repo_owned;
+        let repo = match repo {
+            Some(r) => r,
+            None => {
+                repo_owned = partnerctl::source::git::ProgramRepo::discover(dir)?;
+                &repo_owned
+            }
+        };
+        let oid = git2::Oid::from_str(commit).context("the saved plan names a malformed commit")?;
+        return Ok((repo.snapshot(oid)?, Some(commit.to_string())));
+    }
+    let tree = Snapshot::from_dir(dir)?;
+    let Some(repo) = repo else { return Ok((tree, None)) };
+    let Some(head) = repo.head() else {
+        anyhow::bail!("the repository has no commit yet; commit the program first, or pass --state-file PATH")
+    };
+    let at_head = repo.snapshot(head)?;
+    if at_head.files != tree.files {
+        let differing: Vec<&String> = tree
+            .files
+            .keys()
+            .chain(at_head.files.keys())
+            .filter(|k| tree.files.get(*k) != at_head.files.get(*k))
+            .take(3)
+            .collect();
+        let list: Vec<&str> = differing.iter().map(|s| s.as_str()).collect();
+        anyhow::bail!(
+            "the working tree's program differs from HEAD ({}); the applied state records a commit: commit the change first, or pass --state-file PATH",
+            list.join(", ")
+        );
+    }
+    Ok((tree, Some(head.to_string())))
 }

@@ -1,10 +1,527 @@
-//! `partnerctl plan`.
+//! `partnerctl plan`: what merging (or applying) changes, for people (text), machines (json)
+//! and pull requests (markdown, split into complete parts under GitHub's comment limit).
 
-use super::Common;
+use super::{Common, EXIT_CHANGES, EXIT_FINDINGS, EXIT_OK, Format};
+use anyhow::Context as _;
+use partnerctl::plan::{self, Action, Change, Plan, saved::SavedPlan};
+use partnerctl::source::Snapshot;
+use partnerctl::source::git::{ProgramRepo, short};
+use partnerctl::state::{self, Store};
+use serde_json::Value;
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+
+/// GitHub refuses comments longer than 65,536 characters; parts stay under this.
+pub const MARKDOWN_PART_LIMIT: usize = 65_000;
+
+/// The line between two markdown parts on stdout.
+pub const PART_BREAK: &str = "<!-- partnerctl:part-break -->";
 
 #[derive(clap::Args, Debug)]
-pub struct PlanArgs {}
+pub struct PlanArgs {
+    /// Compare with this revision instead of the applied state (on a pull request: the merge base).
+    #[arg(long, value_name = "REV")]
+    pub base: Option<String>,
+    /// Plan this revision instead of the working tree.
+    #[arg(long, value_name = "REV")]
+    pub rev: Option<String>,
+    /// Save the plan, with the identity of its base and a digest of the program, for `apply FILE`.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// Exit 0 when nothing changes, 1 on errors, 3 when there are changes.
+    #[arg(long)]
+    pub detailed_exitcode: bool,
+    /// Read the applied state from this file instead of `refs/partnerctl/applied`.
+    #[arg(long, value_name = "PATH")]
+    pub state_file: Option<PathBuf>,
+    /// Markdown: write each part to DIR/plan-1.md, plan-2.md, ... instead of stdout.
+    #[arg(long, value_name = "DIR")]
+    pub parts_dir: Option<PathBuf>,
+    /// Markdown: the longest part, in bytes.
+    #[arg(long, value_name = "N", default_value_t = MARKDOWN_PART_LIMIT, hide = true)]
+    pub part_limit: usize,
+}
 
-pub fn run(_args: &PlanArgs, _common: &Common) -> anyhow::Result<u8> {
-    anyhow::bail!("`partnerctl plan` is not available yet")
+/// A spinner on stderr, only when stderr is a terminal.
+pub fn progress() -> Option<indicatif::ProgressBar> {
+    if !std::io::stderr().is_terminal() {
+        return None;
+    }
+    let bar = indicatif::ProgressBar::new_spinner();
+    bar.enable_steady_tick(std::time::Duration::from_millis(120));
+    Some(bar)
+}
+
+pub fn run(args: &PlanArgs, common: &Common) -> anyhow::Result<u8> {
+    super::require_format(common, &[Format::Text, Format::Json, Format::Markdown], "plan")?;
+    let today = common.today();
+    let dir = &common.dir;
+    let bar = progress();
+    let step = |s: &str| {
+        if let Some(b) = &bar {
+            b.set_message(s.to_string());
+        }
+    };
+
+    step("reading the desired program");
+    let (desired, desired_label, desired_commit) = match &args.rev {
+        Some(rev) => {
+            let repo = ProgramRepo::discover(dir)?;
+            let (oid, snap) = repo.snapshot_at(rev)?;
+            (snap, format!("{rev} ({})", short(oid)), Some(oid.to_string()))
+        }
+        None => (Snapshot::from_dir(dir)?, "working tree".to_string(), None),
+    };
+
+    step("reading the base");
+    let (base, base_label, base_id, drift) = match &args.base {
+        Some(rev) => {
+            let repo = ProgramRepo::discover(dir)?;
+            let (oid, snap) = repo.snapshot_at(rev)?;
+            (
+                Some(snap),
+                format!("{rev} ({})", short(oid)),
+                format!("git:{oid}"),
+                Vec::new(),
+            )
+        }
+        None => match Store::open(dir, args.state_file.as_deref()) {
+            Ok(store) => {
+                let applied = store.load()?;
+                let drift = applied
+                    .record
+                    .as_ref()
+                    .map(|r| state::drift(dir, r))
+                    .unwrap_or_default();
+                (applied.snapshot, applied.label, applied.id, drift)
+            }
+            // Outside git with no state file nothing can have been applied.
+            Err(_) => (
+                None,
+                "nothing applied yet (not a git repository; see --state-file)".to_string(),
+                "none".to_string(),
+                Vec::new(),
+            ),
+        },
+    };
+
+    let input = plan::Input {
+        base,
+        base_label,
+        base_id,
+        desired,
+        desired_label,
+        drift,
+    };
+    let planned = plan::make(input, today, &step);
+    if let Some(b) = bar {
+        b.finish_and_clear();
+    }
+    let plan = planned.plan;
+
+    if let Some(out) = &args.out {
+        let saved = SavedPlan::new(&plan, desired_commit);
+        let text = serde_json::to_string_pretty(&saved)?;
+        state::write_atomic(out, text.as_bytes()).with_context(|| format!("cannot write {}", out.display()))?;
+    }
+
+    let mut stdout = std::io::stdout().lock();
+    match common.format {
+        Format::Json => writeln!(stdout, "{}", serde_json::to_string_pretty(&plan)?)?,
+        Format::Markdown => {
+            let parts = markdown_parts(&plan, args.part_limit);
+            match &args.parts_dir {
+                Some(d) => {
+                    std::fs::create_dir_all(d).with_context(|| format!("cannot create {}", d.display()))?;
+                    // Parts from an earlier, longer plan would be posted too: remove them.
+                    for entry in std::fs::read_dir(d)?.flatten() {
+                        let name = entry.file_name().to_string_lossy().to_string();
+                        if name.starts_with("plan-") && name.ends_with(".md") {
+                            std::fs::remove_file(entry.path())?;
+                        }
+                    }
+                    for (i, p) in parts.iter().enumerate() {
+                        let path = d.join(format!("plan-{}.md", i + 1));
+                        state::write_atomic(&path, p.as_bytes())?;
+                        writeln!(stdout, "{}", path.display())?;
+                    }
+                }
+                None => {
+                    let joined = parts.join(&format!("\n{PART_BREAK}\n"));
+                    write!(stdout, "{joined}")?;
+                }
+            }
+        }
+        _ => write!(stdout, "{}", text(&plan, dir))?,
+    }
+    if let Some(out) = &args.out {
+        eprintln!(
+            "Saved the plan to {}; apply it with `partnerctl apply {}`.",
+            out.display(),
+            out.display()
+        );
+    }
+    Ok(if !plan.ok {
+        EXIT_FINDINGS
+    } else if args.detailed_exitcode && plan.has_changes() {
+        EXIT_CHANGES
+    } else {
+        EXIT_OK
+    })
+}
+
+/// A value as YAML flow style: `{product: tracking, plan: standard}`, `[sandbox, production]`.
+pub fn flow(v: &Value) -> String {
+    match v {
+        Value::Null => "null".into(),
+        Value::String(s) => {
+            let plain = !s.is_empty()
+                && !s.contains([':', '{', '}', '[', ']', ',', '#', '"', '\'', '\n'])
+                && !s.starts_with([' ', '-', '@', '*', '&', '!', '|', '>', '%', '?'])
+                && !s.ends_with(' ')
+                && !matches!(s.as_str(), "true" | "false" | "null" | "yes" | "no")
+                && s.parse::<f64>().is_err();
+            if plain {
+                s.clone()
+            } else {
+                Value::String(s.clone()).to_string()
+            }
+        }
+        Value::Array(a) => format!("[{}]", a.iter().map(flow).collect::<Vec<_>>().join(", ")),
+        Value::Object(m) => {
+            format!(
+                "{{{}}}",
+                m.iter()
+                    .map(|(k, v)| format!("{k}: {}", flow(v)))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        }
+        other => other.to_string(),
+    }
+}
+
+fn field_line(c: &Change, f: &plan::fields::FieldChange) -> String {
+    let addr = f
+        .address
+        .strip_prefix(&format!("{}/", c.resource))
+        .unwrap_or(&f.address);
+    match (&f.before, &f.after) {
+        (Some(b), Some(a)) => format!("{} {addr}: {} → {}", f.op.mark(), flow(b), flow(a)),
+        (None, Some(a)) => format!("{} {addr}: {}", f.op.mark(), flow(a)),
+        (Some(b), None) => format!("{} {addr}: {}", f.op.mark(), flow(b)),
+        (None, None) => format!("{} {addr}", f.op.mark()),
+    }
+}
+
+/// `Plan: 2 to add, 1 to change, 0 to destroy. Approvals: legal, security.`
+pub fn summary_line(plan: &Plan) -> String {
+    let s = plan.summary;
+    let mut line = format!(
+        "Plan: {} to add, {} to change, {} to destroy.",
+        s.add, s.change, s.destroy
+    );
+    if plan.approvals.is_empty() {
+        line.push_str(" Approvals: none.");
+    } else {
+        line.push_str(&format!(" Approvals: {}.", plan.approvals.join(", ")));
+    }
+    line
+}
+
+fn diag_line(d: &partnerctl::diag::Diagnostic) -> String {
+    format!(
+        "{}[{}]: {}:{}:{}: {}",
+        d.severity, d.code, d.file, d.line, d.column, d.message
+    )
+}
+
+/// The text plan, terraform-like.
+pub fn text(plan: &Plan, _dir: &Path) -> String {
+    let mut s = String::new();
+    s.push_str(&format!(
+        "Comparing {} with {} (as of {}).\n",
+        plan.desired, plan.base, plan.as_of
+    ));
+    if !plan.has_changes() {
+        s.push_str("\nNo changes. The outputs match the program.\n");
+    }
+    for c in &plan.changes {
+        s.push_str(&format!("\n{} {} ({})\n", c.action.mark(), c.resource, c.file));
+        s.push_str(&format!("    {}\n", c.summary));
+        if !c.classes.is_empty() {
+            let classes: Vec<&str> = c.classes.iter().map(|x| x.as_str()).collect();
+            s.push_str(&format!("    classes: {}\n", classes.join(", ")));
+        }
+        if !c.approvals.is_empty() {
+            s.push_str(&format!("    approvals: {}\n", c.approvals.join(", ")));
+        }
+        for f in &c.fields {
+            s.push_str(&format!("    {}\n", field_line(c, f)));
+            if let Some(d) = &f.diff {
+                for l in d.lines() {
+                    s.push_str(&format!("        {l}\n"));
+                }
+            }
+        }
+        for e in &c.effects {
+            s.push_str(&format!("    → {}\n", e.message));
+        }
+    }
+    if !plan.artifacts.is_empty() {
+        s.push_str("\nOutputs:\n");
+        for a in &plan.artifacts {
+            s.push_str(&format!("\n  {} {}\n", a.action.mark(), a.path));
+            for l in a.diff.lines() {
+                s.push_str(&format!("      {l}\n"));
+            }
+        }
+    }
+    if !plan.drift.is_empty() {
+        s.push_str("\nDrift (changed on disk since the last apply; apply restores them):\n");
+        for d in &plan.drift {
+            s.push_str(&format!("  ! {} ({})\n", d.path, d.reason));
+        }
+    }
+    for e in &plan.render_errors {
+        s.push_str(&format!("\nerror: an output could not be rendered: {e}\n"));
+    }
+    if !plan.diagnostics.is_empty() {
+        s.push('\n');
+        for d in &plan.diagnostics {
+            s.push_str(&diag_line(d));
+            s.push('\n');
+        }
+        let (e, w) = partnerctl::diag::counts(&plan.diagnostics);
+        s.push_str(&format!("{e} error(s), {w} warning(s).\n"));
+    }
+    s.push('\n');
+    s.push_str(&summary_line(plan));
+    s.push('\n');
+    s
+}
+
+fn action_icon(a: Action) -> &'static str {
+    match a {
+        Action::Create => "➕",
+        Action::Update => "✏️",
+        Action::Delete => "➖",
+    }
+}
+
+fn md_escape(s: &str) -> String {
+    s.replace('|', "\\|").replace('<', "&lt;").replace('>', "&gt;")
+}
+
+/// A fenced block that the content cannot close early.
+fn fence(lang: &str, body: &str) -> String {
+    let mut ticks = "```".to_string();
+    while body.contains(&ticks) {
+        ticks.push('`');
+    }
+    format!(
+        "{ticks}{lang}\n{body}{}{ticks}\n",
+        if body.ends_with('\n') { "" } else { "\n" }
+    )
+}
+
+/// Cuts a body to `max` bytes at a line end, saying how much was left out.
+fn truncate(body: &str, max: usize) -> String {
+    if body.len() <= max {
+        return body.to_string();
+    }
+    let mut cut = max.min(body.len());
+    while !body.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    let cut = body[..cut].rfind('\n').map(|i| i + 1).unwrap_or(0);
+    let left = body[cut..].lines().count();
+    format!(
+        "{}… {left} more line(s) not shown here; run `partnerctl plan --format json` for all of it\n",
+        &body[..cut]
+    )
+}
+
+/// The markdown plan, as complete parts of at most `limit` bytes each: the overview (summary,
+/// table, approvals, findings) first, then one collapsible block per resource and per output.
+/// A block never straddles two parts; a block too large for any part has its diff cut.
+pub fn markdown_parts(plan: &Plan, limit: usize) -> Vec<String> {
+    let limit = limit.max(2_000);
+    let mut head = String::new();
+    let mark = if plan.ok { "✅" } else { "❌" };
+    head.push_str(&format!("{mark} **{}**\n\n", summary_line(plan)));
+    head.push_str(&format!(
+        "Desired: {} · base: `{}` · as of {}\n\n",
+        md_escape(&plan.desired),
+        plan.base,
+        plan.as_of
+    ));
+    let mut blocks: Vec<String> = Vec::new();
+    if !plan.changes.is_empty() {
+        let mut table = String::from("| | Resource | Change | Classes | Approvals |\n|---|---|---|---|---|\n");
+        const ROWS: usize = 150;
+        for c in plan.changes.iter().take(ROWS) {
+            let classes: Vec<&str> = c.classes.iter().map(|x| x.as_str()).collect();
+            table.push_str(&format!(
+                "| {} | `{}` | {} | {} | {} |\n",
+                action_icon(c.action),
+                c.resource,
+                md_escape(&c.summary),
+                classes.join(", "),
+                c.approvals.join(", ")
+            ));
+        }
+        if plan.changes.len() > ROWS {
+            table.push_str(&format!(
+                "\n… and {} more resources, listed below.\n",
+                plan.changes.len() - ROWS
+            ));
+        }
+        head.push_str(&truncate(&table, limit / 2));
+        head.push('\n');
+    } else if !plan.has_changes() {
+        head.push_str("No changes. The outputs match the program.\n\n");
+    }
+    if !plan.approvals.is_empty() {
+        head.push_str("### Approvals needed\n\n");
+        for team in &plan.approvals {
+            let why: Vec<String> = plan
+                .changes
+                .iter()
+                .filter(|c| c.approvals.contains(team))
+                .map(|c| format!("`{}`", c.resource))
+                .collect();
+            let shown: Vec<String> = why.iter().take(20).cloned().collect();
+            let more = if why.len() > 20 {
+                format!(" and {} more", why.len() - 20)
+            } else {
+                String::new()
+            };
+            head.push_str(&format!("- **{team}** — {}{more}\n", shown.join(", ")));
+        }
+        head.push('\n');
+    }
+    if !plan.diagnostics.is_empty() || !plan.render_errors.is_empty() {
+        let (e, w) = partnerctl::diag::counts(&plan.diagnostics);
+        let mut f = format!("### Findings: {e} error(s), {w} warning(s)\n\n");
+        for d in &plan.diagnostics {
+            let icon = if d.severity == partnerctl::diag::Severity::Error {
+                "❌"
+            } else {
+                "⚠️"
+            };
+            f.push_str(&format!(
+                "- {icon} `{}` {}:{} — {}\n",
+                d.code,
+                d.file,
+                d.line,
+                md_escape(&d.message)
+            ));
+        }
+        for r in &plan.render_errors {
+            f.push_str(&format!("- ❌ rendering: {}\n", md_escape(r)));
+        }
+        f.push('\n');
+        head.push_str(&truncate(&f, limit / 4));
+    }
+    if !plan.drift.is_empty() {
+        let mut f = String::from("### Drift\n\nChanged on disk since the last apply; `apply` restores them:\n\n");
+        for d in &plan.drift {
+            f.push_str(&format!("- `{}` ({})\n", d.path, d.reason));
+        }
+        f.push('\n');
+        head.push_str(&truncate(&f, limit / 8));
+    }
+
+    for c in &plan.changes {
+        let mut body = String::new();
+        for f in &c.fields {
+            body.push_str(&field_line(c, f));
+            body.push('\n');
+            if let Some(d) = &f.diff {
+                for l in d.lines() {
+                    body.push_str(&format!("    {l}\n"));
+                }
+            }
+        }
+        let mut block = format!(
+            "<details><summary>{} <code>{}</code> — {}</summary>\n\n",
+            c.action.mark(),
+            c.resource,
+            md_escape(&c.summary)
+        );
+        block.push_str(&format!("File: `{}`", c.file));
+        if !c.approvals.is_empty() {
+            block.push_str(&format!(" · approvals: {}", c.approvals.join(", ")));
+        }
+        block.push_str("\n\n");
+        for e in &c.effects {
+            block.push_str(&format!("- {}\n", md_escape(&e.message)));
+        }
+        if !c.effects.is_empty() {
+            block.push('\n');
+        }
+        if !body.is_empty() {
+            block.push_str(&fence("diff", &truncate(&body, limit - 3_000)));
+        }
+        block.push_str("\n</details>\n\n");
+        blocks.push(block);
+    }
+    for a in &plan.artifacts {
+        let added = a
+            .diff
+            .lines()
+            .filter(|l| l.starts_with('+') && !l.starts_with("+++"))
+            .count();
+        let removed = a
+            .diff
+            .lines()
+            .filter(|l| l.starts_with('-') && !l.starts_with("---"))
+            .count();
+        let mut block = format!(
+            "<details><summary>{} output <code>{}</code> (+{added} −{removed})</summary>\n\n",
+            a.action.mark(),
+            a.path
+        );
+        block.push_str(&fence("diff", &truncate(&a.diff, limit - 3_000)));
+        block.push_str("\n</details>\n\n");
+        blocks.push(block);
+    }
+
+    // Pack: the head, then whole blocks, starting a new part when the next does not fit.
+    let title = |i: usize, n: usize| {
+        if n == 1 {
+            "<!-- partnerctl:plan -->\n## partnerctl plan\n\n".to_string()
+        } else {
+            format!("<!-- partnerctl:plan part {i}/{n} -->\n## partnerctl plan (part {i} of {n})\n\n")
+        }
+    };
+    let reserve = title(99, 99).len() + 64;
+    let mut bodies: Vec<String> = vec![head];
+    let mut resources_heading = !plan.changes.is_empty();
+    let mut outputs_heading = !plan.artifacts.is_empty();
+    for (i, block) in blocks.into_iter().enumerate() {
+        let heading = if i < plan.changes.len() && resources_heading {
+            resources_heading = false;
+            "### Resources\n\n"
+        } else if i >= plan.changes.len() && outputs_heading {
+            outputs_heading = false;
+            "### Outputs\n\n"
+        } else {
+            ""
+        };
+        let last = bodies.last_mut().expect("one part at least");
+        if last.len() + heading.len() + block.len() + reserve > limit {
+            bodies.push(String::new());
+        }
+        let last = bodies.last_mut().expect("one part at least");
+        last.push_str(heading);
+        last.push_str(&block);
+    }
+    let n = bodies.len();
+    bodies
+        .into_iter()
+        .enumerate()
+        .map(|(i, b)| format!("{}{}", title(i + 1, n), b))
+        .collect()
 }

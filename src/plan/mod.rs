@@ -1,1 +1,480 @@
-//! Plan: desired against applied state (SPEC §3–5). Filled in by the plan stage.
+//! Plan: desired against applied state (SPEC §3–5).
+//!
+//! [`make`] takes two snapshots (the base: the applied state or `--base REV`; the desired: the
+//! working tree or `--rev REV`), loads both into models, and returns a [`Plan`]: one
+//! [`Change`] per resource that differs (action, per-field changes, classes, approvals with
+//! `owner` resolved, effects in business terms), a diff of every rendered output, drift
+//! handed in by `state.rs`, and the findings of checks, `terms-immutable` and policies (which
+//! see the change set as `input.changes`). How a plan looks is decided in `cli/plan.rs`.
+
+pub mod approvals;
+pub mod classes;
+pub mod fields;
+pub mod saved;
+
+#[path = "../check/terms_immutable.rs"]
+pub mod terms_immutable;
+
+use crate::diag::{self, Diagnostic, Severity};
+use crate::model::{self, Program};
+use crate::render::{self, RenderedFile};
+use crate::source::Snapshot;
+use crate::spec::{ChangeClass, Date, Kind};
+use crate::state::Drift;
+use classes::{Assessment, Effect};
+use fields::FieldChange;
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// What happens to a resource or an output file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Action {
+    Create,
+    Update,
+    Delete,
+}
+
+impl Action {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Action::Create => "create",
+            Action::Update => "update",
+            Action::Delete => "delete",
+        }
+    }
+
+    /// The terraform-like mark: `+`, `~`, `-`.
+    pub fn mark(self) -> char {
+        match self {
+            Action::Create => '+',
+            Action::Update => '~',
+            Action::Delete => '-',
+        }
+    }
+}
+
+/// One resource that differs between base and desired.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Change {
+    /// `partner/acme-logistics`, `product/rates`, `terms/dpa`, `program`.
+    pub resource: String,
+    pub action: Action,
+    pub classes: Vec<ChangeClass>,
+    /// One line in the program's own terms.
+    pub summary: String,
+    /// Teams whose approval the change needs, `owner` resolved.
+    pub approvals: Vec<String>,
+    /// The file the resource is written in (desired side, else base).
+    pub file: String,
+    pub fields: Vec<FieldChange>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub effects: Vec<Effect>,
+}
+
+/// One output file that differs.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Artifact {
+    pub path: String,
+    pub action: Action,
+    /// A unified diff (`a/path` → `b/path`); for bytes that are not UTF-8, a one-line note.
+    pub diff: String,
+}
+
+/// Counts for the summary line.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Summary {
+    pub add: usize,
+    pub change: usize,
+    pub destroy: usize,
+}
+
+/// The result of `plan`.
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Plan {
+    /// No finding of severity error (and every output rendered).
+    pub ok: bool,
+    /// What the desired state was compared with, for people.
+    pub base: String,
+    /// The base's identity (`git:<commit>`, `file:<digest>`, `none`); a saved plan keeps it.
+    pub base_id: String,
+    /// Where the desired state came from.
+    pub desired: String,
+    /// A digest of the desired program's files.
+    pub desired_digest: String,
+    pub as_of: Date,
+    pub summary: Summary,
+    pub changes: Vec<Change>,
+    pub approvals: Vec<String>,
+    pub artifacts: Vec<Artifact>,
+    /// Outputs on disk that differ from what was last applied; `apply` restores them.
+    pub drift: Vec<Drift>,
+    pub diagnostics: Vec<Diagnostic>,
+    /// Outputs that could not be rendered (desired side).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub render_errors: Vec<String>,
+}
+
+impl Plan {
+    /// Whether applying it would change anything (resources, outputs, or drifted files).
+    pub fn has_changes(&self) -> bool {
+        !self.changes.is_empty() || !self.artifacts.is_empty() || !self.drift.is_empty()
+    }
+
+    pub fn errors(&self) -> usize {
+        diag::counts(&self.diagnostics).0
+    }
+}
+
+/// A plan and what it was made from, for `apply` to write without rendering twice.
+#[derive(Debug)]
+pub struct Planned {
+    pub plan: Plan,
+    pub desired: Program,
+    /// Every output of the desired program.
+    pub rendered: Vec<RenderedFile>,
+}
+
+/// What to compare.
+#[derive(Debug)]
+pub struct Input {
+    /// `None` when nothing has been applied: everything is a create.
+    pub base: Option<Snapshot>,
+    pub base_label: String,
+    pub base_id: String,
+    pub desired: Snapshot,
+    pub desired_label: String,
+    pub drift: Vec<Drift>,
+}
+
+/// Steps reported to a progress display.
+pub type Progress<'a> = &'a (dyn Fn(&str) + Sync);
+
+/// Builds the plan.
+pub fn make(input: Input, today: Date, progress: Progress<'_>) -> Planned {
+    let desired_digest = crate::state::snapshot_digest(&input.desired);
+    progress("loading the desired program");
+    let (loaded, base) = rayon::join(
+        || model::load(input.desired),
+        || input.base.map(|b| model::load(b).program),
+    );
+    let desired = loaded.program;
+    let empty = Program::default();
+    let base_prog = base.as_ref().unwrap_or(&empty);
+
+    progress("checking");
+    let mut diagnostics = loaded.diagnostics;
+    diagnostics.extend(crate::check::run_all(&desired, today));
+    diagnostics.extend(terms_immutable::check(base_prog, &desired, today));
+
+    progress("comparing resources");
+    let changes = changes(base_prog, &desired, today);
+    let changes_json = serde_json::to_value(&changes).expect("changes serialize");
+    diagnostics.extend(crate::policy::evaluate(&desired, today, Some(&changes_json)));
+    diag::sort_and_dedup(&mut diagnostics);
+
+    progress("rendering outputs");
+    let (desired_render, base_render) = rayon::join(
+        || render::render_all(&desired, today),
+        || base.as_ref().map(|b| render::render_all(b, today)),
+    );
+    let mut render_errors = Vec::new();
+    let rendered = desired_render.unwrap_or_else(|e| {
+        render_errors.push(e.to_string());
+        Vec::new()
+    });
+    // A base that no longer renders (an older program, a renderer that changed) compares as
+    // empty: every output then shows as created.
+    let base_files = base_render.and_then(Result::ok).unwrap_or_default();
+    progress("comparing outputs");
+    let artifacts = if render_errors.is_empty() {
+        artifacts(&base_files, &rendered)
+    } else {
+        Vec::new()
+    };
+
+    let mut summary = Summary::default();
+    for c in &changes {
+        match c.action {
+            Action::Create => summary.add += 1,
+            Action::Update => summary.change += 1,
+            Action::Delete => summary.destroy += 1,
+        }
+    }
+    let approvals: BTreeSet<String> = changes.iter().flat_map(|c| c.approvals.iter().cloned()).collect();
+    let ok = !diagnostics.iter().any(|d| d.severity == Severity::Error) && render_errors.is_empty();
+    let plan = Plan {
+        ok,
+        base: input.base_label,
+        base_id: input.base_id,
+        desired: input.desired_label,
+        desired_digest,
+        as_of: today,
+        summary,
+        changes,
+        approvals: approvals.into_iter().collect(),
+        artifacts,
+        drift: input.drift,
+        diagnostics,
+        render_errors,
+    };
+    Planned {
+        plan,
+        desired,
+        rendered,
+    }
+}
+
+/// One [`Change`] per resource that differs, in order: program, products, terms, partners.
+pub fn changes(base: &Program, desired: &Program, today: Date) -> Vec<Change> {
+    let rules = approvals::Rules::from_programs(base, desired);
+    let mut out = Vec::new();
+
+    let raw = |p: &Program| p.program.as_ref().map(|r| r.raw.clone());
+    let (bp, dp) = (raw(base), raw(desired));
+    if bp != dp && (bp.is_some() || dp.is_some()) {
+        let a = classes::program(bp.is_some(), dp.is_some());
+        let file = crate::source::PROGRAM_FILE.to_string();
+        out.push(build(
+            Kind::Program,
+            "program",
+            file,
+            bp.as_ref(),
+            dp.as_ref(),
+            a,
+            &rules,
+            base,
+            desired,
+            &[],
+        ));
+    }
+
+    for (name, b, d) in pairs(&base.products, &desired.products) {
+        if b.map(|r| &r.raw) == d.map(|r| &r.raw) {
+            continue;
+        }
+        let a = classes::product(b, d, desired);
+        let file = d.or(b).map(|r| r.file.clone()).unwrap_or_default();
+        out.push(build(
+            Kind::Product,
+            name,
+            file,
+            b.map(|r| &r.raw),
+            d.map(|r| &r.raw),
+            a,
+            &rules,
+            base,
+            desired,
+            &[],
+        ));
+    }
+
+    for (name, b, d) in pairs(&base.terms, &desired.terms) {
+        let texts = |p: &Program, t: Option<&model::Terms>| -> Vec<(String, Option<Vec<u8>>)> {
+            t.map(|t| {
+                t.spec
+                    .versions
+                    .iter()
+                    .map(|v| {
+                        (
+                            v.version.clone(),
+                            p.snapshot.bytes(&model::Terms::text_path(v)).map(<[u8]>::to_vec),
+                        )
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+        };
+        let (bt, dt) = (texts(base, b), texts(desired, d));
+        if b.map(|r| &r.raw) == d.map(|r| &r.raw) && bt == dt {
+            continue;
+        }
+        // Text changes of versions on both sides show as a diff under `versions/<v>/text`.
+        let mut extra = Vec::new();
+        for (version, after) in &dt {
+            let Some((_, before)) = bt.iter().find(|(v, _)| v == version) else {
+                continue;
+            };
+            if before != after {
+                let s = |b: &Option<Vec<u8>>| {
+                    b.as_deref()
+                        .map(String::from_utf8_lossy)
+                        .unwrap_or_default()
+                        .into_owned()
+                };
+                let label = d
+                    .and_then(|t| t.version(version))
+                    .map(model::Terms::text_path)
+                    .unwrap_or_default();
+                extra.push(FieldChange {
+                    address: format!("terms/{name}/versions/{version}/text"),
+                    op: fields::Op::Change,
+                    before: None,
+                    after: None,
+                    diff: Some(fields::text_diff(&label, &s(before), &s(after))),
+                });
+            }
+        }
+        let a = classes::terms(b, d, base, desired);
+        let file = d.or(b).map(|r| r.file.clone()).unwrap_or_default();
+        out.push(build(
+            Kind::Terms,
+            name,
+            file,
+            b.map(|r| &r.raw),
+            d.map(|r| &r.raw),
+            a,
+            &rules,
+            base,
+            desired,
+            &extra,
+        ));
+    }
+
+    for (name, b, d) in pairs(&base.partners, &desired.partners) {
+        if b.map(|r| &r.raw) == d.map(|r| &r.raw) {
+            continue;
+        }
+        let a = classes::partner(b, d, today);
+        let file = d.or(b).map(|r| r.file.clone()).unwrap_or_default();
+        out.push(build(
+            Kind::Partner,
+            name,
+            file,
+            b.map(|r| &r.raw),
+            d.map(|r| &r.raw),
+            a,
+            &rules,
+            base,
+            desired,
+            &[],
+        ));
+    }
+    out
+}
+
+/// Every name in either map, with its resource on each side.
+fn pairs<'a, R>(
+    base: &'a BTreeMap<String, R>,
+    desired: &'a BTreeMap<String, R>,
+) -> impl Iterator<Item = (&'a str, Option<&'a R>, Option<&'a R>)> {
+    let names: BTreeSet<&String> = base.keys().chain(desired.keys()).collect();
+    names.into_iter().map(|n| (n.as_str(), base.get(n), desired.get(n)))
+}
+
+#[allow(clippy::too_many_arguments)]
+fn build(
+    kind: Kind,
+    name: &str,
+    file: String,
+    b: Option<&serde_json::Value>,
+    d: Option<&serde_json::Value>,
+    a: Assessment,
+    rules: &approvals::Rules,
+    base: &Program,
+    desired: &Program,
+    extra: &[FieldChange],
+) -> Change {
+    let resource = if kind == Kind::Program {
+        "program".to_string()
+    } else {
+        format!("{}/{name}", kind.lower())
+    };
+    let action = match (b.is_some(), d.is_some()) {
+        (false, _) => Action::Create,
+        (true, true) => Action::Update,
+        (true, false) => Action::Delete,
+    };
+    let mut fields = if action == Action::Update {
+        fields::diff(kind.lower(), &resource, b, d)
+    } else {
+        Vec::new()
+    };
+    fields.extend(extra.iter().cloned());
+    let approvals = rules.resolve(&a.hits, kind, name, base, desired);
+    let mut summary = a.phrases.join("; ");
+    if summary.is_empty() {
+        summary = match fields.len() {
+            1 => format!(
+                "{} changed",
+                fields[0]
+                    .address
+                    .strip_prefix(&format!("{resource}/"))
+                    .unwrap_or(&fields[0].address)
+            ),
+            n => format!("{n} fields changed"),
+        };
+    }
+    Change {
+        resource,
+        action,
+        classes: a.classes(),
+        summary,
+        approvals,
+        file,
+        fields,
+        effects: a.effects,
+    }
+}
+
+/// The outputs that differ between two renders, by path, with unified diffs.
+pub fn artifacts(base: &[RenderedFile], desired: &[RenderedFile]) -> Vec<Artifact> {
+    let b: BTreeMap<&str, &[u8]> = base.iter().map(|f| (f.path.as_str(), f.bytes.as_slice())).collect();
+    let d: BTreeMap<&str, &[u8]> = desired.iter().map(|f| (f.path.as_str(), f.bytes.as_slice())).collect();
+    let paths: BTreeSet<&str> = b.keys().chain(d.keys()).copied().collect();
+    let mut out = Vec::new();
+    for path in paths {
+        let (before, after) = (b.get(path).copied(), d.get(path).copied());
+        if before == after {
+            continue;
+        }
+        let action = match (before, after) {
+            (None, _) => Action::Create,
+            (Some(_), Some(_)) => Action::Update,
+            (Some(_), None) => Action::Delete,
+        };
+        let diff = match (text_of(before), text_of(after)) {
+            (Ok(x), Ok(y)) => fields::text_diff(path, x, y),
+            _ => format!("Binary file {path} differs\n"),
+        };
+        out.push(Artifact {
+            path: path.to_string(),
+            action,
+            diff,
+        });
+    }
+    out
+}
+
+fn text_of(x: Option<&[u8]>) -> Result<&str, std::str::Utf8Error> {
+    x.map(std::str::from_utf8).unwrap_or(Ok(""))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn artifacts_are_created_updated_and_deleted_by_path() {
+        let f = |p: &str, s: &str| RenderedFile {
+            path: p.into(),
+            bytes: s.as_bytes().to_vec(),
+        };
+        let base = [f("a", "1\n"), f("b", "x\n"), f("c", "same\n")];
+        let desired = [f("a", "2\n"), f("c", "same\n"), f("d", "new\n")];
+        let got: Vec<(String, Action)> = artifacts(&base, &desired)
+            .into_iter()
+            .map(|a| (a.path, a.action))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                ("a".into(), Action::Update),
+                ("b".into(), Action::Delete),
+                ("d".into(), Action::Create)
+            ]
+        );
+    }
+}

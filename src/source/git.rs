@@ -1,2 +1,361 @@
 //! Reading a program from a git revision (plan, apply): trees and blobs read directly with
-//! git2, no checkout and no `git` process. Filled in by the plan stage.
+//! git2, no checkout and no `git` process.
+//!
+//! The rules are those of [`Snapshot::from_dir`]: the same folders, hidden names skipped, files
+//! over [`MAX_FILE_BYTES`] kept as [`Entry::Refused`] without reading their blob. A symbolic
+//! link in a revision is a blob holding the link target; it is refused rather than followed,
+//! since a revision has no file system to resolve it against. The program may live in a
+//! sub-folder of the repository (`-C repo/program`): its path below the work tree is the
+//! prefix read from every revision.
+//!
+//! This module also reads and moves the ref `refs/partnerctl/applied` (SPEC §4); what it
+//! means is decided in `state.rs`.
+
+use super::{Entry, MAX_FILE_BYTES, PROGRAM_DIRS, PROGRAM_FILE, Snapshot, SourceError};
+use git2::{ObjectType, Oid, Repository, Tree};
+use std::path::{Path, PathBuf};
+
+/// The ref that records the commit last applied.
+pub const APPLIED_REF: &str = "refs/partnerctl/applied";
+
+/// The notes ref holding what each apply wrote (output digests), attached to the applied commit.
+pub const STATE_NOTES_REF: &str = "refs/notes/partnerctl";
+
+const MODE_LINK: i32 = 0o120000;
+const MODE_COMMIT: i32 = 0o160000;
+
+fn git_err(e: git2::Error) -> SourceError {
+    SourceError::Git(e.message().to_string())
+}
+
+/// A git repository and where the program sits inside its work tree.
+pub struct ProgramRepo {
+    pub repo: Repository,
+    /// The program's folder relative to the work tree, `/`-separated, empty at the root.
+    pub prefix: String,
+}
+
+impl std::fmt::Debug for ProgramRepo {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ProgramRepo")
+            .field("path", &self.repo.path())
+            .field("prefix", &self.prefix)
+            .finish()
+    }
+}
+
+impl ProgramRepo {
+    /// Finds the repository holding `dir` (searching parent folders).
+    pub fn discover(dir: &Path) -> Result<ProgramRepo, SourceError> {
+        let canonical = std::fs::canonicalize(dir).map_err(|e| match e.kind() {
+            std::io::ErrorKind::NotFound => SourceError::NotFound(dir.to_path_buf()),
+            _ => SourceError::Io {
+                path: dir.to_path_buf(),
+                source: e,
+            },
+        })?;
+        let repo = Repository::discover(&canonical).map_err(|e| {
+            SourceError::Git(format!(
+                "{}: not inside a git repository ({})",
+                dir.display(),
+                e.message()
+            ))
+        })?;
+        let prefix = match repo.workdir().and_then(|w| std::fs::canonicalize(w).ok()) {
+            Some(workdir) => relative_prefix(&workdir, &canonical),
+            None => String::new(),
+        };
+        Ok(ProgramRepo { repo, prefix })
+    }
+
+    /// The commit a revision (`HEAD`, `main`, `abc123`, `origin/main~2`) names.
+    pub fn resolve(&self, rev: &str) -> Result<Oid, SourceError> {
+        let obj = self
+            .repo
+            .revparse_single(rev)
+            .map_err(|e| SourceError::Git(format!("`{rev}` does not name a revision: {}", e.message())))?;
+        let commit = obj
+            .peel_to_commit()
+            .map_err(|e| SourceError::Git(format!("`{rev}` does not name a commit: {}", e.message())))?;
+        Ok(commit.id())
+    }
+
+    /// The program as it is in a commit.
+    pub fn snapshot(&self, commit: Oid) -> Result<Snapshot, SourceError> {
+        let commit = self.repo.find_commit(commit).map_err(git_err)?;
+        let root = commit.tree().map_err(git_err)?;
+        let mut snapshot = Snapshot {
+            origin: format!("commit {}", short(commit.id())),
+            ..Snapshot::default()
+        };
+        let tree = if self.prefix.is_empty() {
+            Some(root)
+        } else {
+            match root.get_path(Path::new(&self.prefix)) {
+                Ok(entry) if entry.kind() == Some(ObjectType::Tree) => {
+                    Some(self.repo.find_tree(entry.id()).map_err(git_err)?)
+                }
+                _ => None,
+            }
+        };
+        let Some(tree) = tree else { return Ok(snapshot) };
+        if let Some(entry) = tree.get_name(PROGRAM_FILE) {
+            let e = self.read_entry(entry.id(), entry.filemode(), entry.kind());
+            if let Some(e) = e {
+                snapshot.insert(PROGRAM_FILE, e);
+            }
+        }
+        for dir in PROGRAM_DIRS {
+            let Some(entry) = tree.get_name(dir) else { continue };
+            match (entry.kind(), entry.filemode()) {
+                (_, MODE_LINK) => snapshot.insert(
+                    dir.to_string(),
+                    Entry::Refused("a symbolic link; program folders are never followed through links".into()),
+                ),
+                (Some(ObjectType::Tree), _) => {
+                    let sub = self.repo.find_tree(entry.id()).map_err(git_err)?;
+                    self.walk(&sub, dir, &mut snapshot)?;
+                }
+                _ => {}
+            }
+        }
+        Ok(snapshot)
+    }
+
+    /// The program at a revision.
+    pub fn snapshot_at(&self, rev: &str) -> Result<(Oid, Snapshot), SourceError> {
+        let oid = self.resolve(rev)?;
+        Ok((oid, self.snapshot(oid)?))
+    }
+
+    fn walk(&self, tree: &Tree<'_>, rel: &str, out: &mut Snapshot) -> Result<(), SourceError> {
+        for entry in tree.iter() {
+            let Ok(name) = entry.name() else {
+                out.insert(
+                    format!("{rel}/{}", String::from_utf8_lossy(entry.name_bytes())),
+                    Entry::Refused("the file name is not UTF-8".into()),
+                );
+                continue;
+            };
+            if name.starts_with('.') {
+                continue;
+            }
+            let child = format!("{rel}/{name}");
+            if entry.kind() == Some(ObjectType::Tree) {
+                let sub = self.repo.find_tree(entry.id()).map_err(git_err)?;
+                self.walk(&sub, &child, out)?;
+            } else if let Some(e) = self.read_entry(entry.id(), entry.filemode(), entry.kind()) {
+                out.insert(child, e);
+            }
+        }
+        Ok(())
+    }
+
+    fn read_entry(&self, id: Oid, mode: i32, kind: Option<ObjectType>) -> Option<Entry> {
+        if mode == MODE_COMMIT {
+            return None; // a submodule: not part of the program
+        }
+        if mode == MODE_LINK {
+            return Some(Entry::Refused(
+                "a symbolic link; links are not followed when reading a git revision".into(),
+            ));
+        }
+        if kind != Some(ObjectType::Blob) {
+            return None;
+        }
+        let size = match self.repo.odb().and_then(|odb| odb.read_header(id)) {
+            Ok((size, _)) => size as u64,
+            Err(e) => return Some(Entry::Refused(format!("cannot be read: {}", e.message()))),
+        };
+        if size > MAX_FILE_BYTES {
+            return Some(Entry::Refused(format!(
+                "{size} bytes, over the limit of {MAX_FILE_BYTES} bytes; it is not read"
+            )));
+        }
+        match self.repo.find_blob(id) {
+            Ok(blob) => Some(Entry::Bytes(blob.content().to_vec())),
+            Err(e) => Some(Entry::Refused(format!("cannot be read: {}", e.message()))),
+        }
+    }
+
+    /// The commit `refs/partnerctl/applied` points at, if any.
+    pub fn applied(&self) -> Result<Option<Oid>, SourceError> {
+        match self.repo.find_reference(APPLIED_REF) {
+            Ok(r) => Ok(r.target()),
+            Err(e) if e.code() == git2::ErrorCode::NotFound => Ok(None),
+            Err(e) => Err(git_err(e)),
+        }
+    }
+
+    /// Moves `refs/partnerctl/applied` to `commit`, but only if it still points where the caller
+    /// last saw it (`expected`), so two applies can never overwrite each other's record.
+    pub fn set_applied(&self, commit: Oid, expected: Option<Oid>, message: &str) -> Result<(), SourceError> {
+        let result = match expected {
+            Some(old) => self
+                .repo
+                .reference_matching(APPLIED_REF, commit, true, old, message)
+                .map(|_| ()),
+            None => self.repo.reference(APPLIED_REF, commit, false, message).map(|_| ()),
+        };
+        result.map_err(|e| {
+            SourceError::Git(format!(
+                "could not move {APPLIED_REF}: {} (did another apply run at the same time?)",
+                e.message()
+            ))
+        })
+    }
+
+    /// The note this tool attached to a commit (the record of an apply), if any.
+    pub fn state_note(&self, commit: Oid) -> Option<String> {
+        self.repo
+            .find_note(Some(STATE_NOTES_REF), commit)
+            .ok()
+            .and_then(|n| n.message().ok().map(str::to_string))
+    }
+
+    /// Attaches (or replaces) the record of an apply to the applied commit.
+    pub fn set_state_note(&self, commit: Oid, text: &str) -> Result<(), SourceError> {
+        let sig = self
+            .repo
+            .signature()
+            .or_else(|_| git2::Signature::now("partnerctl", "partnerctl@localhost"))
+            .map_err(git_err)?;
+        self.repo
+            .note(&sig, &sig, Some(STATE_NOTES_REF), commit, text, true)
+            .map_err(git_err)?;
+        Ok(())
+    }
+
+    /// `HEAD`'s commit, if the repository has one.
+    pub fn head(&self) -> Option<Oid> {
+        self.repo
+            .head()
+            .ok()
+            .and_then(|h| h.peel_to_commit().ok())
+            .map(|c| c.id())
+    }
+
+    /// The folder holding the repository's metadata (`.git`).
+    pub fn git_dir(&self) -> PathBuf {
+        self.repo.path().to_path_buf()
+    }
+}
+
+impl Snapshot {
+    /// The program at a git revision of the repository holding `dir` (read from the object
+    /// database; the work tree is not touched).
+    pub fn from_git(dir: &Path, rev: &str) -> Result<Snapshot, SourceError> {
+        let repo = ProgramRepo::discover(dir)?;
+        Ok(repo.snapshot_at(rev)?.1)
+    }
+}
+
+/// A commit id as people see it (12 hex digits).
+pub fn short(oid: Oid) -> String {
+    oid.to_string()[..12].to_string()
+}
+
+fn relative_prefix(workdir: &Path, dir: &Path) -> String {
+    match dir.strip_prefix(workdir) {
+        Ok(rel) => rel
+            .components()
+            .filter_map(|c| c.as_os_str().to_str())
+            .collect::<Vec<_>>()
+            .join("/"),
+        Err(_) => String::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn commit_all(repo: &Repository, message: &str) -> Oid {
+        let mut index = repo.index().unwrap();
+        index.add_all(["*"], git2::IndexAddOption::DEFAULT, None).unwrap();
+        index.write().unwrap();
+        let tree = repo.find_tree(index.write_tree().unwrap()).unwrap();
+        let sig = git2::Signature::now("t", "t@example.com").unwrap();
+        let parent = repo.head().ok().and_then(|h| h.peel_to_commit().ok());
+        let parents: Vec<&git2::Commit> = parent.iter().collect();
+        repo.commit(Some("HEAD"), &sig, &sig, message, &tree, &parents).unwrap()
+    }
+
+    #[test]
+    fn a_revision_reads_like_the_working_tree() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        std::fs::create_dir_all(root.join("partners/emea")).unwrap();
+        std::fs::write(root.join("program.yaml"), "a: 1\n").unwrap();
+        std::fs::write(root.join("partners/emea/x.yaml"), "b: 2\n").unwrap();
+        std::fs::write(root.join("partners/.hidden.yaml"), "c: 3\n").unwrap();
+        std::fs::write(root.join("README.md"), "not read\n").unwrap();
+        let repo = Repository::init(root).unwrap();
+        let first = commit_all(&repo, "one");
+        std::fs::write(root.join("partners/emea/x.yaml"), "b: 3\n").unwrap();
+
+        let pr = ProgramRepo::discover(root).unwrap();
+        let at_commit = pr.snapshot(first).unwrap();
+        assert_eq!(at_commit.text("partners/emea/x.yaml"), Some("b: 2\n"));
+        assert!(!at_commit.contains("partners/.hidden.yaml"));
+        assert!(!at_commit.contains("README.md"));
+        let tree = Snapshot::from_dir(root).unwrap();
+        assert_eq!(tree.text("partners/emea/x.yaml"), Some("b: 3\n"));
+        assert_eq!(
+            tree.files.keys().collect::<Vec<_>>(),
+            at_commit.files.keys().collect::<Vec<_>>()
+        );
+    }
+
+    #[test]
+    fn links_are_refused_and_the_applied_ref_moves_only_from_where_it_was() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        std::fs::create_dir_all(root.join("terms")).unwrap();
+        std::fs::write(root.join("program.yaml"), "a: 1\n").unwrap();
+        #[cfg(unix)]
+        std::os::unix::fs::symlink("/etc/passwd", root.join("terms/x.md")).unwrap();
+        let repo = Repository::init(root).unwrap();
+        let one = commit_all(&repo, "one");
+        let pr = ProgramRepo::discover(root).unwrap();
+        #[cfg(unix)]
+        assert!(matches!(
+            pr.snapshot(one).unwrap().files.get("terms/x.md"),
+            Some(Entry::Refused(_))
+        ));
+
+        assert_eq!(pr.applied().unwrap(), None);
+        pr.set_applied(one, None, "apply").unwrap();
+        assert_eq!(pr.applied().unwrap(), Some(one));
+        std::fs::write(root.join("program.yaml"), "a: 2\n").unwrap();
+        let two = commit_all(&repo, "two");
+        assert!(
+            pr.set_applied(two, None, "apply").is_err(),
+            "creating must not overwrite"
+        );
+        assert!(
+            pr.set_applied(two, Some(two), "apply").is_err(),
+            "a stale expectation must fail"
+        );
+        pr.set_applied(two, Some(one), "apply").unwrap();
+        assert_eq!(pr.applied().unwrap(), Some(two));
+        pr.set_state_note(two, "{}").unwrap();
+        assert_eq!(pr.state_note(two).as_deref(), Some("{}"));
+    }
+
+    #[test]
+    fn a_program_in_a_subfolder_is_read_from_that_folder() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        std::fs::create_dir_all(root.join("program/products")).unwrap();
+        std::fs::write(root.join("program/program.yaml"), "a: 1\n").unwrap();
+        std::fs::write(root.join("program/products/p.yaml"), "b: 1\n").unwrap();
+        let repo = Repository::init(root).unwrap();
+        commit_all(&repo, "one");
+        let pr = ProgramRepo::discover(&root.join("program")).unwrap();
+        assert_eq!(pr.prefix, "program");
+        let (_, snap) = pr.snapshot_at("HEAD").unwrap();
+        assert_eq!(snap.text("products/p.yaml"), Some("b: 1\n"));
+        assert!(pr.resolve("no-such-branch").is_err());
+    }
+}

@@ -1,0 +1,455 @@
+//! Change classes (SPEC §5) and effects in business terms, per resource.
+//!
+//! Classes are read from the typed model, not from the field diff, so that "gives production
+//! access" means what the SPEC says (a subscription in that environment where the partner had
+//! none for that product, or an unrevoked credential where it had none at all). Each class
+//! remembers the products it is about, because the `owner` of an access or plan change is the
+//! product's owner, not the partner's.
+
+use crate::model::{Partner, Product, Program, Terms};
+use crate::spec::{ChangeClass, Date, Environment, Stage};
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// One class a change has, and the products it concerns (for `owner`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Hit {
+    pub class: ChangeClass,
+    pub products: Vec<String>,
+}
+
+/// What a change means beyond its fields: who must re-accept, which credentials stop working,
+/// whom a limits change reaches.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Effect {
+    /// `reaccept`, `credentials-stop`, `access-lost`, `access-gained` or `limits`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub message: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub partners: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub credentials: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub by: Option<Date>,
+}
+
+/// Classes, the phrases that summarise the change, and its effects.
+#[derive(Debug, Default)]
+pub struct Assessment {
+    pub hits: Vec<Hit>,
+    pub phrases: Vec<String>,
+    pub effects: Vec<Effect>,
+}
+
+impl Assessment {
+    fn hit(&mut self, class: ChangeClass, products: &[&str]) {
+        let products: Vec<String> = products.iter().map(|p| p.to_string()).collect();
+        match self.hits.iter_mut().find(|h| h.class == class) {
+            Some(h) => {
+                for p in products {
+                    if !h.products.contains(&p) {
+                        h.products.push(p);
+                    }
+                }
+            }
+            None => self.hits.push(Hit { class, products }),
+        }
+    }
+
+    fn effect(&mut self, kind: &str, message: String) -> &mut Effect {
+        self.effects.push(Effect {
+            kind: kind.into(),
+            message,
+            partners: Vec::new(),
+            credentials: Vec::new(),
+            by: None,
+        });
+        self.effects.last_mut().expect("just pushed")
+    }
+
+    /// The classes, in SPEC order.
+    pub fn classes(&self) -> Vec<ChangeClass> {
+        let set: BTreeSet<ChangeClass> = self.hits.iter().map(|h| h.class).collect();
+        set.into_iter().collect()
+    }
+}
+
+fn access_class(env: Environment) -> ChangeClass {
+    match env {
+        Environment::Sandbox => ChangeClass::SandboxAccess,
+        Environment::Production => ChangeClass::ProductionAccess,
+    }
+}
+
+fn unrevoked(c: &crate::spec::CredentialSpec, today: Date) -> bool {
+    c.revoked.is_none_or(|r| r > today)
+}
+
+/// Classes and effects of a partner's change (`None` = absent on that side).
+pub fn partner(b: Option<&Partner>, d: Option<&Partner>, today: Date) -> Assessment {
+    let mut a = Assessment::default();
+    match (b, d) {
+        (None, Some(p)) => {
+            a.hit(ChangeClass::PartnerAdded, &[]);
+            a.phrases.push(format!("new partner at stage {}", p.spec.stage));
+        }
+        (Some(_), None) => {
+            a.hit(ChangeClass::PartnerRemoved, &[]);
+            a.phrases.push("partner removed".into());
+        }
+        _ => {}
+    }
+    let name = d.or(b).map(|p| p.name.as_str()).unwrap_or_default();
+
+    let (bs, ds) = (b.map(|p| &p.spec), d.map(|p| &p.spec));
+    if let (Some(bs), Some(ds)) = (bs, ds)
+        && bs.stage != ds.stage
+    {
+        a.hit(ChangeClass::StageChanged, &[]);
+        a.phrases.push(format!("stage {} → {}", bs.stage, ds.stage));
+    }
+
+    let subs = |s: Option<&crate::spec::PartnerSpec>| -> BTreeMap<(String, Environment), String> {
+        s.map(|s| {
+            s.subscriptions
+                .iter()
+                .map(|x| ((x.product.0.clone(), x.environment), x.plan.0.clone()))
+                .collect()
+        })
+        .unwrap_or_default()
+    };
+    let (base_subs, desired_subs) = (subs(bs), subs(ds));
+    for ((product, env), plan) in &desired_subs {
+        match base_subs.get(&(product.clone(), *env)) {
+            None => {
+                a.hit(access_class(*env), &[product]);
+                a.phrases.push(format!("gains {env} access to {product}/{plan}"));
+            }
+            Some(old) if old != plan => {
+                a.hit(ChangeClass::PlanChanged, &[product]);
+                a.phrases
+                    .push(format!("moves {product} ({env}) from plan {old} to {plan}"));
+            }
+            _ => {}
+        }
+    }
+    let mut lost = Vec::new();
+    for ((product, env), plan) in &base_subs {
+        if !desired_subs.contains_key(&(product.clone(), *env)) {
+            a.hit(ChangeClass::AccessRevoked, &[product]);
+            a.phrases.push(format!("loses {env} access to {product}/{plan}"));
+            lost.push(format!("{product} ({env})"));
+        }
+    }
+    if !lost.is_empty() {
+        let e = a.effect("access-lost", format!("{name} can no longer call {}", lost.join(", ")));
+        e.partners.push(name.to_string());
+    }
+
+    let creds = |s: Option<&crate::spec::PartnerSpec>| -> BTreeMap<String, crate::spec::CredentialSpec> {
+        s.map(|s| s.credentials.iter().map(|c| (c.id.0.clone(), c.clone())).collect())
+            .unwrap_or_default()
+    };
+    let (base_creds, desired_creds) = (creds(bs), creds(ds));
+    let had_access = |env: Environment| base_creds.values().any(|c| c.environment == env && unrevoked(c, today));
+    let products_in = |env: Environment| -> Vec<&str> {
+        desired_subs
+            .keys()
+            .filter(|(_, e)| *e == env)
+            .map(|(p, _)| p.as_str())
+            .collect()
+    };
+    let mut stopping = Vec::new();
+    for (id, c) in &desired_creds {
+        let before = base_creds.get(id);
+        let live_now = unrevoked(c, today);
+        match before {
+            None => {
+                a.hit(ChangeClass::CredentialIssued, &[]);
+                a.phrases.push(format!("credential {id} issued ({})", c.environment));
+            }
+            Some(old) if unrevoked(old, today) && !live_now => {
+                a.hit(ChangeClass::CredentialRevoked, &[]);
+                a.hit(ChangeClass::AccessRevoked, &products_in(c.environment));
+                a.phrases.push(format!("credential {id} revoked ({})", c.environment));
+                stopping.push(id.clone());
+            }
+            Some(old) if !unrevoked(old, today) && live_now => {
+                a.hit(ChangeClass::CredentialIssued, &[]);
+                a.phrases
+                    .push(format!("credential {id} reinstated ({})", c.environment));
+            }
+            _ => {}
+        }
+        let gains = live_now && before.is_none_or(|o| !unrevoked(o, today)) && !had_access(c.environment);
+        if gains {
+            a.hit(access_class(c.environment), &products_in(c.environment));
+        }
+    }
+    for (id, c) in &base_creds {
+        if !desired_creds.contains_key(id) {
+            a.hit(ChangeClass::CredentialRevoked, &[]);
+            a.phrases.push(format!("credential {id} removed ({})", c.environment));
+            if unrevoked(c, today) {
+                let products: Vec<&str> = base_subs
+                    .keys()
+                    .filter(|(_, e)| *e == c.environment)
+                    .map(|(p, _)| p.as_str())
+                    .collect();
+                a.hit(ChangeClass::AccessRevoked, &products);
+                stopping.push(id.clone());
+            }
+        }
+    }
+    // A partner leaving the program (suspended, offboarded) loses every key it still holds,
+    // whether or not the file revokes them yet.
+    if let Some(ds) = ds
+        && ds.stage.is_exit()
+        && bs.is_some_and(|bs| !bs.stage.is_exit())
+    {
+        for (id, c) in &desired_creds {
+            if unrevoked(c, today) && !stopping.contains(id) {
+                stopping.push(id.clone());
+            }
+        }
+    }
+    if !stopping.is_empty() {
+        stopping.sort();
+        let e = a.effect(
+            "credentials-stop",
+            format!("credentials that stop working: {} ({name})", stopping.join(", ")),
+        );
+        e.partners.push(name.to_string());
+        e.credentials = stopping;
+    }
+    let gained: Vec<String> = a
+        .hits
+        .iter()
+        .filter(|h| matches!(h.class, ChangeClass::SandboxAccess | ChangeClass::ProductionAccess))
+        .map(|h| {
+            let env = if h.class == ChangeClass::ProductionAccess {
+                "production"
+            } else {
+                "sandbox"
+            };
+            if h.products.is_empty() {
+                env.to_string()
+            } else {
+                format!("{env}: {}", h.products.join(", "))
+            }
+        })
+        .collect();
+    if !gained.is_empty() {
+        let e = a.effect("access-gained", format!("{name} gains access ({})", gained.join("; ")));
+        e.partners.push(name.to_string());
+    }
+    a
+}
+
+fn limits(p: &crate::spec::PlanSpec) -> String {
+    let mut s = format!("{}/{}", p.rate_limit.requests, p.rate_limit.per.as_str());
+    if let Some(q) = &p.quota {
+        s.push_str(&format!(", quota {}/{}", q.requests, q.per.as_str()));
+    }
+    s
+}
+
+/// Classes and effects of a product's change; `desired` is the whole desired program (to find
+/// subscribers).
+pub fn product(b: Option<&Product>, d: Option<&Product>, desired: &Program) -> Assessment {
+    let mut a = Assessment::default();
+    match (b, d) {
+        (None, Some(p)) => {
+            a.hit(ChangeClass::ProductAdded, &[&p.name]);
+            a.phrases.push(format!("new product ({})", p.spec.lifecycle.as_str()));
+        }
+        (Some(p), None) => {
+            a.hit(ChangeClass::ProductRemoved, &[&p.name]);
+            a.phrases.push("product removed".into());
+            let subscribers: Vec<String> = desired
+                .partners
+                .values()
+                .filter(|x| x.spec.subscriptions.iter().any(|s| s.product.0 == p.name))
+                .map(|x| x.name.clone())
+                .collect();
+            if !subscribers.is_empty() {
+                let e = a.effect(
+                    "access-lost",
+                    format!("partners still subscribed: {}", subscribers.join(", ")),
+                );
+                e.partners = subscribers;
+            }
+        }
+        (Some(bp), Some(dp)) => {
+            let mut normalized = dp.spec.clone();
+            for plan in &mut normalized.plans {
+                let Some(old) = bp.spec.plans.iter().find(|x| x.name == plan.name) else {
+                    continue;
+                };
+                let new = dp.spec.plans.iter().find(|x| x.name == plan.name).expect("same list");
+                if old.rate_limit != new.rate_limit || old.quota != new.quota {
+                    a.hit(ChangeClass::LimitsChanged, &[&dp.name]);
+                    a.phrases
+                        .push(format!("plan {} limits {} → {}", plan.name, limits(old), limits(new)));
+                    let affected: Vec<String> = desired
+                        .partners
+                        .values()
+                        .filter_map(|x| {
+                            let envs: Vec<&str> = x
+                                .spec
+                                .subscriptions
+                                .iter()
+                                .filter(|s| s.product.0 == dp.name && s.plan == plan.name)
+                                .map(|s| s.environment.as_str())
+                                .collect();
+                            (!envs.is_empty()).then(|| format!("{} ({})", x.name, envs.join(", ")))
+                        })
+                        .collect();
+                    let message = if affected.is_empty() {
+                        format!("{}/{}: no partner is subscribed", dp.name, plan.name)
+                    } else {
+                        format!("{}/{} limits change for {}", dp.name, plan.name, affected.join(", "))
+                    };
+                    let e = a.effect("limits", message);
+                    e.partners = affected
+                        .iter()
+                        .map(|s| s.split(' ').next().unwrap_or(s).to_string())
+                        .collect();
+                }
+                plan.rate_limit = old.rate_limit;
+                plan.quota = old.quota;
+            }
+            if normalized != bp.spec || dp.metadata != bp.metadata {
+                a.hit(ChangeClass::ProductChanged, &[&dp.name]);
+                if normalized != bp.spec {
+                    a.phrases.push("product definition changed".into());
+                } else {
+                    a.phrases.push("metadata changed".into());
+                }
+            }
+        }
+        (None, None) => {}
+    }
+    a
+}
+
+/// Whether a partner is bound by a terms: the program requires it past `registered`, a
+/// subscribed product requires it, or the partner has accepted a version of it before.
+fn bound_by(p: &Partner, terms: &str, program: &Program) -> bool {
+    if p.spec.stage == Stage::Offboarded {
+        return false;
+    }
+    let program_wide = p.spec.stage != Stage::Registered && program.required_terms().iter().any(|t| t.0 == terms);
+    let by_product = p.spec.subscriptions.iter().any(|s| {
+        program
+            .product(&s.product)
+            .is_some_and(|prod| prod.spec.required_terms.iter().any(|t| t.0 == terms))
+    });
+    let accepted = p.spec.agreements.iter().any(|x| x.terms.0 == terms);
+    program_wide || by_product || accepted
+}
+
+/// Classes and effects of a terms change; texts are compared through each side's snapshot.
+pub fn terms(b: Option<&Terms>, d: Option<&Terms>, base: &Program, desired: &Program) -> Assessment {
+    let mut a = Assessment::default();
+    let text = |prog: &Program, v: &crate::spec::TermsVersionSpec| {
+        prog.snapshot.bytes(&Terms::text_path(v)).map(<[u8]>::to_vec)
+    };
+    let mut new_versions = Vec::new();
+    match (b, d) {
+        (None, Some(t)) => {
+            a.hit(ChangeClass::TermsPublished, &[]);
+            a.phrases
+                .push(format!("new terms, {} version(s)", t.spec.versions.len()));
+            new_versions.extend(t.spec.versions.last().cloned());
+        }
+        (Some(_), None) => {
+            a.hit(ChangeClass::TermsChanged, &[]);
+            a.phrases.push("terms removed".into());
+        }
+        (Some(bt), Some(dt)) => {
+            for v in &dt.spec.versions {
+                match bt.version(&v.version) {
+                    None => {
+                        a.hit(ChangeClass::TermsPublished, &[]);
+                        a.phrases
+                            .push(format!("publishes version {} effective {}", v.version, v.effective));
+                        new_versions.push(v.clone());
+                    }
+                    Some(old) => {
+                        if old != v || text(base, old) != text(desired, v) {
+                            a.hit(ChangeClass::TermsChanged, &[]);
+                            a.phrases.push(format!("changes version {}", v.version));
+                        }
+                    }
+                }
+            }
+            for v in &bt.spec.versions {
+                if dt.version(&v.version).is_none() {
+                    a.hit(ChangeClass::TermsChanged, &[]);
+                    a.phrases.push(format!("removes version {}", v.version));
+                }
+            }
+            let mut bs = bt.spec.clone();
+            let mut ds = dt.spec.clone();
+            bs.versions.clear();
+            ds.versions.clear();
+            if bs != ds || bt.metadata != dt.metadata {
+                a.hit(ChangeClass::TermsChanged, &[]);
+                a.phrases.push("terms details changed".into());
+            }
+        }
+        (None, None) => {}
+    }
+    if let Some(t) = d {
+        for v in &new_versions {
+            let Some(idx) = t.version_index(&v.version) else {
+                continue;
+            };
+            let by = v.reaccept_by.unwrap_or(v.effective);
+            let mut must: Vec<String> = desired
+                .partners
+                .values()
+                .filter(|p| bound_by(p, &t.name, desired))
+                .filter(|p| {
+                    p.accepted(&t.name, desired)
+                        .is_none_or(|(_, ag)| t.version_index(&ag.version).is_none_or(|i| i < idx))
+                })
+                .map(|p| p.name.clone())
+                .collect();
+            must.sort();
+            let message = if must.is_empty() {
+                format!("{} {}: no partner needs to re-accept", t.name, v.version)
+            } else {
+                format!(
+                    "{} partner(s) must accept {} {} by {by}: {}",
+                    must.len(),
+                    t.name,
+                    v.version,
+                    must.join(", ")
+                )
+            };
+            let e = a.effect("reaccept", message);
+            e.partners = must;
+            e.by = Some(by);
+        }
+    }
+    a
+}
+
+/// The program document: every change is `program-changed`.
+pub fn program(b: bool, d: bool) -> Assessment {
+    let mut a = Assessment::default();
+    a.hit(ChangeClass::ProgramChanged, &[]);
+    a.phrases.push(
+        match (b, d) {
+            (false, true) => "program created",
+            (true, false) => "program.yaml removed",
+            _ => "program settings changed",
+        }
+        .into(),
+    );
+    a
+}

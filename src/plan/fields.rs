@@ -1,0 +1,213 @@
+//! Per-field changes between two versions of one document, with addresses people can read:
+//! `partner/acme/subscriptions/tracking@production/plan`, `product/rates/plans/starter/rateLimit`.
+//!
+//! Lists whose items have a natural key (subscriptions by `product@environment`, credentials
+//! by id, plans by name, terms versions by version, ...) are matched by that key, so adding
+//! one subscription is one `add` rather than a shifted list. Lists of plain values
+//! (`environments: [sandbox]`) change as a whole.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+/// What happened to one field.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Op {
+    Add,
+    Remove,
+    Change,
+}
+
+impl Op {
+    /// The terraform-like mark.
+    pub fn mark(self) -> char {
+        match self {
+            Op::Add => '+',
+            Op::Remove => '-',
+            Op::Change => '~',
+        }
+    }
+}
+
+/// One changed field, before → after.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct FieldChange {
+    pub address: String,
+    pub op: Op,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub before: Option<Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub after: Option<Value>,
+    /// For texts (a terms version's document): a unified diff instead of both values.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub diff: Option<String>,
+}
+
+/// The key an item of a list at `path` (list names only, e.g. `spec/plans`) is matched by.
+fn item_key(kind: &str, list: &str, item: &Value) -> Option<String> {
+    let s = |k: &str| item.get(k).and_then(Value::as_str).map(str::to_string);
+    match (kind, list) {
+        ("partner", "subscriptions") => Some(format!("{}@{}", s("product")?, s("environment")?)),
+        ("partner", "credentials") => s("id"),
+        ("partner", "agreements") => Some(format!("{}@{}", s("terms")?, s("version")?)),
+        ("partner", "contacts") => s("email"),
+        ("product", "plans") => s("name"),
+        ("product", "endpoints") => Some(format!("{} {}", s("method")?, s("path")?)),
+        ("terms", "versions") => s("version"),
+        ("program", "outputs") => s("path"),
+        _ => None,
+    }
+}
+
+/// The changed fields between two documents as written (`None` = absent). Addresses start with
+/// `resource` (`partner/acme`); `spec` is left out of them, `metadata` is kept.
+pub fn diff(kind: &str, resource: &str, base: Option<&Value>, desired: Option<&Value>) -> Vec<FieldChange> {
+    let mut out = Vec::new();
+    let empty = Value::Null;
+    let b = base.unwrap_or(&empty);
+    let d = desired.unwrap_or(&empty);
+    for part in ["metadata", "spec"] {
+        let bv = b.get(part);
+        let dv = d.get(part);
+        let prefix = if part == "spec" {
+            resource.to_string()
+        } else {
+            format!("{resource}/metadata")
+        };
+        match (bv, dv) {
+            (Some(bv), Some(dv)) => walk(kind, &prefix, "", bv, dv, &mut out),
+            (None, Some(dv)) if base.is_some() => push(&mut out, &prefix, Op::Add, None, Some(dv)),
+            (Some(bv), None) if desired.is_some() => push(&mut out, &prefix, Op::Remove, Some(bv), None),
+            _ => {}
+        }
+    }
+    out
+}
+
+fn push(out: &mut Vec<FieldChange>, address: &str, op: Op, before: Option<&Value>, after: Option<&Value>) {
+    out.push(FieldChange {
+        address: address.to_string(),
+        op,
+        before: before.cloned(),
+        after: after.cloned(),
+        diff: None,
+    });
+}
+
+fn walk(kind: &str, address: &str, list: &str, a: &Value, b: &Value, out: &mut Vec<FieldChange>) {
+    if a == b {
+        return;
+    }
+    match (a, b) {
+        (Value::Object(ma), Value::Object(mb)) => {
+            for (k, va) in ma {
+                if address.ends_with("/metadata") && k == "name" {
+                    continue;
+                }
+                let child = format!("{address}/{k}");
+                match mb.get(k) {
+                    Some(vb) => walk(kind, &child, k, va, vb, out),
+                    None => push(out, &child, Op::Remove, Some(va), None),
+                }
+            }
+            for (k, vb) in mb {
+                if !ma.contains_key(k) {
+                    push(out, &format!("{address}/{k}"), Op::Add, None, Some(vb));
+                }
+            }
+        }
+        (Value::Array(la), Value::Array(lb)) => {
+            let keyed = |l: &Vec<Value>| -> Option<Vec<(String, Value)>> {
+                let keys: Option<Vec<(String, Value)>> = l
+                    .iter()
+                    .map(|v| item_key(kind, list, v).map(|k| (k, v.clone())))
+                    .collect();
+                let keys = keys?;
+                let mut seen = std::collections::BTreeSet::new();
+                keys.iter().all(|(k, _)| seen.insert(k.clone())).then_some(keys)
+            };
+            let objects = la.iter().chain(lb.iter()).all(Value::is_object);
+            match (keyed(la), keyed(lb)) {
+                (Some(ka), Some(kb)) => {
+                    for (k, va) in &ka {
+                        let child = format!("{address}/{k}");
+                        match kb.iter().find(|(kk, _)| kk == k) {
+                            Some((_, vb)) => walk(kind, &child, "", va, vb, out),
+                            None => push(out, &child, Op::Remove, Some(va), None),
+                        }
+                    }
+                    for (k, vb) in &kb {
+                        if !ka.iter().any(|(kk, _)| kk == k) {
+                            push(out, &format!("{address}/{k}"), Op::Add, None, Some(vb));
+                        }
+                    }
+                }
+                _ if objects => {
+                    for i in 0..la.len().max(lb.len()) {
+                        let child = format!("{address}/{i}");
+                        match (la.get(i), lb.get(i)) {
+                            (Some(va), Some(vb)) => walk(kind, &child, "", va, vb, out),
+                            (Some(va), None) => push(out, &child, Op::Remove, Some(va), None),
+                            (None, Some(vb)) => push(out, &child, Op::Add, None, Some(vb)),
+                            (None, None) => {}
+                        }
+                    }
+                }
+                _ => push(out, address, Op::Change, Some(a), Some(b)),
+            }
+        }
+        _ => push(out, address, Op::Change, Some(a), Some(b)),
+    }
+}
+
+/// A unified diff of two texts (`a/label`, `b/label`), empty when equal.
+pub fn text_diff(label: &str, before: &str, after: &str) -> String {
+    if before == after {
+        return String::new();
+    }
+    similar::TextDiff::from_lines(before, after)
+        .unified_diff()
+        .context_radius(3)
+        .header(&format!("a/{label}"), &format!("b/{label}"))
+        .to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn keyed_lists_give_readable_addresses() {
+        let a = json!({"metadata": {"name": "acme", "owner": "p"}, "spec": {
+            "stage": "sandbox",
+            "subscriptions": [{"product": "tracking", "plan": "starter", "environment": "sandbox"}]}});
+        let b = json!({"metadata": {"name": "acme", "owner": "p"}, "spec": {
+            "stage": "live",
+            "subscriptions": [
+                {"product": "tracking", "plan": "standard", "environment": "sandbox"},
+                {"product": "tracking", "plan": "standard", "environment": "production"}]}});
+        let changes = diff("partner", "partner/acme", Some(&a), Some(&b));
+        let addrs: Vec<(&str, Op)> = changes.iter().map(|c| (c.address.as_str(), c.op)).collect();
+        assert_eq!(
+            addrs,
+            vec![
+                ("partner/acme/stage", Op::Change),
+                ("partner/acme/subscriptions/tracking@sandbox/plan", Op::Change),
+                ("partner/acme/subscriptions/tracking@production", Op::Add),
+            ]
+        );
+    }
+
+    #[test]
+    fn plain_lists_change_whole_and_text_diffs_are_unified() {
+        let a = json!({"spec": {"environments": ["sandbox"]}});
+        let b = json!({"spec": {"environments": ["sandbox", "production"]}});
+        let c = diff("product", "product/x", Some(&a), Some(&b));
+        assert_eq!(c.len(), 1);
+        assert_eq!(c[0].address, "product/x/environments");
+        let d = text_diff("t.md", "a\nb\n", "a\nc\n");
+        assert!(d.contains("-b\n+c\n"), "{d}");
+        assert!(text_diff("t.md", "same", "same").is_empty());
+    }
+}
