@@ -1,14 +1,13 @@
 # Rule deprecated-no-new-subscriptions (error, `plan` only): a deprecated product takes no
 # new subscribers. It fires on a change that adds a partner subscribed to a deprecated
-# product, and on a change that gives a partner access when the change lists the deprecated
-# product in its optional `products` key. Existing subscribers are left alone: they move off
-# the product before it is retired (see retired-product-unsubscribed).
+# product, and on a change whose fields add a subscription to one
+# (`partner/<name>/subscriptions/<product>@<environment>`, op `add`). Existing subscribers
+# are left alone: they move off the product before it is retired (see
+# retired-product-unsubscribed).
 package partnerctl.rules.deprecated_no_new_subscriptions
 
 import data.partnerctl.lib
 import rego.v1
-
-access_classes := {"sandbox-access", "production-access"}
 
 deny contains finding if {
 	some change in input.changes
@@ -29,7 +28,7 @@ new_subscription(change, _) if change.action == "create"
 
 new_subscription(change, sub) if {
 	change.action == "update"
-	some class in change.classes
-	class in access_classes
-	sub.product in change.products
+	some field in change.fields
+	field.op == "add"
+	field.address == sprintf("%s/subscriptions/%s@%s", [change.resource, sub.product, sub.environment])
 }

@@ -19,13 +19,18 @@ test_new_partner_on_deprecated_product_is_denied if {
 	f.path == "/spec/subscriptions/1"
 }
 
-test_access_change_naming_deprecated_product_is_denied if {
-	changes := [{"resource": "partner/acme", "action": "update", "classes": ["sandbox-access"], "products": ["legacy"]}]
+test_added_subscription_to_deprecated_product_is_denied if {
+	changes := [{"resource": "partner/acme", "action": "update", "classes": ["sandbox-access"], "fields": [
+		{"address": "partner/acme/subscriptions/legacy@sandbox", "op": "add"},
+	]}]
 	count(deny) == 1 with input as {"products": products, "partners": partners, "changes": changes, "today": "2026-11-01"}
 }
 
 test_existing_subscriber_may_change_other_access if {
-	changes := [{"resource": "partner/acme", "action": "update", "classes": ["production-access"], "products": ["shipments"]}]
+	changes := [{"resource": "partner/acme", "action": "update", "classes": ["sandbox-access"], "fields": [
+		{"address": "partner/acme/subscriptions/shipments@sandbox", "op": "add"},
+		{"address": "partner/acme/subscriptions/legacy@sandbox/plan", "op": "change"},
+	]}]
 	count(deny) == 0 with input as {"products": products, "partners": partners, "changes": changes, "today": "2026-11-01"}
 }
 
