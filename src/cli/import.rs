@@ -24,6 +24,9 @@ pub struct ImportArgs {
     /// The environment the file(s) serve, when their tags and names do not say.
     #[arg(long, value_enum, value_name = "ENV")]
     pub environment: Option<EnvArg>,
+    /// The owning team written into every imported resource (default: the program's owner).
+    #[arg(long, value_name = "TEAM")]
+    pub owner: Option<String>,
     /// Overwrite files (and resources of the same name) that already exist.
     #[arg(long)]
     pub force: bool,
@@ -62,6 +65,7 @@ pub fn run(args: &ImportArgs, common: &Common) -> anyhow::Result<u8> {
             environment,
             today,
             force: args.force,
+            owner: args.owner.clone(),
         },
     )?;
 

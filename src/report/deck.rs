@@ -22,7 +22,7 @@ use serde_json::Value;
 /// Why a decK file could not be read.
 #[derive(Debug, thiserror::Error)]
 pub enum DeckError {
-    #[error("cannot read {file}: {source}")]
+    #[error("cannot read {file}")]
     Io {
         file: String,
         #[source]
@@ -66,6 +66,8 @@ pub struct Consumer {
     pub tags: Vec<String>,
     pub credentials: Vec<KeyCredential>,
     pub acls: Vec<String>,
+    /// The plan an ACL group stands for, from a `plan:<name>` tag on the ACL entry.
+    pub acl_plans: std::collections::BTreeMap<String, String>,
     /// Consumer groups it belongs to.
     pub groups: Vec<String>,
     /// `created_at` (seconds since the epoch), when the dump carries it.
@@ -99,6 +101,9 @@ pub struct KeyCredential {
     /// The key's vault reference, when the key is one (`vault://env/acme-sbx-1`); a literal
     /// key is never kept.
     pub key_reference: Option<String>,
+    /// The environment variable decK fills the key from at sync time, when the key is a decK
+    /// substitution (`${{ env "DECK_..." }}`).
+    pub key_variable: Option<String>,
     pub tags: Vec<String>,
     pub created_at: Option<i64>,
     pub at: Location,
@@ -198,6 +203,13 @@ fn is_uuid(s: &str) -> bool {
                 c.is_ascii_hexdigit()
             }
         })
+}
+
+/// `${{ env "DECK_X" }}` → `DECK_X`.
+fn env_substitution(key: &str) -> Option<String> {
+    let inner = key.trim().strip_prefix("${{")?.strip_suffix("}}")?.trim();
+    let var = inner.strip_prefix("env")?.trim().trim_matches('"');
+    (!var.is_empty()).then(|| var.to_string())
 }
 
 /// `{vault://env/acme-sbx-1}` → `vault://env/acme-sbx-1`.
@@ -382,12 +394,19 @@ impl Deck {
                     kong_id,
                     credential,
                     key_reference,
+                    key_variable: string(k, "key").and_then(|key| env_substitution(&key)),
                     tags: ktags,
                     created_at: k.get("created_at").and_then(Value::as_i64),
                     at: at(&format!("{pointer}/keyauth_credentials/{j}")),
                 });
             }
             let acls = items(c, "acls").filter_map(|(_, a)| string(a, "group")).collect();
+            let acl_plans = items(c, "acls")
+                .filter_map(|(_, a)| {
+                    let plan = tag_value(&strings(a.get("tags")), &["partnerctl-plan", "plan"])?.to_string();
+                    Some((string(a, "group")?, plan))
+                })
+                .collect();
             let groups = items(c, "groups")
                 .filter_map(|(_, g)| string(g, "name").or_else(|| g.as_str().map(str::to_string)))
                 .collect();
@@ -397,6 +416,7 @@ impl Deck {
                 tags,
                 credentials,
                 acls,
+                acl_plans,
                 groups,
                 created_at: c.get("created_at").and_then(Value::as_i64),
                 at: at(&pointer),
@@ -444,6 +464,7 @@ impl Deck {
                     kong_id,
                     credential,
                     key_reference,
+                    key_variable: string(k, "key").and_then(|key| env_substitution(&key)),
                     tags: ktags,
                     created_at: k.get("created_at").and_then(Value::as_i64),
                     at: at(&format!("/keyauth_credentials/{j}")),
@@ -632,6 +653,8 @@ consumers:
         tags: [credential:acme-sbx-2]
       - key: literal-secret-value
         id: 5b1c9a2e-0f3e-4a4b-9c1d-2e3f4a5b6c7d
+      - key: '${{ env "DECK_PARTNERCTL_KEY_ACME_SBX_3" }}'
+        tags: [credential:acme-sbx-3]
     acls:
       - group: shipments-standard
     plugins:
@@ -655,6 +678,10 @@ consumers:
         let rl = d.rate_limits_for(c, &d.services[0]);
         assert_eq!(rl.len(), 1);
         assert_eq!(rl[0].config["second"], 50);
+        assert_eq!(
+            c.credentials[2].key_variable.as_deref(),
+            Some("DECK_PARTNERCTL_KEY_ACME_SBX_3")
+        );
         assert_eq!(c.at.line, 15);
         let dbg = format!("{d:?}");
         assert!(!dbg.contains("literal-secret-value"), "a key value is never kept");

@@ -76,6 +76,9 @@ pub struct ImportOptions {
     /// The date written into histories and missing creation dates.
     pub today: Date,
     pub force: bool,
+    /// The owning team of every imported resource; default: the program's owner, else its
+    /// first team, else `TODO` (which `validate` reports).
+    pub owner: Option<String>,
 }
 
 /// A resource name from anything: lower case, dashes, at most 63 characters.
@@ -237,6 +240,11 @@ fn plan_for(product: &str, consumer: Option<&Consumer>, service: &Service, plugi
         return to_name(p);
     }
     if let Some(c) = consumer {
+        for (g, plan) in &c.acl_plans {
+            if deck.services_allowing(g).iter().any(|s| s.name == service.name) {
+                return to_name(plan);
+            }
+        }
         for g in &c.acls {
             if deck.services_allowing(g).iter().any(|s| s.name == service.name) {
                 for sep in ["-", ":", "."] {
@@ -395,9 +403,15 @@ pub fn import_kong(decks: &[Deck], existing: &Program, options: &ImportOptions) 
                     .and_then(|s| chrono::DateTime::from_timestamp(s, 0))
                     .map(|t| Date(t.date_naive()))
                     .unwrap_or(options.today);
-                let secret_ref = match &kc.key_reference {
-                    Some(r) => r.clone(),
-                    None => {
+                let secret_ref = match (&kc.key_reference, &kc.key_variable) {
+                    (Some(r), _) => r.clone(),
+                    (None, Some(var)) => {
+                        todo.push(format!(
+                            "partners/{pname}.yaml: credential {id} takes its key from ${var} when decK syncs; set its secretRef to where that key lives (now vault://TODO/{pname}/{id})"
+                        ));
+                        format!("vault://TODO/{pname}/{id}")
+                    }
+                    (None, None) => {
                         todo.push(format!(
                             "partners/{pname}.yaml: credential {id} holds a literal key in the gateway; move the key to your vault and set its secretRef (now vault://TODO/{pname}/{id})"
                         ));
@@ -410,6 +424,12 @@ pub fn import_kong(decks: &[Deck], existing: &Program, options: &ImportOptions) 
         }
     }
 
+    let owner = options
+        .owner
+        .clone()
+        .or_else(|| existing.program.as_ref().and_then(|p| p.metadata.owner.clone()))
+        .or_else(|| existing.spec().and_then(|p| p.teams.keys().next().map(|t| t.0.clone())))
+        .unwrap_or_else(|| "TODO".to_string());
     let mut files = Vec::new();
     for (name, p) in &mut products {
         if p.plans.is_empty() {
@@ -436,7 +456,7 @@ pub fn import_kong(decks: &[Deck], existing: &Program, options: &ImportOptions) 
             existing,
             Kind::Product,
             name,
-            product_yaml(name, p),
+            product_yaml(name, &owner, p),
             options.force,
         ));
     }
@@ -445,12 +465,12 @@ pub fn import_kong(decks: &[Deck], existing: &Program, options: &ImportOptions) 
             existing,
             Kind::Partner,
             name,
-            partner_yaml(name, p, options.today),
+            partner_yaml(name, &owner, p, options.today),
             options.force,
         ));
     }
     todo.push("every imported partner: add the terms it accepted (spec.agreements) and its onboarding history (spec.history); `partnerctl validate` lists them".to_string());
-    todo.push("every imported resource: set metadata.owner to one of the program's teams, and products' requiredTerms and dataCategories".to_string());
+    todo.push(format!("every imported resource: check metadata.owner (the import wrote `{owner}`), and set products' requiredTerms and dataCategories"));
     Ok(Imported { files, todo })
 }
 
@@ -501,7 +521,7 @@ fn envs(set: &BTreeSet<Environment>) -> String {
     set.iter().map(|e| e.as_str()).collect::<Vec<_>>().join(", ")
 }
 
-fn product_yaml(name: &str, p: &ProductDraft) -> String {
+fn product_yaml(name: &str, owner: &str, p: &ProductDraft) -> String {
     let mut s = String::new();
     let _ = writeln!(
         s,
@@ -511,8 +531,10 @@ fn product_yaml(name: &str, p: &ProductDraft) -> String {
     );
     let _ = writeln!(
         s,
-        "apiVersion: partnerctl/v1\nkind: Product\nmetadata:\n  name: {name}\n  labels: {{{}: {}}}",
-        LABEL.0, LABEL.1
+        "apiVersion: partnerctl/v1\nkind: Product\nmetadata:\n  name: {name}\n  owner: {}\n  labels: {{{}: {}}}",
+        q(owner),
+        LABEL.0,
+        LABEL.1
     );
     let _ = writeln!(
         s,
@@ -542,7 +564,7 @@ fn product_yaml(name: &str, p: &ProductDraft) -> String {
     s
 }
 
-fn partner_yaml(name: &str, p: &PartnerDraft, today: Date) -> String {
+fn partner_yaml(name: &str, owner: &str, p: &PartnerDraft, today: Date) -> String {
     let stage = if p.access.contains(&Environment::Production) {
         "live"
     } else if p.access.contains(&Environment::Sandbox) {
@@ -559,8 +581,10 @@ fn partner_yaml(name: &str, p: &PartnerDraft, today: Date) -> String {
     let _ = writeln!(s, "# to the gateway: fill them in.");
     let _ = writeln!(
         s,
-        "apiVersion: partnerctl/v1\nkind: Partner\nmetadata:\n  name: {name}\n  labels: {{{}: {}}}",
-        LABEL.0, LABEL.1
+        "apiVersion: partnerctl/v1\nkind: Partner\nmetadata:\n  name: {name}\n  owner: {}\n  labels: {{{}: {}}}",
+        q(owner),
+        LABEL.0,
+        LABEL.1
     );
     let _ = writeln!(
         s,

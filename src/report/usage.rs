@@ -132,7 +132,7 @@ impl std::fmt::Display for UsageProblem {
 /// Why a usage file could not be read at all.
 #[derive(Debug, thiserror::Error)]
 pub enum UsageError {
-    #[error("cannot read usage log {file}: {source}")]
+    #[error("cannot read usage log {file}")]
     Io {
         file: String,
         #[source]
