@@ -177,11 +177,14 @@ fn items<'a>(v: &'a Value, key: &str) -> impl Iterator<Item = (usize, &'a Value)
 
 fn environment_tag(tags: &[String]) -> Option<Environment> {
     tags.iter().find_map(|t| {
-        let v = t
-            .strip_prefix("environment:")
-            .or_else(|| t.strip_prefix("env:"))
-            .or_else(|| t.strip_prefix("partnerctl-environment:"))?;
-        Environment::ALL.into_iter().find(|e| e.as_str() == v)
+        if let Some(v) = t.strip_prefix("environment:").or_else(|| t.strip_prefix("env:")) {
+            return Environment::ALL.into_iter().find(|e| e.as_str() == v);
+        }
+        // The `kong` target's select tag: `partnerctl-<program>-<environment>`.
+        let rest = t.strip_prefix("partnerctl-")?;
+        Environment::ALL
+            .into_iter()
+            .find(|e| rest.ends_with(&format!("-{}", e.as_str())))
     })
 }
 
@@ -665,8 +668,12 @@ consumers:
 
     #[test]
     fn reads_services_consumers_credentials_and_scopes() {
-        let d = Deck::parse("kong-sandbox.yaml", DUMP.as_bytes()).unwrap();
+        let d = Deck::parse("gateway.yaml", DUMP.as_bytes()).unwrap();
         assert_eq!(d.environment, Some(Environment::Sandbox));
+        assert_eq!(
+            environment_tag(&["partnerctl-northwind-production".to_string()]),
+            Some(Environment::Production)
+        );
         assert_eq!(d.services[0].product, "shipments");
         assert_eq!(d.services[0].routes[0].methods, vec!["GET"]);
         let c = &d.consumers[0];
