@@ -39,7 +39,7 @@ pub fn run(args: &ApplyArgs, common: &Common) -> anyhow::Result<u8> {
         .or(saved.as_ref().map(|s| s.as_of))
         .unwrap_or_else(|| common.today());
 
-    let (desired, commit) = desired(&store, dir, saved.as_ref())?;
+    let (desired, commit, unrecordable) = desired(&store, dir, saved.as_ref())?;
 
     let bar = super::plan::progress();
     let step = |s: &str| {
@@ -64,6 +64,9 @@ pub fn run(args: &ApplyArgs, common: &Common) -> anyhow::Result<u8> {
             );
             return Ok(EXIT_FINDINGS);
         }
+    }
+    if let Some(why) = unrecordable {
+        anyhow::bail!(why);
     }
 
     let drift = applied
@@ -217,12 +220,13 @@ pub fn run(args: &ApplyArgs, common: &Common) -> anyhow::Result<u8> {
     Ok(EXIT_OK)
 }
 
-/// The program to apply and the commit it is (the git store records a commit).
+/// The program to apply, the commit it is (the git store records a commit), and why it cannot
+/// be recorded, if it cannot (reported after a saved plan's staleness, which says more).
 fn desired(
     store: &Store,
     dir: &std::path::Path,
     saved: Option<&SavedPlan>,
-) -> anyhow::Result<(Snapshot, Option<String>)> {
+) -> anyhow::Result<(Snapshot, Option<String>, Option<String>)> {
     let repo = match store {
         Store::Git(repo) => Some(repo),
         Store::File(_) => None,
@@ -237,27 +241,31 @@ fn desired(
             }
         };
         let oid = git2::Oid::from_str(commit).context("the saved plan names a malformed commit")?;
-        return Ok((repo.snapshot(oid)?, Some(commit.to_string())));
+        return Ok((repo.snapshot(oid)?, Some(commit.to_string()), None));
     }
     let tree = Snapshot::from_dir(dir)?;
-    let Some(repo) = repo else { return Ok((tree, None)) };
+    let Some(repo) = repo else {
+        return Ok((tree, None, None));
+    };
     let Some(head) = repo.head() else {
-        anyhow::bail!("the repository has no commit yet; commit the program first, or pass --state-file PATH")
+        let why = "the repository has no commit yet; commit the program first, or pass --state-file PATH";
+        return Ok((tree, None, Some(why.to_string())));
     };
     let at_head = repo.snapshot(head)?;
     if at_head.files != tree.files {
-        let differing: Vec<&String> = tree
+        let differing: std::collections::BTreeSet<&str> = tree
             .files
             .keys()
             .chain(at_head.files.keys())
             .filter(|k| tree.files.get(*k) != at_head.files.get(*k))
-            .take(3)
+            .map(String::as_str)
             .collect();
-        let list: Vec<&str> = differing.iter().map(|s| s.as_str()).collect();
-        anyhow::bail!(
+        let list: Vec<&str> = differing.into_iter().take(3).collect();
+        let why = format!(
             "the working tree's program differs from HEAD ({}); the applied state records a commit: commit the change first, or pass --state-file PATH",
             list.join(", ")
         );
+        return Ok((tree, None, Some(why)));
     }
-    Ok((tree, Some(head.to_string())))
+    Ok((tree, Some(head.to_string()), None))
 }
