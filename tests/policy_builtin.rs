@@ -7,11 +7,7 @@ use partnerctl::policy::test::{Outcome, run_builtin_tests};
 fn builtin_rego_tests_pass() {
     let report = run_builtin_tests();
     assert!(report.diagnostics.is_empty(), "{:#?}", report.diagnostics);
-    let failed: Vec<_> = report
-        .results
-        .iter()
-        .filter(|r| r.outcome != Outcome::Pass)
-        .collect();
+    let failed: Vec<_> = report.results.iter().filter(|r| r.outcome != Outcome::Pass).collect();
     assert!(failed.is_empty(), "{failed:#?}");
     for rule in builtin::RULES {
         assert!(

@@ -97,11 +97,7 @@ pub fn load(sources: &[Source]) -> Loaded {
                     .and_then(|f| included.iter().position(|s| s.path == f));
                 match index {
                     Some(i) => {
-                        diagnostics.push(error_diagnostic(
-                            &e,
-                            &included[i].path,
-                            "does not compile",
-                        ));
+                        diagnostics.push(error_diagnostic(&e, &included[i].path, "does not compile"));
                         included.remove(i);
                     }
                     None => {
@@ -133,9 +129,9 @@ fn fill_rules(engine: &mut Engine, modules: &mut [Module]) {
         for rule in &module.policy {
             let (refr, line) = match rule.as_ref() {
                 Rule::Spec { head, span, .. } => match head {
-                    RuleHead::Compr { refr, .. }
-                    | RuleHead::Set { refr, .. }
-                    | RuleHead::Func { refr, .. } => (refr, span.line),
+                    RuleHead::Compr { refr, .. } | RuleHead::Set { refr, .. } | RuleHead::Func { refr, .. } => {
+                        (refr, span.line)
+                    }
                 },
                 Rule::Default { refr, span, .. } => (refr, span.line),
             };
@@ -163,10 +159,7 @@ pub fn located(text: &str) -> Option<(String, usize, usize)> {
 
 /// The human part of a regorus error: its `error: ...` line(s), without the source excerpt.
 pub fn error_message(text: &str) -> String {
-    let msgs: Vec<&str> = text
-        .lines()
-        .filter_map(|l| l.trim().strip_prefix("error: "))
-        .collect();
+    let msgs: Vec<&str> = text.lines().filter_map(|l| l.trim().strip_prefix("error: ")).collect();
     if !msgs.is_empty() {
         return msgs.join("; ");
     }

@@ -15,11 +15,7 @@ pub fn input_json(program: &Program, today: Date, changes: Option<&Json>) -> Jso
         input.insert("program".into(), p.raw.clone());
     }
     fn docs<S>(map: &BTreeMap<String, Resource<S>>) -> Json {
-        Json::Object(
-            map.iter()
-                .map(|(k, r)| (k.clone(), r.raw.clone()))
-                .collect(),
-        )
+        Json::Object(map.iter().map(|(k, r)| (k.clone(), r.raw.clone())).collect())
     }
     input.insert("products".into(), docs(&program.products));
     input.insert("terms".into(), docs(&program.terms));
@@ -32,11 +28,7 @@ pub fn input_json(program: &Program, today: Date, changes: Option<&Json>) -> Jso
 }
 
 /// The input as a regorus value, converted from the documents without cloning them first.
-pub(crate) fn input_value(
-    program: &Program,
-    today: Date,
-    changes: Option<&Json>,
-) -> regorus::Value {
+pub(crate) fn input_value(program: &Program, today: Date, changes: Option<&Json>) -> regorus::Value {
     fn conv(v: &Json) -> regorus::Value {
         regorus::Value::deserialize(v).unwrap_or(regorus::Value::Undefined)
     }
@@ -54,10 +46,7 @@ pub(crate) fn input_value(
     input.insert(regorus::Value::from("products"), docs(&program.products));
     input.insert(regorus::Value::from("terms"), docs(&program.terms));
     input.insert(regorus::Value::from("partners"), docs(&program.partners));
-    input.insert(
-        regorus::Value::from("today"),
-        regorus::Value::from(today.to_string()),
-    );
+    input.insert(regorus::Value::from("today"), regorus::Value::from(today.to_string()));
     if let Some(c) = changes {
         input.insert(regorus::Value::from("changes"), conv(c));
     }

@@ -63,17 +63,13 @@ pub fn evaluate(program: &Program, today: Date, changes: Option<&Json>) -> Vec<D
     if loaded.modules.is_empty() {
         return diagnostics;
     }
-    loaded
-        .engine
-        .set_input(input::input_value(program, today, changes));
+    loaded.engine.set_input(input::input_value(program, today, changes));
 
     // Each package's rule set once, however many files the package spans.
     let mut wanted: Vec<(String, &'static str, Severity)> = Vec::new();
     for m in &loaded.modules {
         for (set, severity) in [("deny", Severity::Error), ("warn", Severity::Warning)] {
-            if m.rules.iter().any(|r| r.name == set)
-                && !wanted.iter().any(|(p, s, _)| *p == m.package && *s == set)
-            {
+            if m.rules.iter().any(|r| r.name == set) && !wanted.iter().any(|(p, s, _)| *p == m.package && *s == set) {
                 wanted.push((m.package.clone(), set, severity));
             }
         }
@@ -125,10 +121,7 @@ fn builtin_sources(settings: &BTreeMap<String, PolicySetting>) -> Vec<Source> {
 
 /// The program's Rego files picked by `want`, in path order; files that cannot be read as
 /// UTF-8 are findings.
-fn program_sources(
-    snapshot: &Snapshot,
-    want: impl Fn(&str) -> bool,
-) -> (Vec<Source>, Vec<Diagnostic>) {
+fn program_sources(snapshot: &Snapshot, want: impl Fn(&str) -> bool) -> (Vec<Source>, Vec<Diagnostic>) {
     let mut sources = Vec::new();
     let mut diags = Vec::new();
     for (path, entry) in &snapshot.files {
@@ -154,11 +147,7 @@ fn program_sources(
 
 /// Settings in program.yaml `spec.policies` that name no rule: a typo would otherwise
 /// silently leave a rule on.
-fn unknown_settings(
-    program: &Program,
-    settings: &BTreeMap<String, PolicySetting>,
-    own: &[Source],
-) -> Vec<Diagnostic> {
+fn unknown_settings(program: &Program, settings: &BTreeMap<String, PolicySetting>, own: &[Source]) -> Vec<Diagnostic> {
     let Some(p) = &program.program else {
         return Vec::new();
     };
@@ -172,7 +161,9 @@ fn unknown_settings(
         let mut d = Diagnostic::new(
             Code::Policy,
             &p.key_at(&format!("/spec/policies/{}", escape(name))),
-            format!("spec.policies names `{name}`, which is neither a built-in rule nor a `rule` of the program's policies"),
+            format!(
+                "spec.policies names `{name}`, which is neither a built-in rule nor a `rule` of the program's policies"
+            ),
         )
         .with_severity(Severity::Warning);
         d = match crate::schema::closest(name, &names) {
@@ -219,10 +210,7 @@ fn escape(segment: &str) -> String {
 fn pointer(path: &Json) -> Option<String> {
     match path {
         Json::String(s) if s.is_empty() || s.starts_with('/') => Some(s.clone()),
-        Json::String(s) => Some(format!(
-            "/{}",
-            s.split('.').map(escape).collect::<Vec<_>>().join("/")
-        )),
+        Json::String(s) => Some(format!("/{}", s.split('.').map(escape).collect::<Vec<_>>().join("/"))),
         Json::Array(parts) => {
             let mut p = String::new();
             for part in parts {
@@ -320,10 +308,5 @@ fn finding(
 
 /// The program's policy sources and the built-in pack, for tools that list them.
 pub fn program_policy_paths(snapshot: &Snapshot) -> Vec<String> {
-    snapshot
-        .files
-        .keys()
-        .filter(|p| is_policy_file(p))
-        .cloned()
-        .collect()
+    snapshot.files.keys().filter(|p| is_policy_file(p)).cloned().collect()
 }

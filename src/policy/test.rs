@@ -69,8 +69,7 @@ impl TestReport {
 
 /// Runs the program's `policies/**/*_test.rego` against its policies and the built-in pack.
 pub fn run_program_tests(snapshot: &Snapshot) -> TestReport {
-    let (mut sources, mut diagnostics) =
-        program_sources(snapshot, |p| is_policy_file(p) || is_test_file(p));
+    let (mut sources, mut diagnostics) = program_sources(snapshot, |p| is_policy_file(p) || is_test_file(p));
     let tests: Vec<String> = sources
         .iter()
         .filter(|s| is_test_file(&s.path))
@@ -86,10 +85,7 @@ pub fn run_program_tests(snapshot: &Snapshot) -> TestReport {
 /// Runs the built-in pack's own tests.
 pub fn run_builtin_tests() -> TestReport {
     let sources = builtin_pack(true);
-    let tests: Vec<String> = builtin::RULES
-        .iter()
-        .map(|r| r.test_path.to_string())
-        .collect();
+    let tests: Vec<String> = builtin::RULES.iter().map(|r| r.test_path.to_string()).collect();
     run(&sources, &tests)
 }
 
@@ -116,23 +112,13 @@ fn builtin_pack(with_tests: bool) -> Vec<Source> {
 fn run(sources: &[Source], test_files: &[String]) -> TestReport {
     let mut loaded = engine::load(sources);
     let mut results = Vec::new();
-    for m in loaded
-        .modules
-        .iter()
-        .filter(|m| test_files.contains(&m.path))
-    {
+    for m in loaded.modules.iter().filter(|m| test_files.contains(&m.path)) {
         for rule in m.rules.iter().filter(|r| r.name.starts_with("test_")) {
             let start = Instant::now();
-            let (outcome, message) = match loaded
-                .engine
-                .eval_rule(format!("{}.{}", m.package, rule.name))
-            {
+            let (outcome, message) = match loaded.engine.eval_rule(format!("{}.{}", m.package, rule.name)) {
                 Ok(regorus::Value::Bool(true)) => (Outcome::Pass, None),
                 Ok(_) => (Outcome::Fail, None),
-                Err(e) => (
-                    Outcome::Error,
-                    Some(engine::error_message(&format!("{e:#}"))),
-                ),
+                Err(e) => (Outcome::Error, Some(engine::error_message(&format!("{e:#}")))),
             };
             results.push(TestResult {
                 file: m.path.clone(),
