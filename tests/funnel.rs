@@ -1,0 +1,195 @@
+//! The funnel of a fixture whose answers were worked out by hand
+//! (`tests/fixtures/funnel-known`, as of 2026-06-30).
+
+use assert_cmd::Command;
+use partnerctl::report::funnel;
+use partnerctl::report::usage::Usage;
+use partnerctl::spec::{Date, Stage};
+use std::path::Path;
+
+const FIXTURE: &str = "tests/fixtures/funnel-known";
+
+fn today() -> Date {
+    Date::parse("2026-06-30").unwrap()
+}
+
+fn program() -> partnerctl::model::Program {
+    let snapshot = partnerctl::source::Snapshot::from_dir(Path::new(FIXTURE)).unwrap();
+    let loaded = partnerctl::model::load(snapshot);
+    assert!(loaded.diagnostics.is_empty(), "{:#?}", loaded.diagnostics);
+    loaded.program
+}
+
+fn usage() -> Usage {
+    let mut u = Usage::until(today());
+    u.read_file(&Path::new(FIXTURE).join("usage.jsonl")).unwrap();
+    u.read_file(&Path::new(FIXTURE).join("kong-file-log.jsonl")).unwrap();
+    u
+}
+
+#[test]
+fn counts_reached_and_conversion() {
+    let f = funnel::compute(&program(), today(), None);
+    let counts: Vec<(Stage, usize, usize)> = f.stages.iter().map(|r| (r.stage, r.count, r.reached)).collect();
+    assert_eq!(
+        counts,
+        vec![
+            (Stage::Registered, 1, 6),
+            (Stage::TermsAccepted, 1, 5),
+            (Stage::Sandbox, 2, 4),
+            (Stage::ProductionRequested, 0, 1),
+            (Stage::Live, 1, 1),
+            (Stage::Suspended, 0, 0),
+            (Stage::Offboarded, 1, 1),
+        ]
+    );
+    let conv: Vec<Option<f64>> = f
+        .stages
+        .iter()
+        .map(|r| r.conversion.map(|c| (c * 10_000.0).round() / 10_000.0))
+        .collect();
+    assert_eq!(
+        conv,
+        vec![Some(0.8333), Some(0.8), Some(0.25), Some(1.0), None, None, None]
+    );
+}
+
+#[test]
+fn medians_of_finished_stays() {
+    let f = funnel::compute(&program(), today(), None);
+    let medians: Vec<Option<f64>> = f.stages.iter().map(|r| r.median_days).collect();
+    // registered: 2, 4, 6, 1, 1 → 2; terms_accepted: 10, 6, 8, 39 → 9; sandbox: 30, 80 → 55;
+    // production_requested: 14; nobody has left live yet.
+    assert_eq!(
+        medians,
+        vec![Some(2.0), Some(9.0), Some(55.0), Some(14.0), None, None, None]
+    );
+}
+
+#[test]
+fn stuck_partners_with_days() {
+    let f = funnel::compute(&program(), today(), None);
+    let stuck: Vec<(&str, Stage, i64)> = f.stuck.iter().map(|s| (s.partner.as_str(), s.stage, s.days)).collect();
+    assert_eq!(
+        stuck,
+        vec![("bravo", Stage::Sandbox, 111), ("charlie", Stage::Registered, 29)]
+    );
+}
+
+#[test]
+fn first_calls_active_and_never_called() {
+    let u = usage();
+    assert_eq!(u.calls, 6, "the call after --as-of is left out");
+    assert_eq!(u.after_cutoff, 1);
+    assert_eq!(u.problem_count, 1);
+    assert_eq!(
+        (u.problems[0].line, u.problems[0].file.ends_with("usage.jsonl")),
+        (4, true)
+    );
+
+    let f = funnel::compute(&program(), today(), Some(&u));
+    let first: Vec<(&str, String, Option<i64>)> = f
+        .first_calls
+        .iter()
+        .map(|c| (c.partner.as_str(), c.date.to_string(), c.days_after_sandbox))
+        .collect();
+    assert_eq!(
+        first,
+        vec![
+            ("alpha", "2026-01-20".to_string(), Some(7)),
+            ("bravo", "2026-05-15".to_string(), Some(65)),
+            ("echo", "2026-02-15".to_string(), Some(5)),
+        ]
+    );
+    // alpha called on 2026-06-25 (and through Kong, by consumer, on 2026-06-28); bravo's last
+    // call is 46 days old; echo's 51.
+    assert_eq!(f.active, vec!["alpha"]);
+    assert_eq!(f.never_called, vec!["foxtrot"]);
+    let alpha = f.first_calls.iter().find(|c| c.partner == "alpha").unwrap();
+    assert_eq!((alpha.calls, alpha.last.to_string()), (3, "2026-06-28".to_string()));
+}
+
+#[test]
+fn json_has_the_spec_keys() {
+    let out = Command::cargo_bin("partnerctl")
+        .unwrap()
+        .args([
+            "-C",
+            FIXTURE,
+            "--as-of",
+            "2026-06-30",
+            "--format",
+            "json",
+            "funnel",
+            "--usage",
+        ])
+        .arg(Path::new(FIXTURE).join("usage.jsonl"))
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("usage.jsonl:4:"),
+        "a bad line names file and line"
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["asOf"], "2026-06-30");
+    let stages: Vec<&str> = v["stages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["stage"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        stages,
+        [
+            "registered",
+            "terms_accepted",
+            "sandbox",
+            "production_requested",
+            "live",
+            "suspended",
+            "offboarded"
+        ]
+    );
+    assert_eq!(v["stages"][2]["count"], 2);
+    assert_eq!(
+        v["stuck"][0],
+        serde_json::json!({"partner": "bravo", "stage": "sandbox", "days": 111, "since": "2026-03-11", "stuckAfterDays": 30})
+    );
+    assert_eq!(v["active"], serde_json::json!(["alpha"]));
+    assert_eq!(v["neverCalled"], serde_json::json!(["foxtrot"]));
+}
+
+#[test]
+fn text_has_a_bar_chart_and_markdown_a_table() {
+    let text = Command::cargo_bin("partnerctl")
+        .unwrap()
+        .args(["-C", FIXTURE, "--as-of", "2026-06-30", "funnel"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(text.stdout).unwrap();
+    assert!(text.lines().any(|l| l.contains("sandbox") && l.contains('█')), "{text}");
+    let md = Command::cargo_bin("partnerctl")
+        .unwrap()
+        .args(["-C", FIXTURE, "--as-of", "2026-06-30", "--format", "markdown", "funnel"])
+        .output()
+        .unwrap();
+    let md = String::from_utf8(md.stdout).unwrap();
+    assert!(md.contains("| `sandbox` | 2 | 4 | 25% | 55d |"), "{md}");
+}
+
+#[test]
+fn funnel_report_page_is_self_contained_and_deterministic() {
+    let p = program();
+    let a = partnerctl::render::funnel_report::render(&p, today());
+    assert_eq!(a, partnerctl::render::funnel_report::render(&p, today()));
+    assert!(a.contains("<svg") && a.contains("bravo") && a.contains("2026-06"));
+    assert!(!a.contains("http://") || a.contains("xmlns=\"http://www.w3.org/2000/svg\""));
+    assert!(!a.contains("<script"));
+    // End of March 2026: alpha live, bravo sandbox, echo sandbox.
+    let march = a.lines().find(|l| l.starts_with("<tr><td>2026-03</td>")).unwrap();
+    assert_eq!(
+        march,
+        "<tr><td>2026-03</td><td>0</td><td>0</td><td>2</td><td>0</td><td>1</td><td>0</td><td>0</td></tr>"
+    );
+}
