@@ -88,6 +88,7 @@ pub fn environment(program: &Program) -> Result<Environment<'static>, RenderErro
         })?;
     env.set_syntax(syntax);
     env.set_auto_escape_callback(auto_escape);
+    env.set_formatter(html_formatter);
     env.set_loader(move |name: &str| {
         if let Some(text) = overrides.get(name) {
             return Ok(Some(text.clone()));
@@ -100,6 +101,39 @@ pub fn environment(program: &Program) -> Result<Environment<'static>, RenderErro
     env.add_filter("slug", |s: &str| filters::slug(s));
     env.add_filter("date", filters::date);
     Ok(env)
+}
+
+/// HTML escaping of `& < > " '` only: minijinja's own also escapes `/`, which turns every
+/// relative link into `products&#x2f;rates.html` (valid, but unreadable in the source and
+/// in every snapshot).
+fn html_formatter(
+    out: &mut minijinja::Output,
+    state: &mut minijinja::State,
+    value: &Value,
+) -> Result<(), minijinja::Error> {
+    if !matches!(state.auto_escape(), AutoEscape::Html) || value.is_safe() {
+        return minijinja::escape_formatter(out, state, value);
+    }
+    if value.is_undefined() {
+        return Ok(());
+    }
+    let text = match value.as_str() {
+        Some(s) => s.to_string(),
+        None => value.to_string(),
+    };
+    let mut escaped = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => escaped.push_str("&amp;"),
+            '<' => escaped.push_str("&lt;"),
+            '>' => escaped.push_str("&gt;"),
+            '"' => escaped.push_str("&quot;"),
+            '\'' => escaped.push_str("&#39;"),
+            c => escaped.push(c),
+        }
+    }
+    out.write_str(&escaped)
+        .map_err(|e| minijinja::Error::new(minijinja::ErrorKind::WriteFailure, e.to_string()))
 }
 
 /// Renders template `name` with a JSON context.

@@ -1,0 +1,285 @@
+//! The rendered NGINX include, run by a real NGINX on loopback: 401 without a known key,
+//! 403 without access, 429 over the plan's limit, a proxied call, and the usage log line.
+//!
+//! Needs `nginx` (Debian's package; `.ci/run` installs it). Without it the test is skipped
+//! with a message, except under CI (env `CI` set), where a missing NGINX fails it.
+
+mod common;
+
+use common::{AS_OF, copy_example, edit};
+use partnerctl::render::render_all;
+use partnerctl::spec::Date;
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+fn nginx_binary() -> Option<PathBuf> {
+    let fixed = PathBuf::from("/usr/sbin/nginx");
+    if fixed.is_file() {
+        return Some(fixed);
+    }
+    std::env::var_os("PATH")
+        .into_iter()
+        .flat_map(|p| std::env::split_paths(&p).collect::<Vec<_>>())
+        .map(|d| d.join("nginx"))
+        .find(|p| p.is_file())
+}
+
+/// Stops NGINX when the test ends, however it ends.
+struct Running(Child);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+/// A stub upstream: answers every request `200 upstream ok` and keeps the request heads.
+fn stub_upstream() -> (u16, Arc<Mutex<Vec<String>>>) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let log = Arc::clone(&seen);
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            let mut head = Vec::new();
+            let mut buf = [0u8; 1024];
+            while !head.windows(4).any(|w| w == b"\r\n\r\n") {
+                match stream.read(&mut buf) {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => head.extend_from_slice(&buf[..n]),
+                }
+            }
+            log.lock().unwrap().push(String::from_utf8_lossy(&head).into_owned());
+            let body = "upstream ok";
+            let _ = write!(
+                stream,
+                "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                body.len()
+            );
+        }
+    });
+    (port, seen)
+}
+
+/// One HTTP/1.1 request; returns the status and the body.
+fn call(port: u16, method: &str, path: &str, key: Option<&str>) -> (u16, String) {
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    stream.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    let key_header = key.map(|k| format!("X-Api-Key: {k}\r\n")).unwrap_or_default();
+    write!(
+        stream,
+        "{method} {path} HTTP/1.1\r\nHost: localhost\r\n{key_header}Connection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    let status = response
+        .split(' ')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| panic!("bad response: {response}"));
+    let body = response
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_string())
+        .unwrap_or_default();
+    (status, body)
+}
+
+fn running_as_root(dir: &Path) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    let probe = dir.join(".uid-probe");
+    std::fs::write(&probe, b"").unwrap();
+    let uid = std::fs::metadata(&probe).unwrap().uid();
+    std::fs::remove_file(probe).unwrap();
+    uid == 0
+}
+
+#[test]
+#[allow(clippy::print_stderr)] // the skip message is for the person running the tests
+fn nginx_enforces_keys_access_and_limits() {
+    let Some(nginx) = nginx_binary() else {
+        if std::env::var_os("CI").is_some() {
+            panic!("nginx is not installed; CI must install it (see .ci/run)");
+        }
+        eprintln!(
+            "SKIPPED nginx_enforces_keys_access_and_limits: nginx is not installed (apt-get install nginx-light)"
+        );
+        return;
+    };
+    let (upstream_port, upstream_seen) = stub_upstream();
+    let listen = free_port();
+    let program = copy_example();
+    let run = tempfile::tempdir().unwrap();
+    let run_dir = run.path();
+    let upstream = format!("http://127.0.0.1:{upstream_port}");
+    for product in ["shipments", "tracking", "rates"] {
+        edit(
+            program.path(),
+            &format!("products/{product}.yaml"),
+            &format!("sandbox: {{upstream: \"https://sandbox.{product}.internal\"}}"),
+            &format!("sandbox: {{upstream: \"{upstream}\"}}"),
+        );
+    }
+    // Tracking's starter plan (baltic-freight's) drops to 2 a minute, so the third call is over.
+    edit(
+        program.path(),
+        "products/tracking.yaml",
+        "rateLimit: {requests: 5, per: second}",
+        "rateLimit: {requests: 2, per: minute}",
+    );
+    let keys = run_dir.join("keys.map");
+    let usage = run_dir.join("usage.jsonl");
+    edit(
+        program.path(),
+        "program.yaml",
+        "{target: nginx, environment: sandbox, path: dist/gateway/nginx-sandbox.conf}",
+        &format!(
+            "{{target: nginx, environment: sandbox, path: dist/gateway/nginx-sandbox.conf, keysFile: \"{}\", listen: \"127.0.0.1:{listen}\", accessLog: \"{}\"}}",
+            keys.display(),
+            usage.display()
+        ),
+    );
+
+    let today = Date::parse(AS_OF).unwrap();
+    let v = partnerctl::validate_dir(program.path(), today).unwrap();
+    assert!(!v.has_errors(), "{:#?}", v.diagnostics);
+    let files = render_all(&v.program, today).unwrap();
+    let conf = files
+        .iter()
+        .find(|f| f.path == "dist/gateway/nginx-sandbox.conf")
+        .unwrap();
+    std::fs::write(run_dir.join("partnerctl.conf"), &conf.bytes).unwrap();
+    std::fs::write(
+        &keys,
+        concat!(
+            "\"key-acme-current\" acme-sbx-2;\n",
+            "\"key-acme-revoked\" acme-sbx-1;\n",
+            "\"key-baltic\" baltic-sbx-1;\n",
+            "\"key-rhine-suspended\" rhine-sbx-2;\n",
+        ),
+    )
+    .unwrap();
+    let user = if running_as_root(run_dir) { "user root;\n" } else { "" };
+    let d = run_dir.display();
+    let main = format!(
+        "{user}daemon off;\nmaster_process off;\nworker_processes 1;\npid {d}/nginx.pid;\nerror_log {d}/error.log info;\n\
+         events {{ worker_connections 64; }}\n\
+         http {{\n  access_log off;\n  client_body_temp_path {d}/body;\n  proxy_temp_path {d}/proxy;\n  fastcgi_temp_path {d}/fastcgi;\n  uwsgi_temp_path {d}/uwsgi;\n  scgi_temp_path {d}/scgi;\n  include {d}/partnerctl.conf;\n}}\n"
+    );
+    std::fs::write(run_dir.join("nginx.conf"), main).unwrap();
+
+    let check = Command::new(&nginx)
+        .arg("-t")
+        .arg("-p")
+        .arg(run_dir)
+        .arg("-c")
+        .arg(run_dir.join("nginx.conf"))
+        .output()
+        .unwrap();
+    assert!(
+        check.status.success(),
+        "nginx -t refuses the rendered config:\n{}",
+        String::from_utf8_lossy(&check.stderr)
+    );
+
+    let child = Command::new(&nginx)
+        .arg("-p")
+        .arg(run_dir)
+        .arg("-c")
+        .arg(run_dir.join("nginx.conf"))
+        .env("TZ", "UTC")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut nginx_proc = Running(child);
+    let started = Instant::now();
+    while TcpStream::connect(("127.0.0.1", listen)).is_err() {
+        if let Some(status) = nginx_proc.0.try_wait().unwrap() {
+            let mut err = String::new();
+            nginx_proc.0.stderr.take().unwrap().read_to_string(&mut err).unwrap();
+            panic!("nginx exited ({status}): {err}");
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "nginx did not listen on {listen}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+
+    // 401: no key, an unknown key.
+    assert_eq!(call(listen, "GET", "/v1/shipments/42", None).0, 401);
+    assert_eq!(call(listen, "GET", "/v1/shipments/42", Some("not-a-key")).0, 401);
+    // 403: not subscribed (acme has no sandbox tracking), revoked, suspended partner.
+    assert_eq!(call(listen, "GET", "/v1/tracking/42", Some("key-acme-current")).0, 403);
+    assert_eq!(call(listen, "GET", "/v1/shipments/42", Some("key-acme-revoked")).0, 403);
+    assert_eq!(
+        call(listen, "GET", "/v1/tracking/42", Some("key-rhine-suspended")).0,
+        403
+    );
+    // Proxied to the product's upstream, without the key, naming the partner.
+    let (status, body) = call(listen, "GET", "/v1/shipments/42", Some("key-acme-current"));
+    assert_eq!((status, body.as_str()), (200, "upstream ok"));
+    {
+        let seen = upstream_seen.lock().unwrap();
+        let head = seen
+            .iter()
+            .find(|h| h.starts_with("GET /v1/shipments/42 "))
+            .expect("the upstream got the call");
+        assert!(
+            !head.to_ascii_lowercase().contains("key-acme-current"),
+            "the key reached the upstream: {head}"
+        );
+        assert!(head.contains("X-Partner: acme-logistics"), "{head}");
+    }
+    // A method the endpoint does not have, and a path that is no endpoint.
+    assert_eq!(call(listen, "PUT", "/v1/shipments/42", Some("key-acme-current")).0, 405);
+    assert_eq!(call(listen, "GET", "/v1/nothing", Some("key-acme-current")).0, 404);
+    // 429: baltic-freight's plan allows 2 a minute.
+    assert_eq!(call(listen, "GET", "/v1/tracking/7", Some("key-baltic")).0, 200);
+    assert_eq!(call(listen, "GET", "/v1/tracking/7/events", Some("key-baltic")).0, 200);
+    assert_eq!(call(listen, "GET", "/v1/tracking/7", Some("key-baltic")).0, 429);
+    // Another partner is not limited by baltic's use.
+    assert_eq!(call(listen, "GET", "/v1/shipments", Some("key-acme-current")).0, 200);
+
+    // The usage log: one JSON line per request, in the SPEC §8 format.
+    let log = std::fs::read_to_string(&usage).unwrap();
+    let lines: Vec<serde_json::Value> = log
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{l}: {e}")))
+        .collect();
+    assert_eq!(lines.len(), 12, "{log}");
+    let proxied = lines
+        .iter()
+        .find(|l| l["status"] == 200 && l["path"] == "/v1/shipments/42")
+        .expect("the proxied call is logged");
+    assert_eq!(proxied["credential"], "acme-sbx-2");
+    assert_eq!(proxied["environment"], "sandbox");
+    assert_eq!(proxied["method"], "GET");
+    let ts = proxied["ts"].as_str().unwrap();
+    assert!(
+        regex::Regex::new(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$")
+            .unwrap()
+            .is_match(ts),
+        "ts {ts}"
+    );
+    let keys: Vec<&str> = proxied.as_object().unwrap().keys().map(String::as_str).collect();
+    assert_eq!(keys, ["ts", "credential", "environment", "method", "path", "status"]);
+    assert!(
+        lines
+            .iter()
+            .any(|l| l["status"] == 429 && l["credential"] == "baltic-sbx-1")
+    );
+    assert!(lines.iter().any(|l| l["status"] == 401 && l["credential"] == ""));
+    assert!(!log.contains("key-"), "a key reached the usage log");
+}

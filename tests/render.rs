@@ -1,0 +1,620 @@
+//! Rendering the bundled example: snapshots of every built-in target, links that resolve,
+//! nothing private in the portal, the Kong file against decK's schema, template overrides
+//! and `template:` outputs, and the `render` command as a user runs it.
+
+mod common;
+
+use common::{AS_OF, copy_example, edit, example_dir};
+use partnerctl::render::{RenderedFile, render_all};
+use partnerctl::spec::Date;
+use std::collections::BTreeSet;
+use std::fs;
+use std::path::Path;
+
+fn today() -> Date {
+    Date::parse(AS_OF).unwrap()
+}
+
+fn render_dir(dir: &Path) -> Vec<RenderedFile> {
+    let v = partnerctl::validate_dir(dir, today()).expect("readable");
+    assert!(!v.has_errors(), "the program should be valid: {:#?}", v.diagnostics);
+    render_all(&v.program, today()).expect("renders")
+}
+
+fn example() -> Vec<RenderedFile> {
+    render_dir(&example_dir())
+}
+
+fn text(files: &[RenderedFile], path: &str) -> String {
+    let f = files
+        .iter()
+        .find(|f| f.path == path)
+        .unwrap_or_else(|| panic!("{path} was not rendered"));
+    String::from_utf8(f.bytes.clone()).unwrap()
+}
+
+/// Files of the targets this stage owns (CODEOWNERS and the funnel report have their own tests).
+fn owned(files: &[RenderedFile]) -> impl Iterator<Item = &RenderedFile> {
+    files
+        .iter()
+        .filter(|f| f.path != "dist/CODEOWNERS" && f.path != "dist/internal/funnel.html")
+}
+
+#[test]
+fn snapshots_of_every_target() {
+    let files = example();
+    for f in owned(&files) {
+        let name = f.path.trim_start_matches("dist/").replace('/', "__");
+        insta::assert_snapshot!(name, String::from_utf8(f.bytes.clone()).unwrap());
+    }
+}
+
+#[test]
+fn every_output_of_the_example_is_rendered_in_order() {
+    let files = example();
+    let paths: Vec<&str> = files.iter().map(|f| f.path.as_str()).collect();
+    let expected_order = [
+        "dist/docs/index.html",
+        "dist/gateway/kong-production.yaml",
+        "dist/gateway/kong-sandbox.yaml",
+        "dist/gateway/nginx-sandbox.conf",
+        "dist/gateway/envoy-ratelimit-production.yaml",
+        "dist/internal/funnel.html",
+        "dist/CODEOWNERS",
+        "dist/partners.csv",
+    ];
+    let positions: Vec<usize> = expected_order
+        .iter()
+        .map(|p| {
+            paths
+                .iter()
+                .position(|x| x == p)
+                .unwrap_or_else(|| panic!("{p} missing"))
+        })
+        .collect();
+    assert!(
+        positions.windows(2).all(|w| w[0] < w[1]),
+        "outputs out of order: {paths:?}"
+    );
+    for page in [
+        "onboarding.html",
+        "partners.html",
+        "terms/index.html",
+        "products/shipments.html",
+        "style.css",
+    ] {
+        assert!(paths.contains(&format!("dist/docs/{page}").as_str()), "{page} missing");
+    }
+    for version in ["partner-tos/1.0", "partner-tos/2.0", "data-sharing/1.0"] {
+        assert!(
+            paths.contains(&format!("dist/docs/terms/{version}.html").as_str()),
+            "{version} missing"
+        );
+    }
+}
+
+#[test]
+fn rendering_is_deterministic() {
+    assert_eq!(example(), example());
+}
+
+#[test]
+fn every_portal_link_resolves_and_is_relative() {
+    let files = example();
+    let docs: BTreeSet<&str> = files.iter().filter_map(|f| f.path.strip_prefix("dist/docs/")).collect();
+    let link = regex::Regex::new(r#"(?:href|src)="([^"]*)""#).unwrap();
+    let mut checked = 0;
+    for f in files
+        .iter()
+        .filter(|f| f.path.starts_with("dist/docs/") && f.path.ends_with(".html"))
+    {
+        let page = f.path.strip_prefix("dist/docs/").unwrap();
+        let html = String::from_utf8(f.bytes.clone()).unwrap();
+        assert!(!html.contains("<script"), "{page} has a script");
+        for cap in link.captures_iter(&html) {
+            let href = &cap[1];
+            if href.starts_with("https://") || href.starts_with("http://") || href.starts_with("mailto:") {
+                continue;
+            }
+            assert!(
+                !href.is_empty() && !href.starts_with('/') && !href.contains("://"),
+                "{page}: `{href}` is not relative"
+            );
+            let target = href.split('#').next().unwrap();
+            assert!(
+                !target.ends_with('/'),
+                "{page}: `{href}` names a folder, which file:// does not open"
+            );
+            let mut parts: Vec<&str> = page.split('/').collect();
+            parts.pop();
+            for seg in target.split('/') {
+                match seg {
+                    ".." => {
+                        assert!(parts.pop().is_some(), "{page}: `{href}` leaves the portal");
+                    }
+                    "." | "" => {}
+                    s => parts.push(s),
+                }
+            }
+            let resolved = parts.join("/");
+            assert!(
+                docs.contains(resolved.as_str()),
+                "{page}: `{href}` → {resolved} does not exist"
+            );
+            checked += 1;
+        }
+    }
+    assert!(checked > 50, "only {checked} links checked");
+}
+
+#[test]
+fn nothing_private_reaches_the_portal() {
+    let v = partnerctl::validate_dir(&example_dir(), today()).unwrap();
+    let files = render_all(&v.program, today()).unwrap();
+    let mut private: Vec<String> = Vec::new();
+    let mut hidden_partners: Vec<String> = Vec::new();
+    for p in v.program.partners.values() {
+        for c in &p.spec.contacts {
+            private.push(c.name.clone());
+            private.push(c.email.clone());
+        }
+        for a in &p.spec.agreements {
+            private.extend(a.signed_by.clone());
+        }
+        for c in &p.spec.credentials {
+            private.push(c.secret_ref.clone());
+        }
+        if !(p.spec.listed && p.stage() == partnerctl::spec::Stage::Live) {
+            hidden_partners.push(p.spec.display_name.clone());
+            hidden_partners.push(p.name.clone());
+        }
+    }
+    assert!(
+        private.len() > 50,
+        "the example should have contacts and secret references to look for"
+    );
+    let upstreams: Vec<String> = v
+        .program
+        .products
+        .values()
+        .flat_map(|p| {
+            p.spec
+                .environments
+                .names()
+                .into_iter()
+                .map(|e| p.spec.environments.get(e).unwrap().upstream.clone())
+        })
+        .collect();
+    for f in files.iter().filter(|f| f.path.starts_with("dist/docs/")) {
+        let page = String::from_utf8(f.bytes.clone()).unwrap();
+        for secret in private.iter().chain(&upstreams) {
+            assert!(!page.contains(secret.as_str()), "{} shows `{secret}`", f.path);
+        }
+        for name in &hidden_partners {
+            assert!(
+                !page.contains(name.as_str()),
+                "{} names `{name}`, which is not a listed live partner",
+                f.path
+            );
+        }
+        for stage in ["production_requested", "suspended", "offboarded"] {
+            if f.path != "dist/docs/onboarding.html" {
+                assert!(!page.contains(stage), "{} mentions the stage {stage}", f.path);
+            }
+        }
+    }
+    // No output at all, gateway configs included, carries a secret reference.
+    for f in &files {
+        let out = String::from_utf8_lossy(&f.bytes);
+        for c in v.program.partners.values().flat_map(|p| &p.spec.credentials) {
+            assert!(!out.contains(&c.secret_ref), "{} carries {}", f.path, c.secret_ref);
+        }
+        assert!(!out.contains("vault://"), "{} carries a vault reference", f.path);
+    }
+    let directory = text(&files, "dist/docs/partners.html");
+    for listed in [
+        "ACME Logistics",
+        "Caribe Shipping",
+        "Kiwi Couriers",
+        "Lumen Parcel",
+        "Maple Route",
+    ] {
+        assert!(directory.contains(listed), "the directory misses {listed}");
+    }
+}
+
+#[test]
+fn the_portal_shows_products_plans_terms_and_the_path() {
+    let files = example();
+    let shipments = text(&files, "dist/docs/products/shipments.html");
+    assert!(shipments.contains("<code>/v1/shipments/{id}/labels</code>"));
+    assert!(shipments.contains("10 requests per second"));
+    assert!(shipments.contains("10,000 requests per day"));
+    assert!(shipments.contains(r#"href="../terms/data-sharing/1.0.html""#));
+    assert!(shipments.contains(r#"href="../terms/partner-tos/2.0.html""#));
+    let tos2 = text(&files, "dist/docs/terms/partner-tos/2.0.html");
+    assert!(
+        tos2.contains("Compared with"),
+        "version 2.0 shows what changed since 1.0"
+    );
+    assert!(tos2.contains(r#"<span class="insert">+ "#) && tos2.contains(r#"<span class="delete">- "#));
+    let tos1 = text(&files, "dist/docs/terms/partner-tos/1.0.html");
+    assert!(tos1.contains("This is the first version."));
+    assert!(tos1.contains("superseded"));
+    let onboarding = text(&files, "dist/docs/onboarding.html");
+    for stage in [
+        "registered",
+        "terms_accepted",
+        "sandbox",
+        "production_requested",
+        "live",
+    ] {
+        assert!(
+            onboarding.contains(&format!(r#"id="{stage}""#)),
+            "onboarding misses {stage}"
+        );
+    }
+    assert!(onboarding.contains("the security team and the team that owns the product"));
+}
+
+fn yaml(files: &[RenderedFile], path: &str) -> serde_json::Value {
+    yaml_serde::from_str(&text(files, path)).unwrap_or_else(|e| panic!("{path} is not YAML: {e}"))
+}
+
+#[test]
+fn kong_output_passes_the_deck_schema() {
+    let schema_path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/external/kong/kong_json_schema.json");
+    let schema: serde_json::Value = serde_json::from_str(
+        &fs::read_to_string(&schema_path).unwrap_or_else(|e| panic!("{}: {e}", schema_path.display())),
+    )
+    .unwrap();
+    let validator = jsonschema::validator_for(&schema).expect("the decK schema compiles");
+    let files = example();
+    for path in ["dist/gateway/kong-production.yaml", "dist/gateway/kong-sandbox.yaml"] {
+        let doc = yaml(&files, path);
+        let errors: Vec<String> = validator
+            .iter_errors(&doc)
+            .map(|e| format!("{}: {e}", e.instance_path()))
+            .collect();
+        assert!(
+            errors.is_empty(),
+            "{path} fails the decK schema:\n{}",
+            errors.join("\n")
+        );
+        assert_eq!(doc["_format_version"], "3.0");
+    }
+}
+
+#[test]
+fn kong_grants_exactly_what_the_program_says() {
+    let files = example();
+    let prod = yaml(&files, "dist/gateway/kong-production.yaml");
+    let consumers: Vec<&str> = prod["consumers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["username"].as_str().unwrap())
+        .collect();
+    // Live partners only in production; never the suspended or offboarded ones.
+    assert_eq!(
+        consumers,
+        [
+            "acme-logistics",
+            "caribe-shipping",
+            "gulfstream-carriers",
+            "kiwi-couriers",
+            "lumen-parcel",
+            "maple-route"
+        ]
+    );
+    let services: Vec<&str> = prod["services"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(services, ["shipments", "tracking"], "rates is sandbox-only");
+    let acme = &prod["consumers"][0];
+    assert_eq!(acme["custom_id"], "acme-logistics");
+    let keys: Vec<&str> = acme["keyauth_credentials"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| k["key"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        keys,
+        [r#"${{ env "DECK_PARTNERCTL_KEY_ACME_PRD_2" }}"#],
+        "the revoked acme-prd-1 is gone"
+    );
+    let groups: Vec<&str> = acme["acls"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| g["group"].as_str().unwrap())
+        .collect();
+    assert_eq!(groups, ["shipments", "tracking"]);
+    let plugin = prod["plugins"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["consumer"] == "acme-logistics" && p["service"] == "shipments")
+        .expect("a rate limit for acme on shipments");
+    assert_eq!(plugin["name"], "rate-limiting");
+    assert_eq!(plugin["config"]["second"], 50);
+    assert_eq!(plugin["config"]["limit_by"], "consumer");
+    let service = &prod["services"][0];
+    let plugin_names: Vec<&str> = service["plugins"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(plugin_names, ["key-auth", "acl"]);
+    assert_eq!(
+        service["plugins"][1]["config"]["allow"],
+        serde_json::json!(["shipments"])
+    );
+    let sandbox = yaml(&files, "dist/gateway/kong-sandbox.yaml");
+    let sandbox_consumers: Vec<&str> = sandbox["consumers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["username"].as_str().unwrap())
+        .collect();
+    for absent in [
+        "rhine-river-shipping",
+        "andes-cargo-link",
+        "outback-haulage",
+        "pampas-transport",
+        "sahara-express",
+        "prairie-parcel",
+        "sakura-logistics",
+    ] {
+        assert!(
+            !sandbox_consumers.contains(&absent),
+            "{absent} must not be a sandbox consumer"
+        );
+    }
+    assert!(sandbox_consumers.contains(&"baltic-freight"));
+}
+
+#[test]
+fn envoy_ratelimit_has_a_domain_and_descriptors_per_partner_and_plan() {
+    let files = example();
+    let doc = yaml(&files, "dist/gateway/envoy-ratelimit-production.yaml");
+    assert_eq!(doc["domain"], "northwind-production");
+    let acme = doc["descriptors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["value"] == "acme-logistics")
+        .unwrap();
+    assert_eq!(acme["key"], "partner");
+    let shipments = &acme["descriptors"][0];
+    assert_eq!(shipments["key"], "product");
+    assert_eq!(shipments["value"], "shipments");
+    assert_eq!(
+        shipments["rate_limit"],
+        serde_json::json!({"unit": "second", "requests_per_unit": 50})
+    );
+    assert!(
+        doc["descriptors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|d| d["value"] != "rhine-river-shipping")
+    );
+}
+
+#[test]
+fn a_program_template_overrides_a_built_in() {
+    let dir = copy_example();
+    fs::create_dir_all(dir.path().join("templates/docs")).unwrap();
+    fs::write(
+        dir.path().join("templates/docs/product.html.j2"),
+        "{% extends \"docs/base.html.j2\" %}{% block content %}<h1 class=\"custom\">{{ product.displayName | upper }}</h1>{% endblock %}\n",
+    )
+    .unwrap();
+    let files = render_dir(dir.path());
+    let page = text(&files, "dist/docs/products/shipments.html");
+    assert!(page.contains(r#"<h1 class="custom">SHIPMENTS API</h1>"#), "{page}");
+    assert!(
+        page.contains(r#"href="../style.css""#),
+        "the built-in layout still wraps the override"
+    );
+    // Pages that do not use the overridden template are untouched.
+    assert_eq!(
+        text(&files, "dist/docs/index.html"),
+        text(&example(), "dist/docs/index.html")
+    );
+}
+
+#[test]
+fn a_template_output_renders_the_program() {
+    let dir = copy_example();
+    fs::write(
+        dir.path().join("templates/limits.md.j2"),
+        concat!(
+            "# {{ program.displayName }} as of {{ asOf | date }}\n",
+            "{% for p in products %}\n",
+            "## {{ p.displayName | slug }}\n",
+            "{% for plan in p.plans %}\n",
+            "- {{ plan.name }}: {{ plan.rateLimitText }}\n",
+            "{% endfor %}\n",
+            "{% endfor %}\n",
+            "{{ products[0].description | markdown }}",
+            "{{ {\"n\": 1} | json }}\n",
+        ),
+    )
+    .unwrap();
+    edit(
+        dir.path(),
+        "program.yaml",
+        "    - {template: templates/partners.csv.j2, path: dist/partners.csv}",
+        "    - {template: templates/partners.csv.j2, path: dist/partners.csv}\n    - {template: templates/limits.md.j2, path: dist/limits.md}",
+    );
+    let files = render_dir(dir.path());
+    let md = text(&files, "dist/limits.md");
+    assert!(
+        md.starts_with("# Northwind Partner Program as of 1 November 2026\n"),
+        "{md}"
+    );
+    assert!(
+        md.contains("## shipments-api\n- starter: 10 requests per second\n"),
+        "{md}"
+    );
+    assert!(md.contains("<p>Quote prices"), "{md}");
+    assert!(md.ends_with("{\"n\":1}\n"), "{md}");
+    let csv = text(&files, "dist/partners.csv");
+    assert_eq!(csv.lines().next(), Some("name,displayName,website"));
+    assert!(csv.contains("acme-logistics,\"ACME Logistics\","));
+    assert!(
+        !csv.contains("fjord-cargo"),
+        "only listed live partners are in the public CSV"
+    );
+}
+
+#[test]
+fn template_outputs_never_see_contacts_or_secret_references() {
+    let dir = copy_example();
+    fs::write(dir.path().join("templates/all.json.j2"), "{{ partners | json }}\n").unwrap();
+    edit(
+        dir.path(),
+        "program.yaml",
+        "    - {template: templates/partners.csv.j2, path: dist/partners.csv}",
+        "    - {template: templates/all.json.j2, path: dist/all.json}",
+    );
+    let files = render_dir(dir.path());
+    let all = text(&files, "dist/all.json");
+    assert!(all.contains("acme-sbx-2"), "credential ids are there");
+    assert!(!all.contains("vault://"), "secret references are not");
+    assert!(!all.contains("jane.roe@acme-logistics.example"), "contacts are not");
+}
+
+#[test]
+fn bad_outputs_are_refused() {
+    for (output, message) in [
+        ("{template: templates/nope.j2, path: dist/nope.txt}", "does not exist"),
+        ("{template: partners.csv.j2, path: dist/x.csv}", "templates/ folder"),
+        ("{target: docs, path: /tmp/partnerctl-docs}", "absolute"),
+        ("{target: docs, path: ../outside}", "leaves"),
+        ("{target: kong, path: dist/kong.yaml}", "needs an `environment`"),
+        ("{target: docs, path: dist/partners.csv}", ""),
+    ] {
+        let dir = copy_example();
+        edit(
+            dir.path(),
+            "program.yaml",
+            "    - {template: templates/partners.csv.j2, path: dist/partners.csv}",
+            &format!("    - {{template: templates/partners.csv.j2, path: dist/partners.csv}}\n    - {output}"),
+        );
+        let v = partnerctl::validate_dir(dir.path(), today()).unwrap();
+        let err = render_all(&v.program, today()).err();
+        if message.is_empty() {
+            // docs into a folder named like a file: distinct paths, so it renders.
+            assert!(err.is_none(), "{output}: {err:?}");
+        } else {
+            let err = err.unwrap_or_else(|| panic!("{output} should be refused")).to_string();
+            assert!(err.contains(message), "{output}: {err}");
+        }
+    }
+}
+
+#[test]
+fn two_outputs_writing_one_file_are_refused() {
+    let dir = copy_example();
+    edit(
+        dir.path(),
+        "program.yaml",
+        "    - {template: templates/partners.csv.j2, path: dist/partners.csv}",
+        "    - {template: templates/partners.csv.j2, path: dist/partners.csv}\n    - {target: codeowners, path: dist/partners.csv}",
+    );
+    let v = partnerctl::validate_dir(dir.path(), today()).unwrap();
+    let err = render_all(&v.program, today()).unwrap_err().to_string();
+    assert!(err.contains("two outputs write this file"), "{err}");
+}
+
+fn partnerctl() -> assert_cmd::Command {
+    assert_cmd::Command::cargo_bin("partnerctl").unwrap()
+}
+
+#[test]
+fn the_render_command_writes_then_leaves_unchanged_files_alone() {
+    let out = tempfile::tempdir().unwrap();
+    let run = |format: &str| {
+        partnerctl()
+            .args(["render", "-C"])
+            .arg(example_dir())
+            .args(["--as-of", AS_OF, "--format", format, "--out-dir"])
+            .arg(out.path())
+            .assert()
+            .success()
+            .get_output()
+            .stdout
+            .clone()
+    };
+    let first = String::from_utf8(run("text")).unwrap();
+    assert!(first.contains("wrote      dist/docs/index.html"), "{first}");
+    assert!(first.contains("written, 0 unchanged"), "{first}");
+    let index = out.path().join("dist/docs/index.html");
+    let modified = fs::metadata(&index).unwrap().modified().unwrap();
+    let second: serde_json::Value = serde_json::from_slice(&run("json")).unwrap();
+    assert_eq!(second["ok"], true);
+    assert_eq!(second["written"], serde_json::json!([]));
+    assert!(
+        second["unchanged"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|p| p == "dist/gateway/nginx-sandbox.conf")
+    );
+    assert_eq!(
+        fs::metadata(&index).unwrap().modified().unwrap(),
+        modified,
+        "an unchanged file is not rewritten"
+    );
+    assert!(!example_dir().join("dist/docs/index.html").exists() || out.path() != example_dir());
+}
+
+#[test]
+fn the_render_command_refuses_an_output_outside_the_repository() {
+    let dir = copy_example();
+    edit(
+        dir.path(),
+        "program.yaml",
+        "{target: docs, path: dist/docs}",
+        "{target: docs, path: ../escaped-docs}",
+    );
+    let assert = partnerctl()
+        .args(["render", "-C"])
+        .arg(dir.path())
+        .args(["--as-of", AS_OF])
+        .assert()
+        .code(2);
+    let stderr = String::from_utf8(assert.get_output().stderr.clone()).unwrap();
+    assert!(stderr.contains("../escaped-docs"), "{stderr}");
+    assert!(
+        !dir.path().join("dist").exists(),
+        "nothing is written when an output is refused"
+    );
+    assert!(!dir.path().parent().unwrap().join("escaped-docs").exists());
+}
+
+#[test]
+fn the_render_command_refuses_an_invalid_program() {
+    let dir = copy_example();
+    edit(
+        dir.path(),
+        "partners/emea/acme-logistics.yaml",
+        "{product: tracking, plan: standard, environment: production}",
+        "{product: tracking, plan: nope, environment: production}",
+    );
+    partnerctl()
+        .args(["render", "-C"])
+        .arg(dir.path())
+        .args(["--as-of", AS_OF])
+        .assert()
+        .code(1);
+    assert!(!dir.path().join("dist").exists());
+}
