@@ -63,12 +63,20 @@ fn item_key(kind: &str, list: &str, item: &Value) -> Option<String> {
 /// `resource` (`partner/acme`); `spec` is left out of them, `metadata` is kept.
 pub fn diff(kind: &str, resource: &str, base: Option<&Value>, desired: Option<&Value>) -> Vec<FieldChange> {
     let mut out = Vec::new();
-    let empty = Value::Null;
-    let b = base.unwrap_or(&empty);
-    let d = desired.unwrap_or(&empty);
+    // A side that is absent (a create or a delete) compares as empty: every field is an add
+    // (or a remove), as a reviewer needs to see a new partner whole.
+    let empty = Value::Object(serde_json::Map::new());
     for part in ["metadata", "spec"] {
-        let bv = b.get(part);
-        let dv = d.get(part);
+        let bv = if base.is_some() {
+            base.and_then(|b| b.get(part))
+        } else {
+            Some(&empty)
+        };
+        let dv = if desired.is_some() {
+            desired.and_then(|d| d.get(part))
+        } else {
+            Some(&empty)
+        };
         let prefix = if part == "spec" {
             resource.to_string()
         } else {
@@ -76,9 +84,9 @@ pub fn diff(kind: &str, resource: &str, base: Option<&Value>, desired: Option<&V
         };
         match (bv, dv) {
             (Some(bv), Some(dv)) => walk(kind, &prefix, "", bv, dv, &mut out),
-            (None, Some(dv)) if base.is_some() => push(&mut out, &prefix, Op::Add, None, Some(dv)),
-            (Some(bv), None) if desired.is_some() => push(&mut out, &prefix, Op::Remove, Some(bv), None),
-            _ => {}
+            (None, Some(dv)) => push(&mut out, &prefix, Op::Add, None, Some(dv)),
+            (Some(bv), None) => push(&mut out, &prefix, Op::Remove, Some(bv), None),
+            (None, None) => {}
         }
     }
     out

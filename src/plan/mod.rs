@@ -317,6 +317,26 @@ pub fn changes(base: &Program, desired: &Program, today: Date) -> Vec<Change> {
                 });
             }
         }
+        // A new version's text is shown whole, for the reviewers who sign it off.
+        for (version, after) in &dt {
+            if bt.iter().any(|(v, _)| v == version)
+                || b.is_none() && dt.len() > 1 && Some(version) != dt.last().map(|x| &x.0)
+            {
+                continue;
+            }
+            let Some(after) = after else { continue };
+            let label = d
+                .and_then(|t| t.version(version))
+                .map(model::Terms::text_path)
+                .unwrap_or_default();
+            extra.push(FieldChange {
+                address: format!("terms/{name}/versions/{version}/text"),
+                op: fields::Op::Add,
+                before: None,
+                after: None,
+                diff: Some(fields::text_diff(&label, "", &String::from_utf8_lossy(after))),
+            });
+        }
         let a = classes::terms(b, d, base, desired);
         let file = d.or(b).map(|r| r.file.clone()).unwrap_or_default();
         out.push(build(
@@ -387,11 +407,7 @@ fn build(
         (true, true) => Action::Update,
         (true, false) => Action::Delete,
     };
-    let mut fields = if action == Action::Update {
-        fields::diff(kind.lower(), &resource, b, d)
-    } else {
-        Vec::new()
-    };
+    let mut fields = fields::diff(kind.lower(), &resource, b, d);
     fields.extend(extra.iter().cloned());
     let approvals = rules.resolve(&a.hits, kind, name, base, desired);
     let mut summary = a.phrases.join("; ");
