@@ -98,11 +98,33 @@ pub fn write_files(root: &Path, files: &[RenderedFile]) -> Result<WriteReport, R
             .tempfile_in(parent)
             .map_err(|e| io(parent, e))?;
         tmp.write_all(&f.bytes).map_err(|e| io(target, e))?;
+        // A temporary file is private (0600); an output is read by gateways and web servers,
+        // so it keeps the mode of the file it replaces, or gets the usual 0644.
+        let mode = match fs::metadata(target) {
+            Ok(m) => m.permissions(),
+            Err(_) => default_permissions(),
+        };
+        tmp.as_file().set_permissions(mode).map_err(|e| io(target, e))?;
         tmp.as_file().sync_all().map_err(|e| io(target, e))?;
         tmp.persist(target).map_err(|e| io(target, e.error))?;
         report.written.push(f.path.clone());
     }
     Ok(report)
+}
+
+#[cfg(unix)]
+fn default_permissions() -> fs::Permissions {
+    use std::os::unix::fs::PermissionsExt;
+    fs::Permissions::from_mode(0o644)
+}
+
+#[cfg(not(unix))]
+fn default_permissions() -> fs::Permissions {
+    let mut p = fs::metadata(".")
+        .map(|m| m.permissions())
+        .expect("the current folder is readable");
+    p.set_readonly(false);
+    p
 }
 
 /// Refuses a relative path whose existing part resolves (through symbolic links) outside
@@ -171,6 +193,19 @@ mod tests {
             .map(|e| e.unwrap().file_name())
             .collect();
         assert_eq!(names.len(), 2, "{names:?}");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn outputs_are_readable_by_others_and_keep_their_mode() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        write_files(dir.path(), &[RenderedFile::new("a.conf", "x")]).unwrap();
+        let mode = |p: &str| fs::metadata(dir.path().join(p)).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode("a.conf"), 0o644);
+        fs::set_permissions(dir.path().join("a.conf"), fs::Permissions::from_mode(0o640)).unwrap();
+        write_files(dir.path(), &[RenderedFile::new("a.conf", "y")]).unwrap();
+        assert_eq!(mode("a.conf"), 0o640);
     }
 
     #[test]
