@@ -169,15 +169,65 @@ fn walk(kind: &str, address: &str, list: &str, a: &Value, b: &Value, out: &mut V
 }
 
 /// A unified diff of two texts (`a/label`, `b/label`), empty when equal.
+///
+/// Rendered outputs of a large program are megabytes long and a change touches a few lines:
+/// the common head and tail are cut off (keeping the context lines) before diffing, and the
+/// hunk headers are shifted back, which keeps a one-partner change fast.
 pub fn text_diff(label: &str, before: &str, after: &str) -> String {
     if before == after {
         return String::new();
     }
-    similar::TextDiff::from_lines(before, after)
+    const CONTEXT: usize = 3;
+    let a: Vec<&str> = before.split_inclusive('\n').collect();
+    let b: Vec<&str> = after.split_inclusive('\n').collect();
+    let head = a.iter().zip(&b).take_while(|(x, y)| x == y).count();
+    let tail = a[head..]
+        .iter()
+        .rev()
+        .zip(b[head..].iter().rev())
+        .take_while(|(x, y)| x == y)
+        .count();
+    let skip = head.saturating_sub(CONTEXT);
+    let keep_tail = tail.saturating_sub(CONTEXT);
+    let mid_a: String = a[skip..a.len() - keep_tail].concat();
+    let mid_b: String = b[skip..b.len() - keep_tail].concat();
+    let diff = similar::TextDiff::from_lines(&mid_a, &mid_b)
         .unified_diff()
-        .context_radius(3)
+        .context_radius(CONTEXT)
         .header(&format!("a/{label}"), &format!("b/{label}"))
-        .to_string()
+        .to_string();
+    if skip == 0 {
+        return diff;
+    }
+    let mut out = String::with_capacity(diff.len());
+    for line in diff.split_inclusive('\n') {
+        match shift_hunk_header(line, skip) {
+            Some(h) => out.push_str(&h),
+            None => out.push_str(line),
+        }
+    }
+    out
+}
+
+/// `@@ -3,7 +3,8 @@` → the same with both start lines moved down by `by`.
+fn shift_hunk_header(line: &str, by: usize) -> Option<String> {
+    let rest = line.strip_prefix("@@ -")?;
+    let (old, rest) = rest.split_once(" +")?;
+    let (new, rest) = rest.split_once(" @@")?;
+    let shift = |range: &str| -> Option<String> {
+        let (start, len) = match range.split_once(',') {
+            Some((s, l)) => (s, Some(l)),
+            None => (range, None),
+        };
+        let start: usize = start.parse().ok()?;
+        // A start of 0 means an empty range before the first line; keep it anchored.
+        let start = if start == 0 && len == Some("0") { by } else { start + by };
+        Some(match len {
+            Some(l) => format!("{start},{l}"),
+            None => start.to_string(),
+        })
+    };
+    Some(format!("@@ -{} +{} @@{rest}", shift(old)?, shift(new)?))
 }
 
 #[cfg(test)]
@@ -217,5 +267,26 @@ mod tests {
         let d = text_diff("t.md", "a\nb\n", "a\nc\n");
         assert!(d.contains("-b\n+c\n"), "{d}");
         assert!(text_diff("t.md", "same", "same").is_empty());
+    }
+
+    #[test]
+    fn a_change_deep_in_a_long_text_keeps_its_line_numbers() {
+        let before: String = (1..=1000).map(|i| format!("line {i}\n")).collect();
+        let after = before.replace("line 500\n", "line five hundred\n");
+        let d = text_diff("x", &before, &after);
+        let full = similar::TextDiff::from_lines(&before, &after)
+            .unified_diff()
+            .context_radius(3)
+            .header("a/x", "b/x")
+            .to_string();
+        assert_eq!(d, full);
+        assert!(d.contains("@@ -497,7 +497,7 @@"), "{d}");
+        let appended = format!("{before}line 1001\n");
+        let full = similar::TextDiff::from_lines(&before, &appended)
+            .unified_diff()
+            .context_radius(3)
+            .header("a/x", "b/x")
+            .to_string();
+        assert_eq!(text_diff("x", &before, &appended), full);
     }
 }
