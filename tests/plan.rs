@@ -523,3 +523,50 @@ fn every_change_class_is_reachable() {
         .collect();
     assert!(missing.is_empty(), "classes never produced: {missing:?}");
 }
+
+#[test]
+fn terms_are_removed() {
+    let mut d = northwind();
+    d.files.remove("terms/data-sharing.yaml");
+    let p = make(Some(northwind()), d);
+    let c = change(&p, "terms/data-sharing");
+    assert_eq!((c.action, classes(c)), (Action::Delete, vec!["terms-changed"]));
+    assert_eq!(c.approvals, ["legal"]);
+    assert!(c.fields.iter().all(|f| f.op == plan::fields::Op::Remove));
+    // Partners still point at it: the plan is not ok.
+    assert!(p.diagnostics.iter().any(|d| d.code == Code::UnknownReference));
+}
+
+#[test]
+fn policies_see_the_change_set() {
+    let policy = "package partnerctl.custom\n\nimport rego.v1\n\ndeny contains msg if {\n\tsome c in input.changes\n\t\"production-access\" in c.classes\n\tmsg := sprintf(\"%s: production access needs a ticket\", [c.resource])\n}\n";
+    let mut base = northwind();
+    write(&mut base, "policies/changes.rego", policy);
+    let mut d = base.clone();
+    edit(
+        &mut d,
+        CARIBE,
+        "    - {product: tracking, plan: starter, environment: sandbox}\n",
+        "    - {product: tracking, plan: starter, environment: sandbox}\n    - {product: tracking, plan: enterprise, environment: production}\n",
+    );
+    let quiet = make(Some(base.clone()), base);
+    assert!(
+        !quiet.diagnostics.iter().any(|d| d.code == Code::Policy),
+        "{:?}",
+        quiet.diagnostics
+    );
+    let p = make(Some(northwind()), d);
+    let found: Vec<&str> = p
+        .diagnostics
+        .iter()
+        .filter(|d| d.code == Code::Policy)
+        .map(|d| d.message.as_str())
+        .collect();
+    assert!(
+        found
+            .iter()
+            .any(|m| m.contains("partner/caribe-shipping: production access needs a ticket")),
+        "{found:?}"
+    );
+    assert!(!p.ok);
+}
