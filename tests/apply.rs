@@ -222,3 +222,23 @@ fn a_plan_of_a_revision_applies_that_revision() {
     assert_eq!(code, 0, "{out}{err}");
     assert_eq!(r.applied_ref(), Some(first));
 }
+
+#[test]
+fn a_revision_and_the_working_tree_give_the_same_program() {
+    let r = Repo::northwind();
+    assert_eq!(r.run(&["plan", "--base", "HEAD", "--detailed-exitcode"]).0, 0);
+    assert_eq!(
+        r.run(&["plan", "--base", "HEAD", "--rev", "HEAD", "--detailed-exitcode"])
+            .0,
+        0
+    );
+    r.edit("products/rates.yaml", "lifecycle: beta", "lifecycle: ga");
+    r.commit("rates is ga");
+    let (code, out, _) = r.run(&["plan", "--base", "HEAD~1", "--rev", "HEAD", "--detailed-exitcode"]);
+    assert_eq!(code, 3);
+    assert!(out.contains("~ product/rates"), "{out}");
+    assert!(out.contains("~ lifecycle: beta → ga"), "{out}");
+    let (code, _, err) = r.run(&["plan", "--base", "no-such-rev"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("`no-such-rev` does not name a revision"), "{err}");
+}
