@@ -168,7 +168,12 @@ pub fn partner(b: Option<&Partner>, d: Option<&Partner>, today: Date) -> Assessm
         match before {
             None => {
                 a.hit(ChangeClass::CredentialIssued, &[]);
-                a.phrases.push(format!("credential {id} issued ({})", c.environment));
+                if live_now {
+                    a.phrases.push(format!("credential {id} issued ({})", c.environment));
+                } else {
+                    a.phrases
+                        .push(format!("credential {id} added, already revoked ({})", c.environment));
+                }
             }
             Some(old) if unrevoked(old, today) && !live_now => {
                 a.hit(ChangeClass::CredentialRevoked, &[]);
