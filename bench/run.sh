@@ -1,0 +1,193 @@
+#!/usr/bin/env bash
+# The partnerctl benchmark: builds the release binary, generates a program of $PARTNERS
+# partners under bench/work/, checks that partnerctl finds nothing wrong with it, then times
+# validate against check-jsonschema and ajv-cli on the same partner files, and render, plan,
+# policies and funnel. Results (markdown tables) go to bench/results/.
+#
+#   bash bench/run.sh                      # 10,000 partners, 1 GB usage log
+#   PARTNERS=2000 USAGE_GB=0.2 bash bench/run.sh
+#   RUNS=20 SLOW_RUNS=5 bash bench/run.sh  # more runs of the fast / slow commands
+#   SKIP_FUNNEL=1 bash bench/run.sh        # no usage log (saves ~1 GB of disk and a minute)
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+PARTNERS=${PARTNERS:-10000}
+USAGE_GB=${USAGE_GB:-1}
+RUNS=${RUNS:-10}
+SLOW_RUNS=${SLOW_RUNS:-3}
+AS_OF=2026-11-01
+WORK=$ROOT/bench/work
+RES=$ROOT/bench/results
+PROGRAM=$WORK/program
+BIN=$ROOT/target/release/partnerctl
+
+mkdir -p "$WORK" "$RES"
+note() { printf '\n== %s\n' "$*" >&2; }
+load_now() { uptime | sed 's/^ *//'; }
+
+note "tools"
+command -v hyperfine >/dev/null || apt-get install -y hyperfine
+[ -x /usr/bin/time ] || apt-get install -y time
+command -v check-jsonschema >/dev/null || pip install check-jsonschema
+command -v ajv >/dev/null || npm install -g ajv-cli ajv-formats
+NODE_PATH=$(npm root -g)
+export NODE_PATH
+
+note "build"
+cargo build --release
+
+note "generate $PARTNERS partners"
+python3 bench/generate.py --partners "$PARTNERS" --out "$PROGRAM"
+(cd "$PROGRAM" && find partners -name '*.yaml' | sort) > "$WORK/partner-files.txt"
+nfiles=$(wc -l < "$WORK/partner-files.txt")
+
+note "partnerctl must find nothing"
+"$BIN" validate -C "$PROGRAM" --as-of "$AS_OF" --format json > "$WORK/validate.json" || true
+python3 - "$WORK/validate.json" <<'EOF'
+import json, sys
+d = json.load(open(sys.argv[1]))
+if d["errors"] or d["warnings"]:
+    for x in d["diagnostics"][:20]:
+        print(f'{x["file"]}:{x["line"]}:{x["column"]}: {x["code"]}: {x["message"]}', file=sys.stderr)
+    sys.exit(f'the generated program is not clean: {d["errors"]} errors, {d["warnings"]} warnings')
+print("validate: 0 errors, 0 warnings", file=sys.stderr)
+EOF
+
+note "JSON copies of the partner files for ajv-cli"
+# ajv-cli reads YAML with js-yaml, which turns unquoted dates into Date objects (and then fails
+# `type: string`), so it gets the same documents converted to JSON once, outside the timing.
+python3 - "$PROGRAM" "$WORK/partners-json" < "$WORK/partner-files.txt" <<'EOF'
+import json, os, shutil, sys
+from ruamel.yaml import YAML
+src, dst = sys.argv[1], sys.argv[2]
+shutil.rmtree(dst, ignore_errors=True)
+yaml = YAML(typ="safe")
+for rel in sys.stdin.read().split():
+    with open(os.path.join(src, rel), encoding="utf-8") as f:
+        doc = yaml.load(f)
+    out = os.path.join(dst, rel[: -len(".yaml")] + ".json")
+    os.makedirs(os.path.dirname(out), exist_ok=True)
+    with open(out, "w", encoding="utf-8") as f:
+        json.dump(doc, f, default=str, ensure_ascii=False)
+EOF
+
+{
+  echo "# Machine and load"
+  echo
+  echo "- date: $(date -u +%Y-%m-%dT%H:%MZ)"
+  echo "- cores (nproc): $(nproc)"
+  echo "- CPU: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')"
+  echo "- memory: $(free -g | awk '/Mem:/ {print $2 " GB"}')"
+  echo "- partnerctl: $(git -C "$ROOT" rev-parse --short HEAD) ($(git -C "$ROOT" status --porcelain -- src | wc -l) files under src/ modified in the work tree)"
+  echo "- hyperfine $(hyperfine --version | cut -d' ' -f2), check-jsonschema $(check-jsonschema --version | awk '{print $NF}'), ajv-cli $(npm ls -g ajv-cli --depth=0 2>/dev/null | grep -o 'ajv-cli@[0-9.]*' | cut -d@ -f2), node $(node --version)"
+  echo "- program: $PARTNERS partners ($nfiles partner files, $(du -sh "$PROGRAM/partners" | cut -f1)), as of $AS_OF"
+  echo
+  echo "Load average before each measurement (other work on the machine skews the figures):"
+  echo
+} > "$RES/machine.md"
+record_load() { echo "- $1: \`$(load_now)\`" >> "$RES/machine.md"; }
+
+note "validate vs check-jsonschema vs ajv-cli (schema only), same files"
+record_load "validate vs schema validators"
+hyperfine --warmup 1 --runs "$SLOW_RUNS" \
+  --export-markdown "$RES/validate-vs-schema.md" --export-json "$WORK/validate-vs-schema.json" \
+  -n "partnerctl validate (all checks + policies)" \
+  "$BIN validate -C '$PROGRAM' --as-of $AS_OF" \
+  -n "check-jsonschema (schema only)" \
+  "cd '$PROGRAM' && check-jsonschema --schemafile '$ROOT/schemas/partner.schema.json' \$(cat '$WORK/partner-files.txt')" \
+  -n "ajv-cli (schema only, JSON copies)" \
+  "ajv validate --spec=draft2020 -c ajv-formats -s '$ROOT/schemas/partner.schema.json' -d '$WORK/partners-json/**/*.json' > /dev/null"
+
+note "validate: repeated, with and without the built-in policy pack"
+# The same partner files (hard links); only program.yaml differs: every built-in rule switched
+# off in `spec.policies`.
+rm -rf "$WORK/program-nopolicy"
+cp -al "$PROGRAM" "$WORK/program-nopolicy"
+rm "$WORK/program-nopolicy/program.yaml"
+cp "$PROGRAM/program.yaml" "$WORK/program-nopolicy/program.yaml"
+{
+  echo "  policies:"
+  grep -oE '^    "[a-z-]+"' "$ROOT/src/policy/builtin.rs" | tr -d ' "' | sed 's/.*/    &: {enabled: false}/'
+} >> "$WORK/program-nopolicy/program.yaml"
+"$BIN" validate -C "$WORK/program-nopolicy" --as-of "$AS_OF" > /dev/null
+record_load "validate with / without policies"
+hyperfine --warmup 2 --runs "$RUNS" \
+  --export-markdown "$RES/policies.md" --export-json "$WORK/policies.json" \
+  -n "validate (checks + built-in policy pack)" "$BIN validate -C '$PROGRAM' --as-of $AS_OF" \
+  -n "validate (every built-in rule off)" "$BIN validate -C '$WORK/program-nopolicy' --as-of $AS_OF"
+
+note "render"
+if "$BIN" render -C "$PROGRAM" --as-of "$AS_OF" --out-dir "$WORK/render-out" > "$WORK/render.log" 2>&1; then
+  record_load "render"
+  hyperfine --warmup 1 --runs "$SLOW_RUNS" --export-markdown "$RES/render.md" \
+    -n "partnerctl render ($PARTNERS partners, every output)" \
+    "$BIN render -C '$PROGRAM' --as-of $AS_OF --out-dir '$WORK/render-out'"
+else
+  echo "render failed; skipped (see bench/work/render.log)" | tee "$RES/render.md" >&2
+fi
+
+note "plan for a one-partner change"
+rm -rf "$WORK/plan-repo"
+cp -r "$PROGRAM" "$WORK/plan-repo"
+(
+  cd "$WORK/plan-repo"
+  git init -q -b main
+  git add -A
+  git -c user.name=bench -c user.email=bench@example.invalid commit -qm "the program"
+  # One partner changes its display name: one `update`.
+  f=$(head -1 "$WORK/partner-files.txt")
+  sed -i 's/^  displayName: \(.*\)$/  displayName: \1 Renamed/' "$f"
+)
+set +e
+"$BIN" plan -C "$WORK/plan-repo" --base HEAD --as-of "$AS_OF" --format json > "$WORK/plan.json" 2> "$WORK/plan.log"
+plan_rc=$?
+set -e
+if [ "$plan_rc" -le 1 ] && python3 -c "import json,sys; d=json.load(open(sys.argv[1])); assert len(d['changes']) == 1, d['changes']" "$WORK/plan.json" 2>> "$WORK/plan.log"; then
+  record_load "plan"
+  hyperfine --warmup 1 --runs "$SLOW_RUNS" --export-markdown "$RES/plan.md" \
+    -n "partnerctl plan --base HEAD (one partner changed)" \
+    "$BIN plan -C '$WORK/plan-repo' --base HEAD --as-of $AS_OF --format json > /dev/null"
+else
+  echo "plan did not give one change (exit $plan_rc); skipped (see bench/work/plan.log)" | tee "$RES/plan.md" >&2
+fi
+
+if [ "${SKIP_FUNNEL:-0}" = 1 ] || [ "$USAGE_GB" = 0 ]; then
+  note "funnel skipped"
+else
+  note "funnel over a ${USAGE_GB} GB usage log"
+  USAGE=$WORK/usage.jsonl
+  python3 bench/generate.py --partners "$PARTNERS" --out "$PROGRAM" --no-program --usage-gb "$USAGE_GB" --usage-file "$USAGE"
+  # A tenth of it, to show that peak memory does not grow with the log.
+  head -n "$(( $(wc -l < "$USAGE") / 10 ))" "$USAGE" > "$WORK/usage-tenth.jsonl"
+  record_load "funnel"
+  {
+    echo "| usage log | lines | size | wall time | user CPU | peak RSS |"
+    echo "|:---|---:|---:|---:|---:|---:|"
+  } > "$RES/funnel.md"
+  for log in "$WORK/usage-tenth.jsonl" "$USAGE" "$USAGE"; do
+    set +e
+    /usr/bin/time -v "$BIN" funnel -C "$PROGRAM" --as-of "$AS_OF" --usage "$log" --format json \
+      > "$WORK/funnel.json" 2> "$WORK/funnel.time"
+    rc=$?
+    set -e
+    if [ $rc -ne 0 ]; then
+      echo "funnel failed (exit $rc); see bench/work/funnel.time" | tee -a "$RES/funnel.md" >&2
+      break
+    fi
+    wall=$(grep 'Elapsed (wall clock)' "$WORK/funnel.time" | awk '{print $NF}')
+    user=$(grep 'User time' "$WORK/funnel.time" | awk '{print $NF}')
+    rss=$(grep 'Maximum resident' "$WORK/funnel.time" | awk '{print $NF}')
+    echo "| $(basename "$log") | $(wc -l < "$log") | $(du -h "$log" | cut -f1) | ${wall} | ${user} s | $((rss / 1024)) MiB |" >> "$RES/funnel.md"
+  done
+fi
+
+note "peak memory of validate"
+/usr/bin/time -v "$BIN" validate -C "$PROGRAM" --as-of "$AS_OF" > /dev/null 2> "$WORK/validate.time"
+echo "- validate peak RSS: $(( $(grep 'Maximum resident' "$WORK/validate.time" | awk '{print $NF}') / 1024 )) MiB" >> "$RES/machine.md"
+echo "- after the run: \`$(load_now)\`" >> "$RES/machine.md"
+
+note "results"
+for f in machine validate-vs-schema policies render plan funnel; do
+  [ -f "$RES/$f.md" ] && { echo; echo "### $f"; cat "$RES/$f.md"; }
+done
