@@ -4,6 +4,7 @@
 
 use crate::model::{Program, Resource};
 use crate::spec::{Date, Kind};
+use rayon::prelude::*;
 use serde::Deserialize;
 use serde_json::{Map, Value as Json};
 use std::collections::BTreeMap;
@@ -32,12 +33,13 @@ pub(crate) fn input_value(program: &Program, today: Date, changes: Option<&Json>
     fn conv(v: &Json) -> regorus::Value {
         regorus::Value::deserialize(v).unwrap_or(regorus::Value::Undefined)
     }
-    fn docs<S>(map: &BTreeMap<String, Resource<S>>) -> regorus::Value {
-        let m: BTreeMap<regorus::Value, regorus::Value> = map
-            .iter()
+    fn docs<S: Sync>(map: &BTreeMap<String, Resource<S>>) -> regorus::Value {
+        // Converting 10,000 partners is a large share of an evaluation: do it in parallel.
+        let pairs: Vec<(regorus::Value, regorus::Value)> = map
+            .par_iter()
             .map(|(k, r)| (regorus::Value::from(k.as_str()), conv(&r.raw)))
             .collect();
-        regorus::Value::from(m)
+        regorus::Value::from(pairs.into_iter().collect::<BTreeMap<_, _>>())
     }
     let mut input = BTreeMap::new();
     if let Some(p) = &program.program {
