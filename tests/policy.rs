@@ -280,6 +280,43 @@ fn deprecated_no_new_subscriptions_fires_in_plan_only() {
     assert!(d.message.contains("tracking, which is deprecated"), "{}", d.message);
 }
 
+/// The same rule on a change set computed by the plan stage: a new production subscription to
+/// a deprecated product fires, the deprecated product's existing subscribers do not.
+#[test]
+fn deprecated_no_new_subscriptions_fires_on_a_real_plan() {
+    let base_dir = northwind(&[]);
+    edit(
+        base_dir.path(),
+        "products/tracking.yaml",
+        "lifecycle: ga",
+        "lifecycle: deprecated",
+    );
+    let desired_dir = northwind(&[]);
+    edit(
+        desired_dir.path(),
+        "products/tracking.yaml",
+        "lifecycle: ga",
+        "lifecycle: deprecated",
+    );
+    let file = "partners/emea/fjord-cargo.yaml";
+    edit(
+        desired_dir.path(),
+        file,
+        "    - {product: tracking, plan: starter, environment: sandbox}\n",
+        "    - {product: tracking, plan: starter, environment: sandbox}\n    - {product: tracking, plan: standard, environment: production}\n",
+    );
+    let load = |d: &Path| partnerctl::model::load(partnerctl::source::Snapshot::from_dir(d).unwrap()).program;
+    let (base, desired) = (load(base_dir.path()), load(desired_dir.path()));
+    let changes = serde_json::to_value(partnerctl::plan::changes(&base, &desired, today())).unwrap();
+    let diags = partnerctl::policy::evaluate(&desired, today(), Some(&changes));
+    let line = line_of(
+        desired_dir.path(),
+        file,
+        "{product: tracking, plan: standard, environment: production}",
+    );
+    assert_one(&diags, "deprecated-no-new-subscriptions", file, line, Severity::Error);
+}
+
 #[test]
 fn settings_switch_rules_off_and_change_severity() {
     let dir = northwind(&["policy-own"]);
