@@ -459,9 +459,11 @@ def write_usage(path, partners, gigabytes, rng):
     statuses = [200] * 90 + [201] * 3 + [400, 404, 429, 500, 401, 403, 429]
     written = 0
     line_count = 0
-    # ~180 bytes a line: the timestamp advances so that the log spans 60 days.
-    approx_lines = max(1, target // 180)
-    step = 60 * 86400 / approx_lines
+    # ~165 bytes a line: the timestamp advances so that the log spans the 60 days before
+    # TODAY, and never passes the end of the day before.
+    approx_lines = max(1, target // 165)
+    limit = 60 * 86400 - 1
+    step = limit / approx_lines
     t = 0.0
     buf = []
     with open(path + ".tmp", "w", encoding="utf-8", buffering=1 << 20) as f:
@@ -473,7 +475,7 @@ def write_usage(path, partners, gigabytes, rng):
             if cid == "unknown-key":
                 status = 401
             ts = (start + dt.timedelta(seconds=int(t))).strftime("%Y-%m-%dT%H:%M:%SZ")
-            t += step
+            t = min(t + step, limit)
             line = (
                 f'{{"ts": "{ts}", "credential": "{cid}", "environment": "{env}", '
                 f'"method": "{method}", "path": "{ep}", "status": {status}}}\n'

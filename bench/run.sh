@@ -57,13 +57,13 @@ EOF
 note "JSON copies of the partner files for ajv-cli"
 # ajv-cli reads YAML with js-yaml, which turns unquoted dates into Date objects (and then fails
 # `type: string`), so it gets the same documents converted to JSON once, outside the timing.
-python3 - "$PROGRAM" "$WORK/partners-json" < "$WORK/partner-files.txt" <<'EOF'
+python3 - "$PROGRAM" "$WORK/partners-json" "$WORK/partner-files.txt" <<'EOF'
 import json, os, shutil, sys
 from ruamel.yaml import YAML
-src, dst = sys.argv[1], sys.argv[2]
+src, dst, listing = sys.argv[1], sys.argv[2], sys.argv[3]
 shutil.rmtree(dst, ignore_errors=True)
 yaml = YAML(typ="safe")
-for rel in sys.stdin.read().split():
+for rel in open(listing).read().split():
     with open(os.path.join(src, rel), encoding="utf-8") as f:
         doc = yaml.load(f)
     out = os.path.join(dst, rel[: -len(".yaml")] + ".json")
@@ -71,6 +71,13 @@ for rel in sys.stdin.read().split():
     with open(out, "w", encoding="utf-8") as f:
         json.dump(doc, f, default=str, ensure_ascii=False)
 EOF
+
+njson=$(find "$WORK/partners-json" -name '*.json' | wc -l)
+[ "$njson" = "$nfiles" ] || { echo "converted $njson of $nfiles partner files" >&2; exit 1; }
+# ajv-cli must accept every file before it is timed (hyperfine stops on a failing command).
+nvalid=$(ajv validate --spec=draft2020 -c ajv-formats -s schemas/partner.schema.json \
+  -d "$WORK/partners-json/**/*.json" 2>&1 | grep -c ' valid$' || true)
+[ "$nvalid" = "$nfiles" ] || { echo "ajv-cli accepted $nvalid of $nfiles files" >&2; exit 1; }
 
 {
   echo "# Machine and load"
