@@ -8,17 +8,17 @@
 //! The library prints nothing; `cli/` in the binary decides how results look.
 #![warn(clippy::print_stdout, clippy::print_stderr)]
 
+pub mod check;
 pub mod diag;
 pub mod explain;
-pub mod schema;
-pub mod source;
-pub mod spec;
 pub mod model;
-pub mod check;
 pub mod plan;
 pub mod policy;
 pub mod render;
 pub mod report;
+pub mod schema;
+pub mod source;
+pub mod spec;
 pub mod state;
 
 use std::path::Path;
@@ -47,7 +47,11 @@ pub fn validate_snapshot(snapshot: source::Snapshot, today: spec::Date) -> Valid
     diagnostics.extend(check::run_all(&loaded.program, today));
     diagnostics.extend(policy::evaluate(&loaded.program, today, None));
     diag::sort_and_dedup(&mut diagnostics);
-    Validated { program: loaded.program, diagnostics, files }
+    Validated {
+        program: loaded.program,
+        diagnostics,
+        files,
+    }
 }
 
 /// Reads the working tree at `dir` and validates it.

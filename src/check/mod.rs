@@ -52,12 +52,18 @@ const CHECKS: &[Check] = &[
     secret_in_repo::check,
 ];
 
-/// Runs every check over a loaded program.
+/// Runs every check over a loaded program. Checks are independent, so they run in
+/// parallel; the caller sorts the findings.
 pub fn run_all(program: &Program, today: Date) -> Vec<Diagnostic> {
+    use rayon::prelude::*;
     let cx = Context { program, today };
-    let mut out = Vec::new();
-    for check in CHECKS {
-        check(&cx, &mut out);
-    }
-    out
+    CHECKS
+        .par_iter()
+        .map(|check| {
+            let mut out = Vec::new();
+            check(&cx, &mut out);
+            out
+        })
+        .flatten()
+        .collect()
 }

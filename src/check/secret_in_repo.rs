@@ -3,7 +3,7 @@
 
 use super::Context;
 use crate::diag::{Code, Diagnostic, Location};
-use regex::Regex;
+use regex::{Regex, RegexSet};
 use serde_json::Value;
 use std::sync::LazyLock;
 
@@ -32,12 +32,17 @@ static TOKENS: LazyLock<Vec<(Regex, &'static str)>> = LazyLock::new(|| {
     .collect()
 });
 
+/// All token patterns as one automaton: one pass over each string instead of one per pattern.
+static TOKEN_SET: LazyLock<RegexSet> =
+    LazyLock::new(|| RegexSet::new(TOKENS.iter().map(|(re, _)| re.as_str())).expect("secret patterns compile"));
+
 /// What kind of secret a value looks like, if it looks like one.
 pub fn looks_like_secret(value: &str) -> Option<&'static str> {
-    for (re, what) in TOKENS.iter() {
-        if re.is_match(value) {
-            return Some(what);
-        }
+    if let Some(i) = TOKEN_SET.matches(value).iter().next() {
+        return Some(TOKENS[i].1);
+    }
+    if value.len() < 24 {
+        return None;
     }
     value
         .split(|c: char| c.is_whitespace() || matches!(c, '"' | '\'' | ',' | ';' | '(' | ')' | '<' | '>'))
@@ -84,23 +89,31 @@ fn shannon(s: &str) -> f64 {
 }
 
 pub fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
-    for doc in &cx.program.documents {
-        let mut found = Vec::new();
-        walk(&doc.value, &mut String::new(), &mut found);
-        for (pointer, what) in found {
-            let at: Location = doc.at(&pointer);
-            out.push(
+    use rayon::prelude::*;
+    let found: Vec<Diagnostic> = cx
+        .program
+        .documents
+        .par_iter()
+        .flat_map_iter(|doc| {
+            let mut found = Vec::new();
+            walk(&doc.value, &mut String::new(), &mut found);
+            found.into_iter().map(move |(pointer, what)| {
+                let at: Location = doc.at(&pointer);
                 Diagnostic::new(
                     Code::SecretInRepo,
                     &at,
-                    format!("{} looks like {what}; secrets never live in the repository", crate::schema::describe_pointer(&pointer)),
+                    format!(
+                        "{} looks like {what}; secrets never live in the repository",
+                        crate::schema::describe_pointer(&pointer)
+                    ),
                 )
                 .with_hint(
                     "remove it, rotate it (it is in the git history now), and keep a reference instead: secretRef: vault://...",
-                ),
-            );
-        }
-    }
+                )
+            })
+        })
+        .collect();
+    out.extend(found);
 }
 
 fn walk(v: &Value, pointer: &mut String, found: &mut Vec<(String, &'static str)>) {

@@ -2,18 +2,18 @@
 //! Only this module prints.
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
+mod apply;
+mod audit;
 pub mod diagnostics;
 mod explain;
+mod funnel;
+mod import;
+mod init;
+mod plan;
+mod policy;
+mod render;
 mod schema;
 mod validate;
-mod init;
-mod render;
-mod plan;
-mod apply;
-mod policy;
-mod funnel;
-mod audit;
-mod import;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use partnerctl::spec::Date;
@@ -30,7 +30,11 @@ pub const EXIT_USAGE: u8 = 2;
 pub const EXIT_CHANGES: u8 = 3;
 
 #[derive(Parser, Debug)]
-#[command(name = "partnerctl", version, about = "An API partner program as code: validate, plan, render and audit partners, products and terms kept in git.")]
+#[command(
+    name = "partnerctl",
+    version,
+    about = "An API partner program as code: validate, plan, render and audit partners, products and terms kept in git."
+)]
 pub struct Cli {
     #[command(flatten)]
     pub common: Common,
@@ -150,7 +154,11 @@ pub fn require_format(common: &Common, allowed: &[Format], command: &str) -> any
         return Ok(());
     }
     let list: Vec<&str> = allowed.iter().map(|f| f.as_str()).collect();
-    anyhow::bail!("`{command}` does not write --format {}; use one of: {}", common.format.as_str(), list.join(", "))
+    anyhow::bail!(
+        "`{command}` does not write --format {}; use one of: {}",
+        common.format.as_str(),
+        list.join(", ")
+    )
 }
 
 /// Loads the program at `-C` and runs every check and policy.

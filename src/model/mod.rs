@@ -23,6 +23,7 @@ use rayon::prelude::*;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
 /// One YAML document of the repository as read, before it is typed.
 #[derive(Clone, Debug)]
@@ -35,8 +36,9 @@ pub struct Document {
     pub kind: Option<Kind>,
     /// `metadata.name`, if it is a string.
     pub name: Option<String>,
-    pub value: Value,
-    pub positions: Positions,
+    /// The document as written; shared with the typed resource, never copied.
+    pub value: Arc<Value>,
+    pub positions: Arc<Positions>,
     /// Whether it matched its schema and deserialized.
     pub valid: bool,
 }
@@ -68,9 +70,10 @@ pub struct Resource<S> {
     pub file: String,
     pub metadata: Metadata,
     pub spec: S,
-    /// The document as written (for policies, plans and secret scanning).
-    pub raw: Value,
-    pub positions: Positions,
+    /// The document as written (for policies, plans and secret scanning), shared with its
+    /// [`Document`].
+    pub raw: Arc<Value>,
+    pub positions: Arc<Positions>,
 }
 
 impl<S> Resource<S> {
@@ -158,17 +161,21 @@ pub fn load(snapshot: Snapshot) -> Loaded {
         })
         .collect();
 
-    let parsed: Vec<(Option<Document>, Vec<Diagnostic>)> = candidates
+    let parsed: Vec<(Option<Document>, Option<Typed>, Vec<Diagnostic>)> = candidates
         .par_iter()
         .map(|(path, bytes, fk)| read_document(path, bytes, *fk))
         .collect();
 
     let mut program = Program::default();
     let mut documents = Vec::with_capacity(parsed.len());
-    for ((path, _, folder_kind), (doc, diags)) in candidates.iter().zip(parsed) {
+    let mut typed_docs = Vec::with_capacity(parsed.len());
+    for ((path, _, folder_kind), (doc, typed, diags)) in candidates.iter().zip(parsed) {
         diagnostics.extend(diags);
         match doc {
-            Some(d) => documents.push(d),
+            Some(d) => {
+                typed_docs.push(typed);
+                documents.push(d);
+            }
             // A file that does not parse still names a resource (by its file name), so that
             // references to it are not reported as unknown on top of the parse error.
             None => {
@@ -177,26 +184,26 @@ pub fn load(snapshot: Snapshot) -> Loaded {
         }
     }
     program.snapshot = snapshot;
-    for doc in &documents {
+    for (doc, typed) in documents.iter().zip(typed_docs) {
         let (Some(kind), Some(name)) = (doc.kind, doc.name.clone()) else {
             continue;
         };
         if Some(kind) != doc.folder_kind {
             continue; // misplaced: reported by the misplaced-resource check, not loaded
         }
-        if !doc.valid {
+        let Some(typed) = typed else {
             program.unloadable.insert((kind, name));
             continue;
-        }
-        match kind {
-            Kind::Program => {
+        };
+        match typed {
+            Typed::Program(m, s) => {
                 if program.program.is_none() {
-                    program.program = typed::<ProgramDocument>(doc).map(|(m, s)| resource(doc, m, s));
+                    program.program = Some(resource(doc, m, s));
                 }
             }
-            Kind::Product => insert(&mut program.products, doc, typed::<ProductDocument>(doc)),
-            Kind::Terms => insert(&mut program.terms, doc, typed::<TermsDocument>(doc)),
-            Kind::Partner => insert(&mut program.partners, doc, typed::<PartnerDocument>(doc)),
+            Typed::Product(m, s) => insert(&mut program.products, doc, m, s),
+            Typed::Terms(m, s) => insert(&mut program.terms, doc, m, s),
+            Typed::Partner(m, s) => insert(&mut program.partners, doc, m, s),
         }
     }
     program.documents = documents;
@@ -205,10 +212,10 @@ pub fn load(snapshot: Snapshot) -> Loaded {
 
 /// Parses and schema-checks one file. The document is returned even when its schema check
 /// fails (with `valid: false`), so later checks can still see its kind and name.
-fn read_document(path: &str, bytes: &[u8], folder_kind: Kind) -> (Option<Document>, Vec<Diagnostic>) {
+fn read_document(path: &str, bytes: &[u8], folder_kind: Kind) -> (Option<Document>, Option<Typed>, Vec<Diagnostic>) {
     let doc = match yaml::parse(path, bytes) {
         Ok(d) => d,
-        Err(diag) => return (None, vec![diag]),
+        Err(diag) => return (None, None, vec![diag]),
     };
     let mut diags = Vec::new();
     let kind_value = doc.value.get("kind");
@@ -227,17 +234,17 @@ fn read_document(path: &str, bytes: &[u8], folder_kind: Kind) -> (Option<Documen
             &Location::new(path, p.line, p.column),
             "the document must be a mapping with apiVersion, kind, metadata and spec",
         ));
-        return (None, diags);
+        return (None, None, diags);
     }
-    let mut valid = false;
+    let mut typed = None;
     match kind {
         Some(k) => {
             let schema_diags = schema::validate(k, path, &doc);
             if schema_diags.is_empty() {
                 // The schema passed; typing can still refuse what a schema cannot say
                 // (an impossible date such as 2026-02-30).
-                match deserialize_check(k, &doc.value) {
-                    Ok(()) => valid = true,
+                match deserialize_typed(k, &doc.value) {
+                    Ok(t) => typed = Some(t),
                     Err((pointer, msg)) => {
                         let p = doc.positions.value(&pointer);
                         diags.push(Diagnostic::new(
@@ -282,59 +289,49 @@ fn read_document(path: &str, bytes: &[u8], folder_kind: Kind) -> (Option<Documen
             folder_kind: Some(folder_kind),
             kind,
             name,
-            value: doc.value,
-            positions: doc.positions,
-            valid,
+            value: Arc::new(doc.value),
+            positions: Arc::new(doc.positions),
+            valid: typed.is_some(),
         }),
+        typed,
         diags,
     )
 }
 
-fn deserialize_check(kind: Kind, value: &Value) -> Result<(), (String, String)> {
-    fn go<T: DeserializeOwned>(value: &Value) -> Result<(), (String, String)> {
-        serde_path_to_error::deserialize::<_, T>(value)
-            .map(|_| ())
-            .map_err(|e| {
-                let mut pointer = String::new();
-                for seg in e.path().iter() {
-                    use serde_path_to_error::Segment;
-                    match seg {
-                        Segment::Seq { index } => pointer.push_str(&format!("/{index}")),
-                        Segment::Map { key } => {
-                            pointer.push_str(&format!("/{}", key.replace('~', "~0").replace('/', "~1")))
-                        }
-                        Segment::Enum { variant } => pointer.push_str(&format!("/{variant}")),
-                        Segment::Unknown => {}
+/// A document deserialized into its kind's spec type.
+enum Typed {
+    Program(Metadata, ProgramSpec),
+    Product(Metadata, ProductSpec),
+    Terms(Metadata, TermsSpec),
+    Partner(Metadata, PartnerSpec),
+}
+
+/// Types a document that passed its schema, once, reading the value in place. An error names
+/// the JSON pointer of the value that could not be typed.
+fn deserialize_typed(kind: Kind, value: &Value) -> Result<Typed, (String, String)> {
+    fn go<T: DeserializeOwned>(value: &Value) -> Result<T, (String, String)> {
+        serde_path_to_error::deserialize::<_, T>(value).map_err(|e| {
+            let mut pointer = String::new();
+            for seg in e.path().iter() {
+                use serde_path_to_error::Segment;
+                match seg {
+                    Segment::Seq { index } => pointer.push_str(&format!("/{index}")),
+                    Segment::Map { key } => {
+                        pointer.push_str(&format!("/{}", key.replace('~', "~0").replace('/', "~1")))
                     }
+                    Segment::Enum { variant } => pointer.push_str(&format!("/{variant}")),
+                    Segment::Unknown => {}
                 }
-                (pointer, e.inner().to_string())
-            })
+            }
+            (pointer, e.inner().to_string())
+        })
     }
-    match kind {
-        Kind::Program => go::<ProgramDocument>(value),
-        Kind::Product => go::<ProductDocument>(value),
-        Kind::Terms => go::<TermsDocument>(value),
-        Kind::Partner => go::<PartnerDocument>(value),
-    }
-}
-
-trait HasParts {
-    type Spec;
-    fn parts(self) -> (Metadata, Self::Spec);
-}
-
-macro_rules! has_parts {
-    ($($doc:ty => $spec:ty),*) => {$(
-        impl HasParts for $doc {
-            type Spec = $spec;
-            fn parts(self) -> (Metadata, $spec) { (self.metadata.into(), self.spec) }
-        }
-    )*};
-}
-has_parts!(ProgramDocument => ProgramSpec, ProductDocument => ProductSpec, TermsDocument => TermsSpec, PartnerDocument => PartnerSpec);
-
-fn typed<D: DeserializeOwned + HasParts>(doc: &Document) -> Option<(Metadata, D::Spec)> {
-    serde_json::from_value::<D>(doc.value.clone()).ok().map(HasParts::parts)
+    Ok(match kind {
+        Kind::Program => go::<ProgramDocument>(value).map(|d| Typed::Program(d.metadata, d.spec))?,
+        Kind::Product => go::<ProductDocument>(value).map(|d| Typed::Product(d.metadata.into(), d.spec))?,
+        Kind::Terms => go::<TermsDocument>(value).map(|d| Typed::Terms(d.metadata.into(), d.spec))?,
+        Kind::Partner => go::<PartnerDocument>(value).map(|d| Typed::Partner(d.metadata.into(), d.spec))?,
+    })
 }
 
 fn resource<S>(doc: &Document, metadata: Metadata, spec: S) -> Resource<S> {
@@ -343,13 +340,13 @@ fn resource<S>(doc: &Document, metadata: Metadata, spec: S) -> Resource<S> {
         file: doc.file.clone(),
         metadata,
         spec,
-        raw: doc.value.clone(),
-        positions: doc.positions.clone(),
+        raw: Arc::clone(&doc.value),
+        positions: Arc::clone(&doc.positions),
     }
 }
 
-fn insert<S>(map: &mut BTreeMap<String, Resource<S>>, doc: &Document, typed: Option<(Metadata, S)>) {
-    let Some((metadata, spec)) = typed else { return };
+/// Adds a resource; the first of two with one name wins (duplicate-name reports the second).
+fn insert<S>(map: &mut BTreeMap<String, Resource<S>>, doc: &Document, metadata: Metadata, spec: S) {
     let name = metadata.name.0.clone();
     map.entry(name).or_insert_with(|| resource(doc, metadata, spec));
 }

@@ -311,7 +311,7 @@ pub fn changes(base: &Program, desired: &Program, today: Date) -> Vec<Change> {
     let rules = approvals::Rules::from_programs(base, desired);
     let mut out = Vec::new();
 
-    let raw = |p: &Program| p.program.as_ref().map(|r| r.raw.clone());
+    let raw = |p: &Program| p.program.as_ref().map(|r| serde_json::Value::clone(&r.raw));
     let (bp, dp) = (raw(base), raw(desired));
     if bp != dp && (bp.is_some() || dp.is_some()) {
         let a = classes::program(bp.is_some(), dp.is_some());
@@ -340,8 +340,8 @@ pub fn changes(base: &Program, desired: &Program, today: Date) -> Vec<Change> {
             Kind::Product,
             name,
             file,
-            b.map(|r| &r.raw),
-            d.map(|r| &r.raw),
+            b.map(|r| &*r.raw),
+            d.map(|r| &*r.raw),
             a,
             &rules,
             base,
@@ -422,8 +422,8 @@ pub fn changes(base: &Program, desired: &Program, today: Date) -> Vec<Change> {
             Kind::Terms,
             name,
             file,
-            b.map(|r| &r.raw),
-            d.map(|r| &r.raw),
+            b.map(|r| &*r.raw),
+            d.map(|r| &*r.raw),
             a,
             &rules,
             base,
@@ -442,8 +442,8 @@ pub fn changes(base: &Program, desired: &Program, today: Date) -> Vec<Change> {
             Kind::Partner,
             name,
             file,
-            b.map(|r| &r.raw),
-            d.map(|r| &r.raw),
+            b.map(|r| &*r.raw),
+            d.map(|r| &*r.raw),
             a,
             &rules,
             base,
@@ -574,18 +574,18 @@ mod tests {
         let full = model::load(base).program;
         let raws = |p: &Program| {
             (
-                p.program.as_ref().map(|r| r.raw.clone()),
+                p.program.as_ref().map(|r| serde_json::Value::clone(&r.raw)),
                 p.products
                     .values()
-                    .map(|r| (r.file.clone(), r.raw.clone()))
+                    .map(|r| (r.file.clone(), serde_json::Value::clone(&r.raw)))
                     .collect::<Vec<_>>(),
                 p.terms
                     .values()
-                    .map(|r| (r.file.clone(), r.raw.clone()))
+                    .map(|r| (r.file.clone(), serde_json::Value::clone(&r.raw)))
                     .collect::<Vec<_>>(),
                 p.partners
                     .values()
-                    .map(|r| (r.file.clone(), r.raw.clone()))
+                    .map(|r| (r.file.clone(), serde_json::Value::clone(&r.raw)))
                     .collect::<Vec<_>>(),
                 p.documents.iter().map(|d| d.file.clone()).collect::<Vec<_>>(),
                 p.unloadable.clone(),

@@ -13,10 +13,10 @@ use std::collections::BTreeMap;
 pub fn input_json(program: &Program, today: Date, changes: Option<&Json>) -> Json {
     let mut input = Map::new();
     if let Some(p) = &program.program {
-        input.insert("program".into(), p.raw.clone());
+        input.insert("program".into(), Json::clone(&p.raw));
     }
     fn docs<S>(map: &BTreeMap<String, Resource<S>>) -> Json {
-        Json::Object(map.iter().map(|(k, r)| (k.clone(), r.raw.clone())).collect())
+        Json::Object(map.iter().map(|(k, r)| (k.clone(), Json::clone(&r.raw))).collect())
     }
     input.insert("products".into(), docs(&program.products));
     input.insert("terms".into(), docs(&program.terms));
