@@ -263,7 +263,19 @@ fn yaml(files: &[RenderedFile], path: &str) -> serde_json::Value {
 
 #[test]
 fn kong_output_passes_the_deck_schema() {
-    let schema_path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/external/kong/kong_json_schema.json");
+    // The shared reference when it is checked out beside the repository, else our copy of it
+    // (tests/external/README.md); the two must not differ.
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let shared = root.join("../shared/external/kong/kong_json_schema.json");
+    let vendored = root.join("tests/external/kong/kong_json_schema.json");
+    if shared.exists() {
+        assert_eq!(
+            fs::read_to_string(&shared).unwrap(),
+            fs::read_to_string(&vendored).unwrap(),
+            "tests/external/kong/kong_json_schema.json differs from the shared reference; copy it again"
+        );
+    }
+    let schema_path = if shared.exists() { shared } else { vendored };
     let schema: serde_json::Value = serde_json::from_str(
         &fs::read_to_string(&schema_path).unwrap_or_else(|e| panic!("{}: {e}", schema_path.display())),
     )

@@ -3,7 +3,7 @@
 //! Every check is a function `fn check(cx: &Context, out: &mut Vec<Diagnostic>)`: it reads the
 //! model and pushes findings; it never returns early on a finding and never re-parses YAML.
 //! `yaml-syntax`, `duplicate-key`, `schema` and `file-refused` come from loading (`source/`,
-//! `schema.rs`, `model/`); `terms-immutable` needs a base and runs in `plan`; `policy` comes
+//! `schema.rs`, `model/`); `terms-immutable` needs a base and runs in `plan` (see [`terms_immutable`]); `policy` comes
 //! from `policy/`.
 
 use crate::diag::Diagnostic;
@@ -20,6 +20,8 @@ mod plan_environment;
 mod revoked_access;
 mod secret_in_repo;
 mod stage_gate;
+/// Plan-only: compares against the base, so it is not in [`CHECKS`].
+pub mod terms_immutable;
 mod terms_missing;
 mod terms_outdated;
 mod unknown_reference;

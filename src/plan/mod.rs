@@ -12,9 +12,6 @@ pub mod classes;
 pub mod fields;
 pub mod saved;
 
-#[path = "../check/terms_immutable.rs"]
-pub mod terms_immutable;
-
 use crate::diag::{self, Diagnostic, Severity};
 use crate::model::{self, Program};
 use crate::render::{self, RenderedFile};
@@ -166,7 +163,7 @@ pub fn make(input: Input, today: Date, progress: Progress<'_>) -> Planned {
     progress("checking");
     let mut diagnostics = loaded.diagnostics;
     diagnostics.extend(crate::check::run_all(&desired, today));
-    diagnostics.extend(terms_immutable::check(base_prog, &desired, today));
+    diagnostics.extend(crate::check::terms_immutable::check(base_prog, &desired, today));
 
     progress("comparing resources");
     let changes = changes(base_prog, &desired, today);
