@@ -1,6 +1,10 @@
 //! The gateway audit: a fixture that fires every audit finding exactly once
 //! (`tests/fixtures/audit-all`, as of 2026-06-30), and the example's dump.
 
+mod common;
+
+use common::copy_dir;
+
 use assert_cmd::Command;
 use partnerctl::report::audit::AuditCode;
 use serde_json::Value;
@@ -157,17 +161,4 @@ fn a_broken_gateway_file_names_file_and_line() {
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("bad.yaml:"), "{err}");
-}
-
-fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
-    for e in std::fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        let target = to.join(e.file_name());
-        if e.file_type().unwrap().is_dir() {
-            std::fs::create_dir_all(&target).unwrap();
-            copy_dir(&e.path(), &target);
-        } else {
-            std::fs::copy(e.path(), &target).unwrap();
-        }
-    }
 }

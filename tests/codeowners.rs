@@ -1,50 +1,20 @@
 //! The codeowners target: what it writes for the bundled example, and that it agrees with the
 //! approvals the plan asks for (docs/policies.md, "Review routing").
 
+mod common;
+
+use common::{as_of as today, copy_example as northwind, edit};
+
 use partnerctl::model::{self, Program};
 use partnerctl::plan::Action;
 use partnerctl::render::codeowners;
 use partnerctl::source::Snapshot;
-use partnerctl::spec::Date;
 use std::collections::BTreeMap;
 use std::fs;
 use std::path::Path;
 
-fn today() -> Date {
-    Date::parse("2026-11-01").unwrap()
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    fs::create_dir_all(to).unwrap();
-    for entry in fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            fs::copy(entry.path(), &target).unwrap();
-        }
-    }
-}
-
-fn northwind() -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    copy_dir(
-        &Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/northwind"),
-        dir.path(),
-    );
-    dir
-}
-
 fn load(dir: &Path) -> Program {
     model::load(Snapshot::from_dir(dir).unwrap()).program
-}
-
-fn edit(dir: &Path, file: &str, from: &str, to: &str) {
-    let path = dir.join(file);
-    let text = fs::read_to_string(&path).unwrap();
-    assert!(text.contains(from), "{file} does not contain {from:?}");
-    fs::write(&path, text.replacen(from, to, 1)).unwrap();
 }
 
 #[test]

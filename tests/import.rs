@@ -1,25 +1,16 @@
 //! `import kong`: the Kong files `render` writes for the example come back as products and
 //! partners with the same access, and `validate` then asks only for what a gateway cannot know.
 
+mod common;
+
+use common::copy_dir;
+
 use assert_cmd::Command;
 use partnerctl::spec::{Date, Environment};
 use std::collections::BTreeSet;
 use std::path::Path;
 
 const AS_OF: &str = "2026-11-01";
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        let target = to.join(e.file_name());
-        if e.file_type().unwrap().is_dir() {
-            copy_dir(&e.path(), &target);
-        } else {
-            std::fs::copy(e.path(), &target).unwrap();
-        }
-    }
-}
 
 fn pctl(dir: &Path) -> Command {
     let mut c = Command::cargo_bin("partnerctl").unwrap();

@@ -2,46 +2,13 @@
 //! example at the right file and line, program policies are loaded next to them, settings in
 //! program.yaml switch rules off or change their severity, and broken Rego is a clear finding.
 
+mod common;
+
+use common::{as_of as today, copy_example_with as northwind, edit};
+
 use partnerctl::diag::{Code, Diagnostic, Severity};
-use partnerctl::spec::Date;
 use std::fs;
 use std::path::{Path, PathBuf};
-
-fn today() -> Date {
-    Date::parse("2026-11-01").unwrap()
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    fs::create_dir_all(to).unwrap();
-    for entry in fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            fs::copy(entry.path(), &target).unwrap();
-        }
-    }
-}
-
-/// A copy of examples/northwind with the given fixture folders laid over it.
-fn northwind(overlays: &[&str]) -> tempfile::TempDir {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let dir = tempfile::tempdir().unwrap();
-    copy_dir(&root.join("examples/northwind"), dir.path());
-    for o in overlays {
-        copy_dir(&root.join("tests/fixtures").join(o), dir.path());
-    }
-    dir
-}
-
-/// Replaces `from` (which must occur) with `to` in a file of the program.
-fn edit(dir: &Path, file: &str, from: &str, to: &str) {
-    let path = dir.join(file);
-    let text = fs::read_to_string(&path).unwrap();
-    assert!(text.contains(from), "{file} does not contain {from:?}");
-    fs::write(&path, text.replacen(from, to, 1)).unwrap();
-}
 
 /// Takes the quota off the production plan `standard` of shipments, so production-quota fires.
 fn drop_standard_quota(dir: &Path) {

@@ -1,32 +1,11 @@
 //! `partnerctl policy ...` as a user runs it: the real binary, its output and exit code.
 
+mod common;
+
+use common::copy_example_with as northwind;
+
 use assert_cmd::Command;
-use std::fs;
 use std::path::Path;
-
-fn copy_dir(from: &Path, to: &Path) {
-    fs::create_dir_all(to).unwrap();
-    for entry in fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            fs::copy(entry.path(), &target).unwrap();
-        }
-    }
-}
-
-/// A copy of examples/northwind with the given fixture folders laid over it.
-fn northwind(overlays: &[&str]) -> tempfile::TempDir {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let dir = tempfile::tempdir().unwrap();
-    copy_dir(&root.join("examples/northwind"), dir.path());
-    for o in overlays {
-        copy_dir(&root.join("tests/fixtures").join(o), dir.path());
-    }
-    dir
-}
 
 fn partnerctl(dir: &Path, args: &[&str]) -> (i32, String) {
     let out = Command::cargo_bin("partnerctl")

@@ -19,6 +19,19 @@ pub fn copy_example() -> tempfile::TempDir {
     dir
 }
 
+/// A fresh copy of `examples/northwind` with folders of `tests/fixtures/` laid over it.
+pub fn copy_example_with(overlays: &[&str]) -> tempfile::TempDir {
+    let dir = copy_example();
+    for o in overlays {
+        copy_dir(
+            &Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(o),
+            dir.path(),
+        );
+    }
+    dir
+}
+
+/// Copies a folder recursively, leaving out rendered `dist/` folders.
 pub fn copy_dir(from: &Path, to: &Path) {
     fs::create_dir_all(to).unwrap();
     for entry in fs::read_dir(from).unwrap() {
