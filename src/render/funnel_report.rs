@@ -61,17 +61,18 @@ pub fn monthly(program: &Program, today: Date) -> Vec<(String, [usize; 7])> {
 }
 
 fn svg_funnel(f: &funnel::Funnel) -> String {
-    const W: f64 = 640.0;
+    // Bars take the left 400 units, labels the rest (the longest label is ~390 units wide).
+    const W: f64 = 820.0;
     const ROW: f64 = 48.0;
     let path: Vec<&funnel::StageRow> = Stage::PATH.iter().map(|s| f.stage(*s)).collect();
     let max = path.iter().map(|r| r.reached).max().unwrap_or(0).max(1) as f64;
     let h = ROW * path.len() as f64 + 8.0;
     let mut s = format!(
-        "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {W} {h}\" width=\"{W}\" height=\"{h}\" role=\"img\" aria-label=\"Onboarding funnel: partners who reached each stage\">\n"
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {W} {h}\" width=\"{W}\" height=\"{h}\" style=\"max-width:100%;height:auto\" role=\"img\" aria-label=\"Onboarding funnel: partners who reached each stage\">\n"
     );
     for (i, row) in path.iter().enumerate() {
-        let width = (row.reached as f64 / max * (W - 240.0)).max(2.0);
-        let x = (W - 240.0 - width) / 2.0;
+        let width = (row.reached as f64 / max * (W - 420.0)).max(2.0);
+        let x = (W - 420.0 - width) / 2.0;
         let y = i as f64 * ROW + 4.0;
         let shade = 70 - (i as u32 * 8);
         let _ = writeln!(
@@ -89,7 +90,7 @@ fn svg_funnel(f: &funnel::Funnel) -> String {
         let _ = writeln!(
             s,
             "  <text x=\"{:.1}\" y=\"{:.1}\" font-size=\"13\" fill=\"#222\">{} — {} reached, {} now{conv}</text>",
-            W - 230.0,
+            W - 410.0,
             y + ROW / 2.0,
             label(row.stage),
             row.reached,
@@ -110,7 +111,7 @@ pub fn render(program: &Program, today: Date) -> String {
     let mut s = String::new();
     let _ = write!(
         s,
-        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"robots\" content=\"noindex\">\n<title>Onboarding funnel — {t}</title>\n<style>\nbody{{font-family:system-ui,sans-serif;margin:2rem auto;max-width:60rem;color:#222;padding:0 1rem}}\ntable{{border-collapse:collapse;margin:1rem 0}}\nth,td{{border:1px solid #ccc;padding:.3rem .6rem;text-align:right}}\nth:first-child,td:first-child{{text-align:left}}\n.note{{color:#666}}\n</style>\n</head>\n<body>\n<h1>Onboarding funnel — {t}</h1>\n<p class=\"note\">Internal report, as of {d}. {n} partners.</p>\n",
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"robots\" content=\"noindex\">\n<title>Onboarding funnel — {t}</title>\n<style>\nbody{{font-family:system-ui,sans-serif;margin:2rem auto;max-width:60rem;color:#222;padding:0 1rem}}\ntable{{border-collapse:collapse;margin:1rem 0}}\nth,td{{border:1px solid #ccc;padding:.3rem .6rem;text-align:right}}\nth:first-child,td:first-child{{text-align:left;white-space:nowrap}}\n.note{{color:#666}}\n</style>\n</head>\n<body>\n<h1>Onboarding funnel — {t}</h1>\n<p class=\"note\">Internal report, as of {d}. {n} partners.</p>\n",
         t = esc(title),
         d = today,
         n = f.partners
