@@ -50,13 +50,36 @@ fn render_then_import_gives_back_the_access() {
     let original = partnerctl::validate_dir(&a, today).unwrap().program;
     let imported = partnerctl::validate_dir(&b, today).unwrap();
 
-    // Only what a person must fill in: the agreements and the history.
+    // Only what a person must fill in: the agreements, the history, and where each key
+    // really lives (the secretRef placeholders, reported by a built-in policy).
     let codes: BTreeSet<&str> = imported.diagnostics.iter().map(|d| d.code.as_str()).collect();
     assert_eq!(
         codes,
-        BTreeSet::from(["terms-missing", "history-invalid"]),
+        BTreeSet::from(["terms-missing", "history-invalid", "policy"]),
         "{:#?}",
         imported.diagnostics
+    );
+    let placeholders: Vec<_> = imported
+        .diagnostics
+        .iter()
+        .filter(|d| d.code.as_str() == "policy")
+        .collect();
+    assert!(
+        placeholders
+            .iter()
+            .all(|d| d.message.contains("placeholder secretRef vault://TODO/")),
+        "{placeholders:#?}"
+    );
+    let imported_keys: usize = imported
+        .program
+        .partners
+        .values()
+        .map(|p| p.spec.credentials.len())
+        .sum();
+    assert_eq!(
+        placeholders.len(),
+        imported_keys,
+        "one placeholder finding per imported key"
     );
     let p = &imported.program;
     assert_eq!(

@@ -450,3 +450,24 @@ fn input_schema_is_committed_and_describes_the_input() {
     bad["partners"]["acme-logistics"]["spec"]["stage"] = "dormant".into();
     assert!(!validator.is_valid(&bad), "the schema checks the documents");
 }
+
+#[test]
+fn secret_ref_placeholder_fires_on_a_live_key_left_by_import() {
+    let dir = northwind(&[]);
+    let file = "partners/emea/acme-logistics.yaml";
+    edit(
+        dir.path(),
+        file,
+        "secretRef: \"vault://partners/acme-logistics/acme-prd-2\"",
+        "secretRef: \"vault://TODO/acme-logistics/acme-prd-2\"",
+    );
+    let diags = policy_findings(dir.path());
+    let d = assert_one(
+        &diags,
+        "secret-ref-placeholder",
+        file,
+        line_of(dir.path(), file, "vault://TODO/"),
+        Severity::Warning,
+    );
+    assert!(d.message.contains("acme-prd-2"), "{d:#?}");
+}

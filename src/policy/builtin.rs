@@ -54,6 +54,7 @@ rules! {
     "retired-product-unsubscribed", "retired_product_unsubscribed", Error, "no partner subscribes to a retired product";
     "deprecated-no-new-subscriptions", "deprecated_no_new_subscriptions", Error, "a deprecated product takes no new subscribers (plan only)";
     "approval-teams-on-github", "approval_teams_on_github", Warning, "every team an approval rule needs has a github handle for CODEOWNERS";
+    "secret-ref-placeholder", "secret_ref_placeholder", Warning, "a live credential's secretRef is not a placeholder such as vault://TODO/... (left by import)";
 }
 
 /// Looks a built-in rule up by name.

@@ -1,0 +1,20 @@
+# Rule secret-ref-placeholder (warning): a live credential's secretRef still points at a
+# placeholder (`vault://TODO/...`, as `partnerctl import` writes it). The gateway cannot find
+# the key until someone records where it really lives.
+package partnerctl.rules.secret_ref_placeholder
+
+import data.partnerctl.lib
+import rego.v1
+
+warn contains finding if {
+	some name, partner in input.partners
+	some i, c in partner.spec.credentials
+	lib.live_credential(c)
+	regex.match(`(?i)^[a-z][a-z0-9+.-]*://todo(/|$)`, c.secretRef)
+	finding := {
+		"rule": "secret-ref-placeholder",
+		"msg": sprintf("credential %s of %s has the placeholder secretRef %s; set it to where the key really lives", [c.id, name, c.secretRef]),
+		"resource": lib.partner(name),
+		"path": sprintf("/spec/credentials/%d/secretRef", [i]),
+	}
+}
