@@ -11,29 +11,10 @@
 //! repository root. See docs/policies.md for what "the plan and CODEOWNERS agree" means.
 
 use crate::model::{Program, Resource};
-use crate::spec::{ChangeClass, Environment};
+use crate::spec::{ChangeClass, Environment, Kind};
 use std::collections::{BTreeMap, BTreeSet};
 
 const OWNER: &str = "owner";
-
-const PARTNER_CLASSES: &[ChangeClass] = &[
-    ChangeClass::PartnerAdded,
-    ChangeClass::PartnerRemoved,
-    ChangeClass::StageChanged,
-    ChangeClass::SandboxAccess,
-    ChangeClass::ProductionAccess,
-    ChangeClass::PlanChanged,
-    ChangeClass::AccessRevoked,
-    ChangeClass::CredentialIssued,
-    ChangeClass::CredentialRevoked,
-];
-const PRODUCT_CLASSES: &[ChangeClass] = &[
-    ChangeClass::ProductAdded,
-    ChangeClass::ProductRemoved,
-    ChangeClass::LimitsChanged,
-    ChangeClass::ProductChanged,
-];
-const TERMS_CLASSES: &[ChangeClass] = &[ChangeClass::TermsPublished, ChangeClass::TermsChanged];
 
 /// One CODEOWNERS line: a pattern and its teams, in order (the resource's owner first).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -91,7 +72,7 @@ fn product_owners(program: &Program, pick: impl Fn(&crate::model::Product) -> bo
 /// products in `subscribed` for plan changes and revocations (only existing subscriptions
 /// can change plan or be revoked).
 fn partner_teams(program: &Program, owners: &BTreeSet<String>, subscribed: &BTreeSet<&str>) -> BTreeSet<String> {
-    teams_for(program, PARTNER_CLASSES, |class| match class {
+    teams_for(program, &ChangeClass::of_kind(Kind::Partner), |class| match class {
         ChangeClass::SandboxAccess => {
             product_owners(program, |p| p.spec.environments.get(Environment::Sandbox).is_some())
         }
@@ -162,10 +143,12 @@ pub fn lines(program: &Program) -> Vec<Line> {
     );
     let terms_owners = existing(program.terms.values().map(|t| owner_or_program(t, program)).collect());
     let new_partner = partner_teams(program, &partner_owners, &BTreeSet::new());
-    let new_product = teams_for(program, PRODUCT_CLASSES, |_| {
+    let new_product = teams_for(program, &ChangeClass::of_kind(Kind::Product), |_| {
         product_owner_set.iter().cloned().collect()
     });
-    let new_terms = teams_for(program, TERMS_CLASSES, |_| terms_owners.iter().cloned().collect());
+    let new_terms = teams_for(program, &ChangeClass::of_kind(Kind::Terms), |_| {
+        terms_owners.iter().cloned().collect()
+    });
     for (folder, teams) in [
         ("/partners/", new_partner),
         ("/products/", new_product),
@@ -180,14 +163,18 @@ pub fn lines(program: &Program) -> Vec<Line> {
     let mut files: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for product in program.products.values() {
         let owner = owner_or_program(product, program);
-        let teams = teams_for(program, PRODUCT_CLASSES, |_| owner.iter().cloned().collect());
+        let teams = teams_for(program, &ChangeClass::of_kind(Kind::Product), |_| {
+            owner.iter().cloned().collect()
+        });
         files.insert(format!("/{}", product.file), with_owner_first(owner, teams));
     }
     for terms in program.terms.values() {
         let owner = owner_or_program(terms, program);
         let teams = with_owner_first(
             owner.clone(),
-            teams_for(program, TERMS_CLASSES, |_| owner.iter().cloned().collect()),
+            teams_for(program, &ChangeClass::of_kind(Kind::Terms), |_| {
+                owner.iter().cloned().collect()
+            }),
         );
         files.insert(format!("/{}", terms.file), teams.clone());
         // The texts: their folder when they have one, else the file itself.

@@ -135,6 +135,33 @@ impl ChangeClass {
         ChangeClass::ProgramChanged,
     ];
 
+    /// The kind of resource a change of this class is made to (SPEC §5).
+    pub fn kind(self) -> super::Kind {
+        use super::Kind;
+        match self {
+            ChangeClass::PartnerAdded
+            | ChangeClass::PartnerRemoved
+            | ChangeClass::StageChanged
+            | ChangeClass::SandboxAccess
+            | ChangeClass::ProductionAccess
+            | ChangeClass::PlanChanged
+            | ChangeClass::AccessRevoked
+            | ChangeClass::CredentialIssued
+            | ChangeClass::CredentialRevoked => Kind::Partner,
+            ChangeClass::ProductAdded
+            | ChangeClass::ProductRemoved
+            | ChangeClass::LimitsChanged
+            | ChangeClass::ProductChanged => Kind::Product,
+            ChangeClass::TermsPublished | ChangeClass::TermsChanged => Kind::Terms,
+            ChangeClass::ProgramChanged => Kind::Program,
+        }
+    }
+
+    /// Every class of change made to one kind of resource.
+    pub fn of_kind(kind: super::Kind) -> Vec<ChangeClass> {
+        ChangeClass::ALL.into_iter().filter(|c| c.kind() == kind).collect()
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             ChangeClass::PartnerAdded => "partner-added",
