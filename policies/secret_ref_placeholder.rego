@@ -9,8 +9,11 @@ import rego.v1
 warn contains finding if {
 	some name, partner in input.partners
 	some i, c in partner.spec.credentials
-	lib.live_credential(c)
+	# A plain substring test first: the regex then runs only on the few candidates, not on
+	# every credential of the program (it is the costly part on 10,000 partners).
+	contains(lower(c.secretRef), "://todo")
 	regex.match(`(?i)^[a-z][a-z0-9+.-]*://todo(/|$)`, c.secretRef)
+	lib.live_credential(c)
 	finding := {
 		"rule": "secret-ref-placeholder",
 		"msg": sprintf("credential %s of %s has the placeholder secretRef %s; set it to where the key really lives", [c.id, name, c.secretRef]),
