@@ -137,7 +137,7 @@ pub fn validate(kind: Kind, file: &str, doc: &YamlDoc) -> Vec<Diagnostic> {
                 let allowed = allowed_fields(kind, &doc.value, &pointer);
                 for key in unexpected {
                     let child = format!("{pointer}/{}", key.replace('~', "~0").replace('/', "~1"));
-                    let pos = doc.positions.key(&child);
+                    let pos = doc.key_pos(&child);
                     let mut d = Diagnostic::new(
                         Code::Schema,
                         &Location::new(file, pos.line, pos.column),
@@ -154,7 +154,7 @@ pub fn validate(kind: Kind, file: &str, doc: &YamlDoc) -> Vec<Diagnostic> {
                 }
             }
             ValidationErrorKind::Required { property } => {
-                let pos = doc.positions.value(&pointer);
+                let pos = doc.pos(&pointer);
                 let name = property.as_str().unwrap_or("?");
                 out.push(Diagnostic::new(
                     Code::Schema,
@@ -163,7 +163,7 @@ pub fn validate(kind: Kind, file: &str, doc: &YamlDoc) -> Vec<Diagnostic> {
                 ));
             }
             ValidationErrorKind::Enum { options } => {
-                let pos = doc.positions.value(&pointer);
+                let pos = doc.pos(&pointer);
                 let opts: Vec<String> = options
                     .as_array()
                     .map(|a| {
@@ -186,7 +186,7 @@ pub fn validate(kind: Kind, file: &str, doc: &YamlDoc) -> Vec<Diagnostic> {
                 out.push(d);
             }
             ValidationErrorKind::Type { .. } => {
-                let pos = doc.positions.value(&pointer);
+                let pos = doc.pos(&pointer);
                 let expected = err.to_string();
                 let expected = expected
                     .rsplit(" is not of type ")
@@ -208,7 +208,7 @@ pub fn validate(kind: Kind, file: &str, doc: &YamlDoc) -> Vec<Diagnostic> {
                 out.push(d);
             }
             ValidationErrorKind::Pattern { pattern } => {
-                let pos = doc.positions.value(&pointer);
+                let pos = doc.pos(&pointer);
                 let got = short(err.instance());
                 let what = if pattern == crate::spec::NAME_PATTERN {
                     "is not a valid name (lower case letters, digits and dashes, at most 63 characters, starting and ending with a letter or digit)".to_string()
@@ -226,7 +226,7 @@ pub fn validate(kind: Kind, file: &str, doc: &YamlDoc) -> Vec<Diagnostic> {
             ValidationErrorKind::OneOfNotValid { .. } | ValidationErrorKind::OneOfMultipleValid { .. }
                 if pointer.starts_with("/spec/outputs/") =>
             {
-                let pos = doc.positions.value(&pointer);
+                let pos = doc.pos(&pointer);
                 out.push(Diagnostic::new(
                     Code::Schema,
                     &Location::new(file, pos.line, pos.column),
@@ -234,7 +234,7 @@ pub fn validate(kind: Kind, file: &str, doc: &YamlDoc) -> Vec<Diagnostic> {
                 ));
             }
             _ => {
-                let pos = doc.positions.value(&pointer);
+                let pos = doc.pos(&pointer);
                 out.push(Diagnostic::new(
                     Code::Schema,
                     &Location::new(file, pos.line, pos.column),

@@ -50,7 +50,7 @@ impl Document {
     }
 
     pub fn at(&self, pointer: &str) -> Location {
-        let p = self.positions.value(pointer);
+        let p = self.positions.value(&*self.value, pointer);
         Location::new(self.file.clone(), p.line, p.column)
     }
 }
@@ -79,13 +79,13 @@ pub struct Resource<S> {
 impl<S> Resource<S> {
     /// The location of the value at a JSON pointer, e.g. `/spec/subscriptions/0/plan`.
     pub fn at(&self, pointer: &str) -> Location {
-        let p = self.positions.value(pointer);
+        let p = self.positions.value(&*self.raw, pointer);
         Location::new(self.file.clone(), p.line, p.column)
     }
 
     /// The location of the key leading to a JSON pointer (where `plan:` is written).
     pub fn key_at(&self, pointer: &str) -> Location {
-        let p = self.positions.key(pointer);
+        let p = self.positions.key(&*self.raw, pointer);
         Location::new(self.file.clone(), p.line, p.column)
     }
 
@@ -228,7 +228,7 @@ fn read_document(path: &str, bytes: &[u8], folder_kind: Kind) -> (Option<Documen
         .and_then(Value::as_str)
         .map(str::to_string);
     if !doc.value.is_object() {
-        let p = doc.positions.value("");
+        let p = doc.pos("");
         diags.push(Diagnostic::new(
             Code::Schema,
             &Location::new(path, p.line, p.column),
@@ -246,7 +246,7 @@ fn read_document(path: &str, bytes: &[u8], folder_kind: Kind) -> (Option<Documen
                 match deserialize_typed(k, &doc.value) {
                     Ok(t) => typed = Some(t),
                     Err((pointer, msg)) => {
-                        let p = doc.positions.value(&pointer);
+                        let p = doc.pos(&pointer);
                         diags.push(Diagnostic::new(
                             Code::Schema,
                             &Location::new(path, p.line, p.column),
@@ -260,11 +260,11 @@ fn read_document(path: &str, bytes: &[u8], folder_kind: Kind) -> (Option<Documen
         None => {
             let (pos, msg) = match kind_value {
                 None => (
-                    doc.positions.value(""),
+                    doc.pos(""),
                     "the document has no `kind`; expected one of: Program, Product, Terms, Partner".to_string(),
                 ),
                 Some(v) => (
-                    doc.positions.value("/kind"),
+                    doc.pos("/kind"),
                     format!(
                         "`kind: {}` is not one of: Program, Product, Terms, Partner",
                         v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string())

@@ -273,7 +273,7 @@ impl Deck {
             });
         }
         let at = |pointer: &str| {
-            let p = positions.value(pointer);
+            let p = positions.value(root, pointer);
             Location::new(file, p.line, p.column)
         };
         let mut deck = Deck {

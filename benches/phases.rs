@@ -1,0 +1,52 @@
+//! Where `validate`'s time goes, phase by phase, on a program directory:
+//!
+//! ```sh
+//! cargo bench --bench phases -- bench/work/program 2026-11-01
+//! ```
+//!
+//! Each phase runs the library function `validate` runs, in the same order, and prints its
+//! wall time. `bench/run.sh` times the whole command; this tells which part to work on.
+
+#![allow(clippy::print_stderr)]
+
+use partnerctl::{check, model, policy, source};
+use std::time::Instant;
+
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).filter(|a| a != "--bench").collect();
+    let dir = args.first().map(String::as_str).unwrap_or("examples/northwind");
+    let today = partnerctl::spec::Date::parse(args.get(1).map(String::as_str).unwrap_or("2026-11-01"))
+        .expect("a YYYY-MM-DD date");
+    let total = Instant::now();
+    let t = Instant::now();
+    let snapshot = source::Snapshot::from_dir(std::path::Path::new(dir)).expect("a readable program");
+    let files = snapshot.files.len();
+    eprintln!("read       {:>8.3} s  ({files} files)", t.elapsed().as_secs_f64());
+    let t = Instant::now();
+    let loaded = model::load(snapshot);
+    eprintln!(
+        "load       {:>8.3} s  ({} partners, {} findings)",
+        t.elapsed().as_secs_f64(),
+        loaded.program.partners.len(),
+        loaded.diagnostics.len()
+    );
+    let t = Instant::now();
+    let found = check::run_all(&loaded.program, today);
+    eprintln!(
+        "checks     {:>8.3} s  ({} findings)",
+        t.elapsed().as_secs_f64(),
+        found.len()
+    );
+    let t = Instant::now();
+    let found = policy::evaluate(&loaded.program, today, None);
+    eprintln!(
+        "policies   {:>8.3} s  ({} findings)",
+        t.elapsed().as_secs_f64(),
+        found.len()
+    );
+    eprintln!("total      {:>8.3} s", total.elapsed().as_secs_f64());
+    std::mem::forget(loaded);
+}
