@@ -3,8 +3,8 @@
 
 use super::Context;
 use crate::diag::{Code, Diagnostic, Location};
+use crate::model::Raw as Value;
 use regex::{Regex, RegexSet};
-use serde_json::Value;
 use std::sync::LazyLock;
 
 static TOKENS: LazyLock<Vec<(Regex, &'static str)>> = LazyLock::new(|| {
@@ -134,7 +134,8 @@ fn walk(v: &Value, pointer: &mut String, found: &mut Vec<(String, &'static str)>
             }
         }
         Value::Object(map) => {
-            for (k, item) in map {
+            for (k, item) in map.iter_sorted() {
+                let Value::String(k) = k else { continue };
                 let len = pointer.len();
                 pointer.push('/');
                 pointer.push_str(&k.replace('~', "~0").replace('/', "~1"));

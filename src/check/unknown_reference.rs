@@ -142,7 +142,7 @@ fn owners(p: &Program, out: &mut Vec<Diagnostic>) {
             .into_iter()
     };
     for doc in &p.documents {
-        let Some(owner) = doc.value.pointer("/metadata/owner").and_then(|v| v.as_str()) else {
+        let Some(owner) = crate::model::raw::str_at(&doc.value, "/metadata/owner") else {
             continue;
         };
         if !p.has_team(owner) {

@@ -8,6 +8,14 @@ use crate::spec::{AgreementSpec, Date, Environment, Kind, PlanSpec, ProgramSpec,
 pub const DEFAULT_ACTIVE_WITHIN_DAYS: u32 = 30;
 
 impl Program {
+    /// A document of the program as JSON in the order it is written, read again from its file
+    /// (the model keeps documents in key order, see [`super::raw`]). `None` when the file is
+    /// not in the program or does not parse.
+    pub fn json_of(&self, file: &str) -> Option<serde_json::Value> {
+        let bytes = self.snapshot.bytes(file)?;
+        crate::source::yaml::parse(file, bytes).ok().map(|d| d.value)
+    }
+
     /// The Program spec, when `program.yaml` loaded.
     pub fn spec(&self) -> Option<&ProgramSpec> {
         self.program.as_ref().map(|p| &p.spec)

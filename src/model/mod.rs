@@ -8,8 +8,10 @@
 //! terms → version); dates are parsed; stages are ordered.
 
 mod lookup;
+pub mod raw;
 
 pub use lookup::*;
+pub use raw::Raw;
 
 use crate::diag::{Code, Diagnostic, Location};
 use crate::schema;
@@ -36,8 +38,8 @@ pub struct Document {
     pub kind: Option<Kind>,
     /// `metadata.name`, if it is a string.
     pub name: Option<String>,
-    /// The document as written; shared with the typed resource, never copied.
-    pub value: Arc<Value>,
+    /// The document as written ([`raw`]); shared with the typed resource, never copied.
+    pub value: Raw,
     pub positions: Arc<Positions>,
     /// Whether it matched its schema and deserialized.
     pub valid: bool,
@@ -50,7 +52,7 @@ impl Document {
     }
 
     pub fn at(&self, pointer: &str) -> Location {
-        let p = self.positions.value(&*self.value, pointer);
+        let p = self.positions.value(&self.value, pointer);
         Location::new(self.file.clone(), p.line, p.column)
     }
 }
@@ -71,21 +73,21 @@ pub struct Resource<S> {
     pub metadata: Metadata,
     pub spec: S,
     /// The document as written (for policies, plans and secret scanning), shared with its
-    /// [`Document`].
-    pub raw: Arc<Value>,
+    /// [`Document`] and with the policies' input.
+    pub raw: Raw,
     pub positions: Arc<Positions>,
 }
 
 impl<S> Resource<S> {
     /// The location of the value at a JSON pointer, e.g. `/spec/subscriptions/0/plan`.
     pub fn at(&self, pointer: &str) -> Location {
-        let p = self.positions.value(&*self.raw, pointer);
+        let p = self.positions.value(&self.raw, pointer);
         Location::new(self.file.clone(), p.line, p.column)
     }
 
     /// The location of the key leading to a JSON pointer (where `plan:` is written).
     pub fn key_at(&self, pointer: &str) -> Location {
-        let p = self.positions.key(&*self.raw, pointer);
+        let p = self.positions.key(&self.raw, pointer);
         Location::new(self.file.clone(), p.line, p.column)
     }
 
@@ -163,7 +165,9 @@ pub fn load(snapshot: Snapshot) -> Loaded {
 
     let parsed: Vec<(Option<Document>, Option<Typed>, Vec<Diagnostic>)> = candidates
         .par_iter()
-        .map(|(path, bytes, fk)| read_document(path, bytes, *fk))
+        .map_init(raw::Interner::default, |interner, (path, bytes, fk)| {
+            read_document(path, bytes, *fk, interner)
+        })
         .collect();
 
     let mut program = Program::default();
@@ -212,7 +216,12 @@ pub fn load(snapshot: Snapshot) -> Loaded {
 
 /// Parses and schema-checks one file. The document is returned even when its schema check
 /// fails (with `valid: false`), so later checks can still see its kind and name.
-fn read_document(path: &str, bytes: &[u8], folder_kind: Kind) -> (Option<Document>, Option<Typed>, Vec<Diagnostic>) {
+fn read_document(
+    path: &str,
+    bytes: &[u8],
+    folder_kind: Kind,
+    interner: &mut raw::Interner,
+) -> (Option<Document>, Option<Typed>, Vec<Diagnostic>) {
     let doc = match yaml::parse(path, bytes) {
         Ok(d) => d,
         Err(diag) => return (None, None, vec![diag]),
@@ -289,7 +298,7 @@ fn read_document(path: &str, bytes: &[u8], folder_kind: Kind) -> (Option<Documen
             folder_kind: Some(folder_kind),
             kind,
             name,
-            value: Arc::new(doc.value),
+            value: raw::from_json(&doc.value, interner),
             positions: Arc::new(doc.positions),
             valid: typed.is_some(),
         }),
@@ -340,7 +349,7 @@ fn resource<S>(doc: &Document, metadata: Metadata, spec: S) -> Resource<S> {
         file: doc.file.clone(),
         metadata,
         spec,
-        raw: Arc::clone(&doc.value),
+        raw: doc.value.clone(),
         positions: Arc::clone(&doc.positions),
     }
 }

@@ -308,9 +308,15 @@ pub fn changes(base: &Program, desired: &Program, today: Date) -> Vec<Change> {
     let rules = approvals::Rules::from_programs(base, desired);
     let mut out = Vec::new();
 
-    let raw = |p: &Program| p.program.as_ref().map(|r| serde_json::Value::clone(&r.raw));
-    let (bp, dp) = (raw(base), raw(desired));
-    if bp != dp && (bp.is_some() || dp.is_some()) {
+    let (bp, dp) = (
+        base.program.as_ref().map(|r| &r.raw),
+        desired.program.as_ref().map(|r| &r.raw),
+    );
+    if bp != dp {
+        let (bp, dp) = (
+            as_written(base, base.program.as_ref()),
+            as_written(desired, desired.program.as_ref()),
+        );
         let a = classes::program(bp.is_some(), dp.is_some());
         let file = crate::source::PROGRAM_FILE.to_string();
         out.push(build(
@@ -337,8 +343,8 @@ pub fn changes(base: &Program, desired: &Program, today: Date) -> Vec<Change> {
             Kind::Product,
             name,
             file,
-            b.map(|r| &*r.raw),
-            d.map(|r| &*r.raw),
+            as_written(base, b).as_ref(),
+            as_written(desired, d).as_ref(),
             a,
             &rules,
             base,
@@ -419,8 +425,8 @@ pub fn changes(base: &Program, desired: &Program, today: Date) -> Vec<Change> {
             Kind::Terms,
             name,
             file,
-            b.map(|r| &*r.raw),
-            d.map(|r| &*r.raw),
+            as_written(base, b).as_ref(),
+            as_written(desired, d).as_ref(),
             a,
             &rules,
             base,
@@ -439,8 +445,8 @@ pub fn changes(base: &Program, desired: &Program, today: Date) -> Vec<Change> {
             Kind::Partner,
             name,
             file,
-            b.map(|r| &*r.raw),
-            d.map(|r| &*r.raw),
+            as_written(base, b).as_ref(),
+            as_written(desired, d).as_ref(),
             a,
             &rules,
             base,
@@ -449,6 +455,13 @@ pub fn changes(base: &Program, desired: &Program, today: Date) -> Vec<Change> {
         ));
     }
     out
+}
+
+/// A changed resource as JSON, in the order its file is written (so that a plan lists fields as
+/// the reviewer reads them in the file).
+fn as_written<S>(program: &Program, r: Option<&model::Resource<S>>) -> Option<serde_json::Value> {
+    let r = r?;
+    Some(program.json_of(&r.file).unwrap_or_else(|| model::raw::to_json(&r.raw)))
 }
 
 /// Every name in either map, with its resource on each side.
@@ -571,18 +584,18 @@ mod tests {
         let full = model::load(base).program;
         let raws = |p: &Program| {
             (
-                p.program.as_ref().map(|r| serde_json::Value::clone(&r.raw)),
+                p.program.as_ref().map(|r| r.raw.clone()),
                 p.products
                     .values()
-                    .map(|r| (r.file.clone(), serde_json::Value::clone(&r.raw)))
+                    .map(|r| (r.file.clone(), r.raw.clone()))
                     .collect::<Vec<_>>(),
                 p.terms
                     .values()
-                    .map(|r| (r.file.clone(), serde_json::Value::clone(&r.raw)))
+                    .map(|r| (r.file.clone(), r.raw.clone()))
                     .collect::<Vec<_>>(),
                 p.partners
                     .values()
-                    .map(|r| (r.file.clone(), serde_json::Value::clone(&r.raw)))
+                    .map(|r| (r.file.clone(), r.raw.clone()))
                     .collect::<Vec<_>>(),
                 p.documents.iter().map(|d| d.file.clone()).collect::<Vec<_>>(),
                 p.unloadable.clone(),

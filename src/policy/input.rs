@@ -1,26 +1,29 @@
 //! The `input` document policies see (SPEC §6): the documents as written, today's date and,
-//! in `plan`, the change set. Built once per evaluation straight from the documents' JSON,
-//! without re-serializing the typed model.
+//! in `plan`, the change set. Built once per evaluation from the documents the model keeps in
+//! the engine's own form, without copying them.
 
-use crate::model::{Program, Resource};
+use crate::model::{Program, Resource, raw};
 use crate::spec::{Date, Kind};
-use rayon::prelude::*;
 use serde::Deserialize;
 use serde_json::{Map, Value as Json};
 use std::collections::BTreeMap;
 
-/// The input as JSON (for `partnerctl policy input`, documentation and tests).
+/// The input as JSON (for `partnerctl policy input`, documentation and tests), with each
+/// document in the order its file is written.
 pub fn input_json(program: &Program, today: Date, changes: Option<&Json>) -> Json {
+    fn as_written<S>(program: &Program, r: &Resource<S>) -> Json {
+        program.json_of(&r.file).unwrap_or_else(|| raw::to_json(&r.raw))
+    }
+    fn docs<S>(program: &Program, map: &BTreeMap<String, Resource<S>>) -> Json {
+        Json::Object(map.iter().map(|(k, r)| (k.clone(), as_written(program, r))).collect())
+    }
     let mut input = Map::new();
     if let Some(p) = &program.program {
-        input.insert("program".into(), Json::clone(&p.raw));
+        input.insert("program".into(), as_written(program, p));
     }
-    fn docs<S>(map: &BTreeMap<String, Resource<S>>) -> Json {
-        Json::Object(map.iter().map(|(k, r)| (k.clone(), Json::clone(&r.raw))).collect())
-    }
-    input.insert("products".into(), docs(&program.products));
-    input.insert("terms".into(), docs(&program.terms));
-    input.insert("partners".into(), docs(&program.partners));
+    input.insert("products".into(), docs(program, &program.products));
+    input.insert("terms".into(), docs(program, &program.terms));
+    input.insert("partners".into(), docs(program, &program.partners));
     input.insert("today".into(), Json::String(today.to_string()));
     if let Some(c) = changes {
         input.insert("changes".into(), c.clone());
@@ -28,29 +31,27 @@ pub fn input_json(program: &Program, today: Date, changes: Option<&Json>) -> Jso
     Json::Object(input)
 }
 
-/// The input as a regorus value, converted from the documents without cloning them first.
+/// The input as a regorus value. The documents are the model's own values ([`raw`]), shared,
+/// not copied.
 pub(crate) fn input_value(program: &Program, today: Date, changes: Option<&Json>) -> regorus::Value {
-    fn conv(v: &Json) -> regorus::Value {
-        regorus::Value::deserialize(v).unwrap_or(regorus::Value::Undefined)
-    }
-    fn docs<S: Sync>(map: &BTreeMap<String, Resource<S>>) -> regorus::Value {
-        // Converting 10,000 partners is a large share of an evaluation: do it in parallel.
-        let pairs: Vec<(regorus::Value, regorus::Value)> = map
-            .par_iter()
-            .map(|(k, r)| (regorus::Value::from(k.as_str()), conv(&r.raw)))
-            .collect();
-        regorus::Value::from(pairs.into_iter().collect::<BTreeMap<_, _>>())
+    fn docs<S>(map: &BTreeMap<String, Resource<S>>) -> regorus::Value {
+        regorus::Value::from(
+            map.iter()
+                .map(|(k, r)| (regorus::Value::from(k.as_str()), r.raw.clone()))
+                .collect::<BTreeMap<_, _>>(),
+        )
     }
     let mut input = BTreeMap::new();
     if let Some(p) = &program.program {
-        input.insert(regorus::Value::from("program"), conv(&p.raw));
+        input.insert(regorus::Value::from("program"), p.raw.clone());
     }
     input.insert(regorus::Value::from("products"), docs(&program.products));
     input.insert(regorus::Value::from("terms"), docs(&program.terms));
     input.insert(regorus::Value::from("partners"), docs(&program.partners));
     input.insert(regorus::Value::from("today"), regorus::Value::from(today.to_string()));
     if let Some(c) = changes {
-        input.insert(regorus::Value::from("changes"), conv(c));
+        let c = regorus::Value::deserialize(c).unwrap_or(regorus::Value::Undefined);
+        input.insert(regorus::Value::from("changes"), c);
     }
     regorus::Value::from(input)
 }
