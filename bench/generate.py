@@ -16,6 +16,7 @@ import argparse
 import datetime as dt
 import os
 import random
+import re
 import shutil
 import sys
 
@@ -369,8 +370,17 @@ def make_partner(rng, name, region, country):
     return p
 
 
+DATE_RE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+
+
+def scalar(v):
+    """Dates are quoted, so that YAML 1.1 readers (js-yaml in ajv-cli) keep them strings, as
+    partnerctl and the JSON schema do: the benchmark's schema validators read the same files."""
+    return f'"{v}"' if DATE_RE.match(str(v)) else v
+
+
 def flow(d):
-    return "{" + ", ".join(f"{k}: {v}" for k, v in d) + "}"
+    return "{" + ", ".join(f"{k}: {scalar(v)}" for k, v in d) + "}"
 
 
 def render(p):

@@ -36,6 +36,9 @@ export NODE_PATH
 
 note "build"
 cargo build --release
+# The scan-only floor: read every file and run the YAML scanner over it, building nothing.
+PHASES=$ROOT/$(cargo bench --bench phases --no-run 2>&1 | grep -o 'target/release/deps/phases-[0-9a-f]*' | head -1)
+[ -x "$PHASES" ] || { echo "cannot find the phases benchmark binary" >&2; exit 1; }
 
 note "generate $PARTNERS partners"
 python3 bench/generate.py --partners "$PARTNERS" --out "$PROGRAM"
@@ -55,8 +58,8 @@ print("validate: 0 errors, 0 warnings", file=sys.stderr)
 EOF
 
 note "JSON copies of the partner files for ajv-cli"
-# ajv-cli reads YAML with js-yaml, which turns unquoted dates into Date objects (and then fails
-# `type: string`), so it gets the same documents converted to JSON once, outside the timing.
+# ajv-cli is timed on the partner files themselves (generate.py quotes dates, so js-yaml keeps
+# them strings) and, as its best case, on JSON copies made once outside the timing.
 python3 - "$PROGRAM" "$WORK/partners-json" "$WORK/partner-files.txt" <<'EOF'
 import json, os, shutil, sys
 from ruamel.yaml import YAML
@@ -75,9 +78,11 @@ EOF
 njson=$(find "$WORK/partners-json" -name '*.json' | wc -l)
 [ "$njson" = "$nfiles" ] || { echo "converted $njson of $nfiles partner files" >&2; exit 1; }
 # ajv-cli must accept every file before it is timed (hyperfine stops on a failing command).
-nvalid=$(ajv validate --spec=draft2020 -c ajv-formats -s schemas/partner.schema.json \
-  -d "$WORK/partners-json/**/*.json" 2>&1 | grep -c ' valid$' || true)
-[ "$nvalid" = "$nfiles" ] || { echo "ajv-cli accepted $nvalid of $nfiles files" >&2; exit 1; }
+for data in "$PROGRAM/partners/**/*.yaml" "$WORK/partners-json/**/*.json"; do
+  nvalid=$(ajv validate --spec=draft2020 -c ajv-formats -s schemas/partner.schema.json \
+    -d "$data" 2>&1 | grep -c ' valid$' || true)
+  [ "$nvalid" = "$nfiles" ] || { echo "ajv-cli accepted $nvalid of $nfiles files ($data)" >&2; exit 1; }
+done
 
 {
   echo "# Machine and load"
@@ -97,14 +102,23 @@ record_load() { echo "- $1: \`$(load_now)\`" >> "$RES/machine.md"; }
 
 note "validate vs check-jsonschema vs ajv-cli (schema only), same files"
 record_load "validate vs schema validators"
+hyperfine --warmup 2 --runs "$RUNS" \
+  --export-markdown "$RES/validate-vs-ajv.md" --export-json "$WORK/validate-vs-ajv.json" \
+  -n "partnerctl validate (all checks + policies)" \
+  "$BIN validate -C '$PROGRAM' --as-of $AS_OF" \
+  -n "ajv-cli (schema only, the YAML files)" \
+  "ajv validate --spec=draft2020 -c ajv-formats -s '$ROOT/schemas/partner.schema.json' -d '$PROGRAM/partners/**/*.yaml' 2> /dev/null" \
+  -n "ajv-cli (schema only, JSON copies)" \
+  "ajv validate --spec=draft2020 -c ajv-formats -s '$ROOT/schemas/partner.schema.json' -d '$WORK/partners-json/**/*.json' 2> /dev/null" \
+  -n "floor: read + YAML scan only (no tree, no checks)" \
+  "$PHASES --scan-only '$PROGRAM'"
+record_load "validate vs check-jsonschema"
 hyperfine --warmup 1 --runs "$SLOW_RUNS" \
   --export-markdown "$RES/validate-vs-schema.md" --export-json "$WORK/validate-vs-schema.json" \
   -n "partnerctl validate (all checks + policies)" \
   "$BIN validate -C '$PROGRAM' --as-of $AS_OF" \
   -n "check-jsonschema (schema only)" \
-  "cd '$PROGRAM' && check-jsonschema --schemafile '$ROOT/schemas/partner.schema.json' \$(cat '$WORK/partner-files.txt')" \
-  -n "ajv-cli (schema only, JSON copies)" \
-  "ajv validate --spec=draft2020 -c ajv-formats -s '$ROOT/schemas/partner.schema.json' -d '$WORK/partners-json/**/*.json' > /dev/null"
+  "cd '$PROGRAM' && check-jsonschema --schemafile '$ROOT/schemas/partner.schema.json' \$(cat '$WORK/partner-files.txt')"
 
 note "validate: repeated, with and without the built-in policy pack"
 # The same partner files (hard links); only program.yaml differs: every built-in rule switched
@@ -195,6 +209,10 @@ echo "- validate peak RSS: $(( $(grep 'Maximum resident' "$WORK/validate.time" |
 echo "- after the run: \`$(load_now)\`" >> "$RES/machine.md"
 
 note "results"
-for f in machine validate-vs-schema policies render plan funnel; do
+note "phases of validate (through the library)"
+"$PHASES" "$PROGRAM" "$AS_OF" 2> "$RES/phases.txt"
+cat "$RES/phases.txt" >&2
+
+for f in machine validate-vs-ajv validate-vs-schema policies render plan funnel; do
   [ -f "$RES/$f.md" ] && { echo; echo "### $f"; cat "$RES/$f.md"; }
 done

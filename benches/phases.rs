@@ -6,6 +6,10 @@
 //!
 //! Each phase runs the library function `validate` runs, in the same order, and prints its
 //! wall time. `bench/run.sh` times the whole command; this tells which part to work on.
+//!
+//! With `--scan-only`, it only reads the files and runs the YAML scanner over each one, in
+//! parallel, building nothing: the floor under any `validate` built on this YAML parser.
+//! `bench/run.sh` times it next to `validate` and the schema validators.
 
 #![allow(clippy::print_stderr)]
 
@@ -16,7 +20,12 @@ use std::time::Instant;
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() {
-    let args: Vec<String> = std::env::args().skip(1).filter(|a| a != "--bench").collect();
+    let mut args: Vec<String> = std::env::args().skip(1).filter(|a| a != "--bench").collect();
+    if let Some(i) = args.iter().position(|a| a == "--scan-only") {
+        args.remove(i);
+        scan_only(args.first().map(String::as_str).unwrap_or("examples/northwind"));
+        return;
+    }
     let dir = args.first().map(String::as_str).unwrap_or("examples/northwind");
     let today = partnerctl::spec::Date::parse(args.get(1).map(String::as_str).unwrap_or("2026-11-01"))
         .expect("a YYYY-MM-DD date");
@@ -49,4 +58,28 @@ fn main() {
     );
     eprintln!("total      {:>8.3} s", total.elapsed().as_secs_f64());
     std::mem::forget(loaded);
+}
+
+/// Reads the program's files and scans every YAML file to its last event, in parallel.
+fn scan_only(dir: &str) {
+    use rayon::prelude::*;
+    let snapshot = source::Snapshot::from_dir(std::path::Path::new(dir)).expect("a readable program");
+    let events: usize = snapshot
+        .files
+        .par_iter()
+        .filter(|(path, _)| path.ends_with(".yaml"))
+        .map(|(path, entry)| {
+            let source::Entry::Bytes(bytes) = entry else { return 0 };
+            let text = std::str::from_utf8(bytes).unwrap_or_else(|_| panic!("{path} is not UTF-8"));
+            let mut parser = saphyr_parser::Parser::new_from_str(text);
+            let mut n = 0;
+            while let Some(event) = parser.next_event() {
+                event.unwrap_or_else(|e| panic!("{path}: {e}"));
+                n += 1;
+            }
+            n
+        })
+        .sum();
+    eprintln!("scanned {} files, {events} YAML events", snapshot.files.len());
+    std::mem::forget(snapshot);
 }
