@@ -5,7 +5,7 @@ use crate::diag::{Code, Diagnostic};
 use std::collections::HashMap;
 
 pub fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
-    let mut seen: HashMap<(crate::spec::Kind, &str), &str> = HashMap::new();
+    let mut seen: HashMap<(crate::spec::Kind, &str), &str> = HashMap::with_capacity(cx.program.documents.len());
     for doc in &cx.program.documents {
         let (Some(kind), Some(name)) = (doc.kind, doc.name.as_deref()) else {
             continue;
@@ -31,7 +31,8 @@ pub fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
     }
 
     // Credential ids are unique across the whole program.
-    let mut ids: HashMap<&str, (&str, &str)> = HashMap::new();
+    let credentials = cx.program.partners.values().map(|p| p.spec.credentials.len()).sum();
+    let mut ids: HashMap<&str, (&str, &str)> = HashMap::with_capacity(credentials);
     for partner in cx.program.partners.values() {
         for (i, cred) in partner.spec.credentials.iter().enumerate() {
             match ids.get(cred.id.0.as_str()) {

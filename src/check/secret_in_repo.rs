@@ -5,6 +5,7 @@ use super::Context;
 use crate::diag::{Code, Diagnostic, Location};
 use crate::model::Raw as Value;
 use regex::{Regex, RegexSet};
+use std::fmt::Write as _;
 use std::sync::LazyLock;
 
 static TOKENS: LazyLock<Vec<(Regex, &'static str)>> = LazyLock::new(|| {
@@ -36,9 +37,20 @@ static TOKENS: LazyLock<Vec<(Regex, &'static str)>> = LazyLock::new(|| {
 static TOKEN_SET: LazyLock<RegexSet> =
     LazyLock::new(|| RegexSet::new(TOKENS.iter().map(|(re, _)| re.as_str())).expect("secret patterns compile"));
 
+/// No pattern matches fewer bytes than this (`a://b:c@`, a URL with a password), and random
+/// tokens are longer still: shorter values (stages, dates, plan names) are not searched.
+const SHORTEST_MATCH: usize = 8;
+
 /// What kind of secret a value looks like, if it looks like one.
 pub fn looks_like_secret(value: &str) -> Option<&'static str> {
-    if let Some(i) = TOKEN_SET.matches(value).iter().next() {
+    if value.len() < SHORTEST_MATCH {
+        return None;
+    }
+    // Nearly every value matches nothing: ask whether anything matches (the fast search)
+    // before asking which pattern did.
+    if TOKEN_SET.is_match(value)
+        && let Some(i) = TOKEN_SET.matches(value).iter().next()
+    {
         return Some(TOKENS[i].1);
     }
     if value.len() < 24 {
@@ -96,7 +108,7 @@ pub fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
         .par_iter()
         .flat_map_iter(|doc| {
             let mut found = Vec::new();
-            walk(&doc.value, &mut String::new(), &mut found);
+            walk(&doc.value, &mut Vec::new(), &mut found);
             found.into_iter().map(move |(pointer, what)| {
                 let at: Location = doc.at(&pointer);
                 Diagnostic::new(
@@ -116,31 +128,52 @@ pub fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
     out.extend(found);
 }
 
-fn walk(v: &Value, pointer: &mut String, found: &mut Vec<(String, &'static str)>) {
+/// A step of the path from the document's root: a key or a list index.
+enum Step<'a> {
+    Key(&'a str),
+    Index(usize),
+}
+
+/// The JSON pointer of a path (built only for a finding).
+fn pointer(path: &[Step]) -> String {
+    let mut out = String::new();
+    for step in path {
+        match step {
+            Step::Key(k) => {
+                out.push('/');
+                out.push_str(&k.replace('~', "~0").replace('/', "~1"));
+            }
+            Step::Index(i) => {
+                let _ = write!(out, "/{i}");
+            }
+        }
+    }
+    out
+}
+
+/// Visits every string of a document; the path is kept as steps, so nothing is allocated per
+/// node (a large program has a million strings and no secrets).
+fn walk<'a>(v: &'a Value, path: &mut Vec<Step<'a>>, found: &mut Vec<(String, &'static str)>) {
     match v {
         Value::String(s) => {
-            if !pointer.ends_with("/secretRef")
-                && let Some(what) = looks_like_secret(s)
-            {
-                found.push((pointer.clone(), what));
+            let is_secret_ref = matches!(path.last(), Some(Step::Key("secretRef")));
+            if !is_secret_ref && let Some(what) = looks_like_secret(s) {
+                found.push((pointer(path), what));
             }
         }
         Value::Array(items) => {
             for (i, item) in items.iter().enumerate() {
-                let len = pointer.len();
-                pointer.push_str(&format!("/{i}"));
-                walk(item, pointer, found);
-                pointer.truncate(len);
+                path.push(Step::Index(i));
+                walk(item, path, found);
+                path.pop();
             }
         }
         Value::Object(map) => {
             for (k, item) in map.iter_sorted() {
                 let Value::String(k) = k else { continue };
-                let len = pointer.len();
-                pointer.push('/');
-                pointer.push_str(&k.replace('~', "~0").replace('/', "~1"));
-                walk(item, pointer, found);
-                pointer.truncate(len);
+                path.push(Step::Key(k));
+                walk(item, path, found);
+                path.pop();
             }
         }
         _ => {}
@@ -150,6 +183,12 @@ fn walk(v: &Value, pointer: &mut String, found: &mut Vec<(String, &'static str)>
 #[cfg(test)]
 mod tests {
     use super::looks_like_secret;
+
+    #[test]
+    fn the_shortest_matches_are_not_skipped() {
+        assert_eq!(looks_like_secret("a://b:c@"), Some("a URL with a password"));
+        assert_eq!(looks_like_secret("a://b:@"), None);
+    }
 
     #[test]
     fn finds_keys_and_tokens() {
