@@ -75,8 +75,8 @@ impl Snapshot {
         let mut paths = Vec::new();
         let mut refused = Vec::new();
         let program = root.join(PROGRAM_FILE);
-        if fs::symlink_metadata(&program).is_ok() {
-            paths.push((PROGRAM_FILE.to_string(), program));
+        if let Ok(m) = fs::symlink_metadata(&program) {
+            paths.push((PROGRAM_FILE.to_string(), program, m.file_type().is_symlink()));
         }
         for dir in PROGRAM_DIRS {
             let path = root.join(dir);
@@ -94,8 +94,8 @@ impl Snapshot {
 
         let read: Vec<(String, Entry)> = paths
             .into_par_iter()
-            .map(|(rel, path)| {
-                let entry = read_file(&canonical_root, &path);
+            .map(|(rel, path, is_link)| {
+                let entry = read_file(&canonical_root, &path, is_link);
                 (rel, entry)
             })
             .collect();
@@ -142,7 +142,7 @@ impl Snapshot {
 fn walk(
     dir: &Path,
     rel: &str,
-    out: &mut Vec<(String, PathBuf)>,
+    out: &mut Vec<(String, PathBuf, bool)>,
     refused: &mut Vec<(String, String)>,
 ) -> Result<(), SourceError> {
     let entries = fs::read_dir(dir).map_err(|e| SourceError::Io {
@@ -170,19 +170,17 @@ fn walk(
         } else if ft.is_symlink() {
             // Links are checked when read: they are followed only when they stay inside the
             // repository and lead to a regular file.
-            out.push((child_rel, entry.path()));
+            out.push((child_rel, entry.path(), true));
         } else if ft.is_file() {
-            out.push((child_rel, entry.path()));
+            out.push((child_rel, entry.path(), false));
         }
     }
     Ok(())
 }
 
-fn read_file(root: &Path, path: &Path) -> Entry {
-    let Ok(link_meta) = fs::symlink_metadata(path) else {
-        return Entry::Refused("cannot be read".into());
-    };
-    if link_meta.file_type().is_symlink() {
+/// Reads one file found by the walk; `is_link` is what the walk saw (no second `lstat`).
+fn read_file(root: &Path, path: &Path, is_link: bool) -> Entry {
+    if is_link {
         match fs::canonicalize(path) {
             Ok(target) if target.starts_with(root) => {
                 if !target.is_file() {
@@ -195,33 +193,41 @@ fn read_file(root: &Path, path: &Path) -> Entry {
             Err(_) => return Entry::Refused("a broken symbolic link".into()),
         }
     }
-    let meta = match fs::metadata(path) {
-        Ok(m) => m,
-        Err(e) => return Entry::Refused(format!("cannot be read: {e}")),
-    };
-    if meta.len() > MAX_FILE_BYTES {
-        return Entry::Refused(format!(
-            "{} bytes, over the limit of {} bytes; it is not read",
-            meta.len(),
-            MAX_FILE_BYTES
-        ));
-    }
     match read_bounded(path) {
         Ok(bytes) => Entry::Bytes(bytes),
+        Err(e) if e.kind() == std::io::ErrorKind::FileTooLarge => Entry::Refused(e.to_string()),
         Err(e) => Entry::Refused(format!("cannot be read: {e}")),
     }
 }
 
-/// Reads at most `MAX_FILE_BYTES + 1` bytes, so a file that grows after its size was
-/// checked is still refused rather than read whole.
+/// Reads a regular file of at most `MAX_FILE_BYTES`: a larger one is refused without being
+/// read, and one that grows past the limit while being read is refused too. The buffer is
+/// sized from the file's length, so it is allocated once.
 fn read_bounded(path: &Path) -> std::io::Result<Vec<u8>> {
     use std::io::Read;
     let file = fs::File::open(path)?;
-    let mut buf = Vec::new();
+    let meta = file.metadata()?;
+    if !meta.is_file() {
+        return Err(std::io::Error::other("not a regular file"));
+    }
+    let too_large = || {
+        std::io::Error::new(
+            std::io::ErrorKind::FileTooLarge,
+            format!(
+                "{} bytes, over the limit of {MAX_FILE_BYTES} bytes; it is not read",
+                meta.len()
+            ),
+        )
+    };
+    if meta.len() > MAX_FILE_BYTES {
+        return Err(too_large());
+    }
+    // One byte more than the length, so that reaching the end needs no second allocation.
+    let mut buf = Vec::with_capacity(meta.len() as usize + 1);
     file.take(MAX_FILE_BYTES + 1).read_to_end(&mut buf)?;
     if buf.len() as u64 > MAX_FILE_BYTES {
         return Err(std::io::Error::other(
-            "the file grew past the size limit while being read",
+            "the file grew past the size limit while being read; it is not read",
         ));
     }
     Ok(buf)
