@@ -30,16 +30,13 @@ pub struct Interner {
 }
 
 impl Interner {
+    /// A string value: shared when short.
     fn string(&mut self, s: &str) -> Raw {
         if s.len() > SHARED_MAX_LEN {
-            return Raw::from(s);
+            Raw::from(s)
+        } else {
+            self.key(s)
         }
-        if let Some(shared) = self.strings.get(s) {
-            return Raw::String(Arc::clone(shared));
-        }
-        let shared: Arc<str> = Arc::from(s);
-        self.strings.insert(Arc::clone(&shared));
-        Raw::String(shared)
     }
 
     /// A key: always shared, whatever its length (keys come from the schema's vocabulary).
