@@ -308,29 +308,10 @@ pub fn changes(base: &Program, desired: &Program, today: Date) -> Vec<Change> {
     let rules = approvals::Rules::from_programs(base, desired);
     let mut out = Vec::new();
 
-    let (bp, dp) = (
-        base.program.as_ref().map(|r| &r.raw),
-        desired.program.as_ref().map(|r| &r.raw),
-    );
-    if bp != dp {
-        let (bp, dp) = (
-            as_written(base, base.program.as_ref()),
-            as_written(desired, desired.program.as_ref()),
-        );
+    let (bp, dp) = (base.program.as_ref(), desired.program.as_ref());
+    if bp.map(|r| &r.raw) != dp.map(|r| &r.raw) {
         let a = classes::program(bp.is_some(), dp.is_some());
-        let file = crate::source::PROGRAM_FILE.to_string();
-        out.push(build(
-            Kind::Program,
-            "program",
-            file,
-            bp.as_ref(),
-            dp.as_ref(),
-            a,
-            &rules,
-            base,
-            desired,
-            &[],
-        ));
+        out.push(build(Kind::Program, "program", bp, dp, a, &rules, base, desired, &[]));
     }
 
     for (name, b, d) in pairs(&base.products, &desired.products) {
@@ -338,19 +319,7 @@ pub fn changes(base: &Program, desired: &Program, today: Date) -> Vec<Change> {
             continue;
         }
         let a = classes::product(b, d, desired);
-        let file = d.or(b).map(|r| r.file.clone()).unwrap_or_default();
-        out.push(build(
-            Kind::Product,
-            name,
-            file,
-            as_written(base, b).as_ref(),
-            as_written(desired, d).as_ref(),
-            a,
-            &rules,
-            base,
-            desired,
-            &[],
-        ));
+        out.push(build(Kind::Product, name, b, d, a, &rules, base, desired, &[]));
     }
 
     for (name, b, d) in pairs(&base.terms, &desired.terms) {
@@ -420,19 +389,7 @@ pub fn changes(base: &Program, desired: &Program, today: Date) -> Vec<Change> {
             });
         }
         let a = classes::terms(b, d, base, desired);
-        let file = d.or(b).map(|r| r.file.clone()).unwrap_or_default();
-        out.push(build(
-            Kind::Terms,
-            name,
-            file,
-            as_written(base, b).as_ref(),
-            as_written(desired, d).as_ref(),
-            a,
-            &rules,
-            base,
-            desired,
-            &extra,
-        ));
+        out.push(build(Kind::Terms, name, b, d, a, &rules, base, desired, &extra));
     }
 
     for (name, b, d) in pairs(&base.partners, &desired.partners) {
@@ -440,19 +397,7 @@ pub fn changes(base: &Program, desired: &Program, today: Date) -> Vec<Change> {
             continue;
         }
         let a = classes::partner(b, d, today);
-        let file = d.or(b).map(|r| r.file.clone()).unwrap_or_default();
-        out.push(build(
-            Kind::Partner,
-            name,
-            file,
-            as_written(base, b).as_ref(),
-            as_written(desired, d).as_ref(),
-            a,
-            &rules,
-            base,
-            desired,
-            &[],
-        ));
+        out.push(build(Kind::Partner, name, b, d, a, &rules, base, desired, &[]));
     }
     out
 }
@@ -474,12 +419,11 @@ fn pairs<'a, R>(
 }
 
 #[allow(clippy::too_many_arguments)]
-fn build(
+fn build<S>(
     kind: Kind,
     name: &str,
-    file: String,
-    b: Option<&serde_json::Value>,
-    d: Option<&serde_json::Value>,
+    b: Option<&model::Resource<S>>,
+    d: Option<&model::Resource<S>>,
     a: Assessment,
     rules: &approvals::Rules,
     base: &Program,
@@ -496,7 +440,9 @@ fn build(
         (true, true) => Action::Update,
         (true, false) => Action::Delete,
     };
-    let mut fields = fields::diff(kind.lower(), &resource, b, d);
+    let file = d.or(b).map(|r| r.file.clone()).unwrap_or_default();
+    let (bj, dj) = (as_written(base, b), as_written(desired, d));
+    let mut fields = fields::diff(kind.lower(), &resource, bj.as_ref(), dj.as_ref());
     fields.extend(extra.iter().cloned());
     let approvals = rules.resolve(&a.hits, kind, name, base, desired);
     let mut summary = a.phrases.join("; ");
