@@ -79,7 +79,8 @@ codes! {
     SecretInRepo = "secret-in-repo", Error, "a value looks like a secret (a private key, a token, a long random string) outside secretRef";
     TermsImmutable = "terms-immutable", Error, "a published terms version's text or dates differ from the base/applied state (plan only)";
     Policy = "policy", Error, "a finding of a Rego policy, built-in or the program's own";
-    FileRefused = "file-refused", Error, "a file partnerctl will not read: over the size limit, a symbolic link leading outside the repository, or unreadable";
+    FileRefused = "file-refused", Error, "a file partnerctl will not read: a symbolic link, a FIFO, socket or device, over the size limit, or unreadable";
+    OutputInvalid = "output-invalid", Error, "an output of program.yaml cannot be written safely: its path, target or template is invalid, or its template exceeds its budget";
 }
 
 impl Code {

@@ -107,9 +107,14 @@ pub fn explain(code: Code) -> Explanation {
             "Do what the policy's message says, or change the rule's severity or switch it off in program.yaml under spec.policies.",
         ),
         FileRefused => (
-            "partnerctl reads only regular files inside the repository and no larger than 8 MiB, so a hostile pull request cannot make it read outside the checkout or exhaust memory.",
-            "partners/acme.yaml -> /etc/passwd   (a symbolic link)\n",
+            "partnerctl reads only regular files inside the repository and no larger than 8 MiB, so a hostile pull request cannot make it read outside the checkout (CI's token sits in .git/config), hang on a FIFO or exhaust memory. A symbolic link is refused wherever it points, in the working tree as in a git revision, so both sides of a plan read the same program.",
+            "partners/acme.yaml -> ../.git/config   (a symbolic link)\n",
             "Replace the link with a regular file, or split the large file.",
+        ),
+        OutputInvalid => (
+            "An output that validate accepts is written on merge, with write access to the gateways. A path into .git or onto the program's own files, an unknown target, a template that does not parse or that runs past its budget would break (or attack) the merge; validate finds it in the pull request instead.",
+            "outputs:\n  - {template: templates/cfg.j2, path: .git/config}\n",
+            "Write outputs below a folder of their own (dist/ is usual), name a built-in target or a template under templates/, and keep templates within their budget (docs/security.md).",
         ),
     };
     Explanation { why, example, fix }

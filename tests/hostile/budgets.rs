@@ -1,0 +1,4 @@
+//! Hostile input: budgets (see main.rs).
+
+#[allow(unused_imports)]
+use super::*;

@@ -1,0 +1,4 @@
+//! Hostile input: encoding (see main.rs).
+
+#[allow(unused_imports)]
+use super::*;

@@ -1,0 +1,4 @@
+//! Hostile input: messages (see main.rs).
+
+#[allow(unused_imports)]
+use super::*;
