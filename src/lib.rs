@@ -45,6 +45,7 @@ pub fn validate_snapshot(snapshot: source::Snapshot, today: spec::Date) -> Valid
     let loaded = model::load(snapshot);
     let mut diagnostics = loaded.diagnostics;
     diagnostics.extend(check::run_all(&loaded.program, today));
+    diagnostics.extend(render::check_outputs(&loaded.program, today));
     diagnostics.extend(policy::evaluate(&loaded.program, today, None));
     diag::sort_and_dedup(&mut diagnostics);
     Validated {

@@ -488,3 +488,51 @@ fn a_broken_product_does_not_flood_its_subscribers() {
     edit(dir.path(), "products/tracking.yaml", "lifecycle: ga", "lifecycle: gaa");
     assert_eq!(codes(dir.path()), vec![Code::Schema]);
 }
+
+#[test]
+fn output_invalid_for_paths_targets_and_templates() {
+    let dir = copy_example();
+    edit(
+        dir.path(),
+        "program.yaml",
+        "    - {template: templates/partners.csv.j2, path: dist/partners.csv}\n",
+        "    - {template: templates/partners.csv.j2, path: dist/partners.csv}
+    - {template: templates/partners.csv.j2, path: ../outside.csv}
+    - {target: kong, path: dist/gateway/kong-any.yaml}
+    - {template: templates/missing.j2, path: dist/missing.txt}
+    - {template: templates/broken.txt.j2, path: dist/broken.txt}
+    - {target: codeowners, path: dist/CODEOWNERS}
+",
+    );
+    write(
+        dir.path(),
+        "templates/broken.txt.j2",
+        "line one\n{% for p in partners %}\n",
+    );
+    let all = findings(dir.path());
+    let at = |line: usize| {
+        all.iter()
+            .any(|(c, f, l, _)| *c == Code::OutputInvalid && f == "program.yaml" && *l == line)
+    };
+    assert!(at(40), "a path out of the repository: {all:#?}");
+    assert!(at(41), "kong without environment: {all:#?}");
+    assert!(at(42), "a missing template: {all:#?}");
+    assert!(at(44), "two outputs on one path: {all:#?}");
+    assert!(
+        !at(39) && !at(43),
+        "valid outputs and a broken template's output: {all:#?}"
+    );
+    assert_fires(dir.path(), Code::OutputInvalid, "templates/broken.txt.j2", 2);
+}
+
+#[test]
+fn output_invalid_when_a_template_fails_to_render() {
+    let dir = copy_example();
+    write(
+        dir.path(),
+        "templates/partners.csv.j2",
+        "{{ partners | nosuchfilter }}\n",
+    );
+    assert_fires(dir.path(), Code::OutputInvalid, "program.yaml", 39);
+    assert_eq!(codes(dir.path()), vec![Code::OutputInvalid]);
+}

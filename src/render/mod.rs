@@ -18,8 +18,10 @@ pub mod funnel_report;
 pub mod kong;
 pub mod nginx;
 pub mod templates;
+mod validate;
 mod write;
 
+pub use validate::check_outputs;
 pub use write::{WriteReport, check_relative_path, write_files};
 
 use crate::model::Program;

@@ -1,0 +1,195 @@
+//! `output-invalid`: what `validate` checks about the outputs of program.yaml (SPEC §9), so
+//! that an output that cannot be written safely fails the pull request, not the merge.
+//!
+//! Every output is checked on its own, at its line in program.yaml: its path (the lexical
+//! rules of [`check_relative_path`]; the symbolic-link rules need the disk and are applied
+//! again when writing), that it names exactly one of a target or a template, that a gateway
+//! target has its environment, that no two outputs write the same file. Every template of
+//! the program is compiled, and a syntax error is reported at its own line. Outputs whose
+//! templates the program supplies (a `template:` output, or a built-in target whose template
+//! the program overrides) are rendered within their budget, since a template that loops
+//! forever or writes gigabytes is only found by running it; built-in templates are part of
+//! partnerctl and are rendered on merge only.
+
+use super::{RenderError, check_relative_path, normalize, render_output, templates};
+use crate::diag::{Code, Diagnostic, Location};
+use crate::model::Program;
+use crate::source::Entry;
+use crate::spec::{Date, OutputSpec, Target};
+use std::collections::BTreeMap;
+
+/// The built-in template folder a target renders from, if it renders through templates.
+fn template_folder(target: Target) -> Option<&'static str> {
+    match target {
+        Target::Docs => Some("docs/"),
+        Target::Kong => Some("kong/"),
+        Target::Nginx => Some("nginx/"),
+        Target::EnvoyRatelimit => Some("envoy-ratelimit/"),
+        Target::Codeowners | Target::FunnelReport => None,
+    }
+}
+
+fn needs_environment(target: Target) -> bool {
+    matches!(target, Target::Kong | Target::Nginx | Target::EnvoyRatelimit)
+}
+
+/// The program's template files, by name below `templates/`.
+fn program_templates(program: &Program) -> impl Iterator<Item = (&str, &Entry)> {
+    program
+        .snapshot
+        .under("templates/")
+        .filter_map(|(path, entry)| path.strip_prefix("templates/").map(|name| (name, entry)))
+}
+
+/// Whether rendering `output` runs a template the program supplies.
+fn runs_program_template(program: &Program, output: &OutputSpec) -> bool {
+    if output.template.is_some() {
+        return true;
+    }
+    let Some(folder) = output.target.and_then(template_folder) else {
+        return false;
+    };
+    program_templates(program).any(|(name, _)| name.starts_with(folder))
+}
+
+/// The `output-invalid` findings of a program.
+pub fn check_outputs(program: &Program, today: Date) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    let (Some(res), Some(spec)) = (program.program.as_ref(), program.spec()) else {
+        return out;
+    };
+    let finding = |at: &Location, message: String, hint: &str| {
+        Diagnostic::new(Code::OutputInvalid, at, message).with_hint(hint.to_string())
+    };
+
+    // Template syntax first: a template that does not compile is reported once, at its own
+    // line, however many outputs use it.
+    let env = match templates::environment(program) {
+        Ok(env) => Some(env),
+        Err(e) => {
+            out.push(finding(
+                &Location::file_start("templates"),
+                e.to_string(),
+                "program templates are UTF-8 minijinja text",
+            ));
+            None
+        }
+    };
+    let mut broken_templates = Vec::new();
+    if let Some(env) = &env {
+        for (name, entry) in program_templates(program) {
+            let path = format!("templates/{name}");
+            if !matches!(entry, Entry::Bytes(_)) {
+                continue; // refused files are reported by loading
+            }
+            if let Err(e) = env.get_template(name) {
+                let line = e.line().unwrap_or(1);
+                out.push(finding(
+                    &Location::new(path.clone(), line, 1),
+                    format!("template `{path}` does not compile: {}", e.detail().unwrap_or(&e.to_string())),
+                    "fix the template's syntax (minijinja, close to Jinja2); docs/templates.md lists what templates can use",
+                ));
+                broken_templates.push(name.to_string());
+            }
+        }
+    }
+
+    let mut written: BTreeMap<String, usize> = BTreeMap::new();
+    for (i, output) in spec.outputs.iter().enumerate() {
+        let at = res.at(&format!("/spec/outputs/{i}"));
+        let path = normalize(&output.path);
+        let mut ok = true;
+        if let Err(e) = check_relative_path(&path) {
+            out.push(finding(
+                &at,
+                e.to_string(),
+                "write outputs below a folder of their own, such as dist/; never into .git or onto the program's own files",
+            ));
+            ok = false;
+        }
+        match (output.target, &output.template) {
+            (Some(_), Some(_)) => {
+                out.push(finding(
+                    &at,
+                    format!("output `{}` names both a target and a template", output.path),
+                    "an output is either a built-in `target:` or a `template:` of the program's",
+                ));
+                ok = false;
+            }
+            (None, None) => {
+                out.push(finding(
+                    &at,
+                    format!("output `{}` names neither a target nor a template", output.path),
+                    "add `target:` (docs, funnel-report, kong, nginx, envoy-ratelimit, codeowners) or `template: templates/…`",
+                ));
+                ok = false;
+            }
+            (Some(target), None) if needs_environment(target) && output.environment.is_none() => {
+                out.push(finding(
+                    &at,
+                    format!(
+                        "output `{}`: the {} target needs an `environment`",
+                        output.path,
+                        target.as_str()
+                    ),
+                    "add `environment: sandbox` or `environment: production`",
+                ));
+                ok = false;
+            }
+            (None, Some(template)) => {
+                let name = template.strip_prefix("templates/").filter(|n| !n.is_empty());
+                match name {
+                    None => {
+                        out.push(finding(
+                            &at,
+                            format!(
+                                "output `{}`: `template: {template}` must name a file under the program's templates/ folder",
+                                output.path
+                            ),
+                            "templates live in templates/ at the repository root",
+                        ));
+                        ok = false;
+                    }
+                    Some(_) if !matches!(program.snapshot.files.get(template.as_str()), Some(Entry::Bytes(_))) => {
+                        out.push(finding(
+                            &at,
+                            format!("output `{}`: template `{template}` does not exist", output.path),
+                            "add the template under templates/, or fix its path",
+                        ));
+                        ok = false;
+                    }
+                    Some(n) if broken_templates.iter().any(|b| b == n) => ok = false,
+                    Some(_) => {}
+                }
+            }
+            _ => {}
+        }
+        if let Some(first) = written.insert(path.clone(), i) {
+            out.push(finding(
+                &at,
+                format!(
+                    "output `{}` writes the same path as output {} does",
+                    output.path,
+                    first + 1
+                ),
+                "give every output a path of its own",
+            ));
+            ok = false;
+        }
+        if ok
+            && runs_program_template(program, output)
+            && broken_templates.is_empty()
+            && let Some(env) = &env
+            && let Err(e) = render_output(program, output, today, env)
+        {
+            let hint = match &e {
+                RenderError::Template { .. } => {
+                    "fix the template; a render has a budget (docs/security.md), so loops over loops of the program's data are refused"
+                }
+                _ => "fix the output in program.yaml",
+            };
+            out.push(finding(&at, format!("output `{}`: {e}", output.path), hint));
+        }
+    }
+    out
+}
