@@ -11,6 +11,8 @@
 pub mod check;
 pub mod diag;
 pub mod explain;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod model;
 pub mod plan;
 pub mod policy;

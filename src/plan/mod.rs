@@ -163,6 +163,7 @@ pub fn make(input: Input, today: Date, progress: Progress<'_>) -> Planned {
     progress("checking");
     let mut diagnostics = loaded.diagnostics;
     diagnostics.extend(crate::check::run_all(&desired, today));
+    diagnostics.extend(render::check_outputs(&desired, today));
     diagnostics.extend(crate::check::terms_immutable::check(base_prog, &desired, today));
 
     progress("comparing resources");

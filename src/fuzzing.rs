@@ -1,0 +1,79 @@
+//! Entry points shared by the fuzz targets (`fuzz/`, cargo-fuzz) and their bounded replay on
+//! stable Rust (`tests/fuzz_replay.rs`), so that both drive exactly the same code.
+//!
+//! A fuzz input is a set of files laid over a base program (the bundled example): the bytes
+//! split at NUL into `path, contents, path, contents, …`. The corpus in `fuzz/corpus/` holds
+//! each file of `examples/northwind` as one such pair, so mutation starts from a realistic
+//! program and reaches loading, every check and policy, rendering and planning. Whatever the
+//! input, each entry point must return: a finding or an error, never a panic, an abort, a
+//! stack overflow or a hang.
+
+use crate::source::{Entry, Snapshot};
+use crate::spec::Date;
+use std::path::Path;
+
+/// The date the bundled example is valid on; fuzzing uses one fixed date so runs reproduce.
+pub const AS_OF: &str = "2026-11-01";
+
+fn as_of() -> Date {
+    Date::parse(AS_OF).expect("a valid date")
+}
+
+/// Reads a program folder (the fuzz base). Panics when it cannot be read: that is a broken
+/// fuzz set-up, not a finding.
+pub fn base(dir: &Path) -> Snapshot {
+    Snapshot::from_dir(dir).unwrap_or_else(|e| panic!("the fuzz base {} cannot be read: {e}", dir.display()))
+}
+
+/// `base` with the files of `input` laid over it. A path that is not UTF-8 or not relative is
+/// used as written: the loader must cope with any name a git tree can hold.
+pub fn overlay(base: &Snapshot, input: &[u8]) -> Snapshot {
+    let mut snapshot = base.clone();
+    let mut parts = input.split(|b| *b == 0);
+    while let Some(path) = parts.next() {
+        let contents = parts.next().unwrap_or_default();
+        let path = String::from_utf8_lossy(path).into_owned();
+        if path.is_empty() {
+            continue;
+        }
+        snapshot.insert(path, Entry::Bytes(contents.to_vec()));
+    }
+    snapshot
+}
+
+/// The YAML reader alone, on one file.
+pub fn load_yaml(input: &[u8]) {
+    let _ = crate::source::yaml::parse("partners/fuzz.yaml", input);
+}
+
+/// Loading, every check, output checks and policies.
+pub fn validate(base: &Snapshot, input: &[u8]) {
+    let _ = crate::validate_snapshot(overlay(base, input), as_of());
+}
+
+/// Loading and rendering every output.
+pub fn render(base: &Snapshot, input: &[u8]) {
+    let loaded = crate::model::load(overlay(base, input));
+    let _ = crate::render::render_all(&loaded.program, as_of());
+}
+
+/// A plan from the base program to the base with `input` laid over it.
+pub fn plan(base: &Snapshot, input: &[u8]) {
+    let input = crate::plan::Input {
+        base: Some(base.clone()),
+        base_label: "base".into(),
+        base_id: "base".into(),
+        desired: overlay(base, input),
+        desired_label: "fuzz".into(),
+        drift: Vec::new(),
+    };
+    let _ = crate::plan::make(input, as_of(), &|_| {});
+}
+
+/// Every entry point on one input, as the replay runs them.
+pub fn all(base: &Snapshot, input: &[u8]) {
+    load_yaml(input);
+    validate(base, input);
+    render(base, input);
+    plan(base, input);
+}

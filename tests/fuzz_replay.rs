@@ -1,0 +1,65 @@
+//! Replays the fuzz corpus (`fuzz/corpus/<target>/`) and every reproducer kept under
+//! `fuzz/regressions/<target>/` on stable Rust, through the same entry points the cargo-fuzz
+//! targets call (`partnerctl::fuzzing`). A panic fails the test; an abort or a stack overflow
+//! kills it, which fails it too. The replay is bounded: inputs run in name order until the
+//! budget is spent, so a corpus grown by long fuzzing runs cannot make CI slow.
+
+use partnerctl::fuzzing;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+const BUDGET: Duration = Duration::from_secs(120);
+
+fn inputs(target: &str) -> Vec<PathBuf> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz");
+    let mut files = Vec::new();
+    for dir in ["corpus", "regressions"] {
+        let Ok(entries) = std::fs::read_dir(root.join(dir).join(target)) else {
+            continue;
+        };
+        files.extend(entries.filter_map(Result::ok).map(|e| e.path()).filter(|p| p.is_file()));
+    }
+    files.sort();
+    files
+}
+
+fn replay(target: &str, run: impl Fn(&[u8])) {
+    let files = inputs(target);
+    assert!(!files.is_empty(), "fuzz/corpus/{target} is empty: run fuzz/seed-corpus");
+    let start = Instant::now();
+    for file in &files {
+        if start.elapsed() > BUDGET {
+            break;
+        }
+        let data = std::fs::read(file).unwrap();
+        let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run(&data)));
+        assert!(outcome.is_ok(), "{} panicked", file.display());
+    }
+}
+
+fn base() -> partnerctl::source::Snapshot {
+    fuzzing::base(&Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/northwind"))
+}
+
+#[test]
+fn load() {
+    replay("load", fuzzing::load_yaml);
+}
+
+#[test]
+fn validate() {
+    let base = base();
+    replay("validate", |d| fuzzing::validate(&base, d));
+}
+
+#[test]
+fn render() {
+    let base = base();
+    replay("render", |d| fuzzing::render(&base, d));
+}
+
+#[test]
+fn plan() {
+    let base = base();
+    replay("plan", |d| fuzzing::plan(&base, d));
+}
