@@ -171,8 +171,15 @@ fn nginx_enforces_keys_access_and_limits() {
     .unwrap();
     let user = if running_as_root(run_dir) { "user root;\n" } else { "" };
     let d = run_dir.display();
+    // The keys are compared by NGINX's perl module (Debian: libnginx-mod-http-perl), which a
+    // stock `nginx.conf` loads through `modules-enabled/`; this minimal one loads it itself.
+    let perl = ["/usr/lib/nginx/modules/ngx_http_perl_module.so", "/usr/share/nginx/modules/ngx_http_perl_module.so"]
+        .into_iter()
+        .find(|m| Path::new(m).is_file())
+        .map(|m| format!("load_module {m};\n"))
+        .expect("NGINX's perl module is installed (apt-get install libnginx-mod-http-perl)");
     let main = format!(
-        "{user}daemon off;\nmaster_process off;\nworker_processes 1;\npid {d}/nginx.pid;\nerror_log {d}/error.log info;\n\
+        "{perl}{user}daemon off;\nmaster_process off;\nworker_processes 1;\npid {d}/nginx.pid;\nerror_log {d}/error.log info;\n\
          events {{ worker_connections 64; }}\n\
          http {{\n  access_log off;\n  client_body_temp_path {d}/body;\n  proxy_temp_path {d}/proxy;\n  fastcgi_temp_path {d}/fastcgi;\n  uwsgi_temp_path {d}/uwsgi;\n  scgi_temp_path {d}/scgi;\n  include {d}/partnerctl.conf;\n}}\n"
     );
@@ -220,6 +227,9 @@ fn nginx_enforces_keys_access_and_limits() {
     // 401: no key, an unknown key.
     assert_eq!(call(listen, "GET", "/v1/shipments/42", None).0, 401);
     assert_eq!(call(listen, "GET", "/v1/shipments/42", Some("not-a-key")).0, 401);
+    // Keys are compared exactly: the same key in another letter case is unknown.
+    assert_eq!(call(listen, "GET", "/v1/shipments/42", Some("KEY-ACME-CURRENT")).0, 401);
+    assert_eq!(call(listen, "GET", "/v1/shipments/42", Some("Key-acme-current")).0, 401);
     // 403: not subscribed (acme has no sandbox tracking), revoked, suspended partner.
     assert_eq!(call(listen, "GET", "/v1/tracking/42", Some("key-acme-current")).0, 403);
     assert_eq!(call(listen, "GET", "/v1/shipments/42", Some("key-acme-revoked")).0, 403);
@@ -258,7 +268,7 @@ fn nginx_enforces_keys_access_and_limits() {
         .lines()
         .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{l}: {e}")))
         .collect();
-    assert_eq!(lines.len(), 12, "{log}");
+    assert_eq!(lines.len(), 14, "{log}");
     let proxied = lines
         .iter()
         .find(|l| l["status"] == 200 && l["path"] == "/v1/shipments/42")

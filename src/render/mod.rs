@@ -12,6 +12,7 @@ pub mod access;
 pub mod codeowners;
 pub mod context;
 pub mod docs;
+pub mod encode;
 pub mod envoy;
 pub mod filters;
 pub mod funnel_report;
