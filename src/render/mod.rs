@@ -142,7 +142,7 @@ pub fn render_output(
         Target::Kong => one(kong::render(program, today, environment()?, env)?),
         Target::Nginx => one(nginx::render(program, today, environment()?, output, env)?),
         Target::EnvoyRatelimit => one(envoy::render(program, today, environment()?, output, env)?),
-        Target::Codeowners => one(codeowners::render(program)),
+        Target::Codeowners => one(codeowners::render(program)?),
         Target::FunnelReport => one(funnel_report::render(program, today)),
     }
 }
