@@ -24,16 +24,22 @@ pub fn csv_field(text: &str) -> String {
     }
 }
 
-/// Markdown text that renders as itself: every ASCII punctuation character is
-/// backslash-escaped (CommonMark lets any be), so no value can open a link, an emphasis,
-/// HTML, an entity or a mention; line breaks become spaces, so none can start a heading,
-/// a list or a block.
+/// Markdown text that renders as itself: the characters that open emphasis, code, links,
+/// images, HTML, entities, tables, mentions or headings (`\ ` * _ [ ] < > & ! | ~ @ #`) are
+/// backslash-escaped (CommonMark lets any punctuation be), and so is a leading `-`, `+`,
+/// `=` or list number, which could start a list or underline a heading; line breaks become
+/// spaces, so no value starts a block of its own.
 pub fn markdown_text(text: &str) -> String {
     let mut out = String::with_capacity(text.len() + 8);
-    for c in text.chars() {
+    let digits = text.chars().take_while(char::is_ascii_digit).count();
+    for (i, c) in text.chars().enumerate() {
+        let leading = (i == 0 && matches!(c, '-' | '+' | '='))
+            || (i == digits && digits > 0 && matches!(c, '.' | ')'));
         if c.is_control() {
             out.push(' ');
-        } else if c.is_ascii_punctuation() {
+        } else if leading
+            || matches!(c, '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '&' | '!' | '|' | '~' | '@' | '#')
+        {
             out.push('\\');
             out.push(c);
         } else {
@@ -75,7 +81,11 @@ mod tests {
 
     #[test]
     fn markdown() {
-        assert_eq!(markdown_text("# @team [x](javascript:y)"), "\\# \\@team \\[x\\]\\(javascript:y\\)");
+        assert_eq!(markdown_text("# @team [x](javascript:y)"), "\\# \\@team \\[x\\](javascript:y)");
+        assert_eq!(markdown_text("shipments-api"), "shipments-api");
+        assert_eq!(markdown_text("- a"), "\\- a");
+        assert_eq!(markdown_text("1. a"), "1\\. a");
+        assert_eq!(markdown_text("</details>"), "\\</details\\>");
         assert_eq!(markdown_text("a\n# b"), "a \\# b");
     }
 
