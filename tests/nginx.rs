@@ -173,11 +173,14 @@ fn nginx_enforces_keys_access_and_limits() {
     let d = run_dir.display();
     // The keys are compared by NGINX's perl module (Debian: libnginx-mod-http-perl), which a
     // stock `nginx.conf` loads through `modules-enabled/`; this minimal one loads it itself.
-    let perl = ["/usr/lib/nginx/modules/ngx_http_perl_module.so", "/usr/share/nginx/modules/ngx_http_perl_module.so"]
-        .into_iter()
-        .find(|m| Path::new(m).is_file())
-        .map(|m| format!("load_module {m};\n"))
-        .expect("NGINX's perl module is installed (apt-get install libnginx-mod-http-perl)");
+    let perl = [
+        "/usr/lib/nginx/modules/ngx_http_perl_module.so",
+        "/usr/share/nginx/modules/ngx_http_perl_module.so",
+    ]
+    .into_iter()
+    .find(|m| Path::new(m).is_file())
+    .map(|m| format!("load_module {m};\n"))
+    .expect("NGINX's perl module is installed (apt-get install libnginx-mod-http-perl)");
     let main = format!(
         "{perl}{user}daemon off;\nmaster_process off;\nworker_processes 1;\npid {d}/nginx.pid;\nerror_log {d}/error.log info;\n\
          events {{ worker_connections 64; }}\n\

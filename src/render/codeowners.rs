@@ -210,7 +210,9 @@ pub fn lines(program: &Program) -> Vec<Line> {
 /// character) would name other files or other owners; it is refused, not rewritten.
 pub fn pattern(path: &str) -> Result<&str, String> {
     let bad = path.chars().find(|c| {
-        c.is_whitespace() || c.is_control() || matches!(c, '#' | '\\' | '*' | '?' | '[' | ']' | '!' | '\u{2028}' | '\u{2029}')
+        c.is_whitespace()
+            || c.is_control()
+            || matches!(c, '#' | '\\' | '*' | '?' | '[' | ']' | '!' | '\u{2028}' | '\u{2029}')
     });
     match bad {
         _ if path.is_empty() => Err("an empty path cannot be a CODEOWNERS pattern".into()),
@@ -231,9 +233,12 @@ pub fn owner(handle: &str) -> Result<&str, String> {
             Some((u, t)) => (u, Some(t)),
             None => (rest, None),
         };
-        let user_ok = !user.is_empty() && !user.starts_with('-') && user.chars().all(|c| c.is_ascii_alphanumeric() || c == '-');
+        let user_ok =
+            !user.is_empty() && !user.starts_with('-') && user.chars().all(|c| c.is_ascii_alphanumeric() || c == '-');
         let team_ok = team.is_none_or(|t| {
-            !t.is_empty() && t.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+            !t.is_empty()
+                && t.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
         });
         user_ok && team_ok
     });
@@ -268,7 +273,11 @@ pub fn render(program: &Program) -> Result<String, RenderError> {
     out.push_str("# GitHub uses the last matching line: folder lines cover files a pull request adds.\n");
     for line in lines(program) {
         // The fallback `*` is the one glob written, and written here, not from a value.
-        let pattern = if line.pattern == "*" { "*" } else { pattern(&line.pattern).map_err(refuse)? };
+        let pattern = if line.pattern == "*" {
+            "*"
+        } else {
+            pattern(&line.pattern).map_err(refuse)?
+        };
         let mut seen = BTreeSet::new();
         let owners: Vec<&str> = line
             .teams
@@ -305,8 +314,20 @@ mod tests {
     #[test]
     fn encoder() {
         assert_eq!(pattern("/partners/acme.yaml"), Ok("/partners/acme.yaml"));
-        assert_eq!(pattern("*"), Err("`*` holds '*', which a CODEOWNERS pattern cannot carry".into()));
-        for bad in ["/partners/a\n* @evil/x.yaml", "/a b", "/a#b", "/a\\b", "/a\tb", "/[ab]", "/!a", ""] {
+        assert_eq!(
+            pattern("*"),
+            Err("`*` holds '*', which a CODEOWNERS pattern cannot carry".into())
+        );
+        for bad in [
+            "/partners/a\n* @evil/x.yaml",
+            "/a b",
+            "/a#b",
+            "/a\\b",
+            "/a\tb",
+            "/[ab]",
+            "/!a",
+            "",
+        ] {
             assert!(pattern(bad).is_err(), "{bad:?}");
         }
         assert_eq!(owner("@northwind/legal"), Ok("@northwind/legal"));

@@ -33,12 +33,14 @@ pub fn markdown_text(text: &str) -> String {
     let mut out = String::with_capacity(text.len() + 8);
     let digits = text.chars().take_while(char::is_ascii_digit).count();
     for (i, c) in text.chars().enumerate() {
-        let leading = (i == 0 && matches!(c, '-' | '+' | '='))
-            || (i == digits && digits > 0 && matches!(c, '.' | ')'));
+        let leading = (i == 0 && matches!(c, '-' | '+' | '=')) || (i == digits && digits > 0 && matches!(c, '.' | ')'));
         if c.is_control() {
             out.push(' ');
         } else if leading
-            || matches!(c, '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '&' | '!' | '|' | '~' | '@' | '#')
+            || matches!(
+                c,
+                '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '&' | '!' | '|' | '~' | '@' | '#'
+            )
         {
             out.push('\\');
             out.push(c);
@@ -81,7 +83,10 @@ mod tests {
 
     #[test]
     fn markdown() {
-        assert_eq!(markdown_text("# @team [x](javascript:y)"), "\\# \\@team \\[x\\](javascript:y)");
+        assert_eq!(
+            markdown_text("# @team [x](javascript:y)"),
+            "\\# \\@team \\[x\\](javascript:y)"
+        );
         assert_eq!(markdown_text("shipments-api"), "shipments-api");
         assert_eq!(markdown_text("- a"), "\\- a");
         assert_eq!(markdown_text("1. a"), "1\\. a");

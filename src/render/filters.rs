@@ -171,7 +171,14 @@ mod tests {
         ] {
             assert_eq!(safe_link(bad), None, "{bad:?}");
         }
-        for good in ["https://a.example/x", "HTTP://a", "mailto:a@b.example", "other.html", "#top", "/x:y"] {
+        for good in [
+            "https://a.example/x",
+            "HTTP://a",
+            "mailto:a@b.example",
+            "other.html",
+            "#top",
+            "/x:y",
+        ] {
             assert_eq!(safe_link(good), Some(good));
         }
         let html = markdown_to_html(
@@ -181,7 +188,10 @@ mod tests {
         assert!(!html.contains("src=\"data"), "{html}");
         assert!(!html.to_lowercase().contains("vbscript:y\""), "{html}");
         assert!(html.contains("<a href=\"https://x.example\">ok</a>"), "{html}");
-        assert!(html.contains(">a") || html.contains(" a ") || html.starts_with("<p>a"), "{html}");
+        assert!(
+            html.contains(">a") || html.contains(" a ") || html.starts_with("<p>a"),
+            "{html}"
+        );
         assert_eq!(safe_website("https://acme.example"), Some("https://acme.example"));
         assert_eq!(safe_website("javascript:x"), None);
         assert_eq!(safe_website("acme.example"), None);

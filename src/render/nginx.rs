@@ -79,10 +79,18 @@ fn escape_inner(value: &str, dollar: bool, newline: bool) -> Result<String, Refu
         match c {
             '\\' => out.push_str("\\\\"),
             '"' => out.push_str("\\\""),
-            '$' if !dollar => return Err(Refused(format!("`{}` holds `$`, which NGINX would expand as a variable", encode::comment_text(value)))),
+            '$' if !dollar => {
+                return Err(Refused(format!(
+                    "`{}` holds `$`, which NGINX would expand as a variable",
+                    encode::comment_text(value)
+                )));
+            }
             '\n' if newline => out.push('\n'),
             c if c.is_control() || matches!(c, '\u{2028}' | '\u{2029}') => {
-                return Err(Refused(format!("`{}` holds a control character", encode::comment_text(value))));
+                return Err(Refused(format!(
+                    "`{}` holds a control character",
+                    encode::comment_text(value)
+                )));
             }
             c => out.push(c),
         }
@@ -105,9 +113,9 @@ pub fn regex(value: &str) -> Result<String, Refused> {
 /// (`https://a.internal:8443`, `127.0.0.1:8080`, `/var/log/x.jsonl`), else quoted.
 pub fn arg(value: &str) -> Result<String, Refused> {
     let plain = !value.is_empty()
-        && value
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '/' | ':' | '@' | '%' | '+' | '=' | ',' | '-'));
+        && value.chars().all(|c| {
+            c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '/' | ':' | '@' | '%' | '+' | '=' | ',' | '-')
+        });
     if plain { Ok(value.to_string()) } else { quoted(value) }
 }
 
@@ -118,8 +126,7 @@ pub fn map_key(value: &str) -> Result<String, Refused> {
     if value.is_empty() {
         return Err(Refused("an empty value cannot be a `map` key".into()));
     }
-    let special = matches!(value, "default" | "include" | "hostnames" | "volatile")
-        || value.starts_with(['~', '\\']);
+    let special = matches!(value, "default" | "include" | "hostnames" | "volatile") || value.starts_with(['~', '\\']);
     let token = arg(value)?;
     Ok(match (special, token.starts_with('"')) {
         (false, _) => token,
@@ -131,10 +138,17 @@ pub fn map_key(value: &str) -> Result<String, Refused> {
 /// A name pasted inside a fixed string of the template (a JSON error body, a variable name):
 /// only `[A-Za-z0-9._-]`, which no NGINX or JSON syntax gives a meaning to.
 pub fn word(value: &str) -> Result<String, Refused> {
-    if !value.is_empty() && value.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-')) {
+    if !value.is_empty()
+        && value
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'))
+    {
         Ok(value.to_string())
     } else {
-        Err(Refused(format!("`{}` is not a plain name", encode::comment_text(value))))
+        Err(Refused(format!(
+            "`{}` is not a plain name",
+            encode::comment_text(value)
+        )))
     }
 }
 
@@ -186,7 +200,12 @@ fn refused(output: &OutputSpec, what: &str, e: Refused) -> RenderError {
 }
 
 /// The template context.
-pub fn context(program: &Program, today: Date, environment: Environment, output: &OutputSpec) -> Result<Value, RenderError> {
+pub fn context(
+    program: &Program,
+    today: Date,
+    environment: Environment,
+    output: &OutputSpec,
+) -> Result<Value, RenderError> {
     let gw = Gateway::new(program, environment, today);
     let p = format!("partnerctl_{}", environment.as_str());
     let e = |what: &str| {
@@ -208,7 +227,13 @@ pub fn context(program: &Program, today: Date, environment: Environment, output:
     for product in &gw.products {
         let subscribers = gw.subscribers(product.name);
         let mut plans = Vec::new();
-        for plan in product.product.spec.plans.iter().filter(|plan| plan.environments.contains(&environment)) {
+        for plan in product
+            .product
+            .spec
+            .plans
+            .iter()
+            .filter(|plan| plan.environments.contains(&environment))
+        {
             let (rate, burst) = rate(plan);
             let mut partners = Vec::new();
             for (pa, _) in subscribers.iter().filter(|(_, pl)| pl.name == plan.name) {
@@ -228,7 +253,10 @@ pub fn context(program: &Program, today: Date, environment: Environment, output:
         let rewrite = if upstream_path.is_empty() {
             String::new()
         } else {
-            format!("\"{}$1\"", escape_inner(&upstream_path, false, false).map_err(e("an upstream path"))?)
+            format!(
+                "\"{}$1\"",
+                escape_inner(&upstream_path, false, false).map_err(e("an upstream path"))?
+            )
         };
         let mut routes = Vec::new();
         for r in &product.routes {
@@ -280,7 +308,11 @@ pub fn render(
     output: &OutputSpec,
     env: &minijinja::Environment<'static>,
 ) -> Result<String, RenderError> {
-    templates::render(env, "nginx/nginx.conf.j2", context(program, today, environment, output)?)
+    templates::render(
+        env,
+        "nginx/nginx.conf.j2",
+        context(program, today, environment, output)?,
+    )
 }
 
 #[cfg(test)]

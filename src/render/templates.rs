@@ -70,7 +70,10 @@ fn auto_escape(name: &str, overridden: bool) -> AutoEscape {
         .strip_suffix(".j2")
         .or_else(|| name.strip_suffix(".jinja"))
         .unwrap_or(name);
-    let ext = name.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase()).unwrap_or_default();
+    let ext = name
+        .rsplit_once('.')
+        .map(|(_, e)| e.to_ascii_lowercase())
+        .unwrap_or_default();
     match ext.as_str() {
         "html" | "htm" | "xml" => AutoEscape::Html,
         _ if builtin => AutoEscape::None,
@@ -121,11 +124,7 @@ pub fn environment(program: &Program) -> Result<Environment<'static>, RenderErro
 /// relative link into `products&#x2f;rates.html` (valid, but unreadable in the source and
 /// in every snapshot). CSV, NGINX and Markdown use the encoders of [`super::encode`] and
 /// [`super::nginx`]; a value NGINX cannot carry fails the render, naming it.
-fn formatter(
-    out: &mut minijinja::Output,
-    state: &mut minijinja::State,
-    value: &Value,
-) -> Result<(), minijinja::Error> {
+fn formatter(out: &mut minijinja::Output, state: &mut minijinja::State, value: &Value) -> Result<(), minijinja::Error> {
     let write = |out: &mut minijinja::Output, s: &str| {
         out.write_str(s)
             .map_err(|e| minijinja::Error::new(minijinja::ErrorKind::WriteFailure, e.to_string()))
@@ -134,7 +133,10 @@ fn formatter(
         AutoEscape::Custom(c) => Some(c.clone()),
         _ => None,
     };
-    if let Some(kind) = custom.clone().filter(|_| !value.is_safe() && !value.is_undefined() && !value.is_none()) {
+    if let Some(kind) = custom
+        .clone()
+        .filter(|_| !value.is_safe() && !value.is_undefined() && !value.is_none())
+    {
         // Numbers and booleans are written as they print; only text needs encoding.
         let Some(text) = value.as_str() else {
             return write(out, &value.to_string());
@@ -149,7 +151,11 @@ fn formatter(
         return write(out, &encoded);
     }
     if custom.is_some() {
-        return if value.is_safe() { write(out, &value.to_string()) } else { Ok(()) };
+        return if value.is_safe() {
+            write(out, &value.to_string())
+        } else {
+            Ok(())
+        };
     }
     if !matches!(state.auto_escape(), AutoEscape::Html) || value.is_safe() {
         return minijinja::escape_formatter(out, state, value);
