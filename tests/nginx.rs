@@ -173,14 +173,19 @@ fn nginx_enforces_keys_access_and_limits() {
     let d = run_dir.display();
     // The keys are compared by NGINX's perl module (Debian: libnginx-mod-http-perl), which a
     // stock `nginx.conf` loads through `modules-enabled/`; this minimal one loads it itself.
-    let perl = [
+    let Some(perl) = [
         "/usr/lib/nginx/modules/ngx_http_perl_module.so",
         "/usr/share/nginx/modules/ngx_http_perl_module.so",
     ]
     .into_iter()
     .find(|m| Path::new(m).is_file())
-    .map(|m| format!("load_module {m};\n"))
-    .expect("NGINX's perl module is installed (apt-get install libnginx-mod-http-perl)");
+    .map(|m| format!("load_module {m};\n")) else {
+        if std::env::var_os("CI").is_some() {
+            panic!("NGINX's perl module is not installed; CI must install libnginx-mod-http-perl (see .ci/run)");
+        }
+        eprintln!("SKIPPED nginx_enforces_keys_access_and_limits: apt-get install libnginx-mod-http-perl");
+        return;
+    };
     let main = format!(
         "{perl}{user}daemon off;\nmaster_process off;\nworker_processes 1;\npid {d}/nginx.pid;\nerror_log {d}/error.log info;\n\
          events {{ worker_connections 64; }}\n\
@@ -265,13 +270,20 @@ fn nginx_enforces_keys_access_and_limits() {
     // Another partner is not limited by baltic's use.
     assert_eq!(call(listen, "GET", "/v1/shipments", Some("key-acme-current")).0, 200);
 
+    // A replaced keys file is read again without a reload; the old key is gone.
+    std::fs::write(run_dir.join("keys.new"), "\"Key-Rotated-1\" acme-sbx-2;\n").unwrap();
+    std::fs::rename(run_dir.join("keys.new"), &keys).unwrap();
+    assert_eq!(call(listen, "GET", "/v1/shipments", Some("Key-Rotated-1")).0, 200);
+    assert_eq!(call(listen, "GET", "/v1/shipments", Some("key-rotated-1")).0, 401);
+    assert_eq!(call(listen, "GET", "/v1/shipments", Some("key-acme-current")).0, 401);
+
     // The usage log: one JSON line per request, in the SPEC §8 format.
     let log = std::fs::read_to_string(&usage).unwrap();
     let lines: Vec<serde_json::Value> = log
         .lines()
         .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{l}: {e}")))
         .collect();
-    assert_eq!(lines.len(), 14, "{log}");
+    assert_eq!(lines.len(), 17, "{log}");
     let proxied = lines
         .iter()
         .find(|l| l["status"] == 200 && l["path"] == "/v1/shipments/42")
