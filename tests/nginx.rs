@@ -171,8 +171,23 @@ fn nginx_enforces_keys_access_and_limits() {
     .unwrap();
     let user = if running_as_root(run_dir) { "user root;\n" } else { "" };
     let d = run_dir.display();
+    // The keys are compared by NGINX's perl module (Debian: libnginx-mod-http-perl), which a
+    // stock `nginx.conf` loads through `modules-enabled/`; this minimal one loads it itself.
+    let Some(perl) = [
+        "/usr/lib/nginx/modules/ngx_http_perl_module.so",
+        "/usr/share/nginx/modules/ngx_http_perl_module.so",
+    ]
+    .into_iter()
+    .find(|m| Path::new(m).is_file())
+    .map(|m| format!("load_module {m};\n")) else {
+        if std::env::var_os("CI").is_some() {
+            panic!("NGINX's perl module is not installed; CI must install libnginx-mod-http-perl (see .ci/run)");
+        }
+        eprintln!("SKIPPED nginx_enforces_keys_access_and_limits: apt-get install libnginx-mod-http-perl");
+        return;
+    };
     let main = format!(
-        "{user}daemon off;\nmaster_process off;\nworker_processes 1;\npid {d}/nginx.pid;\nerror_log {d}/error.log info;\n\
+        "{perl}{user}daemon off;\nmaster_process off;\nworker_processes 1;\npid {d}/nginx.pid;\nerror_log {d}/error.log info;\n\
          events {{ worker_connections 64; }}\n\
          http {{\n  access_log off;\n  client_body_temp_path {d}/body;\n  proxy_temp_path {d}/proxy;\n  fastcgi_temp_path {d}/fastcgi;\n  uwsgi_temp_path {d}/uwsgi;\n  scgi_temp_path {d}/scgi;\n  include {d}/partnerctl.conf;\n}}\n"
     );
@@ -220,6 +235,9 @@ fn nginx_enforces_keys_access_and_limits() {
     // 401: no key, an unknown key.
     assert_eq!(call(listen, "GET", "/v1/shipments/42", None).0, 401);
     assert_eq!(call(listen, "GET", "/v1/shipments/42", Some("not-a-key")).0, 401);
+    // Keys are compared exactly: the same key in another letter case is unknown.
+    assert_eq!(call(listen, "GET", "/v1/shipments/42", Some("KEY-ACME-CURRENT")).0, 401);
+    assert_eq!(call(listen, "GET", "/v1/shipments/42", Some("Key-acme-current")).0, 401);
     // 403: not subscribed (acme has no sandbox tracking), revoked, suspended partner.
     assert_eq!(call(listen, "GET", "/v1/tracking/42", Some("key-acme-current")).0, 403);
     assert_eq!(call(listen, "GET", "/v1/shipments/42", Some("key-acme-revoked")).0, 403);
@@ -252,13 +270,20 @@ fn nginx_enforces_keys_access_and_limits() {
     // Another partner is not limited by baltic's use.
     assert_eq!(call(listen, "GET", "/v1/shipments", Some("key-acme-current")).0, 200);
 
+    // A replaced keys file is read again without a reload; the old key is gone.
+    std::fs::write(run_dir.join("keys.new"), "\"Key-Rotated-1\" acme-sbx-2;\n").unwrap();
+    std::fs::rename(run_dir.join("keys.new"), &keys).unwrap();
+    assert_eq!(call(listen, "GET", "/v1/shipments", Some("Key-Rotated-1")).0, 200);
+    assert_eq!(call(listen, "GET", "/v1/shipments", Some("key-rotated-1")).0, 401);
+    assert_eq!(call(listen, "GET", "/v1/shipments", Some("key-acme-current")).0, 401);
+
     // The usage log: one JSON line per request, in the SPEC §8 format.
     let log = std::fs::read_to_string(&usage).unwrap();
     let lines: Vec<serde_json::Value> = log
         .lines()
         .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{l}: {e}")))
         .collect();
-    assert_eq!(lines.len(), 12, "{log}");
+    assert_eq!(lines.len(), 17, "{log}");
     let proxied = lines
         .iter()
         .find(|l| l["status"] == 200 && l["path"] == "/v1/shipments/42")

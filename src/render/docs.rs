@@ -86,7 +86,15 @@ pub fn context(program: &Program, today: Date) -> Value {
         .partners
         .values()
         .filter(|p| in_directory(p.stage(), p.spec.listed))
-        .map(|p| json!({"displayName": p.spec.display_name, "website": p.spec.website}))
+        .map(|p| {
+            let website = p.spec.website.as_deref();
+            // A website that is no http(s) URL is shown as text, never as a link.
+            json!({
+                "displayName": p.spec.display_name,
+                "website": website.and_then(filters::safe_website),
+                "websiteText": website.filter(|w| filters::safe_website(w).is_none()),
+            })
+        })
         .collect();
     directory.sort_by(|a, b| {
         let key = |v: &Value| v["displayName"].as_str().unwrap_or("").to_lowercase();
@@ -230,6 +238,36 @@ fn onboarding(program: &Program, terms_ref: &dyn Fn(&str) -> Value) -> Vec<Value
         .collect()
 }
 
+/// The Content-Security-Policy of every page: no script, plugin, frame, form or `<base>`;
+/// the stylesheet from the portal itself; images from the portal and the web (Markdown
+/// images are limited to http/https by [`filters::safe_link`]). `file:` is named next to
+/// `'self'` because the portal is also read from disk, where browsers differ on whether
+/// `'self'` covers other `file:` URLs; a page on a web server cannot load `file:` anyway.
+pub const CSP: &str = "default-src 'none'; script-src 'none'; object-src 'none'; frame-src 'none'; \
+base-uri 'none'; form-action 'none'; style-src 'self' file:; img-src 'self' file: https: http:";
+
+/// A page with the CSP as its first element, right after the doctype: whatever a program's
+/// template writes (its own `base.html.j2`, a `<script>` in `<head>`) comes after it and is
+/// bound by it; a second policy in the page can only narrow it.
+fn with_csp(page: &str) -> String {
+    let meta = format!("<meta http-equiv=\"Content-Security-Policy\" content=\"{CSP}\">\n");
+    let start = page.trim_start();
+    let skipped = page.len() - start.len();
+    let doctype_end = if start.get(..9).is_some_and(|d| d.eq_ignore_ascii_case("<!doctype")) {
+        start.find('>').map(|i| skipped + i + 1)
+    } else {
+        None
+    };
+    match doctype_end {
+        Some(end) => {
+            let (head, rest) = page.split_at(end);
+            let rest = rest.strip_prefix('\n').unwrap_or(rest);
+            format!("{head}\n{meta}{rest}")
+        }
+        None => format!("{meta}{page}"),
+    }
+}
+
 /// Renders every page of the portal below `folder`.
 pub fn render(
     program: &Program,
@@ -247,7 +285,7 @@ pub fn render(
         if let (Some(o), Value::Object(extra)) = (ctx.as_object_mut(), extra) {
             o.extend(extra);
         }
-        let text = templates::render(env, template, ctx)?;
+        let text = with_csp(&templates::render(env, template, ctx)?);
         files.push(RenderedFile::new(format!("{folder}/{href}"), text));
         Ok(())
     };

@@ -67,10 +67,10 @@ fn monthly_quotas(program: &Program, today: Date, environment: Environment) -> V
     for p in &gw.partners {
         for (product, plan) in &p.plans {
             if let Some(q) = plan.quota.filter(|q| q.per == QuotaUnit::Month) {
-                out.push(format!(
+                out.push(super::encode::comment_text(&format!(
                     "{} {} {}: {} requests per month",
                     p.name, product, plan.name, q.requests
-                ));
+                )));
             }
         }
     }
@@ -88,7 +88,9 @@ pub fn render(
     let ctx = json!({
         "environment": environment.as_str(),
         "asOf": today.to_string(),
-        "program": {"name": program.name(), "displayName": program.spec().map(|s| s.display_name.as_str()).unwrap_or("")},
+        // Comments get the program's name, never its display name, and through the comment
+        // encoder: the rest of the file is the YAML serializer's.
+        "program": {"comment": super::encode::comment_text(program.name())},
         "config": config(program, today, environment, output),
         "monthlyQuotas": monthly_quotas(program, today, environment),
     });

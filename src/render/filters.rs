@@ -2,8 +2,8 @@
 //! `slug` and `date` (documented in docs/templates.md).
 
 use minijinja::value::Value;
-use minijinja::{Error, ErrorKind};
-use pulldown_cmark::{Event, Options, Parser};
+use minijinja::{AutoEscape, Error, ErrorKind, State};
+use pulldown_cmark::{Event, Options, Parser, Tag, TagEnd};
 
 /// Markdown → HTML (CommonMark with tables, strikethrough and footnotes). Raw HTML in the
 /// text is escaped, not passed through: terms and descriptions are text, never markup.
@@ -11,20 +11,86 @@ pub fn markdown(text: &str) -> Value {
     Value::from_safe_string(markdown_to_html(text))
 }
 
-/// The HTML of a Markdown text, raw HTML escaped.
+/// The HTML of a Markdown text, raw HTML escaped. A link or image (inline, reference or
+/// autolink) whose target is not [`safe_link`] is written as its text: the portal links
+/// only `http`, `https` and `mailto` (SPEC §9 "Links").
 pub fn markdown_to_html(text: &str) -> String {
     let opts = Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH | Options::ENABLE_FOOTNOTES;
-    let events = Parser::new_ext(text, opts).map(|e| match e {
-        Event::Html(h) | Event::InlineHtml(h) => Event::Text(h),
-        other => other,
+    // One entry per open link or image: whether it was dropped, so its end is dropped too.
+    let mut open: Vec<bool> = Vec::new();
+    let events = Parser::new_ext(text, opts).filter_map(|e| match e {
+        Event::Html(h) | Event::InlineHtml(h) => Some(Event::Text(h)),
+        Event::Start(Tag::Link { ref dest_url, .. }) | Event::Start(Tag::Image { ref dest_url, .. }) => {
+            let drop = safe_link(dest_url).is_none();
+            open.push(drop);
+            (!drop).then_some(e)
+        }
+        Event::End(TagEnd::Link) | Event::End(TagEnd::Image) => {
+            let drop = open.pop().unwrap_or(false);
+            (!drop).then_some(e)
+        }
+        other => Some(other),
     });
     let mut html = String::new();
     pulldown_cmark::html::push_html(&mut html, events);
     html
 }
 
+/// `url` when a browser would follow it to an `http`, `https` or `mailto` target, or to a
+/// relative one (no scheme); `None` for any other scheme (`javascript:`, `data:`,
+/// `vbscript:`, …). The scheme is read as a browser reads it: after dropping leading and
+/// trailing spaces and control characters and every tab and line break, ignoring case.
+/// Entities (`&#106;avascript:`) are already decoded by the Markdown parser; a URL that
+/// still holds a control character is refused outright.
+pub fn safe_link(url: &str) -> Option<&str> {
+    let seen: String = url
+        .trim_matches(|c: char| c <= ' ')
+        .chars()
+        .filter(|c| !matches!(c, '\t' | '\n' | '\r'))
+        .collect();
+    if seen.chars().any(char::is_control) {
+        return None;
+    }
+    let before_path = seen.split(['/', '?', '#']).next().unwrap_or("");
+    match before_path.split_once(':') {
+        None => Some(url),
+        Some((scheme, _)) => {
+            let scheme = scheme.to_ascii_lowercase();
+            matches!(scheme.as_str(), "http" | "https" | "mailto").then_some(url)
+        }
+    }
+}
+
+/// A partner's `website` for the portal: an absolute `http`/`https` URL, else `None` (the
+/// portal then shows the text without a link).
+pub fn safe_website(url: &str) -> Option<&str> {
+    let lower = url.to_ascii_lowercase();
+    (lower.starts_with("https://") || lower.starts_with("http://"))
+        .then_some(url)
+        .filter(|u| safe_link(u).is_some() && !u.chars().any(|c| c.is_whitespace() || c.is_control()))
+}
+
+/// Text a filter produced in the template's own syntax: safe where the template escapes
+/// JSON/YAML (escaping it again would quote the document), plain text elsewhere.
+fn in_syntax(state: &State, text: String) -> Value {
+    if matches!(state.auto_escape(), AutoEscape::Json) {
+        Value::from_safe_string(text)
+    } else {
+        Value::from(text)
+    }
+}
+
 /// A value as JSON; `json(2)` indents by two spaces (any indent pretty-prints).
-pub fn json(value: &Value, indent: Option<u32>) -> Result<String, Error> {
+pub fn json(state: &State, value: &Value, indent: Option<u32>) -> Result<Value, Error> {
+    json_text(value, indent).map(|t| in_syntax(state, t))
+}
+
+/// A value as a YAML document (block style, keys in their order).
+pub fn yaml(state: &State, value: &Value) -> Result<Value, Error> {
+    yaml_text(value).map(|t| in_syntax(state, t))
+}
+
+fn json_text(value: &Value, indent: Option<u32>) -> Result<String, Error> {
     let v: serde_json::Value = serde_json::to_value(value)
         .map_err(|e| Error::new(ErrorKind::BadSerialization, format!("cannot write JSON: {e}")))?;
     let s = match indent {
@@ -34,8 +100,7 @@ pub fn json(value: &Value, indent: Option<u32>) -> Result<String, Error> {
     s.map_err(|e| Error::new(ErrorKind::BadSerialization, format!("cannot write JSON: {e}")))
 }
 
-/// A value as a YAML document (block style, keys in their order).
-pub fn yaml(value: &Value) -> Result<String, Error> {
+fn yaml_text(value: &Value) -> Result<String, Error> {
     let v: serde_json::Value = serde_json::to_value(value)
         .map_err(|e| Error::new(ErrorKind::BadSerialization, format!("cannot write YAML: {e}")))?;
     yaml_serde::to_string(&v).map_err(|e| Error::new(ErrorKind::BadSerialization, format!("cannot write YAML: {e}")))
@@ -91,5 +156,44 @@ mod tests {
             markdown_to_html("# T\n\n<script>x</script>"),
             "<h1>T</h1>\n&lt;script&gt;x&lt;/script&gt;"
         );
+    }
+
+    #[test]
+    fn links() {
+        for bad in [
+            "javascript:alert(1)",
+            "JaVaScRiPt:alert(1)",
+            " \u{1}javascript:alert(1)",
+            "java\tscript:alert(1)",
+            "data:text/html,x",
+            "vbscript:x",
+            "file:///etc/passwd",
+        ] {
+            assert_eq!(safe_link(bad), None, "{bad:?}");
+        }
+        for good in [
+            "https://a.example/x",
+            "HTTP://a",
+            "mailto:a@b.example",
+            "other.html",
+            "#top",
+            "/x:y",
+        ] {
+            assert_eq!(safe_link(good), Some(good));
+        }
+        let html = markdown_to_html(
+            "[a](javascript:alert(1)) [b](&#106;avascript:x) <vbscript:y> ![c](data:image/png;base64,x) [d][r] [ok](https://x.example)\n\n[r]: JAVASCRIPT:z",
+        );
+        assert!(!html.to_lowercase().contains("href=\"javascript"), "{html}");
+        assert!(!html.contains("src=\"data"), "{html}");
+        assert!(!html.to_lowercase().contains("vbscript:y\""), "{html}");
+        assert!(html.contains("<a href=\"https://x.example\">ok</a>"), "{html}");
+        assert!(
+            html.contains(">a") || html.contains(" a ") || html.starts_with("<p>a"),
+            "{html}"
+        );
+        assert_eq!(safe_website("https://acme.example"), Some("https://acme.example"));
+        assert_eq!(safe_website("javascript:x"), None);
+        assert_eq!(safe_website("acme.example"), None);
     }
 }

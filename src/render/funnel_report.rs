@@ -101,6 +101,10 @@ fn svg_funnel(f: &funnel::Funnel) -> String {
     s
 }
 
+/// The report's Content-Security-Policy, like the portal's (SPEC §9): no script, plugin,
+/// form or `<base>`; its one stylesheet is inline, so inline styles only.
+const CSP: &str = "default-src 'none'; script-src 'none'; object-src 'none'; frame-src 'none'; base-uri 'none'; form-action 'none'; style-src 'unsafe-inline'";
+
 /// Renders the funnel report page.
 pub fn render(program: &Program, today: Date) -> String {
     let f = funnel::compute(program, today, None);
@@ -111,7 +115,8 @@ pub fn render(program: &Program, today: Date) -> String {
     let mut s = String::new();
     let _ = write!(
         s,
-        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"robots\" content=\"noindex\">\n<title>Onboarding funnel — {t}</title>\n<style>\nbody{{font-family:system-ui,sans-serif;margin:2rem auto;max-width:60rem;color:#222;padding:0 1rem}}\ntable{{border-collapse:collapse;margin:1rem 0}}\nth,td{{border:1px solid #ccc;padding:.3rem .6rem;text-align:right}}\nth:first-child,td:first-child{{text-align:left;white-space:nowrap}}\n.note{{color:#666}}\n</style>\n</head>\n<body>\n<h1>Onboarding funnel — {t}</h1>\n<p class=\"note\">Internal report, as of {d}. {n} partners.</p>\n",
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta http-equiv=\"Content-Security-Policy\" content=\"{csp}\">\n<meta charset=\"utf-8\">\n<meta name=\"robots\" content=\"noindex\">\n<title>Onboarding funnel — {t}</title>\n<style>\nbody{{font-family:system-ui,sans-serif;margin:2rem auto;max-width:60rem;color:#222;padding:0 1rem}}\ntable{{border-collapse:collapse;margin:1rem 0}}\nth,td{{border:1px solid #ccc;padding:.3rem .6rem;text-align:right}}\nth:first-child,td:first-child{{text-align:left;white-space:nowrap}}\n.note{{color:#666}}\n</style>\n</head>\n<body>\n<h1>Onboarding funnel — {t}</h1>\n<p class=\"note\">Internal report, as of {d}. {n} partners.</p>\n",
+        csp = CSP,
         t = esc(title),
         d = today,
         n = f.partners

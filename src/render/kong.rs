@@ -205,7 +205,9 @@ pub fn render(
     let ctx = json!({
         "environment": environment.as_str(),
         "asOf": today.to_string(),
-        "program": {"name": program.name(), "displayName": program.spec().map(|s| s.display_name.as_str()).unwrap_or("")},
+        // Comments get the program's name, never its display name, and through the comment
+        // encoder: the rest of the file is the YAML serializer's.
+        "program": {"comment": super::encode::comment_text(program.name())},
         "deck": deck(program, today, environment),
     });
     templates::render(env, "kong/kong.yaml.j2", ctx)

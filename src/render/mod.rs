@@ -12,6 +12,7 @@ pub mod access;
 pub mod codeowners;
 pub mod context;
 pub mod docs;
+pub mod encode;
 pub mod envoy;
 pub mod filters;
 pub mod funnel_report;
@@ -143,7 +144,7 @@ pub fn render_output(
         Target::Kong => one(kong::render(program, today, environment()?, env)?),
         Target::Nginx => one(nginx::render(program, today, environment()?, output, env)?),
         Target::EnvoyRatelimit => one(envoy::render(program, today, environment()?, output, env)?),
-        Target::Codeowners => one(codeowners::render(program)),
+        Target::Codeowners => one(codeowners::render(program)?),
         Target::FunnelReport => one(funnel_report::render(program, today)),
     }
 }

@@ -1,8 +1,9 @@
 //! The `nginx` target: an `http`-level include for one environment (SPEC §7).
 //!
 //! How a request is decided, in NGINX's own phases:
-//! 1. `map $http_x_api_key` (the run-time keys file, never the repository) gives the
-//!    credential id; none → **401** (server `if`, rewrite phase).
+//! 1. `perl_set` looks the `X-Api-Key` header up in the run-time keys file (never the
+//!    repository), exactly, letter case included (SPEC §12; NGINX's own `map` lowercases
+//!    both sides), and gives the credential id; none → **401** (server `if`, rewrite phase).
 //! 2. `map` credential → partner, listing only live credentials of partners whose stage
 //!    allows the environment; none (revoked, expired, suspended, offboarded) → **403**.
 //! 3. The endpoint's `location` (an anchored regex per path) checks the method (405) and
@@ -12,9 +13,14 @@
 //! 5. Otherwise `proxy_pass` to the product's upstream for the environment.
 //!
 //! Every request is logged as one JSON line in the usage format of SPEC §8.
+//!
+//! Every value reaches the template through the encoder below ([`arg`], [`quoted`],
+//! [`map_key`], [`word`], [`comment`]), which writes it as one NGINX token or refuses it:
+//! no value can end a comment, a string or a directive, or add a block (SPEC §9). Comments
+//! carry names only, never display names.
 
 use super::access::{Gateway, ident};
-use super::{RenderError, templates};
+use super::{RenderError, encode, templates};
 use crate::model::Program;
 use crate::spec::{Date, Environment, OutputSpec, PlanSpec, RateUnit};
 use serde_json::{Value, json};
@@ -58,73 +64,240 @@ fn split_upstream(url: &str) -> (String, String) {
     }
 }
 
+/// Why a value cannot be carried into an NGINX configuration.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refused(pub String);
+
+/// The inside of an NGINX quoted string: `\` and `"` escaped (NGINX's parser undoes
+/// exactly those, plus `\t \r \n`, which is why `\` itself is always escaped). A control
+/// character is refused: a raw line break would end a comment it is pasted next to, and no
+/// value needs one. `$` is refused unless `dollar` (regexes, code): NGINX expands variables
+/// even inside quotes and has no escape for `$`.
+fn escape_inner(value: &str, dollar: bool, newline: bool) -> Result<String, Refused> {
+    let mut out = String::with_capacity(value.len() + 2);
+    for c in value.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '"' => out.push_str("\\\""),
+            '$' if !dollar => {
+                return Err(Refused(format!(
+                    "`{}` holds `$`, which NGINX would expand as a variable",
+                    encode::comment_text(value)
+                )));
+            }
+            '\n' if newline => out.push('\n'),
+            c if c.is_control() || matches!(c, '\u{2028}' | '\u{2029}') => {
+                return Err(Refused(format!(
+                    "`{}` holds a control character",
+                    encode::comment_text(value)
+                )));
+            }
+            c => out.push(c),
+        }
+    }
+    Ok(out)
+}
+
+/// A value as one NGINX quoted string, `"…"`.
+pub fn quoted(value: &str) -> Result<String, Refused> {
+    Ok(format!("\"{}\"", escape_inner(value, false, false)?))
+}
+
+/// A regular expression as one quoted string (`$` is its end anchor there, not a variable:
+/// NGINX does not expand variables in a `location` regex).
+pub fn regex(value: &str) -> Result<String, Refused> {
+    Ok(format!("\"{}\"", escape_inner(value, true, false)?))
+}
+
+/// A directive argument: bare when it is made of characters that are never special
+/// (`https://a.internal:8443`, `127.0.0.1:8080`, `/var/log/x.jsonl`), else quoted.
+pub fn arg(value: &str) -> Result<String, Refused> {
+    let plain = !value.is_empty()
+        && value.chars().all(|c| {
+            c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '/' | ':' | '@' | '%' | '+' | '=' | ',' | '-')
+        });
+    if plain { Ok(value.to_string()) } else { quoted(value) }
+}
+
+/// A `map` source value. Empty is refused (it would match a request without a key); a value
+/// that `map` would read as a keyword (`default`, `include`, `hostnames`, `volatile`) or a
+/// regex (`~…`) is prefixed with `\`, NGINX's escape for exactly that.
+pub fn map_key(value: &str) -> Result<String, Refused> {
+    if value.is_empty() {
+        return Err(Refused("an empty value cannot be a `map` key".into()));
+    }
+    let special = matches!(value, "default" | "include" | "hostnames" | "volatile") || value.starts_with(['~', '\\']);
+    let token = arg(value)?;
+    Ok(match (special, token.starts_with('"')) {
+        (false, _) => token,
+        (true, false) => format!("\\{token}"),
+        (true, true) => format!("\"\\{}", &token[1..]),
+    })
+}
+
+/// A name pasted inside a fixed string of the template (a JSON error body, a variable name):
+/// only `[A-Za-z0-9._-]`, which no NGINX or JSON syntax gives a meaning to.
+pub fn word(value: &str) -> Result<String, Refused> {
+    if !value.is_empty()
+        && value
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'))
+    {
+        Ok(value.to_string())
+    } else {
+        Err(Refused(format!(
+            "`{}` is not a plain name",
+            encode::comment_text(value)
+        )))
+    }
+}
+
+/// Text after a `#`: it cannot end the line.
+pub fn comment(value: &str) -> String {
+    encode::comment_text(value)
+}
+
+/// The Perl that `perl_set` runs per request: the `X-Api-Key` header looked up exactly in the
+/// keys file, which is parsed once per worker and again whenever its device, inode, size or
+/// modification time changes (an atomic replace or an edit). A file that cannot be read
+/// gives no key at all: every request is refused with 401, never let through.
+fn key_lookup(keys_file: &str) -> Result<String, Refused> {
+    let path = keys_file.replace('\\', "\\\\").replace('\'', "\\'");
+    let code = KEY_LOOKUP.replace("KEYS_FILE", &path);
+    Ok(format!("\"{}\"", escape_inner(&code, true, true)?))
+}
+
+const KEY_LOOKUP: &str = r#"sub {
+    my $r = shift;
+    my $key = $r->header_in('X-Api-Key');
+    return '' unless defined $key && length $key;
+    my $file = 'KEYS_FILE';
+    my @st = stat $file;
+    my $stamp = @st ? join(':', @st[0, 1, 7, 9]) : '';
+    my $cache = $partnerctl::keys{$file};
+    if (!$cache || $cache->[0] ne $stamp) {
+        my %ids;
+        if (open my $fh, '<', $file) {
+            while (my $line = <$fh>) {
+                next unless $line =~ /^\s*(?:"((?:[^"\\]|\\.)*)"|([^\s"';#]+))\s+([^\s;]+)\s*;/;
+                my ($q, $bare, $id) = ($1, $2, $3);
+                my $secret = defined $q ? ($q =~ s/\\(.)/$1/gr) : $bare;
+                $ids{$secret} = $id;
+            }
+            close $fh;
+        }
+        $cache = $partnerctl::keys{$file} = [$stamp, \%ids];
+    }
+    my $id = $cache->[1]{$key};
+    return defined $id ? $id : '';
+}"#;
+
+fn refused(output: &OutputSpec, what: &str, e: Refused) -> RenderError {
+    RenderError::Output(format!(
+        "output `{}`: {what} cannot be written into an NGINX configuration: {}",
+        output.path, e.0
+    ))
+}
+
 /// The template context.
-pub fn context(program: &Program, today: Date, environment: Environment, output: &OutputSpec) -> Value {
+pub fn context(
+    program: &Program,
+    today: Date,
+    environment: Environment,
+    output: &OutputSpec,
+) -> Result<Value, RenderError> {
     let gw = Gateway::new(program, environment, today);
     let p = format!("partnerctl_{}", environment.as_str());
-    let mut credentials: Vec<Value> = gw
-        .partners
-        .iter()
-        .flat_map(|partner| {
-            partner
-                .credentials
-                .iter()
-                .map(move |c| json!({"id": c.id.0, "partner": partner.name}))
-        })
-        .collect();
-    credentials.sort_by(|a, b| a["id"].as_str().cmp(&b["id"].as_str()));
-    let products: Vec<Value> = gw
-        .products
-        .iter()
-        .map(|product| {
-            let subscribers = gw.subscribers(product.name);
-            let plans: Vec<Value> = product
-                .product
-                .spec
-                .plans
-                .iter()
-                .filter(|plan| plan.environments.contains(&environment))
-                .map(|plan| {
-                    let (rate, burst) = rate(plan);
-                    let partners: Vec<&str> =
-                        subscribers.iter().filter(|(_, pl)| pl.name == plan.name).map(|(pa, _)| pa.name).collect();
-                    json!({
-                        "name": plan.name.0,
-                        "zone": format!("{p}_{}_{}", ident(product.name), ident(&plan.name)),
-                        "rate": rate,
-                        "burst": burst,
-                        "partners": partners,
-                    })
-                })
-                .collect();
-            let (upstream, upstream_path) = split_upstream(product.upstream);
-            json!({
-                "name": product.name,
-                "ident": ident(product.name),
-                "displayName": product.product.spec.display_name,
-                "upstream": upstream,
-                "upstreamPath": upstream_path,
-                "routes": product.routes.iter().map(|r| json!({
-                    "path": r.path,
-                    "regex": r.regex,
-                    "methods": r.methods.iter().map(|m| m.as_str()).collect::<Vec<_>>(),
-                })).collect::<Vec<_>>(),
-                "plans": plans,
-                "subscribers": subscribers.iter().map(|(pa, pl)| json!({"partner": pa.name, "plan": pl.name.0})).collect::<Vec<_>>(),
-            })
-        })
-        .collect();
-    json!({
+    let e = |what: &str| {
+        let what = what.to_string();
+        move |r: Refused| refused(output, &what, r)
+    };
+    let mut credentials = Vec::new();
+    for partner in &gw.partners {
+        for c in &partner.credentials {
+            credentials.push(json!({
+                "id": map_key(&c.id.0).map_err(e("a credential id"))?,
+                "partner": arg(partner.name).map_err(e("a partner name"))?,
+                "sort": c.id.0,
+            }));
+        }
+    }
+    credentials.sort_by(|a, b| a["sort"].as_str().cmp(&b["sort"].as_str()));
+    let mut products = Vec::new();
+    for product in &gw.products {
+        let subscribers = gw.subscribers(product.name);
+        let mut plans = Vec::new();
+        for plan in product
+            .product
+            .spec
+            .plans
+            .iter()
+            .filter(|plan| plan.environments.contains(&environment))
+        {
+            let (rate, burst) = rate(plan);
+            let mut partners = Vec::new();
+            for (pa, _) in subscribers.iter().filter(|(_, pl)| pl.name == plan.name) {
+                partners.push(json!({
+                    "key": map_key(pa.name).map_err(e("a partner name"))?,
+                    "value": arg(pa.name).map_err(e("a partner name"))?,
+                }));
+            }
+            plans.push(json!({
+                "zone": format!("{p}_{}_{}", ident(product.name), ident(&plan.name)),
+                "rate": rate,
+                "burst": burst,
+                "partners": partners,
+            }));
+        }
+        let (upstream, upstream_path) = split_upstream(product.upstream);
+        let rewrite = if upstream_path.is_empty() {
+            String::new()
+        } else {
+            format!(
+                "\"{}$1\"",
+                escape_inner(&upstream_path, false, false).map_err(e("an upstream path"))?
+            )
+        };
+        let mut routes = Vec::new();
+        for r in &product.routes {
+            let methods: Vec<&str> = r.methods.iter().map(|m| m.as_str()).collect();
+            routes.push(json!({
+                "comment": comment(&format!("{}: {} {}", product.name, methods.join(" "), r.path)),
+                "regex": regex(&r.regex).map_err(e("an endpoint path"))?,
+                "methods": methods.join("|"),
+            }));
+        }
+        let mut subs = Vec::new();
+        for (pa, pl) in &subscribers {
+            subs.push(json!({
+                "partner": map_key(pa.name).map_err(e("a partner name"))?,
+                "plan": arg(&pl.name.0).map_err(e("a plan name"))?,
+            }));
+        }
+        products.push(json!({
+            "name": word(product.name).map_err(e("a product name"))?,
+            "comment": comment(product.name),
+            "ident": ident(product.name),
+            "upstream": arg(&upstream).map_err(e("an upstream"))?,
+            "rewrite": rewrite,
+            "routes": routes,
+            "plans": plans,
+            "subscribers": subs,
+        }));
+    }
+    let keys_file = output.keys_file.as_deref().unwrap_or(DEFAULT_KEYS_FILE);
+    Ok(json!({
         "environment": environment.as_str(),
         "asOf": today.to_string(),
-        "program": {"name": program.name(), "displayName": program.spec().map(|s| s.display_name.as_str()).unwrap_or("")},
+        "program": {"comment": comment(program.name())},
         "p": p,
-        "keysFile": output.keys_file.as_deref().unwrap_or(DEFAULT_KEYS_FILE),
-        "listen": output.listen.as_deref().unwrap_or(DEFAULT_LISTEN),
-        "accessLog": output.access_log.as_deref().unwrap_or(DEFAULT_ACCESS_LOG),
+        "keysFile": comment(keys_file),
+        "keyLookup": key_lookup(keys_file).map_err(e("`keysFile`"))?,
+        "listen": arg(output.listen.as_deref().unwrap_or(DEFAULT_LISTEN)).map_err(e("`listen`"))?,
+        "accessLog": arg(output.access_log.as_deref().unwrap_or(DEFAULT_ACCESS_LOG)).map_err(e("`accessLog`"))?,
         "credentials": credentials,
         "products": products,
-    })
+    }))
 }
 
 /// Renders the include through `nginx/nginx.conf.j2`.
@@ -135,24 +308,11 @@ pub fn render(
     output: &OutputSpec,
     env: &minijinja::Environment<'static>,
 ) -> Result<String, RenderError> {
-    for (what, value) in [
-        ("keysFile", &output.keys_file),
-        ("listen", &output.listen),
-        ("accessLog", &output.access_log),
-    ] {
-        if let Some(v) = value
-            && (v.trim().is_empty()
-                || v.chars()
-                    .any(|c| matches!(c, ';' | '{' | '}' | '"' | '\'' | '$' | '\n' | '\r'))
-                || (what != "listen" && v.chars().any(char::is_whitespace)))
-        {
-            return Err(RenderError::Output(format!(
-                "output `{}`: `{what}: {v}` cannot be written into an NGINX configuration",
-                output.path
-            )));
-        }
-    }
-    templates::render(env, "nginx/nginx.conf.j2", context(program, today, environment, output))
+    templates::render(
+        env,
+        "nginx/nginx.conf.j2",
+        context(program, today, environment, output)?,
+    )
 }
 
 #[cfg(test)]
@@ -169,5 +329,21 @@ mod tests {
             split_upstream("http://127.0.0.1:81/base/"),
             ("http://127.0.0.1:81".into(), "/base".into())
         );
+    }
+
+    #[test]
+    fn encoder() {
+        assert_eq!(arg("https://a.internal:8443").unwrap(), "https://a.internal:8443");
+        assert_eq!(arg("a b").unwrap(), "\"a b\"");
+        assert_eq!(quoted("x\"; }").unwrap(), "\"x\\\"; }\"");
+        assert_eq!(quoted("a\\b").unwrap(), "\"a\\\\b\"");
+        assert!(quoted("a\nserver {").is_err());
+        assert!(quoted("$host").is_err());
+        assert_eq!(regex("^/v1/x$").unwrap(), "\"^/v1/x$\"");
+        assert_eq!(map_key("default").unwrap(), "\\default");
+        assert_eq!(map_key("~.*").unwrap(), "\"\\~.*\"");
+        assert!(map_key("").is_err());
+        assert!(word("a b").is_err());
+        assert_eq!(comment("a\nb"), "a\\u{a}b");
     }
 }

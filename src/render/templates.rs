@@ -57,17 +57,31 @@ fn program_templates(program: &Program) -> Result<BTreeMap<String, String>, Rend
     Ok(out)
 }
 
-/// HTML escaping for `.html` templates, none for the rest (gateway configs are not HTML,
-/// and YAML is written through the `yaml` filter, not by escaping).
-fn auto_escape(name: &str) -> AutoEscape {
+/// The escaping a template gets, by the extension of the file it writes (its name without
+/// `.j2`/`.jinja`): `.html`/`.htm`/`.xml` HTML, `.csv` CSV fields, `.json`/`.yaml`/`.yml`
+/// JSON (a JSON scalar is a YAML scalar too), `.conf` NGINX tokens, `.md` Markdown text;
+/// anything else none. A value meets its format here, so a program's template cannot forget
+/// to encode it (SPEC §9). Built-in templates the program does not replace are HTML for the
+/// portal and none for the gateways: their values arrive encoded or serialized by the Rust
+/// that renders them.
+fn auto_escape(name: &str, overridden: bool) -> AutoEscape {
+    let builtin = !overridden && BUILTINS.iter().any(|(n, _)| *n == name);
     let name = name
         .strip_suffix(".j2")
         .or_else(|| name.strip_suffix(".jinja"))
         .unwrap_or(name);
-    if name.ends_with(".html") || name.ends_with(".htm") || name.ends_with(".xml") {
-        AutoEscape::Html
-    } else {
-        AutoEscape::None
+    let ext = name
+        .rsplit_once('.')
+        .map(|(_, e)| e.to_ascii_lowercase())
+        .unwrap_or_default();
+    match ext.as_str() {
+        "html" | "htm" | "xml" => AutoEscape::Html,
+        _ if builtin => AutoEscape::None,
+        "csv" => AutoEscape::Custom("csv".into()),
+        "json" | "yaml" | "yml" => AutoEscape::Json,
+        "conf" => AutoEscape::Custom("nginx".into()),
+        "md" => AutoEscape::Custom("markdown".into()),
+        _ => AutoEscape::None,
     }
 }
 
@@ -87,8 +101,9 @@ pub fn environment(program: &Program) -> Result<Environment<'static>, RenderErro
             message: e.to_string(),
         })?;
     env.set_syntax(syntax);
-    env.set_auto_escape_callback(auto_escape);
-    env.set_formatter(html_formatter);
+    let names: Arc<Vec<String>> = Arc::new(overrides.keys().cloned().collect());
+    env.set_auto_escape_callback(move |name: &str| auto_escape(name, names.iter().any(|n| n == name)));
+    env.set_formatter(formatter);
     env.set_loader(move |name: &str| {
         if let Some(text) = overrides.get(name) {
             return Ok(Some(text.clone()));
@@ -103,14 +118,45 @@ pub fn environment(program: &Program) -> Result<Environment<'static>, RenderErro
     Ok(env)
 }
 
-/// HTML escaping of `& < > " '` only: minijinja's own also escapes `/`, which turns every
+/// Writes a value under its template's escaping (see [`auto_escape`]).
+///
+/// HTML escapes `& < > " '` only: minijinja's own also escapes `/`, which turns every
 /// relative link into `products&#x2f;rates.html` (valid, but unreadable in the source and
-/// in every snapshot).
-fn html_formatter(
-    out: &mut minijinja::Output,
-    state: &mut minijinja::State,
-    value: &Value,
-) -> Result<(), minijinja::Error> {
+/// in every snapshot). CSV, NGINX and Markdown use the encoders of [`super::encode`] and
+/// [`super::nginx`]; a value NGINX cannot carry fails the render, naming it.
+fn formatter(out: &mut minijinja::Output, state: &mut minijinja::State, value: &Value) -> Result<(), minijinja::Error> {
+    let write = |out: &mut minijinja::Output, s: &str| {
+        out.write_str(s)
+            .map_err(|e| minijinja::Error::new(minijinja::ErrorKind::WriteFailure, e.to_string()))
+    };
+    let custom = match state.auto_escape() {
+        AutoEscape::Custom(c) => Some(c.clone()),
+        _ => None,
+    };
+    if let Some(kind) = custom
+        .clone()
+        .filter(|_| !value.is_safe() && !value.is_undefined() && !value.is_none())
+    {
+        // Numbers and booleans are written as they print; only text needs encoding.
+        let Some(text) = value.as_str() else {
+            return write(out, &value.to_string());
+        };
+        let encoded = match kind.as_ref() {
+            "csv" => super::encode::csv_field(text),
+            "markdown" => super::encode::markdown_text(text),
+            "nginx" => super::nginx::arg(text)
+                .map_err(|e| minijinja::Error::new(minijinja::ErrorKind::InvalidOperation, e.0))?,
+            _ => text.to_string(),
+        };
+        return write(out, &encoded);
+    }
+    if custom.is_some() {
+        return if value.is_safe() {
+            write(out, &value.to_string())
+        } else {
+            Ok(())
+        };
+    }
     if !matches!(state.auto_escape(), AutoEscape::Html) || value.is_safe() {
         return minijinja::escape_formatter(out, state, value);
     }

@@ -6,6 +6,20 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::borrow::Cow;
 use std::fmt;
 
+/// One line of text: no control character (C0, DEL, C1) and no Unicode line or paragraph
+/// separator. Names, display names, titles and the like end up in comments, CSV rows, YAML
+/// and NGINX files, where a line break would start a line of the attacker's (SPEC §9).
+pub const LINE_PATTERN: &str = r"^[^\x00-\x1F\x7F-\x9F\u2028\u2029]*$";
+
+/// Text of several lines (descriptions, summaries): tab and line feed allowed, no other
+/// control character.
+pub const TEXT_PATTERN: &str = r"^[^\x00-\x08\x0B-\x1F\x7F-\x9F]*$";
+
+/// An absolute `http`/`https` URL: a host (name, IPv4 or `[IPv6]`), an optional port, and a
+/// path, query or fragment without spaces, control characters, quotes, `<>`, `\`, `{}`,
+/// `|`, `^`, `` ` `` or `$`.
+pub const URL_PATTERN: &str = r#"^[Hh][Tt][Tt][Pp][Ss]?://([A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(:[0-9]{1,5})?([/?#][^\s\x00-\x1F\x7F-\x9F"'<>\\^`{|}$]*)?$"#;
+
 /// The pattern every resource name matches.
 pub const NAME_PATTERN: &str = "^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$";
 

@@ -140,6 +140,7 @@ pub struct OwnedMetadata {
     pub owner: String,
     /// Free-form labels, string to string. Example: `{region: emea}`.
     #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    #[schemars(extend("propertyNames" = {"pattern": LINE_PATTERN}, "additionalProperties" = {"type": "string", "pattern": LINE_PATTERN}))]
     pub labels: std::collections::BTreeMap<String, String>,
 }
 
@@ -166,5 +167,6 @@ pub struct Metadata {
     pub owner: Option<String>,
     /// Free-form labels, string to string. Example: `{region: emea}`.
     #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    #[schemars(extend("propertyNames" = {"pattern": LINE_PATTERN}, "additionalProperties" = {"type": "string", "pattern": LINE_PATTERN}))]
     pub labels: std::collections::BTreeMap<String, String>,
 }

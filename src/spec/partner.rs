@@ -8,15 +8,18 @@ use serde::{Deserialize, Serialize};
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct PartnerSpec {
     /// The partner's name as shown in the directory. Example: `ACME Logistics`.
+    #[schemars(regex(pattern = super::LINE_PATTERN))]
     pub display_name: String,
     /// The registered legal entity that signs agreements. Example: `ACME Logistics GmbH`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(regex(pattern = super::LINE_PATTERN))]
     pub legal_name: Option<String>,
     /// Whether the partner may appear in the public partner directory.
     #[serde(default)]
     pub listed: bool,
     /// The partner's public website, for the directory. Example: `https://acme.example`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(regex(pattern = super::URL_PATTERN))]
     pub website: Option<String>,
     /// People at the partner. Private: never rendered into partner-facing output.
     #[serde(default)]
@@ -45,9 +48,10 @@ pub struct PartnerSpec {
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct ContactSpec {
     /// Example: `Jane Roe`.
+    #[schemars(regex(pattern = super::LINE_PATTERN))]
     pub name: String,
     /// Example: `jane@acme.example`.
-    #[schemars(regex(pattern = r"^[^@\s]+@[^@\s]+$"))]
+    #[schemars(regex(pattern = r"^[^@\s\x00-\x1F\x7F-\x9F]+@[^@\s\x00-\x1F\x7F-\x9F]+$"))]
     pub email: String,
     /// technical, business or legal.
     pub role: ContactRole,
@@ -76,11 +80,13 @@ pub struct AgreementSpec {
     /// The terms accepted, by name. Example: `partner-tos`.
     pub terms: Name,
     /// The version accepted, quoted. Example: `"2.0"`.
+    #[schemars(regex(pattern = super::LINE_PATTERN))]
     pub version: String,
     /// The day it was accepted. Example: `2026-01-06`.
     pub accepted_on: Date,
     /// Who signed for the partner. Example: `Jane Roe`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(regex(pattern = super::LINE_PATTERN))]
     pub signed_by: Option<String>,
 }
 

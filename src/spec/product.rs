@@ -8,9 +8,11 @@ use serde::{Deserialize, Serialize};
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct ProductSpec {
     /// The product's name as partners see it. Example: `Shipments API`.
+    #[schemars(regex(pattern = super::LINE_PATTERN))]
     pub display_name: String,
     /// What the product does, for the portal (Markdown). Example: `Track and create shipments.`
     #[serde(default)]
+    #[schemars(regex(pattern = super::TEXT_PATTERN))]
     pub description: String,
     /// Where the product is in its life: beta, ga, deprecated or retired.
     pub lifecycle: Lifecycle,
@@ -88,7 +90,7 @@ impl ProductEnvironments {
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct EnvironmentSpec {
     /// The URL the gateway forwards calls to. Example: `https://shipments.internal`.
-    #[schemars(regex(pattern = r"^https?://[^\s]+$"))]
+    #[schemars(regex(pattern = super::URL_PATTERN))]
     pub upstream: String,
 }
 
@@ -102,6 +104,7 @@ pub struct EndpointSpec {
     pub path: String,
     /// A one-line summary for the portal.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(regex(pattern = super::LINE_PATTERN))]
     pub summary: Option<String>,
 }
 

@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct ProgramSpec {
     /// The program's name as partners see it. Example: `Northwind Partner Program`.
+    #[schemars(regex(pattern = super::LINE_PATTERN))]
     pub display_name: String,
     /// Review and ownership units, by name. Each resource's `metadata.owner` and each
     /// approval rule names one of these. Example: `legal: {github: "@northwind/legal"}`.
@@ -48,6 +49,7 @@ pub struct TeamSpec {
     pub github: Option<String>,
     /// Optional contact address for the team (internal; never rendered for partners).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(regex(pattern = super::LINE_PATTERN))]
     pub email: Option<String>,
 }
 
@@ -250,10 +252,12 @@ pub struct OutputSpec {
     /// A minijinja template of the program's, relative to the repository root.
     /// Example: `templates/partners.csv.j2`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(regex(pattern = super::LINE_PATTERN))]
     pub template: Option<String>,
     /// Where to write, relative to the repository (or `--out-dir`); a folder for `docs`.
     /// Example: `dist/gateway/kong-production.yaml`.
     #[schemars(length(min = 1))]
+    #[schemars(regex(pattern = super::LINE_PATTERN))]
     pub path: String,
     /// The environment a gateway target is for (kong, nginx, envoy-ratelimit).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -261,15 +265,19 @@ pub struct OutputSpec {
     /// nginx: the map file of API keys read at run time, one `"<secret>" <credential-id>;`
     /// a line. Default `/etc/nginx/partnerctl-keys.map`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(regex(pattern = super::LINE_PATTERN))]
     pub keys_file: Option<String>,
     /// nginx: the `listen` address. Default `8080`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(regex(pattern = super::LINE_PATTERN))]
     pub listen: Option<String>,
     /// nginx: where the JSON Lines access log goes. Default `/var/log/nginx/partnerctl-usage.jsonl`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(regex(pattern = super::LINE_PATTERN))]
     pub access_log: Option<String>,
     /// envoy-ratelimit: the rate limit domain. Default: the program's name and environment.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(regex(pattern = super::LINE_PATTERN))]
     pub domain: Option<String>,
 }
 

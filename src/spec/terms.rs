@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct TermsSpec {
     /// The title partners see. Example: `Partner API Terms of Service`.
+    #[schemars(regex(pattern = super::LINE_PATTERN))]
     pub title: String,
     /// service, data-sharing or other.
     #[serde(rename = "type")]
@@ -45,11 +46,12 @@ impl TermsType {
 pub struct TermsVersionSpec {
     /// The version string, quoted. Example: `"2.0"`.
     #[schemars(length(min = 1))]
+    #[schemars(regex(pattern = super::LINE_PATTERN))]
     pub version: String,
     /// The day the version takes effect. Example: `2026-03-01`.
     pub effective: super::Date,
     /// The Markdown text, relative to `terms/`. Example: `partner-tos/2.0.md`.
-    #[schemars(regex(pattern = r"^[^/].*\.md$"))]
+    #[schemars(regex(pattern = r"^[^/\x00-\x1F\x7F-\x9F][^\x00-\x1F\x7F-\x9F]*\.md$"))]
     pub file: String,
     /// Partners who accepted an older version must accept this one by this date; after it,
     /// an outdated acceptance is an error. Example: `2026-06-01`.
@@ -57,5 +59,6 @@ pub struct TermsVersionSpec {
     pub reaccept_by: Option<Date>,
     /// A short note on what changed since the previous version, for the portal.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(regex(pattern = super::TEXT_PATTERN))]
     pub summary: Option<String>,
 }
