@@ -25,6 +25,8 @@ pub fn markdown_to_html(text: &str) -> String {
 
 /// A value as JSON; `json(2)` indents by two spaces (any indent pretty-prints).
 pub fn json(value: &Value, indent: Option<u32>) -> Result<String, Error> {
+    // serde_json writes recursively and without a depth limit.
+    super::budget::check_value(value)?;
     let v: serde_json::Value = serde_json::to_value(value)
         .map_err(|e| Error::new(ErrorKind::BadSerialization, format!("cannot write JSON: {e}")))?;
     let s = match indent {
@@ -36,6 +38,7 @@ pub fn json(value: &Value, indent: Option<u32>) -> Result<String, Error> {
 
 /// A value as a YAML document (block style, keys in their order).
 pub fn yaml(value: &Value) -> Result<String, Error> {
+    super::budget::check_value(value)?;
     let v: serde_json::Value = serde_json::to_value(value)
         .map_err(|e| Error::new(ErrorKind::BadSerialization, format!("cannot write YAML: {e}")))?;
     yaml_serde::to_string(&v).map_err(|e| Error::new(ErrorKind::BadSerialization, format!("cannot write YAML: {e}")))
