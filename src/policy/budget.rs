@@ -118,6 +118,44 @@ fn names(text: &str) -> Vec<(usize, String)> {
         .collect()
 }
 
+/// Deepest nesting of `[` and `{` a policy file may have. regorus's parser takes time
+/// exponential in how deeply brackets open directly inside each other (`[[[[1]]]]`: twenty
+/// levels run for minutes before evaluation, and its timer, begin); real rules nest far less.
+pub const MAX_BRACKET_DEPTH: usize = 12;
+
+/// Findings that keep a policy file from being loaded at all: a call of a
+/// [`NONDETERMINISTIC`] builtin, or brackets nested deeper than [`MAX_BRACKET_DEPTH`].
+pub fn refused(path: &str, text: &str) -> Vec<Diagnostic> {
+    let mut out = nondeterministic(path, text);
+    let code = code_only(text);
+    let mut depth = 0usize;
+    for (at, c) in code.char_indices() {
+        match c {
+            '[' | '{' => {
+                depth += 1;
+                if depth > MAX_BRACKET_DEPTH {
+                    let line = text[..at].matches('\n').count() + 1;
+                    let column = at - text[..at].rfind('\n').map_or(0, |i| i + 1) + 1;
+                    out.push(
+                        Diagnostic::new(
+                            Code::Policy,
+                            &Location::new(path, line, column),
+                            format!(
+                                "{path} nests brackets more than {MAX_BRACKET_DEPTH} levels deep, which the policy engine cannot parse in reasonable time; the file is not loaded"
+                            ),
+                        )
+                        .with_hint("split the value or the rule into named parts"),
+                    );
+                    break;
+                }
+            }
+            ']' | '}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    out
+}
+
 /// A `policy` error for every call of a [`NONDETERMINISTIC`] builtin in `path`.
 pub fn nondeterministic(path: &str, text: &str) -> Vec<Diagnostic> {
     let mut out = Vec::new();
@@ -353,6 +391,15 @@ mod tests {
         assert!(static_check(&m, &p, 256).0.is_empty());
         let (d, _) = static_check(&m, &p, 10);
         assert!(d[0].message.contains("more than 10"), "{}", d[0].message);
+    }
+
+    #[test]
+    fn deeply_nested_brackets_are_refused_before_parsing() {
+        let deep = format!("package a\n\nx := {}1{}\n", "[".repeat(20), "]".repeat(20));
+        let d = refused("policies/deep.rego", &deep);
+        assert_eq!((d.len(), d[0].line), (1, 3), "{d:?}");
+        let fine = "package a\nimport rego.v1\n\ndeny contains msg if {\n  some p in input.partners\n  x := {\"a\": [[1], {\"b\": [2]}]}\n  msg := \"[[[[[[[[[[[[[[\"\n}\n";
+        assert!(refused("policies/fine.rego", fine).is_empty());
     }
 
     #[test]

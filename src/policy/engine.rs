@@ -60,7 +60,7 @@ pub fn load(sources: &[Source], limits: &PolicyBudget) -> Loaded {
     let mut included: Vec<&Source> = Vec::new();
     // Parse each file once on its own to report syntax errors per file.
     for s in sources {
-        let refused = budget::nondeterministic(&s.path, &s.text);
+        let refused = budget::refused(&s.path, &s.text);
         if !refused.is_empty() {
             diagnostics.extend(refused);
             continue;

@@ -12,7 +12,8 @@
 //! - **output size**: the output is written into a bounded buffer that refuses to grow
 //!   past the limit, so a render never holds more than that.
 //!
-//! Stack: a render runs on a thread of its own with [`RENDER_STACK`] bytes of stack, enough
+//! Stack: a render runs on a thread of its own with [`RENDER_STACK`] bytes of stack (more for
+//! a larger fuel), enough
 //! for the deepest value the fuel lets a template build to be displayed, compared or dropped;
 //! the JSON and YAML filters refuse values nested deeper than [`MAX_VALUE_DEPTH`] before
 //! serialising them.
@@ -25,6 +26,8 @@ use std::time::{Duration, Instant};
 
 /// Default fuel for one render (`spec.limits.templateFuel`).
 pub const DEFAULT_FUEL: u64 = 10_000_000;
+/// Most fuel `spec.limits.templateFuel` may give (the schema says so too).
+pub const MAX_FUEL: u64 = 100_000_000;
 /// Default time for one render (`spec.limits.templateSeconds`).
 pub const DEFAULT_SECONDS: u32 = 10;
 /// Largest output of one render (`spec.limits.templateOutputBytes` may only lower it).
@@ -34,9 +37,21 @@ pub const MAX_VALUE_DEPTH: usize = 128;
 /// Items a depth check visits at most: a value built by sharing (`[x, x]` nested) has few
 /// distinct parts but exponentially many paths, and serialising it would never end.
 pub const MAX_VALUE_ITEMS: usize = 2_000_000;
-/// Stack of the thread a render runs on. Reserved, not committed: only what a render uses
-/// is backed by memory.
+/// Least stack of the thread a render runs on. Reserved, not committed: only what a render
+/// uses is backed by memory.
 pub const RENDER_STACK: usize = 1024 * 1024 * 1024;
+
+/// Stack reserved per unit of fuel: the deepest value a template can build grows with its
+/// fuel (a level costs more than 20 units), and showing or comparing it takes well under
+/// 2 KiB of stack a level.
+const STACK_PER_FUEL: u64 = 128;
+
+/// The stack a render with `fuel` gets.
+fn stack_for(fuel: u64) -> usize {
+    usize::try_from(fuel.saturating_mul(STACK_PER_FUEL))
+        .unwrap_or(usize::MAX)
+        .max(RENDER_STACK)
+}
 
 /// The global under which an environment carries its budget to [`render`].
 const BUDGET_GLOBAL: &str = "__partnerctl_budget";
@@ -64,7 +79,7 @@ impl TemplateBudget {
     pub fn from_limits(limits: &LimitsSpec) -> TemplateBudget {
         let d = TemplateBudget::default();
         TemplateBudget {
-            fuel: limits.template_fuel.unwrap_or(d.fuel).max(1),
+            fuel: limits.template_fuel.unwrap_or(d.fuel).clamp(1, MAX_FUEL),
             time: limits
                 .template_seconds
                 .map_or(d.time, |s| Duration::from_secs(s.max(1).into())),
@@ -86,6 +101,25 @@ pub fn install(env: &mut Environment<'static>, budget: TemplateBudget) {
     env.set_fuel(Some(budget.fuel));
     env.add_global(BUDGET_GLOBAL, Value::from_object(BudgetObject(budget)));
     env.add_filter("tojson", tojson);
+}
+
+/// The `output-invalid` finding for a render that exceeded its budget, at the template's
+/// file (`templates/<name>`); `None` for any other error.
+pub fn diagnostic(e: &RenderError) -> Option<crate::diag::Diagnostic> {
+    let RenderError::Budget { name, what } = e else {
+        return None;
+    };
+    let file = format!("templates/{name}");
+    Some(
+        crate::diag::Diagnostic::new(
+            crate::diag::Code::OutputInvalid,
+            &crate::diag::Location::file_start(file.clone()),
+            format!("{file} exceeds its render budget: {what}"),
+        )
+        .with_hint(
+            "a template may not loop without end, recurse, build values nested deeper than 128 levels or write more than 256 MiB; program.yaml `spec.limits` sets the budget",
+        ),
+    )
 }
 
 /// The budget installed on `env`, or the default.
@@ -154,7 +188,7 @@ pub fn render(env: &Environment<'static>, name: &str, ctx: serde_json::Value) ->
     let joined = std::thread::scope(|scope| {
         std::thread::Builder::new()
             .name("render".into())
-            .stack_size(RENDER_STACK)
+            .stack_size(stack_for(budget.fuel))
             .spawn_scoped(scope, run)
             .map(|handle| handle.join())
     });

@@ -69,7 +69,7 @@ pub struct LimitsSpec {
     /// 64 bytes of data a template builds or writes. Default 10,000,000 (about a second of
     /// work, at most about 640 MB of data). Example: `templateFuel: 50000000`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schemars(range(min = 1000))]
+    #[schemars(range(min = 1000, max = 100_000_000))]
     pub template_fuel: Option<u64>,
     /// Largest file, in bytes, one template render may write. Default 268,435,456 (256 MiB).
     /// Example: `templateOutputBytes: 1048576`.
