@@ -103,7 +103,9 @@ fn words() -> &'static regex::Regex {
 fn code_only(text: &str) -> String {
     noise()
         .replace_all(text, |c: &regex::Captures| {
-            c[0].chars().map(|ch| if ch == '\n' { '\n' } else { ' ' }).collect::<String>()
+            c[0].chars()
+                .map(|ch| if ch == '\n' { '\n' } else { ' ' })
+                .collect::<String>()
         })
         .into_owned()
 }
@@ -196,7 +198,11 @@ pub fn static_check(modules: &[NodeRef<Module>], paths: &[String], depth: usize)
     let mut bodies: Vec<(usize, Node, String)> = Vec::new();
     for (i, m) in modules.iter().enumerate() {
         let package = m.package.refr.span().text().split_whitespace().collect::<String>();
-        let package = if package.starts_with("data.") { package } else { format!("data.{package}") };
+        let package = if package.starts_with("data.") {
+            package
+        } else {
+            format!("data.{package}")
+        };
         for rule in &m.policy {
             let (refr, span) = match rule.as_ref() {
                 Rule::Spec { head, span, .. } => (head_ref(head), span),
@@ -253,8 +259,9 @@ pub fn static_check(modules: &[NodeRef<Module>], paths: &[String], depth: usize)
         let Some(&(i, line)) = defined.get(node) else { return };
         refused.insert(i);
         diagnostics.push(
-            Diagnostic::new(Code::Policy, &Location::new(paths[i].clone(), line.max(1), 1), message)
-                .with_hint("Rego forbids recursion: write the rule without calling itself (a comprehension or `walk` instead)"),
+            Diagnostic::new(Code::Policy, &Location::new(paths[i].clone(), line.max(1), 1), message).with_hint(
+                "Rego forbids recursion: write the rule without calling itself (a comprehension or `walk` instead)",
+            ),
         );
     };
     // Longest chain from each node, iteratively; a node met again while open is a cycle.
@@ -298,7 +305,11 @@ pub fn static_check(modules: &[NodeRef<Module>], paths: &[String], depth: usize)
                 if open.contains(&n) {
                     if reported.insert(n.clone()) {
                         let file = defined.get(&n).map_or("", |(i, _)| paths[*i].as_str());
-                        let via = if n == node { String::new() } else { format!(" (through `{}`)", node.1) };
+                        let via = if n == node {
+                            String::new()
+                        } else {
+                            format!(" (through `{}`)", node.1)
+                        };
                         report(
                             &n,
                             format!("{file}: `{}` calls itself{via}; recursion is refused", n.1),
@@ -326,7 +337,11 @@ fn head_ref(head: &regorus::unstable::RuleHead) -> String {
 }
 
 fn first_segment(name: &str) -> String {
-    name.split(['.', '[', '(', ' ']).next().unwrap_or(name).trim().to_string()
+    name.split(['.', '[', '(', ' '])
+        .next()
+        .unwrap_or(name)
+        .trim()
+        .to_string()
 }
 
 /// The rule a `data.…` reference names: the longest package prefix, then a rule in it.
@@ -352,7 +367,10 @@ mod tests {
             engine.add_policy(p.to_string(), t.to_string()).unwrap();
         }
         let _ = engine.eval_query("true".into(), false);
-        (engine.get_modules().clone(), sources.iter().map(|(p, _)| p.to_string()).collect())
+        (
+            engine.get_modules().clone(),
+            sources.iter().map(|(p, _)| p.to_string()).collect(),
+        )
     }
 
     #[test]
@@ -366,7 +384,10 @@ mod tests {
                 "policies/pair.rego",
                 "package b\nimport rego.v1\nimport data.c\n\ng := 1 if c.h\n",
             ),
-            ("policies/other.rego", "package c\nimport rego.v1\n\nh if data.b.g == 1\n"),
+            (
+                "policies/other.rego",
+                "package c\nimport rego.v1\n\nh if data.b.g == 1\n",
+            ),
             (
                 "policies/fine.rego",
                 "package d\nimport rego.v1\n\n# f(f(1)) in a comment\nk(x) := x + 1\nuse := k(k(1))\nmsg := \"f(n)\"\n",
@@ -375,7 +396,10 @@ mod tests {
         let (d, refused) = static_check(&m, &p, 256);
         let files: BTreeSet<&str> = d.iter().map(|d| d.file.as_str()).collect();
         assert!(files.contains("policies/rec.rego"), "{d:?}");
-        assert!(files.contains("policies/pair.rego") || files.contains("policies/other.rego"), "{d:?}");
+        assert!(
+            files.contains("policies/pair.rego") || files.contains("policies/other.rego"),
+            "{d:?}"
+        );
         assert!(!files.contains("policies/fine.rego"), "{d:?}");
         assert_eq!(d.iter().find(|d| d.file == "policies/rec.rego").unwrap().line, 4);
         assert!(!refused.contains(&3));
@@ -404,7 +428,8 @@ mod tests {
 
     #[test]
     fn nondeterministic_builtins_are_found_at_their_line() {
-        let text = "package a\n# rand.intn(\"x\", 1) in a comment\nx := rand.intn(\"seed\", 10)\ny := \"time.now_ns()\"\n";
+        let text =
+            "package a\n# rand.intn(\"x\", 1) in a comment\nx := rand.intn(\"seed\", 10)\ny := \"time.now_ns()\"\n";
         let d = nondeterministic("policies/r.rego", text);
         assert_eq!(d.len(), 1, "{d:?}");
         assert_eq!((d[0].line, d[0].column), (3, 6));

@@ -156,7 +156,9 @@ fn run_jobs(jobs: Vec<Job>) -> Vec<JobResult> {
             }
         }
     };
-    let workers = std::thread::available_parallelism().map_or(2, |n| n.get()).min(total.max(1));
+    let workers = std::thread::available_parallelism()
+        .map_or(2, |n| n.get())
+        .min(total.max(1));
     std::thread::scope(|scope| {
         let mut started = 0;
         for _ in 0..workers {

@@ -238,10 +238,7 @@ fn render_here(
             "its output exceeds {} bytes",
             budget.output_bytes
         ))),
-        (_, Some(Stop::Time)) => Err(budget_error(format!(
-            "it ran longer than {} s",
-            budget.time.as_secs()
-        ))),
+        (_, Some(Stop::Time)) => Err(budget_error(format!("it ran longer than {} s", budget.time.as_secs()))),
         (Ok(_), None) => String::from_utf8(out.buf).map_err(|_| RenderError::Template {
             name: name.to_string(),
             message: "rendered bytes that are not UTF-8".into(),
@@ -304,7 +301,9 @@ pub fn check_value(value: &Value) -> Result<(), Error> {
         if items > MAX_VALUE_ITEMS {
             return Err(Error::new(
                 ErrorKind::InvalidOperation,
-                format!("a value with more than {MAX_VALUE_ITEMS} items cannot be serialised ({DEPTH_MARK} or larger than the limit)"),
+                format!(
+                    "a value with more than {MAX_VALUE_ITEMS} items cannot be serialised ({DEPTH_MARK} or larger than the limit)"
+                ),
             ));
         }
         match v.kind() {
