@@ -665,7 +665,7 @@ mod tests {
         assert_eq!(d.code, Code::YamlSyntax);
         assert!(d.message.contains("bytes"), "{}", d.message);
         // Ten times the file: a small file may not expand to 8 MiB either.
-        let small = format!("a: &s \"{}\"\nl: [{}]\n", "x".repeat(1000), vec!["*s"; 12].join(", "));
+        let small = format!("a: &s \"{}\"\nl: [{}]\n", "x".repeat(1000), ["*s"; 12].join(", "));
         let d = parse("small.yaml", small.as_bytes()).unwrap_err();
         assert!(d.message.contains("bytes"), "{}", d.message);
         // Ordinary reuse stays fine.
