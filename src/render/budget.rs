@@ -277,7 +277,7 @@ fn classify(e: &Error) -> Option<Exceeded> {
             if detail.contains(TIME_MARK) {
                 return Some(Exceeded::Time);
             }
-            if detail.contains(DEPTH_MARK) {
+            if detail.contains(DEPTH_MARK) || detail.contains(SIZE_MARK) {
                 return Some(Exceeded::Depth);
             }
             if detail.contains("recursion limit exceeded") || e.to_string().contains("recursion limit exceeded") {
@@ -290,6 +290,7 @@ fn classify(e: &Error) -> Option<Exceeded> {
 }
 
 const DEPTH_MARK: &str = "nested deeper than";
+const SIZE_MARK: &str = "cannot be serialised";
 
 /// Fails when `value` is nested deeper than [`MAX_VALUE_DEPTH`] or has more than
 /// [`MAX_VALUE_ITEMS`] items counted along every path; walks without recursion.
@@ -301,9 +302,7 @@ pub fn check_value(value: &Value) -> Result<(), Error> {
         if items > MAX_VALUE_ITEMS {
             return Err(Error::new(
                 ErrorKind::InvalidOperation,
-                format!(
-                    "a value with more than {MAX_VALUE_ITEMS} items cannot be serialised ({DEPTH_MARK} or larger than the limit)"
-                ),
+                format!("a value with more than {MAX_VALUE_ITEMS} items, counted along every path, {SIZE_MARK}"),
             ));
         }
         match v.kind() {
