@@ -601,9 +601,17 @@ fn the_render_command_refuses_an_output_outside_the_repository() {
         .arg(dir.path())
         .args(["--as-of", AS_OF])
         .assert()
-        .code(2);
-    let stderr = String::from_utf8(assert.get_output().stderr.clone()).unwrap();
-    assert!(stderr.contains("../escaped-docs"), "{stderr}");
+        .code(1);
+    let out = assert.get_output();
+    let printed = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        printed.contains("output-invalid") && printed.contains("../escaped-docs"),
+        "an output-invalid finding names the path: {printed}"
+    );
     assert!(
         !dir.path().join("dist").exists(),
         "nothing is written when an output is refused"

@@ -30,7 +30,27 @@ pub fn run(args: &RenderArgs, common: &Common) -> anyhow::Result<u8> {
         }
         return Ok(EXIT_FINDINGS);
     }
-    let files = render::render_all(&v.program, common.today())?;
+    let files = match render::render_all(&v.program, common.today()) {
+        Ok(files) => files,
+        Err(e) => {
+            let Some(d) = render::budget::diagnostic(&e) else {
+                return Err(e.into());
+            };
+            let diags = [d];
+            match common.format {
+                Format::Json => {
+                    let diags: Vec<_> = diags.iter().map(super::diagnostics::json_diag).collect();
+                    let out = json!({"ok": false, "written": [], "unchanged": [], "diagnostics": diags});
+                    println!("{}", serde_json::to_string_pretty(&out)?);
+                }
+                _ => {
+                    super::diagnostics::print(&diags, v.files, &v.program.snapshot, common)?;
+                    eprintln!("error: nothing rendered: a template exceeds its budget");
+                }
+            }
+            return Ok(EXIT_FINDINGS);
+        }
+    };
     let root = args.out_dir.clone().unwrap_or_else(|| common.dir.clone());
     let report = render::write_files(&root, &files)?;
     print_report(&report, &root, common.format)?;

@@ -178,15 +178,20 @@ pub fn make(input: Input, today: Date, progress: Progress<'_>) -> Planned {
         || base.as_ref().map(|b| render::render_all(b, today)),
     );
     let mut render_errors = Vec::new();
+    let render_failed = desired_render.is_err();
     let rendered = desired_render.unwrap_or_else(|e| {
-        render_errors.push(e.to_string());
+        // A template over its budget is a finding about the program, with its code.
+        match render::budget::diagnostic(&e) {
+            Some(d) => diagnostics.push(d),
+            None => render_errors.push(e.to_string()),
+        }
         Vec::new()
     });
     // A base that no longer renders (an older program, a renderer that changed) compares as
     // empty: every output then shows as created.
     let base_files = base_render.and_then(Result::ok).unwrap_or_default();
     progress("comparing outputs");
-    let artifacts = if render_errors.is_empty() {
+    let artifacts = if !render_failed {
         artifacts(&base_files, &rendered)
     } else {
         Vec::new()

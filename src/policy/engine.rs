@@ -1,15 +1,12 @@
 //! Loading Rego sources into one regorus engine, and turning regorus errors (syntax,
 //! compile, runtime) into `policy` findings that name the policy file and line.
 
+use super::budget::{self, PolicyBudget};
 use crate::diag::{Code, Diagnostic, Location};
 use regorus::Engine;
 use regorus::unstable::{Rule, RuleHead};
 use std::num::NonZeroU32;
 use std::sync::OnceLock;
-use std::time::Duration;
-
-/// A policy never runs longer than this; a runaway rule becomes a finding, not a hang.
-pub const TIME_LIMIT: Duration = Duration::from_secs(120);
 
 /// One Rego file to load.
 #[derive(Clone, Debug)]
@@ -42,10 +39,12 @@ pub struct Loaded {
     pub diagnostics: Vec<Diagnostic>,
 }
 
-fn new_engine() -> Engine {
+/// An engine whose every evaluation stops after the budget's time: a runaway rule becomes a
+/// finding, not a hang.
+fn new_engine(budget: &PolicyBudget) -> Engine {
     let mut engine = Engine::new();
     engine.set_execution_timer_config(regorus::utils::limits::ExecutionTimerConfig {
-        limit: TIME_LIMIT,
+        limit: budget.time,
         check_interval: NonZeroU32::new(1000).expect("non-zero"),
     });
     engine
@@ -54,19 +53,26 @@ fn new_engine() -> Engine {
 /// Parses every source into one engine and compiles it. A file that does not parse is
 /// reported and left out; when the whole set does not compile (an unsafe variable, a
 /// conflict), the file the error names is reported and left out and the rest is tried again.
-pub fn load(sources: &[Source]) -> Loaded {
+/// A file that calls a non-deterministic builtin, or whose rules recurse or chain deeper than
+/// the budget allows, is reported and left out the same way (see [`budget`]).
+pub fn load(sources: &[Source], limits: &PolicyBudget) -> Loaded {
     let mut diagnostics = Vec::new();
     let mut included: Vec<&Source> = Vec::new();
     // Parse each file once on its own to report syntax errors per file.
     for s in sources {
-        let mut probe = new_engine();
+        let refused = budget::refused(&s.path, &s.text);
+        if !refused.is_empty() {
+            diagnostics.extend(refused);
+            continue;
+        }
+        let mut probe = new_engine(limits);
         match probe.add_policy(s.path.clone(), s.text.clone()) {
             Ok(_) => included.push(s),
             Err(e) => diagnostics.push(error_diagnostic(&e, &s.path, "does not parse")),
         }
     }
     loop {
-        let mut engine = new_engine();
+        let mut engine = new_engine(limits);
         let mut modules = Vec::new();
         for s in &included {
             // Parsed fine alone, so this only fails on limits; treat like a parse error.
@@ -82,6 +88,13 @@ pub fn load(sources: &[Source]) -> Loaded {
         // Compile (analysis, imports, rule gathering) by running a trivial query.
         match engine.eval_query("true".to_string(), false) {
             Ok(_) => {
+                let paths: Vec<String> = modules.iter().map(|m| m.path.clone()).collect();
+                let (found, refused) = budget::static_check(engine.get_modules(), &paths, limits.depth);
+                if !refused.is_empty() {
+                    diagnostics.extend(found);
+                    included.retain(|s| !refused.iter().any(|&i| paths[i] == s.path));
+                    continue;
+                }
                 fill_rules(&mut engine, &mut modules);
                 return Loaded {
                     engine,
@@ -112,7 +125,7 @@ pub fn load(sources: &[Source]) -> Loaded {
                             "do not compile",
                         ));
                         return Loaded {
-                            engine: new_engine(),
+                            engine: new_engine(limits),
                             modules: Vec::new(),
                             diagnostics,
                         };

@@ -17,6 +17,7 @@
 //! program.yaml `spec.policies.<rule>` can switch it off or change its severity. Rego errors
 //! become `policy` findings naming the policy file and line. [`test`] runs `_test.rego` files.
 
+pub mod budget;
 pub mod builtin;
 mod engine;
 mod input;
@@ -29,7 +30,6 @@ use crate::model::Program;
 use crate::source::{Entry, Snapshot};
 use crate::spec::{Date, PolicySetting, PolicySeverity};
 use engine::{Module, Source};
-use rayon::prelude::*;
 use serde_json::Value as Json;
 use std::collections::BTreeMap;
 
@@ -48,7 +48,21 @@ pub fn is_test_file(path: &str) -> bool {
 
 /// Runs the built-in pack and the program's `policies/*.rego` over the program; `changes` is
 /// the plan's change set (the `changes` array of `plan --format json`) when called from `plan`.
+///
+/// Loading and every rule set run on threads with a large stack and under the budget of
+/// program.yaml `spec.limits` (see [`budget`]).
 pub fn evaluate(program: &Program, today: Date, changes: Option<&Json>) -> Vec<Diagnostic> {
+    budget::on_large_stack(|| evaluate_here(program, today, changes)).unwrap_or_else(|| {
+        vec![Diagnostic::new(
+            Code::Policy,
+            &Location::file_start(POLICY_DIR),
+            "the policies could not be evaluated (the policy engine failed)",
+        )]
+    })
+}
+
+fn evaluate_here(program: &Program, today: Date, changes: Option<&Json>) -> Vec<Diagnostic> {
+    let limits = budget::PolicyBudget::from_limits(&program.spec().map(|s| s.limits.clone()).unwrap_or_default());
     let empty = BTreeMap::new();
     let settings = program.spec().map(|s| &s.policies).unwrap_or(&empty);
     let mut diagnostics = Vec::new();
@@ -59,7 +73,7 @@ pub fn evaluate(program: &Program, today: Date, changes: Option<&Json>) -> Vec<D
 
     let mut sources = builtin_sources(settings);
     sources.extend(program_sources);
-    let mut loaded = engine::load(&sources);
+    let mut loaded = engine::load(&sources, &limits);
     diagnostics.append(&mut loaded.diagnostics);
     if loaded.modules.is_empty() {
         return diagnostics;
@@ -76,15 +90,9 @@ pub fn evaluate(program: &Program, today: Date, changes: Option<&Json>) -> Vec<D
         }
     }
     // Rule sets are independent: evaluate them in parallel on clones of the prepared engine
-    // (a clone shares the parsed modules and the input).
+    // (a clone shares the parsed modules and the input), each on a thread with a large stack.
     let jobs: Vec<_> = wanted.into_iter().map(|w| (w, loaded.engine.clone())).collect();
-    let results: Vec<_> = jobs
-        .into_par_iter()
-        .map(|((package, set, severity), mut engine)| {
-            let result = engine.eval_rule(format!("{package}.{set}"));
-            (package, set, severity, result)
-        })
-        .collect();
+    let results = run_jobs(jobs);
     for (package, set, severity, result) in results {
         let origin = origin(&loaded.modules, &package, set);
         match result {
@@ -102,6 +110,19 @@ pub fn evaluate(program: &Program, today: Date, changes: Option<&Json>) -> Vec<D
                     }
                 }
             }
+            Err(e) if is_time_limit(&e) => diagnostics.push(
+                Diagnostic::new(
+                    Code::Policy,
+                    &Location::new(origin.file.clone(), origin.line.max(1), 1),
+                    format!(
+                        "{}: `{set}` of {} ran longer than {} s and was stopped (spec.limits.policySeconds)",
+                        origin.file,
+                        origin.package,
+                        limits.time.as_secs()
+                    ),
+                )
+                .with_hint("a rule that loops over every pair or triple of partners grows fast; iterate over what the rule needs"),
+            ),
             Err(e) => diagnostics.push(engine::error_diagnostic(
                 &e,
                 &origin.file,
@@ -113,6 +134,54 @@ pub fn evaluate(program: &Program, today: Date, changes: Option<&Json>) -> Vec<D
     // 10,000 partners; nothing waits for it.
     rayon::spawn(move || drop(loaded));
     diagnostics
+}
+
+type Job = ((String, &'static str, Severity), regorus::Engine);
+type JobResult = (String, &'static str, Severity, anyhow::Result<regorus::Value>);
+
+/// Evaluates each rule set on one of a few threads with [`budget::POLICY_STACK`] of stack,
+/// results in the order of `jobs`.
+fn run_jobs(jobs: Vec<Job>) -> Vec<JobResult> {
+    let total = jobs.len();
+    let queue = std::sync::Mutex::new(jobs.into_iter().enumerate().collect::<Vec<_>>());
+    let done = std::sync::Mutex::new(Vec::with_capacity(total));
+    let work = || {
+        loop {
+            let Some((i, ((package, set, severity), mut engine))) = queue.lock().ok().and_then(|mut q| q.pop()) else {
+                break;
+            };
+            let result = engine.eval_rule(format!("{package}.{set}"));
+            if let Ok(mut d) = done.lock() {
+                d.push((i, (package, set, severity, result)));
+            }
+        }
+    };
+    let workers = std::thread::available_parallelism()
+        .map_or(2, |n| n.get())
+        .min(total.max(1));
+    std::thread::scope(|scope| {
+        let mut started = 0;
+        for _ in 0..workers {
+            let spawned = std::thread::Builder::new()
+                .name("policy".into())
+                .stack_size(budget::POLICY_STACK)
+                .spawn_scoped(scope, work);
+            if spawned.is_ok() {
+                started += 1;
+            }
+        }
+        if started == 0 {
+            work();
+        }
+    });
+    let mut done = done.into_inner().unwrap_or_default();
+    done.sort_by_key(|(i, _)| *i);
+    done.into_iter().map(|(_, r)| r).collect()
+}
+
+fn is_time_limit(e: &anyhow::Error) -> bool {
+    let text = format!("{e:#}").to_lowercase();
+    text.contains("time limit") || text.contains("execution time") || text.contains("timed out")
 }
 
 /// The built-in rules that are switched on, with the shared library.

@@ -110,7 +110,7 @@ fn builtin_pack(with_tests: bool) -> Vec<Source> {
 }
 
 fn run(sources: &[Source], test_files: &[String]) -> TestReport {
-    let mut loaded = engine::load(sources);
+    let mut loaded = engine::load(sources, &super::budget::PolicyBudget::default());
     let mut results = Vec::new();
     for m in loaded.modules.iter().filter(|m| test_files.contains(&m.path)) {
         for rule in m.rules.iter().filter(|r| r.name.starts_with("test_")) {

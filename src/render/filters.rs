@@ -91,6 +91,8 @@ pub fn yaml(state: &State, value: &Value) -> Result<Value, Error> {
 }
 
 fn json_text(value: &Value, indent: Option<u32>) -> Result<String, Error> {
+    // serde_json writes recursively and without a depth limit.
+    super::budget::check_value(value)?;
     let v: serde_json::Value = serde_json::to_value(value)
         .map_err(|e| Error::new(ErrorKind::BadSerialization, format!("cannot write JSON: {e}")))?;
     let s = match indent {
@@ -101,6 +103,7 @@ fn json_text(value: &Value, indent: Option<u32>) -> Result<String, Error> {
 }
 
 fn yaml_text(value: &Value) -> Result<String, Error> {
+    super::budget::check_value(value)?;
     let v: serde_json::Value = serde_json::to_value(value)
         .map_err(|e| Error::new(ErrorKind::BadSerialization, format!("cannot write YAML: {e}")))?;
     yaml_serde::to_string(&v).map_err(|e| Error::new(ErrorKind::BadSerialization, format!("cannot write YAML: {e}")))

@@ -9,6 +9,7 @@
 //! ([`access`]); the portal sees only public facts ([`context::public`]).
 
 pub mod access;
+pub mod budget;
 pub mod codeowners;
 pub mod context;
 pub mod docs;
@@ -57,6 +58,10 @@ pub enum RenderError {
     /// A template failed to load or render.
     #[error("template `{name}`: {message}")]
     Template { name: String, message: String },
+    /// A template exceeded its budget (SPEC §9 "Limits"): fuel, time, output size, value
+    /// depth or recursion. Reported as `output-invalid` naming the template.
+    #[error("output-invalid: template `{name}` exceeds its budget: {what}")]
+    Budget { name: String, what: String },
     /// Writing a file failed.
     #[error("{path}: {source}")]
     Io { path: String, source: std::io::Error },

@@ -5,7 +5,7 @@
 //! `docs/base.html.j2`, and a program that ships `templates/docs/base.html.j2` replaces it
 //! for every page that extends it. A `template:` output names its file the same way.
 
-use super::{RenderError, filters};
+use super::{RenderError, budget, filters};
 use crate::model::Program;
 use crate::source::Entry;
 use minijinja::syntax::SyntaxConfig;
@@ -115,6 +115,8 @@ pub fn environment(program: &Program) -> Result<Environment<'static>, RenderErro
     env.add_filter("yaml", filters::yaml);
     env.add_filter("slug", |s: &str| filters::slug(s));
     env.add_filter("date", filters::date);
+    let limits = program.spec().map(|s| s.limits.clone()).unwrap_or_default();
+    budget::install(&mut env, budget::TemplateBudget::from_limits(&limits));
     Ok(env)
 }
 
@@ -182,18 +184,14 @@ fn formatter(out: &mut minijinja::Output, state: &mut minijinja::State, value: &
         .map_err(|e| minijinja::Error::new(minijinja::ErrorKind::WriteFailure, e.to_string()))
 }
 
-/// Renders template `name` with a JSON context.
+/// Renders template `name` with a JSON context, under the budget of SPEC §9 (fuel, time,
+/// output size, on a thread with a large stack: see [`budget`]).
 pub fn render(env: &Environment<'static>, name: &str, ctx: serde_json::Value) -> Result<String, RenderError> {
-    let err = |e: minijinja::Error| RenderError::Template {
-        name: name.to_string(),
-        message: describe(&e),
-    };
-    let tmpl = env.get_template(name).map_err(err)?;
-    tmpl.render(Value::from(minijinja::value::Serde(ctx))).map_err(err)
+    budget::render(env, name, ctx)
 }
 
 /// An error with its location and causes, on one line.
-fn describe(e: &minijinja::Error) -> String {
+pub(crate) fn describe(e: &minijinja::Error) -> String {
     let mut msg = e.to_string();
     if let (Some(name), Some(line)) = (e.name(), e.line()) {
         if !msg.contains(name) {

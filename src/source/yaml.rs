@@ -23,6 +23,15 @@ use std::collections::HashMap;
 /// small and rarely use anchors at all; a "billion laughs" file hits this in microseconds.
 pub const ALIAS_NODE_LIMIT: usize = 10_000;
 
+/// At most this many bytes (scalar text and mapping keys, counted at every alias site) may
+/// be copied by alias expansion in one file, and never more than [`ALIAS_SIZE_FACTOR`] times
+/// the file's size (SPEC §9): 436 KB of aliases to one large string otherwise expands to
+/// gigabytes while staying under the node limit.
+pub const ALIAS_BYTE_LIMIT: usize = 8 * 1024 * 1024;
+
+/// See [`ALIAS_BYTE_LIMIT`].
+pub const ALIAS_SIZE_FACTOR: usize = 10;
+
 /// Deeper nesting than this is refused (a hostile file of `[[[[...` would otherwise build a
 /// value too deep to walk safely).
 pub const MAX_DEPTH: usize = 64;
@@ -284,15 +293,19 @@ fn scan_error(file: &str, e: &ScanError) -> Diagnostic {
 /// doubling, and the stacks are reused from one container to the next.
 struct Builder<'f> {
     file: &'f str,
+    file_len: usize,
     nodes: Vec<NodePos>,
     stack: Vec<Frame>,
     items: Vec<Value>,
     entries: Vec<Entry>,
     root: Option<Value>,
-    /// Anchored nodes, by anchor id: the value and its positions, copied at each alias.
-    anchors: HashMap<usize, (Value, Vec<NodePos>)>,
+    /// Anchored nodes, by anchor id: the value, its positions and the bytes it copies,
+    /// copied at each alias.
+    anchors: HashMap<usize, (Value, Vec<NodePos>, usize)>,
     /// Nodes that alias expansion may still produce.
     alias_budget: usize,
+    /// Bytes that alias expansion may still copy.
+    alias_bytes: usize,
 }
 
 struct Frame {
@@ -318,6 +331,7 @@ impl<'f> Builder<'f> {
     fn new(file: &'f str, text_len: usize) -> Builder<'f> {
         Builder {
             file,
+            file_len: text_len,
             // About one node per 30 bytes of YAML in program files.
             nodes: Vec::with_capacity(text_len / 24 + 4),
             stack: Vec::new(),
@@ -326,6 +340,7 @@ impl<'f> Builder<'f> {
             root: None,
             anchors: HashMap::new(),
             alias_budget: ALIAS_NODE_LIMIT,
+            alias_bytes: ALIAS_BYTE_LIMIT.min(text_len.saturating_mul(ALIAS_SIZE_FACTOR)),
         }
     }
 
@@ -359,8 +374,9 @@ impl<'f> Builder<'f> {
                     .ok_or_else(|| self.error(at, "this value cannot be read (a malformed scalar for its tag)"))?;
                 if self.expects_key() {
                     if anchor > 0 {
+                        let bytes = weight(&value);
                         self.anchors
-                            .insert(anchor, (value.clone(), vec![NodePos::new(at, None)]));
+                            .insert(anchor, (value.clone(), vec![NodePos::new(at, None)], bytes));
                     }
                     self.set_key(key_text(&value), at);
                     return Ok(());
@@ -368,12 +384,14 @@ impl<'f> Builder<'f> {
                 let start = self.nodes.len();
                 self.nodes.push(NodePos::new(at, self.pending_key_at()));
                 if anchor > 0 {
-                    self.anchors.insert(anchor, (value.clone(), vec![self.nodes[start]]));
+                    let bytes = weight(&value);
+                    self.anchors
+                        .insert(anchor, (value.clone(), vec![self.nodes[start]], bytes));
                 }
                 self.attach(value, start);
             }
             Event::Alias(id) => {
-                let Some((value, block)) = self.anchors.get(&id) else {
+                let Some((value, block, bytes)) = self.anchors.get(&id) else {
                     return Err(self.error(at, "this alias names no anchor defined before it"));
                 };
                 if block.len() > self.alias_budget {
@@ -386,7 +404,19 @@ impl<'f> Builder<'f> {
                         )
                         .with_hint("write the values out, or use fewer nested aliases"));
                 }
+                if *bytes > self.alias_bytes {
+                    let limit = ALIAS_BYTE_LIMIT.min(self.file_len.saturating_mul(ALIAS_SIZE_FACTOR));
+                    return Err(self
+                        .error(
+                            at,
+                            format!(
+                                "anchors and aliases expand to more than {limit} bytes (8 MiB or ten times the file's size); the file is refused"
+                            ),
+                        )
+                        .with_hint("write the values out, or use fewer aliases to large values"));
+                }
                 self.alias_budget -= block.len();
+                self.alias_bytes -= *bytes;
                 let value = value.clone();
                 if self.expects_key() {
                     return match value {
@@ -401,7 +431,7 @@ impl<'f> Builder<'f> {
                 }
                 let start = self.nodes.len();
                 let key_at = self.pending_key_at();
-                let (_, block) = &self.anchors[&id];
+                let (_, block, _) = &self.anchors[&id];
                 self.nodes.extend_from_slice(block);
                 let root = &mut self.nodes[start];
                 let size = root.size;
@@ -460,7 +490,8 @@ impl<'f> Builder<'f> {
                 };
                 if frame.anchor > 0 {
                     let block = self.nodes[frame.start..].to_vec();
-                    self.anchors.insert(frame.anchor, (value.clone(), block));
+                    let bytes = weight(&value);
+                    self.anchors.insert(frame.anchor, (value.clone(), block, bytes));
                 }
                 self.attach(value, frame.start);
             }
@@ -542,6 +573,30 @@ fn resolve(text: Cow<'_, str>, style: saphyr_parser::ScalarStyle, tag: Option<&C
     })
 }
 
+/// The bytes an alias to `value` copies: every scalar's text and every mapping key, plus one
+/// per node so that aliases to empty values still count. Iterative, and cheap: values this
+/// builder makes are at most [`MAX_DEPTH`] deep, and an anchored value is weighed once.
+fn weight(value: &Value) -> usize {
+    let mut total = 0usize;
+    let mut todo = vec![value];
+    while let Some(v) = todo.pop() {
+        total = total.saturating_add(1);
+        match v {
+            Value::String(s) => total = total.saturating_add(s.len()),
+            Value::Number(_) => total = total.saturating_add(8),
+            Value::Array(items) => todo.extend(items),
+            Value::Object(map) => {
+                for (k, v) in map {
+                    total = total.saturating_add(k.len());
+                    todo.push(v);
+                }
+            }
+            Value::Null | Value::Bool(_) => {}
+        }
+    }
+    total
+}
+
 /// A mapping key as the JSON key it becomes (`1` → `"1"`, `null` → `"null"`).
 fn key_text(value: &Value) -> String {
     match value {
@@ -597,6 +652,25 @@ mod tests {
         assert_eq!(d.code, Code::YamlSyntax);
         assert!(d.message.contains("aliases"), "{}", d.message);
         assert!(start.elapsed().as_secs() < 5);
+    }
+
+    #[test]
+    fn aliases_to_a_large_string_are_refused_by_bytes() {
+        // Few nodes, many bytes: under the node limit, far over the byte limit.
+        let mut y = format!("big: &s \"{}\"\nl:\n", "x".repeat(100_000));
+        for _ in 0..2_000 {
+            y.push_str("  - *s\n");
+        }
+        let d = parse("bomb.yaml", y.as_bytes()).unwrap_err();
+        assert_eq!(d.code, Code::YamlSyntax);
+        assert!(d.message.contains("bytes"), "{}", d.message);
+        // Ten times the file: a small file may not expand to 8 MiB either.
+        let small = format!("a: &s \"{}\"\nl: [{}]\n", "x".repeat(1000), ["*s"; 12].join(", "));
+        let d = parse("small.yaml", small.as_bytes()).unwrap_err();
+        assert!(d.message.contains("bytes"), "{}", d.message);
+        // Ordinary reuse stays fine.
+        let ok = "base: &b {plan: starter, environment: sandbox}\nsubs: [*b, *b, *b]\n";
+        assert!(parse("ok.yaml", ok.as_bytes()).is_ok());
     }
 
     #[test]

@@ -37,6 +37,52 @@ pub struct ProgramSpec {
     /// severity. Example: `beta-not-in-production: {severity: warning}`.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub policies: BTreeMap<String, PolicySetting>,
+    /// Budgets for the engines that run the repository's own code (SPEC §9): how long a
+    /// Rego rule set and a template may run, how deep a policy may recurse, how much a
+    /// template may do and write. Every field is optional and has a safe default; raise one
+    /// only when a large, trusted program needs it. Example: `limits: {policySeconds: 20}`.
+    #[serde(default, skip_serializing_if = "LimitsSpec::is_empty")]
+    pub limits: LimitsSpec,
+}
+
+/// Engine budgets (`spec.limits`). Exceeding a policy budget is a `policy` error naming the
+/// file; exceeding a template budget is an `output-invalid` error naming the template.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct LimitsSpec {
+    /// Seconds one Rego rule set (`deny` or `warn` of one package) may run. Default 10.
+    /// Example: `policySeconds: 20`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 1, max = 600))]
+    pub policy_seconds: Option<u32>,
+    /// How deeply Rego evaluation may nest (rule calling rule, function calling function,
+    /// nested comprehensions and values). Default 256. Recursion itself is always refused.
+    /// Example: `policyDepth: 512`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 8, max = 4096))]
+    pub policy_depth: Option<u32>,
+    /// Seconds one template render (one output file, one portal page) may run. Default 10.
+    /// Example: `templateSeconds: 30`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 1, max = 600))]
+    pub template_seconds: Option<u32>,
+    /// Fuel for one template render: about one unit per template instruction and one per
+    /// 64 bytes of data a template builds or writes. Default 10,000,000 (about a second of
+    /// work, at most about 640 MB of data). Example: `templateFuel: 50000000`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 1000, max = 100_000_000))]
+    pub template_fuel: Option<u64>,
+    /// Largest file, in bytes, one template render may write. Default 268,435,456 (256 MiB).
+    /// Example: `templateOutputBytes: 1048576`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 1, max = 268_435_456))]
+    pub template_output_bytes: Option<u64>,
+}
+
+impl LimitsSpec {
+    pub fn is_empty(&self) -> bool {
+        *self == LimitsSpec::default()
+    }
 }
 
 /// A team that owns resources and approves changes.

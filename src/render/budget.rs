@@ -1,0 +1,444 @@
+//! The budget every template render runs under (SPEC §9 "Limits"): templates are the
+//! repository's own code, so a pull request can write a loop that never ends, a value nested
+//! a million levels deep, or a file of gigabytes.
+//!
+//! Three bounds, each turned into [`RenderError::Budget`] naming the template (reported as
+//! `output-invalid`):
+//! - **fuel** (minijinja's own): one unit per instruction and per 64 bytes of data the
+//!   template builds or writes. This is what stops a silent loop (`range` inside `range`)
+//!   and bounds the memory a template's values take.
+//! - **time**: a deadline checked at every write into the output and in every filter of
+//!   ours; with the default fuel a render cannot reach it, but a raised fuel still ends.
+//! - **output size**: the output is written into a bounded buffer that refuses to grow
+//!   past the limit, so a render never holds more than that.
+//!
+//! Stack: a render runs on a thread of its own with [`RENDER_STACK`] bytes of stack (more for
+//! a larger fuel), enough
+//! for the deepest value the fuel lets a template build to be displayed, compared or dropped;
+//! the JSON and YAML filters refuse values nested deeper than [`MAX_VALUE_DEPTH`] before
+//! serialising them.
+
+use super::RenderError;
+use crate::spec::LimitsSpec;
+use minijinja::value::{Kwargs, Object, Value, ValueKind};
+use minijinja::{Environment, Error, ErrorKind, State};
+use std::time::{Duration, Instant};
+
+/// Default fuel for one render (`spec.limits.templateFuel`).
+pub const DEFAULT_FUEL: u64 = 10_000_000;
+/// Most fuel `spec.limits.templateFuel` may give (the schema says so too).
+pub const MAX_FUEL: u64 = 100_000_000;
+/// Default time for one render (`spec.limits.templateSeconds`).
+pub const DEFAULT_SECONDS: u32 = 10;
+/// Largest output of one render (`spec.limits.templateOutputBytes` may only lower it).
+pub const MAX_OUTPUT_BYTES: u64 = 256 * 1024 * 1024;
+/// Values nested deeper than this are refused by `tojson`, `json` and `yaml`.
+pub const MAX_VALUE_DEPTH: usize = 128;
+/// Items a depth check visits at most: a value built by sharing (`[x, x]` nested) has few
+/// distinct parts but exponentially many paths, and serialising it would never end.
+pub const MAX_VALUE_ITEMS: usize = 2_000_000;
+/// Least stack of the thread a render runs on. Reserved, not committed: only what a render
+/// uses is backed by memory.
+pub const RENDER_STACK: usize = 1024 * 1024 * 1024;
+
+/// Stack reserved per unit of fuel: the deepest value a template can build grows with its
+/// fuel (a level costs more than 20 units), and showing or comparing it takes well under
+/// 2 KiB of stack a level.
+const STACK_PER_FUEL: u64 = 128;
+
+/// The stack a render with `fuel` gets.
+fn stack_for(fuel: u64) -> usize {
+    usize::try_from(fuel.saturating_mul(STACK_PER_FUEL))
+        .unwrap_or(usize::MAX)
+        .max(RENDER_STACK)
+}
+
+/// The global under which an environment carries its budget to [`render`].
+const BUDGET_GLOBAL: &str = "__partnerctl_budget";
+
+/// The limits one template render runs under.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TemplateBudget {
+    pub fuel: u64,
+    pub time: Duration,
+    pub output_bytes: u64,
+}
+
+impl Default for TemplateBudget {
+    fn default() -> Self {
+        TemplateBudget {
+            fuel: DEFAULT_FUEL,
+            time: Duration::from_secs(DEFAULT_SECONDS.into()),
+            output_bytes: MAX_OUTPUT_BYTES,
+        }
+    }
+}
+
+impl TemplateBudget {
+    /// The budget program.yaml `spec.limits` sets, defaults for what it leaves out.
+    pub fn from_limits(limits: &LimitsSpec) -> TemplateBudget {
+        let d = TemplateBudget::default();
+        TemplateBudget {
+            fuel: limits.template_fuel.unwrap_or(d.fuel).clamp(1, MAX_FUEL),
+            time: limits
+                .template_seconds
+                .map_or(d.time, |s| Duration::from_secs(s.max(1).into())),
+            output_bytes: limits
+                .template_output_bytes
+                .map_or(d.output_bytes, |b| b.clamp(1, MAX_OUTPUT_BYTES)),
+        }
+    }
+}
+
+#[derive(Debug)]
+struct BudgetObject(TemplateBudget);
+
+impl Object for BudgetObject {}
+
+/// Puts `budget` on `env`: its fuel, and the budget itself for [`render`] to find; replaces
+/// `tojson` with one that refuses values too deep to serialise.
+pub fn install(env: &mut Environment<'static>, budget: TemplateBudget) {
+    env.set_fuel(Some(budget.fuel));
+    env.add_global(BUDGET_GLOBAL, Value::from_object(BudgetObject(budget)));
+    env.add_filter("tojson", tojson);
+}
+
+/// The `output-invalid` finding for a render that exceeded its budget, at the template's
+/// file (`templates/<name>`); `None` for any other error.
+pub fn diagnostic(e: &RenderError) -> Option<crate::diag::Diagnostic> {
+    let RenderError::Budget { name, what } = e else {
+        return None;
+    };
+    let file = format!("templates/{name}");
+    Some(
+        crate::diag::Diagnostic::new(
+            crate::diag::Code::OutputInvalid,
+            &crate::diag::Location::file_start(file.clone()),
+            format!("{file} exceeds its render budget: {what}"),
+        )
+        .with_hint(
+            "a template may not loop without end, recurse, build values nested deeper than 128 levels or write more than 256 MiB; program.yaml `spec.limits` sets the budget",
+        ),
+    )
+}
+
+/// The budget installed on `env`, or the default.
+fn budget_of(env: &Environment<'static>) -> TemplateBudget {
+    env.globals()
+        .find(|(name, _)| *name == BUDGET_GLOBAL)
+        .and_then(|(_, v)| v.downcast_object_ref::<BudgetObject>().map(|b| b.0))
+        .unwrap_or_default()
+}
+
+thread_local! {
+    /// The deadline of the render running on this thread, for the filters to check.
+    static DEADLINE: std::cell::Cell<Option<Instant>> = const { std::cell::Cell::new(None) };
+}
+
+/// Fails once the render on this thread is past its deadline; called by our filters so that
+/// a template looping over them stops in time even with fuel to spare.
+pub fn check_deadline() -> Result<(), Error> {
+    match DEADLINE.with(std::cell::Cell::get) {
+        Some(d) if Instant::now() > d => Err(Error::new(ErrorKind::InvalidOperation, TIME_MARK)),
+        _ => Ok(()),
+    }
+}
+
+const TIME_MARK: &str = "the render ran out of time";
+
+/// Why a bounded write stopped.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Stop {
+    Size,
+    Time,
+}
+
+/// The output buffer: refuses to grow past `limit` bytes or past the deadline.
+struct Bounded {
+    buf: Vec<u8>,
+    limit: usize,
+    deadline: Instant,
+    stopped: Option<Stop>,
+}
+
+impl std::io::Write for Bounded {
+    fn write(&mut self, data: &[u8]) -> std::io::Result<usize> {
+        if self.buf.len().saturating_add(data.len()) > self.limit {
+            self.stopped = Some(Stop::Size);
+            return Err(std::io::Error::other("output limit"));
+        }
+        if Instant::now() > self.deadline {
+            self.stopped = Some(Stop::Time);
+            return Err(std::io::Error::other("time limit"));
+        }
+        self.buf.extend_from_slice(data);
+        Ok(data.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Renders template `name` with a JSON context under the budget installed on `env` (see
+/// [`install`]; the default budget otherwise, fuel aside).
+pub fn render(env: &Environment<'static>, name: &str, ctx: serde_json::Value) -> Result<String, RenderError> {
+    let budget = budget_of(env);
+    let run = || render_here(env, name, ctx, budget);
+    let joined = std::thread::scope(|scope| {
+        std::thread::Builder::new()
+            .name("render".into())
+            .stack_size(stack_for(budget.fuel))
+            .spawn_scoped(scope, run)
+            .map(|handle| handle.join())
+    });
+    match joined {
+        Ok(Ok(result)) => result,
+        Ok(Err(_)) => Err(RenderError::Template {
+            name: name.to_string(),
+            message: "the template engine failed unexpectedly".into(),
+        }),
+        Err(e) => Err(RenderError::Template {
+            name: name.to_string(),
+            message: format!("cannot start the render: {e}"),
+        }),
+    }
+}
+
+fn render_here(
+    env: &Environment<'static>,
+    name: &str,
+    ctx: serde_json::Value,
+    budget: TemplateBudget,
+) -> Result<String, RenderError> {
+    let start = Instant::now();
+    let deadline = start + budget.time;
+    DEADLINE.with(|d| d.set(Some(deadline)));
+    let template_error = |e: &Error| RenderError::Template {
+        name: name.to_string(),
+        message: super::templates::describe(e),
+    };
+    let tmpl = env.get_template(name).map_err(|e| template_error(&e))?;
+    let mut out = Bounded {
+        buf: Vec::new(),
+        limit: usize::try_from(budget.output_bytes).unwrap_or(usize::MAX),
+        deadline,
+        stopped: None,
+    };
+    let result = tmpl
+        .render_captured_to(Value::from(minijinja::value::Serde(ctx)), &mut out)
+        .map(drop);
+    DEADLINE.with(|d| d.set(None));
+    let budget_error = |what: String| RenderError::Budget {
+        name: name.to_string(),
+        what,
+    };
+    match (result, out.stopped) {
+        (_, Some(Stop::Size)) => Err(budget_error(format!(
+            "its output exceeds {} bytes",
+            budget.output_bytes
+        ))),
+        (_, Some(Stop::Time)) => Err(budget_error(format!("it ran longer than {} s", budget.time.as_secs()))),
+        (Ok(_), None) => String::from_utf8(out.buf).map_err(|_| RenderError::Template {
+            name: name.to_string(),
+            message: "rendered bytes that are not UTF-8".into(),
+        }),
+        (Err(e), None) => Err(match classify(&e) {
+            Some(Exceeded::Fuel) => budget_error(format!(
+                "it ran out of fuel ({} units: a loop that does too much, or data too large)",
+                budget.fuel
+            )),
+            Some(Exceeded::Time) => budget_error(format!("it ran longer than {} s", budget.time.as_secs())),
+            Some(Exceeded::Recursion) => {
+                budget_error("it recurses too deeply (a macro or include calling itself)".into())
+            }
+            Some(Exceeded::Depth) => budget_error(e.detail().unwrap_or("a value is nested too deeply").into()),
+            None => template_error(&e),
+        }),
+    }
+}
+
+enum Exceeded {
+    Fuel,
+    Time,
+    Recursion,
+    Depth,
+}
+
+/// Which budget an engine error (or one of its causes) reports, if any.
+fn classify(e: &Error) -> Option<Exceeded> {
+    let mut current: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(err) = current {
+        if let Some(e) = err.downcast_ref::<Error>() {
+            if e.kind() == ErrorKind::OutOfFuel {
+                return Some(Exceeded::Fuel);
+            }
+            let detail = e.detail().unwrap_or_default();
+            if detail.contains(TIME_MARK) {
+                return Some(Exceeded::Time);
+            }
+            if detail.contains(DEPTH_MARK) || detail.contains(SIZE_MARK) {
+                return Some(Exceeded::Depth);
+            }
+            if detail.contains("recursion limit exceeded") || e.to_string().contains("recursion limit exceeded") {
+                return Some(Exceeded::Recursion);
+            }
+        }
+        current = err.source();
+    }
+    None
+}
+
+const DEPTH_MARK: &str = "nested deeper than";
+const SIZE_MARK: &str = "cannot be serialised";
+
+/// Fails when `value` is nested deeper than [`MAX_VALUE_DEPTH`] or has more than
+/// [`MAX_VALUE_ITEMS`] items counted along every path; walks without recursion.
+pub fn check_value(value: &Value) -> Result<(), Error> {
+    let mut todo: Vec<(Value, usize)> = vec![(value.clone(), 0)];
+    let mut items = 0usize;
+    while let Some((v, depth)) = todo.pop() {
+        items += 1;
+        if items > MAX_VALUE_ITEMS {
+            return Err(Error::new(
+                ErrorKind::InvalidOperation,
+                format!("a value with more than {MAX_VALUE_ITEMS} items, counted along every path, {SIZE_MARK}"),
+            ));
+        }
+        match v.kind() {
+            ValueKind::Seq | ValueKind::Map | ValueKind::Iterable => {
+                if depth >= MAX_VALUE_DEPTH {
+                    return Err(Error::new(
+                        ErrorKind::InvalidOperation,
+                        format!("a value {DEPTH_MARK} {MAX_VALUE_DEPTH} levels cannot be serialised"),
+                    ));
+                }
+                let is_map = v.kind() == ValueKind::Map;
+                if let Ok(iter) = v.try_iter() {
+                    for key in iter {
+                        if is_map {
+                            if let Ok(item) = v.get_item(&key) {
+                                todo.push((item, depth + 1));
+                            }
+                        }
+                        todo.push((key, depth + 1));
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    check_deadline()
+}
+
+/// minijinja's `tojson`, after [`check_value`].
+fn tojson(_state: &State, value: &Value, indent: Option<Value>, args: Kwargs) -> Result<Value, Error> {
+    check_value(value)?;
+    minijinja::filters::tojson(value, indent, args)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env_with(budget: TemplateBudget, name: &'static str, source: &'static str) -> Environment<'static> {
+        let mut env = Environment::new();
+        env.add_template(name, source).unwrap();
+        env.add_filter("json", crate::render::filters::json);
+        install(&mut env, budget);
+        env
+    }
+
+    fn is_budget(r: Result<String, RenderError>, want: &str) -> String {
+        match r {
+            Err(RenderError::Budget { name, what }) => {
+                assert_eq!(name, "t.j2");
+                assert!(what.contains(want), "{what}");
+                what
+            }
+            other => panic!("expected a budget error, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn nested_loops_run_out_of_fuel_quickly() {
+        // A tenth of the default keeps the test quick in debug builds.
+        let budget = TemplateBudget {
+            fuel: DEFAULT_FUEL / 10,
+            ..TemplateBudget::default()
+        };
+        let env = env_with(
+            budget,
+            "t.j2",
+            "{% for a in range(100000) %}{% for b in range(100000) %}{% endfor %}{% endfor %}",
+        );
+        let start = Instant::now();
+        is_budget(render(&env, "t.j2", serde_json::json!({})), "fuel");
+        assert!(start.elapsed() < Duration::from_secs(10), "{:?}", start.elapsed());
+    }
+
+    #[test]
+    fn the_default_output_limit_is_256_mib() {
+        assert_eq!(TemplateBudget::default().output_bytes, 256 * 1024 * 1024);
+        let raised = LimitsSpec {
+            template_output_bytes: Some(u64::MAX),
+            ..LimitsSpec::default()
+        };
+        assert_eq!(TemplateBudget::from_limits(&raised).output_bytes, MAX_OUTPUT_BYTES);
+    }
+
+    #[test]
+    fn output_over_the_limit_is_refused() {
+        let budget = TemplateBudget {
+            output_bytes: 1000,
+            ..TemplateBudget::default()
+        };
+        let env = env_with(budget, "t.j2", "{% for i in range(1000) %}0123456789{% endfor %}");
+        is_budget(render(&env, "t.j2", serde_json::json!({})), "1000 bytes");
+        let env = env_with(budget, "t.j2", "{% for i in range(10) %}0123456789{% endfor %}");
+        assert_eq!(render(&env, "t.j2", serde_json::json!({})).unwrap().len(), 100);
+    }
+
+    #[test]
+    fn deep_values_built_in_a_namespace_are_refused_not_overflowed() {
+        for filter in ["tojson", "json"] {
+            let src: &'static str = Box::leak(
+                format!(
+                    "{{% set ns = namespace(x=[]) %}}{{% for i in range(100000) %}}{{% set ns.x = [ns.x] %}}{{% endfor %}}{{{{ ns.x|{filter} }}}}"
+                )
+                .into_boxed_str(),
+            );
+            let env = env_with(TemplateBudget::default(), "t.j2", src);
+            is_budget(render(&env, "t.j2", serde_json::json!({})), "nested deeper");
+        }
+    }
+
+    #[test]
+    fn shared_values_are_not_walked_forever() {
+        let env = env_with(
+            TemplateBudget::default(),
+            "t.j2",
+            "{% set ns = namespace(x=[1]) %}{% for i in range(60) %}{% set ns.x = [ns.x, ns.x] %}{% endfor %}{{ ns.x|tojson }}",
+        );
+        is_budget(render(&env, "t.j2", serde_json::json!({})), "");
+    }
+
+    #[test]
+    fn self_calling_macros_hit_the_recursion_limit() {
+        let env = env_with(
+            TemplateBudget::default(),
+            "t.j2",
+            "{% macro m(n) %}{{ m(n + 1) }}{% endmacro %}{{ m(0) }}",
+        );
+        is_budget(render(&env, "t.j2", serde_json::json!({})), "recurses");
+    }
+
+    #[test]
+    fn an_ordinary_template_renders() {
+        let env = env_with(TemplateBudget::default(), "t.j2", "{{ a|tojson }} {{ a|json }}");
+        assert_eq!(
+            render(&env, "t.j2", serde_json::json!({"a": [1, {"b": 2}]})).unwrap(),
+            r#"[1, {"b": 2}] [1,{"b":2}]"#
+        );
+    }
+}
