@@ -14,6 +14,7 @@ pub mod explain;
 pub mod model;
 pub mod plan;
 pub mod policy;
+pub mod redact;
 pub mod render;
 pub mod report;
 pub mod schema;
@@ -30,6 +31,9 @@ pub struct Validated {
     pub diagnostics: Vec<diag::Diagnostic>,
     /// How many files were read (for the summary line).
     pub files: usize,
+    /// Replaces what `secret-in-repo` flagged; the diagnostics are redacted already, and
+    /// whatever else is shown or written from the program goes through it too.
+    pub redactor: redact::Redactor,
 }
 
 impl Validated {
@@ -44,13 +48,17 @@ pub fn validate_snapshot(snapshot: source::Snapshot, today: spec::Date) -> Valid
     let files = snapshot.files.len();
     let loaded = model::load(snapshot);
     let mut diagnostics = loaded.diagnostics;
-    diagnostics.extend(check::run_all(&loaded.program, today));
+    let checked = check::run(&loaded.program, today);
+    diagnostics.extend(checked.diagnostics);
     diagnostics.extend(policy::evaluate(&loaded.program, today, None));
+    let redactor = redact::Redactor::new(&checked.secrets);
+    redactor.diagnostics(&mut diagnostics);
     diag::sort_and_dedup(&mut diagnostics);
     Validated {
         program: loaded.program,
         diagnostics,
         files,
+        redactor,
     }
 }
 

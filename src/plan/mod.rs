@@ -132,6 +132,9 @@ pub struct Planned {
     pub desired: Program,
     /// Every output of the desired program.
     pub rendered: Vec<RenderedFile>,
+    /// Replaces what `secret-in-repo` flagged on either side; the plan and the rendered files
+    /// are redacted already.
+    pub redactor: crate::redact::Redactor,
 }
 
 /// What to compare.
@@ -162,7 +165,15 @@ pub fn make(input: Input, today: Date, progress: Progress<'_>) -> Planned {
 
     progress("checking");
     let mut diagnostics = loaded.diagnostics;
-    diagnostics.extend(crate::check::run_all(&desired, today));
+    let checked = crate::check::run(&desired, today);
+    diagnostics.extend(checked.diagnostics);
+    // A secret the change removes is still in the base's outputs and diffs: redact it too.
+    let mut secrets = checked.secrets;
+    if let Some(b) = &base {
+        let differs = |f: &str| desired.snapshot.files.get(f) != b.snapshot.files.get(f);
+        secrets.extend(crate::check::secret_in_repo::scan(b, differs).1);
+    }
+    let redactor = crate::redact::Redactor::new(&secrets);
     diagnostics.extend(crate::check::terms_immutable::check(base_prog, &desired, today));
 
     progress("comparing resources");
@@ -177,13 +188,15 @@ pub fn make(input: Input, today: Date, progress: Progress<'_>) -> Planned {
         || base.as_ref().map(|b| render::render_all(b, today)),
     );
     let mut render_errors = Vec::new();
-    let rendered = desired_render.unwrap_or_else(|e| {
+    let mut rendered = desired_render.unwrap_or_else(|e| {
         render_errors.push(e.to_string());
         Vec::new()
     });
     // A base that no longer renders (an older program, a renderer that changed) compares as
     // empty: every output then shows as created.
-    let base_files = base_render.and_then(Result::ok).unwrap_or_default();
+    let mut base_files = base_render.and_then(Result::ok).unwrap_or_default();
+    redactor.files(&mut rendered);
+    redactor.files(&mut base_files);
     progress("comparing outputs");
     let artifacts = if render_errors.is_empty() {
         artifacts(&base_files, &rendered)
@@ -201,7 +214,7 @@ pub fn make(input: Input, today: Date, progress: Progress<'_>) -> Planned {
     }
     let approvals: BTreeSet<String> = changes.iter().flat_map(|c| c.approvals.iter().cloned()).collect();
     let ok = !diagnostics.iter().any(|d| d.severity == Severity::Error) && render_errors.is_empty();
-    let plan = Plan {
+    let mut plan = Plan {
         ok,
         base: input.base_label,
         base_id: input.base_id,
@@ -216,10 +229,12 @@ pub fn make(input: Input, today: Date, progress: Progress<'_>) -> Planned {
         diagnostics,
         render_errors,
     };
+    redactor.plan(&mut plan);
     Planned {
         plan,
         desired,
         rendered,
+        redactor,
     }
 }
 
