@@ -360,6 +360,8 @@ fn truncate(body: &str, max: usize) -> String {
 /// A block never straddles two parts; a block too large for any part has its diff cut.
 pub fn markdown_parts(plan: &Plan, limit: usize) -> Vec<String> {
     let limit = limit.max(2_000);
+    // What a diff may take of a part: the rest is the block's title and the part's header.
+    let diff_max = limit.saturating_sub(3_000).max(limit / 2);
     let mut head = String::new();
     let mark = if plan.ok { "✅" } else { "❌" };
     head.push_str(&format!("{mark} **{}**\n\n", md_escape(&summary_line(plan))));
@@ -479,7 +481,7 @@ pub fn markdown_parts(plan: &Plan, limit: usize) -> Vec<String> {
             block.push('\n');
         }
         if !body.is_empty() {
-            block.push_str(&fence("diff", &truncate(&body, limit - 3_000)));
+            block.push_str(&fence("diff", &truncate(&body, diff_max)));
         }
         block.push_str("\n</details>\n\n");
         blocks.push(block);
@@ -500,7 +502,7 @@ pub fn markdown_parts(plan: &Plan, limit: usize) -> Vec<String> {
             a.action.mark(),
             escape::markdown(&a.path)
         );
-        block.push_str(&fence("diff", &truncate(&a.diff, limit - 3_000)));
+        block.push_str(&fence("diff", &truncate(&a.diff, diff_max)));
         block.push_str("\n</details>\n\n");
         blocks.push(block);
     }
