@@ -50,6 +50,10 @@ impl Redactor {
                 add(line.trim());
             }
             add(&escaped_text(v));
+            // The portal's HTML: minijinja's auto-escaping (which also escapes `/`, common in
+            // base64 keys) and pulldown-cmark's, for terms texts.
+            add(&html(v, true));
+            add(&html(v, false));
         }
         let patterns: Vec<String> = forms.into_iter().collect();
         if patterns.is_empty() {
@@ -185,6 +189,23 @@ impl Redactor {
     }
 }
 
+/// A value as HTML writes it: `&<>"` always, and `'` `/` as minijinja does.
+fn html(s: &str, minijinja: bool) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' if minijinja => out.push_str("&#x27;"),
+            '/' if minijinja => out.push_str("&#x2f;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 /// The spelling of the text printer (`cli/escape.rs`): control characters as `\n`, `\x1b`.
 fn escaped_text(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
@@ -234,6 +255,12 @@ mod tests {
         assert!(!r.text(&escaped_text(key)).contains("MIIEowIBAAKCAQEA0Zp"));
         let diff = "-  MIIEowIBAAKCAQEA0Zp\"q\n";
         assert!(!r.text(diff).contains("MIIEowIBAAKCAQEA0Zp"));
+    }
+
+    #[test]
+    fn covers_html_spellings() {
+        let r = Redactor::new(["k3Y/abc+def=ghi/jkl"]);
+        assert_eq!(r.text("<td>k3Y&#x2f;abc+def=ghi&#x2f;jkl</td>"), "<td>«redacted»</td>");
     }
 
     #[test]

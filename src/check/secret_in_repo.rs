@@ -42,6 +42,9 @@ static TOKEN_SET: LazyLock<RegexSet> =
 /// tokens are longer still: shorter values (stages, dates, plan names) are not searched.
 const SHORTEST_MATCH: usize = 8;
 
+/// Keys shorter than the shortest token (a Slack token, 15 bytes) are not searched.
+const SHORTEST_KEY: usize = 15;
+
 /// What kind of secret a value looks like, if it looks like one.
 pub fn looks_like_secret(value: &str) -> Option<&'static str> {
     find(value).map(|(what, _)| what)
@@ -245,14 +248,14 @@ fn file_name(path: &str, found: &mut Vec<(Diagnostic, String)>) {
 /// holds a secret, at that line and the secret's column.
 fn lines(path: &str, text: &str, found: &mut Vec<(Diagnostic, String)>) {
     // A private key spans lines: its header line flags the block up to its END line.
-    let mut lines = text.lines().enumerate().peekable();
+    let mut lines = text.lines().enumerate();
     while let Some((i, line)) = lines.next() {
         let Some((what, mut secret)) = find(line) else { continue };
         let mut owned = secret.to_string();
         if secret == line && line.contains("PRIVATE KEY") {
             let start = line.find("-----BEGIN").unwrap_or(0);
             owned = line[start..].to_string();
-            while let Some((_, next)) = lines.next() {
+            for (_, next) in lines.by_ref() {
                 owned.push('\n');
                 owned.push_str(next.trim());
                 if next.contains("-----END") {
@@ -333,7 +336,11 @@ fn walk<'a>(v: &'a Value, partner: bool, path: &mut Vec<Step<'a>>, found: &mut F
             for (k, item) in map.iter_sorted() {
                 let Value::String(k) = k else { continue };
                 path.push(Step::Key(k));
-                if let Some((what, secret)) = find(k) {
+                // Schema keys are short words; only a key as long as the shortest token is
+                // searched, which keeps the scan of a million keys to a length test each.
+                if k.len() >= SHORTEST_KEY
+                    && let Some((what, secret)) = find(k)
+                {
                     found.push((pointer(path), what, secret));
                 }
                 walk(item, partner, path, found);
@@ -346,7 +353,36 @@ fn walk<'a>(v: &'a Value, partner: bool, path: &mut Vec<Step<'a>>, found: &mut F
 
 #[cfg(test)]
 mod tests {
-    use super::looks_like_secret;
+    use super::{find, looks_like_secret};
+
+    #[test]
+    fn the_secret_part_is_what_gets_redacted() {
+        let t = format!("ghp_{}", "a1B2c3D4e5".repeat(4));
+        assert_eq!(find(&format!("deploy with {t} please")).map(|f| f.1), Some(t.as_str()));
+        assert_eq!(
+            find("https://user:hunter2hunter2@db.example").map(|f| f.1),
+            Some("hunter2hunter2")
+        );
+        // A short password is redacted with its user, never as a bare common word.
+        assert_eq!(find("https://user:pw@db.example").map(|f| f.1), Some("user:pw"));
+        let key = "-----BEGIN RSA PRIVATE KEY-----\nMIIEow\n-----END RSA PRIVATE KEY-----";
+        assert_eq!(find(key).map(|f| f.1), Some(key));
+    }
+
+    #[test]
+    fn finds_keys_in_query_strings() {
+        let hit = find("https://acme.example/hook?user=jane&api_key=QkV5c2VjcmV0");
+        assert_eq!(hit.map(|f| f.1), Some("QkV5c2VjcmV0"));
+        let sig = find("see https://s3.example/x?X-Amz-Signature=abcdef0123456789 now");
+        assert_eq!(sig.map(|f| f.1), Some("abcdef0123456789"));
+        for ok in [
+            "https://acme.example/docs?page=2&lang=en-GB",
+            "https://acme.example/search?q=shipments+tracking",
+            "https://acme.example/?key=short",
+        ] {
+            assert_eq!(find(ok), None, "{ok}");
+        }
+    }
 
     #[test]
     fn the_shortest_matches_are_not_skipped() {

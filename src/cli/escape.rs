@@ -251,7 +251,7 @@ mod tests {
         assert!(!m.contains('\n'));
         assert!(!m.contains('<') && !m.contains('>'));
         assert!(!m.contains("@n"));
-        assert!(!m.contains('#'));
+        assert!(!m.contains("# heading") && m.contains("&#35; heading"));
         assert!(m.ends_with("\\|"));
         assert!(m.contains("@&#8203;northwind/legal"));
     }

@@ -361,7 +361,7 @@ fn truncate(body: &str, max: usize) -> String {
 pub fn markdown_parts(plan: &Plan, limit: usize) -> Vec<String> {
     let limit = limit.max(2_000);
     // What a diff may take of a part: the rest is the block's title and the part's header.
-    let diff_max = limit.saturating_sub(3_000).max(limit / 2);
+    let diff_max = limit.checked_sub(3_000).filter(|d| *d >= 1_000).unwrap_or(limit / 2);
     let mut head = String::new();
     let mark = if plan.ok { "✅" } else { "❌" };
     head.push_str(&format!("{mark} **{}**\n\n", md_escape(&summary_line(plan))));

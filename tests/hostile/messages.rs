@@ -48,10 +48,15 @@ deny contains finding if {{
 
 /// A line is one of partnerctl's own annotations: `::error file=…,line=N,col=N,title=CODE::`.
 fn own_annotation(line: &str) -> bool {
-    let Some(rest) = line.strip_prefix("::error ").or_else(|| line.strip_prefix("::warning ")) else {
+    let Some(rest) = line
+        .strip_prefix("::error ")
+        .or_else(|| line.strip_prefix("::warning "))
+    else {
         return false;
     };
-    let Some((props, _)) = rest.split_once("::") else { return false };
+    let Some((props, _)) = rest.split_once("::") else {
+        return false;
+    };
     let keys: Vec<&str> = props.split(',').map(|p| p.split('=').next().unwrap_or("")).collect();
     keys == ["file", "line", "col", "title"]
 }
@@ -96,7 +101,10 @@ fn assert_markdown_inert(md: &str, own_markers: usize) {
     let text = prose(md);
     for line in text.lines() {
         let t = line.trim_start();
-        assert!(!(t.starts_with('#') && t.contains("heading")), "a value made a heading: {line:?}");
+        assert!(
+            !(t.starts_with('#') && t.contains("heading")),
+            "a value made a heading: {line:?}"
+        );
     }
     assert!(!text.contains("@northwind/legal"), "a value mentions a team:\n{text}");
     // Inside a fenced block `</details>` is only text; outside, every one is partnerctl's.
@@ -119,7 +127,11 @@ fn validate_prints_no_workflow_command_escape_or_markup_from_a_value() {
     for format in ["text", "github", "markdown"] {
         let r = run(dir.path(), &["validate", "--format", format]);
         assert_eq!(r.code, Some(1), "{format}: the policy denies\n{}", r.all());
-        assert!(r.stdout.contains("Evil"), "{format}: the finding is shown\n{}", r.stdout);
+        assert!(
+            r.stdout.contains("Evil"),
+            "{format}: the finding is shown\n{}",
+            r.stdout
+        );
         assert_no_workflow_commands(&r.all(), format == "github");
         if format == "markdown" {
             assert_markdown_inert(&r.stdout, 0);
@@ -146,9 +158,17 @@ fn source_snippets_carry_no_terminal_escape_or_carriage_return() {
     );
     let r = run(dir.path(), &["validate"]);
     assert_eq!(r.code, Some(1), "{}", r.all());
-    assert!(r.stdout.contains("add-mask") && r.stdout.contains("trackinq"), "the snippets are shown\n{}", r.stdout);
+    assert!(
+        r.stdout.contains("add-mask") && r.stdout.contains("trackinq"),
+        "the snippets are shown\n{}",
+        r.stdout
+    );
     assert_no_workflow_commands(&r.all(), false);
-    assert!(!r.stdout.contains('\u{202e}'), "a bidi override reached the output\n{}", r.stdout);
+    assert!(
+        !r.stdout.contains('\u{202e}'),
+        "a bidi override reached the output\n{}",
+        r.stdout
+    );
 }
 
 #[test]
