@@ -2,6 +2,8 @@
 //!
 //! Every check is a function `fn check(cx: &Context, out: &mut Vec<Diagnostic>)`: it reads the
 //! model and pushes findings; it never returns early on a finding and never re-parses YAML.
+//! `secret-in-repo` ([`secret_in_repo::scan`]) also returns the values it flagged, which
+//! [`crate::redact`] then keeps out of every output; [`run`] runs it beside the others.
 //! `yaml-syntax`, `duplicate-key`, `schema` and `file-refused` come from loading (`source/`,
 //! `schema.rs`, `model/`); `terms-immutable` needs a base and runs in `plan` (see [`terms_immutable`]); `policy` comes
 //! from `policy/`.
