@@ -70,7 +70,7 @@ pub fn run_all(program: &Program, today: Date) -> Vec<Diagnostic> {
     run(program, today).diagnostics
 }
 
-/// [`run_all`], keeping the flagged values. `secret-in-repo` is not in [`CHECKS`] because it
+/// [`run_all`], keeping the flagged values. `secret-in-repo` is not in `CHECKS` because it
 /// returns those values besides its findings.
 pub fn run(program: &Program, today: Date) -> Checked {
     use rayon::prelude::*;
