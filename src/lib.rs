@@ -16,6 +16,7 @@ pub mod fuzzing;
 pub mod model;
 pub mod plan;
 pub mod policy;
+pub mod redact;
 pub mod render;
 pub mod report;
 pub mod schema;
@@ -32,6 +33,9 @@ pub struct Validated {
     pub diagnostics: Vec<diag::Diagnostic>,
     /// How many files were read (for the summary line).
     pub files: usize,
+    /// Replaces what `secret-in-repo` flagged; the diagnostics are redacted already, and
+    /// whatever else is shown or written from the program goes through it too.
+    pub redactor: redact::Redactor,
 }
 
 impl Validated {
@@ -46,14 +50,18 @@ pub fn validate_snapshot(snapshot: source::Snapshot, today: spec::Date) -> Valid
     let files = snapshot.files.len();
     let loaded = model::load(snapshot);
     let mut diagnostics = loaded.diagnostics;
-    diagnostics.extend(check::run_all(&loaded.program, today));
+    let checked = check::run(&loaded.program, today);
+    diagnostics.extend(checked.diagnostics);
     diagnostics.extend(render::check_outputs(&loaded.program, today));
     diagnostics.extend(policy::evaluate(&loaded.program, today, None));
+    let redactor = redact::Redactor::new(&checked.secrets);
+    redactor.diagnostics(&mut diagnostics);
     diag::sort_and_dedup(&mut diagnostics);
     Validated {
         program: loaded.program,
         diagnostics,
         files,
+        redactor,
     }
 }
 

@@ -2,6 +2,8 @@
 //!
 //! Every check is a function `fn check(cx: &Context, out: &mut Vec<Diagnostic>)`: it reads the
 //! model and pushes findings; it never returns early on a finding and never re-parses YAML.
+//! `secret-in-repo` ([`secret_in_repo::scan`]) also returns the values it flagged, which
+//! [`crate::redact`] then keeps out of every output; [`run`] runs it beside the others.
 //! `yaml-syntax`, `duplicate-key`, `schema` and `file-refused` come from loading (`source/`,
 //! `schema.rs`, `model/`); `terms-immutable` needs a base and runs in `plan` (see [`terms_immutable`]); `policy` comes
 //! from `policy/`.
@@ -18,7 +20,8 @@ mod misplaced_resource;
 mod name_mismatch;
 mod plan_environment;
 mod revoked_access;
-mod secret_in_repo;
+/// Also run alone by `plan` on the base, for its values to redact.
+pub mod secret_in_repo;
 mod stage_gate;
 /// Plan-only: compares against the base, so it is not in [`CHECKS`].
 pub mod terms_immutable;
@@ -51,21 +54,41 @@ const CHECKS: &[Check] = &[
     history::check,
     revoked_access::check,
     credential_expired::check,
-    secret_in_repo::check,
 ];
+
+/// The findings of every check, and the values `secret-in-repo` flagged (which every
+/// output then shows as `«redacted»`, see [`crate::redact`]).
+#[derive(Debug, Default)]
+pub struct Checked {
+    pub diagnostics: Vec<Diagnostic>,
+    pub secrets: Vec<String>,
+}
 
 /// Runs every check over a loaded program. Checks are independent, so they run in
 /// parallel; the caller sorts the findings.
 pub fn run_all(program: &Program, today: Date) -> Vec<Diagnostic> {
+    run(program, today).diagnostics
+}
+
+/// [`run_all`], keeping the flagged values. `secret-in-repo` is not in `CHECKS` because it
+/// returns those values besides its findings.
+pub fn run(program: &Program, today: Date) -> Checked {
     use rayon::prelude::*;
     let cx = Context { program, today };
-    CHECKS
-        .par_iter()
-        .map(|check| {
-            let mut out = Vec::new();
-            check(&cx, &mut out);
-            out
-        })
-        .flatten()
-        .collect()
+    let (mut diagnostics, (secret_findings, secrets)) = rayon::join(
+        || {
+            CHECKS
+                .par_iter()
+                .map(|check| {
+                    let mut out = Vec::new();
+                    check(&cx, &mut out);
+                    out
+                })
+                .flatten()
+                .collect::<Vec<_>>()
+        },
+        || secret_in_repo::scan(program, |_| true),
+    );
+    diagnostics.extend(secret_findings);
+    Checked { diagnostics, secrets }
 }

@@ -1,10 +1,11 @@
 //! `secret-in-repo`: a value looks like a secret (a private key, a token, a long random
 //! string) anywhere but a credential's `secretRef`. The finding never repeats the value.
 
-use super::Context;
 use crate::diag::{Code, Diagnostic, Location};
-use crate::model::Raw as Value;
+use crate::model::{Program, Raw as Value};
+use crate::spec::Kind;
 use regex::{Regex, RegexSet};
+use std::collections::HashSet;
 use std::fmt::Write as _;
 use std::sync::LazyLock;
 
@@ -41,8 +42,18 @@ static TOKEN_SET: LazyLock<RegexSet> =
 /// tokens are longer still: shorter values (stages, dates, plan names) are not searched.
 const SHORTEST_MATCH: usize = 8;
 
+/// Keys shorter than the shortest token (a Slack token, 15 bytes) are not searched.
+const SHORTEST_KEY: usize = 15;
+
 /// What kind of secret a value looks like, if it looks like one.
 pub fn looks_like_secret(value: &str) -> Option<&'static str> {
+    find(value).map(|(what, _)| what)
+}
+
+/// What kind of secret a value looks like and the part of it that is the secret (the token
+/// inside a sentence, the password of a URL, the value of a query parameter), which the
+/// [`Redactor`](crate::redact::Redactor) then replaces wherever it appears.
+pub fn find(value: &str) -> Option<(&'static str, &str)> {
     if value.len() < SHORTEST_MATCH {
         return None;
     }
@@ -51,15 +62,80 @@ pub fn looks_like_secret(value: &str) -> Option<&'static str> {
     if TOKEN_SET.is_match(value)
         && let Some(i) = TOKEN_SET.matches(value).iter().next()
     {
-        return Some(TOKENS[i].1);
+        let (re, what) = &TOKENS[i];
+        let m = re.find(value).map(|m| m.as_str()).unwrap_or(value);
+        let secret = match i {
+            // The header names the key; the key is the whole value.
+            PRIVATE_KEY => value,
+            URL_PASSWORD => url_password(m),
+            _ => m,
+        };
+        return Some((what, secret));
     }
     if value.len() < 24 {
         return None;
     }
-    value
-        .split(|c: char| c.is_whitespace() || matches!(c, '"' | '\'' | ',' | ';' | '(' | ')' | '<' | '>'))
-        .any(is_random_token)
-        .then_some("a long random string (a key or token)")
+    for word in value.split(|c: char| c.is_whitespace() || matches!(c, '"' | '\'' | ',' | ';' | '(' | ')' | '<' | '>'))
+    {
+        if let Some(secret) = query_secret(word) {
+            return Some(("a URL with a key in its query string", secret));
+        }
+        let trimmed = word.trim_matches(|c: char| c == '.' || c == ':');
+        if is_random_token(trimmed) {
+            return Some(("a long random string (a key or token)", trimmed));
+        }
+    }
+    None
+}
+
+/// Indexes into [`TOKENS`] whose secret is not the match itself.
+const PRIVATE_KEY: usize = 0;
+const URL_PASSWORD: usize = 10;
+
+/// `scheme://user:password@` → `password`, or `user:password` when the password alone is too
+/// short to redact without blanking ordinary words.
+fn url_password(m: &str) -> &str {
+    let rest = m.split_once("://").map(|(_, r)| r).unwrap_or(m);
+    let rest = rest.strip_suffix('@').unwrap_or(rest);
+    match rest.split_once(':') {
+        Some((_, pass)) if pass.len() >= SHORTEST_MATCH => pass,
+        _ => rest,
+    }
+}
+
+/// Query parameters whose value is a credential by name (`?api_key=…`, `&sig=…`).
+const SECRET_PARAMS: &[&str] = &[
+    "key",
+    "token",
+    "secret",
+    "password",
+    "passwd",
+    "pwd",
+    "sig",
+    "auth",
+    "credential",
+    "session",
+];
+
+/// The value of a query parameter of a URL that is a key or token: one named like a
+/// credential, or one that is random by itself.
+fn query_secret(word: &str) -> Option<&str> {
+    let (_, after) = word.split_once("://")?;
+    let (_, query) = after.split_once('?')?;
+    let query = query.split('#').next().unwrap_or(query);
+    for pair in query.split(['&', ';']) {
+        let Some((name, value)) = pair.split_once('=') else {
+            continue;
+        };
+        let named = {
+            let name = name.to_ascii_lowercase();
+            SECRET_PARAMS.iter().any(|p| name.contains(p))
+        };
+        if (named && value.len() >= SHORTEST_MATCH) || is_random_token(value) {
+            return Some(value);
+        }
+    }
+    None
 }
 
 /// A long word with the character mix and entropy of generated key material, which names,
@@ -100,32 +176,101 @@ fn shannon(s: &str) -> f64 {
         .sum()
 }
 
-pub fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
+/// The findings, and the flagged values for the [`Redactor`](crate::redact::Redactor): every
+/// YAML key and value, every other text file line by line (terms texts, templates, policies,
+/// and YAML that did not parse), and every file name. Only files for which `include` holds
+/// are scanned (`plan` scans only the files of the base that differ from the desired side).
+pub fn scan(program: &Program, include: impl Fn(&str) -> bool + Sync) -> (Vec<Diagnostic>, Vec<String>) {
     use rayon::prelude::*;
-    let found: Vec<Diagnostic> = cx
-        .program
+    let mut found: Vec<(Diagnostic, String)> = program
         .documents
         .par_iter()
+        .filter(|doc| include(&doc.file))
         .flat_map_iter(|doc| {
             let mut found = Vec::new();
-            walk(&doc.value, &mut Vec::new(), &mut found);
-            found.into_iter().map(move |(pointer, what)| {
+            let partner = doc.kind == Some(Kind::Partner) || doc.folder_kind == Some(Kind::Partner);
+            walk(&doc.value, partner, &mut Vec::new(), &mut found);
+            found.into_iter().map(move |(pointer, what, secret)| {
                 let at: Location = doc.at(&pointer);
-                Diagnostic::new(
-                    Code::SecretInRepo,
-                    &at,
-                    format!(
-                        "{} looks like {what}; secrets never live in the repository",
-                        crate::schema::describe_pointer(&pointer)
-                    ),
-                )
-                .with_hint(
-                    "remove it, rotate it (it is in the git history now), and keep a reference instead: secretRef: vault://...",
+                (
+                    finding(&at, &crate::schema::describe_pointer(&pointer), what),
+                    secret.to_string(),
                 )
             })
         })
         .collect();
-    out.extend(found);
+    let parsed: HashSet<&str> = program.documents.iter().map(|d| d.file.as_str()).collect();
+    let files: Vec<(Diagnostic, String)> = program
+        .snapshot
+        .files
+        .par_iter()
+        .filter(|(path, _)| include(path))
+        .flat_map_iter(|(path, _)| {
+            let mut found = Vec::new();
+            file_name(path, &mut found);
+            if !parsed.contains(path.as_str())
+                && let Some(text) = program.snapshot.text(path)
+            {
+                lines(path, text, &mut found);
+            }
+            found
+        })
+        .collect();
+    found.extend(files);
+    found.into_iter().unzip()
+}
+
+fn finding(at: &Location, subject: &str, what: &str) -> Diagnostic {
+    Diagnostic::new(
+        Code::SecretInRepo,
+        at,
+        format!("{subject} looks like {what}; secrets never live in the repository"),
+    )
+    .with_hint(
+        "remove it, rotate it (it is in the git history now), and keep a reference instead: secretRef: vault://...",
+    )
+}
+
+/// A file or folder name that is a secret (`templates/ghp_….j2`): the whole segment and its
+/// stem are looked at, since a dot ends a random word.
+fn file_name(path: &str, found: &mut Vec<(Diagnostic, String)>) {
+    for segment in path.split('/') {
+        let stem = segment.split('.').next().unwrap_or(segment);
+        let hit = find(segment).or_else(|| find(stem));
+        if let Some((what, secret)) = hit {
+            let at = Location::new(path, 1, 1);
+            found.push((finding(&at, "the file name", what), secret.to_string()));
+        }
+    }
+}
+
+/// A text that is not YAML (a terms text, a template, a policy): one finding per line that
+/// holds a secret, at that line and the secret's column.
+fn lines(path: &str, text: &str, found: &mut Vec<(Diagnostic, String)>) {
+    // A private key spans lines: its header line flags the block up to its END line.
+    let mut lines = text.lines().enumerate();
+    while let Some((i, line)) = lines.next() {
+        let Some((what, mut secret)) = find(line) else { continue };
+        let mut owned = secret.to_string();
+        if secret == line && line.contains("PRIVATE KEY") {
+            let start = line.find("-----BEGIN").unwrap_or(0);
+            owned = line[start..].to_string();
+            for (_, next) in lines.by_ref() {
+                owned.push('\n');
+                owned.push_str(next.trim());
+                if next.contains("-----END") {
+                    break;
+                }
+            }
+            secret = "";
+        }
+        let column = line
+            .find(if secret.is_empty() { "-----BEGIN" } else { secret })
+            .map(|b| line[..b].chars().count() + 1)
+            .unwrap_or(1);
+        let at = Location::new(path, i + 1, column);
+        found.push((finding(&at, &format!("line {}", i + 1), what), owned));
+    }
 }
 
 /// A step of the path from the document's root: a key or a list index.
@@ -151,20 +296,39 @@ fn pointer(path: &[Step]) -> String {
     out
 }
 
-/// Visits every string of a document; the path is kept as steps, so nothing is allocated per
-/// node (a large program has a million strings and no secrets).
-fn walk<'a>(v: &'a Value, path: &mut Vec<Step<'a>>, found: &mut Vec<(String, &'static str)>) {
+/// Whether the path is a partner credential's own `secretRef` (`/spec/credentials/N/secretRef`),
+/// the one place a reference to a secret belongs; a `secretRef` anywhere else (a label, an
+/// annotation) is scanned like any value.
+fn is_credential_ref(partner: bool, path: &[Step]) -> bool {
+    partner
+        && matches!(
+            path,
+            [
+                Step::Key("spec"),
+                Step::Key("credentials"),
+                Step::Index(_),
+                Step::Key("secretRef")
+            ]
+        )
+}
+
+type Found<'a> = Vec<(String, &'static str, &'a str)>;
+
+/// Visits every key and string of a document; the path is kept as steps, so nothing is
+/// allocated per node (a large program has a million strings and no secrets).
+fn walk<'a>(v: &'a Value, partner: bool, path: &mut Vec<Step<'a>>, found: &mut Found<'a>) {
     match v {
         Value::String(s) => {
-            let is_secret_ref = matches!(path.last(), Some(Step::Key("secretRef")));
-            if !is_secret_ref && let Some(what) = looks_like_secret(s) {
-                found.push((pointer(path), what));
+            if !is_credential_ref(partner, path)
+                && let Some((what, secret)) = find(s)
+            {
+                found.push((pointer(path), what, secret));
             }
         }
         Value::Array(items) => {
             for (i, item) in items.iter().enumerate() {
                 path.push(Step::Index(i));
-                walk(item, path, found);
+                walk(item, partner, path, found);
                 path.pop();
             }
         }
@@ -172,7 +336,14 @@ fn walk<'a>(v: &'a Value, path: &mut Vec<Step<'a>>, found: &mut Vec<(String, &'s
             for (k, item) in map.iter_sorted() {
                 let Value::String(k) = k else { continue };
                 path.push(Step::Key(k));
-                walk(item, path, found);
+                // Schema keys are short words; only a key as long as the shortest token is
+                // searched, which keeps the scan of a million keys to a length test each.
+                if k.len() >= SHORTEST_KEY
+                    && let Some((what, secret)) = find(k)
+                {
+                    found.push((pointer(path), what, secret));
+                }
+                walk(item, partner, path, found);
                 path.pop();
             }
         }
@@ -182,7 +353,36 @@ fn walk<'a>(v: &'a Value, path: &mut Vec<Step<'a>>, found: &mut Vec<(String, &'s
 
 #[cfg(test)]
 mod tests {
-    use super::looks_like_secret;
+    use super::{find, looks_like_secret};
+
+    #[test]
+    fn the_secret_part_is_what_gets_redacted() {
+        let t = format!("ghp_{}", "a1B2c3D4e5".repeat(4));
+        assert_eq!(find(&format!("deploy with {t} please")).map(|f| f.1), Some(t.as_str()));
+        assert_eq!(
+            find("https://user:hunter2hunter2@db.example").map(|f| f.1),
+            Some("hunter2hunter2")
+        );
+        // A short password is redacted with its user, never as a bare common word.
+        assert_eq!(find("https://user:pw@db.example").map(|f| f.1), Some("user:pw"));
+        let key = "-----BEGIN RSA PRIVATE KEY-----\nMIIEow\n-----END RSA PRIVATE KEY-----";
+        assert_eq!(find(key).map(|f| f.1), Some(key));
+    }
+
+    #[test]
+    fn finds_keys_in_query_strings() {
+        let hit = find("https://acme.example/hook?user=jane&api_key=QkV5c2VjcmV0");
+        assert_eq!(hit.map(|f| f.1), Some("QkV5c2VjcmV0"));
+        let sig = find("see https://s3.example/x?X-Amz-Signature=abcdef0123456789 now");
+        assert_eq!(sig.map(|f| f.1), Some("abcdef0123456789"));
+        for ok in [
+            "https://acme.example/docs?page=2&lang=en-GB",
+            "https://acme.example/search?q=shipments+tracking",
+            "https://acme.example/?key=short",
+        ] {
+            assert_eq!(find(ok), None, "{ok}");
+        }
+    }
 
     #[test]
     fn the_shortest_matches_are_not_skipped() {

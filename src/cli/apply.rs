@@ -86,6 +86,7 @@ pub fn run(args: &ApplyArgs, common: &Common) -> anyhow::Result<u8> {
         drift,
     };
     let planned = plan::make(input, today, &step);
+    super::set_redactor(&planned.redactor);
     let p = &planned.plan;
     if !p.ok {
         if let Some(b) = bar {
@@ -100,11 +101,20 @@ pub fn run(args: &ApplyArgs, common: &Common) -> anyhow::Result<u8> {
             writeln!(
                 err,
                 "{}[{}]: {}:{}:{}: {}",
-                d.severity, d.code, d.file, d.line, d.column, d.message
+                d.severity,
+                d.code,
+                super::escape::text(&d.file),
+                d.line,
+                d.column,
+                super::escape::text(&d.message)
             )?;
         }
         for e in &p.render_errors {
-            writeln!(err, "error: an output could not be rendered: {e}")?;
+            writeln!(
+                err,
+                "error: an output could not be rendered: {}",
+                super::escape::text(e)
+            )?;
         }
         writeln!(
             err,
@@ -167,7 +177,7 @@ pub fn run(args: &ApplyArgs, common: &Common) -> anyhow::Result<u8> {
     }
 
     let restored: Vec<&state::Drift> = p.drift.iter().filter(|d| !removed.contains(&d.path)).collect();
-    let mut out = std::io::stdout().lock();
+    let mut out = super::Out::new(common.format);
     if common.format == Format::Json {
         let v = serde_json::json!({
             "ok": true,

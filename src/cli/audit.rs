@@ -47,7 +47,7 @@ pub fn run(args: &AuditArgs, common: &Common) -> anyhow::Result<u8> {
             dormant_days: args.dormant_days,
         },
     );
-    let mut out = std::io::stdout().lock();
+    let mut out = super::Out::new(common.format);
     match common.format {
         Format::Json => writeln!(out, "{}", serde_json::to_string_pretty(&report)?)?,
         Format::Markdown => write!(out, "{}", markdown(&report))?,

@@ -2,7 +2,7 @@
 //! hint), json (SPEC §3, exactly), github (workflow annotations), markdown (a pull-request
 //! comment) and sarif (code scanning).
 
-use super::{Common, Format};
+use super::{Common, Format, escape};
 use codespan_reporting::diagnostic::{Diagnostic as Report, Label, Severity as ReportSeverity};
 use codespan_reporting::files::SimpleFiles;
 use codespan_reporting::term::{self, termcolor};
@@ -15,7 +15,7 @@ use std::path::Path;
 
 /// Prints findings in the chosen format. `files` is how many files were read.
 pub fn print(diags: &[Diagnostic], files: usize, snapshot: &Snapshot, common: &Common) -> anyhow::Result<()> {
-    let mut out = std::io::stdout().lock();
+    let mut out = super::Out::new(common.format);
     match common.format {
         Format::Text => print_text(diags, files, snapshot, &mut out)?,
         Format::Json => writeln!(out, "{}", serde_json::to_string_pretty(&json_report(diags))?)?,
@@ -23,6 +23,7 @@ pub fn print(diags: &[Diagnostic], files: usize, snapshot: &Snapshot, common: &C
         Format::Markdown => write!(out, "{}", markdown(diags, files))?,
         Format::Sarif => writeln!(out, "{}", serde_json::to_string_pretty(&sarif(diags, &common.dir))?)?,
     }
+    out.finish()?;
     Ok(())
 }
 
@@ -59,25 +60,32 @@ pub fn color_choice() -> termcolor::ColorChoice {
 }
 
 fn print_text(diags: &[Diagnostic], files: usize, snapshot: &Snapshot, out: &mut impl Write) -> anyhow::Result<()> {
-    let writer = termcolor::StandardStream::stdout(color_choice());
-    let mut writer = writer.lock();
+    // Snippets go to a buffer, so that they pass through the same redaction and line guard
+    // as the rest of the output.
+    let mut writer = if color_choice() == termcolor::ColorChoice::Never {
+        termcolor::Buffer::no_color()
+    } else {
+        termcolor::Buffer::ansi()
+    };
     let config = term::Config::default();
     let mut store = SimpleFiles::new();
     let mut ids: HashMap<&str, Option<usize>> = HashMap::new();
     for d in diags {
+        // The source, message, hint and file name are the repository's: escaped, so that they
+        // cannot move the cursor, recolour the terminal or start a line of their own.
         let id = *ids.entry(d.file.as_str()).or_insert_with(|| {
             snapshot
                 .text(&d.file)
-                .map(|text| store.add(d.file.clone(), text.to_string()))
+                .map(|text| store.add(escape::text(&d.file).into_owned(), escape::source(text).into_owned()))
         });
         let severity = match d.severity {
             Severity::Error => ReportSeverity::Error,
             Severity::Warning => ReportSeverity::Warning,
         };
-        let mut report = Report::new(severity)
-            .with_code(d.code.as_str())
-            .with_message(&d.message);
-        if let Some(hint) = &d.hint {
+        let message = escape::text(&d.message);
+        let hint = d.hint.as_deref().map(escape::text);
+        let mut report = Report::new(severity).with_code(d.code.as_str()).with_message(&*message);
+        if let Some(hint) = &hint {
             report = report.with_notes(vec![format!("hint: {hint}")]);
         }
         // A secret's line is never shown: the finding points at it without repeating it.
@@ -90,19 +98,17 @@ fn print_text(diags: &[Diagnostic], files: usize, snapshot: &Snapshot, out: &mut
                 term::emit_to_write_style(&mut writer, &config, &store, &report)?;
             }
             None => {
-                writer.flush()?;
                 let sev = d.severity.as_str();
-                writeln!(out, "{sev}[{}]: {}", d.code, d.message)?;
-                writeln!(out, "  --> {}:{}:{}", d.file, d.line, d.column)?;
-                if let Some(hint) = &d.hint {
-                    writeln!(out, "  = hint: {hint}")?;
+                writeln!(writer, "{sev}[{}]: {message}", d.code)?;
+                writeln!(writer, "  --> {}:{}:{}", escape::text(&d.file), d.line, d.column)?;
+                if let Some(hint) = &hint {
+                    writeln!(writer, "  = hint: {hint}")?;
                 }
-                writeln!(out)?;
-                out.flush()?;
+                writeln!(writer)?;
             }
         }
     }
-    writer.flush()?;
+    out.write_all(writer.as_slice())?;
     writeln!(out, "{}", summary(diags, files))?;
     Ok(())
 }
@@ -184,14 +190,6 @@ fn display_path(dir: &Path, file: &str) -> String {
     }
 }
 
-fn escape_data(s: &str) -> String {
-    s.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A")
-}
-
-fn escape_property(s: &str) -> String {
-    escape_data(s).replace(':', "%3A").replace(',', "%2C")
-}
-
 /// GitHub workflow commands: `::error file=…,line=…,col=…,title=CODE::message`.
 pub fn github(diags: &[Diagnostic], dir: &Path) -> String {
     let mut s = String::new();
@@ -200,24 +198,22 @@ pub fn github(diags: &[Diagnostic], dir: &Path) -> String {
             Severity::Error => "error",
             Severity::Warning => "warning",
         };
-        let mut message = d.message.clone();
+        // The value's own newlines are escaped first: the only line break in the data is
+        // the one before the hint.
+        let mut message = escape::text(&d.message).into_owned();
         if let Some(h) = &d.hint {
-            message.push_str(&format!("\nhint: {h}"));
+            message.push_str(&format!("\nhint: {}", escape::text(h)));
         }
         s.push_str(&format!(
             "::{level} file={},line={},col={},title={}::{}\n",
-            escape_property(&display_path(dir, &d.file)),
+            escape::github_property(&escape::text(&display_path(dir, &d.file))),
             d.line,
             d.column,
-            escape_property(d.code.as_str()),
-            escape_data(&message)
+            escape::github_property(d.code.as_str()),
+            escape::github_data(&message)
         ));
     }
     s
-}
-
-fn md_cell(s: &str) -> String {
-    s.replace('|', "\\|").replace('\n', " ")
 }
 
 /// A pull-request comment: a verdict, then a table of findings.
@@ -233,13 +229,14 @@ pub fn markdown(diags: &[Diagnostic], files: usize) -> String {
         s.push_str("\n| | code | where | finding |\n|---|---|---|---|\n");
         for d in diags {
             let icon = if d.severity == Severity::Error { "❌" } else { "⚠️" };
-            let mut msg = md_cell(&d.message);
+            let mut msg = escape::markdown_message(&d.message);
             if let Some(h) = &d.hint {
-                msg.push_str(&format!("<br>_{}_", md_cell(h)));
+                msg.push_str(&format!("<br>_{}_", escape::markdown_message(h)));
             }
             s.push_str(&format!(
-                "| {icon} | `{}` | `{}:{}:{}` | {msg} |\n",
-                d.code, d.file, d.line, d.column
+                "| {icon} | `{}` | {} | {msg} |\n",
+                d.code,
+                escape::markdown_code(&format!("{}:{}:{}", d.file, d.line, d.column))
             ));
         }
     }

@@ -37,7 +37,7 @@ pub fn run(args: &FunnelArgs, common: &Common) -> anyhow::Result<u8> {
         Some(usage)
     };
     let f = funnel::compute(&program, today, usage.as_ref());
-    let mut out = std::io::stdout().lock();
+    let mut out = super::Out::new(common.format);
     match common.format {
         Format::Json => writeln!(out, "{}", serde_json::to_string_pretty(&f)?)?,
         Format::Markdown => write!(out, "{}", markdown(&f))?,

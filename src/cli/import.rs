@@ -74,7 +74,7 @@ pub fn run(args: &ImportArgs, common: &Common) -> anyhow::Result<u8> {
             write_atomic(&common.dir.join(&f.path), f.contents.as_bytes())?;
         }
     }
-    let mut out = std::io::stdout().lock();
+    let mut out = super::Out::new(common.format);
     if common.format == Format::Json {
         let files: Vec<_> = imported
             .files

@@ -5,6 +5,7 @@
 mod apply;
 mod audit;
 pub mod diagnostics;
+pub mod escape;
 mod explain;
 mod funnel;
 mod import;
@@ -16,9 +17,12 @@ mod schema;
 mod validate;
 
 use clap::{Parser, Subcommand, ValueEnum};
+use partnerctl::redact::Redactor;
 use partnerctl::spec::Date;
+use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::OnceLock;
 
 /// Exit code: success, no errors.
 pub const EXIT_OK: u8 = 0;
@@ -142,9 +146,77 @@ pub fn main() -> ExitCode {
     match result {
         Ok(code) => ExitCode::from(code),
         Err(e) => {
-            eprintln!("error: {e:#}");
+            let message = redactor().text(&format!("{e:#}")).into_owned();
+            eprintln!("error: {}", escape::guard_lines(&message));
             ExitCode::from(EXIT_USAGE)
         }
+    }
+}
+
+/// The values `secret-in-repo` flagged in the program this run read (set once it is checked).
+static REDACTOR: OnceLock<Redactor> = OnceLock::new();
+
+/// Remembers the run's redactor, for [`Out`] and error messages.
+pub fn set_redactor(r: &Redactor) {
+    let _ = REDACTOR.set(r.clone());
+}
+
+/// The run's redactor; empty before the program is checked.
+pub fn redactor() -> &'static Redactor {
+    REDACTOR.get_or_init(Redactor::default)
+}
+
+/// Standard output as every command's printer sees it: collected, then written at the end
+/// (or on drop) with every flagged value redacted and, in `text` and `markdown`, every line
+/// that the runner would read as a workflow command escaped ([`escape::guard_lines`]). The
+/// printers escape values where they meet the format; this is the second line of defence.
+pub struct Out {
+    buf: Vec<u8>,
+    guard: bool,
+}
+
+impl Out {
+    pub fn new(format: Format) -> Out {
+        Out {
+            buf: Vec::new(),
+            guard: matches!(format, Format::Text | Format::Markdown),
+        }
+    }
+
+    /// Writes what was collected; the same as dropping it, but with the error.
+    pub fn finish(mut self) -> std::io::Result<()> {
+        self.emit()
+    }
+
+    fn emit(&mut self) -> std::io::Result<()> {
+        if self.buf.is_empty() {
+            return Ok(());
+        }
+        let buf = std::mem::take(&mut self.buf);
+        let redacted = redactor().bytes(&buf);
+        let mut stdout = std::io::stdout().lock();
+        match (self.guard, std::str::from_utf8(&redacted)) {
+            (true, Ok(s)) => stdout.write_all(escape::guard_lines(s).as_bytes())?,
+            _ => stdout.write_all(&redacted)?,
+        }
+        stdout.flush()
+    }
+}
+
+impl Write for Out {
+    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+        self.buf.extend_from_slice(b);
+        Ok(b.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Drop for Out {
+    fn drop(&mut self) {
+        let _ = self.emit();
     }
 }
 
@@ -163,5 +235,7 @@ pub fn require_format(common: &Common, allowed: &[Format], command: &str) -> any
 
 /// Loads the program at `-C` and runs every check and policy.
 pub fn load_and_validate(common: &Common) -> anyhow::Result<partnerctl::Validated> {
-    Ok(partnerctl::validate_dir(&common.dir, common.today())?)
+    let v = partnerctl::validate_dir(&common.dir, common.today())?;
+    set_redactor(&v.redactor);
+    Ok(v)
 }

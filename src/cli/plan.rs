@@ -1,7 +1,7 @@
 //! `partnerctl plan`: what merging (or applying) changes, for people (text), machines (json)
 //! and pull requests (markdown, split into complete parts under GitHub's comment limit).
 
-use super::{Common, EXIT_CHANGES, EXIT_FINDINGS, EXIT_OK, Format};
+use super::{Common, EXIT_CHANGES, EXIT_FINDINGS, EXIT_OK, Format, escape};
 use anyhow::Context as _;
 use partnerctl::plan::{self, Action, Change, Plan, saved::SavedPlan};
 use partnerctl::source::Snapshot;
@@ -114,6 +114,7 @@ pub fn run(args: &PlanArgs, common: &Common) -> anyhow::Result<u8> {
         drift,
     };
     let planned = plan::make(input, today, &step);
+    super::set_redactor(&planned.redactor);
     if let Some(b) = bar {
         b.finish_and_clear();
     }
@@ -125,7 +126,7 @@ pub fn run(args: &PlanArgs, common: &Common) -> anyhow::Result<u8> {
         state::write_atomic(out, text.as_bytes()).with_context(|| format!("cannot write {}", out.display()))?;
     }
 
-    let mut stdout = std::io::stdout().lock();
+    let mut stdout = super::Out::new(common.format);
     match common.format {
         Format::Json => writeln!(stdout, "{}", serde_json::to_string_pretty(&plan)?)?,
         Format::Markdown => {
@@ -154,6 +155,7 @@ pub fn run(args: &PlanArgs, common: &Common) -> anyhow::Result<u8> {
         }
         _ => write!(stdout, "{}", text(&plan, dir))?,
     }
+    stdout.finish()?;
     if let Some(out) = &args.out {
         eprintln!(
             "Saved the plan to {}; apply it with `partnerctl apply {}`.",
@@ -232,8 +234,18 @@ pub fn summary_line(plan: &Plan) -> String {
 fn diag_line(d: &partnerctl::diag::Diagnostic) -> String {
     format!(
         "{}[{}]: {}:{}:{}: {}",
-        d.severity, d.code, d.file, d.line, d.column, d.message
+        d.severity,
+        d.code,
+        esc(&d.file),
+        d.line,
+        d.column,
+        esc(&d.message)
     )
+}
+
+/// A repository value in the text plan: on its line, no control characters.
+fn esc(s: &str) -> std::borrow::Cow<'_, str> {
+    escape::text(s)
 }
 
 /// The text plan, terraform-like.
@@ -241,50 +253,57 @@ pub fn text(plan: &Plan, _dir: &Path) -> String {
     let mut s = String::new();
     s.push_str(&format!(
         "Comparing {} with {} (as of {}).\n",
-        plan.desired, plan.base, plan.as_of
+        esc(&plan.desired),
+        esc(&plan.base),
+        plan.as_of
     ));
     if !plan.has_changes() {
         s.push_str("\nNo changes. The outputs match the program.\n");
     }
     for c in &plan.changes {
-        s.push_str(&format!("\n{} {} ({})\n", c.action.mark(), c.resource, c.file));
-        s.push_str(&format!("    {}\n", c.summary));
+        s.push_str(&format!(
+            "\n{} {} ({})\n",
+            c.action.mark(),
+            esc(&c.resource),
+            esc(&c.file)
+        ));
+        s.push_str(&format!("    {}\n", esc(&c.summary)));
         if !c.classes.is_empty() {
             let classes: Vec<&str> = c.classes.iter().map(|x| x.as_str()).collect();
             s.push_str(&format!("    classes: {}\n", classes.join(", ")));
         }
         if !c.approvals.is_empty() {
-            s.push_str(&format!("    approvals: {}\n", c.approvals.join(", ")));
+            s.push_str(&format!("    approvals: {}\n", esc(&c.approvals.join(", "))));
         }
         for f in &c.fields {
-            s.push_str(&format!("    {}\n", field_line(c, f)));
+            s.push_str(&format!("    {}\n", esc(&field_line(c, f))));
             if let Some(d) = &f.diff {
                 for l in d.lines() {
-                    s.push_str(&format!("        {l}\n"));
+                    s.push_str(&format!("        {}\n", esc(l)));
                 }
             }
         }
         for e in &c.effects {
-            s.push_str(&format!("    → {}\n", e.message));
+            s.push_str(&format!("    → {}\n", esc(&e.message)));
         }
     }
     if !plan.artifacts.is_empty() {
         s.push_str("\nOutputs:\n");
         for a in &plan.artifacts {
-            s.push_str(&format!("\n  {} {}\n", a.action.mark(), a.path));
+            s.push_str(&format!("\n  {} {}\n", a.action.mark(), esc(&a.path)));
             for l in a.diff.lines() {
-                s.push_str(&format!("      {l}\n"));
+                s.push_str(&format!("      {}\n", esc(l)));
             }
         }
     }
     if !plan.drift.is_empty() {
         s.push_str("\nDrift (changed on disk since the last apply; apply restores them):\n");
         for d in &plan.drift {
-            s.push_str(&format!("  ! {} ({})\n", d.path, d.reason));
+            s.push_str(&format!("  ! {} ({})\n", esc(&d.path), d.reason));
         }
     }
     for e in &plan.render_errors {
-        s.push_str(&format!("\nerror: an output could not be rendered: {e}\n"));
+        s.push_str(&format!("\nerror: an output could not be rendered: {}\n", esc(e)));
     }
     if !plan.diagnostics.is_empty() {
         s.push('\n');
@@ -309,20 +328,14 @@ fn action_icon(a: Action) -> &'static str {
     }
 }
 
+/// A repository value in Markdown prose: no headings, HTML, mentions or part markers.
 fn md_escape(s: &str) -> String {
-    s.replace('|', "\\|").replace('<', "&lt;").replace('>', "&gt;")
+    escape::markdown_message(s)
 }
 
 /// A fenced block that the content cannot close early.
 fn fence(lang: &str, body: &str) -> String {
-    let mut ticks = "```".to_string();
-    while body.contains(&ticks) {
-        ticks.push('`');
-    }
-    format!(
-        "{ticks}{lang}\n{body}{}{ticks}\n",
-        if body.ends_with('\n') { "" } else { "\n" }
-    )
+    escape::markdown_fence(lang, body)
 }
 
 /// Cuts a body to `max` bytes at a line end, saying how much was left out.
@@ -347,13 +360,15 @@ fn truncate(body: &str, max: usize) -> String {
 /// A block never straddles two parts; a block too large for any part has its diff cut.
 pub fn markdown_parts(plan: &Plan, limit: usize) -> Vec<String> {
     let limit = limit.max(2_000);
+    // What a diff may take of a part: the rest is the block's title and the part's header.
+    let diff_max = limit.checked_sub(3_000).filter(|d| *d >= 1_000).unwrap_or(limit / 2);
     let mut head = String::new();
     let mark = if plan.ok { "✅" } else { "❌" };
-    head.push_str(&format!("{mark} **{}**\n\n", summary_line(plan)));
+    head.push_str(&format!("{mark} **{}**\n\n", md_escape(&summary_line(plan))));
     head.push_str(&format!(
-        "Desired: {} · base: `{}` · as of {}\n\n",
+        "Desired: {} · base: {} · as of {}\n\n",
         md_escape(&plan.desired),
-        plan.base,
+        escape::markdown_code(&plan.base),
         plan.as_of
     ));
     let mut blocks: Vec<String> = Vec::new();
@@ -363,12 +378,12 @@ pub fn markdown_parts(plan: &Plan, limit: usize) -> Vec<String> {
         for c in plan.changes.iter().take(ROWS) {
             let classes: Vec<&str> = c.classes.iter().map(|x| x.as_str()).collect();
             table.push_str(&format!(
-                "| {} | `{}` | {} | {} | {} |\n",
+                "| {} | {} | {} | {} | {} |\n",
                 action_icon(c.action),
-                c.resource,
+                escape::markdown_code(&c.resource),
                 md_escape(&c.summary),
                 classes.join(", "),
-                c.approvals.join(", ")
+                escape::markdown(&c.approvals.join(", "))
             ));
         }
         if plan.changes.len() > ROWS {
@@ -389,7 +404,7 @@ pub fn markdown_parts(plan: &Plan, limit: usize) -> Vec<String> {
                 .changes
                 .iter()
                 .filter(|c| c.approvals.contains(team))
-                .map(|c| format!("`{}`", c.resource))
+                .map(|c| escape::markdown_code(&c.resource))
                 .collect();
             let shown: Vec<String> = why.iter().take(20).cloned().collect();
             let more = if why.len() > 20 {
@@ -397,7 +412,11 @@ pub fn markdown_parts(plan: &Plan, limit: usize) -> Vec<String> {
             } else {
                 String::new()
             };
-            head.push_str(&format!("- **{team}** — {}{more}\n", shown.join(", ")));
+            head.push_str(&format!(
+                "- **{}** — {}{more}\n",
+                escape::markdown(team),
+                shown.join(", ")
+            ));
         }
         head.push('\n');
     }
@@ -413,7 +432,7 @@ pub fn markdown_parts(plan: &Plan, limit: usize) -> Vec<String> {
             f.push_str(&format!(
                 "- {icon} `{}` {}:{} — {}\n",
                 d.code,
-                d.file,
+                escape::markdown(&d.file),
                 d.line,
                 md_escape(&d.message)
             ));
@@ -427,7 +446,7 @@ pub fn markdown_parts(plan: &Plan, limit: usize) -> Vec<String> {
     if !plan.drift.is_empty() {
         let mut f = String::from("### Drift\n\nChanged on disk since the last apply; `apply` restores them:\n\n");
         for d in &plan.drift {
-            f.push_str(&format!("- `{}` ({})\n", d.path, d.reason));
+            f.push_str(&format!("- {} ({})\n", escape::markdown_code(&d.path), d.reason));
         }
         f.push('\n');
         head.push_str(&truncate(&f, limit / 8));
@@ -447,12 +466,12 @@ pub fn markdown_parts(plan: &Plan, limit: usize) -> Vec<String> {
         let mut block = format!(
             "<details><summary>{} <code>{}</code> — {}</summary>\n\n",
             c.action.mark(),
-            c.resource,
+            escape::markdown(&c.resource),
             md_escape(&c.summary)
         );
-        block.push_str(&format!("File: `{}`", c.file));
+        block.push_str(&format!("File: {}", escape::markdown_code(&c.file)));
         if !c.approvals.is_empty() {
-            block.push_str(&format!(" · approvals: {}", c.approvals.join(", ")));
+            block.push_str(&format!(" · approvals: {}", escape::markdown(&c.approvals.join(", "))));
         }
         block.push_str("\n\n");
         for e in &c.effects {
@@ -462,7 +481,7 @@ pub fn markdown_parts(plan: &Plan, limit: usize) -> Vec<String> {
             block.push('\n');
         }
         if !body.is_empty() {
-            block.push_str(&fence("diff", &truncate(&body, limit - 3_000)));
+            block.push_str(&fence("diff", &truncate(&body, diff_max)));
         }
         block.push_str("\n</details>\n\n");
         blocks.push(block);
@@ -481,9 +500,9 @@ pub fn markdown_parts(plan: &Plan, limit: usize) -> Vec<String> {
         let mut block = format!(
             "<details><summary>{} output <code>{}</code> (+{added} −{removed})</summary>\n\n",
             a.action.mark(),
-            a.path
+            escape::markdown(&a.path)
         );
-        block.push_str(&fence("diff", &truncate(&a.diff, limit - 3_000)));
+        block.push_str(&fence("diff", &truncate(&a.diff, diff_max)));
         block.push_str("\n</details>\n\n");
         blocks.push(block);
     }

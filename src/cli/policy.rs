@@ -41,7 +41,7 @@ fn test(args: &TestArgs, common: &Common) -> anyhow::Result<u8> {
     } else {
         run_program_tests(&Snapshot::from_dir(&common.dir)?)
     };
-    let mut out = std::io::stdout().lock();
+    let mut out = super::Out::new(common.format);
     match common.format {
         Format::Json => writeln!(out, "{}", serde_json::to_string_pretty(&json_report(&report))?)?,
         _ => write!(out, "{}", text_report(&report))?,
@@ -126,13 +126,17 @@ fn input(common: &Common) -> anyhow::Result<u8> {
     require_format(common, &[Format::Text, Format::Json], "policy input")?;
     let loaded = partnerctl::model::load(Snapshot::from_dir(&common.dir)?);
     let input = partnerctl::policy::input_json(&loaded.program, common.today(), None);
-    writeln!(std::io::stdout().lock(), "{}", serde_json::to_string_pretty(&input)?)?;
+    // The input is the program itself: what secret-in-repo flags in it is shown redacted.
+    let secrets = partnerctl::check::secret_in_repo::scan(&loaded.program, |_| true).1;
+    super::set_redactor(&partnerctl::redact::Redactor::new(&secrets));
+    let mut out = super::Out::new(common.format);
+    writeln!(out, "{}", serde_json::to_string_pretty(&input)?)?;
     Ok(EXIT_OK)
 }
 
 fn rules(common: &Common) -> anyhow::Result<u8> {
     require_format(common, &[Format::Text, Format::Json], "policy rules")?;
-    let mut out = std::io::stdout().lock();
+    let mut out = super::Out::new(common.format);
     if common.format == Format::Json {
         let rules: Vec<_> = builtin::RULES
             .iter()

@@ -20,8 +20,11 @@ pub fn run(args: &RenderArgs, common: &Common) -> anyhow::Result<u8> {
         match common.format {
             Format::Json => {
                 let diags: Vec<_> = v.diagnostics.iter().map(super::diagnostics::json_diag).collect();
-                let out = json!({"ok": false, "written": [], "unchanged": [], "diagnostics": diags});
-                println!("{}", serde_json::to_string_pretty(&out)?);
+                let value = json!({"ok": false, "written": [], "unchanged": [], "diagnostics": diags});
+                let mut out = super::Out::new(common.format);
+                std::io::Write::write_all(&mut out, serde_json::to_string_pretty(&value)?.as_bytes())?;
+                std::io::Write::write_all(&mut out, b"\n")?;
+                out.finish()?;
             }
             _ => {
                 super::diagnostics::print(&v.diagnostics, v.files, &v.program.snapshot, common)?;
@@ -30,7 +33,7 @@ pub fn run(args: &RenderArgs, common: &Common) -> anyhow::Result<u8> {
         }
         return Ok(EXIT_FINDINGS);
     }
-    let files = match render::render_all(&v.program, common.today()) {
+    let mut files = match render::render_all(&v.program, common.today()) {
         Ok(files) => files,
         Err(e) => {
             let Some(d) = render::budget::diagnostic(&e) else {
@@ -51,6 +54,7 @@ pub fn run(args: &RenderArgs, common: &Common) -> anyhow::Result<u8> {
             return Ok(EXIT_FINDINGS);
         }
     };
+    v.redactor.files(&mut files);
     let root = args.out_dir.clone().unwrap_or_else(|| common.dir.clone());
     let report = render::write_files(&root, &files)?;
     print_report(&report, &root, common.format)?;
@@ -58,30 +62,35 @@ pub fn run(args: &RenderArgs, common: &Common) -> anyhow::Result<u8> {
 }
 
 fn print_report(report: &WriteReport, root: &std::path::Path, format: Format) -> anyhow::Result<()> {
+    use std::io::Write as _;
+    let mut out = super::Out::new(format);
+    let esc = super::escape::text;
     match format {
         Format::Json => {
-            let out = json!({
+            let value = json!({
                 "ok": true,
                 "root": root.display().to_string(),
                 "written": report.written,
                 "unchanged": report.unchanged,
             });
-            println!("{}", serde_json::to_string_pretty(&out)?);
+            writeln!(out, "{}", serde_json::to_string_pretty(&value)?)?;
         }
         _ => {
             for path in &report.written {
-                println!("wrote      {path}");
+                writeln!(out, "wrote      {}", esc(path))?;
             }
             for path in &report.unchanged {
-                println!("unchanged  {path}");
+                writeln!(out, "unchanged  {}", esc(path))?;
             }
-            println!(
+            writeln!(
+                out,
                 "{} written, {} unchanged, below {}",
                 report.written.len(),
                 report.unchanged.len(),
                 root.display()
-            );
+            )?;
         }
     }
+    out.finish()?;
     Ok(())
 }

@@ -132,6 +132,9 @@ pub struct Planned {
     pub desired: Program,
     /// Every output of the desired program.
     pub rendered: Vec<RenderedFile>,
+    /// Replaces what `secret-in-repo` flagged on either side; the plan and the rendered files
+    /// are redacted already.
+    pub redactor: crate::redact::Redactor,
 }
 
 /// What to compare.
@@ -162,8 +165,16 @@ pub fn make(input: Input, today: Date, progress: Progress<'_>) -> Planned {
 
     progress("checking");
     let mut diagnostics = loaded.diagnostics;
-    diagnostics.extend(crate::check::run_all(&desired, today));
+    let checked = crate::check::run(&desired, today);
+    diagnostics.extend(checked.diagnostics);
     diagnostics.extend(render::check_outputs(&desired, today));
+    // A secret the change removes is still in the base's outputs and diffs: redact it too.
+    let mut secrets = checked.secrets;
+    if let Some(b) = &base {
+        let differs = |f: &str| desired.snapshot.files.get(f) != b.snapshot.files.get(f);
+        secrets.extend(crate::check::secret_in_repo::scan(b, differs).1);
+    }
+    let redactor = crate::redact::Redactor::new(&secrets);
     diagnostics.extend(crate::check::terms_immutable::check(base_prog, &desired, today));
 
     progress("comparing resources");
@@ -179,7 +190,7 @@ pub fn make(input: Input, today: Date, progress: Progress<'_>) -> Planned {
     );
     let mut render_errors = Vec::new();
     let render_failed = desired_render.is_err();
-    let rendered = desired_render.unwrap_or_else(|e| {
+    let mut rendered = desired_render.unwrap_or_else(|e| {
         // A template over its budget is a finding about the program, with its code.
         match render::budget::diagnostic(&e) {
             Some(d) => diagnostics.push(d),
@@ -189,7 +200,9 @@ pub fn make(input: Input, today: Date, progress: Progress<'_>) -> Planned {
     });
     // A base that no longer renders (an older program, a renderer that changed) compares as
     // empty: every output then shows as created.
-    let base_files = base_render.and_then(Result::ok).unwrap_or_default();
+    let mut base_files = base_render.and_then(Result::ok).unwrap_or_default();
+    redactor.files(&mut rendered);
+    redactor.files(&mut base_files);
     progress("comparing outputs");
     let artifacts = if !render_failed {
         artifacts(&base_files, &rendered)
@@ -207,7 +220,7 @@ pub fn make(input: Input, today: Date, progress: Progress<'_>) -> Planned {
     }
     let approvals: BTreeSet<String> = changes.iter().flat_map(|c| c.approvals.iter().cloned()).collect();
     let ok = !diagnostics.iter().any(|d| d.severity == Severity::Error) && render_errors.is_empty();
-    let plan = Plan {
+    let mut plan = Plan {
         ok,
         base: input.base_label,
         base_id: input.base_id,
@@ -222,10 +235,12 @@ pub fn make(input: Input, today: Date, progress: Progress<'_>) -> Planned {
         diagnostics,
         render_errors,
     };
+    redactor.plan(&mut plan);
     Planned {
         plan,
         desired,
         rendered,
+        redactor,
     }
 }
 
