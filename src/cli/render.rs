@@ -32,7 +32,8 @@ pub fn run(args: &RenderArgs, common: &Common) -> anyhow::Result<u8> {
     }
     let files = render::render_all(&v.program, common.today())?;
     let root = args.out_dir.clone().unwrap_or_else(|| common.dir.clone());
-    let report = render::write_files(&root, &files)?;
+    let out = render::output_root(&root, &common.dir)?;
+    let report = render::write_files(&out, &files)?;
     print_report(&report, &root, common.format)?;
     Ok(EXIT_OK)
 }

@@ -20,7 +20,9 @@ pub mod nginx;
 pub mod templates;
 mod write;
 
-pub use write::{WriteReport, check_relative_path, write_files};
+pub use write::{
+    TMP_PREFIX, TMP_SUFFIX, WriteReport, check_relative_path, output_root, remove_output, remove_temporaries, write_files,
+};
 
 use crate::model::Program;
 use crate::spec::{Date, OutputSpec, Target};
