@@ -27,7 +27,9 @@ pub enum StateError {
     Source(#[from] SourceError),
     #[error("{path}: {message}")]
     File { path: PathBuf, message: String },
-    #[error("{what} cannot be read: {message}; repair or remove it (`git notes --ref partnerctl remove`), then apply again")]
+    #[error(
+        "{what} cannot be read: {message}; repair or remove it (`git notes --ref partnerctl remove`), then apply again"
+    )]
     Note { what: String, message: String },
     #[error(
         "another apply holds the lock {path} ({holder}); wait for it to finish, or remove the file if no apply is running"
@@ -228,7 +230,9 @@ fn parse_record(text: &str) -> Result<Record, String> {
         .and_then(serde_json::Value::as_u64);
     if version != Some(u64::from(RECORD_VERSION)) {
         return Err(match version {
-            Some(v) => format!("record version {v} is unknown to this partnerctl, which reads version {RECORD_VERSION}"),
+            Some(v) => {
+                format!("record version {v} is unknown to this partnerctl, which reads version {RECORD_VERSION}")
+            }
             None => "not a partnerctl state record: it has no `version`".into(),
         });
     }
@@ -589,8 +593,19 @@ mod tests {
             host: "elsewhere.invalid".into(),
             ..Holder::me()
         };
-        fs::write(&path, serde_json::to_string(&Holder { pid: 4194305, ..other_host }).unwrap()).unwrap();
-        assert!(Lock::acquire(path.clone()).is_err(), "a holder on another host cannot be judged");
+        fs::write(
+            &path,
+            serde_json::to_string(&Holder {
+                pid: 4194305,
+                ..other_host
+            })
+            .unwrap(),
+        )
+        .unwrap();
+        assert!(
+            Lock::acquire(path.clone()).is_err(),
+            "a holder on another host cannot be judged"
+        );
         fs::write(&path, "garbage").unwrap();
         assert!(Lock::acquire(path).unwrap_err().to_string().contains("holder unknown"));
     }

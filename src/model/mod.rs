@@ -248,7 +248,9 @@ fn bad_folder_names(snapshot: &Snapshot) -> BTreeSet<String> {
             continue;
         }
         let folders: Vec<&str> = parts.collect();
-        let Some((_, folders)) = folders.split_last() else { continue };
+        let Some((_, folders)) = folders.split_last() else {
+            continue;
+        };
         let mut prefix = top.to_string();
         for folder in folders {
             prefix.push('/');

@@ -21,7 +21,8 @@ pub mod templates;
 mod write;
 
 pub use write::{
-    TMP_PREFIX, TMP_SUFFIX, WriteReport, check_relative_path, output_root, remove_output, remove_temporaries, write_files,
+    TMP_PREFIX, TMP_SUFFIX, WriteReport, check_relative_path, output_root, remove_output, remove_temporaries,
+    write_files,
 };
 
 use crate::model::Program;

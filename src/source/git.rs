@@ -184,9 +184,7 @@ impl ProgramRepo {
             return None; // a submodule: not part of the program
         }
         if mode == MODE_LINK {
-            return Some(Entry::Refused(
-                paths::Kind::Link.refusal().unwrap_or_default().into(),
-            ));
+            return Some(Entry::Refused(paths::Kind::Link.refusal().unwrap_or_default().into()));
         }
         if kind != Some(ObjectType::Blob) {
             return None;

@@ -76,11 +76,7 @@ fn is_hfs_ignorable(c: char) -> bool {
 pub fn is_valid_folder_name(name: &str) -> bool {
     let b = name.as_bytes();
     let ok = |c: &u8| c.is_ascii_lowercase() || c.is_ascii_digit();
-    !b.is_empty()
-        && b.len() <= 63
-        && ok(&b[0])
-        && ok(&b[b.len() - 1])
-        && b.iter().all(|c| ok(c) || *c == b'-')
+    !b.is_empty() && b.len() <= 63 && ok(&b[0]) && ok(&b[b.len() - 1]) && b.iter().all(|c| ok(c) || *c == b'-')
 }
 
 /// What a directory entry is, from `lstat` (never following a link).
@@ -388,7 +384,17 @@ mod tests {
 
     #[test]
     fn git_in_every_spelling() {
-        for name in [".git", ".GIT", ".Git", ".git.", ".git ", ".git. .", "git~1", "GIT~1", ".g\u{200c}it"] {
+        for name in [
+            ".git",
+            ".GIT",
+            ".Git",
+            ".git.",
+            ".git ",
+            ".git. .",
+            "git~1",
+            "GIT~1",
+            ".g\u{200c}it",
+        ] {
             assert!(is_git_name(name), "{name:?}");
         }
         for name in ["git", ".github", ".gitignore", "x.git", "git~2"] {
@@ -401,7 +407,17 @@ mod tests {
         for ok in ["emea", "a", "a-b", "x1", &"a".repeat(63)] {
             assert!(is_valid_folder_name(ok), "{ok}");
         }
-        for bad in ["", "-a", "a-", "A", "a_b", "a\n* @evil-user", "a b", &"a".repeat(64), "é"] {
+        for bad in [
+            "",
+            "-a",
+            "a-",
+            "A",
+            "a_b",
+            "a\n* @evil-user",
+            "a b",
+            &"a".repeat(64),
+            "é",
+        ] {
             assert!(!is_valid_folder_name(bad), "{bad:?}");
         }
     }
@@ -430,7 +446,13 @@ mod tests {
         ] {
             assert!(check_relative(bad).is_err(), "{bad:?} should be refused");
         }
-        for good in ["dist/docs/index.html", "CODEOWNERS", ".github/CODEOWNERS", "a/b..c/d", "dist/products/x"] {
+        for good in [
+            "dist/docs/index.html",
+            "CODEOWNERS",
+            ".github/CODEOWNERS",
+            "a/b..c/d",
+            "dist/products/x",
+        ] {
             assert!(check_relative(good).is_ok(), "{good} should be accepted");
         }
     }
@@ -457,10 +479,26 @@ mod tests {
         assert!(OutputRoot::new(&root.join("gd"), root).is_err());
 
         assert_eq!(read_regular(&root.join("plain.txt"), 100).unwrap(), b"hello");
-        assert!(read_regular(&root.join("link.txt"), 100).unwrap_err().reason.contains("symbolic link"));
-        assert!(read_regular(&root.join("plain.txt"), 2).unwrap_err().reason.contains("over the limit"));
+        assert!(
+            read_regular(&root.join("link.txt"), 100)
+                .unwrap_err()
+                .reason
+                .contains("symbolic link")
+        );
+        assert!(
+            read_regular(&root.join("plain.txt"), 2)
+                .unwrap_err()
+                .reason
+                .contains("over the limit")
+        );
         let fifo = root.join("fifo");
-        assert!(std::process::Command::new("mkfifo").arg(&fifo).status().unwrap().success());
+        assert!(
+            std::process::Command::new("mkfifo")
+                .arg(&fifo)
+                .status()
+                .unwrap()
+                .success()
+        );
         assert_eq!(kind_of(&fifo).unwrap(), Some(Kind::Special));
         // Opened without blocking, then refused by fstat.
         assert!(read_regular(&fifo, 100).unwrap_err().reason.contains("FIFO"));
