@@ -108,6 +108,8 @@ impl ProgramRepo {
                 snapshot.insert(PROGRAM_FILE, e);
             }
         }
+        // Counted over all program folders, as the working-tree walk counts them.
+        let mut entries = 0usize;
         for dir in PROGRAM_DIRS {
             let Some(entry) = tree.get_name(dir) else { continue };
             match (entry.kind(), entry.filemode()) {
@@ -117,7 +119,7 @@ impl ProgramRepo {
                 ),
                 (Some(ObjectType::Tree), _) => {
                     let sub = self.repo.find_tree(entry.id()).map_err(git_err)?;
-                    self.walk(sub, dir, &mut snapshot)?;
+                    self.walk(sub, dir, &mut snapshot, &mut entries)?;
                 }
                 _ => {}
             }
@@ -134,13 +136,12 @@ impl ProgramRepo {
     /// Walks a program folder of a revision without recursion: a commit may nest folders
     /// as deep as it likes, so depth and size are bounded ([`paths::MAX_DEPTH`],
     /// [`paths::MAX_ENTRIES`]) instead of left to the stack.
-    fn walk(&self, tree: Tree<'_>, rel: &str, out: &mut Snapshot) -> Result<(), SourceError> {
+    fn walk(&self, tree: Tree<'_>, rel: &str, out: &mut Snapshot, entries: &mut usize) -> Result<(), SourceError> {
         let mut stack = vec![(tree, rel.to_string(), 0usize)];
-        let mut entries = 0usize;
         while let Some((tree, rel, depth)) = stack.pop() {
             for entry in tree.iter() {
-                entries += 1;
-                if entries > paths::MAX_ENTRIES {
+                *entries += 1;
+                if *entries > paths::MAX_ENTRIES {
                     return Err(SourceError::TooLarge(format!(
                         "{}: the program holds more than {} files and folders; it is not read",
                         out.origin,
@@ -375,6 +376,35 @@ mod tests {
         assert_eq!(pr.applied().unwrap(), Some(two));
         pr.set_state_note(two, "{}").unwrap();
         assert_eq!(pr.state_note(two).unwrap().as_deref(), Some("{}"));
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn links_and_deep_folders_are_refused_alike_in_the_tree_and_a_revision() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        std::fs::create_dir_all(root.join("templates")).unwrap();
+        std::fs::write(root.join("program.yaml"), "a: 1\n").unwrap();
+        std::os::unix::fs::symlink("../.git/config", root.join("templates/notes.txt.j2")).unwrap();
+        std::os::unix::fs::symlink("templates", root.join("partners")).unwrap();
+        let deep: PathBuf = std::iter::repeat_n("d", paths::MAX_DEPTH + 3).collect();
+        std::fs::create_dir_all(root.join("products").join(&deep)).unwrap();
+        std::fs::write(root.join("products").join(&deep).join("x.yaml"), "b: 1\n").unwrap();
+        let repo = Repository::init(root).unwrap();
+        let one = commit_all(&repo, "one");
+        let at_commit = ProgramRepo::discover(root).unwrap().snapshot(one).unwrap();
+        let tree = Snapshot::from_dir(root).unwrap();
+        assert_eq!(tree.files, at_commit.files);
+        for path in ["templates/notes.txt.j2", "partners"] {
+            assert!(matches!(tree.files.get(path), Some(Entry::Refused(_))), "{path}");
+        }
+        let refused_deep = tree
+            .files
+            .iter()
+            .filter(|(p, e)| p.starts_with("products/") && matches!(e, Entry::Refused(_)))
+            .count();
+        assert_eq!(refused_deep, 1);
+        assert!(!tree.files.keys().any(|p| p.ends_with("x.yaml")));
     }
 
     #[test]
