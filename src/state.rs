@@ -10,7 +10,7 @@
 //! A [`Lock`] file keeps two applies from interleaving; the git ref is also moved with a
 //! compare-and-swap, so a lost race fails instead of overwriting.
 
-use crate::source::git::{ProgramRepo, short};
+use crate::source::git::{ProgramRepo, STATE_NOTES_REF, short};
 use crate::source::{Entry, Snapshot, SourceError};
 use crate::spec::Date;
 use serde::{Deserialize, Serialize};
@@ -27,6 +27,10 @@ pub enum StateError {
     Source(#[from] SourceError),
     #[error("{path}: {message}")]
     File { path: PathBuf, message: String },
+    #[error(
+        "{what} cannot be read: {message}; repair or remove it (`git notes --ref partnerctl remove`), then apply again"
+    )]
+    Note { what: String, message: String },
     #[error(
         "another apply holds the lock {path} ({holder}); wait for it to finish, or remove the file if no apply is running"
     )]
@@ -97,9 +101,16 @@ impl Store {
                         crate::source::git::APPLIED_REF
                     ))
                 })?;
-                let record = repo
-                    .state_note(commit)
-                    .and_then(|t| serde_json::from_str::<Record>(&t).ok());
+                // A note that is there but cannot be read is an error: taken for "no record",
+                // it would silently switch drift off.
+                let what = format!("the state note on {} ({STATE_NOTES_REF})", short(commit));
+                let record = match repo.state_note(commit)? {
+                    Some(text) => Some(parse_record(&text).map_err(|message| StateError::Note {
+                        what: what.clone(),
+                        message,
+                    })?),
+                    None => None,
+                };
                 Ok(Applied {
                     id: format!("git:{commit}"),
                     label: format!("{} ({})", crate::source::git::APPLIED_REF, short(commit)),
@@ -119,9 +130,9 @@ impl Store {
                         });
                     }
                 };
-                let record: Record = serde_json::from_str(&text).map_err(|e| StateError::File {
+                let record = parse_record(&text).map_err(|message| StateError::File {
                     path: path.clone(),
-                    message: format!("not a partnerctl state file: {e}"),
+                    message,
                 })?;
                 let mut snapshot = Snapshot {
                     origin: format!("state file {}", path.display()),
@@ -209,6 +220,30 @@ impl Store {
     }
 }
 
+/// Reads a record, refusing what this version cannot trust: text that is not a record, a
+/// record version it does not know, or an output path outside the output root (`../x`,
+/// `.git/…`, a program file), which a later apply would otherwise remove.
+fn parse_record(text: &str) -> Result<Record, String> {
+    let version: Option<u64> = serde_json::from_str::<serde_json::Value>(text)
+        .map_err(|e| format!("not a partnerctl state record: {e}"))?
+        .get("version")
+        .and_then(serde_json::Value::as_u64);
+    if version != Some(u64::from(RECORD_VERSION)) {
+        return Err(match version {
+            Some(v) => {
+                format!("record version {v} is unknown to this partnerctl, which reads version {RECORD_VERSION}")
+            }
+            None => "not a partnerctl state record: it has no `version`".into(),
+        });
+    }
+    let record: Record = serde_json::from_str(text).map_err(|e| format!("not a partnerctl state record: {e}"))?;
+    for path in record.outputs.keys() {
+        crate::source::paths::check_relative(path)
+            .map_err(|r| format!("the recorded output `{}` {}", path.escape_debug(), r.reason))?;
+    }
+    Ok(record)
+}
+
 /// The applied state as read.
 #[derive(Clone, Debug)]
 pub struct Applied {
@@ -244,11 +279,15 @@ pub struct Drift {
     pub reason: String,
 }
 
+/// An output larger than this is not read back for drift (it counts as changed).
+const MAX_OUTPUT_BYTES: u64 = 256 * 1024 * 1024;
+
 /// Compares every output recorded with the file now under `root`.
 pub fn drift(root: &Path, record: &Record) -> Vec<Drift> {
     let mut out = Vec::new();
     for (path, want) in &record.outputs {
-        let reason = match fs::read(root.join(path)) {
+        // Not followed through a link: what stands at an output's place is judged as it is.
+        let reason = match crate::source::paths::read_regular(&root.join(path), MAX_OUTPUT_BYTES) {
             Ok(bytes) if digest(&bytes) == *want => continue,
             Ok(_) => "changed",
             Err(_) => "missing",
@@ -339,10 +378,111 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     Ok(())
 }
 
-/// The apply lock: a file created exclusively, removed when dropped.
+/// The apply lock: a file created exclusively, naming its holder, removed when dropped.
+///
+/// A lock whose holder is on this host and no longer running (a killed apply) is taken over,
+/// and [`Lock::took_over`] says so; a live holder, or one on another host (whose processes
+/// cannot be seen from here), still blocks.
 #[derive(Debug)]
 pub struct Lock {
     path: PathBuf,
+    took_over: Option<String>,
+}
+
+/// Who holds a lock, as written in the lock file.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Holder {
+    pub host: String,
+    pub pid: u32,
+    /// When the lock was taken (RFC 3339, UTC).
+    pub started: String,
+    /// The holder process's start time in clock ticks since boot (Linux), so a recycled
+    /// process id is not mistaken for the holder.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub process_start: Option<u64>,
+}
+
+impl Holder {
+    fn me() -> Holder {
+        let pid = std::process::id();
+        Holder {
+            host: hostname(),
+            pid,
+            started: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            process_start: process_start(pid),
+        }
+    }
+
+    /// A lock file's text: this format, or the `pid N` of earlier versions (taken to be on
+    /// this host, which is where those versions could be seen).
+    fn parse(text: &str) -> Option<Holder> {
+        if let Ok(h) = serde_json::from_str::<Holder>(text) {
+            return Some(h);
+        }
+        let pid = text.trim().strip_prefix("pid ")?.trim().parse().ok()?;
+        Some(Holder {
+            host: hostname(),
+            pid,
+            started: String::new(),
+            process_start: None,
+        })
+    }
+
+    /// Whether the holder is known to be gone: on this host, and its process is not running
+    /// (or a different process now has its id).
+    fn is_gone(&self) -> bool {
+        if self.host != hostname() {
+            return false;
+        }
+        match process_start(self.pid) {
+            None => !process_exists(self.pid),
+            Some(now) => self.process_start.is_some_and(|then| then != now),
+        }
+    }
+
+    fn describe(&self) -> String {
+        let started = if self.started.is_empty() {
+            String::new()
+        } else {
+            format!(", since {}", self.started)
+        };
+        format!("process {} on {}{started}", self.pid, self.host)
+    }
+}
+
+fn hostname() -> String {
+    if let Ok(h) = fs::read_to_string("/proc/sys/kernel/hostname") {
+        return h.trim().to_string();
+    }
+    std::process::Command::new("hostname")
+        .output()
+        .ok()
+        .and_then(|o| String::from_utf8(o.stdout).ok())
+        .map(|h| h.trim().to_string())
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| "localhost".into())
+}
+
+/// Field 22 of `/proc/PID/stat`, where there is a `/proc`.
+fn process_start(pid: u32) -> Option<u64> {
+    let stat = fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // The command name (field 2) may hold spaces and parentheses: count from the last `)`.
+    let rest = &stat[stat.rfind(')')? + 1..];
+    rest.split_whitespace().nth(19)?.parse().ok()
+}
+
+fn process_exists(pid: u32) -> bool {
+    if Path::new("/proc/self").exists() {
+        return Path::new(&format!("/proc/{pid}")).exists();
+    }
+    // No /proc (macOS, the BSDs): ask `kill -0`; if even that cannot run, assume alive.
+    std::process::Command::new("kill")
+        .args(["-0", &pid.to_string()])
+        .stderr(std::process::Stdio::null())
+        .status()
+        .map(|s| s.success())
+        .unwrap_or(true)
 }
 
 impl Lock {
@@ -353,29 +493,66 @@ impl Lock {
                 message: e.to_string(),
             })?;
         }
-        match fs::OpenOptions::new().write(true).create_new(true).open(&path) {
-            Ok(mut f) => {
-                let _ = writeln!(f, "pid {}", std::process::id());
-                Ok(Lock { path })
+        let mut took_over = None;
+        // Twice at most: once as found, once after removing a dead holder's lock.
+        for _ in 0..2 {
+            match fs::OpenOptions::new().write(true).create_new(true).open(&path) {
+                Ok(mut f) => {
+                    let me = serde_json::to_string(&Holder::me()).expect("a holder serializes");
+                    let _ = writeln!(f, "{me}");
+                    let _ = f.sync_all();
+                    return Ok(Lock { path, took_over });
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                    let text = fs::read_to_string(&path).unwrap_or_default();
+                    let holder = Holder::parse(&text);
+                    match holder {
+                        Some(h) if took_over.is_none() && h.is_gone() => {
+                            // Remove only the lock judged stale, not one a racing apply just took.
+                            if fs::read_to_string(&path).unwrap_or_default() == text {
+                                let _ = fs::remove_file(&path);
+                            }
+                            took_over = Some(format!(
+                                "took over the apply lock {}: its holder ({}) is no longer running",
+                                path.display(),
+                                h.describe()
+                            ));
+                        }
+                        Some(h) => {
+                            return Err(StateError::Locked {
+                                path,
+                                holder: format!("held by {}", h.describe()),
+                            });
+                        }
+                        None => {
+                            return Err(StateError::Locked {
+                                path,
+                                holder: "holder unknown".into(),
+                            });
+                        }
+                    }
+                }
+                Err(e) => {
+                    return Err(StateError::File {
+                        path,
+                        message: format!("cannot take the apply lock: {e}"),
+                    });
+                }
             }
-            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-                let holder = fs::read_to_string(&path).unwrap_or_default().trim().to_string();
-                let holder = if holder.is_empty() {
-                    "holder unknown".to_string()
-                } else {
-                    format!("held by {holder}")
-                };
-                Err(StateError::Locked { path, holder })
-            }
-            Err(e) => Err(StateError::File {
-                path,
-                message: format!("cannot take the apply lock: {e}"),
-            }),
         }
+        Err(StateError::Locked {
+            path,
+            holder: "taken by another apply while this one took over a stale lock".into(),
+        })
     }
 
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// The warning to show when this lock was taken over from a holder no longer running.
+    pub fn took_over(&self) -> Option<&str> {
+        self.took_over.as_deref()
     }
 }
 
@@ -398,6 +575,39 @@ mod tests {
         assert!(err.to_string().contains("another apply holds the lock"), "{err}");
         drop(first);
         assert!(Lock::acquire(path).is_ok());
+    }
+
+    #[test]
+    fn a_dead_holders_lock_is_taken_over_and_a_live_one_blocks() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("x.lock");
+        // No process has this id (above Linux's pid_max).
+        fs::write(&path, "pid 4194305\n").unwrap();
+        let lock = Lock::acquire(path.clone()).unwrap();
+        assert!(lock.took_over().unwrap().contains("4194305"), "{:?}", lock.took_over());
+        let holder = Holder::parse(&fs::read_to_string(&path).unwrap()).unwrap();
+        assert_eq!(holder.pid, std::process::id());
+        assert!(!holder.is_gone());
+        drop(lock);
+        let other_host = Holder {
+            host: "elsewhere.invalid".into(),
+            ..Holder::me()
+        };
+        fs::write(
+            &path,
+            serde_json::to_string(&Holder {
+                pid: 4194305,
+                ..other_host
+            })
+            .unwrap(),
+        )
+        .unwrap();
+        assert!(
+            Lock::acquire(path.clone()).is_err(),
+            "a holder on another host cannot be judged"
+        );
+        fs::write(&path, "garbage").unwrap();
+        assert!(Lock::acquire(path).unwrap_err().to_string().contains("holder unknown"));
     }
 
     #[test]

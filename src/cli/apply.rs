@@ -48,7 +48,11 @@ pub fn run(args: &ApplyArgs, common: &Common) -> anyhow::Result<u8> {
         }
     };
     step("waiting for the apply lock");
+    let mut warnings = Vec::new();
     let _lock = store.lock()?;
+    if let Some(w) = _lock.took_over() {
+        warn(bar.as_ref(), w);
+    }
     let applied = store.load()?;
 
     if let (Some(saved), Some(path)) = (&saved, &args.plan_file) {
@@ -125,7 +129,14 @@ pub fn run(args: &ApplyArgs, common: &Common) -> anyhow::Result<u8> {
     }
 
     step("writing outputs");
-    let report = match partnerctl::render::write_files(dir, &planned.rendered) {
+    let written = partnerctl::render::output_root(dir, dir).and_then(|out| {
+        // Left by an apply that was interrupted; only in the folders written now.
+        for tmp in partnerctl::render::remove_temporaries(&out, &planned.rendered) {
+            warnings.push(format!("removed {tmp}, a temporary file left by an interrupted apply"));
+        }
+        partnerctl::render::write_files(&out, &planned.rendered).map(|r| (out, r))
+    });
+    let (out_root, report) = match written {
         Ok(r) => r,
         Err(e) => {
             if let Some(b) = bar {
@@ -150,16 +161,22 @@ pub fn run(args: &ApplyArgs, common: &Common) -> anyhow::Result<u8> {
             if outputs.contains_key(path) {
                 continue;
             }
+            // Resolved like a written output: a recorded `../x`, or an output folder turned
+            // into a link since, never removes anything outside the root.
             let target = dir.join(path);
-            match std::fs::read(&target) {
-                Ok(bytes) if state::digest(&bytes) == *digest => {
-                    std::fs::remove_file(&target).with_context(|| format!("cannot remove {}", target.display()))?;
-                    removed.push(path.clone());
-                }
-                Ok(_) => kept.push(path.clone()),
-                Err(_) => {}
+            if !target.exists() {
+                continue;
+            }
+            match partnerctl::render::remove_output(&out_root, path, |b| state::digest(b) == *digest) {
+                Ok(true) => removed.push(path.clone()),
+                Ok(false) => kept.push(path.clone()),
+                Err(e) => anyhow::bail!("cannot remove a former output: {e}"),
             }
         }
+    }
+
+    for w in &warnings {
+        warn(bar.as_ref(), w);
     }
 
     step("recording the applied state");
@@ -228,6 +245,14 @@ pub fn run(args: &ApplyArgs, common: &Common) -> anyhow::Result<u8> {
         )?;
     }
     Ok(EXIT_OK)
+}
+
+/// A warning on stderr that does not tear the progress bar.
+fn warn(bar: Option<&indicatif::ProgressBar>, message: &str) {
+    match bar {
+        Some(b) => b.suspend(|| eprintln!("warning: {message}")),
+        None => eprintln!("warning: {message}"),
+    }
 }
 
 /// The program to apply, the commit it is (the git store records a commit), and why it cannot

@@ -56,7 +56,8 @@ pub fn run(args: &RenderArgs, common: &Common) -> anyhow::Result<u8> {
     };
     v.redactor.files(&mut files);
     let root = args.out_dir.clone().unwrap_or_else(|| common.dir.clone());
-    let report = render::write_files(&root, &files)?;
+    let out = render::output_root(&root, &common.dir)?;
+    let report = render::write_files(&out, &files)?;
     print_report(&report, &root, common.format)?;
     Ok(EXIT_OK)
 }

@@ -154,6 +154,21 @@ pub fn load(snapshot: Snapshot) -> Loaded {
         }
     }
 
+    let bad_folders = bad_folder_names(&snapshot);
+    for folder in &bad_folders {
+        diagnostics.push(
+            Diagnostic::new(
+                Code::Schema,
+                &Location::file_start(folder.clone()),
+                format!(
+                    "the folder name `{}` does not match the name pattern ^[a-z0-9]([a-z0-9-]{{0,61}}[a-z0-9])?$; nothing below it is loaded",
+                    folder.escape_debug()
+                ),
+            )
+            .with_hint("name folders below products/, terms/ and partners/ like resources: lower-case letters, digits and `-`"),
+        );
+    }
+
     let candidates: Vec<(&String, &Vec<u8>, Kind)> = snapshot
         .files
         .iter()
@@ -161,6 +176,7 @@ pub fn load(snapshot: Snapshot) -> Loaded {
             Entry::Bytes(b) if is_yaml(path) => folder_kind(path).map(|k| (path, b, k)),
             _ => None,
         })
+        .filter(|(path, _, _)| !bad_folders.iter().any(|f| under_folder(path, f)))
         .collect();
 
     let parsed: Vec<(Option<Document>, Option<Typed>, Vec<Diagnostic>)> = candidates
@@ -171,6 +187,13 @@ pub fn load(snapshot: Snapshot) -> Loaded {
         .collect();
 
     let mut program = Program::default();
+    for path in snapshot.files.keys() {
+        if let Some(kind) = folder_kind(path).filter(|_| is_yaml(path)) {
+            if bad_folders.iter().any(|f| under_folder(path, f)) {
+                program.unloadable.insert((kind, file_stem(path).to_string()));
+            }
+        }
+    }
     let mut documents = Vec::with_capacity(parsed.len());
     let mut typed_docs = Vec::with_capacity(parsed.len());
     for ((path, _, folder_kind), (doc, typed, diags)) in candidates.iter().zip(parsed) {
@@ -212,6 +235,37 @@ pub fn load(snapshot: Snapshot) -> Loaded {
     }
     program.documents = documents;
     Loaded { program, diagnostics }
+}
+
+/// The folders below `products/`, `terms/` and `partners/` whose names break the name pattern
+/// of §1, outermost only (what is below a bad folder is not judged again).
+fn bad_folder_names(snapshot: &Snapshot) -> BTreeSet<String> {
+    let mut bad = BTreeSet::new();
+    for path in snapshot.files.keys() {
+        let mut parts = path.split('/');
+        let Some(top) = parts.next() else { continue };
+        if !matches!(top, "products" | "terms" | "partners") {
+            continue;
+        }
+        let folders: Vec<&str> = parts.collect();
+        let Some((_, folders)) = folders.split_last() else {
+            continue;
+        };
+        let mut prefix = top.to_string();
+        for folder in folders {
+            prefix.push('/');
+            prefix.push_str(folder);
+            if !crate::source::paths::is_valid_folder_name(folder) {
+                bad.insert(prefix.clone());
+                break;
+            }
+        }
+    }
+    bad
+}
+
+fn under_folder(path: &str, folder: &str) -> bool {
+    path.strip_prefix(folder).is_some_and(|rest| rest.starts_with('/'))
 }
 
 /// Parses and schema-checks one file. The document is returned even when its schema check

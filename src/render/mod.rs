@@ -24,7 +24,10 @@ mod validate;
 mod write;
 
 pub use validate::check_outputs;
-pub use write::{WriteReport, check_relative_path, write_files};
+pub use write::{
+    TMP_PREFIX, TMP_SUFFIX, WriteReport, check_relative_path, output_root, remove_output, remove_temporaries,
+    write_files,
+};
 
 use crate::model::Program;
 use crate::spec::{Date, OutputSpec, Target};

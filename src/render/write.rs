@@ -1,16 +1,17 @@
 //! Writing rendered files below a root folder, atomically: the one place `render` and `apply`
 //! put outputs on disk.
 //!
-//! Every path is checked before anything is written, so a bad path leaves every output
+//! Every path goes through [`OutputRoot`] (`source/paths.rs`) and is checked before anything is written, so a bad path leaves every output
 //! untouched. Each file is written to a temporary file beside it and renamed over the old
 //! one, so a reader (or a crash) sees either the previous file whole or the new one whole.
 //! A file whose bytes are already on disk is left alone (its modification time too), so
 //! gateways that watch their configuration reload only on a real change.
 
 use super::{RenderError, RenderedFile};
+use crate::source::paths::{self, OutputRoot};
 use std::fs;
 use std::io::Write;
-use std::path::{Component, Path, PathBuf};
+use std::path::{Path, PathBuf};
 
 /// What [`write_files`] did, by path relative to the root, in the order given.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -21,59 +22,46 @@ pub struct WriteReport {
     pub unchanged: Vec<String>,
 }
 
-/// Refuses a path that is empty, absolute, or leaves its root (`..`), or that names a
-/// folder (`a/`). Paths are `/`-separated and relative to the repository or `--out-dir`.
+/// Refuses a path that is empty, absolute, or leaves its root (`..`), that names a folder
+/// (`a/`), reaches `.git` in any spelling, or lands on a program source file or folder
+/// (`program.yaml`, `products/`, … `.github/workflows/`). Paths are `/`-separated and
+/// relative to the repository or `--out-dir`. The lexical half of [`OutputRoot::resolve`].
 pub fn check_relative_path(path: &str) -> Result<(), RenderError> {
-    let refuse = |reason: &str| {
-        Err(RenderError::Path {
-            path: path.to_string(),
-            reason: reason.to_string(),
-        })
-    };
-    if path.is_empty() {
-        return refuse("is empty");
-    }
-    if path.starts_with('/') || path.starts_with('\\') || Path::new(path).is_absolute() || path.contains(':') {
-        return refuse("is absolute; outputs are written inside the repository (or --out-dir)");
-    }
-    if path.contains('\\') {
-        return refuse("uses `\\`; separate folders with `/`");
-    }
-    for part in path.split('/') {
-        match part {
-            "" => return refuse("has an empty folder name"),
-            ".." => return refuse("leaves the repository (or --out-dir) with `..`"),
-            _ => {}
-        }
-    }
-    if path.split('/').any(|p| p == ".git") {
-        return refuse("writes into .git");
-    }
-    Ok(())
+    paths::check_relative(path).map_err(|r| refusal(path, r))
 }
 
-/// Writes `files` below `root`, creating folders as needed.
-///
-/// Refuses (before writing anything) a path that is absolute, escapes `root`, or passes
-/// through a symbolic link that leads out of `root`. Each file is written to a temporary
-/// file in its folder and renamed into place; a file already holding the same bytes is not
-/// rewritten. Returns which files were written and which were unchanged.
-pub fn write_files(root: &Path, files: &[RenderedFile]) -> Result<WriteReport, RenderError> {
-    for f in files {
-        check_relative_path(&f.path)?;
+fn refusal(path: &str, r: paths::Refusal) -> RenderError {
+    RenderError::Path {
+        path: path.to_string(),
+        reason: r.reason,
     }
+}
+
+/// The output root for `render` and `apply`: `root` (the program folder or `--out-dir`) for a
+/// program in `program`.
+pub fn output_root(root: &Path, program: &Path) -> Result<OutputRoot, RenderError> {
+    OutputRoot::new(root, program).map_err(|(path, source)| RenderError::Io {
+        path: path.display().to_string(),
+        source,
+    })
+}
+
+/// Writes `files` below the output root, creating folders as needed.
+///
+/// Refuses (before writing anything) a path that [`OutputRoot::resolve`] refuses: absolute,
+/// escaping the root, through a symbolic link out of it or into `.git`, or onto a program
+/// source. Each file is written to a temporary file in its folder and renamed into place; a
+/// file already holding the same bytes is not rewritten. Returns which files were written and
+/// which were unchanged.
+pub fn write_files(out: &OutputRoot, files: &[RenderedFile]) -> Result<WriteReport, RenderError> {
     let io = |path: &Path, source: std::io::Error| RenderError::Io {
         path: path.display().to_string(),
         source,
     };
-    fs::create_dir_all(root).map_err(|e| io(root, e))?;
-    let canonical_root = fs::canonicalize(root).map_err(|e| io(root, e))?;
     // Check every target before the first write: a refusal must leave all outputs whole.
     let mut targets: Vec<PathBuf> = Vec::with_capacity(files.len());
     for f in files {
-        let target = root.join(&f.path);
-        check_inside(&canonical_root, root, &f.path)?;
-        targets.push(target);
+        targets.push(out.resolve(&f.path).map_err(|r| refusal(&f.path, r))?);
     }
     let mut report = WriteReport::default();
     for (f, target) in files.iter().zip(&targets) {
@@ -84,17 +72,24 @@ pub fn write_files(root: &Path, files: &[RenderedFile]) -> Result<WriteReport, R
                     reason: "is a folder".into(),
                 });
             }
-            if meta.is_file() && fs::read(target).is_ok_and(|old| old == f.bytes) {
+            if meta.is_file() && paths::read_regular(target, f.bytes.len() as u64).is_ok_and(|old| old == f.bytes) {
                 report.unchanged.push(f.path.clone());
                 continue;
             }
         }
-        let parent = target.parent().unwrap_or(root);
+        let parent = target.parent().unwrap_or(out.root());
         fs::create_dir_all(parent).map_err(|e| io(parent, e))?;
-        check_inside(&canonical_root, root, &f.path)?;
+        // Folders created just now could have been swapped for links: resolve again.
+        let again = out.resolve(&f.path).map_err(|r| refusal(&f.path, r))?;
+        if &again != target {
+            return Err(RenderError::Path {
+                path: f.path.clone(),
+                reason: "changed under partnerctl while being written".into(),
+            });
+        }
         let mut tmp = tempfile::Builder::new()
-            .prefix(".partnerctl-")
-            .suffix(".tmp")
+            .prefix(TMP_PREFIX)
+            .suffix(TMP_SUFFIX)
             .tempfile_in(parent)
             .map_err(|e| io(parent, e))?;
         tmp.write_all(&f.bytes).map_err(|e| io(target, e))?;
@@ -112,6 +107,67 @@ pub fn write_files(root: &Path, files: &[RenderedFile]) -> Result<WriteReport, R
     Ok(report)
 }
 
+/// The names of the temporary files [`write_files`] writes beside each output.
+pub const TMP_PREFIX: &str = ".partnerctl-";
+pub const TMP_SUFFIX: &str = ".tmp";
+
+/// Removes the output `rel` if it still holds exactly what was written (`unchanged` says so):
+/// `Ok(true)` when removed, `Ok(false)` when absent or edited since (left for a person). The
+/// path is resolved like a written one, so a state file naming `../x` or an output folder
+/// turned into a link never removes anything outside the root.
+pub fn remove_output(out: &OutputRoot, rel: &str, unchanged: impl Fn(&[u8]) -> bool) -> Result<bool, RenderError> {
+    let target = out.resolve(rel).map_err(|r| refusal(rel, r))?;
+    match fs::symlink_metadata(&target) {
+        Ok(m) if m.is_file() => {}
+        _ => return Ok(false),
+    }
+    let Ok(bytes) = paths::read_regular(&target, crate::source::MAX_FILE_BYTES * 32) else {
+        return Ok(false);
+    };
+    if !unchanged(&bytes) {
+        return Ok(false);
+    }
+    fs::remove_file(&target).map_err(|e| RenderError::Io {
+        path: target.display().to_string(),
+        source: e,
+    })?;
+    Ok(true)
+}
+
+/// Removes temporary files an interrupted write left (`.partnerctl-*.tmp`) in the folders the
+/// outputs `files` are written to: only regular files of that name, never a link or a folder.
+/// Returns the paths removed, relative to the root.
+pub fn remove_temporaries(out: &OutputRoot, files: &[RenderedFile]) -> Vec<String> {
+    let mut folders = std::collections::BTreeSet::new();
+    for f in files {
+        if let Ok(target) = out.resolve(&f.path) {
+            if let Some(parent) = target.parent() {
+                folders.insert(parent.to_path_buf());
+            }
+        }
+    }
+    let mut removed = Vec::new();
+    for folder in folders {
+        let Ok(entries) = fs::read_dir(&folder) else { continue };
+        for entry in entries.filter_map(Result::ok) {
+            let name = entry.file_name();
+            let Some(name) = name.to_str() else { continue };
+            if !(name.starts_with(TMP_PREFIX) && name.ends_with(TMP_SUFFIX)) {
+                continue;
+            }
+            if !entry.file_type().is_ok_and(|t| t.is_file()) {
+                continue;
+            }
+            if fs::remove_file(entry.path()).is_ok() {
+                let rel = entry.path();
+                let rel = rel.strip_prefix(out.root()).unwrap_or(&rel);
+                removed.push(rel.to_string_lossy().replace('\\', "/"));
+            }
+        }
+    }
+    removed
+}
+
 #[cfg(unix)]
 fn default_permissions() -> fs::Permissions {
     use std::os::unix::fs::PermissionsExt;
@@ -127,34 +183,13 @@ fn default_permissions() -> fs::Permissions {
     p
 }
 
-/// Refuses a relative path whose existing part resolves (through symbolic links) outside
-/// the root.
-fn check_inside(canonical_root: &Path, root: &Path, rel: &str) -> Result<(), RenderError> {
-    let mut existing = root.to_path_buf();
-    for comp in Path::new(rel).components() {
-        let Component::Normal(c) = comp else { continue };
-        let next = existing.join(c);
-        if fs::symlink_metadata(&next).is_err() {
-            break;
-        }
-        existing = next;
-    }
-    let resolved = fs::canonicalize(&existing).map_err(|e| RenderError::Io {
-        path: existing.display().to_string(),
-        source: e,
-    })?;
-    if !resolved.starts_with(canonical_root) {
-        return Err(RenderError::Path {
-            path: rel.to_string(),
-            reason: "leads out of the repository (or --out-dir) through a symbolic link".into(),
-        });
-    }
-    Ok(())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn out(dir: &Path) -> OutputRoot {
+        output_root(dir, dir).unwrap()
+    }
 
     #[test]
     fn refuses_paths_outside_the_root() {
@@ -167,6 +202,9 @@ mod tests {
             "C:/x",
             "a\\b",
             ".git/config",
+            ".GIT/config",
+            "program.yaml",
+            ".github/workflows/x.yml",
         ] {
             assert!(check_relative_path(bad).is_err(), "{bad} should be refused");
         }
@@ -179,12 +217,12 @@ mod tests {
     fn writes_then_skips_unchanged() {
         let dir = tempfile::tempdir().unwrap();
         let files = vec![RenderedFile::new("a/b.txt", "one"), RenderedFile::new("c.txt", "two")];
-        let r = write_files(dir.path(), &files).unwrap();
+        let r = write_files(&out(dir.path()), &files).unwrap();
         assert_eq!(r.written, ["a/b.txt", "c.txt"]);
-        let r = write_files(dir.path(), &files).unwrap();
+        let r = write_files(&out(dir.path()), &files).unwrap();
         assert_eq!(r.unchanged, ["a/b.txt", "c.txt"]);
         assert!(r.written.is_empty());
-        let r = write_files(dir.path(), &[RenderedFile::new("c.txt", "three")]).unwrap();
+        let r = write_files(&out(dir.path()), &[RenderedFile::new("c.txt", "three")]).unwrap();
         assert_eq!(r.written, ["c.txt"]);
         assert_eq!(fs::read_to_string(dir.path().join("c.txt")).unwrap(), "three");
         // No temporary files are left behind.
@@ -200,11 +238,11 @@ mod tests {
     fn outputs_are_readable_by_others_and_keep_their_mode() {
         use std::os::unix::fs::PermissionsExt;
         let dir = tempfile::tempdir().unwrap();
-        write_files(dir.path(), &[RenderedFile::new("a.conf", "x")]).unwrap();
+        write_files(&out(dir.path()), &[RenderedFile::new("a.conf", "x")]).unwrap();
         let mode = |p: &str| fs::metadata(dir.path().join(p)).unwrap().permissions().mode() & 0o777;
         assert_eq!(mode("a.conf"), 0o644);
         fs::set_permissions(dir.path().join("a.conf"), fs::Permissions::from_mode(0o640)).unwrap();
-        write_files(dir.path(), &[RenderedFile::new("a.conf", "y")]).unwrap();
+        write_files(&out(dir.path()), &[RenderedFile::new("a.conf", "y")]).unwrap();
         assert_eq!(mode("a.conf"), 0o640);
     }
 
@@ -215,7 +253,7 @@ mod tests {
             RenderedFile::new("ok.txt", "x"),
             RenderedFile::new("../escape.txt", "y"),
         ];
-        assert!(write_files(dir.path(), &files).is_err());
+        assert!(write_files(&out(dir.path()), &files).is_err());
         assert!(!dir.path().join("ok.txt").exists());
     }
 
@@ -225,8 +263,38 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let outside = tempfile::tempdir().unwrap();
         std::os::unix::fs::symlink(outside.path(), dir.path().join("dist")).unwrap();
-        let err = write_files(dir.path(), &[RenderedFile::new("dist/x.txt", "x")]).unwrap_err();
+        let err = write_files(&out(dir.path()), &[RenderedFile::new("dist/x.txt", "x")]).unwrap_err();
         assert!(err.to_string().contains("symbolic link"), "{err}");
         assert!(!outside.path().join("x.txt").exists());
+    }
+}
+
+#[cfg(all(test, unix))]
+mod removal_tests {
+    use super::*;
+
+    #[test]
+    fn removal_and_temporaries_stay_inside_the_root() {
+        let dir = tempfile::tempdir().unwrap();
+        let outside = tempfile::tempdir().unwrap();
+        fs::write(outside.path().join("victim.txt"), "x").unwrap();
+        std::os::unix::fs::symlink(outside.path(), dir.path().join("dist")).unwrap();
+        let out = output_root(dir.path(), dir.path()).unwrap();
+        assert!(remove_output(&out, "../victim.txt", |_| true).is_err());
+        assert!(remove_output(&out, "dist/victim.txt", |_| true).is_err());
+        assert!(outside.path().join("victim.txt").exists());
+
+        fs::create_dir(dir.path().join("gw")).unwrap();
+        fs::write(dir.path().join("gw/.partnerctl-abc.tmp"), "half").unwrap();
+        fs::create_dir(dir.path().join("gw/.partnerctl-dir.tmp")).unwrap();
+        fs::write(dir.path().join("gw/keep.tmp"), "mine").unwrap();
+        let removed = remove_temporaries(&out, &[RenderedFile::new("gw/a.conf", "x")]);
+        assert_eq!(removed, ["gw/.partnerctl-abc.tmp"]);
+        assert!(dir.path().join("gw/keep.tmp").exists());
+        assert!(dir.path().join("gw/.partnerctl-dir.tmp").is_dir());
+        fs::write(dir.path().join("gw/a.conf"), "x").unwrap();
+        assert!(remove_output(&out, "gw/a.conf", |b| b == b"y").is_ok_and(|r| !r));
+        assert!(remove_output(&out, "gw/a.conf", |b| b == b"x").unwrap());
+        assert!(!dir.path().join("gw/a.conf").exists());
     }
 }

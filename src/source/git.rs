@@ -11,7 +11,7 @@
 //! This module also reads and moves the ref `refs/partnerctl/applied` (SPEC §4); what it
 //! means is decided in `state.rs`.
 
-use super::{Entry, MAX_FILE_BYTES, PROGRAM_DIRS, PROGRAM_FILE, Snapshot, SourceError};
+use super::{Entry, MAX_FILE_BYTES, PROGRAM_DIRS, PROGRAM_FILE, Snapshot, SourceError, paths};
 use git2::{ObjectType, Oid, Repository, Tree};
 use std::path::{Path, PathBuf};
 
@@ -100,21 +100,26 @@ impl ProgramRepo {
         };
         let Some(tree) = tree else { return Ok(snapshot) };
         if let Some(entry) = tree.get_name(PROGRAM_FILE) {
-            let e = self.read_entry(entry.id(), entry.filemode(), entry.kind());
+            let e = match entry.kind() {
+                Some(ObjectType::Tree) => Some(Entry::Refused("a folder, not a file".into())),
+                _ => self.read_entry(entry.id(), entry.filemode(), entry.kind()),
+            };
             if let Some(e) = e {
                 snapshot.insert(PROGRAM_FILE, e);
             }
         }
+        // Counted over all program folders, as the working-tree walk counts them.
+        let mut entries = 0usize;
         for dir in PROGRAM_DIRS {
             let Some(entry) = tree.get_name(dir) else { continue };
             match (entry.kind(), entry.filemode()) {
                 (_, MODE_LINK) => snapshot.insert(
                     dir.to_string(),
-                    Entry::Refused("a symbolic link; program folders are never followed through links".into()),
+                    Entry::Refused(paths::Kind::Link.refusal().unwrap_or_default().into()),
                 ),
                 (Some(ObjectType::Tree), _) => {
                     let sub = self.repo.find_tree(entry.id()).map_err(git_err)?;
-                    self.walk(&sub, dir, &mut snapshot)?;
+                    self.walk(sub, dir, &mut snapshot, &mut entries)?;
                 }
                 _ => {}
             }
@@ -128,24 +133,48 @@ impl ProgramRepo {
         Ok((oid, self.snapshot(oid)?))
     }
 
-    fn walk(&self, tree: &Tree<'_>, rel: &str, out: &mut Snapshot) -> Result<(), SourceError> {
-        for entry in tree.iter() {
-            let Ok(name) = entry.name() else {
-                out.insert(
-                    format!("{rel}/{}", String::from_utf8_lossy(entry.name_bytes())),
-                    Entry::Refused("the file name is not UTF-8".into()),
-                );
-                continue;
-            };
-            if name.starts_with('.') {
-                continue;
-            }
-            let child = format!("{rel}/{name}");
-            if entry.kind() == Some(ObjectType::Tree) {
-                let sub = self.repo.find_tree(entry.id()).map_err(git_err)?;
-                self.walk(&sub, &child, out)?;
-            } else if let Some(e) = self.read_entry(entry.id(), entry.filemode(), entry.kind()) {
-                out.insert(child, e);
+    /// Walks a program folder of a revision without recursion: a commit may nest folders
+    /// as deep as it likes, so depth and size are bounded ([`paths::MAX_DEPTH`],
+    /// [`paths::MAX_ENTRIES`]) instead of left to the stack.
+    fn walk(&self, tree: Tree<'_>, rel: &str, out: &mut Snapshot, entries: &mut usize) -> Result<(), SourceError> {
+        let mut stack = vec![(tree, rel.to_string(), 0usize)];
+        while let Some((tree, rel, depth)) = stack.pop() {
+            for entry in tree.iter() {
+                *entries += 1;
+                if *entries > paths::MAX_ENTRIES {
+                    return Err(SourceError::TooLarge(format!(
+                        "{}: the program holds more than {} files and folders; it is not read",
+                        out.origin,
+                        paths::MAX_ENTRIES
+                    )));
+                }
+                let Ok(name) = entry.name() else {
+                    out.insert(
+                        format!("{rel}/{}", String::from_utf8_lossy(entry.name_bytes())),
+                        Entry::Refused("the file name is not UTF-8".into()),
+                    );
+                    continue;
+                };
+                if name.starts_with('.') || paths::is_git_name(name) {
+                    continue;
+                }
+                let child = format!("{rel}/{name}");
+                if entry.kind() == Some(ObjectType::Tree) && entry.filemode() != MODE_LINK {
+                    if depth + 1 >= paths::MAX_DEPTH {
+                        out.insert(
+                            child,
+                            Entry::Refused(format!(
+                                "folders nest deeper than {} levels; it is not read",
+                                paths::MAX_DEPTH
+                            )),
+                        );
+                        continue;
+                    }
+                    let sub = self.repo.find_tree(entry.id()).map_err(git_err)?;
+                    stack.push((sub, child, depth + 1));
+                } else if let Some(e) = self.read_entry(entry.id(), entry.filemode(), entry.kind()) {
+                    out.insert(child, e);
+                }
             }
         }
         Ok(())
@@ -156,9 +185,7 @@ impl ProgramRepo {
             return None; // a submodule: not part of the program
         }
         if mode == MODE_LINK {
-            return Some(Entry::Refused(
-                "a symbolic link; links are not followed when reading a git revision".into(),
-            ));
+            return Some(Entry::Refused(paths::Kind::Link.refusal().unwrap_or_default().into()));
         }
         if kind != Some(ObjectType::Blob) {
             return None;
@@ -205,12 +232,20 @@ impl ProgramRepo {
         })
     }
 
-    /// The note this tool attached to a commit (the record of an apply), if any.
-    pub fn state_note(&self, commit: Oid) -> Option<String> {
-        self.repo
-            .find_note(Some(STATE_NOTES_REF), commit)
-            .ok()
-            .and_then(|n| n.message().ok().map(str::to_string))
+    /// The note this tool attached to a commit (the record of an apply), if any. A note that
+    /// exists but cannot be read is an error, not "no note".
+    pub fn state_note(&self, commit: Oid) -> Result<Option<String>, SourceError> {
+        match self.repo.find_note(Some(STATE_NOTES_REF), commit) {
+            Ok(n) => match n.message() {
+                Ok(m) => Ok(Some(m.to_string())),
+                Err(_) => Err(SourceError::Git(format!(
+                    "the note on {} ({STATE_NOTES_REF}) is not UTF-8 text",
+                    short(commit)
+                ))),
+            },
+            Err(e) if e.code() == git2::ErrorCode::NotFound => Ok(None),
+            Err(e) => Err(git_err(e)),
+        }
     }
 
     /// Attaches (or replaces) the record of an apply to the applied commit.
@@ -340,7 +375,36 @@ mod tests {
         pr.set_applied(two, Some(one), "apply").unwrap();
         assert_eq!(pr.applied().unwrap(), Some(two));
         pr.set_state_note(two, "{}").unwrap();
-        assert_eq!(pr.state_note(two).as_deref(), Some("{}"));
+        assert_eq!(pr.state_note(two).unwrap().as_deref(), Some("{}"));
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn links_and_deep_folders_are_refused_alike_in_the_tree_and_a_revision() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        std::fs::create_dir_all(root.join("templates")).unwrap();
+        std::fs::write(root.join("program.yaml"), "a: 1\n").unwrap();
+        std::os::unix::fs::symlink("../.git/config", root.join("templates/notes.txt.j2")).unwrap();
+        std::os::unix::fs::symlink("templates", root.join("partners")).unwrap();
+        let deep: PathBuf = std::iter::repeat_n("d", paths::MAX_DEPTH + 3).collect();
+        std::fs::create_dir_all(root.join("products").join(&deep)).unwrap();
+        std::fs::write(root.join("products").join(&deep).join("x.yaml"), "b: 1\n").unwrap();
+        let repo = Repository::init(root).unwrap();
+        let one = commit_all(&repo, "one");
+        let at_commit = ProgramRepo::discover(root).unwrap().snapshot(one).unwrap();
+        let tree = Snapshot::from_dir(root).unwrap();
+        assert_eq!(tree.files, at_commit.files);
+        for path in ["templates/notes.txt.j2", "partners"] {
+            assert!(matches!(tree.files.get(path), Some(Entry::Refused(_))), "{path}");
+        }
+        let refused_deep = tree
+            .files
+            .iter()
+            .filter(|(p, e)| p.starts_with("products/") && matches!(e, Entry::Refused(_)))
+            .count();
+        assert_eq!(refused_deep, 1);
+        assert!(!tree.files.keys().any(|p| p.ends_with("x.yaml")));
     }
 
     #[test]

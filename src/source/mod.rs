@@ -4,9 +4,10 @@
 //! (`git.rs`), becomes a [`Snapshot`]: the repository's relevant files, by path relative to
 //! the root, as bytes. Everything after this stage works on snapshots, so a working tree and
 //! a revision give the same model. Files that must not be read (too large, a symbolic link
-//! out of the repository) are kept as [`Entry::Refused`] so that `validate` can report them.
+//! anything that is not a regular file) are kept as [`Entry::Refused`] so that `validate` can report them.
 
 pub mod git;
+pub mod paths;
 pub mod yaml;
 
 use rayon::prelude::*;
@@ -52,10 +53,16 @@ pub enum SourceError {
     Io { path: PathBuf, source: std::io::Error },
     #[error("git: {0}")]
     Git(String),
+    /// The program is larger than a walk will go ([`paths::MAX_ENTRIES`]).
+    #[error("{0}")]
+    TooLarge(String),
 }
 
 impl Snapshot {
     /// Reads the program files below `root` from the file system, in parallel.
+    ///
+    /// Every path goes through [`paths`]: a symbolic link, FIFO, socket or device anywhere in
+    /// the program is kept as [`Entry::Refused`] without being followed or opened.
     pub fn from_dir(root: &Path) -> Result<Snapshot, SourceError> {
         let meta = fs::metadata(root).map_err(|e| match e.kind() {
             std::io::ErrorKind::NotFound => SourceError::NotFound(root.to_path_buf()),
@@ -67,40 +74,40 @@ impl Snapshot {
         if !meta.is_dir() {
             return Err(SourceError::NotADirectory(root.to_path_buf()));
         }
-        let canonical_root = fs::canonicalize(root).map_err(|e| SourceError::Io {
-            path: root.to_path_buf(),
-            source: e,
-        })?;
 
-        let mut paths = Vec::new();
-        let mut refused = Vec::new();
+        let mut walk = Walk::default();
+        let io = |path: &Path, e| SourceError::Io {
+            path: path.to_path_buf(),
+            source: e,
+        };
         let program = root.join(PROGRAM_FILE);
-        if let Ok(m) = fs::symlink_metadata(&program) {
-            paths.push((PROGRAM_FILE.to_string(), program, m.file_type().is_symlink()));
+        match paths::kind_of(&program).map_err(|e| io(&program, e))? {
+            Some(paths::Kind::Dir) => walk.refuse(PROGRAM_FILE.to_string(), "a folder, not a file".into()),
+            Some(kind) => walk.found(PROGRAM_FILE.to_string(), program, kind),
+            None => {}
         }
         for dir in PROGRAM_DIRS {
             let path = root.join(dir);
-            match fs::symlink_metadata(&path) {
-                Ok(m) if m.file_type().is_symlink() => {
-                    refused.push((
-                        dir.to_string(),
-                        "a symbolic link; program folders are never followed through links".to_string(),
-                    ));
-                }
-                Ok(m) if m.is_dir() => walk(&path, dir, &mut paths, &mut refused)?,
-                _ => {}
+            match paths::kind_of(&path).map_err(|e| io(&path, e))? {
+                Some(paths::Kind::Dir) => walk.tree(&path, dir)?,
+                Some(paths::Kind::File) | None => {}
+                Some(kind) => walk.found(dir.to_string(), path, kind),
             }
         }
 
-        let read: Vec<(String, Entry)> = paths
+        let read: Vec<(String, Entry)> = walk
+            .files
             .into_par_iter()
-            .map(|(rel, path, is_link)| {
-                let entry = read_file(&canonical_root, &path, is_link);
+            .map(|(rel, path)| {
+                let entry = match paths::read_regular(&path, MAX_FILE_BYTES) {
+                    Ok(bytes) => Entry::Bytes(bytes),
+                    Err(r) => Entry::Refused(r.reason),
+                };
                 (rel, entry)
             })
             .collect();
         let mut files: BTreeMap<String, Entry> = read.into_iter().collect();
-        for (rel, why) in refused {
+        for (rel, why) in walk.refused {
             files.insert(rel, Entry::Refused(why));
         }
         Ok(Snapshot {
@@ -139,96 +146,71 @@ impl Snapshot {
     }
 }
 
-fn walk(
-    dir: &Path,
-    rel: &str,
-    out: &mut Vec<(String, PathBuf, bool)>,
-    refused: &mut Vec<(String, String)>,
-) -> Result<(), SourceError> {
-    let entries = fs::read_dir(dir).map_err(|e| SourceError::Io {
-        path: dir.to_path_buf(),
-        source: e,
-    })?;
-    let mut entries: Vec<_> = entries.filter_map(Result::ok).collect();
-    entries.sort_by_key(|e| e.file_name());
-    for entry in entries {
-        let name = entry.file_name();
-        let Some(name) = name.to_str() else {
-            refused.push((
-                format!("{rel}/{}", name.to_string_lossy()),
-                "the file name is not UTF-8".into(),
-            ));
-            continue;
-        };
-        if name.starts_with('.') {
-            continue;
-        }
-        let child_rel = format!("{rel}/{name}");
-        let Ok(ft) = entry.file_type() else { continue };
-        if ft.is_dir() {
-            walk(&entry.path(), &child_rel, out, refused)?;
-        } else if ft.is_symlink() {
-            // Links are checked when read: they are followed only when they stay inside the
-            // repository and lead to a regular file.
-            out.push((child_rel, entry.path(), true));
-        } else if ft.is_file() {
-            out.push((child_rel, entry.path(), false));
-        }
-    }
-    Ok(())
+/// The files a working-tree walk found, and what it refused on the way.
+#[derive(Default)]
+struct Walk {
+    files: Vec<(String, PathBuf)>,
+    refused: Vec<(String, String)>,
+    entries: usize,
 }
 
-/// Reads one file found by the walk; `is_link` is what the walk saw (no second `lstat`).
-fn read_file(root: &Path, path: &Path, is_link: bool) -> Entry {
-    if is_link {
-        match fs::canonicalize(path) {
-            Ok(target) if target.starts_with(root) => {
-                if !target.is_file() {
-                    return Entry::Refused("a symbolic link to something that is not a file".into());
+impl Walk {
+    fn refuse(&mut self, rel: String, why: String) {
+        self.refused.push((rel, why));
+    }
+
+    /// A non-folder entry, by what `lstat` said it is: only regular files are read.
+    fn found(&mut self, rel: String, path: PathBuf, kind: paths::Kind) {
+        match kind.refusal() {
+            Some(why) => self.refuse(rel, why.into()),
+            None => self.files.push((rel, path)),
+        }
+    }
+
+    /// Walks a program folder without recursion, within [`paths::MAX_DEPTH`] and
+    /// [`paths::MAX_ENTRIES`].
+    fn tree(&mut self, dir: &Path, rel: &str) -> Result<(), SourceError> {
+        let mut stack = vec![(dir.to_path_buf(), rel.to_string(), 0usize)];
+        while let Some((dir, rel, depth)) = stack.pop() {
+            let entries = fs::read_dir(&dir).map_err(|e| SourceError::Io {
+                path: dir.clone(),
+                source: e,
+            })?;
+            let mut entries: Vec<_> = entries.filter_map(Result::ok).collect();
+            entries.sort_by_key(|e| e.file_name());
+            for entry in entries {
+                self.entries += 1;
+                if self.entries > paths::MAX_ENTRIES {
+                    return Err(SourceError::TooLarge(format!(
+                        "the program holds more than {} files and folders; it is not read",
+                        paths::MAX_ENTRIES
+                    )));
+                }
+                let name = entry.file_name();
+                let Some(name) = name.to_str() else {
+                    self.refuse(
+                        format!("{rel}/{}", name.to_string_lossy()),
+                        "the file name is not UTF-8".into(),
+                    );
+                    continue;
+                };
+                // Hidden names (`.git` among them) are not part of the program; `git~1` is
+                // `.git` on a file system with short names.
+                if name.starts_with('.') || paths::is_git_name(name) {
+                    continue;
+                }
+                let child_rel = format!("{rel}/{name}");
+                let Ok(ft) = entry.file_type() else { continue };
+                match paths::Kind::of(ft) {
+                    paths::Kind::Dir if depth + 1 >= paths::MAX_DEPTH => self.refuse(
+                        child_rel,
+                        format!("folders nest deeper than {} levels; it is not read", paths::MAX_DEPTH),
+                    ),
+                    paths::Kind::Dir => stack.push((entry.path(), child_rel, depth + 1)),
+                    kind => self.found(child_rel, entry.path(), kind),
                 }
             }
-            Ok(_) => {
-                return Entry::Refused("a symbolic link that leads outside the repository; it is not followed".into());
-            }
-            Err(_) => return Entry::Refused("a broken symbolic link".into()),
         }
+        Ok(())
     }
-    match read_bounded(path) {
-        Ok(bytes) => Entry::Bytes(bytes),
-        Err(e) if e.kind() == std::io::ErrorKind::FileTooLarge => Entry::Refused(e.to_string()),
-        Err(e) => Entry::Refused(format!("cannot be read: {e}")),
-    }
-}
-
-/// Reads a regular file of at most `MAX_FILE_BYTES`: a larger one is refused without being
-/// read, and one that grows past the limit while being read is refused too. The buffer is
-/// sized from the file's length, so it is allocated once.
-fn read_bounded(path: &Path) -> std::io::Result<Vec<u8>> {
-    use std::io::Read;
-    let file = fs::File::open(path)?;
-    let meta = file.metadata()?;
-    if !meta.is_file() {
-        return Err(std::io::Error::other("not a regular file"));
-    }
-    let too_large = || {
-        std::io::Error::new(
-            std::io::ErrorKind::FileTooLarge,
-            format!(
-                "{} bytes, over the limit of {MAX_FILE_BYTES} bytes; it is not read",
-                meta.len()
-            ),
-        )
-    };
-    if meta.len() > MAX_FILE_BYTES {
-        return Err(too_large());
-    }
-    // One byte more than the length, so that reaching the end needs no second allocation.
-    let mut buf = Vec::with_capacity(meta.len() as usize + 1);
-    file.take(MAX_FILE_BYTES + 1).read_to_end(&mut buf)?;
-    if buf.len() as u64 > MAX_FILE_BYTES {
-        return Err(std::io::Error::other(
-            "the file grew past the size limit while being read; it is not read",
-        ));
-    }
-    Ok(buf)
 }

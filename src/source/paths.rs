@@ -1,0 +1,506 @@
+//! Paths: the one door through which partnerctl reads and writes the file system (SPEC §9).
+//!
+//! A program repository is untrusted, so every path is judged here and nowhere else:
+//! - reading ([`read_regular`], [`kind_of`]): a symbolic link, a FIFO, a socket or a device
+//!   is refused without being opened for reading; a file is opened with `O_NOFOLLOW` and
+//!   `O_NONBLOCK` and confirmed a regular file with `fstat`, so a swap between the check and
+//!   the open cannot win;
+//! - names ([`is_git_name`], [`is_valid_folder_name`]): `.git` in any letter case and in the
+//!   spellings that file systems fold onto it (`.git.`, `.git `, `git~1`, HFS's ignorable
+//!   characters), and the folder-name pattern of §1;
+//! - writing and removing ([`check_relative`], [`OutputRoot`]): an output path stays inside
+//!   its root after symbolic links are resolved, never reaches `.git` (or the repository's git
+//!   folder wherever `--out-dir` points), and never lands on a program source file or folder.
+//!
+//! Loading (`source/mod.rs`, `source/git.rs`), rendering and writing (`render/write.rs`) and
+//! removing (`cli/apply.rs`, `state.rs`) all call these functions.
+
+use std::fs;
+use std::io::Read;
+use std::path::{Component, Path, PathBuf};
+
+/// Folders below a program folder nest at most this deep; a deeper one is refused, so a
+/// hostile tree cannot exhaust the stack or the time of a walk.
+pub const MAX_DEPTH: usize = 32;
+
+/// A walk of the program (working tree or revision) stops with an error past this many
+/// entries (files and folders).
+pub const MAX_ENTRIES: usize = 200_000;
+
+/// The program's source files and folders, relative to its root; an output never lands on
+/// one of them or below them (compared without regard to letter case).
+pub const PROTECTED: &[&str] = &[
+    "program.yaml",
+    "products",
+    "terms",
+    "partners",
+    "policies",
+    "templates",
+    "apis",
+    ".github/workflows",
+];
+
+/// Why a path was refused, for the message that names it.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{reason}")]
+pub struct Refusal {
+    pub reason: String,
+}
+
+fn refuse<T>(reason: impl Into<String>) -> Result<T, Refusal> {
+    Err(Refusal { reason: reason.into() })
+}
+
+/// Whether a file system could take `name` to mean `.git`: any letter case, trailing dots and
+/// spaces (Windows drops them), the 8.3 short name `git~1`, and the code points HFS+ ignores.
+pub fn is_git_name(name: &str) -> bool {
+    let folded: String = name
+        .chars()
+        .filter(|c| !is_hfs_ignorable(*c))
+        .collect::<String>()
+        .to_ascii_lowercase();
+    let trimmed = folded.trim_end_matches(['.', ' ']);
+    trimmed == ".git" || trimmed == "git~1"
+}
+
+/// Code points HFS+ drops when comparing names (git's `is_hfs_dotgit` list).
+fn is_hfs_ignorable(c: char) -> bool {
+    matches!(
+        c,
+        '\u{200c}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{206a}'..='\u{206f}' | '\u{feff}'
+    )
+}
+
+/// The name pattern of §1 (`^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$`), for folders below
+/// `products/`, `terms/` and `partners/`.
+pub fn is_valid_folder_name(name: &str) -> bool {
+    let b = name.as_bytes();
+    let ok = |c: &u8| c.is_ascii_lowercase() || c.is_ascii_digit();
+    !b.is_empty() && b.len() <= 63 && ok(&b[0]) && ok(&b[b.len() - 1]) && b.iter().all(|c| ok(c) || *c == b'-')
+}
+
+/// What a directory entry is, from `lstat` (never following a link).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    File,
+    Dir,
+    Link,
+    /// A FIFO, socket or device: never opened.
+    Special,
+}
+
+impl Kind {
+    pub fn of(ft: fs::FileType) -> Kind {
+        if ft.is_symlink() {
+            Kind::Link
+        } else if ft.is_dir() {
+            Kind::Dir
+        } else if ft.is_file() {
+            Kind::File
+        } else {
+            Kind::Special
+        }
+    }
+
+    /// Why a program path of this kind is refused, if it is.
+    pub fn refusal(self) -> Option<&'static str> {
+        match self {
+            Kind::Link => Some("a symbolic link; links are never followed in a program, whatever they point at"),
+            Kind::Special => Some("a FIFO, socket or device, not a regular file; it is not opened"),
+            Kind::File | Kind::Dir => None,
+        }
+    }
+}
+
+/// `lstat` of a path: `None` when it does not exist.
+pub fn kind_of(path: &Path) -> std::io::Result<Option<Kind>> {
+    match fs::symlink_metadata(path) {
+        Ok(m) => Ok(Some(Kind::of(m.file_type()))),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+/// Reads a regular file of at most `limit` bytes without following a link and without
+/// blocking on a FIFO: opened with `O_NOFOLLOW | O_NONBLOCK`, then `fstat` must say it is a
+/// regular file. A file that grows past the limit while being read is refused too.
+pub fn read_regular(path: &Path, limit: u64) -> Result<Vec<u8>, Refusal> {
+    let file = open_no_follow(path).map_err(|e| Refusal {
+        reason: if is_loop(&e) {
+            Kind::Link.refusal().unwrap_or_default().to_string()
+        } else {
+            format!("cannot be read: {e}")
+        },
+    })?;
+    let meta = file.metadata().map_err(|e| Refusal {
+        reason: format!("cannot be read: {e}"),
+    })?;
+    if !meta.is_file() {
+        let kind = if meta.is_dir() { Kind::Dir } else { Kind::Special };
+        return refuse(kind.refusal().unwrap_or("a folder, not a file"));
+    }
+    if meta.len() > limit {
+        return refuse(format!(
+            "{} bytes, over the limit of {limit} bytes; it is not read",
+            meta.len()
+        ));
+    }
+    // One byte more than the length, so that reaching the end needs no second allocation.
+    let mut buf = Vec::with_capacity(meta.len() as usize + 1);
+    file.take(limit + 1).read_to_end(&mut buf).map_err(|e| Refusal {
+        reason: format!("cannot be read: {e}"),
+    })?;
+    if buf.len() as u64 > limit {
+        return refuse("the file grew past the size limit while being read; it is not read");
+    }
+    Ok(buf)
+}
+
+#[cfg(unix)]
+fn open_no_follow(path: &Path) -> std::io::Result<fs::File> {
+    use std::os::unix::fs::OpenOptionsExt;
+    fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
+        .open(path)
+}
+
+#[cfg(not(unix))]
+fn open_no_follow(path: &Path) -> std::io::Result<fs::File> {
+    if fs::symlink_metadata(path)?.file_type().is_symlink() {
+        return Err(std::io::Error::other("a symbolic link"));
+    }
+    fs::File::open(path)
+}
+
+#[cfg(unix)]
+fn is_loop(e: &std::io::Error) -> bool {
+    e.raw_os_error() == Some(libc::ELOOP)
+}
+
+#[cfg(not(unix))]
+fn is_loop(_: &std::io::Error) -> bool {
+    false
+}
+
+/// The lexical rules for an output path, `/`-separated and relative to the repository or
+/// `--out-dir`: not empty, not absolute, no `..`, no empty or control-character name, no
+/// `.git` in any spelling, and not a program source file or folder ([`PROTECTED`]).
+pub fn check_relative(path: &str) -> Result<(), Refusal> {
+    if path.is_empty() {
+        return refuse("is empty");
+    }
+    if path.starts_with('/') || path.starts_with('\\') || Path::new(path).is_absolute() || path.contains(':') {
+        return refuse("is absolute; outputs are written inside the repository (or --out-dir)");
+    }
+    if path.contains('\\') {
+        return refuse("uses `\\`; separate folders with `/`");
+    }
+    if path.chars().any(char::is_control) {
+        return refuse("holds a control character");
+    }
+    for part in path.split('/') {
+        match part {
+            "" => return refuse("has an empty folder name"),
+            ".." => return refuse("leaves the repository (or --out-dir) with `..`"),
+            p if is_git_name(p) => return refuse("writes into .git"),
+            _ => {}
+        }
+    }
+    if let Some(p) = protected(path) {
+        return refuse(format!(
+            "is the program's own source `{p}`; outputs never replace program files"
+        ));
+    }
+    Ok(())
+}
+
+/// The entry of [`PROTECTED`] that `path` is or lies below, compared without letter case.
+fn protected(path: &str) -> Option<&'static str> {
+    let lower: Vec<String> = path
+        .split('/')
+        .filter(|p| *p != ".")
+        .map(|p| p.trim_end_matches(['.', ' ']).to_ascii_lowercase())
+        .collect();
+    PROTECTED.iter().copied().find(|p| {
+        let parts: Vec<&str> = p.split('/').collect();
+        lower.len() >= parts.len() && lower.iter().zip(&parts).all(|(a, b)| a == b)
+    })
+}
+
+/// Where outputs go, with what they must never reach: resolves an output path (symbolic links
+/// of its existing part followed) and refuses one that leaves the root, reaches a `.git`, the
+/// repository's git folder, or a program source.
+#[derive(Clone, Debug)]
+pub struct OutputRoot {
+    /// The output root, canonical.
+    root: PathBuf,
+    /// The program's folder, canonical.
+    program: Option<PathBuf>,
+    /// The git work tree holding the program, canonical.
+    workdir: Option<PathBuf>,
+    /// The repository's git folder, canonical.
+    git_dir: Option<PathBuf>,
+}
+
+impl OutputRoot {
+    /// `root` is where outputs are written (the program folder or `--out-dir`), created if
+    /// missing; `program` is the program's folder.
+    pub fn new(root: &Path, program: &Path) -> Result<OutputRoot, (PathBuf, std::io::Error)> {
+        let program = fs::canonicalize(program).ok();
+        let (workdir, git_dir) = match program.as_deref().map(git2::Repository::discover) {
+            Some(Ok(repo)) => (
+                repo.workdir().and_then(|w| fs::canonicalize(w).ok()),
+                fs::canonicalize(repo.path()).ok(),
+            ),
+            _ => (None, None),
+        };
+        let planned = OutputRoot {
+            root: PathBuf::new(),
+            program,
+            workdir,
+            git_dir,
+        };
+        // Judge the root before creating it: `--out-dir .git/hooks` must not even make a folder.
+        let would_be = resolve_existing(root).map_err(|e| (root.to_path_buf(), e))?;
+        if let Err(r) = planned.check_absolute(&would_be) {
+            return Err((root.to_path_buf(), std::io::Error::other(r.reason)));
+        }
+        fs::create_dir_all(root).map_err(|e| (root.to_path_buf(), e))?;
+        let canonical = fs::canonicalize(root).map_err(|e| (root.to_path_buf(), e))?;
+        Ok(OutputRoot {
+            root: canonical,
+            ..planned
+        })
+    }
+
+    /// The canonical output root.
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// The absolute path to write (or remove) for output path `rel`, after every rule.
+    pub fn resolve(&self, rel: &str) -> Result<PathBuf, Refusal> {
+        check_relative(rel)?;
+        let full = resolve_existing(&self.root.join(rel)).map_err(|e| Refusal {
+            reason: format!("cannot be resolved: {e}"),
+        })?;
+        let Some(resolved_rel) = strip_prefix_ci(&full, &self.root) else {
+            return refuse("leads out of the repository (or --out-dir) through a symbolic link");
+        };
+        if resolved_rel.is_empty() {
+            return refuse("is the output folder itself");
+        }
+        if resolved_rel != rel {
+            check_relative(&resolved_rel).map_err(|r| Refusal {
+                reason: format!("leads through a symbolic link to `{resolved_rel}`, which {}", r.reason),
+            })?;
+        }
+        self.check_absolute(&full)?;
+        Ok(full)
+    }
+
+    /// The rules that hold wherever the output root is: never inside the repository's git
+    /// folder, never through a `.git` of the work tree, never on a program source.
+    fn check_absolute(&self, full: &Path) -> Result<(), Refusal> {
+        if let Some(git) = &self.git_dir {
+            if strip_prefix_ci(full, git).is_some() {
+                return refuse("is inside the repository's git folder");
+            }
+        }
+        if let Some(work) = &self.workdir {
+            if let Some(rel) = strip_prefix_ci(full, work) {
+                if rel.split('/').any(is_git_name) {
+                    return refuse("is inside a .git folder");
+                }
+                if let Some(p) = protected(&rel).filter(|p| p.starts_with(".github")) {
+                    return refuse(format!("is below `{p}`; outputs never write workflows"));
+                }
+            }
+        }
+        if let Some(program) = &self.program {
+            if let Some(rel) = strip_prefix_ci(full, program) {
+                if let Some(p) = protected(&rel) {
+                    return refuse(format!(
+                        "is the program's own source `{p}`; outputs never replace program files"
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The absolute path `path` names, with the symbolic links of its existing part resolved and
+/// the rest appended as written.
+fn resolve_existing(path: &Path) -> std::io::Result<PathBuf> {
+    let absolute = std::path::absolute(path)?;
+    let mut existing = PathBuf::new();
+    let mut rest = Vec::new();
+    for comp in absolute.components() {
+        if rest.is_empty() {
+            let next = existing.join(comp);
+            if fs::symlink_metadata(&next).is_ok() {
+                existing = next;
+                continue;
+            }
+        }
+        rest.push(comp);
+    }
+    let mut out = fs::canonicalize(&existing)?;
+    for comp in rest {
+        match comp {
+            Component::Normal(c) => out.push(c),
+            Component::CurDir => {}
+            Component::ParentDir => {
+                out.pop();
+            }
+            Component::RootDir | Component::Prefix(_) => {}
+        }
+    }
+    Ok(out)
+}
+
+/// `full` relative to `base` as a `/`-separated string, comparing names without letter case
+/// (CI may run on a case-insensitive file system); `None` when it is not below `base`.
+fn strip_prefix_ci(full: &Path, base: &Path) -> Option<String> {
+    let mut f = full.components();
+    for b in base.components() {
+        let a = f.next()?;
+        if !a.as_os_str().eq_ignore_ascii_case(b.as_os_str()) {
+            return None;
+        }
+    }
+    Some(
+        f.map(|c| c.as_os_str().to_string_lossy().into_owned())
+            .collect::<Vec<_>>()
+            .join("/"),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn git_in_every_spelling() {
+        for name in [
+            ".git",
+            ".GIT",
+            ".Git",
+            ".git.",
+            ".git ",
+            ".git. .",
+            "git~1",
+            "GIT~1",
+            ".g\u{200c}it",
+        ] {
+            assert!(is_git_name(name), "{name:?}");
+        }
+        for name in ["git", ".github", ".gitignore", "x.git", "git~2"] {
+            assert!(!is_git_name(name), "{name:?}");
+        }
+    }
+
+    #[test]
+    fn folder_names_follow_the_name_pattern() {
+        for ok in ["emea", "a", "a-b", "x1", &"a".repeat(63)] {
+            assert!(is_valid_folder_name(ok), "{ok}");
+        }
+        for bad in [
+            "",
+            "-a",
+            "a-",
+            "A",
+            "a_b",
+            "a\n* @evil-user",
+            "a b",
+            &"a".repeat(64),
+            "é",
+        ] {
+            assert!(!is_valid_folder_name(bad), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn relative_paths() {
+        for bad in [
+            "",
+            "/etc/passwd",
+            "../x",
+            "a/../../x",
+            "a//b",
+            "C:/x",
+            "a\\b",
+            ".git/config",
+            ".GIT/config",
+            ".git./config",
+            "x/git~1/config",
+            "program.yaml",
+            "PROGRAM.YAML",
+            "products/x.yaml",
+            "Templates/x.j2",
+            ".github/workflows/x.yml",
+            ".GitHub/Workflows/x.yml",
+            "a\nb",
+        ] {
+            assert!(check_relative(bad).is_err(), "{bad:?} should be refused");
+        }
+        for good in [
+            "dist/docs/index.html",
+            "CODEOWNERS",
+            ".github/CODEOWNERS",
+            "a/b..c/d",
+            "dist/products/x",
+        ] {
+            assert!(check_relative(good).is_ok(), "{good} should be accepted");
+        }
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn links_fifos_and_the_git_folder_are_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        git2::Repository::init(root).unwrap();
+        fs::write(root.join(".git/config.bak"), "x").unwrap();
+        std::os::unix::fs::symlink(".git", root.join("gd")).unwrap();
+        std::os::unix::fs::symlink("/tmp", root.join("out")).unwrap();
+        fs::write(root.join("plain.txt"), "hello").unwrap();
+        std::os::unix::fs::symlink("plain.txt", root.join("link.txt")).unwrap();
+
+        let out = OutputRoot::new(root, root).unwrap();
+        assert!(out.resolve("dist/a.txt").is_ok());
+        let err = out.resolve("gd/config").unwrap_err();
+        assert!(err.reason.contains(".git"), "{err}");
+        assert!(out.resolve("out/x").unwrap_err().reason.contains("symbolic link"));
+        // --out-dir pointing into the git folder.
+        assert!(OutputRoot::new(&root.join(".git/hooks"), root).is_err());
+        assert!(OutputRoot::new(&root.join("gd"), root).is_err());
+
+        assert_eq!(read_regular(&root.join("plain.txt"), 100).unwrap(), b"hello");
+        assert!(
+            read_regular(&root.join("link.txt"), 100)
+                .unwrap_err()
+                .reason
+                .contains("symbolic link")
+        );
+        assert!(
+            read_regular(&root.join("plain.txt"), 2)
+                .unwrap_err()
+                .reason
+                .contains("over the limit")
+        );
+        let fifo = root.join("fifo");
+        assert!(
+            std::process::Command::new("mkfifo")
+                .arg(&fifo)
+                .status()
+                .unwrap()
+                .success()
+        );
+        assert_eq!(kind_of(&fifo).unwrap(), Some(Kind::Special));
+        // Opened without blocking, then refused by fstat.
+        assert!(read_regular(&fifo, 100).unwrap_err().reason.contains("FIFO"));
+    }
+}
