@@ -161,3 +161,27 @@ fn plan_approvals_and_codeowners_agree() {
         access.approvals.contains(&"security".to_string()) && access.approvals.contains(&"shipments-team".to_string())
     );
 }
+
+/// A team handle that smuggles a second owner in is a schema finding, and CODEOWNERS never
+/// names it (the handle pattern already refused this before SPEC §9's encoders; kept as a
+/// regression guard beside them).
+#[test]
+fn a_handle_that_is_no_handle_never_reaches_codeowners() {
+    let dir = northwind();
+    edit(
+        dir.path(),
+        "program.yaml",
+        "github: \"@northwind/legal\"",
+        "github: \"@northwind/legal @evil-user\"",
+    );
+    let v = partnerctl::validate_dir(dir.path(), today()).unwrap();
+    assert!(
+        v.diagnostics
+            .iter()
+            .any(|d| d.code == partnerctl::diag::Code::Schema && d.file == "program.yaml"),
+        "{:#?}",
+        v.diagnostics
+    );
+    let text = codeowners::render(&v.program).unwrap_or_default();
+    assert!(!text.contains("@evil-user"), "{text}");
+}

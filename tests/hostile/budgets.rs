@@ -89,6 +89,28 @@ fn nested_range_loops_in_a_template_stop_render_with_output_invalid() {
 }
 
 #[test]
+fn nested_range_loops_in_a_template_fail_validate_not_the_merge() {
+    // validate used to pass such a template: the loop only ran (for ever) on merge.
+    let dir = common::copy_example();
+    template_output(dir.path(), "spin.txt.j2", NESTED_RANGE);
+    let start = Instant::now();
+    let r = run_in(dir.path(), &["validate", "--format", "json"], Duration::from_secs(40));
+    assert_eq!(r.code, Some(1), "{}", r.all());
+    let out: serde_json::Value = serde_json::from_str(&r.stdout).expect("validate JSON");
+    let found = out["diagnostics"].as_array().unwrap().iter().any(|d| {
+        d["code"] == "output-invalid"
+            && d["file"] == "program.yaml"
+            && d["message"].as_str().unwrap().contains("spin.txt.j2")
+    });
+    assert!(
+        found,
+        "an output-invalid finding at the output's line names the template: {}",
+        r.stdout
+    );
+    assert!(start.elapsed() < Duration::from_secs(30), "{:?}", start.elapsed());
+}
+
+#[test]
 fn nested_range_loops_in_a_template_stop_plan_with_output_invalid() {
     let dir = common::copy_example();
     template_output(dir.path(), "spin.txt.j2", NESTED_RANGE);

@@ -282,27 +282,6 @@ fn codeowners_folder_name_newline_adds_no_owner() {
     );
 }
 
-#[test]
-fn codeowners_handle_that_is_no_handle_is_refused() {
-    let dir = copy_example();
-    let text = fs::read_to_string(dir.path().join("program.yaml")).unwrap();
-    let handle = text
-        .lines()
-        .find_map(|l| l.split("github: \"").nth(1).and_then(|r| r.split('"').next()))
-        .unwrap()
-        .to_string();
-    edit(
-        dir.path(),
-        "program.yaml",
-        &format!("github: \"{handle}\""),
-        &format!("github: \"{handle} @evil-user\""),
-    );
-    assert_schema_finding(dir.path(), "program.yaml");
-    run(dir.path(), &["render"]);
-    let codeowners = fs::read_to_string(dir.path().join("dist/CODEOWNERS")).unwrap_or_default();
-    assert!(!codeowners.contains("@evil-user"), "{codeowners}");
-}
-
 /// Rows of a CSV text (RFC 4180), fields unquoted.
 fn csv_rows(text: &str) -> Vec<Vec<String>> {
     let mut rows = vec![];
