@@ -17,20 +17,7 @@ pub fn run(args: &RenderArgs, common: &Common) -> anyhow::Result<u8> {
     super::require_format(common, &[Format::Text, Format::Json], "render")?;
     let v = super::load_and_validate(common)?;
     if v.has_errors() {
-        match common.format {
-            Format::Json => {
-                let diags: Vec<_> = v.diagnostics.iter().map(super::diagnostics::json_diag).collect();
-                let value = json!({"ok": false, "written": [], "unchanged": [], "diagnostics": diags});
-                let mut out = super::Out::new(common.format);
-                std::io::Write::write_all(&mut out, serde_json::to_string_pretty(&value)?.as_bytes())?;
-                std::io::Write::write_all(&mut out, b"\n")?;
-                out.finish()?;
-            }
-            _ => {
-                super::diagnostics::print(&v.diagnostics, v.files, &v.program.snapshot, common)?;
-                eprintln!("error: nothing rendered: the program has errors; fix them (see `partnerctl validate`)");
-            }
-        }
+        refuse(&v.diagnostics, &v, common, "the program has errors; fix them (see `partnerctl validate`)")?;
         return Ok(EXIT_FINDINGS);
     }
     let mut files = match render::render_all(&v.program, common.today()) {
@@ -39,18 +26,7 @@ pub fn run(args: &RenderArgs, common: &Common) -> anyhow::Result<u8> {
             let Some(d) = render::budget::diagnostic(&e) else {
                 return Err(e.into());
             };
-            let diags = [d];
-            match common.format {
-                Format::Json => {
-                    let diags: Vec<_> = diags.iter().map(super::diagnostics::json_diag).collect();
-                    let out = json!({"ok": false, "written": [], "unchanged": [], "diagnostics": diags});
-                    println!("{}", serde_json::to_string_pretty(&out)?);
-                }
-                _ => {
-                    super::diagnostics::print(&diags, v.files, &v.program.snapshot, common)?;
-                    eprintln!("error: nothing rendered: a template exceeds its budget");
-                }
-            }
+            refuse(&[d], &v, common, "a template exceeds its budget")?;
             return Ok(EXIT_FINDINGS);
         }
     };
@@ -60,6 +36,31 @@ pub fn run(args: &RenderArgs, common: &Common) -> anyhow::Result<u8> {
     let report = render::write_files(&out, &files)?;
     print_report(&report, &root, common.format)?;
     Ok(EXIT_OK)
+}
+
+/// Prints the findings that stopped the render: the JSON report with nothing written, or the
+/// findings and a line saying why nothing was rendered.
+fn refuse(
+    diags: &[partnerctl::diag::Diagnostic],
+    v: &partnerctl::Validated,
+    common: &Common,
+    why: &str,
+) -> anyhow::Result<()> {
+    match common.format {
+        Format::Json => {
+            let diags: Vec<_> = diags.iter().map(super::diagnostics::json_diag).collect();
+            let value = json!({"ok": false, "written": [], "unchanged": [], "diagnostics": diags});
+            let mut out = super::Out::new(common.format);
+            std::io::Write::write_all(&mut out, serde_json::to_string_pretty(&value)?.as_bytes())?;
+            std::io::Write::write_all(&mut out, b"\n")?;
+            out.finish()?;
+        }
+        _ => {
+            super::diagnostics::print(diags, v.files, &v.program.snapshot, common)?;
+            eprintln!("error: nothing rendered: {why}");
+        }
+    }
+    Ok(())
 }
 
 fn print_report(report: &WriteReport, root: &std::path::Path, format: Format) -> anyhow::Result<()> {
