@@ -6,41 +6,14 @@
 
 mod common;
 
+use common::nginx::free_port;
 use common::{AS_OF, copy_example, edit};
 use partnerctl::render::render_all;
 use partnerctl::spec::Date;
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
-
-fn nginx_binary() -> Option<PathBuf> {
-    let fixed = PathBuf::from("/usr/sbin/nginx");
-    if fixed.is_file() {
-        return Some(fixed);
-    }
-    std::env::var_os("PATH")
-        .into_iter()
-        .flat_map(|p| std::env::split_paths(&p).collect::<Vec<_>>())
-        .map(|d| d.join("nginx"))
-        .find(|p| p.is_file())
-}
-
-/// Stops NGINX when the test ends, however it ends.
-struct Running(Child);
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
-}
+use std::time::Duration;
 
 /// A stub upstream: answers every request `200 upstream ok` and keeps the request heads.
 fn stub_upstream() -> (u16, Arc<Mutex<Vec<String>>>) {
@@ -95,26 +68,15 @@ fn call(port: u16, method: &str, path: &str, key: Option<&str>) -> (u16, String)
     (status, body)
 }
 
-fn running_as_root(dir: &Path) -> bool {
-    use std::os::unix::fs::MetadataExt;
-    let probe = dir.join(".uid-probe");
-    std::fs::write(&probe, b"").unwrap();
-    let uid = std::fs::metadata(&probe).unwrap().uid();
-    std::fs::remove_file(probe).unwrap();
-    uid == 0
-}
-
 #[test]
 #[allow(clippy::print_stderr)] // the skip message is for the person running the tests
 fn nginx_enforces_keys_access_and_limits() {
-    let Some(nginx) = nginx_binary() else {
-        if std::env::var_os("CI").is_some() {
-            panic!("nginx is not installed; CI must install it (see .ci/run)");
+    let (nginx, perl) = match common::nginx::available() {
+        Ok(found) => found,
+        Err(why) => {
+            eprintln!("SKIPPED nginx_enforces_keys_access_and_limits: {why}");
+            return;
         }
-        eprintln!(
-            "SKIPPED nginx_enforces_keys_access_and_limits: nginx is not installed (apt-get install nginx-light)"
-        );
-        return;
     };
     let (upstream_port, upstream_seen) = stub_upstream();
     let listen = free_port();
@@ -158,7 +120,6 @@ fn nginx_enforces_keys_access_and_limits() {
         .iter()
         .find(|f| f.path == "dist/gateway/nginx-sandbox.conf")
         .unwrap();
-    std::fs::write(run_dir.join("partnerctl.conf"), &conf.bytes).unwrap();
     std::fs::write(
         &keys,
         concat!(
@@ -169,68 +130,7 @@ fn nginx_enforces_keys_access_and_limits() {
         ),
     )
     .unwrap();
-    let user = if running_as_root(run_dir) { "user root;\n" } else { "" };
-    let d = run_dir.display();
-    // The keys are compared by NGINX's perl module (Debian: libnginx-mod-http-perl), which a
-    // stock `nginx.conf` loads through `modules-enabled/`; this minimal one loads it itself.
-    let Some(perl) = [
-        "/usr/lib/nginx/modules/ngx_http_perl_module.so",
-        "/usr/share/nginx/modules/ngx_http_perl_module.so",
-    ]
-    .into_iter()
-    .find(|m| Path::new(m).is_file())
-    .map(|m| format!("load_module {m};\n")) else {
-        if std::env::var_os("CI").is_some() {
-            panic!("NGINX's perl module is not installed; CI must install libnginx-mod-http-perl (see .ci/run)");
-        }
-        eprintln!("SKIPPED nginx_enforces_keys_access_and_limits: apt-get install libnginx-mod-http-perl");
-        return;
-    };
-    let main = format!(
-        "{perl}{user}daemon off;\nmaster_process off;\nworker_processes 1;\npid {d}/nginx.pid;\nerror_log {d}/error.log info;\n\
-         events {{ worker_connections 64; }}\n\
-         http {{\n  access_log off;\n  client_body_temp_path {d}/body;\n  proxy_temp_path {d}/proxy;\n  fastcgi_temp_path {d}/fastcgi;\n  uwsgi_temp_path {d}/uwsgi;\n  scgi_temp_path {d}/scgi;\n  include {d}/partnerctl.conf;\n}}\n"
-    );
-    std::fs::write(run_dir.join("nginx.conf"), main).unwrap();
-
-    let check = Command::new(&nginx)
-        .arg("-t")
-        .arg("-p")
-        .arg(run_dir)
-        .arg("-c")
-        .arg(run_dir.join("nginx.conf"))
-        .output()
-        .unwrap();
-    assert!(
-        check.status.success(),
-        "nginx -t refuses the rendered config:\n{}",
-        String::from_utf8_lossy(&check.stderr)
-    );
-
-    let child = Command::new(&nginx)
-        .arg("-p")
-        .arg(run_dir)
-        .arg("-c")
-        .arg(run_dir.join("nginx.conf"))
-        .env("TZ", "UTC")
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut nginx_proc = Running(child);
-    let started = Instant::now();
-    while TcpStream::connect(("127.0.0.1", listen)).is_err() {
-        if let Some(status) = nginx_proc.0.try_wait().unwrap() {
-            let mut err = String::new();
-            nginx_proc.0.stderr.take().unwrap().read_to_string(&mut err).unwrap();
-            panic!("nginx exited ({status}): {err}");
-        }
-        assert!(
-            started.elapsed() < Duration::from_secs(10),
-            "nginx did not listen on {listen}"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    let _nginx_proc = common::nginx::start(&nginx, &perl, run_dir, &conf.bytes, listen);
 
     // 401: no key, an unknown key.
     assert_eq!(call(listen, "GET", "/v1/shipments/42", None).0, 401);

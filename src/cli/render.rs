@@ -17,7 +17,12 @@ pub fn run(args: &RenderArgs, common: &Common) -> anyhow::Result<u8> {
     super::require_format(common, &[Format::Text, Format::Json], "render")?;
     let v = super::load_and_validate(common)?;
     if v.has_errors() {
-        refuse(&v.diagnostics, &v, common, "the program has errors; fix them (see `partnerctl validate`)")?;
+        refuse(
+            &v.diagnostics,
+            &v,
+            common,
+            "the program has errors; fix them (see `partnerctl validate`)",
+        )?;
         return Ok(EXIT_FINDINGS);
     }
     let mut files = match render::render_all(&v.program, common.today()) {

@@ -136,12 +136,10 @@ pub fn refused(path: &str, text: &str) -> Vec<Diagnostic> {
             '[' | '{' => {
                 depth += 1;
                 if depth > MAX_BRACKET_DEPTH {
-                    let line = text[..at].matches('\n').count() + 1;
-                    let column = at - text[..at].rfind('\n').map_or(0, |i| i + 1) + 1;
                     out.push(
                         Diagnostic::new(
                             Code::Policy,
-                            &Location::new(path, line, column),
+                            &location(path, text, at),
                             format!(
                                 "{path} nests brackets more than {MAX_BRACKET_DEPTH} levels deep, which the policy engine cannot parse in reasonable time; the file is not loaded"
                             ),
@@ -158,6 +156,14 @@ pub fn refused(path: &str, text: &str) -> Vec<Diagnostic> {
     out
 }
 
+/// The 1-based line and column of byte offset `at` in `text` (columns count bytes, as the
+/// offsets do).
+fn location(path: &str, text: &str, at: usize) -> Location {
+    let line = text[..at].matches('\n').count() + 1;
+    let column = at - text[..at].rfind('\n').map_or(0, |i| i + 1) + 1;
+    Location::new(path, line, column)
+}
+
 /// A `policy` error for every call of a [`NONDETERMINISTIC`] builtin in `path`.
 pub fn nondeterministic(path: &str, text: &str) -> Vec<Diagnostic> {
     let mut out = Vec::new();
@@ -170,12 +176,10 @@ pub fn nondeterministic(path: &str, text: &str) -> Vec<Diagnostic> {
         if !rest.starts_with('(') {
             continue;
         }
-        let line = text[..at].matches('\n').count() + 1;
-        let column = at - text[..at].rfind('\n').map_or(0, |i| i + 1) + 1;
         out.push(
             Diagnostic::new(
                 Code::Policy,
-                &Location::new(path, line, column),
+                &location(path, text, at),
                 format!(
                     "{path} calls `{builtin}`, whose result depends on the clock, chance, the network or the machine: findings would differ between runs, so the file is not loaded"
                 ),

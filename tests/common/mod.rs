@@ -2,6 +2,8 @@
 //! and edits to it.
 #![allow(dead_code)]
 
+pub mod nginx;
+
 use std::fs;
 use std::path::{Path, PathBuf};
 

@@ -5,13 +5,13 @@
 
 #[allow(unused_imports)]
 use super::*;
+use common::nginx::free_port;
 use common::{copy_example, edit, write};
 use std::fs;
 use std::io::{Read, Write as _};
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpStream;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// Every rendered file below `dir` (recursively), by path.
 fn files_below(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
@@ -44,26 +44,6 @@ fn assert_schema_finding(dir: &Path, file: &str) {
     );
 }
 
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
-}
-
-fn nginx_binary() -> Option<PathBuf> {
-    ["/usr/sbin/nginx", "/usr/bin/nginx"]
-        .into_iter()
-        .map(PathBuf::from)
-        .find(|p| p.is_file())
-}
-
-struct Running(Child);
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
 /// The status of `GET path` without an API key, or None when nothing answers.
 fn status_without_key(port: u16, path: &str) -> Option<u16> {
     let mut stream = TcpStream::connect(("127.0.0.1", port)).ok()?;
@@ -82,66 +62,21 @@ fn status_without_key(port: u16, path: &str) -> Option<u16> {
 /// gateway's port and nothing answers on the attacker's.
 #[allow(clippy::print_stderr)]
 fn nginx_refuses_without_key(conf: &str, run_dir: &Path, listen: u16, attacker: u16) {
-    let Some(nginx) = nginx_binary() else {
-        eprintln!("nginx is not installed: only the structure of the include was checked");
-        return;
+    let (nginx, perl) = match common::nginx::available() {
+        Ok(found) => found,
+        Err(why) => {
+            eprintln!("{why}: only the structure of the include was checked");
+            return;
+        }
     };
     fs::write(run_dir.join("keys.map"), "\"key-acme-current\" acme-sbx-2;\n").unwrap();
-    fs::write(run_dir.join("partnerctl.conf"), conf).unwrap();
-    let perl = ["/usr/lib/nginx/modules/ngx_http_perl_module.so"]
-        .into_iter()
-        .find(|m| Path::new(m).is_file())
-        .map(|m| format!("load_module {m};\n"))
-        .unwrap_or_default();
-    let d = run_dir.display();
-    let user = if nix_root() { "user root;\n" } else { "" };
-    fs::write(
-        run_dir.join("nginx.conf"),
-        format!(
-            "{perl}{user}daemon off;\nmaster_process off;\nworker_processes 1;\npid {d}/nginx.pid;\nerror_log {d}/error.log info;\n\
-             events {{ worker_connections 64; }}\nhttp {{\n  access_log off;\n  client_body_temp_path {d}/body;\n  proxy_temp_path {d}/proxy;\n  fastcgi_temp_path {d}/fastcgi;\n  uwsgi_temp_path {d}/uwsgi;\n  scgi_temp_path {d}/scgi;\n  include {d}/partnerctl.conf;\n}}\n"
-        ),
-    )
-    .unwrap();
-    let check = Command::new(&nginx)
-        .args(["-t", "-p"])
-        .arg(run_dir)
-        .arg("-c")
-        .arg(run_dir.join("nginx.conf"))
-        .output()
-        .unwrap();
-    assert!(
-        check.status.success(),
-        "nginx -t: {}",
-        String::from_utf8_lossy(&check.stderr)
-    );
-    let child = Command::new(&nginx)
-        .arg("-p")
-        .arg(run_dir)
-        .arg("-c")
-        .arg(run_dir.join("nginx.conf"))
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut proc = Running(child);
-    let started = Instant::now();
-    while TcpStream::connect(("127.0.0.1", listen)).is_err() {
-        assert!(proc.0.try_wait().unwrap().is_none(), "nginx exited");
-        assert!(started.elapsed() < Duration::from_secs(10), "nginx did not listen");
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    let _nginx = common::nginx::start(&nginx, &perl, run_dir, conf.as_bytes(), listen);
     assert_eq!(status_without_key(listen, "/v1/shipments/1"), Some(401));
     assert_eq!(
         status_without_key(attacker, "/v1/shipments/1"),
         None,
         "the attacker's server block answers"
     );
-}
-
-fn nix_root() -> bool {
-    use std::os::unix::fs::MetadataExt;
-    fs::metadata("/proc/self").map(|m| m.uid() == 0).unwrap_or(false)
 }
 
 /// Lines opening a `server` block.
