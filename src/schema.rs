@@ -214,6 +214,12 @@ pub fn validate(kind: Kind, file: &str, doc: &YamlDoc) -> Vec<Diagnostic> {
                     "is not a valid name (lower case letters, digits and dashes, at most 63 characters, starting and ending with a letter or digit)".to_string()
                 } else if pattern.starts_with("^[0-9]{4}") {
                     "is not a date written YYYY-MM-DD".to_string()
+                } else if pattern == crate::spec::LINE_PATTERN {
+                    "holds a line break or another control character; this field is one line of plain text (control characters could break the outputs it is written into)".to_string()
+                } else if pattern == crate::spec::TEXT_PATTERN {
+                    "holds a control character other than a line break or a tab".to_string()
+                } else if pattern == crate::spec::URL_PATTERN {
+                    "is not an http(s) URL without spaces, quotes, `<>`, `\\`, `{}|^`, backticks or `$`".to_string()
                 } else {
                     format!("does not match the pattern {pattern}")
                 };
