@@ -81,6 +81,8 @@ codes! {
     Policy = "policy", Error, "a finding of a Rego policy, built-in or the program's own";
     FileRefused = "file-refused", Error, "a file partnerctl will not read: a symbolic link, a FIFO, socket or device, over the size limit, or unreadable";
     OutputInvalid = "output-invalid", Error, "an output of program.yaml cannot be written safely: its path, target or template is invalid, or its template exceeds its budget";
+    ExceptionExpired = "exception-expired", Warning, "an exception in program.yaml `spec.exceptions` is past its `until` date and covers nothing any more";
+    ExceptionInvalid = "exception-invalid", Error, "an exception runs longer than `spec.exceptionsMaxDays`, names a code that cannot be excepted, or a resource that does not exist";
 }
 
 impl Code {
@@ -138,6 +140,23 @@ pub struct Diagnostic {
     /// What to do about it, when there is more to say than the message.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub hint: Option<String>,
+    /// The policy rule that reported it (`policy` findings whose rule is named).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rule: Option<String>,
+    /// The exception of program.yaml `spec.exceptions` that made it a warning (SPEC §10).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub exception: Option<Excepted>,
+}
+
+/// The exception a finding is reported under: it would be an error without it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Excepted {
+    /// The last day the exception holds.
+    pub until: crate::spec::Date,
+    pub reason: String,
+    /// Where the exception is written (`program.yaml` and its line).
+    pub file: String,
+    pub line: usize,
 }
 
 impl Diagnostic {
@@ -151,6 +170,8 @@ impl Diagnostic {
             line: at.line,
             column: at.column,
             hint: None,
+            rule: None,
+            exception: None,
         }
     }
 
@@ -162,6 +183,19 @@ impl Diagnostic {
     pub fn with_hint(mut self, hint: impl Into<String>) -> Self {
         self.hint = Some(hint.into());
         self
+    }
+
+    pub fn with_rule(mut self, rule: impl Into<String>) -> Self {
+        self.rule = Some(rule.into());
+        self
+    }
+
+    /// The code as exceptions name it: the check code, or `policy/<rule>`.
+    pub fn exception_code(&self) -> String {
+        match (&self.code, &self.rule) {
+            (Code::Policy, Some(rule)) => format!("policy/{rule}"),
+            (code, _) => code.as_str().to_string(),
+        }
     }
 
     pub fn location(&self) -> Location {

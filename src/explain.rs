@@ -116,6 +116,16 @@ pub fn explain(code: Code) -> Explanation {
             "outputs:\n  - {template: templates/cfg.j2, path: .git/config}\n",
             "Write outputs below a folder of their own (dist/ is usual), name a built-in target or a template under templates/, and keep templates within their budget (docs/security.md).",
         ),
+        ExceptionExpired => (
+            "An exception (program.yaml `spec.exceptions`) accepts a known problem for a reviewed while, with a reason. Past its `until` date it covers nothing: the findings it covered are errors again, and the stale entry only misleads the next reader.",
+            "spec:\n  exceptions:\n    - {code: terms-outdated, resource: partner/initech, until: 2026-11-15, reason: \"renegotiating, LEG-123\"}\n# today is 2026-12-01\n",
+            "Fix what the exception covered and remove it, or renew it in a reviewed pull request with a new `until` and reason. `partnerctl due` lists exceptions before they expire.",
+        ),
+        ExceptionInvalid => (
+            "Exceptions are for a known problem and a short, reviewed while. One that runs longer than `spec.exceptionsMaxDays` (default 90 days from today) is a permanent waiver in disguise; one naming an unknown code would silently cover nothing; and some findings cannot be excepted at all: those that leave the program unreadable (yaml-syntax, schema, unknown-reference, ...) and terms-immutable, which guards what partners signed.",
+            "spec:\n  exceptions:\n    - {code: terms-outdated, resource: partner/initech, until: 2028-01-01, reason: \"later\"}   # more than 90 days away\n",
+            "Choose an earlier `until` and renew the exception when it comes due, or raise `spec.exceptionsMaxDays` in a reviewed change. Name a check code, `policy/<rule>` or `policy`.",
+        ),
     };
     Explanation { why, example, fix }
 }

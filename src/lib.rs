@@ -54,6 +54,7 @@ pub fn validate_snapshot(snapshot: source::Snapshot, today: spec::Date) -> Valid
     diagnostics.extend(checked.diagnostics);
     diagnostics.extend(render::check_outputs(&loaded.program, today));
     diagnostics.extend(policy::evaluate(&loaded.program, today, None));
+    check::exceptions::apply(&loaded.program, today, &mut diagnostics);
     let redactor = redact::Redactor::new(&checked.secrets);
     redactor.diagnostics(&mut diagnostics);
     diag::sort_and_dedup(&mut diagnostics);

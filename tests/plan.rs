@@ -506,7 +506,12 @@ fn every_change_class_is_reachable() {
         "title: Northwind Data Sharing Agreement",
         "title: Northwind Data Sharing Agreement (EU)",
     );
-    edit(&mut d, "program.yaml", "activeWithinDays: 30", "activeWithinDays: 45");
+    edit(
+        &mut d,
+        "program.yaml",
+        "activeWithinDays: 30",
+        "activeWithinDays: 45\n  exceptions:\n    - {code: terms-outdated, resource: partner/caribe-shipping, until: 2026-11-20, reason: LEG-1}",
+    );
     let mut base = northwind();
     write(
         &mut base,

@@ -14,6 +14,8 @@ use crate::spec::Date;
 
 mod credential_expired;
 mod data_sharing;
+/// Run after every check and policy: see [`exceptions::apply`].
+pub mod exceptions;
 mod duplicate_name;
 mod history;
 mod misplaced_resource;

@@ -444,8 +444,14 @@ pub fn terms(b: Option<&Terms>, d: Option<&Terms>, base: &Program, desired: &Pro
     a
 }
 
-/// The program document: every change is `program-changed`.
-pub fn program(b: bool, d: bool) -> Assessment {
+/// The program document: every change is `program-changed`; adding, changing or removing an
+/// exception is also `exception-changed` (SPEC §10), with what changed said in the summary.
+pub fn program(
+    b: bool,
+    d: bool,
+    before: &[crate::spec::ExceptionSpec],
+    after: &[crate::spec::ExceptionSpec],
+) -> Assessment {
     let mut a = Assessment::default();
     a.hit(ChangeClass::ProgramChanged, &[]);
     a.phrases.push(
@@ -456,5 +462,27 @@ pub fn program(b: bool, d: bool) -> Assessment {
         }
         .into(),
     );
+    if before != after {
+        a.hit(ChangeClass::ExceptionChanged, &[]);
+        let key = |e: &crate::spec::ExceptionSpec| (e.code.clone(), e.resource.clone());
+        for e in after {
+            match before.iter().find(|x| key(x) == key(e)) {
+                None => a.phrases.push(format!(
+                    "exception added: {} on {} until {} ({})",
+                    e.code, e.resource, e.until, e.reason
+                )),
+                Some(x) if x != e => a.phrases.push(format!(
+                    "exception changed: {} on {} now until {} ({})",
+                    e.code, e.resource, e.until, e.reason
+                )),
+                Some(_) => {}
+            }
+        }
+        for e in before {
+            if !after.iter().any(|x| key(x) == key(e)) {
+                a.phrases.push(format!("exception removed: {} on {}", e.code, e.resource));
+            }
+        }
+    }
     a
 }

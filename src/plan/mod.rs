@@ -105,6 +105,9 @@ pub struct Plan {
     pub summary: Summary,
     pub changes: Vec<Change>,
     pub approvals: Vec<String>,
+    /// Each team of `approvals` with its GitHub handle and the resources it must approve,
+    /// for `partnerctl approvals` and the pull-request comment.
+    pub approval_teams: Vec<ApprovalTeam>,
     pub artifacts: Vec<Artifact>,
     /// Outputs on disk that differ from what was last applied; `apply` restores them.
     pub drift: Vec<Drift>,
@@ -123,6 +126,21 @@ impl Plan {
     pub fn errors(&self) -> usize {
         diag::counts(&self.diagnostics).0
     }
+}
+
+/// A team whose approval the plan needs.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ApprovalTeam {
+    /// The team's name in program.yaml `spec.teams`.
+    pub team: String,
+    /// Its GitHub handle (`@org/team`), when the program declares one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub handle: Option<String>,
+    /// The changed resources that need it (`partner/acme`).
+    pub resources: Vec<String>,
+    /// The classes of change it approves, over those resources.
+    pub classes: Vec<String>,
 }
 
 /// A plan and what it was made from, for `apply` to write without rendering twice.
@@ -181,6 +199,7 @@ pub fn make(input: Input, today: Date, progress: Progress<'_>) -> Planned {
     let changes = changes(base_prog, &desired, today);
     let changes_json = serde_json::to_value(&changes).expect("changes serialize");
     diagnostics.extend(crate::policy::evaluate(&desired, today, Some(&changes_json)));
+    crate::check::exceptions::apply(&desired, today, &mut diagnostics);
     diag::sort_and_dedup(&mut diagnostics);
 
     progress("rendering outputs");
@@ -219,6 +238,7 @@ pub fn make(input: Input, today: Date, progress: Progress<'_>) -> Planned {
         }
     }
     let approvals: BTreeSet<String> = changes.iter().flat_map(|c| c.approvals.iter().cloned()).collect();
+    let approval_teams = approval_teams(&approvals, &changes, &desired, base_prog);
     let ok = !diagnostics.iter().any(|d| d.severity == Severity::Error) && render_errors.is_empty();
     let mut plan = Plan {
         ok,
@@ -230,6 +250,7 @@ pub fn make(input: Input, today: Date, progress: Progress<'_>) -> Planned {
         summary,
         changes,
         approvals: approvals.into_iter().collect(),
+        approval_teams,
         artifacts,
         drift: input.drift,
         diagnostics,
@@ -242,6 +263,53 @@ pub fn make(input: Input, today: Date, progress: Progress<'_>) -> Planned {
         rendered,
         redactor,
     }
+}
+
+/// Each team the plan needs, with its handle (the desired program's, else the base's).
+fn approval_teams(
+    approvals: &BTreeSet<String>,
+    changes: &[Change],
+    desired: &Program,
+    base: &Program,
+) -> Vec<ApprovalTeam> {
+    let handle = |team: &str| {
+        [desired, base].iter().find_map(|p| {
+            p.spec()?
+                .teams
+                .iter()
+                .find(|(k, _)| k.0 == team)
+                .and_then(|(_, t)| t.github.clone())
+        })
+    };
+    // The classes a team approves: those of a rule that names it (or `owner`, which resolves
+    // to the owning team).
+    let rule_classes = |team: &str| -> BTreeSet<crate::spec::ChangeClass> {
+        [desired, base]
+            .iter()
+            .filter_map(|p| p.spec())
+            .flat_map(|s| s.approvals.iter())
+            .filter(|r| r.require.iter().any(|t| t == team || t == approvals::OWNER))
+            .flat_map(|r| r.on.iter().copied())
+            .collect()
+    };
+    approvals
+        .iter()
+        .map(|team| {
+            let mine: Vec<&Change> = changes.iter().filter(|c| c.approvals.contains(team)).collect();
+            let theirs = rule_classes(team);
+            let classes: BTreeSet<String> = mine
+                .iter()
+                .flat_map(|c| c.classes.iter().filter(|x| theirs.contains(x)))
+                .map(|x| x.as_str().to_string())
+                .collect();
+            ApprovalTeam {
+                team: team.clone(),
+                handle: handle(team),
+                resources: mine.iter().map(|c| c.resource.clone()).collect(),
+                classes: classes.into_iter().collect(),
+            }
+        })
+        .collect()
 }
 
 /// Loads the base, re-reading only the files that differ from the desired program: a
@@ -331,7 +399,8 @@ pub fn changes(base: &Program, desired: &Program, today: Date) -> Vec<Change> {
 
     let (bp, dp) = (base.program.as_ref(), desired.program.as_ref());
     if bp.map(|r| &r.raw) != dp.map(|r| &r.raw) {
-        let a = classes::program(bp.is_some(), dp.is_some());
+        let exceptions = |r: Option<&model::ProgramRes>| r.map(|r| r.spec.exceptions.clone()).unwrap_or_default();
+        let a = classes::program(bp.is_some(), dp.is_some(), &exceptions(bp), &exceptions(dp));
         out.push(build(Kind::Program, "program", bp, dp, a, &rules, base, desired, &[]));
     }
 

@@ -382,11 +382,13 @@ fn finding(
         ),
         (None, None) => (Location::new(origin.file.clone(), origin.line, 1), msg),
     };
-    Some(
-        Diagnostic::new(Code::Policy, &at, msg)
-            .with_severity(severity)
-            .with_hint(hint),
-    )
+    let d = Diagnostic::new(Code::Policy, &at, msg)
+        .with_severity(severity)
+        .with_hint(hint);
+    Some(match rule {
+        Some(r) => d.with_rule(r),
+        None => d,
+    })
 }
 
 /// The program's policy sources and the built-in pack, for tools that list them.

@@ -43,6 +43,44 @@ pub struct ProgramSpec {
     /// only when a large, trusted program needs it. Example: `limits: {policySeconds: 20}`.
     #[serde(default, skip_serializing_if = "LimitsSpec::is_empty")]
     pub limits: LimitsSpec,
+    /// Reviewed, expiring exceptions to coded checks and policies (SPEC §10): a finding whose
+    /// code and resource match one is reported as a warning, with its reason and date, until
+    /// the exception expires. Example:
+    /// `- {code: terms-outdated, resource: partner/initech, until: 2027-02-15, reason: "renegotiating, LEG-123"}`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub exceptions: Vec<ExceptionSpec>,
+    /// The longest an exception may run, in days from today. Default 90.
+    /// Example: `exceptionsMaxDays: 30`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 1, max = 3650))]
+    pub exceptions_max_days: Option<u32>,
+}
+
+/// The default of `spec.exceptionsMaxDays`.
+pub const DEFAULT_EXCEPTIONS_MAX_DAYS: u32 = 90;
+
+/// One exception (`spec.exceptions[]`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct ExceptionSpec {
+    /// The check code (`terms-outdated`) or policy rule (`policy/<rule>`) excepted.
+    /// Example: `terms-outdated`.
+    #[schemars(regex(pattern = r"^(policy/[A-Za-z0-9_.-]{1,128}|[a-z][a-z-]{1,63})$"))]
+    pub code: String,
+    /// The resource the findings are about: `partner/<name>`, `product/<name>`,
+    /// `terms/<name>`, or `program`. Example: `partner/initech`.
+    #[schemars(regex(
+        pattern = r"^(program|(partner|product|terms)/[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)$"
+    ))]
+    pub resource: String,
+    /// The last day the exception holds (`YYYY-MM-DD`); the finding is an error again the
+    /// day after. Example: `2027-02-15`.
+    pub until: super::Date,
+    /// Why, and where it was agreed (a ticket, a contract). Shown with every finding it
+    /// covers. Example: `"renegotiating, LEG-123"`.
+    #[schemars(length(min = 1, max = 500))]
+    #[schemars(regex(pattern = super::LINE_PATTERN))]
+    pub reason: String,
 }
 
 /// Engine budgets (`spec.limits`). Exceeding a policy budget is a `policy` error naming the
@@ -161,10 +199,11 @@ pub enum ChangeClass {
     TermsPublished,
     TermsChanged,
     ProgramChanged,
+    ExceptionChanged,
 }
 
 impl ChangeClass {
-    pub const ALL: [ChangeClass; 16] = [
+    pub const ALL: [ChangeClass; 17] = [
         ChangeClass::PartnerAdded,
         ChangeClass::PartnerRemoved,
         ChangeClass::StageChanged,
@@ -181,6 +220,7 @@ impl ChangeClass {
         ChangeClass::TermsPublished,
         ChangeClass::TermsChanged,
         ChangeClass::ProgramChanged,
+        ChangeClass::ExceptionChanged,
     ];
 
     /// The kind of resource a change of this class is made to (SPEC §5).
@@ -201,7 +241,7 @@ impl ChangeClass {
             | ChangeClass::LimitsChanged
             | ChangeClass::ProductChanged => Kind::Product,
             ChangeClass::TermsPublished | ChangeClass::TermsChanged => Kind::Terms,
-            ChangeClass::ProgramChanged => Kind::Program,
+            ChangeClass::ProgramChanged | ChangeClass::ExceptionChanged => Kind::Program,
         }
     }
 
@@ -228,6 +268,7 @@ impl ChangeClass {
             ChangeClass::TermsPublished => "terms-published",
             ChangeClass::TermsChanged => "terms-changed",
             ChangeClass::ProgramChanged => "program-changed",
+            ChangeClass::ExceptionChanged => "exception-changed",
         }
     }
 }
