@@ -162,6 +162,9 @@ impl Redactor {
         }
         for d in &mut plan.drift {
             self.string(&mut d.path);
+            if let Some(diff) = &mut d.diff {
+                self.string(diff);
+            }
         }
         for e in &mut plan.render_errors {
             self.string(e);

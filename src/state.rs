@@ -28,13 +28,19 @@ pub enum StateError {
     #[error("{path}: {message}")]
     File { path: PathBuf, message: String },
     #[error(
-        "{what} cannot be read: {message}; repair or remove it (`git notes --ref partnerctl remove`), then apply again"
+        "{what} cannot be read: {message}; fetch the state again from the remote (`git fetch origin '+refs/notes/partnerctl:refs/notes/partnerctl'`); if it is lost for good, delete both state refs (`git update-ref -d refs/partnerctl/applied; git update-ref -d refs/notes/partnerctl`) and run `partnerctl apply --initial`"
     )]
     Note { what: String, message: String },
     #[error(
         "another apply holds the lock {path} ({holder}); wait for it to finish, or remove the file if no apply is running"
     )]
     Locked { path: PathBuf, holder: String },
+    /// One half of the git state is there without the other.
+    #[error("the applied state is incomplete: {0}")]
+    Split(String),
+    /// No applied state in a repository with history, without `--initial`.
+    #[error("{0}")]
+    NoState(String),
 }
 
 /// The version of the record format.
@@ -93,6 +99,14 @@ impl Store {
         match self {
             Store::Git(repo) => {
                 let Some(commit) = repo.applied()? else {
+                    // Records without the ref they belong to: the ref was lost (not fetched,
+                    // deleted), not "nothing applied".
+                    if repo.has_state_notes() {
+                        return Err(StateError::Split(format!(
+                            "{STATE_NOTES_REF} holds apply records but {} is missing; fetch both: `git fetch origin 'refs/partnerctl/*:refs/partnerctl/*' 'refs/notes/partnerctl:refs/notes/partnerctl'`",
+                            crate::source::git::APPLIED_REF
+                        )));
+                    }
                     return Ok(Applied::none());
                 };
                 let snapshot = repo.snapshot(commit).map_err(|e| {
@@ -105,12 +119,30 @@ impl Store {
                 // it would silently switch drift off.
                 let what = format!("the state note on {} ({STATE_NOTES_REF})", short(commit));
                 let record = match repo.state_note(commit)? {
-                    Some(text) => Some(parse_record(&text).map_err(|message| StateError::Note {
+                    Some(text) => parse_record(&text).map_err(|message| StateError::Note {
                         what: what.clone(),
                         message,
-                    })?),
-                    None => None,
+                    })?,
+                    // The ref without its record: drift could not be judged, and the state is
+                    // half of what the last apply wrote.
+                    None => {
+                        return Err(StateError::Split(format!(
+                            "{} points at {} but {STATE_NOTES_REF} has no record for it; fetch the notes: `git fetch origin 'refs/notes/partnerctl:refs/notes/partnerctl'`",
+                            crate::source::git::APPLIED_REF,
+                            short(commit)
+                        )));
+                    }
                 };
+                if record.commit.as_deref().is_some_and(|c| c != commit.to_string()) {
+                    return Err(StateError::Note {
+                        what,
+                        message: format!(
+                            "it records commit {}, not the commit it is attached to",
+                            record.commit.as_deref().unwrap_or_default()
+                        ),
+                    });
+                }
+                let record = Some(record);
                 Ok(Applied {
                     id: format!("git:{commit}"),
                     label: format!("{} ({})", crate::source::git::APPLIED_REF, short(commit)),
@@ -192,11 +224,12 @@ impl Store {
                 record.commit = Some(commit.to_string());
                 record.files = None;
                 let text = serde_json::to_string_pretty(&record).expect("a record serializes");
-                repo.set_state_note(oid, &text)?;
-                if old != Some(oid) {
-                    repo.set_applied(oid, old, &format!("partnerctl apply {}", short(oid)))?;
-                }
-                Ok(format!("{} → {}", crate::source::git::APPLIED_REF, short(oid)))
+                repo.record_state(oid, &text, old, &format!("partnerctl apply {}", short(oid)))?;
+                Ok(format!(
+                    "{} → {} with its record in {STATE_NOTES_REF}",
+                    crate::source::git::APPLIED_REF,
+                    short(oid)
+                ))
             }
             Store::File(path) => {
                 // Re-read under the lock: a state file changed by hand since plan is a moved state.
@@ -271,12 +304,21 @@ impl Applied {
     }
 }
 
-/// An output that differs on disk from what was last applied.
+/// An output that differs on disk from what was last applied (SPEC §10). An output that is
+/// absent is not drift: a fresh checkout has none, and `apply` writes it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Drift {
     pub path: String,
-    /// `changed` or `missing`.
+    /// `changed` (its content differs) or `replaced` (something other than a regular file,
+    /// or a file that cannot be read, stands in its place).
     pub reason: String,
+    /// What `apply` would do to it: the file on disk against the rendering `apply` writes
+    /// (filled in by the plan; secrets found in the file are redacted).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub diff: Option<String>,
+    /// The bytes found on disk (`changed` only), for the plan to diff.
+    #[serde(skip)]
+    pub content: Option<Vec<u8>>,
 }
 
 /// An output larger than this is not read back for drift (it counts as changed).
@@ -286,15 +328,22 @@ const MAX_OUTPUT_BYTES: u64 = 256 * 1024 * 1024;
 pub fn drift(root: &Path, record: &Record) -> Vec<Drift> {
     let mut out = Vec::new();
     for (path, want) in &record.outputs {
+        let at = root.join(path);
+        // Absent (a fresh checkout, a cleaned dist/) is not drift: apply writes it.
+        if matches!(fs::symlink_metadata(&at), Err(e) if e.kind() == std::io::ErrorKind::NotFound) {
+            continue;
+        }
         // Not followed through a link: what stands at an output's place is judged as it is.
-        let reason = match crate::source::paths::read_regular(&root.join(path), MAX_OUTPUT_BYTES) {
+        let (reason, content) = match crate::source::paths::read_regular(&at, MAX_OUTPUT_BYTES) {
             Ok(bytes) if digest(&bytes) == *want => continue,
-            Ok(_) => "changed",
-            Err(_) => "missing",
+            Ok(bytes) => ("changed", Some(bytes)),
+            Err(_) => ("replaced", None),
         };
         out.push(Drift {
             path: path.clone(),
             reason: reason.into(),
+            diff: None,
+            content,
         });
     }
     out
@@ -635,15 +684,13 @@ mod tests {
         let after = store.load().unwrap();
         assert_eq!(after.snapshot.as_ref().unwrap().files, snap.files);
         assert_eq!(after.id, format!("file:{}", snapshot_digest(&snap)));
-        let d = drift(dir.path(), after.record.as_ref().unwrap());
-        assert_eq!(
-            d,
-            vec![Drift {
-                path: "gone.txt".into(),
-                reason: "missing".into()
-            }]
-        );
+        // gone.txt is absent: not drift (apply writes it).
+        assert_eq!(drift(dir.path(), after.record.as_ref().unwrap()), vec![]);
         std::fs::write(dir.path().join("out.txt"), "edited").unwrap();
-        assert_eq!(drift(dir.path(), after.record.as_ref().unwrap()).len(), 2);
+        std::fs::create_dir(dir.path().join("gone.txt")).unwrap();
+        let d = drift(dir.path(), after.record.as_ref().unwrap());
+        let got: Vec<(&str, &str)> = d.iter().map(|d| (d.path.as_str(), d.reason.as_str())).collect();
+        assert_eq!(got, [("gone.txt", "replaced"), ("out.txt", "changed")]);
+        assert_eq!(d[1].content.as_deref(), Some(&b"edited"[..]));
     }
 }

@@ -40,7 +40,9 @@ fn plan_diffs_against_what_was_applied() {
     let r = Repo::northwind();
     r.only_csv_output();
     r.commit("only the csv");
-    assert_eq!(r.run(&["apply"]).0, 0);
+    // Two commits and no state: the first apply says so.
+    assert_eq!(r.run(&["apply"]).0, 2);
+    assert_eq!(r.run(&["apply", "--initial"]).0, 0);
     r.edit(
         "partners/emea/acme-logistics.yaml",
         "displayName: ACME Logistics",
@@ -122,6 +124,7 @@ fn drift_is_found_by_plan_and_restored_by_apply() {
     assert_eq!(r.run(&["apply"]).0, 0);
     let csv = r.read("dist/partners.csv");
     r.write("dist/partners.csv", "edited by hand\n");
+    // Absent is not drift (a fresh checkout has no outputs): apply writes it, silently.
     r.remove("dist/CODEOWNERS");
 
     let (code, out, _) = r.run(&["plan", "--format", "json", "--detailed-exitcode"]);
@@ -134,18 +137,18 @@ fn drift_is_found_by_plan_and_restored_by_apply() {
         .iter()
         .map(|d| (d["path"].as_str().unwrap().into(), d["reason"].as_str().unwrap().into()))
         .collect();
-    assert_eq!(
-        drift,
-        [
-            ("dist/CODEOWNERS".to_string(), "missing".to_string()),
-            ("dist/partners.csv".into(), "changed".into())
-        ]
-    );
+    assert_eq!(drift, [("dist/partners.csv".to_string(), "changed".to_string())]);
+    // The diff says what apply will do to the file: the hand edit goes, the rendering returns.
+    let diff = v["drift"][0]["diff"].as_str().unwrap();
+    assert!(diff.contains("--- dist/partners.csv (on disk)"), "{diff}");
+    assert!(diff.contains("-edited by hand"), "{diff}");
+    assert!(diff.contains(&format!("+{}", csv.lines().next().unwrap())), "{diff}");
 
     let (code, out, _) = r.run(&["apply"]);
     assert_eq!(code, 0);
     assert!(out.contains("wrote dist/partners.csv (restored"), "{out}");
-    assert!(out.contains("2 drifted file(s) restored"), "{out}");
+    assert!(out.contains("wrote dist/CODEOWNERS\n"), "{out}");
+    assert!(out.contains("1 drifted file(s) restored"), "{out}");
     assert_eq!(r.read("dist/partners.csv"), csv);
     assert_eq!(r.run(&["plan", "--detailed-exitcode"]).0, 0);
 }
@@ -218,7 +221,7 @@ fn a_plan_of_a_revision_applies_that_revision() {
     let plan = r.path("plan.json");
     let (code, _, err) = r.run(&["plan", "--rev", &first.to_string(), "--out", plan.to_str().unwrap()]);
     assert_eq!(code, 0, "{err}");
-    let (code, out, err) = r.run(&["apply", plan.to_str().unwrap()]);
+    let (code, out, err) = r.run(&["apply", "--initial", plan.to_str().unwrap()]);
     assert_eq!(code, 0, "{out}{err}");
     assert_eq!(r.applied_ref(), Some(first));
 }

@@ -19,6 +19,11 @@ pub struct ApplyArgs {
     /// Record the applied state in this file instead of `refs/partnerctl/applied`.
     #[arg(long, value_name = "PATH")]
     pub state_file: Option<PathBuf>,
+    /// This is the program's first apply: there is no applied state to compare with. Without
+    /// it, apply refuses to run with no state in a repository that has history, because a
+    /// lost state would silently switch off the checks made against it (SPEC §10).
+    #[arg(long)]
+    pub initial: bool,
 }
 
 pub fn run(args: &ApplyArgs, common: &Common) -> anyhow::Result<u8> {
@@ -54,6 +59,7 @@ pub fn run(args: &ApplyArgs, common: &Common) -> anyhow::Result<u8> {
         warn(bar.as_ref(), w);
     }
     let applied = store.load()?;
+    guard_initial(&store, dir, &applied, args)?;
 
     if let (Some(saved), Some(path)) = (&saved, &args.plan_file) {
         let digest = state::snapshot_digest(&desired);
@@ -217,7 +223,11 @@ pub fn run(args: &ApplyArgs, common: &Common) -> anyhow::Result<u8> {
             let why = match p.drift.iter().find(|d| &d.path == path) {
                 Some(d) => format!(
                     " (restored: it was {} since the last apply)",
-                    if d.reason == "missing" { "missing" } else { "edited" }
+                    if d.reason == "replaced" {
+                        "replaced by something other than a file"
+                    } else {
+                        "edited"
+                    }
                 ),
                 None => String::new(),
             };
@@ -245,6 +255,58 @@ pub fn run(args: &ApplyArgs, common: &Common) -> anyhow::Result<u8> {
         )?;
     }
     Ok(EXIT_OK)
+}
+
+/// No state in a repository with history is a lost state unless `--initial` says it is the
+/// first apply; `--initial` with a state is refused, so it cannot become a habit that hides one.
+fn guard_initial(store: &Store, dir: &std::path::Path, applied: &state::Applied, args: &ApplyArgs) -> anyhow::Result<()> {
+    let nothing = applied.id == "none";
+    if !nothing {
+        if args.initial {
+            anyhow::bail!(
+                "--initial is for a program's first apply, but there is an applied state ({}); run apply without it",
+                applied.label
+            );
+        }
+        return Ok(());
+    }
+    if args.initial {
+        return Ok(());
+    }
+    let found;
+    let repo = match store {
+        Store::Git(r) => r,
+        Store::File(_) => match partnerctl::source::git::ProgramRepo::discover(dir) {
+            Ok(r) => {
+                found = r;
+                &found
+            }
+            Err(_) => return Ok(()),
+        },
+    };
+    let Some(head) = repo.head() else { return Ok(()) };
+    if !repo.has_history(head) {
+        return Ok(());
+    }
+    let (where_, fetch) = match store {
+        Store::Git(_) => (
+            format!("{} is missing", partnerctl::source::git::APPLIED_REF),
+            "fetch it (`git fetch origin 'refs/partnerctl/*:refs/partnerctl/*' 'refs/notes/partnerctl:refs/notes/partnerctl'`)",
+        ),
+        Store::File(p) => (
+            format!("the state file {} does not exist", p.display()),
+            "restore the state file",
+        ),
+    };
+    let shallow = if repo.is_shallow() {
+        " (this shallow clone's history cannot be seen, so it counts as having some)"
+    } else {
+        ""
+    };
+    Err(state::StateError::NoState(format!(
+        "no applied state: {where_}, but this repository has history{shallow}. A lost state would switch off the checks made against it (terms-immutable) and make everything a create. If the state exists elsewhere, {fetch}; if this really is the program's first apply, run `partnerctl apply --initial`."
+    ))
+    .into())
 }
 
 /// A warning on stderr that does not tear the progress bar.

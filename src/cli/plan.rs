@@ -19,9 +19,14 @@ pub const PART_BREAK: &str = "<!-- partnerctl:part-break -->";
 
 #[derive(clap::Args, Debug)]
 pub struct PlanArgs {
-    /// Compare with this revision instead of the applied state (on a pull request: the merge base).
-    #[arg(long, value_name = "REV")]
+    /// Compare with this revision instead of the applied state.
+    #[arg(long, value_name = "REV", conflicts_with = "merge_base")]
     pub base: Option<String>,
+    /// Compare with the merge base of REF and the revision planned (on a pull request:
+    /// `--merge-base origin/main`), so that what REF gained since the branch left it is not
+    /// shown as reverted.
+    #[arg(long, value_name = "REF")]
+    pub merge_base: Option<String>,
     /// Plan this revision instead of the working tree.
     #[arg(long, value_name = "REV")]
     pub rev: Option<String>,
@@ -74,33 +79,49 @@ pub fn run(args: &PlanArgs, common: &Common) -> anyhow::Result<u8> {
     };
 
     step("reading the base");
-    let (base, base_label, base_id, drift) = match &args.base {
-        Some(rev) => {
+    // Drift is judged against the applied state whatever the base (SPEC §10): outputs edited
+    // by hand show in a pull request's plan too.
+    let applied = match Store::open(dir, args.state_file.as_deref()) {
+        Ok(store) => Some(store.load()?),
+        // Outside git with no state file nothing can have been applied.
+        Err(_) => None,
+    };
+    let drift = applied
+        .as_ref()
+        .and_then(|a| a.record.as_ref())
+        .map(|r| state::drift(dir, r))
+        .unwrap_or_default();
+    let base_rev = match (&args.base, &args.merge_base) {
+        (Some(rev), _) => Some((rev.clone(), None)),
+        (None, Some(r)) => {
             let repo = ProgramRepo::discover(dir)?;
-            let (oid, snap) = repo.snapshot_at(rev)?;
-            (
-                Some(snap),
-                format!("{rev} ({})", short(oid)),
-                format!("git:{oid}"),
-                Vec::new(),
-            )
+            let planned = match &desired_commit {
+                Some(c) => git2::Oid::from_str(c)?,
+                None => repo
+                    .head()
+                    .ok_or_else(|| anyhow::anyhow!("--merge-base: the repository has no commit yet"))?,
+            };
+            let mb = repo.merge_base(r, planned)?;
+            Some((mb.to_string(), Some(r.clone())))
         }
-        None => match Store::open(dir, args.state_file.as_deref()) {
-            Ok(store) => {
-                let applied = store.load()?;
-                let drift = applied
-                    .record
-                    .as_ref()
-                    .map(|r| state::drift(dir, r))
-                    .unwrap_or_default();
-                (applied.snapshot, applied.label, applied.id, drift)
-            }
-            // Outside git with no state file nothing can have been applied.
-            Err(_) => (
+        (None, None) => None,
+    };
+    let (base, base_label, base_id) = match base_rev {
+        Some((rev, from)) => {
+            let repo = ProgramRepo::discover(dir)?;
+            let (oid, snap) = repo.snapshot_at(&rev)?;
+            let label = match from {
+                Some(r) => format!("the merge base with {r} ({})", short(oid)),
+                None => format!("{rev} ({})", short(oid)),
+            };
+            (Some(snap), label, format!("git:{oid}"))
+        }
+        None => match applied {
+            Some(a) => (a.snapshot, a.label, a.id),
+            None => (
                 None,
                 "nothing applied yet (not a git repository; see --state-file)".to_string(),
                 "none".to_string(),
-                Vec::new(),
             ),
         },
     };
@@ -299,7 +320,10 @@ pub fn text(plan: &Plan, _dir: &Path) -> String {
     if !plan.drift.is_empty() {
         s.push_str("\nDrift (changed on disk since the last apply; apply restores them):\n");
         for d in &plan.drift {
-            s.push_str(&format!("  ! {} ({})\n", esc(&d.path), d.reason));
+            s.push_str(&format!("\n  ! {} ({})\n", esc(&d.path), d.reason));
+            for l in d.diff.as_deref().unwrap_or_default().lines() {
+                s.push_str(&format!("      {}\n", esc(l)));
+            }
         }
     }
     for e in &plan.render_errors {
@@ -450,6 +474,16 @@ pub fn markdown_parts(plan: &Plan, limit: usize) -> Vec<String> {
         }
         f.push('\n');
         head.push_str(&truncate(&f, limit / 8));
+    }
+    for d in plan.drift.iter().filter(|d| d.diff.is_some()) {
+        let mut block = format!(
+            "<details><summary>⚠️ drift <code>{}</code> ({})</summary>\n\n",
+            escape::markdown(&d.path),
+            d.reason
+        );
+        block.push_str(&fence("diff", &truncate(d.diff.as_deref().unwrap_or_default(), diff_max)));
+        block.push_str("\n</details>\n\n");
+        blocks.push(block);
     }
 
     for c in &plan.changes {

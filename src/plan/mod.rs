@@ -223,6 +223,7 @@ pub fn make(input: Input, today: Date, progress: Progress<'_>) -> Planned {
     redactor.files(&mut rendered);
     redactor.files(&mut base_files);
     progress("comparing outputs");
+    let drift = drift_diffs(input.drift, &rendered);
     let artifacts = if !render_failed {
         artifacts(&base_files, &rendered)
     } else {
@@ -252,7 +253,7 @@ pub fn make(input: Input, today: Date, progress: Progress<'_>) -> Planned {
         approvals: approvals.into_iter().collect(),
         approval_teams,
         artifacts,
-        drift: input.drift,
+        drift,
         diagnostics,
         render_errors,
     };
@@ -263,6 +264,32 @@ pub fn make(input: Input, today: Date, progress: Progress<'_>) -> Planned {
         rendered,
         redactor,
     }
+}
+
+/// Fills in each drifted file's diff: the file on disk against what `apply` writes over it.
+/// A file on disk is not the repository's: a value in it that looks like a secret (a key
+/// pasted into a gateway file by hand) is redacted from the diff, as the repository's are.
+fn drift_diffs(mut drift: Vec<Drift>, rendered: &[RenderedFile]) -> Vec<Drift> {
+    for d in &mut drift {
+        let Some(content) = d.content.take() else {
+            continue;
+        };
+        let after = rendered.iter().find(|f| f.path == d.path).map(|f| f.bytes.as_slice());
+        let (Ok(before), Ok(after)) = (std::str::from_utf8(&content), std::str::from_utf8(after.unwrap_or_default())) else {
+            d.diff = Some(format!("Binary file {} differs\n", d.path));
+            continue;
+        };
+        let found: Vec<&str> = before
+            .lines()
+            .filter_map(|l| crate::check::secret_in_repo::find(l).map(|(_, s)| s))
+            .collect();
+        let local = crate::redact::Redactor::new(&found);
+        let diff = fields::text_diff(&d.path, before, after)
+            .replacen(&format!("--- a/{}", d.path), &format!("--- {} (on disk)", d.path), 1)
+            .replacen(&format!("+++ b/{}", d.path), &format!("+++ {} (as apply writes it)", d.path), 1);
+        d.diff = Some(local.text(&diff).into_owned());
+    }
+    drift
 }
 
 /// Each team the plan needs, with its handle (the desired program's, else the base's).

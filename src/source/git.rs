@@ -68,21 +68,80 @@ impl ProgramRepo {
         Ok(ProgramRepo { repo, prefix })
     }
 
+    /// Whether this is a shallow clone (`git clone --depth N`, GitHub's default checkout): its
+    /// oldest commits look parentless, and older revisions are not there.
+    pub fn is_shallow(&self) -> bool {
+        self.repo.is_shallow()
+    }
+
+    /// What to say after "not found" in a shallow clone.
+    fn shallow_hint(&self) -> &'static str {
+        if self.is_shallow() {
+            "; this is a shallow clone, which lacks older commits: fetch the history with `git fetch --unshallow` (in GitHub Actions, `actions/checkout` with `fetch-depth: 0`)"
+        } else {
+            ""
+        }
+    }
+
     /// The commit a revision (`HEAD`, `main`, `abc123`, `origin/main~2`) names.
     pub fn resolve(&self, rev: &str) -> Result<Oid, SourceError> {
-        let obj = self
-            .repo
-            .revparse_single(rev)
-            .map_err(|e| SourceError::Git(format!("`{rev}` does not name a revision: {}", e.message())))?;
+        let obj = self.repo.revparse_single(rev).map_err(|e| {
+            let fetch = match rev.split_once('/') {
+                Some((remote, branch)) if self.repo.find_remote(remote).is_ok() && !branch.is_empty() => format!(
+                    "; if the branch exists on {remote}, fetch it: `git fetch {remote} {branch}`"
+                ),
+                _ => String::new(),
+            };
+            SourceError::Git(format!(
+                "`{rev}` does not name a revision: {}{}{fetch}",
+                e.message(),
+                self.shallow_hint()
+            ))
+        })?;
         let commit = obj
             .peel_to_commit()
             .map_err(|e| SourceError::Git(format!("`{rev}` does not name a commit: {}", e.message())))?;
         Ok(commit.id())
     }
 
+    /// The merge base of a revision and a commit (`plan --merge-base REF`): where the branch
+    /// being planned left `REF`, so that changes made on `REF` since are not shown as reverts.
+    pub fn merge_base(&self, rev: &str, with: Oid) -> Result<Oid, SourceError> {
+        let other = self.resolve(rev)?;
+        self.repo.merge_base(other, with).map_err(|e| {
+            if self.is_shallow() {
+                SourceError::Git(format!(
+                    "`{rev}` ({}) and {} have no common ancestor in this shallow clone: fetch the history with `git fetch --unshallow` (in GitHub Actions, `actions/checkout` with `fetch-depth: 0`), or at least enough of it: `git fetch --deepen=100`",
+                    short(other),
+                    short(with)
+                ))
+            } else {
+                SourceError::Git(format!(
+                    "`{rev}` ({}) and {} have no common ancestor: {}",
+                    short(other),
+                    short(with),
+                    e.message()
+                ))
+            }
+        })
+    }
+
+    /// Whether the history behind `commit` may hold more than this one commit. A shallow
+    /// clone cannot tell (its oldest commit looks parentless), so it counts as yes.
+    pub fn has_history(&self, commit: Oid) -> bool {
+        self.is_shallow() || self.repo.find_commit(commit).map(|c| c.parent_count() > 0).unwrap_or(true)
+    }
+
     /// The program as it is in a commit.
     pub fn snapshot(&self, commit: Oid) -> Result<Snapshot, SourceError> {
-        let commit = self.repo.find_commit(commit).map_err(git_err)?;
+        let commit = self.repo.find_commit(commit).map_err(|e| {
+            SourceError::Git(format!(
+                "commit {} is not in this repository: {}{}",
+                short(commit),
+                e.message(),
+                self.shallow_hint()
+            ))
+        })?;
         let root = commit.tree().map_err(git_err)?;
         let mut snapshot = Snapshot {
             origin: format!("commit {}", short(commit.id())),
@@ -259,6 +318,91 @@ impl ProgramRepo {
             .note(&sig, &sig, Some(STATE_NOTES_REF), commit, text, true)
             .map_err(git_err)?;
         Ok(())
+    }
+
+    /// Whether `refs/notes/partnerctl` exists (a state record was ever written here).
+    pub fn has_state_notes(&self) -> bool {
+        self.repo.find_reference(STATE_NOTES_REF).is_ok()
+    }
+
+    /// Records an apply in one ref transaction: the note holding the record is written on
+    /// `commit`, and `refs/partnerctl/applied` moves to `commit`. Both refs are locked first,
+    /// the applied ref is checked against what the caller read (`expected`), and both move
+    /// together or neither does; `git push --atomic` then carries them to the remote the same
+    /// way. Neither ref is ever moved backwards or sideways by this: the notes ref gains a
+    /// commit whose parent is its old tip, so a push of it is a fast-forward.
+    pub fn record_state(&self, commit: Oid, text: &str, expected: Option<Oid>, message: &str) -> Result<(), SourceError> {
+        let sig = self
+            .repo
+            .signature()
+            .or_else(|_| git2::Signature::now("partnerctl", "partnerctl@localhost"))
+            .map_err(git_err)?;
+        let busy = |e: git2::Error| {
+            SourceError::Git(format!(
+                "could not lock the state refs ({APPLIED_REF}, {STATE_NOTES_REF}): {} (is another apply running?)",
+                e.message()
+            ))
+        };
+        let mut tx = self.repo.transaction().map_err(git_err)?;
+        tx.lock_ref(APPLIED_REF).map_err(busy)?;
+        tx.lock_ref(STATE_NOTES_REF).map_err(busy)?;
+        let now = self.applied()?;
+        if now != expected {
+            return Err(SourceError::Git(format!(
+                "{APPLIED_REF} moved while applying (from {} to {}); another apply ran at the same time: run plan again",
+                expected.map(short).unwrap_or_else(|| "nothing".into()),
+                now.map(short).unwrap_or_else(|| "nothing".into())
+            )));
+        }
+        let old_notes = match self.repo.find_reference(STATE_NOTES_REF) {
+            Ok(r) => r.target(),
+            Err(e) if e.code() == git2::ErrorCode::NotFound => None,
+            Err(e) => return Err(git_err(e)),
+        };
+        let notes = self.notes_commit(old_notes, commit, text, &sig)?;
+        tx.set_target(STATE_NOTES_REF, notes, Some(&sig), message)
+            .map_err(git_err)?;
+        tx.set_target(APPLIED_REF, commit, Some(&sig), message)
+            .map_err(git_err)?;
+        tx.commit().map_err(|e| {
+            SourceError::Git(format!(
+                "could not move the state refs: {} (did another apply run at the same time?)",
+                e.message()
+            ))
+        })
+    }
+
+    /// A new commit of the notes ref whose tree is the old one with `text` as the note on
+    /// `target` (as `git notes add -f` writes it), without moving any ref.
+    fn notes_commit(&self, parent: Option<Oid>, target: Oid, text: &str, sig: &git2::Signature<'_>) -> Result<Oid, SourceError> {
+        let hex = target.to_string();
+        let blob = self.repo.blob(text.as_bytes()).map_err(git_err)?;
+        let parent = parent.map(|p| self.repo.find_commit(p)).transpose().map_err(git_err)?;
+        let old_tree = parent.as_ref().map(|c| c.tree()).transpose().map_err(git_err)?;
+        let mut root = self.repo.treebuilder(old_tree.as_ref()).map_err(git_err)?;
+        // git spreads many notes over `ab/cdef…` folders; an older note for this commit there
+        // is removed, so that exactly one note is read for it.
+        if let Some(fan) = old_tree.as_ref().and_then(|t| t.get_name(&hex[..2])) {
+            if fan.kind() == Some(ObjectType::Tree) {
+                let sub = self.repo.find_tree(fan.id()).map_err(git_err)?;
+                if sub.get_name(&hex[2..]).is_some() {
+                    let mut b = self.repo.treebuilder(Some(&sub)).map_err(git_err)?;
+                    b.remove(&hex[2..]).map_err(git_err)?;
+                    if b.is_empty() {
+                        root.remove(&hex[..2]).map_err(git_err)?;
+                    } else {
+                        let id = b.write().map_err(git_err)?;
+                        root.insert(&hex[..2], id, 0o040000).map_err(git_err)?;
+                    }
+                }
+            }
+        }
+        root.insert(&hex, blob, 0o100644).map_err(git_err)?;
+        let tree = self.repo.find_tree(root.write().map_err(git_err)?).map_err(git_err)?;
+        let parents: Vec<&git2::Commit<'_>> = parent.iter().collect();
+        self.repo
+            .commit(None, sig, sig, "Notes added by 'partnerctl apply'\n", &tree, &parents)
+            .map_err(git_err)
     }
 
     /// `HEAD`'s commit, if the repository has one.
