@@ -142,10 +142,10 @@ pub struct Diagnostic {
     pub hint: Option<String>,
     /// The policy rule that reported it (`policy` findings whose rule is named).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub rule: Option<String>,
+    pub rule: Option<Box<str>>,
     /// The exception of program.yaml `spec.exceptions` that made it a warning (SPEC §10).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub exception: Option<Excepted>,
+    pub exception: Option<Box<Excepted>>,
 }
 
 /// The exception a finding is reported under: it would be an error without it.
@@ -186,7 +186,7 @@ impl Diagnostic {
     }
 
     pub fn with_rule(mut self, rule: impl Into<String>) -> Self {
-        self.rule = Some(rule.into());
+        self.rule = Some(rule.into().into_boxed_str());
         self
     }
 

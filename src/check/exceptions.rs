@@ -53,11 +53,15 @@ pub fn judge(program: &Program, today: Date) -> (Vec<Active<'_>>, Vec<Diagnostic
         let at = |field: &str| res.at(&format!("/spec/exceptions/{i}{field}"));
         if let Some(why) = code_problem(&e.code) {
             findings.push(
-                Diagnostic::new(Code::ExceptionInvalid, &at("/code"), format!("exception {}: {why}", i + 1))
-                    .with_hint(format!(
-                        "codes that can be excepted: {}, policy/<rule>, policy",
-                        exceptable().join(", ")
-                    )),
+                Diagnostic::new(
+                    Code::ExceptionInvalid,
+                    &at("/code"),
+                    format!("exception {}: {why}", i + 1),
+                )
+                .with_hint(format!(
+                    "codes that can be excepted: {}, policy/<rule>, policy",
+                    exceptable().join(", ")
+                )),
             );
             continue;
         }
@@ -86,7 +90,9 @@ pub fn judge(program: &Program, today: Date) -> (Vec<Active<'_>>, Vec<Diagnostic
                         e.code, e.resource, e.until, e.reason
                     ),
                 )
-                .with_hint("fix what it excepted and remove it, or renew it in a reviewed change with a new date and reason"),
+                .with_hint(
+                    "fix what it excepted and remove it, or renew it in a reviewed change with a new date and reason",
+                ),
             );
             continue;
         }
@@ -134,12 +140,12 @@ pub fn apply(program: &Program, today: Date, diagnostics: &mut Vec<Diagnostic>) 
                     " (excepted until {}, {}:{}: {})",
                     a.spec.until, a.at.file, a.at.line, a.spec.reason
                 ));
-                d.exception = Some(Excepted {
+                d.exception = Some(Box::new(Excepted {
                     until: a.spec.until,
                     reason: a.spec.reason.clone(),
                     file: a.at.file.clone(),
                     line: a.at.line,
-                });
+                }));
             }
         }
     }

@@ -14,9 +14,9 @@ use crate::spec::Date;
 
 mod credential_expired;
 mod data_sharing;
+mod duplicate_name;
 /// Run after every check and policy: see [`exceptions::apply`].
 pub mod exceptions;
-mod duplicate_name;
 mod history;
 mod misplaced_resource;
 mod name_mismatch;

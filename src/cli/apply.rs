@@ -259,7 +259,12 @@ pub fn run(args: &ApplyArgs, common: &Common) -> anyhow::Result<u8> {
 
 /// No state in a repository with history is a lost state unless `--initial` says it is the
 /// first apply; `--initial` with a state is refused, so it cannot become a habit that hides one.
-fn guard_initial(store: &Store, dir: &std::path::Path, applied: &state::Applied, args: &ApplyArgs) -> anyhow::Result<()> {
+fn guard_initial(
+    store: &Store,
+    dir: &std::path::Path,
+    applied: &state::Applied,
+    args: &ApplyArgs,
+) -> anyhow::Result<()> {
     let nothing = applied.id == "none";
     if !nothing {
         if args.initial {

@@ -57,7 +57,7 @@ pub struct Common {
     #[arg(long, global = true, value_enum, default_value_t = Format::Text)]
     pub format: Format,
     /// "Today" for every date rule (YYYY-MM-DD). Default: the current UTC date.
-    #[arg(long = "as-of", global = true, value_name = "DATE", value_parser = parse_date)]
+    #[arg(long = "as-of", global = true, env = "PARTNERCTL_AS_OF", value_name = "DATE", value_parser = parse_date)]
     pub as_of: Option<Date>,
 }
 

@@ -481,7 +481,10 @@ pub fn markdown_parts(plan: &Plan, limit: usize) -> Vec<String> {
             escape::markdown(&d.path),
             d.reason
         );
-        block.push_str(&fence("diff", &truncate(d.diff.as_deref().unwrap_or_default(), diff_max)));
+        block.push_str(&fence(
+            "diff",
+            &truncate(d.diff.as_deref().unwrap_or_default(), diff_max),
+        ));
         block.push_str("\n</details>\n\n");
         blocks.push(block);
     }

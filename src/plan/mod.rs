@@ -275,7 +275,10 @@ fn drift_diffs(mut drift: Vec<Drift>, rendered: &[RenderedFile]) -> Vec<Drift> {
             continue;
         };
         let after = rendered.iter().find(|f| f.path == d.path).map(|f| f.bytes.as_slice());
-        let (Ok(before), Ok(after)) = (std::str::from_utf8(&content), std::str::from_utf8(after.unwrap_or_default())) else {
+        let (Ok(before), Ok(after)) = (
+            std::str::from_utf8(&content),
+            std::str::from_utf8(after.unwrap_or_default()),
+        ) else {
             d.diff = Some(format!("Binary file {} differs\n", d.path));
             continue;
         };
@@ -286,13 +289,19 @@ fn drift_diffs(mut drift: Vec<Drift>, rendered: &[RenderedFile]) -> Vec<Drift> {
         let local = crate::redact::Redactor::new(&found);
         let diff = fields::text_diff(&d.path, before, after)
             .replacen(&format!("--- a/{}", d.path), &format!("--- {} (on disk)", d.path), 1)
-            .replacen(&format!("+++ b/{}", d.path), &format!("+++ {} (as apply writes it)", d.path), 1);
+            .replacen(
+                &format!("+++ b/{}", d.path),
+                &format!("+++ {} (as apply writes it)", d.path),
+                1,
+            );
         d.diff = Some(local.text(&diff).into_owned());
     }
     drift
 }
 
-/// Each team the plan needs, with its handle (the desired program's, else the base's).
+/// Each team the plan needs, with its handle: the base's, else (a team the change adds) the
+/// desired program's. The base is what was reviewed before; a pull request that re-points
+/// `security` at a team of its author's must not have that team approve it.
 fn approval_teams(
     approvals: &BTreeSet<String>,
     changes: &[Change],
@@ -300,7 +309,7 @@ fn approval_teams(
     base: &Program,
 ) -> Vec<ApprovalTeam> {
     let handle = |team: &str| {
-        [desired, base].iter().find_map(|p| {
+        [base, desired].iter().find_map(|p| {
             p.spec()?
                 .teams
                 .iter()

