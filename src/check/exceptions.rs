@@ -53,11 +53,15 @@ pub fn judge(program: &Program, today: Date) -> (Vec<Active<'_>>, Vec<Diagnostic
         let at = |field: &str| res.at(&format!("/spec/exceptions/{i}{field}"));
         if let Some(why) = code_problem(&e.code) {
             findings.push(
-                Diagnostic::new(Code::ExceptionInvalid, &at("/code"), format!("exception {}: {why}", i + 1))
-                    .with_hint(format!(
-                        "codes that can be excepted: {}, policy/<rule>, policy",
-                        exceptable().join(", ")
-                    )),
+                Diagnostic::new(
+                    Code::ExceptionInvalid,
+                    &at("/code"),
+                    format!("exception {}: {why}", i + 1),
+                )
+                .with_hint(format!(
+                    "codes that can be excepted: {}, policy/<rule>, policy",
+                    exceptable().join(", ")
+                )),
             );
             continue;
         }
@@ -86,7 +90,9 @@ pub fn judge(program: &Program, today: Date) -> (Vec<Active<'_>>, Vec<Diagnostic
                         e.code, e.resource, e.until, e.reason
                     ),
                 )
-                .with_hint("fix what it excepted and remove it, or renew it in a reviewed change with a new date and reason"),
+                .with_hint(
+                    "fix what it excepted and remove it, or renew it in a reviewed change with a new date and reason",
+                ),
             );
             continue;
         }

@@ -480,7 +480,8 @@ pub fn program(
         }
         for e in before {
             if !after.iter().any(|x| key(x) == key(e)) {
-                a.phrases.push(format!("exception removed: {} on {}", e.code, e.resource));
+                a.phrases
+                    .push(format!("exception removed: {} on {}", e.code, e.resource));
             }
         }
     }

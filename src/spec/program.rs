@@ -69,9 +69,7 @@ pub struct ExceptionSpec {
     pub code: String,
     /// The resource the findings are about: `partner/<name>`, `product/<name>`,
     /// `terms/<name>`, or `program`. Example: `partner/initech`.
-    #[schemars(regex(
-        pattern = r"^(program|(partner|product|terms)/[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)$"
-    ))]
+    #[schemars(regex(pattern = r"^(program|(partner|product|terms)/[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)$"))]
     pub resource: String,
     /// The last day the exception holds (`YYYY-MM-DD`); the finding is an error again the
     /// day after. Example: `2027-02-15`.
