@@ -10,6 +10,7 @@
 
 pub mod check;
 pub mod diag;
+pub mod due;
 pub mod explain;
 #[doc(hidden)]
 pub mod fuzzing;

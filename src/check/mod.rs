@@ -14,9 +14,9 @@ use crate::spec::Date;
 
 mod credential_expired;
 mod data_sharing;
+mod duplicate_name;
 /// Run after every check and policy: see [`exceptions::apply`].
 pub mod exceptions;
-mod duplicate_name;
 mod history;
 mod misplaced_resource;
 mod name_mismatch;
@@ -27,7 +27,8 @@ pub mod secret_in_repo;
 mod stage_gate;
 /// Plan-only: compares against the base, so it is not in [`CHECKS`].
 pub mod terms_immutable;
-mod terms_missing;
+/// Also used by `due`, for the terms each partner needs.
+pub(crate) mod terms_missing;
 mod terms_outdated;
 mod unknown_reference;
 
