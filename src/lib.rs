@@ -20,6 +20,7 @@ pub mod policy;
 pub mod redact;
 pub mod render;
 pub mod report;
+pub mod review;
 pub mod schema;
 pub mod source;
 pub mod spec;

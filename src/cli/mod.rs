@@ -3,6 +3,7 @@
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 mod apply;
+mod approvals;
 mod audit;
 pub mod diagnostics;
 mod due;
@@ -122,6 +123,8 @@ pub enum Command {
     /// Deadlines in the next days: re-acceptances, terms taking effect, credentials expiring,
     /// partners about to be stuck, exceptions expiring.
     Due(due::DueArgs),
+    /// Whether a pull request has every approval its plan needs.
+    Approvals(approvals::ApprovalsArgs),
 }
 
 /// Parses arguments, runs the command, and turns the outcome into an exit code.
@@ -147,6 +150,7 @@ pub fn main() -> ExitCode {
         Command::Explain(a) => explain::run(a, &cli.common),
         Command::Policy(a) => policy::run(a, &cli.common),
         Command::Due(a) => due::run(a, &cli.common),
+        Command::Approvals(a) => approvals::run(a, &cli.common),
     };
     match result {
         Ok(code) => ExitCode::from(code),
