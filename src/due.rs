@@ -107,8 +107,9 @@ impl Due {
     }
 }
 
-fn add_days(d: Date, days: u32) -> Date {
-    Date(d.0.checked_add_days(chrono::Days::new(u64::from(days))).unwrap_or(d.0))
+/// `None` past the last date chrono knows (a `stuckAfterDays` of millions): no deadline then.
+fn add_days(d: Date, days: u32) -> Option<Date> {
+    d.0.checked_add_days(chrono::Days::new(u64::from(days))).map(Date)
 }
 
 /// The deadlines of `program` within `within` days of `today`, and those overdue.
@@ -217,8 +218,9 @@ pub fn compute(program: &Program, today: Date, within: u32) -> Due {
             });
         }
 
-        if let Some((since, limit)) = stage_clock(program, partner) {
-            let date = add_days(since, limit);
+        if let Some((since, limit, date)) =
+            stage_clock(program, partner).and_then(|(since, limit)| Some((since, limit, add_days(since, limit)?)))
+        {
             let days_left = today.days_until(date);
             if days_left <= window {
                 let at = partner.at("/spec/stage");
@@ -406,6 +408,18 @@ mod tests {
             ]
         );
         assert_eq!(d.items[2].line, 9);
+    }
+
+    #[test]
+    fn a_stage_limit_past_the_calendar_is_no_deadline() {
+        let mut p = program();
+        if let Some(res) = p.program.as_mut() {
+            res.spec.stages.registered = Some(crate::spec::StageSettings {
+                stuck_after_days: u32::MAX,
+            });
+        }
+        let d = compute(&p, day("2026-07-02"), u32::MAX);
+        assert!(!d.items.iter().any(|i| i.kind == ItemKind::Stuck), "{:?}", d.items);
     }
 
     #[test]
