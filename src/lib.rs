@@ -10,6 +10,7 @@
 
 pub mod check;
 pub mod diag;
+pub mod due;
 pub mod explain;
 #[doc(hidden)]
 pub mod fuzzing;
@@ -19,6 +20,7 @@ pub mod policy;
 pub mod redact;
 pub mod render;
 pub mod report;
+pub mod review;
 pub mod schema;
 pub mod source;
 pub mod spec;

@@ -27,7 +27,8 @@ pub mod secret_in_repo;
 mod stage_gate;
 /// Plan-only: compares against the base, so it is not in [`CHECKS`].
 pub mod terms_immutable;
-mod terms_missing;
+/// Also used by `due`, for the terms each partner needs.
+pub(crate) mod terms_missing;
 mod terms_outdated;
 mod unknown_reference;
 

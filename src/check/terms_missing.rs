@@ -10,7 +10,7 @@ use crate::model::Partner;
 use crate::spec::Stage;
 
 /// Why a partner needs a terms.
-pub(super) enum Need {
+pub(crate) enum Need {
     /// The program requires it of every partner past `registered`.
     Program,
     /// The product of subscription `index` requires it.
@@ -31,7 +31,7 @@ pub(crate) fn past_registered(partner: &Partner) -> bool {
 }
 
 /// The terms a partner needs, and why (the program's first, then each subscription's).
-pub(super) fn needed_terms(cx: &Context, partner: &Partner) -> Vec<(String, Need)> {
+pub(crate) fn needed_terms(cx: &Context, partner: &Partner) -> Vec<(String, Need)> {
     let mut needs = Vec::new();
     if partner.stage() == Stage::Offboarded {
         return needs;

@@ -3,8 +3,10 @@
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 mod apply;
+mod approvals;
 mod audit;
 pub mod diagnostics;
+mod due;
 pub mod escape;
 mod explain;
 mod funnel;
@@ -118,6 +120,11 @@ pub enum Command {
     /// Policies: run the program's Rego tests.
     #[command(subcommand)]
     Policy(policy::PolicyCommand),
+    /// Deadlines in the next days: re-acceptances, terms taking effect, credentials expiring,
+    /// partners about to be stuck, exceptions expiring.
+    Due(due::DueArgs),
+    /// Whether a pull request has every approval its plan needs.
+    Approvals(approvals::ApprovalsArgs),
 }
 
 /// Parses arguments, runs the command, and turns the outcome into an exit code.
@@ -142,6 +149,8 @@ pub fn main() -> ExitCode {
         Command::Init(a) => init::run(a, &cli.common),
         Command::Explain(a) => explain::run(a, &cli.common),
         Command::Policy(a) => policy::run(a, &cli.common),
+        Command::Due(a) => due::run(a, &cli.common),
+        Command::Approvals(a) => approvals::run(a, &cli.common),
     };
     match result {
         Ok(code) => ExitCode::from(code),

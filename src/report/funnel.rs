@@ -108,6 +108,13 @@ pub fn median(values: &mut [i64]) -> Option<f64> {
     })
 }
 
+/// The clock of a partner's current stage: the day it entered it and the stage's
+/// `stuckAfterDays`. The partner is stuck once *more than* that many days have passed, so it
+/// is stuck from the day after `since + stuckAfterDays` (`funnel` and `due` share this).
+pub fn stage_clock(program: &Program, p: &crate::model::Partner) -> Option<(Date, u32)> {
+    Some((p.stage_since()?, program.stuck_after_days(p.stage())?))
+}
+
 /// Computes the funnel on `today`, with the calls of `usage` when given.
 pub fn compute(program: &Program, today: Date, usage: Option<&Usage>) -> Funnel {
     let mut stays: BTreeMap<Stage, Vec<i64>> = BTreeMap::new();
@@ -131,7 +138,7 @@ pub fn compute(program: &Program, today: Date, usage: Option<&Usage>) -> Funnel 
                 .or_default()
                 .push(w[0].date.days_until(w[1].date));
         }
-        if let (Some(limit), Some(since)) = (program.stuck_after_days(p.stage()), p.stage_since()) {
+        if let Some((since, limit)) = stage_clock(program, p) {
             let days = since.days_until(today);
             if days > i64::from(limit) {
                 stuck.push(Stuck {

@@ -1,0 +1,248 @@
+//! `partnerctl approvals`: whether a pull request has every approval its plan needs
+//! ([`partnerctl::review`]), in text, json, markdown (the pull-request comment) or github
+//! (one `::error` per team that has not approved).
+
+use super::{Common, EXIT_FINDINGS, EXIT_OK, Format, escape};
+use partnerctl::review::{self, Approvals, RequiredTeam, TeamStatus};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+/// The first line of the markdown comment, which a workflow looks for to update it.
+pub const MARKER: &str = "<!-- partnerctl:approvals -->";
+
+/// No input file is larger than this: a plan of a very large program is a few MiB.
+const MAX_INPUT_BYTES: u64 = 64 << 20;
+
+#[derive(clap::Args, Debug)]
+pub struct ApprovalsArgs {
+    /// The plan: `partnerctl plan --format json` output, or a saved plan (`plan --out`).
+    #[arg(long, value_name = "FILE")]
+    pub plan: PathBuf,
+    /// The pull request's reviews: the JSON array of GitHub's
+    /// `GET /repos/{owner}/{repo}/pulls/{number}/reviews`.
+    #[arg(long, value_name = "FILE")]
+    pub reviews: PathBuf,
+    /// Each team's members by GitHub handle: `{"@org/legal": ["alice", "bob"]}`; members may
+    /// also be the objects of `GET /orgs/{org}/teams/{slug}/members`.
+    #[arg(long, value_name = "FILE")]
+    pub teams: PathBuf,
+    /// The pull request's head commit: an approval given on another commit is stale.
+    #[arg(long, value_name = "SHA")]
+    pub head: Option<String>,
+    /// The pull request's author, whose own review never counts.
+    #[arg(long, value_name = "LOGIN")]
+    pub author: Option<String>,
+}
+
+fn read(path: &Path) -> anyhow::Result<String> {
+    let name = path.display();
+    let meta = std::fs::metadata(path).map_err(|e| anyhow::anyhow!("{name}: cannot read: {e}"))?;
+    if !meta.is_file() {
+        anyhow::bail!("{name}: not a regular file");
+    }
+    if meta.len() > MAX_INPUT_BYTES {
+        anyhow::bail!("{name}: {} bytes, more than the {MAX_INPUT_BYTES} read", meta.len());
+    }
+    let bytes = std::fs::read(path).map_err(|e| anyhow::anyhow!("{name}: cannot read: {e}"))?;
+    String::from_utf8(bytes).map_err(|_| anyhow::anyhow!("{name}: not UTF-8 text"))
+}
+
+pub fn run(args: &ApprovalsArgs, common: &Common) -> anyhow::Result<u8> {
+    super::require_format(
+        common,
+        &[Format::Text, Format::Json, Format::Markdown, Format::Github],
+        "approvals",
+    )?;
+    let plan_name = args.plan.display().to_string();
+    let needs = review::parse_plan(&plan_name, &read(&args.plan)?)?;
+    let reviews = review::parse_reviews(&args.reviews.display().to_string(), &read(&args.reviews)?)?;
+    let teams = review::parse_teams(&args.teams.display().to_string(), &read(&args.teams)?)?;
+    let mut required = needs.teams;
+    if !needs.has_handles && !required.is_empty() {
+        add_handles_from_program(&mut required, &common.dir, &plan_name);
+    }
+    let verdict = review::evaluate(
+        &required,
+        &reviews,
+        &teams,
+        args.head.as_deref(),
+        args.author.as_deref(),
+    );
+    let mut out = super::Out::new(common.format);
+    match common.format {
+        Format::Json => writeln!(out, "{}", serde_json::to_string_pretty(&verdict)?)?,
+        Format::Markdown => write!(out, "{}", markdown(&verdict))?,
+        Format::Github => write!(out, "{}", github(&verdict))?,
+        _ => write!(out, "{}", text(&verdict))?,
+    }
+    out.finish()?;
+    Ok(if verdict.ok { EXIT_OK } else { EXIT_FINDINGS })
+}
+
+/// An older plan names teams without handles: read them from `-C DIR`'s program.yaml, if it
+/// is there and parses (a team left without a handle is then reported as such).
+fn add_handles_from_program(required: &mut [RequiredTeam], dir: &Path, plan: &str) {
+    use partnerctl::source::{PROGRAM_FILE, Snapshot, yaml};
+    let teams = Snapshot::from_dir(dir).ok().and_then(|s| {
+        let doc = yaml::parse(PROGRAM_FILE, s.bytes(PROGRAM_FILE)?).ok()?;
+        doc.value.pointer("/spec/teams").cloned()
+    });
+    match &teams {
+        Some(_) => eprintln!(
+            "note: {} has no approvalTeams (a plan of an older partnerctl); the teams' handles are read from {}",
+            escape::text(plan),
+            escape::text(&dir.join(PROGRAM_FILE).display().to_string())
+        ),
+        None => eprintln!(
+            "warning: {} has no approvalTeams and {} holds no readable program.yaml: no team has a handle",
+            escape::text(plan),
+            escape::text(&dir.display().to_string())
+        ),
+    }
+    for t in required.iter_mut() {
+        t.handle = teams
+            .as_ref()
+            .and_then(|v| v.get(&t.team))
+            .and_then(|v| v.get("github"))
+            .and_then(|v| v.as_str())
+            .map(str::to_string);
+    }
+}
+
+fn short(commit: &str) -> &str {
+    commit.get(..12).unwrap_or(commit)
+}
+
+fn summary(a: &Approvals) -> String {
+    let done = a.required.iter().filter(|t| t.satisfied).count();
+    format!("{done} of {} required teams approved", a.required.len())
+}
+
+fn must_approve_text(t: &TeamStatus) -> String {
+    escape::text(&must_approve_plain(t)).into_owned()
+}
+
+/// For people: a line per team with its verdict, then what it must approve.
+pub fn text(a: &Approvals) -> String {
+    if a.required.is_empty() {
+        return "This plan needs no approvals.\n".into();
+    }
+    let mut s = format!("Approvals: {}", summary(a));
+    if let Some(h) = &a.head {
+        s.push_str(&format!(" on {}", escape::text(short(h))));
+    }
+    s.push_str(".\n");
+    for t in &a.required {
+        let handle = t.handle.as_deref().map(escape::text).unwrap_or("no handle".into());
+        let verdict = if t.satisfied {
+            format!("approved by {}", escape::text(&t.approved_by.join(", ")))
+        } else {
+            escape::text(t.why.as_deref().unwrap_or("not approved")).into_owned()
+        };
+        s.push_str(&format!(
+            "  {} {} ({handle}): {verdict}\n      must approve: {}\n",
+            if t.satisfied { "✅" } else { "❌" },
+            escape::text(&t.team),
+            must_approve_text(t),
+        ));
+    }
+    s
+}
+
+/// The pull-request comment: the marker, a verdict, and a table of the teams.
+pub fn markdown(a: &Approvals) -> String {
+    let mark = if a.ok { "✅" } else { "❌" };
+    let mut s = format!("{MARKER}\n### {mark} partnerctl approvals\n\n");
+    if a.required.is_empty() {
+        s.push_str("This plan needs no approvals.\n");
+        return s;
+    }
+    s.push_str(&summary(a));
+    if let Some(h) = &a.head {
+        s.push_str(&format!(" on {}", escape::markdown_code(short(h))));
+    }
+    s.push_str(".\n\n| team | handle | must approve | approved by | status |\n| --- | --- | --- | --- | --- |\n");
+    for t in &a.required {
+        let handle = t
+            .handle
+            .as_deref()
+            .map(escape::markdown_code)
+            .unwrap_or_else(|| "none".into());
+        let mut what = if t.resources.is_empty() {
+            "—".to_string()
+        } else {
+            t.resources
+                .iter()
+                .map(|r| escape::markdown_code(r))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        if !t.classes.is_empty() {
+            what.push_str(&format!(" ({})", escape::markdown(&t.classes.join(", "))));
+        }
+        let by = if t.approved_by.is_empty() {
+            "—".to_string()
+        } else {
+            t.approved_by
+                .iter()
+                .map(|l| escape::markdown(l))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let status = if t.satisfied {
+            "✅ approved".to_string()
+        } else {
+            format!(
+                "❌ {}",
+                escape::markdown_message(t.why.as_deref().unwrap_or("not approved"))
+            )
+        };
+        s.push_str(&format!(
+            "| {} | {handle} | {what} | {by} | {status} |\n",
+            escape::markdown(&t.team)
+        ));
+    }
+    s
+}
+
+/// Workflow annotations: one `::error` per team that has not approved, else one `::notice`.
+pub fn github(a: &Approvals) -> String {
+    if a.ok {
+        return format!(
+            "::notice title=partnerctl approvals::{}\n",
+            escape::github_data(&if a.required.is_empty() {
+                "This plan needs no approvals.".to_string()
+            } else {
+                format!("{}.", summary(a))
+            })
+        );
+    }
+    let mut s = String::new();
+    for t in a.required.iter().filter(|t| !t.satisfied) {
+        let message = format!(
+            "{} ({}) has not approved: {}. It must approve: {}",
+            t.team,
+            t.handle.as_deref().unwrap_or("no handle"),
+            t.why.as_deref().unwrap_or("not approved"),
+            must_approve_plain(t)
+        );
+        s.push_str(&format!(
+            "::error title={}::{}\n",
+            escape::github_property(&escape::text(&format!("approval missing: {}", t.team))),
+            escape::github_data(&escape::text(&message))
+        ));
+    }
+    s
+}
+
+fn must_approve_plain(t: &TeamStatus) -> String {
+    let mut s = if t.resources.is_empty() {
+        "-".to_string()
+    } else {
+        t.resources.join(", ")
+    };
+    if !t.classes.is_empty() {
+        s.push_str(&format!(" ({})", t.classes.join(", ")));
+    }
+    s
+}
