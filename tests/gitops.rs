@@ -456,6 +456,18 @@ fn a_missed_deadline_is_excepted_in_review_so_an_urgent_revocation_ships() {
     // Before the date: a warning; the day after: an error, with no commit in between.
     let (code, out, _) = run_at(&dev, "2026-11-10", &["validate"]);
     assert_eq!(code, 0, "{out}");
+    // ...and `due` says so ahead, for the scheduled issue.
+    let (code, out, err) = run_at(&dev, "2026-11-10", &["due", "--format", "json", "--detailed-exitcode"]);
+    assert_eq!(code, 3, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let item = v["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["kind"] == "reaccept" && i["partner"] == "caribe-shipping")
+        .unwrap_or_else(|| panic!("{out}"));
+    assert_eq!(item["date"], "2026-11-20");
+    assert_eq!(item["daysLeft"], 10);
     let (code, out, _) = run_at(&dev, "2026-11-21", &["validate"]);
     assert_eq!(code, 1, "{out}");
     assert!(out.contains("terms-outdated"), "{out}");

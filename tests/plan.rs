@@ -575,3 +575,48 @@ fn policies_see_the_change_set() {
     );
     assert!(!p.ok);
 }
+
+#[test]
+fn approval_handles_come_from_the_base_so_a_change_cannot_re_point_a_team_at_its_author() {
+    let mut d = northwind();
+    // Production access (security must approve), and security re-pointed in the same change.
+    edit(
+        &mut d,
+        CARIBE,
+        "    - {product: tracking, plan: starter, environment: sandbox}\n",
+        "    - {product: tracking, plan: starter, environment: sandbox}\n    - {product: tracking, plan: standard, environment: production}\n",
+    );
+    edit(
+        &mut d,
+        "program.yaml",
+        "security: {github: \"@northwind/security\"}",
+        "security: {github: \"@mallory/friends\"}",
+    );
+    // A team the change adds takes its handle from the change.
+    edit(
+        &mut d,
+        "program.yaml",
+        "    rates-team: {github: \"@northwind/rates\"}\n",
+        "    rates-team: {github: \"@northwind/rates\"}\n    audit: {github: \"@northwind/audit\"}\n",
+    );
+    edit(
+        &mut d,
+        "program.yaml",
+        "  approvals:\n",
+        "  approvals:\n    - on: [program-changed]\n      require: [audit]\n",
+    );
+    let p = make(Some(northwind()), d);
+    let handle = |team: &str| {
+        p.approval_teams
+            .iter()
+            .find(|t| t.team == team)
+            .unwrap_or_else(|| panic!("{team} not required: {:?}", p.approval_teams))
+            .handle
+            .clone()
+    };
+    assert_eq!(handle("security").as_deref(), Some("@northwind/security"));
+    assert_eq!(handle("audit").as_deref(), Some("@northwind/audit"));
+    let security = p.approval_teams.iter().find(|t| t.team == "security").unwrap();
+    assert_eq!(security.resources, ["partner/caribe-shipping"]);
+    assert_eq!(security.classes, ["production-access"]);
+}

@@ -199,7 +199,6 @@ impl YamlDoc {
 /// Parses one file that must hold exactly one YAML document. Problems come back as
 /// `yaml-syntax` or `duplicate-key` findings naming the file and line.
 // A finding is the error, once per file at most: its size (grown with `exception`) costs nothing.
-#[allow(clippy::result_large_err)]
 pub fn parse(file: &str, bytes: &[u8]) -> Result<YamlDoc, Diagnostic> {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     let text = match std::str::from_utf8(bytes) {
@@ -367,7 +366,6 @@ impl<'f> Builder<'f> {
         self.stack.last().and_then(|f| f.key.as_ref()).map(|(_, at)| *at)
     }
 
-    #[allow(clippy::result_large_err)]
     fn event(&mut self, event: Event<'_>, span: Span) -> Result<(), Diagnostic> {
         let at = pos(&span);
         match event {
