@@ -128,6 +128,19 @@ fn shellcheck_passes_every_run_block_and_the_ci_script() {
             names.push(format!("{}: {name}", wf.file_name().unwrap().to_string_lossy()));
         }
     }
+    // The action: its install script, and every `run:` of action.yml.
+    files.push(root().join("action/install.sh"));
+    names.push("action/install.sh".into());
+    let action: serde_json::Value =
+        yaml_serde::from_str(&std::fs::read_to_string(root().join("action.yml")).unwrap()).unwrap();
+    for (i, s) in action["runs"]["steps"].as_array().unwrap().iter().enumerate() {
+        if let Some(run) = s["run"].as_str() {
+            let f = dir.path().join(format!("action-{i}.sh"));
+            std::fs::write(&f, format!("#!/usr/bin/env bash\nset -e\n{}", without_expressions(run))).unwrap();
+            files.push(f);
+            names.push(format!("action.yml: {}", s["name"].as_str().unwrap_or("step")));
+        }
+    }
     assert!(files.len() > 10, "the run blocks were found: {names:?}");
     let mut failures = Vec::new();
     for (f, name) in files.iter().zip(&names) {
@@ -151,10 +164,17 @@ fn the_example_workflow_keeps_the_state_safe() {
         "a forced update"
     );
     assert!(all.contains("git push --atomic origin refs/partnerctl/applied refs/notes/partnerctl"));
-    assert!(
-        !all.lines().any(|l| l.contains("cargo install") && !l.contains("--git")),
-        "cargo install from a registry that does not have partnerctl"
-    );
+    assert!(!all.contains("cargo install"), "a job compiles partnerctl");
+    let wf: serde_json::Value = yaml_serde::from_str(&text).unwrap();
+    for (job, j) in wf["jobs"].as_object().unwrap() {
+        let installs = j["steps"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|s| s["uses"].as_str().is_some_and(|u| u.contains("/partnerctl@v")))
+            .count();
+        assert_eq!(installs, 1, "job {job} installs partnerctl with the action, once");
+    }
     for needed in [
         "pull_request_review",
         "schedule",

@@ -5,6 +5,7 @@
 mod apply;
 mod approvals;
 mod audit;
+mod completions;
 pub mod diagnostics;
 mod due;
 pub mod escape;
@@ -26,6 +27,9 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::OnceLock;
 
+/// `0.1.0 (1a2b3c4d5e6f)`: the version and the commit it was built from (see build.rs).
+pub const VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), " (", env!("PARTNERCTL_COMMIT"), ")");
+
 /// Exit code: success, no errors.
 pub const EXIT_OK: u8 = 0;
 /// Exit code: findings of severity error, or a failed apply.
@@ -38,7 +42,7 @@ pub const EXIT_CHANGES: u8 = 3;
 #[derive(Parser, Debug)]
 #[command(
     name = "partnerctl",
-    version,
+    version = VERSION,
     about = "An API partner program as code: validate, plan, render and audit partners, products and terms kept in git."
 )]
 pub struct Cli {
@@ -125,6 +129,10 @@ pub enum Command {
     Due(due::DueArgs),
     /// Whether a pull request has every approval its plan needs.
     Approvals(approvals::ApprovalsArgs),
+    /// A completion script for bash, zsh, fish, elvish or PowerShell.
+    Completions(completions::CompletionsArgs),
+    /// The manual pages (roff), for `man -l` or a `man1/` folder.
+    Man(completions::ManArgs),
 }
 
 /// Parses arguments, runs the command, and turns the outcome into an exit code.
@@ -151,6 +159,8 @@ pub fn main() -> ExitCode {
         Command::Policy(a) => policy::run(a, &cli.common),
         Command::Due(a) => due::run(a, &cli.common),
         Command::Approvals(a) => approvals::run(a, &cli.common),
+        Command::Completions(a) => completions::run(a),
+        Command::Man(a) => completions::man(a),
     };
     match result {
         Ok(code) => ExitCode::from(code),
