@@ -185,3 +185,100 @@ fn the_example_workflow_keeps_the_state_safe() {
         assert!(text.contains(needed), "the workflow lacks {needed}");
     }
 }
+
+/// Runs check-jsonschema with one of its built-in schemas (SchemaStore's, for GitHub).
+fn check_jsonschema(schema: &str, files: &[PathBuf]) {
+    if !have("check-jsonschema", Command::new("check-jsonschema").arg("--version")) {
+        return;
+    }
+    let o = Command::new("check-jsonschema")
+        .args(["--builtin-schema", schema])
+        .args(files)
+        .output()
+        .unwrap();
+    assert!(
+        o.status.success(),
+        "{schema}: {}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    );
+}
+
+#[test]
+fn the_action_and_the_workflows_match_githubs_schemas() {
+    check_jsonschema("vendor.github-actions", &[root().join("action.yml")]);
+    check_jsonschema("vendor.github-workflows", &workflows());
+}
+
+#[test]
+fn the_pre_commit_hooks_run_with_pre_commit() {
+    if !have("pre-commit", Command::new("pre-commit").arg("--version")) {
+        return;
+    }
+    // pre-commit reads the hooks from this repository's HEAD; use a copy with the manifest
+    // committed, so the test sees the working tree's version.
+    let tmp = tempfile::tempdir().unwrap();
+    let git = |dir: &Path, args: &[&str]| {
+        let o = Command::new("git")
+            .args(args)
+            .current_dir(dir)
+            .env("GIT_CONFIG_GLOBAL", "/dev/null")
+            .env("GIT_AUTHOR_NAME", "t")
+            .env("GIT_AUTHOR_EMAIL", "t@example.invalid")
+            .env("GIT_COMMITTER_NAME", "t")
+            .env("GIT_COMMITTER_EMAIL", "t@example.invalid")
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&o.stderr));
+    };
+    let hooks = tmp.path().join("hooks");
+    std::fs::create_dir_all(&hooks).unwrap();
+    std::fs::copy(root().join(".pre-commit-hooks.yaml"), hooks.join(".pre-commit-hooks.yaml")).unwrap();
+    git(&hooks, &["init", "-q"]);
+    git(&hooks, &["add", "-A"]);
+    git(&hooks, &["commit", "-q", "-m", "hooks"]);
+
+    let program = tmp.path().join("program");
+    copy_dir(&root().join("examples/northwind"), &program);
+    git(&program, &["init", "-q"]);
+    git(&program, &["add", "-A"]);
+    git(&program, &["commit", "-q", "-m", "program"]);
+    let bin_dir = PathBuf::from(env!("CARGO_BIN_EXE_partnerctl")).parent().unwrap().to_path_buf();
+    let path = format!("{}:{}", bin_dir.display(), std::env::var("PATH").unwrap_or_default());
+    let run = || {
+        Command::new("pre-commit")
+            .args(["try-repo", hooks.to_str().unwrap(), "partnerctl-validate-system", "--all-files"])
+            .current_dir(&program)
+            .env("PATH", &path)
+            .env("PARTNERCTL_AS_OF", "2026-11-01")
+            .env("PRE_COMMIT_HOME", tmp.path().join("cache"))
+            .env("GIT_CONFIG_GLOBAL", "/dev/null")
+            .output()
+            .unwrap()
+    };
+    let o = run();
+    let log = String::from_utf8_lossy(&o.stdout).into_owned();
+    assert!(o.status.success(), "{log}{}", String::from_utf8_lossy(&o.stderr));
+    assert!(log.contains("partnerctl validate") && log.contains("Passed"), "{log}");
+    // A broken reference fails the hook, with partnerctl's finding.
+    let acme = program.join("partners/emea/acme-logistics.yaml");
+    let text = std::fs::read_to_string(&acme).unwrap();
+    std::fs::write(&acme, text.replacen("product: tracking", "product: trackin", 1)).unwrap();
+    let o = run();
+    let log = String::from_utf8_lossy(&o.stdout).into_owned();
+    assert!(!o.status.success(), "{log}");
+    assert!(log.contains("unknown-reference"), "{log}");
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+}
