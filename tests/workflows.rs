@@ -229,11 +229,19 @@ fn the_pre_commit_hooks_run_with_pre_commit() {
             .env("GIT_COMMITTER_EMAIL", "t@example.invalid")
             .output()
             .unwrap();
-        assert!(o.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&o.stderr));
+        assert!(
+            o.status.success(),
+            "git {args:?}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
     };
     let hooks = tmp.path().join("hooks");
     std::fs::create_dir_all(&hooks).unwrap();
-    std::fs::copy(root().join(".pre-commit-hooks.yaml"), hooks.join(".pre-commit-hooks.yaml")).unwrap();
+    std::fs::copy(
+        root().join(".pre-commit-hooks.yaml"),
+        hooks.join(".pre-commit-hooks.yaml"),
+    )
+    .unwrap();
     git(&hooks, &["init", "-q"]);
     git(&hooks, &["add", "-A"]);
     git(&hooks, &["commit", "-q", "-m", "hooks"]);
@@ -243,11 +251,19 @@ fn the_pre_commit_hooks_run_with_pre_commit() {
     git(&program, &["init", "-q"]);
     git(&program, &["add", "-A"]);
     git(&program, &["commit", "-q", "-m", "program"]);
-    let bin_dir = PathBuf::from(env!("CARGO_BIN_EXE_partnerctl")).parent().unwrap().to_path_buf();
+    let bin_dir = PathBuf::from(env!("CARGO_BIN_EXE_partnerctl"))
+        .parent()
+        .unwrap()
+        .to_path_buf();
     let path = format!("{}:{}", bin_dir.display(), std::env::var("PATH").unwrap_or_default());
     let run = || {
         Command::new("pre-commit")
-            .args(["try-repo", hooks.to_str().unwrap(), "partnerctl-validate-system", "--all-files"])
+            .args([
+                "try-repo",
+                hooks.to_str().unwrap(),
+                "partnerctl-validate-system",
+                "--all-files",
+            ])
             .current_dir(&program)
             .env("PATH", &path)
             .env("PARTNERCTL_AS_OF", "2026-11-01")

@@ -46,6 +46,20 @@ impl Rules {
 
     /// The teams a change with these classes needs, sorted.
     pub fn resolve(&self, hits: &[Hit], kind: Kind, name: &str, base: &Program, desired: &Program) -> Vec<String> {
+        self.resolve_by_team(hits, kind, name, base, desired)
+            .into_keys()
+            .collect()
+    }
+
+    /// Each team a change needs, with the classes of change it needs that team for.
+    pub fn resolve_by_team(
+        &self,
+        hits: &[Hit],
+        kind: Kind,
+        name: &str,
+        base: &Program,
+        desired: &Program,
+    ) -> std::collections::BTreeMap<String, BTreeSet<ChangeClass>> {
         let owner_of = |kind: Kind, name: &str| -> Option<String> {
             desired
                 .owner_of(kind, name)
@@ -57,7 +71,10 @@ impl Rules {
                 .or_else(|| owner_of(Kind::Program, base.name()))
                 .unwrap_or_else(|| OWNER.to_string())
         };
-        let mut teams = BTreeSet::new();
+        let mut teams: std::collections::BTreeMap<String, BTreeSet<ChangeClass>> = Default::default();
+        let mut add = |team: String, class: ChangeClass| {
+            teams.entry(team).or_default().insert(class);
+        };
         for hit in hits {
             for (on, require) in &self.rules {
                 if !on.contains(&hit.class) {
@@ -65,19 +82,19 @@ impl Rules {
                 }
                 for team in require {
                     if team != OWNER {
-                        teams.insert(team.clone());
+                        add(team.clone(), hit.class);
                         continue;
                     }
                     if product_scoped(hit.class) && !hit.products.is_empty() {
                         for p in &hit.products {
-                            teams.insert(owner_of(Kind::Product, p).unwrap_or_else(fallback));
+                            add(owner_of(Kind::Product, p).unwrap_or_else(fallback), hit.class);
                         }
                     } else {
-                        teams.insert(owner_of(kind, name).unwrap_or_else(fallback));
+                        add(owner_of(kind, name).unwrap_or_else(fallback), hit.class);
                     }
                 }
             }
         }
-        teams.into_iter().collect()
+        teams
     }
 }

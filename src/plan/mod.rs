@@ -68,6 +68,9 @@ pub struct Change {
     pub fields: Vec<FieldChange>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub effects: Vec<Effect>,
+    /// For each team of `approvals`, the classes it is needed for (in `approvalTeams`).
+    #[serde(skip)]
+    pub approval_classes: BTreeMap<String, Vec<ChangeClass>>,
 }
 
 /// One output file that differs.
@@ -317,25 +320,13 @@ fn approval_teams(
                 .and_then(|(_, t)| t.github.clone())
         })
     };
-    // The classes a team approves: those of a rule that names it (or `owner`, which resolves
-    // to the owning team).
-    let rule_classes = |team: &str| -> BTreeSet<crate::spec::ChangeClass> {
-        [desired, base]
-            .iter()
-            .filter_map(|p| p.spec())
-            .flat_map(|s| s.approvals.iter())
-            .filter(|r| r.require.iter().any(|t| t == team || t == approvals::OWNER))
-            .flat_map(|r| r.on.iter().copied())
-            .collect()
-    };
     approvals
         .iter()
         .map(|team| {
             let mine: Vec<&Change> = changes.iter().filter(|c| c.approvals.contains(team)).collect();
-            let theirs = rule_classes(team);
             let classes: BTreeSet<String> = mine
                 .iter()
-                .flat_map(|c| c.classes.iter().filter(|x| theirs.contains(x)))
+                .flat_map(|c| c.approval_classes.get(team).into_iter().flatten())
                 .map(|x| x.as_str().to_string())
                 .collect();
             ApprovalTeam {
@@ -570,7 +561,10 @@ fn build<S>(
     let (bj, dj) = (as_written(base, b), as_written(desired, d));
     let mut fields = fields::diff(kind.lower(), &resource, bj.as_ref(), dj.as_ref());
     fields.extend(extra.iter().cloned());
-    let approvals = rules.resolve(&a.hits, kind, name, base, desired);
+    let by_team = rules.resolve_by_team(&a.hits, kind, name, base, desired);
+    let approvals: Vec<String> = by_team.keys().cloned().collect();
+    let approval_classes: BTreeMap<String, Vec<ChangeClass>> =
+        by_team.into_iter().map(|(t, c)| (t, c.into_iter().collect())).collect();
     let mut summary = a.phrases.join("; ");
     if summary.is_empty() {
         summary = match fields.len() {
@@ -593,6 +587,7 @@ fn build<S>(
         file,
         fields,
         effects: a.effects,
+        approval_classes,
     }
 }
 
