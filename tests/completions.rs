@@ -16,19 +16,16 @@ fn output(args: &[&str]) -> String {
 /// What bash offers after `line` (completing its last word), with the script loaded as a
 /// user's `.bashrc` would load it.
 fn complete(script: &std::path::Path, line: &str) -> Vec<String> {
-    let words: Vec<&str> = line.split(' ').collect();
-    let program = format!(
-        r#"source "$1" || exit 9
+    let program = r#"source "$1" || exit 9
 complete -p partnerctl >/dev/null || exit 8
-COMP_LINE="$2"; COMP_POINT=${{#COMP_LINE}}
+COMP_LINE="$2"; COMP_POINT=${#COMP_LINE}
 read -r -a COMP_WORDS <<< "$2"
 case "$2" in *" ") COMP_WORDS+=("");; esac
-COMP_CWORD=$(( ${{#COMP_WORDS[@]}} - 1 ))
-_partnerctl partnerctl "${{COMP_WORDS[COMP_CWORD]}}" "${{COMP_WORDS[COMP_CWORD-1]}}"
-printf '%s\n' "${{COMPREPLY[@]}}""#
-    );
+COMP_CWORD=$(( ${#COMP_WORDS[@]} - 1 ))
+_partnerctl partnerctl "${COMP_WORDS[COMP_CWORD]}" "${COMP_WORDS[COMP_CWORD-1]}"
+printf '%s\n' "${COMPREPLY[@]}""#;
     let o = Command::new("bash")
-        .args(["--noprofile", "--norc", "-c", &program, "bash"])
+        .args(["--noprofile", "--norc", "-c", program, "bash"])
         .arg(script)
         .arg(line)
         .output()
