@@ -2,6 +2,7 @@
 //! and edits to it.
 #![allow(dead_code)]
 
+pub mod browser;
 pub mod nginx;
 
 use std::fs;
