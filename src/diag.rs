@@ -81,6 +81,8 @@ codes! {
     Policy = "policy", Error, "a finding of a Rego policy, built-in or the program's own";
     FileRefused = "file-refused", Error, "a file partnerctl will not read: a symbolic link, a FIFO, socket or device, over the size limit, or unreadable";
     OutputInvalid = "output-invalid", Error, "an output of program.yaml cannot be written safely: its path, target or template is invalid, or its template exceeds its budget";
+    OpenapiInvalid = "openapi-invalid", Error, "an API description under apis/ does not parse, is not OpenAPI 3.0 or 3.1, or has a $ref that does not resolve inside apis/";
+    OpenapiMismatch = "openapi-mismatch", Error, "a product's endpoints and the operations of its OpenAPI description disagree";
     ExceptionExpired = "exception-expired", Warning, "an exception in program.yaml `spec.exceptions` is past its `until` date and covers nothing any more";
     ExceptionInvalid = "exception-invalid", Error, "an exception runs longer than `spec.exceptionsMaxDays`, names a code that cannot be excepted, or a resource that does not exist";
 }

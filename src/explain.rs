@@ -116,6 +116,16 @@ pub fn explain(code: Code) -> Explanation {
             "outputs:\n  - {template: templates/cfg.j2, path: .git/config}\n",
             "Write outputs below a folder of their own (dist/ is usual), name a built-in target or a template under templates/, and keep templates within their budget (docs/security.md).",
         ),
+        OpenapiInvalid => (
+            "A product's OpenAPI description is what the portal shows partner developers and what the gateways route. One that does not parse, is not OpenAPI 3.0 or 3.1, or has a `$ref` that resolves to nothing (or outside apis/, which partnerctl never reads) would publish a reference that is wrong, or route nothing.",
+            "# apis/shipments.yaml\nopenapi: 3.0.3\npaths:\n  /v1/shipments/{id}:\n    get:\n      responses:\n        '200': {$ref: '#/components/responses/Shipmnt'}   # no such response\n",
+            "Fix the description at the line shown: correct the reference, keep referenced files under apis/, or convert a Swagger 2.0 file to OpenAPI 3.",
+        ),
+        OpenapiMismatch => (
+            "A product that lists `endpoints` and names an OpenAPI description says twice what partners may call. When the two disagree, the gateways route one list and the portal documents the other.",
+            "spec:\n  openapi: apis/shipments.yaml        # has GET and POST /v1/shipments\n  endpoints:\n    - {method: GET, path: /v1/shipments}\n",
+            "Make them agree, or leave `endpoints` out: they are then the description's operations.",
+        ),
         ExceptionExpired => (
             "An exception (program.yaml `spec.exceptions`) accepts a known problem for a reviewed while, with a reason. Past its `until` date it covers nothing: the findings it covered are errors again, and the stale entry only misleads the next reader.",
             "spec:\n  exceptions:\n    - {code: terms-outdated, resource: partner/initech, until: 2026-11-15, reason: \"renegotiating, LEG-123\"}\n# today is 2026-12-01\n",

@@ -15,6 +15,7 @@ pub mod explain;
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod model;
+pub mod openapi;
 pub mod plan;
 pub mod policy;
 pub mod redact;

@@ -28,6 +28,7 @@ pub const NOT_EXCEPTABLE: &[Code] = &[
     Code::UnknownReference,
     Code::FileRefused,
     Code::OutputInvalid,
+    Code::OpenapiInvalid,
     Code::TermsImmutable,
     Code::ExceptionExpired,
     Code::ExceptionInvalid,

@@ -116,6 +116,8 @@ pub struct Program {
     pub unloadable: BTreeSet<(Kind, String)>,
     /// The files the program was read from (terms texts, policies, templates).
     pub snapshot: Snapshot,
+    /// The API descriptions products name (SPEC §13), by file, bundled and read.
+    pub apis: BTreeMap<String, std::sync::Arc<crate::openapi::Api>>,
 }
 
 /// A loaded program and the findings of loading it.
@@ -234,7 +236,90 @@ pub fn load(snapshot: Snapshot) -> Loaded {
         }
     }
     program.documents = documents;
+    attach_apis(&mut program, &mut diagnostics);
     Loaded { program, diagnostics }
+}
+
+/// Reads the descriptions products name, derives the endpoints of products that leave them
+/// out, and checks the others against their description (`openapi-mismatch`).
+fn attach_apis(program: &mut Program, diagnostics: &mut Vec<Diagnostic>) {
+    use crate::openapi::{self, path_shape};
+    let files: BTreeSet<String> = program
+        .products
+        .values()
+        .filter_map(|p| p.spec.openapi.clone())
+        .filter(|f| program.snapshot.files.contains_key(f))
+        .collect();
+    if files.is_empty() && !program.products.values().any(|p| p.spec.openapi.is_some()) {
+        return;
+    }
+    let (apis, diags) = openapi::load_all(&program.snapshot, &files);
+    diagnostics.extend(diags);
+    for product in program.products.values_mut() {
+        let Some(file) = product.spec.openapi.clone() else {
+            continue;
+        };
+        let Some(api) = apis.get(&file) else {
+            if !program.snapshot.files.contains_key(&file) {
+                diagnostics.push(
+                    Diagnostic::new(
+                        Code::UnknownReference,
+                        &product.at("/spec/openapi"),
+                        format!(
+                            "product {} names the API description {file}, which does not exist",
+                            product.name
+                        ),
+                    )
+                    .with_hint("add the file under apis/, or correct the path"),
+                );
+            }
+            continue;
+        };
+        let derived = openapi::endpoints(api);
+        if product.spec.endpoints.is_empty() {
+            product.spec.endpoints = derived;
+            continue;
+        }
+        let key = |method: &str, path: &str| format!("{method} {}", path_shape(path));
+        for (i, e) in product.spec.endpoints.iter().enumerate() {
+            if !derived
+                .iter()
+                .any(|d| key(d.method.as_str(), &d.path) == key(e.method.as_str(), &e.path))
+            {
+                diagnostics.push(
+                    Diagnostic::new(
+                        Code::OpenapiMismatch,
+                        &product.at(&format!("/spec/endpoints/{i}")),
+                        format!("endpoint {} {} of product {} is not an operation of {file}", e.method.as_str(), e.path, product.name),
+                    )
+                    .with_hint("add the operation to the description, remove the endpoint, or leave `endpoints` out so they are the description's operations"),
+                );
+            }
+        }
+        for op in api.operations.iter().filter(|o| o.endpoint_method().is_some()) {
+            if !product
+                .spec
+                .endpoints
+                .iter()
+                .any(|e| key(e.method.as_str(), &e.path) == key(&op.method, &op.path))
+            {
+                diagnostics.push(
+                    Diagnostic::new(
+                        Code::OpenapiMismatch,
+                        &product.at("/spec/endpoints"),
+                        format!(
+                            "operation {} ({file}:{}) is not an endpoint of product {}",
+                            op.key(),
+                            op.line,
+                            product.name
+                        ),
+                    )
+                    .with_hint("list it under `endpoints`, remove it from the description, or leave `endpoints` out"),
+                );
+            }
+        }
+    }
+    program.apis = apis;
 }
 
 /// The folders below `products/`, `terms/` and `partners/` whose names break the name pattern

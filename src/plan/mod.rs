@@ -351,7 +351,8 @@ fn load_base(desired: &Program, base: Snapshot) -> Program {
         .chain(base.files.keys())
         .filter(|p| desired.snapshot.files.get(*p) != base.files.get(*p))
         .collect();
-    if changed.len() * 2 > base.files.len() {
+    // A description that changed changes the endpoints of every product naming it.
+    if changed.len() * 2 > base.files.len() || changed.iter().any(|p| crate::openapi::is_api_file(p)) {
         return model::load(base).program;
     }
     let changed: BTreeSet<String> = changed.into_iter().cloned().collect();
@@ -363,6 +364,10 @@ fn load_base(desired: &Program, base: Snapshot) -> Program {
         if let Some(e) = base.files.get(p) {
             mini.insert(p.clone(), e.clone());
         }
+    }
+    // The descriptions a changed product may name (unchanged, so the desired side's reading).
+    for (p, e) in base.files.iter().filter(|(p, _)| crate::openapi::is_api_file(p)) {
+        mini.insert(p.clone(), e.clone());
     }
     let part = model::load(mini).program;
     let keep = |file: &String| !changed.contains(file);
@@ -400,6 +405,7 @@ fn load_base(desired: &Program, base: Snapshot) -> Program {
             .cloned()
             .collect(),
         snapshot: base,
+        apis: desired.apis.clone(),
     };
     if prog.program.is_none() {
         prog.program = part.program;

@@ -19,7 +19,7 @@ use std::path::{Path, PathBuf};
 pub const MAX_FILE_BYTES: u64 = 8 * 1024 * 1024;
 
 /// The top-level folders whose contents make up a program.
-pub const PROGRAM_DIRS: &[&str] = &["products", "terms", "partners", "policies", "templates"];
+pub const PROGRAM_DIRS: &[&str] = &["products", "terms", "partners", "policies", "templates", "apis"];
 
 /// The program's root document.
 pub const PROGRAM_FILE: &str = "program.yaml";

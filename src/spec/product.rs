@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[schemars(extend("anyOf" = [{"required": ["endpoints"]}, {"required": ["openapi"]}]))]
 pub struct ProductSpec {
     /// The product's name as partners see it. Example: `Shipments API`.
     #[schemars(regex(pattern = super::LINE_PATTERN))]
@@ -19,7 +20,16 @@ pub struct ProductSpec {
     /// The environments the product runs in, with their upstreams.
     /// Example: `sandbox: {upstream: "https://sandbox.shipments.internal"}`.
     pub environments: ProductEnvironments,
-    /// The operations partners may call. Example: `- {method: GET, path: "/v1/shipments/{id}"}`.
+    /// The product's OpenAPI description (3.0 or 3.1, YAML or JSON), a file under `apis/`
+    /// (SPEC §13). Its operations are the product's endpoints; the portal renders an API
+    /// reference from it. Example: `apis/shipments.yaml`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(regex(pattern = r"^apis/([A-Za-z0-9._-]+/)*[A-Za-z0-9._-]+\.(ya?ml|json)$"))]
+    pub openapi: Option<String>,
+    /// The operations partners may call; with `openapi` they may be left out (they are the
+    /// description's operations) or given, and must then agree with it.
+    /// Example: `- {method: GET, path: "/v1/shipments/{id}"}`.
+    #[serde(default)]
     #[schemars(length(min = 1))]
     pub endpoints: Vec<EndpointSpec>,
     /// The plans partners subscribe to, each with its limits and environments.
