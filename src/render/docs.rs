@@ -60,6 +60,9 @@ pub fn context(program: &Program, today: Date) -> Value {
         .map(|p| {
             let mut v = context::product(p, false);
             v["href"] = json!(format!("products/{}.html", p.name));
+            if p.spec.openapi.as_ref().is_some_and(|f| program.apis.contains_key(f)) {
+                v["apiHref"] = json!(format!("products/{}/api.html", p.name));
+            }
             v["descriptionHtml"] = json!(filters::markdown_to_html(&p.spec.description));
             v["requiredTerms"] = json!(p.spec.required_terms.iter().map(|t| terms_ref(t)).collect::<Vec<_>>());
             v
@@ -296,6 +299,22 @@ pub fn render(
     for product in site["products"].as_array().into_iter().flatten() {
         let href = product["href"].as_str().unwrap_or_default().to_string();
         page("docs/product.html.j2", &href, json!({"product": product}))?;
+        // The API reference, from the product's description (SPEC §13).
+        let name = product["name"].as_str().unwrap_or_default();
+        let api = program
+            .products
+            .get(name)
+            .and_then(|p| p.spec.openapi.as_ref())
+            .and_then(|f| program.apis.get(f));
+        if let Some(api) = api {
+            for (file, v) in super::api_reference::pages(name, api) {
+                page(
+                    "docs/api.html.j2",
+                    &format!("products/{name}/{file}"),
+                    json!({"product": product, "api": v}),
+                )?;
+            }
+        }
     }
     for (terms_value, t) in site["terms"]
         .as_array()

@@ -9,6 +9,7 @@
 //! ([`access`]); the portal sees only public facts ([`context::public`]).
 
 pub mod access;
+pub mod api_reference;
 pub mod budget;
 pub mod codeowners;
 pub mod context;

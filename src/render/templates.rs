@@ -18,6 +18,7 @@ pub const BUILTINS: &[(&str, &str)] = &[
     ("docs/base.html.j2", include_str!("templates/docs/base.html.j2")),
     ("docs/index.html.j2", include_str!("templates/docs/index.html.j2")),
     ("docs/product.html.j2", include_str!("templates/docs/product.html.j2")),
+    ("docs/api.html.j2", include_str!("templates/docs/api.html.j2")),
     (
         "docs/onboarding.html.j2",
         include_str!("templates/docs/onboarding.html.j2"),
