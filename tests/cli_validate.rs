@@ -38,7 +38,7 @@ fn the_example_validates_with_exit_0() {
         .args(["validate", "-C", "examples/northwind", "--as-of", AS_OF])
         .assert()
         .success()
-        .stdout("no problems in 28 files\n");
+        .stdout("no problems in 32 files\n");
 }
 
 #[test]
@@ -154,7 +154,7 @@ fn warnings_alone_exit_0() {
         .success()
         .stdout(
             predicate::str::contains("warning[credential-expired]")
-                .and(predicate::str::contains("0 errors, 1 warning in 28 files")),
+                .and(predicate::str::contains("0 errors, 1 warning in 32 files")),
         );
 }
 

@@ -512,6 +512,19 @@ fn every_change_class_is_reachable() {
         "activeWithinDays: 30",
         "activeWithinDays: 45\n  exceptions:\n    - {code: terms-outdated, resource: partner/caribe-shipping, until: 2026-11-20, reason: LEG-1}",
     );
+    // The rates description: one operation goes, one comes, a field changes type.
+    edit(
+        &mut d,
+        "apis/rates.json",
+        "\"/v1/rates/services\": {",
+        "\"/v1/rates/zones\": {",
+    );
+    edit(
+        &mut d,
+        "apis/rates.json",
+        "\"weightKg\": {\"type\": \"number\"}",
+        "\"weightKg\": {\"type\": \"string\"}",
+    );
     let mut base = northwind();
     write(
         &mut base,

@@ -39,6 +39,10 @@ pub struct PlanArgs {
     /// Read the applied state from this file instead of `refs/partnerctl/applied`.
     #[arg(long, value_name = "PATH")]
     pub state_file: Option<PathBuf>,
+    /// Usage logs (SPEC §8 JSON Lines): an endpoint the change removes then names the
+    /// partners who called it within `activeWithinDays`.
+    #[arg(long, value_name = "FILE", num_args = 1..)]
+    pub usage: Vec<PathBuf>,
     /// Markdown: write each part to DIR/plan-1.md, plan-2.md, ... instead of stdout.
     #[arg(long, value_name = "DIR")]
     pub parts_dir: Option<PathBuf>,
@@ -139,7 +143,9 @@ pub fn run(args: &PlanArgs, common: &Common) -> anyhow::Result<u8> {
     if let Some(b) = bar {
         b.finish_and_clear();
     }
-    let plan = planned.plan;
+    let mut plan = planned.plan;
+    let logs: Vec<&Path> = args.usage.iter().map(PathBuf::as_path).collect();
+    partnerctl::plan::callers::annotate(&mut plan, &planned.desired, today, &logs)?;
 
     if let Some(out) = &args.out {
         let saved = SavedPlan::new(&plan, desired_commit);

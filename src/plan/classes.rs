@@ -33,6 +33,13 @@ pub struct Effect {
     pub credentials: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub by: Option<Date>,
+    /// The endpoint an `endpoint-removed` effect is about (`GET /v1/pets/{id}`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub endpoint: Option<String>,
+    /// With `plan --usage`: the partners whose calls to that endpoint the logs show within
+    /// `activeWithinDays`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub called_by: Vec<String>,
 }
 
 /// Classes, the phrases that summarise the change, and its effects.
@@ -65,6 +72,8 @@ impl Assessment {
             partners: Vec::new(),
             credentials: Vec::new(),
             by: None,
+            endpoint: None,
+            called_by: Vec::new(),
         });
         self.effects.last_mut().expect("just pushed")
     }
@@ -263,7 +272,12 @@ fn limits(p: &crate::spec::PlanSpec) -> String {
 
 /// Classes and effects of a product's change; `desired` is the whole desired program (to find
 /// subscribers).
-pub fn product(b: Option<&Product>, d: Option<&Product>, desired: &Program) -> Assessment {
+pub fn product(
+    b: Option<&Product>,
+    d: Option<&Product>,
+    desired: &Program,
+    apis: (Option<&crate::openapi::Api>, Option<&crate::openapi::Api>),
+) -> Assessment {
     let mut a = Assessment::default();
     match (b, d) {
         (None, Some(p)) => {
@@ -289,6 +303,9 @@ pub fn product(b: Option<&Product>, d: Option<&Product>, desired: &Program) -> A
         }
         (Some(bp), Some(dp)) => {
             let mut normalized = dp.spec.clone();
+            endpoints(&mut a, bp, dp, desired, apis);
+            // Endpoints (listed or derived from the description) are judged above.
+            normalized.endpoints = bp.spec.endpoints.clone();
             for plan in &mut normalized.plans {
                 let Some(old) = bp.spec.plans.iter().find(|x| x.name == plan.name) else {
                     continue;
@@ -442,6 +459,108 @@ pub fn terms(b: Option<&Terms>, d: Option<&Terms>, base: &Program, desired: &Pro
         }
     }
     a
+}
+
+/// Endpoints added and removed (by method and path shape), and what else changed in the
+/// operations of the description: `endpoint-added`, `endpoint-removed` (listing the product's
+/// subscribers, who lose what they may call) and `api-changed` (SPEC §13).
+fn endpoints(
+    a: &mut Assessment,
+    bp: &Product,
+    dp: &Product,
+    desired: &Program,
+    (ba, da): (Option<&crate::openapi::Api>, Option<&crate::openapi::Api>),
+) {
+    use crate::openapi::path_shape;
+    let key = |e: &crate::spec::EndpointSpec| format!("{} {}", e.method.as_str(), path_shape(&e.path));
+    let (old, new) = (&bp.spec.endpoints, &dp.spec.endpoints);
+    let added: Vec<&crate::spec::EndpointSpec> = new.iter().filter(|e| !old.iter().any(|o| key(o) == key(e))).collect();
+    let removed: Vec<&crate::spec::EndpointSpec> =
+        old.iter().filter(|e| !new.iter().any(|n| key(n) == key(e))).collect();
+    if !added.is_empty() {
+        a.hit(ChangeClass::EndpointAdded, &[&dp.name]);
+        let list: Vec<String> = added
+            .iter()
+            .map(|e| format!("{} {}", e.method.as_str(), e.path))
+            .collect();
+        a.phrases.push(format!("endpoint(s) added: {}", list.join(", ")));
+    }
+    if !removed.is_empty() {
+        a.hit(ChangeClass::EndpointRemoved, &[&dp.name]);
+        let list: Vec<String> = removed
+            .iter()
+            .map(|e| format!("{} {}", e.method.as_str(), e.path))
+            .collect();
+        a.phrases
+            .push(format!("endpoint(s) removed: {} (breaking)", list.join(", ")));
+        let subscribers: Vec<String> = desired
+            .partners
+            .values()
+            .filter(|x| x.spec.subscriptions.iter().any(|s| s.product.0 == dp.name))
+            .map(|x| x.name.clone())
+            .collect();
+        for e in removed {
+            let endpoint = format!("{} {}", e.method.as_str(), e.path);
+            let message = if subscribers.is_empty() {
+                format!("{endpoint} is removed from {}; no partner is subscribed", dp.name)
+            } else {
+                format!(
+                    "{endpoint} is removed from {}: {} subscribed partner(s) can no longer call it: {}",
+                    dp.name,
+                    subscribers.len(),
+                    subscribers.join(", ")
+                )
+            };
+            let eff = a.effect("endpoint-removed", message);
+            eff.partners = subscribers.clone();
+            eff.endpoint = Some(endpoint);
+        }
+    }
+    if let (Some(ba), Some(da)) = (ba, da) {
+        let changes: Vec<crate::openapi::diff::ApiChange> = crate::openapi::diff::diff(ba, da)
+            .into_iter()
+            .filter(|c| matches!(c, crate::openapi::diff::ApiChange::Changed { .. }))
+            .collect();
+        if !changes.is_empty() {
+            a.hit(ChangeClass::ApiChanged, &[&dp.name]);
+            let breaking = changes.iter().filter(|c| c.breaking()).count();
+            a.phrases.push(if breaking > 0 {
+                format!(
+                    "API description changed: {} change(s), {breaking} breaking",
+                    changes.len()
+                )
+            } else {
+                format!("API description changed: {} change(s)", changes.len())
+            });
+            let subscribers: Vec<String> = desired
+                .partners
+                .values()
+                .filter(|x| x.spec.subscriptions.iter().any(|s| s.product.0 == dp.name))
+                .map(|x| x.name.clone())
+                .collect();
+            for c in changes {
+                if let crate::openapi::diff::ApiChange::Changed { key, what, breaking } = c {
+                    let message = match (breaking, subscribers.is_empty()) {
+                        (true, false) => format!(
+                            "{key}: {what} (breaking for {} subscribed partner(s): {})",
+                            subscribers.len(),
+                            subscribers.join(", ")
+                        ),
+                        (true, true) => format!("{key}: {what} (breaking; no partner is subscribed)"),
+                        (false, _) if key.is_empty() => what,
+                        (false, _) => format!("{key}: {what}"),
+                    };
+                    let eff = a.effect(if breaking { "api-breaking" } else { "api-changed" }, message);
+                    if breaking {
+                        eff.partners = subscribers.clone();
+                    }
+                    if !key.is_empty() {
+                        eff.endpoint = Some(key);
+                    }
+                }
+            }
+        }
+    }
 }
 
 /// The program document: every change is `program-changed`; adding, changing or removing an

@@ -8,6 +8,7 @@
 //! see the change set as `input.changes`). How a plan looks is decided in `cli/plan.rs`.
 
 pub mod approvals;
+pub mod callers;
 pub mod classes;
 pub mod fields;
 pub mod saved;
@@ -438,10 +439,16 @@ pub fn changes(base: &Program, desired: &Program, today: Date) -> Vec<Change> {
     }
 
     for (name, b, d) in pairs(&base.products, &desired.products) {
-        if b.map(|r| &r.raw) == d.map(|r| &r.raw) {
+        let api = |p: &'_ Program, r: Option<&model::Product>| {
+            r.and_then(|r| r.spec.openapi.as_ref())
+                .and_then(|f| p.apis.get(f))
+                .cloned()
+        };
+        let (ba, da) = (api(base, b), api(desired, d));
+        if b.map(|r| &r.raw) == d.map(|r| &r.raw) && ba.as_ref().map(|a| &a.doc) == da.as_ref().map(|a| &a.doc) {
             continue;
         }
-        let a = classes::product(b, d, desired);
+        let a = classes::product(b, d, desired, (ba.as_deref(), da.as_deref()));
         out.push(build(Kind::Product, name, b, d, a, &rules, base, desired, &[]));
     }
 

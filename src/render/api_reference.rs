@@ -113,7 +113,12 @@ fn groups(api: &Api) -> Vec<Value> {
         if ops.is_empty() {
             continue;
         }
-        let tag_desc = api.tags.iter().find(|t| t.name == name).map(|t| t.description.as_str()).unwrap_or("");
+        let tag_desc = api
+            .tags
+            .iter()
+            .find(|t| t.name == name)
+            .map(|t| t.description.as_str())
+            .unwrap_or("");
         let mut a = format!("tag-{}", anchor(if name.is_empty() { "other" } else { &name }));
         while !used.insert(a.clone()) {
             a.push('-');
@@ -283,7 +288,11 @@ fn schema(api: &Api, s: &Value, out: &mut String, seen: &mut Vec<String>, depth:
         seen.pop();
         return;
     }
-    let _ = write!(out, "<p class=\"schema-type\"><span class=\"type\">{}</span>", esc(&type_label(doc, s)));
+    let _ = write!(
+        out,
+        "<p class=\"schema-type\"><span class=\"type\">{}</span>",
+        esc(&type_label(doc, s))
+    );
     constraints(s, out);
     out.push_str("</p>");
     if let Some(d) = s.get("description").and_then(Value::as_str) {
@@ -369,7 +378,12 @@ fn schema(api: &Api, s: &Value, out: &mut String, seen: &mut Vec<String>, depth:
 /// if it is an array of those.
 fn nested<'a>(doc: &'a Value, p: &'a Value) -> Option<&'a Value> {
     let t = deref(doc, p);
-    let complex = |v: &Value| v.get("properties").is_some() || v.get("allOf").is_some() || v.get("oneOf").is_some() || v.get("anyOf").is_some();
+    let complex = |v: &Value| {
+        v.get("properties").is_some()
+            || v.get("allOf").is_some()
+            || v.get("oneOf").is_some()
+            || v.get("anyOf").is_some()
+    };
     if complex(t) {
         return Some(p);
     }
@@ -459,7 +473,10 @@ mod tests {
 
     #[test]
     fn values_are_escaped_and_anchors_are_plain() {
-        assert_eq!(esc("<img src=x onerror=alert(1)>&\"'"), "&lt;img src=x onerror=alert(1)&gt;&amp;&quot;&#39;");
+        assert_eq!(
+            esc("<img src=x onerror=alert(1)>&\"'"),
+            "&lt;img src=x onerror=alert(1)&gt;&amp;&quot;&#39;"
+        );
         assert_eq!(anchor("GET /pets/{id}"), "get-pets-id");
         assert_eq!(anchor("\"><script>"), "script");
     }

@@ -198,10 +198,13 @@ pub enum ChangeClass {
     TermsChanged,
     ProgramChanged,
     ExceptionChanged,
+    EndpointAdded,
+    EndpointRemoved,
+    ApiChanged,
 }
 
 impl ChangeClass {
-    pub const ALL: [ChangeClass; 17] = [
+    pub const ALL: [ChangeClass; 20] = [
         ChangeClass::PartnerAdded,
         ChangeClass::PartnerRemoved,
         ChangeClass::StageChanged,
@@ -219,6 +222,9 @@ impl ChangeClass {
         ChangeClass::TermsChanged,
         ChangeClass::ProgramChanged,
         ChangeClass::ExceptionChanged,
+        ChangeClass::EndpointAdded,
+        ChangeClass::EndpointRemoved,
+        ChangeClass::ApiChanged,
     ];
 
     /// The kind of resource a change of this class is made to (SPEC §5).
@@ -237,7 +243,10 @@ impl ChangeClass {
             ChangeClass::ProductAdded
             | ChangeClass::ProductRemoved
             | ChangeClass::LimitsChanged
-            | ChangeClass::ProductChanged => Kind::Product,
+            | ChangeClass::ProductChanged
+            | ChangeClass::EndpointAdded
+            | ChangeClass::EndpointRemoved
+            | ChangeClass::ApiChanged => Kind::Product,
             ChangeClass::TermsPublished | ChangeClass::TermsChanged => Kind::Terms,
             ChangeClass::ProgramChanged | ChangeClass::ExceptionChanged => Kind::Program,
         }
@@ -267,6 +276,9 @@ impl ChangeClass {
             ChangeClass::TermsChanged => "terms-changed",
             ChangeClass::ProgramChanged => "program-changed",
             ChangeClass::ExceptionChanged => "exception-changed",
+            ChangeClass::EndpointAdded => "endpoint-added",
+            ChangeClass::EndpointRemoved => "endpoint-removed",
+            ChangeClass::ApiChanged => "api-changed",
         }
     }
 }

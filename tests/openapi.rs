@@ -1,0 +1,293 @@
+//! Products from OpenAPI descriptions (SPEC §13): real descriptions load, validate and render
+//! a reference page with every operation that passes axe-core in headless Chromium; the two
+//! codes fire on their fixtures; a plan that removes an endpoint and makes a parameter
+//! required names both, with the partners affected; the gateways route exactly the
+//! description's operations.
+
+mod common;
+
+use common::{AS_OF, browser, copy_example, copy_example_with, edit};
+use std::path::Path;
+use std::process::Command;
+
+fn run(dir: &Path, args: &[&str]) -> (i32, String, String) {
+    let o = Command::new(env!("CARGO_BIN_EXE_partnerctl"))
+        .arg("-C")
+        .arg(dir)
+        .args(args)
+        .args(["--as-of", AS_OF])
+        .output()
+        .unwrap();
+    (
+        o.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&o.stdout).into_owned(),
+        String::from_utf8_lossy(&o.stderr).into_owned(),
+    )
+}
+
+/// A copy of the example with a product `ext` whose description is `file`.
+fn with_description(file: &Path) -> tempfile::TempDir {
+    let dir = copy_example();
+    std::fs::copy(file, dir.path().join("apis/ext.yaml")).unwrap();
+    let rates = std::fs::read_to_string(dir.path().join("products/rates.yaml")).unwrap();
+    let ext = rates
+        .replace("name: rates", "name: ext")
+        .replace("openapi: apis/rates.json", "openapi: apis/ext.yaml");
+    std::fs::write(dir.path().join("products/ext.yaml"), ext).unwrap();
+    dir
+}
+
+#[test]
+fn real_descriptions_load_validate_and_render_every_operation_accessibly() {
+    let external = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/external/openapi");
+    let mut pages = Vec::new();
+    let mut dirs = Vec::new();
+    for (file, operations) in [
+        ("swagger-petstore-3.0.openapi.yaml", 19),
+        ("redocly-museum-3.1.openapi.yaml", 8),
+    ] {
+        let dir = with_description(&external.join(file));
+        let (code, out, err) = run(dir.path(), &["validate", "--format", "json"]);
+        assert_eq!(code, 0, "{file}: {out}{err}");
+        let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+        assert_eq!(v["errors"], 0, "{file}: {out}");
+
+        let out_dir = dir.path().join("out");
+        let (code, _, err) = run(dir.path(), &["render", "--out-dir", out_dir.to_str().unwrap()]);
+        assert_eq!(code, 0, "{err}");
+        let page = out_dir.join("dist/docs/products/ext/api.html");
+        let html = std::fs::read_to_string(&page).unwrap();
+        assert_eq!(
+            html.matches("<article class=\"operation\"").count(),
+            operations,
+            "{file}"
+        );
+        // Every operation of the description, by method and path.
+        let desc: serde_json::Value =
+            yaml_serde::from_str(&std::fs::read_to_string(external.join(file)).unwrap()).unwrap();
+        for (path, item) in desc["paths"].as_object().unwrap() {
+            for m in ["get", "put", "post", "delete", "patch"] {
+                if item.get(m).is_some() {
+                    let shown = format!(
+                        "<code class=\"method method-{m}\">{}</code> <code class=\"path\">{}</code>",
+                        m.to_uppercase(),
+                        path.replace('&', "&amp;")
+                    );
+                    assert!(html.contains(&shown), "{file}: {shown} not on the page");
+                }
+            }
+        }
+        assert!(html.contains("X-Api-Key"), "how to send the key");
+        assert!(!html.contains("<script"), "no script on the page");
+        assert!(html.contains("Content-Security-Policy"));
+        // The product page links to it.
+        let product = std::fs::read_to_string(out_dir.join("dist/docs/products/ext.html")).unwrap();
+        assert!(product.contains("href=\"../products/ext/api.html\""), "{product}");
+        pages.push(page);
+        dirs.push(dir);
+    }
+    // The example's own references too.
+    let dir = copy_example();
+    let out_dir = dir.path().join("out");
+    assert_eq!(
+        run(dir.path(), &["render", "--out-dir", out_dir.to_str().unwrap()]).0,
+        0
+    );
+    for p in ["shipments", "tracking", "rates"] {
+        pages.push(out_dir.join(format!("dist/docs/products/{p}/api.html")));
+    }
+    let shipments = std::fs::read_to_string(&pages[2]).unwrap();
+    for shown in [
+        "<code class=\"field\">pickup</code> <span class=\"type\">object</span> <span class=\"required\">required</span>",
+        "one of <code>draft</code>, <code>booked</code>",
+        "&quot;reference&quot;: &quot;PO-4711&quot;",
+        "array of Parcel",
+    ] {
+        assert!(shipments.contains(shown), "{shown} not on the shipments reference");
+    }
+    if browser::available() {
+        let refs: Vec<&Path> = pages.iter().map(|p| p.as_path()).collect();
+        let checked = browser::check(&refs);
+        let problems = browser::problems(&checked);
+        assert!(problems.is_empty(), "{problems:#?}");
+    }
+    drop(dirs);
+}
+
+#[test]
+fn openapi_mismatch_names_the_endpoint_and_the_operation() {
+    let dir = copy_example_with(&["openapi-mismatch"]);
+    let (code, out, _) = run(dir.path(), &["validate", "--format", "json"]);
+    assert_eq!(code, 1, "{out}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let found: Vec<(String, u64, String)> = v["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["code"] == "openapi-mismatch")
+        .map(|d| {
+            (
+                d["file"].as_str().unwrap().to_string(),
+                d["line"].as_u64().unwrap(),
+                d["message"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(found.len(), 2, "{found:#?}");
+    assert_eq!(found[0].0, "products/rates.yaml");
+    assert!(
+        found
+            .iter()
+            .any(|(_, line, m)| *line == 20 && m.contains("DELETE /v1/rates/quotes/{quoteId}")),
+        "{found:#?}"
+    );
+    assert!(
+        found
+            .iter()
+            .any(|(_, _, m)| m.contains("GET /v1/rates/quotes/{id} (apis/rates.json:")),
+        "{found:#?}"
+    );
+}
+
+#[test]
+fn openapi_invalid_points_at_the_reference_that_resolves_to_nothing() {
+    let dir = copy_example_with(&["openapi-invalid"]);
+    let (code, out, _) = run(dir.path(), &["validate"]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("error[openapi-invalid]"), "{out}");
+    assert!(out.contains("apis/tracking.yaml:80:"), "{out}");
+    assert!(out.contains("#/components/schemas/Webhok"), "{out}");
+    // A description outside apis/, or one that is not OpenAPI 3, is refused too.
+    let dir = copy_example();
+    edit(
+        dir.path(),
+        "products/rates.yaml",
+        "openapi: apis/rates.json",
+        "openapi: ../secrets.json",
+    );
+    let (code, out, _) = run(dir.path(), &["validate"]);
+    assert_eq!(code, 1);
+    assert!(out.contains("error[schema]"), "{out}");
+    let dir = copy_example();
+    std::fs::write(
+        dir.path().join("apis/rates.json"),
+        "{\"swagger\": \"2.0\", \"info\": {}, \"paths\": {}}",
+    )
+    .unwrap();
+    let (code, out, _) = run(dir.path(), &["validate"]);
+    assert_eq!(code, 1);
+    assert!(out.contains("Swagger 2.0"), "{out}");
+    for code in ["openapi-invalid", "openapi-mismatch"] {
+        let (c, out, _) = run(dir.path(), &["explain", code]);
+        assert_eq!(c, 0);
+        assert!(out.contains(code), "{out}");
+    }
+}
+
+#[test]
+fn a_plan_names_a_removed_endpoint_and_a_parameter_made_required_with_the_partners_affected() {
+    let dir = copy_example();
+    let base = dir.path().join("base");
+    common::copy_dir(&common::example_dir(), &base);
+    // The change: POST /v1/shipments/{id}/labels goes, and `status` becomes required.
+    let api = dir.path().join("apis/shipments.yaml");
+    let text = std::fs::read_to_string(&api).unwrap();
+    let start = text.find("  /v1/shipments/{id}/labels:").unwrap();
+    let mut text = text[..start].to_string();
+    text = text.replacen(
+        "        - name: status\n          in: query\n",
+        "        - name: status\n          in: query\n          required: true\n",
+        1,
+    );
+    std::fs::write(&api, text).unwrap();
+    let usage = common::example_dir().join("usage/calls.jsonl");
+    let o = Command::new("git")
+        .arg("init")
+        .arg("-q")
+        .arg(dir.path())
+        .status()
+        .unwrap();
+    assert!(o.success());
+    // Compare the working tree with the base copy through a state file of it.
+    let state = dir.path().join("state.json");
+    let (code, _, err) = run(&base, &["apply", "--state-file", state.to_str().unwrap(), "--initial"]);
+    assert_eq!(code, 0, "{err}");
+    let (code, out, err) = run(
+        dir.path(),
+        &[
+            "plan",
+            "--state-file",
+            state.to_str().unwrap(),
+            "--format",
+            "json",
+            "--usage",
+            usage.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let product = v["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["resource"] == "product/shipments")
+        .unwrap_or_else(|| panic!("{out}"));
+    let classes: Vec<&str> = product["classes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c.as_str().unwrap())
+        .collect();
+    assert!(
+        classes.contains(&"endpoint-removed") && classes.contains(&"api-changed"),
+        "{classes:?}"
+    );
+    let effects = product["effects"].as_array().unwrap();
+    let removed = effects.iter().find(|e| e["type"] == "endpoint-removed").unwrap();
+    assert_eq!(removed["endpoint"], "POST /v1/shipments/{id}/labels");
+    let subscribers: Vec<&str> = removed["partners"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p.as_str().unwrap())
+        .collect();
+    assert!(subscribers.contains(&"caribe-shipping"), "{subscribers:?}");
+    // The usage log: only Caribe called it within activeWithinDays.
+    assert_eq!(removed["calledBy"], serde_json::json!(["caribe-shipping"]));
+    assert!(
+        removed["message"]
+            .as_str()
+            .unwrap()
+            .contains("1 called it in the last 30 days: caribe-shipping")
+    );
+    let required = effects
+        .iter()
+        .find(|e| {
+            e["message"]
+                .as_str()
+                .unwrap()
+                .contains("query parameter `status` made required")
+        })
+        .unwrap_or_else(|| panic!("{effects:#?}"));
+    assert_eq!(required["type"], "api-breaking");
+    assert_eq!(required["endpoint"], "GET /v1/shipments");
+    assert_eq!(required["partners"], removed["partners"]);
+    // The gateways stop routing the removed operation.
+    let kong = v["artifacts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["path"] == "dist/gateway/kong-production.yaml")
+        .unwrap();
+    assert!(kong["diff"].as_str().unwrap().contains("labels"), "{}", kong["diff"]);
+    // The text plan says it in words.
+    let (_, text, _) = run(dir.path(), &["plan", "--state-file", state.to_str().unwrap()]);
+    assert!(
+        text.contains("endpoint(s) removed: POST /v1/shipments/{id}/labels (breaking)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("GET /v1/shipments: query parameter `status` made required"),
+        "{text}"
+    );
+}
