@@ -291,3 +291,126 @@ fn a_plan_names_a_removed_endpoint_and_a_parameter_made_required_with_the_partne
         "{text}"
     );
 }
+
+#[test]
+fn import_openapi_writes_a_product_that_validates_and_asks_for_what_it_cannot_know() {
+    let external = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/external/openapi");
+    let petstore = external.join("swagger-petstore-3.0.openapi.yaml");
+    let dir = copy_example();
+    let d = dir.path();
+    // The upstreams are the provider's to say: without them nothing is written.
+    let (code, _, err) = run(
+        d,
+        &["import", "openapi", petstore.to_str().unwrap(), "--product", "petstore"],
+    );
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("--upstream sandbox="), "{err}");
+    assert!(!d.join("products/petstore.yaml").exists() && !d.join("apis/petstore.yaml").exists());
+    for bad in [
+        &["--plan", "basic:fast"][..],
+        &["--upstream", "staging=https://x.example"][..],
+        &["--upstream", "sandbox=javascript:alert(1)"][..],
+    ] {
+        let mut args = vec![
+            "import",
+            "openapi",
+            petstore.to_str().unwrap(),
+            "--product",
+            "petstore",
+            "--upstream",
+            "sandbox=https://pets.internal",
+        ];
+        args.extend_from_slice(bad);
+        let (code, _, err) = run(d, &args);
+        assert_eq!(code, 2, "{bad:?}: {err}");
+        assert!(!d.join("products/petstore.yaml").exists());
+    }
+    let (code, out, err) = run(
+        d,
+        &[
+            "import",
+            "openapi",
+            petstore.to_str().unwrap(),
+            "--product",
+            "petstore",
+            "--upstream",
+            "sandbox=https://sandbox.pets.internal",
+            "--plan",
+            "basic:5/second",
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["operations"], 19);
+    let todo = v["todo"].as_array().unwrap();
+    assert!(
+        todo.iter().any(|t| t.as_str().unwrap().contains("the program's owner")),
+        "{todo:?}"
+    );
+    assert!(todo.iter().any(|t| t.as_str().unwrap().contains("`beta`")), "{todo:?}");
+    let (code, out, _) = run(d, &["validate", "--format", "json"]);
+    assert_eq!(code, 0, "{out}");
+    // The description is kept as written.
+    assert_eq!(
+        std::fs::read(d.join("apis/petstore.yaml")).unwrap(),
+        std::fs::read(&petstore).unwrap()
+    );
+    // The routes are its operations: 19 endpoints in the portal's table.
+    let out_dir = d.join("out");
+    assert_eq!(run(d, &["render", "--out-dir", out_dir.to_str().unwrap()]).0, 0);
+    let page = std::fs::read_to_string(out_dir.join("dist/docs/products/petstore.html")).unwrap();
+    assert_eq!(page.matches("<tr><td><code class=\"method").count(), 19);
+
+    // An existing product gets `openapi` set and keeps the rest; a description that names
+    // other files is bundled into one.
+    let src = tempfile::tempdir().unwrap();
+    for f in ["shipments.yaml", "common.yaml"] {
+        std::fs::copy(common::example_dir().join("apis").join(f), src.path().join(f)).unwrap();
+    }
+    let product = std::fs::read_to_string(d.join("products/rates.yaml")).unwrap();
+    let (code, out, err) = run(
+        d,
+        &[
+            "import",
+            "openapi",
+            src.path().join("shipments.yaml").to_str().unwrap(),
+            "--product",
+            "rates",
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("bundled into apis/rates.yaml"), "{out}");
+    let updated = std::fs::read_to_string(d.join("products/rates.yaml")).unwrap();
+    assert!(updated.contains("  openapi: \"apis/rates.yaml\""), "{updated}");
+    assert_eq!(
+        updated.replace(
+            "  openapi: \"apis/rates.yaml\"",
+            "  openapi: apis/rates.json   # its operations are the endpoints (SPEC §13)"
+        ),
+        product
+    );
+    let bundled = std::fs::read_to_string(d.join("apis/rates.yaml")).unwrap();
+    assert!(!bundled.contains("common.yaml"), "file references are inlined");
+    let (code, out, _) = run(d, &["validate", "--format", "json"]);
+    assert_eq!(code, 0, "{out}");
+
+    // A broken description writes nothing.
+    std::fs::write(src.path().join("broken.yaml"), "openapi: 3.0.3\ninfo: {title: x\n").unwrap();
+    let (code, _, err) = run(
+        d,
+        &[
+            "import",
+            "openapi",
+            src.path().join("broken.yaml").to_str().unwrap(),
+            "--product",
+            "broken",
+            "--upstream",
+            "sandbox=https://b.internal",
+        ],
+    );
+    assert_eq!(code, 2);
+    assert!(err.contains("broken.yaml:"), "{err}");
+    assert!(!d.join("products/broken.yaml").exists());
+}

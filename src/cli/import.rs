@@ -11,6 +11,8 @@ use std::path::{Path, PathBuf};
 pub enum Source {
     /// A Kong decK file (`deck gateway dump`, or what the `kong` target renders).
     Kong,
+    /// An OpenAPI 3.0 or 3.1 description: writes or updates a product (`--product NAME`).
+    Openapi,
 }
 
 #[derive(clap::Args, Debug)]
@@ -33,6 +35,8 @@ pub struct ImportArgs {
     /// Show what would be written, write nothing.
     #[arg(long)]
     pub dry_run: bool,
+    #[command(flatten)]
+    pub openapi: super::import_openapi::OpenapiArgs,
 }
 
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -43,6 +47,12 @@ pub enum EnvArg {
 
 pub fn run(args: &ImportArgs, common: &Common) -> anyhow::Result<u8> {
     super::require_format(common, &[Format::Text, Format::Json], "import")?;
+    if args.source == Source::Openapi {
+        let [file] = args.files.as_slice() else {
+            anyhow::bail!("`import openapi` reads one description: partnerctl import openapi FILE --product NAME");
+        };
+        return super::import_openapi::run(file, &args.openapi, args.owner.as_deref(), args.dry_run, common);
+    }
     let today = common.today();
     let decks = args
         .files

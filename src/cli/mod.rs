@@ -12,6 +12,7 @@ pub mod escape;
 mod explain;
 mod funnel;
 mod import;
+mod import_openapi;
 mod init;
 mod plan;
 mod policy;

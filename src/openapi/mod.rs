@@ -10,6 +10,7 @@
 //! versions, for the [`Operation`]s the products, the plan and the portal use.
 
 pub mod diff;
+pub mod import;
 
 use crate::diag::{Code, Diagnostic, Location};
 use crate::source::{Snapshot, yaml};

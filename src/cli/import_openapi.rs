@@ -1,0 +1,120 @@
+//! `partnerctl import openapi FILE --product NAME`: a product from an OpenAPI description
+//! (see `partnerctl::openapi::import`). Written files go through the one path resolver, so an
+//! import never writes outside the program or onto `.git`.
+
+use super::{Common, EXIT_OK, Format, escape};
+use partnerctl::openapi::import::{self, Options};
+use partnerctl::spec::Environment;
+use std::io::Write;
+
+#[derive(clap::Args, Debug, Clone, Default)]
+pub struct OpenapiArgs {
+    /// The product to write or update (`products/NAME.yaml`, `apis/NAME.yaml`).
+    #[arg(long, value_name = "NAME")]
+    pub product: Option<String>,
+    /// A new product's upstream for an environment: `sandbox=https://...`, `production=https://...`.
+    #[arg(long = "upstream", value_name = "ENV=URL")]
+    pub upstreams: Vec<String>,
+    /// A new product's plan: `NAME:REQUESTS/UNIT` (unit second, minute, hour or day), in every
+    /// environment given; repeat for more. Default: one `standard` plan, listed in the to-do.
+    #[arg(long = "plan", value_name = "NAME:REQUESTS/UNIT")]
+    pub plans: Vec<String>,
+    /// A new product's lifecycle (beta, ga). Default: beta, listed in the to-do.
+    #[arg(long, value_name = "LIFECYCLE")]
+    pub lifecycle: Option<String>,
+}
+
+fn parse(args: &OpenapiArgs, owner: Option<&str>) -> anyhow::Result<Options> {
+    let product = args
+        .product
+        .clone()
+        .ok_or_else(|| anyhow::anyhow!("`import openapi` needs --product NAME: the product the description is for"))?;
+    let mut upstreams = Vec::new();
+    for u in &args.upstreams {
+        let (env, url) = u.split_once('=').ok_or_else(|| {
+            anyhow::anyhow!("--upstream `{u}`: write ENV=URL, e.g. sandbox=https://sandbox.example.internal")
+        })?;
+        let env = Environment::ALL
+            .into_iter()
+            .find(|e| e.as_str() == env)
+            .ok_or_else(|| anyhow::anyhow!("--upstream `{u}`: the environment is sandbox or production"))?;
+        upstreams.push((env, url.to_string()));
+    }
+    let mut plans = Vec::new();
+    for p in &args.plans {
+        let bad = || anyhow::anyhow!("--plan `{p}`: write NAME:REQUESTS/UNIT, e.g. standard:50/second");
+        let (name, limit) = p.split_once(':').ok_or_else(bad)?;
+        let (n, unit) = limit.split_once('/').ok_or_else(bad)?;
+        let n: u64 = n.parse().map_err(|_| bad())?;
+        if !matches!(unit, "second" | "minute" | "hour" | "day") || n == 0 {
+            return Err(bad());
+        }
+        plans.push((name.to_string(), n, unit.to_string()));
+    }
+    if let Some(l) = &args.lifecycle
+        && !matches!(l.as_str(), "beta" | "ga" | "deprecated" | "retired")
+    {
+        anyhow::bail!("--lifecycle `{l}`: one of beta, ga, deprecated, retired");
+    }
+    Ok(Options {
+        product,
+        upstreams,
+        plans,
+        owner: owner.map(str::to_string),
+        lifecycle: args.lifecycle.clone(),
+    })
+}
+
+pub fn run(
+    file: &std::path::Path,
+    args: &OpenapiArgs,
+    owner: Option<&str>,
+    dry_run: bool,
+    common: &Common,
+) -> anyhow::Result<u8> {
+    super::require_format(common, &[Format::Text, Format::Json], "import")?;
+    let opts = parse(args, owner)?;
+    let outcome = import::plan(&common.dir, file, &opts)?;
+    if !dry_run {
+        for f in &outcome.files {
+            // The names are checked product names; what stands on the way must be folders,
+            // not links (SPEC §9: a link never carries a write out of the program).
+            let mut at = common.dir.clone();
+            for part in f.path.split('/') {
+                at.push(part);
+                if std::fs::symlink_metadata(&at).is_ok_and(|m| m.file_type().is_symlink()) {
+                    anyhow::bail!(
+                        "{} is a symbolic link; import writes only regular files and folders",
+                        at.display()
+                    );
+                }
+            }
+            partnerctl::state::write_atomic(&common.dir.join(&f.path), f.contents.as_bytes())?;
+        }
+    }
+    let mut out = super::Out::new(common.format);
+    if common.format == Format::Json {
+        let v = serde_json::json!({
+            "ok": true,
+            "dryRun": dry_run,
+            "operations": outcome.operations,
+            "files": outcome.files.iter().map(|f| serde_json::json!({"path": f.path, "action": f.action})).collect::<Vec<_>>(),
+            "todo": outcome.todo,
+        });
+        writeln!(out, "{}", serde_json::to_string_pretty(&v)?)?;
+    } else {
+        let verb = if dry_run { "would write" } else { "wrote" };
+        for f in &outcome.files {
+            writeln!(out, "{verb} {} ({})", escape::text(&f.path), f.action)?;
+        }
+        writeln!(out, "{} operation(s) read.", outcome.operations)?;
+        if !outcome.todo.is_empty() {
+            writeln!(out, "\nTo do:")?;
+            for t in &outcome.todo {
+                writeln!(out, "  - {}", escape::text(t))?;
+            }
+        }
+        writeln!(out, "\nRun `partnerctl validate` next.")?;
+    }
+    Ok(EXIT_OK)
+}
