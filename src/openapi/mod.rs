@@ -142,7 +142,23 @@ pub fn endpoints(api: &Api) -> Vec<EndpointSpec> {
 }
 
 fn first_line(s: &str) -> String {
-    s.lines().next().unwrap_or_default().trim().chars().take(200).collect()
+    s.lines()
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .chars()
+        .filter(|c| !c.is_control() && !matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}'))
+        .take(200)
+        .collect()
+}
+
+/// Whether a path may be a product endpoint's (the pattern of `EndpointSpec.path`).
+pub fn is_endpoint_path(path: &str) -> bool {
+    path.starts_with('/')
+        && path.len() <= 2048
+        && path
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "._~!$&'()*+,;=:@%/{}-".contains(c))
 }
 
 /// Whether a path is a description's place: under `apis/`.
@@ -570,6 +586,19 @@ fn operations(doc: &Value, line: &dyn Fn(&str) -> usize, file: &str, warnings: &
                 parameters.push(p);
             }
             let method = m.to_ascii_uppercase();
+            // A path becomes a gateway route: it must be what a product's endpoint may be
+            // (SPEC §9: no value may add a line, a directive or a block to an output).
+            if !is_endpoint_path(path) {
+                warnings.push(Diagnostic::new(
+                    Code::OpenapiInvalid,
+                    &Location::new(file, line(&format!("/paths/{escaped}")), 1),
+                    format!(
+                        "the path `{}` cannot be routed: a path starts with `/` and holds only letters, digits and `-._~!$&'()*+,;=:@%/{{}}`",
+                        path.escape_debug()
+                    ),
+                ));
+                continue;
+            }
             if !matches!(m, "get" | "put" | "post" | "delete" | "patch") {
                 warnings.push(
                     Diagnostic::new(
@@ -731,6 +760,25 @@ mod tests {
         let s = snap(&[("apis/a.yaml", "openapi: 3.1.0\ninfo: {title: a, version: '1'\n")]);
         let e = load(&s, "apis/a.yaml").unwrap_err();
         assert!(e[0].message.contains("does not parse"), "{}", e[0].message);
+    }
+
+    #[test]
+    fn a_path_that_could_not_be_a_route_is_refused_and_not_routed() {
+        for bad in ["/a\nserver { listen 1; }", "/a b", "/a\"", "a", "/x<script>"] {
+            let doc = format!(
+                "openapi: 3.0.3\ninfo: {{title: x, version: '1'}}\npaths:\n  {}:\n    get:\n      summary: \"ok\\u202e\\nsecond line\"\n      responses: {{'200': {{description: ok}}}}\n  /fine:\n    get:\n      summary: \"ok\\u202e\\nsecond line\"\n      responses: {{'200': {{description: ok}}}}\n",
+                serde_json::to_string(bad).unwrap()
+            );
+            let s = snap(&[("apis/a.yaml", &doc)]);
+            let (api, diags) = load(&s, "apis/a.yaml").unwrap();
+            assert_eq!(api.operations.len(), 1, "{bad:?}");
+            assert_eq!(diags.len(), 1, "{bad:?}: {diags:?}");
+            assert_eq!(diags[0].severity, crate::diag::Severity::Error);
+            let e = endpoints(&api);
+            assert_eq!(e.len(), 1);
+            assert_eq!(e[0].path, "/fine");
+            assert_eq!(e[0].summary.as_deref(), Some("ok"), "one line, no bidi control");
+        }
     }
 
     #[test]
