@@ -414,3 +414,53 @@ fn import_openapi_writes_a_product_that_validates_and_asks_for_what_it_cannot_kn
     assert!(err.contains("broken.yaml:"), "{err}");
     assert!(!d.join("products/broken.yaml").exists());
 }
+
+#[test]
+fn a_description_whose_references_fan_out_is_written_and_compared_within_a_budget() {
+    // Twelve levels of thirty fields, each naming the next level: 30^12 paths if followed.
+    let mut schemas = serde_json::Map::new();
+    for i in 0..12 {
+        let props: serde_json::Map<String, serde_json::Value> = (0..30)
+            .map(|j| {
+                (
+                    format!("p{j}"),
+                    serde_json::json!({"$ref": format!("#/components/schemas/L{}", i + 1)}),
+                )
+            })
+            .collect();
+        schemas.insert(
+            format!("L{i}"),
+            serde_json::json!({"type": "object", "properties": props}),
+        );
+    }
+    schemas.insert("L12".into(), serde_json::json!({"type": "string"}));
+    let doc = |status: &str| {
+        serde_json::json!({
+            "openapi": "3.0.3",
+            "info": {"title": "fan", "version": "1"},
+            "components": {"schemas": schemas},
+            "paths": {"/v1/rates/services": {"get": {"responses": {status: {"description": "ok",
+                "content": {"application/json": {"schema": {"$ref": "#/components/schemas/L0"}}}}}}}}
+        })
+        .to_string()
+    };
+    let dir = copy_example();
+    let d = dir.path();
+    std::fs::write(d.join("apis/rates.json"), doc("200")).unwrap();
+    let out_dir = d.join("out");
+    let (code, _, err) = run(d, &["render", "--out-dir", out_dir.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    let page = std::fs::read_to_string(out_dir.join("dist/docs/products/rates/api.html")).unwrap();
+    assert!(page.len() < 2 * 1024 * 1024, "{} bytes", page.len());
+    assert!(page.contains("the rest of this schema is too large to show"));
+    // The plan compares the two versions within its budget too.
+    let base_dir = copy_example();
+    let base = base_dir.path().to_path_buf();
+    std::fs::write(base.join("apis/rates.json"), doc("200")).unwrap();
+    std::fs::write(d.join("apis/rates.json"), doc("201")).unwrap();
+    let state = d.join("state.json");
+    assert_eq!(run(&base, &["apply", "--state-file", state.to_str().unwrap()]).0, 0);
+    let (code, out, err) = run(d, &["plan", "--state-file", state.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("response 200 removed"), "{out}");
+}

@@ -28,11 +28,18 @@ impl ApiChange {
     }
 }
 
-/// How deep schemas are compared.
+/// How deep schemas are compared, and how many schema nodes one comparison visits at most
+/// (references can fan out without bound).
 const MAX_DEPTH: usize = 12;
+const MAX_VISITS: usize = 100_000;
+
+thread_local! {
+    static VISITS: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
 
 /// The changes from `before` to `after`, operations in the order of `after` (removed ones last).
 pub fn diff(before: &Api, after: &Api) -> Vec<ApiChange> {
+    VISITS.with(|v| v.set(0));
     let shape = |op: &Operation| format!("{} {}", op.method, path_shape(&op.path));
     let mut out = Vec::new();
     for op in &after.operations {
@@ -231,9 +238,10 @@ fn schema(
     let (Some(b), Some(a)) = (b, a) else {
         return;
     };
-    if depth > MAX_DEPTH {
+    if depth > MAX_DEPTH || VISITS.with(|v| v.get()) > MAX_VISITS {
         return;
     }
+    VISITS.with(|v| v.set(v.get() + 1));
     let (b, a) = (deref(bd, b), deref(ad, a));
     let (bt, at_) = (type_of(b), type_of(a));
     if !bt.is_empty() && !at_.is_empty() && bt != at_ {

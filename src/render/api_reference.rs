@@ -18,6 +18,9 @@ use std::fmt::Write as _;
 pub const OPERATIONS_PER_PAGE: usize = 40;
 /// How deep a schema is written before "…".
 const MAX_SCHEMA_DEPTH: usize = 8;
+/// The most HTML one schema is written as.
+const MAX_SCHEMA_HTML: usize = 512 * 1024;
+const TRUNCATED: &str = "<p class=\"schema-more\">… (the rest of this schema is too large to show)</p>";
 /// The header the gateways read the key from (SPEC §7).
 pub const KEY_HEADER: &str = "X-Api-Key";
 
@@ -274,6 +277,14 @@ fn type_label(doc: &Value, s: &Value) -> String {
 /// schema is written once and then named.
 fn schema(api: &Api, s: &Value, out: &mut String, seen: &mut Vec<String>, depth: usize) {
     let doc = &api.doc;
+    // A schema that fans out through references (a hundred fields each naming a schema of a
+    // hundred fields...) would write without end: past this size, the rest is left out.
+    if out.len() > MAX_SCHEMA_HTML {
+        if !out.ends_with(TRUNCATED) {
+            out.push_str(TRUNCATED);
+        }
+        return;
+    }
     if depth > MAX_SCHEMA_DEPTH {
         out.push_str("<p class=\"schema-more\">…</p>");
         return;
