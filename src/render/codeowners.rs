@@ -168,7 +168,30 @@ pub fn lines(program: &Program) -> Vec<Line> {
         let teams = teams_for(program, &ChangeClass::of_kind(Kind::Product), |_| {
             owner.iter().cloned().collect()
         });
-        files.insert(format!("/{}", product.file), with_owner_first(owner, teams));
+        let teams = with_owner_first(owner, teams);
+        // Its description changes what partners may call (SPEC §13): the same reviewers.
+        if let Some(api) = &product.spec.openapi {
+            let mut all = files.get(&format!("/{api}")).cloned().unwrap_or_default();
+            for t in &teams {
+                if !all.contains(t) {
+                    all.push(t.clone());
+                }
+            }
+            files.insert(format!("/{api}"), all);
+        }
+        files.insert(format!("/{}", product.file), teams);
+    }
+    // Files under apis/ that no product names yet (a shared schema file, a new description).
+    if program.snapshot.files.keys().any(|f| crate::openapi::is_api_file(f)) {
+        lines.push(Line {
+            pattern: "/apis/".into(),
+            teams: with_owner_first(
+                program_owner.clone(),
+                teams_for(program, &ChangeClass::of_kind(Kind::Product), |_| {
+                    product_owner_set.iter().cloned().collect()
+                }),
+            ),
+        });
     }
     for terms in program.terms.values() {
         let owner = owner_or_program(terms, program);
