@@ -93,10 +93,12 @@ fn first_calls_active_and_never_called() {
         .iter()
         .map(|c| (c.partner.as_str(), c.date.to_string(), c.days_after_sandbox))
         .collect();
+    // The logs begin on 2026-01-20 (alpha's first call): alpha's sandbox access (2026-01-13)
+    // predates them, so its time to first call is unknown (SPEC §14), not 7 days.
     assert_eq!(
         first,
         vec![
-            ("alpha", "2026-01-20".to_string(), Some(7)),
+            ("alpha", "2026-01-20".to_string(), None),
             ("bravo", "2026-05-15".to_string(), Some(65)),
             ("echo", "2026-02-15".to_string(), Some(5)),
         ]

@@ -1,41 +1,82 @@
 //! `partnerctl funnel`: the onboarding funnel in text (with a bar chart), json or markdown.
 
+use super::escape::{markdown as md, text as esc};
 use super::{Common, EXIT_OK, Format};
-use partnerctl::report::funnel::{self, Funnel};
-use partnerctl::report::usage::Usage;
+use partnerctl::report::funnel::{self, Distribution, Funnel};
+use partnerctl::report::usage::{Usage, UsageError, UsageFormat};
+use partnerctl::spec::{Date, Stage};
 use std::io::Write;
 use std::path::PathBuf;
 
 #[derive(clap::Args, Debug)]
 pub struct FunnelArgs {
-    /// Usage logs: partnerctl JSON Lines (SPEC §8) or Kong file-log output; `-` reads stdin.
-    /// May be given several times.
+    /// Usage logs: partnerctl JSON Lines (SPEC §8), daily rollups (SPEC §14), Kong
+    /// file-log/http-log or Envoy JSON access logs; `-` reads stdin. May be given several times.
     #[arg(long, value_name = "FILE", num_args = 1..)]
     pub usage: Vec<PathBuf>,
+    /// The format of every --usage line; by default each line is told apart by its keys.
+    #[arg(long = "usage-format", value_name = "FORMAT", value_enum, default_value = "auto")]
+    pub usage_format: UsageFormatArg,
+}
+
+/// `--usage-format`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum UsageFormatArg {
+    /// Each line by its keys: `ts`, `day`, `started_at`, `start_time`.
+    Auto,
+    /// SPEC §8 JSON Lines.
+    Partnerctl,
+    /// Daily rollups (SPEC §14).
+    Rollup,
+    /// Kong file-log/http-log.
+    Kong,
+    /// Envoy JSON access log.
+    Envoy,
+}
+
+impl From<UsageFormatArg> for UsageFormat {
+    fn from(f: UsageFormatArg) -> Self {
+        match f {
+            UsageFormatArg::Auto => UsageFormat::Auto,
+            UsageFormatArg::Partnerctl => UsageFormat::Partnerctl,
+            UsageFormatArg::Rollup => UsageFormat::Rollup,
+            UsageFormatArg::Kong => UsageFormat::Kong,
+            UsageFormatArg::Envoy => UsageFormat::Envoy,
+        }
+    }
+}
+
+/// Reads the usage logs (none: `None`), printing their unusable lines on stderr. A file that
+/// cannot be opened, or most of whose lines are unusable, is an error (exit 2).
+pub fn read_usage(files: &[PathBuf], format: UsageFormatArg, today: Date) -> anyhow::Result<Option<Usage>> {
+    if files.is_empty() {
+        return Ok(None);
+    }
+    let mut usage = Usage::until(today).with_format(format.into());
+    for file in files {
+        usage.read_file(file).map_err(|e| match e {
+            // The message quotes the log; keep it on one line, escaped.
+            UsageError::MostlyUnusable { .. } => anyhow::anyhow!("{}", super::escape::text(&e.to_string())),
+            e => e.into(),
+        })?;
+    }
+    for p in &usage.problems {
+        eprintln!("warning: {}", super::escape::text(&p.to_string()));
+    }
+    if usage.problem_count > usage.problems.len() as u64 {
+        eprintln!(
+            "warning: {} more unusable lines not shown",
+            usage.problem_count - usage.problems.len() as u64
+        );
+    }
+    Ok(Some(usage))
 }
 
 pub fn run(args: &FunnelArgs, common: &Common) -> anyhow::Result<u8> {
     super::require_format(common, &[Format::Text, Format::Json, Format::Markdown], "funnel")?;
     let today = common.today();
     let program = load_program(common)?;
-    let usage = if args.usage.is_empty() {
-        None
-    } else {
-        let mut usage = Usage::until(today);
-        for file in &args.usage {
-            usage.read_file(file)?;
-        }
-        for p in &usage.problems {
-            eprintln!("warning: {p}");
-        }
-        if usage.problem_count > usage.problems.len() as u64 {
-            eprintln!(
-                "warning: {} more unusable lines not shown",
-                usage.problem_count - usage.problems.len() as u64
-            );
-        }
-        Some(usage)
-    };
+    let usage = read_usage(&args.usage, args.usage_format, today)?;
     let f = funnel::compute(&program, today, usage.as_ref());
     let mut out = super::Out::new(common.format);
     match common.format {
@@ -82,6 +123,25 @@ fn days(x: Option<f64>) -> String {
     }
 }
 
+fn dist(d: &Distribution) -> String {
+    if d.n == 0 {
+        return "no partner to measure".into();
+    }
+    format!(
+        "median {}, p90 {} over {} partners",
+        days(d.median),
+        days(d.p90.map(|v| v as f64)),
+        d.n
+    )
+}
+
+fn window_text(f: &Funnel) -> String {
+    match f.usage_window {
+        Some(w) => format!("{} to {}", w.from, w.to),
+        None => "no call in the logs".into(),
+    }
+}
+
 /// The text report: a bar per stage, then stuck partners and usage.
 pub fn text(f: &Funnel) -> String {
     const WIDTH: usize = 30;
@@ -116,7 +176,7 @@ pub fn text(f: &Funnel) -> String {
         for st in &f.stuck {
             s.push_str(&format!(
                 "  {:<28} {:<21} {:>4} days (since {}, limit {})\n",
-                st.partner,
+                esc(&st.partner),
                 st.stage.as_str(),
                 st.days,
                 st.since,
@@ -124,34 +184,94 @@ pub fn text(f: &Funnel) -> String {
             ));
         }
     }
+    if !f.cohorts.is_empty() {
+        s.push_str("\nCohorts by registration month:\n");
+        s.push_str(&format!(
+            "  {:<8} {:>10} {:>8} {:>5} {:>16}\n",
+            "month", "registered", "sandbox", "live", "median to live"
+        ));
+        for c in &f.cohorts {
+            s.push_str(&format!(
+                "  {:<8} {:>10} {:>8} {:>5} {:>16}\n",
+                c.month,
+                c.registered,
+                c.reached_sandbox,
+                c.reached_live,
+                days(c.median_days_to_live)
+            ));
+        }
+    }
+    s.push_str(&format!(
+        "Time to live (registration to live): {}\n",
+        dist(&f.time_to_live)
+    ));
+    if !f.products.is_empty() {
+        s.push_str("\nProducts (subscribers, active within the last days):\n");
+        for p in &f.products {
+            let active = p.active.map(|a| format!(", {a} active")).unwrap_or_default();
+            s.push_str(&format!(
+                "  {:<40} {} subscribers{active}\n",
+                format!("{} {} ({})", esc(&p.product), esc(&p.plan), p.environment.as_str()),
+                p.subscribers
+            ));
+        }
+    }
     if let Some(u) = &f.usage {
         s.push_str(&format!(
-            "\nUsage: {} calls in {} lines of {} file(s); {} calls from unknown callers; {} unusable lines\n",
+            "\nUsage window: {} (partners whose sandbox access began outside it have an unknown first call)\n",
+            window_text(f)
+        ));
+        s.push_str(&format!(
+            "Usage: {} calls in {} lines of {} file(s); {} calls from unknown callers; {} unauthenticated; {} unusable lines\n",
             u.calls,
             u.lines,
             u.files.len(),
             u.unknown_calls,
+            u.anonymous,
             u.problem_count
         ));
         s.push_str(&format!(
-            "Active (a call within {} days): {}\n",
+            "Active (an accepted call within {} days): {}\n",
             f.active_within_days,
             list(&f.active)
         ));
         s.push_str(&format!(
-            "Never called (credentials, no call): {}\n",
+            "Dormant (called, but not within {} days): {}\n",
+            f.active_within_days,
+            list(&f.dormant)
+        ));
+        s.push_str(&format!(
+            "Never called (credentials, no accepted call): {}\n",
             list(&f.never_called)
         ));
+        if let Some(t) = &f.time_to_first_call {
+            s.push_str(&format!(
+                "Time to first call (from sandbox access): {}; unknown for {}\n",
+                dist(t),
+                t.unknown
+            ));
+        }
+        if !f.blocked.is_empty() {
+            s.push_str("Blocked answers:\n");
+            for b in &f.blocked {
+                s.push_str(&format!("  {:<28} {}  {} calls\n", esc(&b.partner), b.status, b.count));
+            }
+        }
         if !f.first_calls.is_empty() {
             s.push_str("First calls:\n");
             for c in &f.first_calls {
-                let after = c
-                    .days_after_sandbox
-                    .map(|d| format!("{d} days after sandbox access"))
-                    .unwrap_or_else(|| "no sandbox access".into());
+                let after = match c.days_after_sandbox {
+                    Some(d) => format!("{d} days after sandbox access"),
+                    None if !c.known => "first seen; sandbox access is outside the usage window (unknown)".into(),
+                    None => "no sandbox access".into(),
+                };
                 s.push_str(&format!(
                     "  {:<28} {}  {}  ({} calls, last {})\n",
-                    c.partner, c.date, after, c.calls, c.last
+                    esc(&c.partner),
+                    c.date,
+                    after,
+                    c.calls,
+                    c.last
                 ));
             }
         }
@@ -165,13 +285,43 @@ fn list(v: &[String]) -> String {
     if v.is_empty() {
         "none".into()
     } else {
-        format!("{} ({})", v.join(", "), v.len())
+        let names: Vec<_> = v.iter().map(|n| esc(n)).collect();
+        format!("{} ({})", names.join(", "), v.len())
     }
 }
 
-/// The markdown report, for a pull request or a wiki page.
+fn md_list(v: &[String]) -> String {
+    if v.is_empty() {
+        "none".into()
+    } else {
+        let names: Vec<_> = v.iter().map(|n| md(n)).collect();
+        format!("{} ({})", names.join(", "), v.len())
+    }
+}
+
+/// A Mermaid bar chart of the partners who reached each stage of the path, which GitHub
+/// renders in an issue or a pull request. Only stage names and numbers go in, never a user
+/// value.
+pub fn mermaid(f: &Funnel) -> String {
+    let path: Vec<_> = Stage::PATH.iter().map(|s| f.stage(*s)).collect();
+    let names: Vec<String> = path
+        .iter()
+        .map(|r| format!("\"{}\"", r.stage.as_str().replace('_', " ")))
+        .collect();
+    let values: Vec<String> = path.iter().map(|r| r.reached.to_string()).collect();
+    let max = path.iter().map(|r| r.reached).max().unwrap_or(0).max(1);
+    format!(
+        "```mermaid\nxychart-beta\n    title \"Partners who reached each stage\"\n    x-axis [{}]\n    y-axis \"partners\" 0 --> {max}\n    bar [{}]\n```\n",
+        names.join(", "),
+        values.join(", ")
+    )
+}
+
+/// The markdown report, for a pull request, an issue or a wiki page.
 pub fn markdown(f: &Funnel) -> String {
     let mut s = format!("## Onboarding funnel as of {}\n\n{} partners.\n\n", f.as_of, f.partners);
+    s.push_str(&mermaid(f));
+    s.push('\n');
     s.push_str("| stage | now | reached | to next stage | median days |\n| --- | ---: | ---: | ---: | ---: |\n");
     for row in &f.stages {
         s.push_str(&format!(
@@ -191,7 +341,7 @@ pub fn markdown(f: &Funnel) -> String {
         for st in &f.stuck {
             s.push_str(&format!(
                 "| {} | `{}` | {} | {} | {} |\n",
-                st.partner,
+                md(&st.partner),
                 st.stage.as_str(),
                 st.days,
                 st.since,
@@ -199,27 +349,84 @@ pub fn markdown(f: &Funnel) -> String {
             ));
         }
     }
+    if !f.cohorts.is_empty() {
+        s.push_str("\n### Cohorts by registration month\n\n| month | registered | reached sandbox | reached live | median days to live |\n| --- | ---: | ---: | ---: | ---: |\n");
+        for c in &f.cohorts {
+            s.push_str(&format!(
+                "| {} | {} | {} | {} | {} |\n",
+                c.month,
+                c.registered,
+                c.reached_sandbox,
+                c.reached_live,
+                days(c.median_days_to_live)
+            ));
+        }
+    }
+    s.push_str(&format!(
+        "\nTime to live (registration to live): {}.\n",
+        dist(&f.time_to_live)
+    ));
+    if !f.products.is_empty() {
+        s.push_str("\n### Products\n\n| product | plan | environment | subscribers | active |\n| --- | --- | --- | ---: | ---: |\n");
+        for p in &f.products {
+            s.push_str(&format!(
+                "| {} | {} | {} | {} | {} |\n",
+                md(&p.product),
+                md(&p.plan),
+                p.environment.as_str(),
+                p.subscribers,
+                p.active.map(|a| a.to_string()).unwrap_or_else(|| "-".into())
+            ));
+        }
+    }
     if let Some(u) = &f.usage {
         s.push_str(&format!(
-            "\n### Usage\n\n{} calls read; {} from unknown callers; {} unusable lines.\n\n",
-            u.calls, u.unknown_calls, u.problem_count
+            "\n### Usage\n\nUsage window: **{}**. {} calls read; {} from unknown callers; {} unauthenticated; {} unusable lines.\n\n",
+            window_text(f),
+            u.calls,
+            u.unknown_calls,
+            u.anonymous,
+            u.problem_count
         ));
         s.push_str(&format!(
-            "- **Active** (a call within {} days): {}\n",
+            "- **Active** (an accepted call within {} days): {}\n",
             f.active_within_days,
-            list(&f.active)
+            md_list(&f.active)
         ));
-        s.push_str(&format!("- **Never called**: {}\n", list(&f.never_called)));
+        s.push_str(&format!(
+            "- **Dormant** (called, not within {} days): {}\n",
+            f.active_within_days,
+            md_list(&f.dormant)
+        ));
+        s.push_str(&format!("- **Never called**: {}\n", md_list(&f.never_called)));
+        if let Some(t) = &f.time_to_first_call {
+            s.push_str(&format!(
+                "- **Time to first call** (from sandbox access): {}; unknown for {} (sandbox access outside the usage window)\n",
+                dist(t),
+                t.unknown
+            ));
+        }
+        if !f.blocked.is_empty() {
+            s.push_str("\n| partner | status | calls |\n| --- | ---: | ---: |\n");
+            for b in &f.blocked {
+                s.push_str(&format!("| {} | {} | {} |\n", md(&b.partner), b.status, b.count));
+            }
+        }
         if !f.first_calls.is_empty() {
             s.push_str("\n| partner | first call | days after sandbox access | calls | last call |\n| --- | --- | ---: | ---: | --- |\n");
             for c in &f.first_calls {
-                let after = c
-                    .days_after_sandbox
-                    .map(|d| d.to_string())
-                    .unwrap_or_else(|| "-".into());
+                let after = match c.days_after_sandbox {
+                    Some(d) => d.to_string(),
+                    None if !c.known => "unknown".into(),
+                    None => "-".into(),
+                };
                 s.push_str(&format!(
                     "| {} | {} | {} | {} | {} |\n",
-                    c.partner, c.date, after, c.calls, c.last
+                    md(&c.partner),
+                    c.date,
+                    after,
+                    c.calls,
+                    c.last
                 ));
             }
         }

@@ -11,6 +11,12 @@ pub struct RenderArgs {
     /// Write the outputs below DIR instead of the repository (output paths stay relative).
     #[arg(long = "out-dir", value_name = "DIR")]
     pub out_dir: Option<PathBuf>,
+    /// Usage logs for the internal `funnel-report` (as `funnel --usage`). May repeat.
+    #[arg(long, value_name = "FILE", num_args = 1..)]
+    pub usage: Vec<PathBuf>,
+    /// The format of every --usage line; by default each line is told apart by its keys.
+    #[arg(long = "usage-format", value_name = "FORMAT", value_enum, default_value = "auto")]
+    pub usage_format: super::funnel::UsageFormatArg,
 }
 
 pub fn run(args: &RenderArgs, common: &Common) -> anyhow::Result<u8> {
@@ -25,7 +31,8 @@ pub fn run(args: &RenderArgs, common: &Common) -> anyhow::Result<u8> {
         )?;
         return Ok(EXIT_FINDINGS);
     }
-    let mut files = match render::render_all(&v.program, common.today()) {
+    let usage = super::funnel::read_usage(&args.usage, args.usage_format, common.today())?;
+    let mut files = match render::render_all_with_usage(&v.program, common.today(), usage.as_ref()) {
         Ok(files) => files,
         Err(e) => {
             let Some(d) = render::budget::diagnostic(&e) else {

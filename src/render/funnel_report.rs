@@ -1,9 +1,16 @@
 //! The `funnel-report` target: an internal HTML page with the onboarding funnel (never part of
-//! the partner portal). One self-contained file: inline CSS, an inline SVG chart, no script,
+//! the partner portal). One self-contained file: inline CSS, inline SVG charts, no script,
 //! no fonts or images to fetch. Deterministic: the only date on the page is `--as-of`.
+//!
+//! The charts (the funnel, the stages month by month, cohorts, product adoption) are drawn
+//! 360 units wide, so that on a phone they are shown at about their own size and their text
+//! stays readable; each has its numbers in a table beside it, which a screen reader reads.
+//! With usage (`render --usage`), the page also states the usage window and lists active,
+//! dormant, never-called and blocked partners.
 
 use crate::model::Program;
 use crate::report::funnel;
+use crate::report::usage::Usage;
 use crate::spec::{Date, Stage};
 use chrono::{Datelike, NaiveDate};
 use std::fmt::Write;
@@ -60,54 +67,254 @@ pub fn monthly(program: &Program, today: Date) -> Vec<(String, [usize; 7])> {
     rows
 }
 
+/// The width of every chart, in SVG units (about a phone's width in CSS pixels).
+const W: f64 = 360.0;
+
+/// One colour per stage, in `Stage::ALL` order (distinct in hue and lightness).
+const STAGE_COLOURS: [&str; 7] = [
+    "#9ecae1", "#6baed6", "#3182bd", "#08519c", "#2ca25f", "#fdae6b", "#969696",
+];
+
+fn svg_open(h: f64, label: &str) -> String {
+    format!(
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {W} {h}\" width=\"{W}\" height=\"{h}\" class=\"chart\" role=\"img\" aria-label=\"{}\">\n",
+        esc(label)
+    )
+}
+
 fn svg_funnel(f: &funnel::Funnel) -> String {
-    // Bars take the left 400 units, labels the rest (the longest label is ~390 units wide).
-    const W: f64 = 820.0;
-    const ROW: f64 = 48.0;
+    const ROW: f64 = 44.0;
     let path: Vec<&funnel::StageRow> = Stage::PATH.iter().map(|s| f.stage(*s)).collect();
     let max = path.iter().map(|r| r.reached).max().unwrap_or(0).max(1) as f64;
-    let h = ROW * path.len() as f64 + 8.0;
-    let mut s = format!(
-        "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {W} {h}\" width=\"{W}\" height=\"{h}\" style=\"max-width:100%;height:auto\" role=\"img\" aria-label=\"Onboarding funnel: partners who reached each stage\">\n"
-    );
+    let h = ROW * path.len() as f64 + 4.0;
+    let mut s = svg_open(h, "Onboarding funnel: partners who reached each stage");
     for (i, row) in path.iter().enumerate() {
-        let width = (row.reached as f64 / max * (W - 420.0)).max(2.0);
-        let x = (W - 420.0 - width) / 2.0;
-        let y = i as f64 * ROW + 4.0;
-        let shade = 70 - (i as u32 * 8);
+        let width = (row.reached as f64 / max * W).max(2.0);
+        let x = (W - width) / 2.0;
+        let y = i as f64 * ROW;
+        let conv = row
+            .conversion
+            .map(|c| format!(" · {:.0}% on", c * 100.0))
+            .unwrap_or_default();
         let _ = writeln!(
             s,
-            "  <rect x=\"{x:.1}\" y=\"{y:.1}\" width=\"{width:.1}\" height=\"{:.1}\" rx=\"4\" fill=\"hsl(210, 60%, {shade}%)\"><title>{}: {} reached, {} now</title></rect>",
-            ROW - 10.0,
+            "  <text x=\"0\" y=\"{:.1}\" font-size=\"13\" fill=\"#222\">{}: {} reached, {} now{conv}</text>",
+            y + 14.0,
             label(row.stage),
             row.reached,
             row.count
         );
-        let conv = row
-            .conversion
-            .map(|c| format!(" · {:.0}% to next", c * 100.0))
-            .unwrap_or_default();
         let _ = writeln!(
             s,
-            "  <text x=\"{:.1}\" y=\"{:.1}\" font-size=\"13\" fill=\"#222\">{} — {} reached, {} now{conv}</text>",
-            W - 410.0,
-            y + ROW / 2.0,
+            "  <rect x=\"{x:.1}\" y=\"{:.1}\" width=\"{width:.1}\" height=\"18\" rx=\"3\" fill=\"{}\"><title>{}: {} reached</title></rect>",
+            y + 20.0,
+            STAGE_COLOURS[i],
             label(row.stage),
-            row.reached,
-            row.count
+            row.reached
         );
     }
     s.push_str("</svg>\n");
     s
 }
 
+/// Stacked bars: the partners in each stage at the end of each month (the last 24 months).
+fn svg_monthly(rows: &[(String, [usize; 7])]) -> String {
+    let rows = &rows[rows.len().saturating_sub(24)..];
+    let legend_rows = Stage::ALL.len().div_ceil(2) as f64;
+    let plot = 160.0;
+    let top = 8.0;
+    let h = top + plot + 22.0 + legend_rows * 18.0 + 4.0;
+    let max = rows
+        .iter()
+        .map(|(_, c)| c.iter().sum::<usize>())
+        .max()
+        .unwrap_or(0)
+        .max(1) as f64;
+    let mut s = svg_open(h, "Partners per stage at the end of each month");
+    let left = 28.0;
+    let slot = (W - left) / rows.len().max(1) as f64;
+    let bar = (slot * 0.7).max(1.0);
+    let _ = writeln!(
+        s,
+        "  <text x=\"0\" y=\"{:.1}\" font-size=\"11\" fill=\"#222\">{max}</text>\n  <text x=\"0\" y=\"{:.1}\" font-size=\"11\" fill=\"#222\">0</text>\n  <line x1=\"{left}\" y1=\"{:.1}\" x2=\"{W}\" y2=\"{:.1}\" stroke=\"#888\"/>",
+        top + 10.0,
+        top + plot,
+        top + plot,
+        top + plot
+    );
+    for (i, (month, counts)) in rows.iter().enumerate() {
+        let x = left + i as f64 * slot + (slot - bar) / 2.0;
+        let mut y = top + plot;
+        for (k, c) in counts.iter().enumerate() {
+            if *c == 0 {
+                continue;
+            }
+            let hh = *c as f64 / max * plot;
+            y -= hh;
+            let _ = writeln!(
+                s,
+                "  <rect x=\"{x:.1}\" y=\"{y:.1}\" width=\"{bar:.1}\" height=\"{hh:.1}\" fill=\"{}\"><title>{month}: {c} {}</title></rect>",
+                STAGE_COLOURS[k],
+                label(Stage::ALL[k])
+            );
+        }
+    }
+    // First and last month under the axis; every month is in the table below.
+    if let (Some(first), Some(last)) = (rows.first(), rows.last()) {
+        let _ = writeln!(
+            s,
+            "  <text x=\"{left}\" y=\"{:.1}\" font-size=\"11\" fill=\"#222\">{}</text>\n  <text x=\"{W}\" y=\"{:.1}\" font-size=\"11\" fill=\"#222\" text-anchor=\"end\">{}</text>",
+            top + plot + 14.0,
+            first.0,
+            top + plot + 14.0,
+            last.0
+        );
+    }
+    for (k, st) in Stage::ALL.iter().enumerate() {
+        let x = if k % 2 == 0 { 0.0 } else { W / 2.0 };
+        let y = top + plot + 24.0 + (k / 2) as f64 * 18.0;
+        let _ = writeln!(
+            s,
+            "  <rect x=\"{x}\" y=\"{y:.1}\" width=\"12\" height=\"12\" fill=\"{}\"/><text x=\"{:.1}\" y=\"{:.1}\" font-size=\"12\" fill=\"#222\">{}</text>",
+            STAGE_COLOURS[k],
+            x + 16.0,
+            y + 10.5,
+            label(*st)
+        );
+    }
+    s.push_str("</svg>\n");
+    s
+}
+
+/// Per registration month (the last 24), three bars: registered, reached sandbox, reached live.
+fn svg_cohorts(cohorts: &[funnel::Cohort]) -> String {
+    let cohorts = &cohorts[cohorts.len().saturating_sub(24)..];
+    const ROW: f64 = 58.0;
+    let h = ROW * cohorts.len() as f64 + 22.0;
+    let max = cohorts.iter().map(|c| c.registered).max().unwrap_or(0).max(1) as f64;
+    let mut s = svg_open(
+        h,
+        "Cohorts by registration month: registered, reached sandbox, reached live",
+    );
+    let colours = [STAGE_COLOURS[0], STAGE_COLOURS[2], STAGE_COLOURS[4]];
+    for (i, c) in cohorts.iter().enumerate() {
+        let y = i as f64 * ROW;
+        // The median days to live is in the table: the line must fit a phone's width.
+        let _ = writeln!(
+            s,
+            "  <text x=\"0\" y=\"{:.1}\" font-size=\"13\" fill=\"#222\">{}: {} registered · {} sandbox · {} live</text>",
+            y + 13.0,
+            esc(&c.month),
+            c.registered,
+            c.reached_sandbox,
+            c.reached_live
+        );
+        for (k, (n, what)) in [
+            (c.registered, "registered"),
+            (c.reached_sandbox, "reached sandbox"),
+            (c.reached_live, "reached live"),
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            let width = (n as f64 / max * W).max(1.0);
+            let _ = writeln!(
+                s,
+                "  <rect x=\"0\" y=\"{:.1}\" width=\"{width:.1}\" height=\"10\" fill=\"{}\"><title>{}: {n} {what}</title></rect>",
+                y + 19.0 + k as f64 * 12.0,
+                colours[k],
+                esc(&c.month)
+            );
+        }
+    }
+    let y = ROW * cohorts.len() as f64 + 6.0;
+    for (k, (x, what)) in [(0.0, "registered"), (100.0, "reached sandbox"), (240.0, "reached live")]
+        .into_iter()
+        .enumerate()
+    {
+        let _ = writeln!(
+            s,
+            "  <rect x=\"{x}\" y=\"{y:.1}\" width=\"12\" height=\"12\" fill=\"{}\"/><text x=\"{:.1}\" y=\"{:.1}\" font-size=\"12\" fill=\"#222\">{what}</text>",
+            colours[k],
+            x + 16.0,
+            y + 10.5
+        );
+    }
+    s.push_str("</svg>\n");
+    s
+}
+
+/// Per product, plan and environment: subscribers, with the active ones (with usage) on top.
+fn svg_products(products: &[funnel::ProductRow]) -> String {
+    const ROW: f64 = 40.0;
+    let h = ROW * products.len() as f64 + 4.0;
+    let max = products.iter().map(|p| p.subscribers).max().unwrap_or(0).max(1) as f64;
+    let mut s = svg_open(h, "Product adoption: subscribers and active subscribers per plan");
+    for (i, p) in products.iter().enumerate() {
+        let y = i as f64 * ROW;
+        let active = p.active.map(|a| format!(", {a} active")).unwrap_or_default();
+        let _ = writeln!(
+            s,
+            "  <text x=\"0\" y=\"{:.1}\" font-size=\"13\" fill=\"#222\">{} {} ({}): {} subscribers{active}</text>",
+            y + 13.0,
+            esc(&p.product),
+            esc(&p.plan),
+            p.environment.as_str(),
+            p.subscribers
+        );
+        let width = (p.subscribers as f64 / max * W).max(1.0);
+        let _ = writeln!(
+            s,
+            "  <rect x=\"0\" y=\"{:.1}\" width=\"{width:.1}\" height=\"14\" fill=\"#c6dbef\"><title>{} subscribers</title></rect>",
+            y + 19.0,
+            p.subscribers
+        );
+        if let Some(a) = p.active {
+            let width = a as f64 / max * W;
+            let _ = writeln!(
+                s,
+                "  <rect x=\"0\" y=\"{:.1}\" width=\"{width:.1}\" height=\"14\" fill=\"#08519c\"><title>{a} active</title></rect>",
+                y + 19.0
+            );
+        }
+    }
+    s.push_str("</svg>\n");
+    s
+}
+
+fn names(program: &Program, list: &[String]) -> String {
+    if list.is_empty() {
+        return "none".into();
+    }
+    list.iter()
+        .map(|n| {
+            let shown = program
+                .partners
+                .get(n)
+                .map(|p| p.spec.display_name.as_str())
+                .unwrap_or(n);
+            format!("{} <span class=\"note\">({})</span>", esc(shown), esc(n))
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn days(d: Option<f64>) -> String {
+    d.map(|d| format!("{d:.1}")).unwrap_or_else(|| "–".into())
+}
+
 /// The report's Content-Security-Policy, like the portal's (SPEC §9): no script, plugin,
 /// form or `<base>`; its one stylesheet is inline, so inline styles only.
 const CSP: &str = "default-src 'none'; script-src 'none'; object-src 'none'; frame-src 'none'; base-uri 'none'; form-action 'none'; style-src 'unsafe-inline'";
 
-/// Renders the funnel report page.
+/// Renders the funnel report page from the repository alone.
 pub fn render(program: &Program, today: Date) -> String {
-    let f = funnel::compute(program, today, None);
+    render_with_usage(program, today, None)
+}
+
+/// Renders the funnel report page, with the calls of `usage` when given.
+pub fn render_with_usage(program: &Program, today: Date, usage: Option<&Usage>) -> String {
+    let f = funnel::compute(program, today, usage);
     let title = program
         .spec()
         .map(|p| p.display_name.as_str())
@@ -115,15 +322,27 @@ pub fn render(program: &Program, today: Date) -> String {
     let mut s = String::new();
     let _ = write!(
         s,
-        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta http-equiv=\"Content-Security-Policy\" content=\"{csp}\">\n<meta charset=\"utf-8\">\n<meta name=\"robots\" content=\"noindex\">\n<title>Onboarding funnel — {t}</title>\n<style>\nbody{{font-family:system-ui,sans-serif;margin:2rem auto;max-width:60rem;color:#222;padding:0 1rem}}\ntable{{border-collapse:collapse;margin:1rem 0}}\nth,td{{border:1px solid #ccc;padding:.3rem .6rem;text-align:right}}\nth:first-child,td:first-child{{text-align:left;white-space:nowrap}}\n.note{{color:#666}}\n</style>\n</head>\n<body>\n<h1>Onboarding funnel — {t}</h1>\n<p class=\"note\">Internal report, as of {d}. {n} partners.</p>\n",
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta http-equiv=\"Content-Security-Policy\" content=\"{csp}\">\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<meta name=\"robots\" content=\"noindex\">\n<title>Onboarding funnel — {t}</title>\n<style>\nbody{{font-family:system-ui,sans-serif;margin:2rem auto;max-width:60rem;color:#222;padding:0 1rem}}\n.chart{{display:block;width:100%;max-width:36rem;height:auto;margin:1rem 0}}\n.scroll{{overflow-x:auto;max-width:100%}}\ntable{{border-collapse:collapse;margin:1rem 0}}\nth,td{{border:1px solid #ccc;padding:.3rem .6rem;text-align:right}}\nth:first-child,td:first-child{{text-align:left;white-space:nowrap}}\n.note{{color:#595959}}\n</style>\n</head>\n<body>\n<header>\n<h1>Onboarding funnel — {t}</h1>\n<p class=\"note\">Internal report, as of {d}. {n} partners.</p>\n</header>\n<main>\n",
         csp = CSP,
         t = esc(title),
         d = today,
         n = f.partners
     );
-    s.push_str("<h2>Funnel</h2>\n");
+    let table = |s: &mut String, label: &str, head: &str| {
+        let _ = write!(
+            s,
+            "<div class=\"scroll\" role=\"region\" aria-label=\"{} (table)\" tabindex=\"0\">\n<table>\n<thead><tr>{head}</tr></thead>\n<tbody>\n",
+            esc(label)
+        );
+    };
+    const END: &str = "</tbody>\n</table>\n</div>\n";
+    s.push_str("<section aria-labelledby=\"funnel\">\n<h2 id=\"funnel\">Funnel</h2>\n");
     s.push_str(&svg_funnel(&f));
-    s.push_str("<table>\n<thead><tr><th>stage</th><th>now</th><th>reached</th><th>to next stage</th><th>median days in stage</th><th>stuck after</th></tr></thead>\n<tbody>\n");
+    table(
+        &mut s,
+        "Funnel table",
+        "<th>stage</th><th>now</th><th>reached</th><th>to next stage</th><th>median days in stage</th><th>stuck after</th>",
+    );
     for row in &f.stages {
         let _ = writeln!(
             s,
@@ -134,17 +353,31 @@ pub fn render(program: &Program, today: Date) -> String {
             row.conversion
                 .map(|c| format!("{:.0}%", c * 100.0))
                 .unwrap_or_else(|| "–".into()),
-            row.median_days.map(|d| format!("{d:.1}")).unwrap_or_else(|| "–".into()),
+            days(row.median_days),
             row.stuck_after_days
                 .map(|d| format!("{d} days"))
                 .unwrap_or_else(|| "–".into())
         );
     }
-    s.push_str("</tbody>\n</table>\n<h2>Stuck partners</h2>\n");
+    s.push_str(END);
+    let ttl = &f.time_to_live;
+    let _ = writeln!(
+        s,
+        "<p>Time to live (registration to live): median {} days, p90 {} days, over {} partners.</p>\n</section>",
+        days(ttl.median),
+        ttl.p90.map(|d| d.to_string()).unwrap_or_else(|| "–".into()),
+        ttl.n
+    );
+
+    s.push_str("<section aria-labelledby=\"stuck\">\n<h2 id=\"stuck\">Stuck partners</h2>\n");
     if f.stuck.is_empty() {
         s.push_str("<p>No partner is stuck.</p>\n");
     } else {
-        s.push_str("<table>\n<thead><tr><th>partner</th><th>stage</th><th>since</th><th>days</th><th>limit</th></tr></thead>\n<tbody>\n");
+        table(
+            &mut s,
+            "Stuck partners",
+            "<th>partner</th><th>stage</th><th>since</th><th>days</th><th>limit</th>",
+        );
         for st in &f.stuck {
             let name = program
                 .partners
@@ -162,20 +395,134 @@ pub fn render(program: &Program, today: Date) -> String {
                 st.stuck_after_days
             );
         }
-        s.push_str("</tbody>\n</table>\n");
+        s.push_str(END);
     }
-    s.push_str("<h2>Partners per stage, month by month</h2>\n<p class=\"note\">The stage each partner was in at the end of the month, from the histories.</p>\n<table>\n<thead><tr><th>month</th>");
+    s.push_str("</section>\n");
+
+    if let Some(u) = &f.usage {
+        s.push_str("<section aria-labelledby=\"usage\">\n<h2 id=\"usage\">Usage</h2>\n");
+        match f.usage_window {
+            Some(w) => {
+                let _ = writeln!(
+                    s,
+                    "<p>Usage window: <strong>{} to {}</strong> ({} calls). A partner whose sandbox access began outside it has an unknown time to first call.</p>",
+                    w.from, w.to, u.calls
+                );
+            }
+            None => s.push_str("<p>Usage window: the logs hold no call.</p>\n"),
+        }
+        let _ = writeln!(
+            s,
+            "<ul>\n<li>Active (an accepted call within {d} days): {}</li>\n<li>Dormant (called, not within {d} days): {}</li>\n<li>Never called: {}</li>",
+            names(program, &f.active),
+            names(program, &f.dormant),
+            names(program, &f.never_called),
+            d = f.active_within_days
+        );
+        if let Some(t) = &f.time_to_first_call {
+            let _ = writeln!(
+                s,
+                "<li>Time to first call (from sandbox access): median {} days, p90 {} days, over {} partners; unknown for {}</li>",
+                days(t.median),
+                t.p90.map(|d| d.to_string()).unwrap_or_else(|| "–".into()),
+                t.n,
+                t.unknown
+            );
+        }
+        s.push_str("</ul>\n");
+        if !f.blocked.is_empty() {
+            table(
+                &mut s,
+                "Blocked answers",
+                "<th>partner</th><th>status</th><th>calls</th>",
+            );
+            for b in &f.blocked {
+                let _ = writeln!(
+                    s,
+                    "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
+                    esc(&b.partner),
+                    b.status,
+                    b.count
+                );
+            }
+            s.push_str(END);
+        }
+        s.push_str("</section>\n");
+    }
+
+    let months = monthly(program, today);
+    s.push_str("<section aria-labelledby=\"monthly\">\n<h2 id=\"monthly\">Partners per stage, month by month</h2>\n<p class=\"note\">The stage each partner was in at the end of the month, from the histories.</p>\n");
+    if !months.is_empty() {
+        s.push_str(&svg_monthly(&months));
+    }
+    let mut head = "<th>month</th>".to_string();
     for st in Stage::ALL {
-        let _ = write!(s, "<th>{}</th>", label(st));
+        let _ = write!(head, "<th>{}</th>", label(st));
     }
-    s.push_str("</tr></thead>\n<tbody>\n");
-    for (month, counts) in monthly(program, today) {
+    table(&mut s, "Partners per stage, month by month", &head);
+    for (month, counts) in &months {
         let _ = write!(s, "<tr><td>{month}</td>");
         for c in counts {
             let _ = write!(s, "<td>{c}</td>");
         }
         s.push_str("</tr>\n");
     }
-    s.push_str("</tbody>\n</table>\n</body>\n</html>\n");
+    s.push_str(END);
+    s.push_str("</section>\n");
+
+    s.push_str("<section aria-labelledby=\"cohorts\">\n<h2 id=\"cohorts\">Cohorts by registration month</h2>\n");
+    if f.cohorts.is_empty() {
+        s.push_str("<p>No partner has a registration date.</p>\n");
+    } else {
+        s.push_str(&svg_cohorts(&f.cohorts));
+        table(
+            &mut s,
+            "Cohorts by registration month",
+            "<th>month</th><th>registered</th><th>reached sandbox</th><th>reached live</th><th>median days to live</th>",
+        );
+        for c in &f.cohorts {
+            let _ = writeln!(
+                s,
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                esc(&c.month),
+                c.registered,
+                c.reached_sandbox,
+                c.reached_live,
+                days(c.median_days_to_live)
+            );
+        }
+        s.push_str(END);
+    }
+    s.push_str("</section>\n");
+
+    s.push_str("<section aria-labelledby=\"products\">\n<h2 id=\"products\">Product adoption</h2>\n");
+    if f.products.is_empty() {
+        s.push_str("<p>No partner subscribes to a product.</p>\n");
+    } else {
+        if usage.is_none() {
+            s.push_str(
+                "<p class=\"note\">Active subscribers need usage logs (<code>render --usage FILE</code>).</p>\n",
+            );
+        }
+        s.push_str(&svg_products(&f.products));
+        table(
+            &mut s,
+            "Product adoption",
+            "<th>product</th><th>plan</th><th>environment</th><th>subscribers</th><th>active</th>",
+        );
+        for p in &f.products {
+            let _ = writeln!(
+                s,
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                esc(&p.product),
+                esc(&p.plan),
+                p.environment.as_str(),
+                p.subscribers,
+                p.active.map(|a| a.to_string()).unwrap_or_else(|| "–".into())
+            );
+        }
+        s.push_str(END);
+    }
+    s.push_str("</section>\n</main>\n</body>\n</html>\n");
     s
 }

@@ -82,13 +82,22 @@ pub enum RenderError {
 /// escapes the root or is produced twice, a gateway output lacks its `environment`, or a
 /// template fails.
 pub fn render_all(program: &Program, today: Date) -> Result<Vec<RenderedFile>, RenderError> {
+    render_all_with_usage(program, today, None)
+}
+
+/// [`render_all`], with usage logs for the outputs that report on them (`funnel-report`).
+pub fn render_all_with_usage(
+    program: &Program,
+    today: Date,
+    usage: Option<&crate::report::usage::Usage>,
+) -> Result<Vec<RenderedFile>, RenderError> {
     let spec = program
         .spec()
         .ok_or_else(|| RenderError::Output("program.yaml did not load, so there is nothing to render".into()))?;
     let env = templates::environment(program)?;
     let mut files = Vec::new();
     for output in &spec.outputs {
-        files.extend(render_output(program, output, today, &env)?);
+        files.extend(render_output_with_usage(program, output, today, &env, usage)?);
     }
     let mut seen = BTreeSet::new();
     for f in &files {
@@ -109,6 +118,17 @@ pub fn render_output(
     output: &OutputSpec,
     today: Date,
     env: &minijinja::Environment<'static>,
+) -> Result<Vec<RenderedFile>, RenderError> {
+    render_output_with_usage(program, output, today, env, None)
+}
+
+/// [`render_output`], with usage logs for `funnel-report`.
+pub fn render_output_with_usage(
+    program: &Program,
+    output: &OutputSpec,
+    today: Date,
+    env: &minijinja::Environment<'static>,
+    usage: Option<&crate::report::usage::Usage>,
 ) -> Result<Vec<RenderedFile>, RenderError> {
     let path = normalize(&output.path);
     check_relative_path(&path)?;
@@ -154,7 +174,7 @@ pub fn render_output(
         Target::Nginx => one(nginx::render(program, today, environment()?, output, env)?),
         Target::EnvoyRatelimit => one(envoy::render(program, today, environment()?, output, env)?),
         Target::Codeowners => one(codeowners::render(program)?),
-        Target::FunnelReport => one(funnel_report::render(program, today)),
+        Target::FunnelReport => one(funnel_report::render_with_usage(program, today, usage)),
     }
 }
 

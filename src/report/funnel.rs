@@ -4,6 +4,12 @@
 //! Everything is computed from the partners' histories and the `--as-of` date, so the same
 //! repository and date always give the same numbers. The definitions (which stays count for
 //! the median, what "within" means) are written down in `docs/funnel.md`.
+//!
+//! With usage, the measures of SPEC §14 too: the window the logs cover, cohorts by
+//! registration month, adoption per product and plan, dormant partners, time to first call
+//! (only for partners whose sandbox access began inside the window; the others are unknown,
+//! never guessed) and blocked (403/429) answers. A call answered 401 or 403 never makes a
+//! partner active, called or dormant.
 
 use super::usage::{Attributed, Usage};
 use crate::model::Program;
@@ -50,12 +56,88 @@ pub struct Stuck {
 #[serde(rename_all = "camelCase")]
 pub struct FirstCall {
     pub partner: String,
+    /// The first day with an accepted call (not 401/403) in the logs.
     pub date: Date,
     /// Days from sandbox access (the day the partner entered `sandbox`, else its first
-    /// sandbox credential was issued) to the first call.
+    /// sandbox credential was issued) to the first call; `None` when that access began
+    /// outside the usage window (the true first call may predate the logs) or never.
     pub days_after_sandbox: Option<i64>,
+    /// Whether `date` is known to be the partner's first call: its sandbox access began
+    /// inside the usage window.
+    pub known: bool,
     pub calls: u64,
+    /// The last day with an accepted call.
     pub last: Date,
+}
+
+/// The first and last day the usage logs cover.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct UsageWindow {
+    pub from: Date,
+    pub to: Date,
+}
+
+/// The partners who registered in one month, and how far they got.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Cohort {
+    /// `2026-01`: the month of the partner's `registered` history entry (else its first).
+    pub month: String,
+    pub registered: usize,
+    pub reached_sandbox: usize,
+    pub reached_live: usize,
+    /// The median days from registration to `live`, over the cohort's partners who are live
+    /// or have been.
+    pub median_days_to_live: Option<f64>,
+}
+
+/// Subscribers of one plan of a product in one environment, and how many of them called.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ProductRow {
+    pub product: String,
+    pub plan: String,
+    pub environment: crate::spec::Environment,
+    /// Partners still in the program (not suspended or offboarded) subscribed to the plan
+    /// in this environment.
+    pub subscribers: usize,
+    /// Of them, those with an accepted call in this environment within `activeWithinDays`;
+    /// `None` without usage.
+    pub active: Option<usize>,
+}
+
+/// A distribution of days.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Distribution {
+    /// How many partners it is taken over.
+    pub n: usize,
+    pub median: Option<f64>,
+    /// The 90th percentile (nearest rank: the smallest value at least 90% of the values are
+    /// at or below).
+    pub p90: Option<i64>,
+    /// Partners left out because the answer cannot be known from the data.
+    pub unknown: usize,
+}
+
+impl Distribution {
+    pub fn of(mut values: Vec<i64>, unknown: usize) -> Distribution {
+        values.sort_unstable();
+        let p90 = (!values.is_empty()).then(|| values[(values.len() * 9).div_ceil(10) - 1]);
+        Distribution {
+            n: values.len(),
+            median: median(&mut values),
+            p90,
+            unknown,
+        }
+    }
+}
+
+/// Calls of a partner answered 403 (refused) or 429 (over the limit).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Blocked {
+    pub partner: String,
+    pub status: u16,
+    pub count: u64,
 }
 
 /// The whole funnel report.
@@ -78,6 +160,22 @@ pub struct Funnel {
     pub first_calls: Vec<FirstCall>,
     /// What the usage logs held; `None` without `--usage`.
     pub usage: Option<UsageSummary>,
+    /// The first and last day the logs cover; `None` without `--usage` or without a call.
+    pub usage_window: Option<UsageWindow>,
+    /// Partners by registration month, oldest first.
+    pub cohorts: Vec<Cohort>,
+    /// Subscribers (and, with usage, active subscribers) per product, plan and environment.
+    pub products: Vec<ProductRow>,
+    /// Partners still in the program that made accepted calls, but none within
+    /// `activeWithinDays` (empty without `--usage`).
+    pub dormant: Vec<String>,
+    /// Days from sandbox access to the first call, over the partners whose sandbox access
+    /// began inside the usage window; `None` without `--usage`.
+    pub time_to_first_call: Option<Distribution>,
+    /// Days from registration to `live`, over the partners who reached it (from histories).
+    pub time_to_live: Distribution,
+    /// 403 and 429 answers per partner (empty without `--usage`).
+    pub blocked: Vec<Blocked>,
 }
 
 /// A summary of the usage logs read.
@@ -90,6 +188,8 @@ pub struct UsageSummary {
     pub after_cutoff: u64,
     /// Calls from callers the program does not know.
     pub unknown_calls: u64,
+    /// Requests nobody was authenticated for.
+    pub anonymous: u64,
     pub problem_count: u64,
     pub problems: Vec<super::usage::UsageProblem>,
 }
@@ -185,6 +285,13 @@ pub fn compute(program: &Program, today: Date, usage: Option<&Usage>) -> Funnel 
         never_called: Vec::new(),
         first_calls: Vec::new(),
         usage: None,
+        usage_window: None,
+        cohorts: cohorts(program),
+        products: products(program, None, today),
+        dormant: Vec::new(),
+        time_to_first_call: None,
+        time_to_live: time_to_live(program),
+        blocked: Vec::new(),
     };
     if let Some(usage) = usage {
         let attributed = usage.attribute(program, &BTreeMap::new());
@@ -193,29 +300,149 @@ pub fn compute(program: &Program, today: Date, usage: Option<&Usage>) -> Funnel 
     funnel
 }
 
+/// The day a partner registered: its `registered` history entry, else its first.
+pub fn registered_on(p: &crate::model::Partner) -> Option<Date> {
+    p.reached(Stage::Registered)
+        .or_else(|| p.spec.history.first().map(|h| h.date))
+}
+
+/// The day a partner got sandbox access: it entered `sandbox`, else its first sandbox
+/// credential was issued.
+pub fn sandbox_access(p: &crate::model::Partner) -> Option<Date> {
+    p.reached(Stage::Sandbox).or_else(|| {
+        p.spec
+            .credentials
+            .iter()
+            .filter(|c| c.environment == crate::spec::Environment::Sandbox)
+            .map(|c| c.created)
+            .min()
+    })
+}
+
+fn month_of(d: Date) -> String {
+    d.0.format("%Y-%m").to_string()
+}
+
+fn cohorts(program: &Program) -> Vec<Cohort> {
+    let mut by_month: BTreeMap<String, (usize, usize, usize, Vec<i64>)> = BTreeMap::new();
+    for p in program.partners.values() {
+        let Some(reg) = registered_on(p) else { continue };
+        let row = by_month.entry(month_of(reg)).or_default();
+        row.0 += 1;
+        let reached = |s: Stage| p.reached(s).is_some() || p.stage() == s;
+        if reached(Stage::Sandbox) || reached(Stage::ProductionRequested) || reached(Stage::Live) {
+            row.1 += 1;
+        }
+        if reached(Stage::Live) {
+            row.2 += 1;
+            if let Some(live) = p.reached(Stage::Live) {
+                row.3.push(reg.days_until(live));
+            }
+        }
+    }
+    by_month
+        .into_iter()
+        .map(|(month, (registered, sandbox, live, mut days))| Cohort {
+            month,
+            registered,
+            reached_sandbox: sandbox,
+            reached_live: live,
+            median_days_to_live: median(&mut days),
+        })
+        .collect()
+}
+
+fn time_to_live(program: &Program) -> Distribution {
+    let mut days = Vec::new();
+    let mut unknown = 0;
+    for p in program.partners.values() {
+        let Some(live) = p.reached(Stage::Live) else {
+            unknown += usize::from(p.stage() == Stage::Live);
+            continue;
+        };
+        match p.reached(Stage::Registered) {
+            Some(reg) => days.push(reg.days_until(live)),
+            None => unknown += 1,
+        }
+    }
+    Distribution::of(days, unknown)
+}
+
+fn products(program: &Program, attributed: Option<&Attributed>, today: Date) -> Vec<ProductRow> {
+    let window = i64::from(program.active_within_days());
+    let mut rows: BTreeMap<(String, String, crate::spec::Environment), (usize, usize)> = BTreeMap::new();
+    for p in program.partners.values() {
+        if p.stage().is_exit() {
+            continue;
+        }
+        for sub in &p.spec.subscriptions {
+            let row = rows
+                .entry((sub.product.0.clone(), sub.plan.0.clone(), sub.environment))
+                .or_default();
+            row.0 += 1;
+            let active = attributed
+                .and_then(|a| a.by_partner_environment.get(&(p.name.clone(), sub.environment)))
+                .and_then(|s| s.last_accepted)
+                .is_some_and(|last| last.days_until(today) <= window);
+            row.1 += usize::from(active);
+        }
+    }
+    rows.into_iter()
+        .map(|((product, plan, environment), (subscribers, active))| ProductRow {
+            product,
+            plan,
+            environment,
+            subscribers,
+            active: attributed.map(|_| active),
+        })
+        .collect()
+}
+
 fn add_usage(funnel: &mut Funnel, program: &Program, today: Date, usage: &Usage, attributed: &Attributed) {
     let window = i64::from(program.active_within_days());
+    let covered = usage.window().map(|(from, to)| UsageWindow { from, to });
+    let mut to_first_call = Vec::new();
+    let mut unknown = 0usize;
     for p in program.partners.values() {
-        match attributed.by_partner.get(&p.name) {
-            Some(stats) => {
-                let sandbox = p.reached(Stage::Sandbox).or_else(|| {
-                    p.spec
-                        .credentials
-                        .iter()
-                        .filter(|c| c.environment == crate::spec::Environment::Sandbox)
-                        .map(|c| c.created)
-                        .min()
-                });
-                let first = stats.first_date();
+        let stats = attributed.by_partner.get(&p.name);
+        let sandbox = sandbox_access(p);
+        // The first call is known only when the logs cover the whole time since sandbox access.
+        let inside = match (sandbox, covered) {
+            (Some(s), Some(w)) => w.from <= s && s <= w.to,
+            _ => false,
+        };
+        if sandbox.is_some() && !inside {
+            unknown += 1;
+        }
+        if let Some(stats) = stats {
+            for (status, count) in [(403u16, stats.status403), (429, stats.status429)] {
+                if count > 0 {
+                    funnel.blocked.push(Blocked {
+                        partner: p.name.clone(),
+                        status,
+                        count,
+                    });
+                }
+            }
+        }
+        match stats.and_then(|s| Some((s, s.first_accepted?, s.last_accepted?))) {
+            Some((stats, first, last)) => {
+                let days = sandbox.filter(|_| inside).map(|s| s.days_until(first));
+                if let Some(d) = days {
+                    to_first_call.push(d);
+                }
                 funnel.first_calls.push(FirstCall {
                     partner: p.name.clone(),
                     date: first,
-                    days_after_sandbox: sandbox.map(|s| s.days_until(first)),
+                    days_after_sandbox: days,
+                    known: inside,
                     calls: stats.calls,
-                    last: stats.last_date(),
+                    last,
                 });
-                if stats.last_date().days_until(today) <= window {
+                if last.days_until(today) <= window {
                     funnel.active.push(p.name.clone());
+                } else if !p.stage().is_exit() {
+                    funnel.dormant.push(p.name.clone());
                 }
             }
             None => {
@@ -225,12 +452,16 @@ fn add_usage(funnel: &mut Funnel, program: &Program, today: Date, usage: &Usage,
             }
         }
     }
+    funnel.usage_window = covered;
+    funnel.time_to_first_call = Some(Distribution::of(to_first_call, unknown));
+    funnel.products = products(program, Some(attributed), today);
     funnel.usage = Some(UsageSummary {
         files: usage.files.clone(),
         lines: usage.lines,
         calls: usage.calls,
         after_cutoff: usage.after_cutoff,
         unknown_calls: attributed.unknown.iter().map(|(_, s)| s.calls).sum(),
+        anonymous: usage.anonymous,
         problem_count: usage.problem_count,
         problems: usage.problems.clone(),
     });
@@ -246,7 +477,15 @@ impl Funnel {
 
 #[cfg(test)]
 mod tests {
-    use super::median;
+    use super::{Distribution, median};
+
+    #[test]
+    fn p90_is_the_nearest_rank() {
+        let d = Distribution::of(vec![10, 1, 2, 3, 4, 5, 6, 7, 8, 9], 2);
+        assert_eq!((d.n, d.median, d.p90, d.unknown), (10, Some(5.5), Some(9), 2));
+        assert_eq!(Distribution::of(vec![4], 0).p90, Some(4));
+        assert_eq!(Distribution::of(vec![], 0).p90, None);
+    }
 
     #[test]
     fn median_of_odd_and_even_lists() {
