@@ -207,12 +207,24 @@ pub fn make(input: Input, today: Date, progress: Progress<'_>) -> Planned {
     diag::sort_and_dedup(&mut diagnostics);
 
     progress("rendering outputs");
+    // An output already found invalid (a template over its budget among them) is not rendered
+    // a second time: the plan cannot be applied until it is fixed, and a runaway template
+    // would cost its whole budget again.
+    let outputs_invalid = diagnostics
+        .iter()
+        .any(|d| d.code == diag::Code::OutputInvalid && d.severity == Severity::Error);
     let (desired_render, base_render) = rayon::join(
-        || render::render_all(&desired, today),
+        || {
+            if outputs_invalid {
+                Ok(Vec::new())
+            } else {
+                render::render_all(&desired, today)
+            }
+        },
         || base.as_ref().map(|b| render::render_all(b, today)),
     );
     let mut render_errors = Vec::new();
-    let render_failed = desired_render.is_err();
+    let render_failed = desired_render.is_err() || outputs_invalid;
     let mut rendered = desired_render.unwrap_or_else(|e| {
         // A template over its budget is a finding about the program, with its code.
         match render::budget::diagnostic(&e) {
