@@ -11,7 +11,9 @@ RUN apk add --no-cache musl-dev perl make zlib-dev zlib-static pkgconf
 WORKDIR /src
 COPY . .
 ARG PARTNERCTL_BUILD_COMMIT=""
-ENV PARTNERCTL_BUILD_COMMIT=${PARTNERCTL_BUILD_COMMIT}
+ENV PARTNERCTL_BUILD_COMMIT=${PARTNERCTL_BUILD_COMMIT} \
+    CARGO_PROFILE_RELEASE_DEBUG=false \
+    CARGO_PROFILE_RELEASE_STRIP=true
 RUN cargo build --release --locked --bin partnerctl \
  && cp target/release/partnerctl /partnerctl \
  && /partnerctl --version
