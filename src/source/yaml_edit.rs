@@ -149,7 +149,7 @@ impl Editor {
             match bytes[i] {
                 b'[' | b'{' => depth += 1,
                 b']' | b'}' => {
-                    depth -= 1;
+                    depth = depth.saturating_sub(1);
                     if depth == 0 {
                         return Some(i);
                     }
@@ -215,7 +215,7 @@ impl Editor {
                     Some(b'-') => {
                         let last = self.doc.pos(&format!("{pointer}/{}", n - 1));
                         let end = self.block_end(last.line, at.column);
-                        let indent = " ".repeat(at.column - 1);
+                        let indent = " ".repeat(at.column.saturating_sub(1));
                         self.insert_line(end, &format!("{indent}- {}\n", flow(item)));
                         Ok(())
                     }
@@ -252,7 +252,7 @@ impl Editor {
             let child = format!("{pointer}/{}", escape_segment(&last_key));
             let key_at = self.doc.key_pos(&child);
             let end = self.block_end(key_at.line, key_at.column);
-            let indent = " ".repeat(key_at.column - 1);
+            let indent = " ".repeat(key_at.column.saturating_sub(1));
             let text = match value {
                 Value::Array(items) if !items.is_empty() => {
                     let mut t = format!("{indent}{}:\n", flow_key(key));
