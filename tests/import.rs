@@ -840,3 +840,46 @@ fn hostile_names_cannot_add_yaml() {
     );
     assert_eq!(p["spec"]["stage"], "live");
 }
+
+/// Two dumps without credential ids or tags, one per environment, for the same consumer:
+/// the positional mapping (`#1` in each) is told apart by environment, so the audit of
+/// each places its key.
+#[test]
+fn positional_keys_of_two_environments_map_back() {
+    let tmp = tempfile::tempdir().unwrap();
+    let b = empty_program(tmp.path());
+    let dump = |env: &str| {
+        let f = tmp.path().join(format!("{env}.yaml"));
+        std::fs::write(
+            &f,
+            format!(
+                "_format_version: \"3.0\"\n_info: {{select_tags: [environment:{env}]}}\nservices:\n  - {{name: api, url: https://api.internal, plugins: [{{name: key-auth}}]}}\nconsumers:\n  - username: Big_Co\n    keyauth_credentials: [{{key: literal-{env}-key-1}}, {{key: literal-{env}-key-2}}]\n"
+            ),
+        )
+        .unwrap();
+        f
+    };
+    let (sbx, prd) = (dump("sandbox"), dump("production"));
+    let out = pctl(&b).args(["import", "kong"]).arg(&sbx).arg(&prd).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let p = yaml(&std::fs::read_to_string(b.join("partners/big-co.yaml")).unwrap());
+    assert_eq!(p["metadata"]["labels"]["kong-consumer"], "Big_Co");
+    assert_eq!(p["metadata"]["labels"]["kong-key-auth.big-co-sbx-2"], "#2");
+    assert_eq!(p["metadata"]["labels"]["kong-key-auth.big-co-prd-2"], "#2");
+    for f in [&sbx, &prd] {
+        let out = pctl(&b)
+            .args(["--format", "json", "audit", "--gateway"])
+            .arg(f)
+            .output()
+            .unwrap();
+        let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+        let bad: Vec<&Value> = v["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["credential"].is_string() || f["code"] == "unknown-consumer")
+            .collect();
+        assert!(bad.is_empty(), "{}: {bad:#?}", f.display());
+        assert!(!out.stdout.windows(8).any(|w| w == b"literal-"), "no key in the output");
+    }
+}
