@@ -815,12 +815,25 @@ fn hostile_names_cannot_add_yaml() {
             "services": [{"name": evil, "url": "https://a.internal/\nx: y", "tags": [format!("product:{evil}")],
                 "routes": [{"name": evil, "paths": ["/v1/a\nb: c", "~/v1/(?<x\ny>[^/]+)$"], "methods": ["GET"]}]}],
             "consumers": [{"username": evil, "custom_id": "yes", "keyauth_credentials": [{"key": "{vault://x/a b\n}", "tags": [format!("credential:{evil}")]}]}],
+            "x\n::add-mask::y": [{"name": evil}],
         }))
         .unwrap(),
     )
     .unwrap();
     let out = pctl(&b).args(["import", "kong"]).arg(&dump).output().unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("::add-mask::"), "the to-do names the entity: {text}");
+    for line in text.lines() {
+        assert!(
+            !line.trim_start().starts_with("::"),
+            "a dump value starts no workflow command: {text}"
+        );
+        assert!(
+            !line.trim_start().starts_with("stage: live"),
+            "a dump value starts no line: {text}"
+        );
+    }
     let v = pctl(&b).args(["--format", "json", "validate"]).output().unwrap();
     let v: Value = serde_json::from_slice(&v.stdout).unwrap();
     let found = codes(&v, "diagnostics");

@@ -822,7 +822,8 @@ impl Importer<'_> {
         for e in &deck.other_entities {
             let kind = match e.key.as_str() {
                 "keys" => "jwk".to_string(),
-                k => k.trim_start_matches('_').trim_end_matches('s').replace('_', "-"),
+                // The key is the dump's: a kind is a name, whatever the key holds.
+                k => to_name(k.trim_start_matches('_').trim_end_matches('s')),
             };
             let names = if e.names.is_empty() {
                 String::new()
