@@ -335,11 +335,14 @@ impl Deck {
             .collect()
     }
 
-    /// Whether a service is guarded by an `acl` plugin.
+    /// Whether a service, or one of its routes, is guarded by an `acl` plugin.
     pub fn has_acl(&self, service: &Service) -> bool {
-        self.plugins
-            .iter()
-            .any(|p| p.enabled && p.name == "acl" && p.service.as_deref() == Some(service.name.as_str()))
+        self.plugins.iter().any(|p| {
+            p.enabled
+                && p.name == "acl"
+                && (p.service.as_deref() == Some(service.name.as_str())
+                    || service.routes.iter().any(|r| r.name.is_some() && p.route == r.name))
+        })
     }
 
     /// Whether a service (or every service, globally) asks for a credential of some kind.
