@@ -896,3 +896,56 @@ fn positional_keys_of_two_environments_map_back() {
         assert!(!out.stdout.windows(8).any(|w| w == b"literal-"), "no key in the output");
     }
 }
+
+/// Files the import wrote (the serializer's indentless lists) take a merge too: the same
+/// dump imported as production, then merged as sandbox, gives one program serving both.
+#[test]
+fn a_merge_into_imported_files_adds_the_other_environment() {
+    let tmp = tempfile::tempdir().unwrap();
+    let b = bare_program(tmp.path(), "p");
+    let dump = Path::new(REAL).join("deck-root-kong.yaml");
+    let out = pctl(&b).args(["import", "kong"]).arg(&dump).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let first = std::fs::read_to_string(b.join("partners/harry.yaml")).unwrap();
+    let out = pctl(&b)
+        .args(["import", "kong", "--merge", "--environment", "sandbox"])
+        .arg(&dump)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(!stdout.contains("[merge]"), "every file took the merge: {stdout}");
+    let merged = std::fs::read_to_string(b.join("partners/harry.yaml")).unwrap();
+    // Every line the import wrote is still there, in its order: the merge only inserted.
+    let mut rest = merged.lines();
+    for line in first.lines() {
+        assert!(rest.any(|l| l == line), "{line:?} kept in order:\n{merged}");
+    }
+    let harry = yaml(&merged);
+    let envs: BTreeSet<&str> = harry["spec"]["credentials"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["environment"].as_str().unwrap())
+        .collect();
+    assert_eq!(envs, BTreeSet::from(["sandbox", "production"]), "{merged}");
+    let v = pctl(&b).args(["--format", "json", "validate"]).output().unwrap();
+    let v: Value = serde_json::from_slice(&v.stdout).unwrap();
+    let found = codes(&v, "diagnostics");
+    for bad in ["yaml-syntax", "schema", "unknown-reference", "plan-environment"] {
+        assert!(!found.contains(bad), "{bad}: {:#}", v["diagnostics"]);
+    }
+    for env in ["sandbox", "production"] {
+        let out = pctl(&b)
+            .args(["--format", "json", "audit", "--environment", env, "--gateway"])
+            .arg(&dump)
+            .output()
+            .unwrap();
+        let a: Value = serde_json::from_slice(&out.stdout).unwrap();
+        let found = codes(&a, "findings");
+        assert!(
+            !found.contains("unknown-consumer") && !found.contains("unknown-credential"),
+            "{env}: {a:#}"
+        );
+    }
+}

@@ -208,7 +208,16 @@ impl Editor {
         match self.doc.value.pointer(pointer) {
             Some(Value::Array(items)) => {
                 let n = items.len();
-                let at = self.doc.pos(pointer);
+                let mut at = self.doc.pos(pointer);
+                // An indentless list (`plans:` then `- name: …` in the key's column, as the
+                // YAML serializer writes) is placed at its first item: its dash is the only
+                // thing before that on the line.
+                if let Some(line) = self.line(at.line) {
+                    let before: String = line.chars().take(at.column.saturating_sub(1)).collect();
+                    if before.trim() == "-" {
+                        at.column = before.chars().position(|c| c == '-').unwrap_or(0) + 1;
+                    }
+                }
                 let open = self.offset(at.line, at.column);
                 match self.text.as_bytes().get(open) {
                     Some(b'[') => self.flow_append(pointer, open, n == 0, &flow(item)),
@@ -366,6 +375,25 @@ mod tests {
         );
         let doc = yaml::parse("p.yaml", out.as_bytes()).unwrap();
         assert_eq!(doc.value["spec"]["credentials"][1]["created"], "2026-01-02");
+    }
+
+    #[test]
+    fn block_lists_of_mappings_new_keys_and_what_is_refused() {
+        let text = "metadata:\n  name: a\nspec:\n  plans:\n  - name: p\n    environments: [sandbox]\n  # end of plans\n  empty:\n";
+        let mut e = Editor::new("p.yaml", text).unwrap();
+        e.insert("/metadata", "labels", &json!({"kong-consumer": "A_b"}))
+            .unwrap();
+        e.push("/spec/plans", &json!({"name": "q"})).unwrap();
+        e.push("/spec/plans/0/environments", &json!("production")).unwrap();
+        assert!(e.push("/spec/empty", &json!(1)).is_err(), "a null is not a list");
+        assert!(
+            e.insert("/metadata", "name", &json!("b")).is_err(),
+            "an existing key is not replaced"
+        );
+        assert_eq!(
+            e.finish(),
+            "metadata:\n  name: a\n  labels: {kong-consumer: A_b}\nspec:\n  plans:\n  - name: p\n    environments: [sandbox, production]\n  - {name: q}\n  # end of plans\n  empty:\n"
+        );
     }
 
     #[test]

@@ -89,22 +89,20 @@ impl<'a> Mapping<'a> {
             .filter(|(_, v)| **v == wanted)
             .filter_map(|(k, _)| k.strip_prefix(LABEL_KEY_PREFIX))
             .collect();
-        if candidates.len() > 1
-            && let Some(e) = environment
-        {
-            let of_env: Vec<&str> = candidates
-                .iter()
-                .copied()
-                .filter(|id| {
-                    partner
-                        .spec
-                        .credentials
-                        .iter()
-                        .any(|c| c.id.0 == *id && c.environment == e)
-                })
-                .collect();
-            if !of_env.is_empty() {
-                candidates = of_env;
+        // A Kong id names one credential wherever it is; a place (`#1`) only among the
+        // consumer's credentials of one gateway, so it names a credential of that
+        // environment or none (the same consumer has a `#1` in each environment's gateway).
+        if let Some(e) = environment {
+            let of_env = |id: &&str| {
+                partner
+                    .spec
+                    .credentials
+                    .iter()
+                    .any(|c| c.id.0 == *id && c.environment == e)
+            };
+            let positional = kc.kong_id.is_none();
+            if positional || (candidates.len() > 1 && candidates.iter().any(of_env)) {
+                candidates.retain(of_env);
             }
         }
         candidates
