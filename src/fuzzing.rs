@@ -70,6 +70,36 @@ pub fn plan(base: &Snapshot, input: &[u8]) {
     let _ = crate::plan::make(input, as_of(), &|_| {});
 }
 
+/// A decK file (the whole input) read, imported into the base program (new files and a
+/// merge, whose edited files must still parse) and audited against it: a gateway dump is
+/// hostile input too (SPEC §9).
+pub fn kong(base: &Snapshot, input: &[u8]) {
+    use crate::gateway::kong;
+    let Ok(deck) = kong::parse("fuzz.yaml", input) else {
+        return;
+    };
+    let program = crate::model::load(base.clone()).program;
+    for merge in [false, true] {
+        let options = kong::import::ImportOptions {
+            environment: Some(crate::spec::Environment::Sandbox),
+            today: as_of(),
+            merge,
+            owner: None,
+        };
+        if let Ok(imported) = kong::import::import_kong(std::slice::from_ref(&deck), &program, &options) {
+            for f in imported.files.iter().filter(|f| f.action.writes()) {
+                assert!(
+                    crate::source::yaml::parse(&f.path, f.contents.as_bytes()).is_ok(),
+                    "the import wrote {} that does not parse:\n{}",
+                    f.path,
+                    f.contents
+                );
+            }
+        }
+    }
+    let _ = kong::audit::audit(&program, as_of(), &deck, None, &kong::audit::AuditOptions::default());
+}
+
 /// Every entry point on one input, as the replay runs them.
 pub fn all(base: &Snapshot, input: &[u8]) {
     load_yaml(input);

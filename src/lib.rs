@@ -4,7 +4,8 @@
 //! → [`spec`] (the YAML as typed documents, checked against [`schema`]) → [`model`] (the
 //! resolved program) → [`check`] and [`policy`] (findings as [`diag::Diagnostic`]s) →
 //! [`plan`] (desired against applied) → [`render`] (portal and gateway files) → [`state`]
-//! (what was applied). [`report`] holds the funnel, the gateway audit and the Kong import.
+//! (what was applied). [`gateway`] holds each gateway's format (Kong: render, import, audit);
+//! [`report`] the funnel and usage logs.
 //! The library prints nothing; `cli/` in the binary decides how results look.
 #![warn(clippy::print_stdout, clippy::print_stderr)]
 
@@ -14,6 +15,7 @@ pub mod due;
 pub mod explain;
 #[doc(hidden)]
 pub mod fuzzing;
+pub mod gateway;
 pub mod model;
 pub mod openapi;
 pub mod plan;

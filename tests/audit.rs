@@ -6,7 +6,7 @@ mod common;
 use common::copy_dir;
 
 use assert_cmd::Command;
-use partnerctl::report::audit::AuditCode;
+use partnerctl::gateway::kong::audit::AuditCode;
 use serde_json::Value;
 use std::collections::BTreeMap;
 
@@ -161,4 +161,89 @@ fn a_broken_gateway_file_names_file_and_line() {
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("bad.yaml:"), "{err}");
+}
+
+#[test]
+fn github_format_annotates_the_deck_file() {
+    let out = Command::cargo_bin("partnerctl")
+        .unwrap()
+        .args([
+            "-C",
+            FIXTURE,
+            "--as-of",
+            "2026-06-30",
+            "--format",
+            "github",
+            "audit",
+            "--gateway",
+        ])
+        .arg(format!("{FIXTURE}/gateway.yaml"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let s = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        s.lines().any(|l| l.starts_with(&format!(
+            "::error file={FIXTURE}/gateway.yaml,line=48,title=unknown-consumer::"
+        ))),
+        "{s}"
+    );
+    assert!(
+        s.lines()
+            .all(|l| l.starts_with("::error ") || l.starts_with("::warning ")),
+        "{s}"
+    );
+}
+
+/// A consumer name is the gateway's, hostile like the rest of the dump: it cannot add a
+/// workflow command, a Markdown heading or a mention.
+#[test]
+fn hostile_consumer_names_are_escaped_in_every_format() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("dump.json");
+    let evil = "x\n::add-mask::y\n# heading @northwind/legal <b>";
+    std::fs::write(
+        &f,
+        serde_json::to_string(&serde_json::json!({"consumers": [{"username": evil}]})).unwrap(),
+    )
+    .unwrap();
+    for format in ["text", "markdown", "github", "json"] {
+        let out = Command::cargo_bin("partnerctl")
+            .unwrap()
+            .args([
+                "-C",
+                FIXTURE,
+                "--as-of",
+                "2026-06-30",
+                "--format",
+                format,
+                "audit",
+                "--gateway",
+            ])
+            .arg(&f)
+            .args(["--environment", "sandbox"])
+            .output()
+            .unwrap();
+        let s = String::from_utf8(out.stdout).unwrap();
+        assert!(s.contains("unknown-consumer"), "{format}: {s}");
+        for line in s.lines() {
+            assert!(!line.trim_start().starts_with("::add-mask"), "{format}: {s}");
+            if format != "github" {
+                assert!(!line.trim_start().starts_with("::"), "{format}: {s}");
+            }
+            if format == "markdown" {
+                assert!(
+                    !line.starts_with("# heading") && !line.contains("@northwind") && !line.contains("<b>"),
+                    "{s}"
+                );
+            }
+        }
+        if format == "github" {
+            assert_eq!(
+                s.lines().filter(|l| l.contains("unknown-consumer")).count(),
+                1,
+                "one annotation, on one line: {s}"
+            );
+        }
+    }
 }

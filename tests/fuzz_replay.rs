@@ -63,3 +63,31 @@ fn plan() {
     let base = base();
     replay("plan", |d| fuzzing::plan(&base, d));
 }
+
+#[test]
+fn kong() {
+    let base = base();
+    replay("kong", |d| fuzzing::kong(&base, d));
+    // A few cheap mutations of each seed too: truncated, and with a byte that YAML gives a
+    // meaning (a newline, a quote, a bracket, a colon) put in at evenly spaced places.
+    let start = Instant::now();
+    for file in inputs("kong") {
+        let data = std::fs::read(&file).unwrap();
+        for k in 1..12 {
+            if start.elapsed() > BUDGET {
+                return;
+            }
+            let at = data.len() * k / 12;
+            let mut variants = vec![data[..at].to_vec()];
+            for b in [b'\n', b'"', b'{', b':'] {
+                let mut v = data.clone();
+                v[at] = b;
+                variants.push(v);
+            }
+            for v in variants {
+                let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| fuzzing::kong(&base, &v)));
+                assert!(outcome.is_ok(), "{} mutated at byte {at} panicked", file.display());
+            }
+        }
+    }
+}

@@ -1,9 +1,11 @@
 //! `partnerctl audit --gateway FILE [--usage FILE...]`: the program against a gateway.
 
-use super::{Common, EXIT_FINDINGS, EXIT_OK, Format};
+use super::{Common, EXIT_FINDINGS, EXIT_OK, Format, escape};
 use partnerctl::diag::Severity;
-use partnerctl::report::audit::{self, Audit, AuditOptions};
-use partnerctl::report::deck::Deck;
+use partnerctl::gateway::kong::{
+    self,
+    audit::{self, Audit, AuditOptions},
+};
 use partnerctl::report::usage::Usage;
 use std::io::Write;
 use std::path::PathBuf;
@@ -19,13 +21,22 @@ pub struct AuditArgs {
     /// A credential in the gateway with no call in this many days is dormant.
     #[arg(long, value_name = "DAYS", default_value_t = audit::DEFAULT_DORMANT_DAYS)]
     pub dormant_days: u32,
+    /// The environment the gateway serves, when its tags do not say and the program has not
+    /// exactly one `kong` output; without one, environment-specific findings are not made.
+    #[arg(long, value_enum, value_name = "ENV")]
+    pub environment: Option<super::import::EnvArg>,
 }
 
 pub fn run(args: &AuditArgs, common: &Common) -> anyhow::Result<u8> {
-    super::require_format(common, &[Format::Text, Format::Json, Format::Markdown], "audit")?;
+    super::require_format(
+        common,
+        &[Format::Text, Format::Json, Format::Markdown, Format::Github],
+        "audit",
+    )?;
     let today = common.today();
     let program = super::funnel::load_program(common)?;
-    let deck = Deck::read(&args.gateway)?;
+    let deck = kong::read(&args.gateway)?;
+    let environment = kong::environment(args.environment.map(|e| e.environment()), &deck, &program);
     let usage = if args.usage.is_empty() {
         None
     } else {
@@ -45,12 +56,14 @@ pub fn run(args: &AuditArgs, common: &Common) -> anyhow::Result<u8> {
         usage.as_ref(),
         &AuditOptions {
             dormant_days: args.dormant_days,
+            environment,
         },
     );
     let mut out = super::Out::new(common.format);
     match common.format {
         Format::Json => writeln!(out, "{}", serde_json::to_string_pretty(&report)?)?,
         Format::Markdown => write!(out, "{}", markdown(&report))?,
+        Format::Github => write!(out, "{}", github(&report))?,
         _ => write!(out, "{}", text(&report))?,
     }
     Ok(if report.has_errors() { EXIT_FINDINGS } else { EXIT_OK })
@@ -63,21 +76,21 @@ fn counts(a: &Audit) -> (usize, usize) {
 
 fn place(f: &audit::Finding) -> String {
     match (&f.file, f.line) {
-        (Some(file), Some(line)) => format!("{file}:{line}: "),
+        (Some(file), Some(line)) => format!("{}:{line}: ", escape::text(file)),
         _ => String::new(),
     }
 }
 
 fn text(a: &Audit) -> String {
     let env = a.environment.map(|e| format!(" ({e})")).unwrap_or_default();
-    let mut s = format!("Audit of {}{env} as of {}\n\n", a.gateway, a.as_of);
+    let mut s = format!("Audit of {}{env} as of {}\n\n", escape::text(&a.gateway), a.as_of);
     for f in &a.findings {
         s.push_str(&format!(
             "{}{}[{}]: {}\n",
             place(f),
             f.severity,
             f.code.as_str(),
-            f.message
+            escape::text(&f.message)
         ));
     }
     let (e, w) = counts(a);
@@ -91,7 +104,12 @@ fn text(a: &Audit) -> String {
 
 fn markdown(a: &Audit) -> String {
     let (e, w) = counts(a);
-    let mut s = format!("## Gateway audit of `{}` as of {}\n\n", a.gateway, a.as_of);
+    let env = a.environment.map(|e| format!(" ({e})")).unwrap_or_default();
+    let mut s = format!(
+        "## Gateway audit of {}{env} as of {}\n\n",
+        escape::markdown_code(&a.gateway),
+        a.as_of
+    );
     if a.findings.is_empty() {
         s.push_str("No findings: the gateway matches the program.\n");
         return s;
@@ -110,8 +128,32 @@ fn markdown(a: &Audit) -> String {
             "| {} | `{}` | {} | {} |\n",
             f.severity,
             f.code.as_str(),
-            about,
-            f.message.replace('|', "\\|")
+            escape::markdown(about),
+            escape::markdown(&f.message)
+        ));
+    }
+    s
+}
+
+/// GitHub workflow commands, one per finding; those about a place in the decK file are
+/// annotations on it.
+fn github(a: &Audit) -> String {
+    let mut s = String::new();
+    for f in &a.findings {
+        let level = match f.severity {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        };
+        let mut props = Vec::new();
+        if let (Some(file), Some(line)) = (&f.file, f.line) {
+            props.push(format!("file={}", escape::github_property(&escape::text(file))));
+            props.push(format!("line={line}"));
+        }
+        props.push(format!("title={}", escape::github_property(f.code.as_str())));
+        s.push_str(&format!(
+            "::{level} {}::{}\n",
+            props.join(","),
+            escape::github_data(&escape::text(&f.message))
         ));
     }
     s

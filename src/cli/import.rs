@@ -1,8 +1,8 @@
 //! `partnerctl import kong FILE...`: program files from a Kong declarative configuration.
 
-use super::{Common, EXIT_OK, Format};
-use partnerctl::report::deck::Deck;
-use partnerctl::report::import::{self, Action, ImportOptions};
+use super::{Common, EXIT_OK, Format, escape};
+use partnerctl::gateway::kong::import::{Action, ImportOptions};
+use partnerctl::gateway::kong::{self, import};
 use partnerctl::spec::Environment;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -23,15 +23,17 @@ pub struct ImportArgs {
     /// The decK file(s), YAML or JSON; one per environment.
     #[arg(required = true, value_name = "FILE")]
     pub files: Vec<PathBuf>,
-    /// The environment the file(s) serve, when their tags and names do not say.
+    /// The environment the file(s) serve, when their tags do not say and the program has not
+    /// exactly one `kong` output.
     #[arg(long, value_enum, value_name = "ENV")]
     pub environment: Option<EnvArg>,
-    /// The owning team written into every imported resource (default: the program's owner).
+    /// The owning team written into every new resource (default: the program's owner).
     #[arg(long, value_name = "TEAM")]
     pub owner: Option<String>,
-    /// Overwrite files (and resources of the same name) that already exist.
+    /// Add what the gateway knows (subscriptions, credentials, plans) to existing partner and
+    /// product files, editing them in place; without it, existing files are left alone.
     #[arg(long)]
-    pub force: bool,
+    pub merge: bool,
     /// Show what would be written, write nothing.
     #[arg(long)]
     pub dry_run: bool,
@@ -43,6 +45,15 @@ pub struct ImportArgs {
 pub enum EnvArg {
     Sandbox,
     Production,
+}
+
+impl EnvArg {
+    pub fn environment(self) -> Environment {
+        match self {
+            EnvArg::Sandbox => Environment::Sandbox,
+            EnvArg::Production => Environment::Production,
+        }
+    }
 }
 
 pub fn run(args: &ImportArgs, common: &Common) -> anyhow::Result<u8> {
@@ -57,31 +68,27 @@ pub fn run(args: &ImportArgs, common: &Common) -> anyhow::Result<u8> {
     let decks = args
         .files
         .iter()
-        .map(|f| Deck::read(f))
+        .map(|f| kong::read(f))
         .collect::<Result<Vec<_>, _>>()?;
     let existing = if common.dir.exists() {
         partnerctl::model::load(partnerctl::source::Snapshot::from_dir(&common.dir)?).program
     } else {
         partnerctl::model::Program::default()
     };
-    let environment = args.environment.map(|e| match e {
-        EnvArg::Sandbox => Environment::Sandbox,
-        EnvArg::Production => Environment::Production,
-    });
     let imported = import::import_kong(
         &decks,
         &existing,
         &ImportOptions {
-            environment,
+            environment: args.environment.map(EnvArg::environment),
             today,
-            force: args.force,
+            merge: args.merge,
             owner: args.owner.clone(),
         },
     )?;
 
     if !args.dry_run {
-        for f in imported.files.iter().filter(|f| f.action != Action::Skip) {
-            write_atomic(&common.dir.join(&f.path), f.contents.as_bytes())?;
+        for f in imported.files.iter().filter(|f| f.action.writes()) {
+            write_atomic(&common.dir, &f.path, f.contents.as_bytes())?;
         }
     }
     let mut out = super::Out::new(common.format);
@@ -90,59 +97,118 @@ pub fn run(args: &ImportArgs, common: &Common) -> anyhow::Result<u8> {
             .files
             .iter()
             .map(|f| {
-                serde_json::json!({
-                    "path": f.path, "kind": f.kind.as_str(), "name": f.name,
-                    "action": match f.action { Action::Create => "create", Action::Overwrite => "overwrite", Action::Skip => "skip" },
-                    "contents": if args.dry_run { Some(&f.contents) } else { None },
-                })
+                let mut v = serde_json::json!({
+                    "path": f.path, "kind": f.kind.as_str(), "name": f.name, "action": f.action.as_str(),
+                });
+                if f.action == Action::Merge {
+                    v["added"] = serde_json::json!(f.added);
+                }
+                if args.dry_run && f.action.writes() {
+                    v["contents"] = serde_json::json!(f.contents);
+                }
+                v
             })
             .collect();
-        let v = serde_json::json!({"dryRun": args.dry_run, "files": files, "todo": imported.todo});
+        let environments: Vec<_> = imported
+            .environments
+            .iter()
+            .map(|(file, env, from)| serde_json::json!({"file": file, "environment": env.as_str(), "from": from}))
+            .collect();
+        let v = serde_json::json!({
+            "dryRun": args.dry_run,
+            "merge": args.merge,
+            "environments": environments,
+            "files": files,
+            "todo": imported.todo,
+        });
         writeln!(out, "{}", serde_json::to_string_pretty(&v)?)?;
-    } else {
-        let verb = if args.dry_run { "would write" } else { "wrote" };
-        for f in &imported.files {
-            writeln!(
-                out,
-                "{:<10} {}",
-                if f.action == Action::Skip {
-                    "skipped"
-                } else {
-                    f.action.as_str()
-                },
-                f.path
-            )?;
-            if args.dry_run && f.action != Action::Skip {
-                for line in f.contents.lines() {
-                    writeln!(out, "    {line}")?;
-                }
+        return Ok(EXIT_OK);
+    }
+    for (file, env, from) in &imported.environments {
+        writeln!(out, "{}: {env} (from {from})", escape::text(file))?;
+    }
+    let verb = if args.dry_run { "would write" } else { "wrote" };
+    for f in &imported.files {
+        let what = match f.action {
+            Action::Create => "create",
+            Action::Merge => "merge",
+            Action::Unchanged => "unchanged",
+            Action::Skip => "skipped",
+        };
+        writeln!(out, "{what:<10} {}", escape::text(&f.path))?;
+        for a in &f.added {
+            writeln!(out, "    + {}", escape::text(a))?;
+        }
+        if args.dry_run && f.action.writes() {
+            for line in f.contents.lines() {
+                writeln!(out, "    | {}", escape::text(line))?;
             }
         }
-        let written = imported.files.iter().filter(|f| f.action != Action::Skip).count();
-        let skipped = imported.files.len() - written;
-        writeln!(out, "\n{verb} {written} file(s) in {}", common.dir.display())?;
-        if skipped > 0 {
-            writeln!(
-                out,
-                "{skipped} file(s) exist and were left alone; --force overwrites them"
-            )?;
-        }
-        writeln!(out, "\nStill to do:")?;
-        for t in &imported.todo {
-            writeln!(out, "  - {t}")?;
-        }
+    }
+    let written = imported.files.iter().filter(|f| f.action.writes()).count();
+    let skipped = imported.files.iter().filter(|f| f.action == Action::Skip).count();
+    writeln!(
+        out,
+        "\n{verb} {written} file(s) in {}",
+        escape::text(&common.dir.display().to_string())
+    )?;
+    if skipped > 0 {
         writeln!(
             out,
-            "Then run `partnerctl validate -C {}`: it lists what is still missing.",
-            common.dir.display()
+            "{skipped} file(s) exist and were left alone; --merge adds what the gateway knows to them"
         )?;
     }
+    writeln!(out, "\nStill to do (what the program does not say after the import):")?;
+    let mut consumer: Option<&Option<String>> = None;
+    for t in &imported.todo {
+        if consumer != Some(&t.consumer) {
+            match &t.consumer {
+                Some(c) => writeln!(out, "  consumer {}:", escape::text(c))?,
+                None => writeln!(out, "  the gateway and the program:")?,
+            }
+            consumer = Some(&t.consumer);
+        }
+        let file = t
+            .file
+            .as_deref()
+            .map(|f| format!(" {}:", escape::text(f)))
+            .unwrap_or_default();
+        let source = t
+            .source
+            .as_deref()
+            .map(|s| format!(" ({})", escape::text(s)))
+            .unwrap_or_default();
+        writeln!(out, "    - [{}]{file} {}{source}", t.kind, escape::text(&t.message))?;
+    }
+    writeln!(
+        out,
+        "Then run `partnerctl validate -C {}`: it lists what is still missing.",
+        escape::text(&common.dir.display().to_string())
+    )?;
     Ok(EXIT_OK)
 }
 
-/// Writes a file through a temporary file in the same folder and a rename, so a failure never
-/// leaves half a file.
-fn write_atomic(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+/// Writes a file of the program through a temporary file in the same folder and a rename,
+/// so a failure never leaves half a file; refuses to write through a symbolic link.
+fn write_atomic(root: &Path, relative: &str, bytes: &[u8]) -> anyhow::Result<()> {
+    partnerctl::source::paths::check_relative(relative)
+        .or_else(|e| {
+            // Program files are protected from outputs, not from the import that writes them.
+            if e.reason.contains("program's own source") {
+                Ok(())
+            } else {
+                Err(e)
+            }
+        })
+        .map_err(|e| anyhow::anyhow!("refusing to write {relative}: {e}"))?;
+    let path = root.join(relative);
+    let mut at = root.to_path_buf();
+    for part in Path::new(relative).iter() {
+        at.push(part);
+        if std::fs::symlink_metadata(&at).is_ok_and(|m| m.file_type().is_symlink()) {
+            anyhow::bail!("refusing to write {relative}: {} is a symbolic link", at.display());
+        }
+    }
     let dir = path.parent().unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir).map_err(|e| anyhow::anyhow!("cannot create {}: {e}", dir.display()))?;
     let mut tmp =
@@ -154,7 +220,7 @@ fn write_atomic(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
         use std::os::unix::fs::PermissionsExt;
         tmp.as_file().set_permissions(std::fs::Permissions::from_mode(0o644))?;
     }
-    tmp.persist(path)
+    tmp.persist(&path)
         .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display()))?;
     Ok(())
 }

@@ -18,7 +18,6 @@ pub mod encode;
 pub mod envoy;
 pub mod filters;
 pub mod funnel_report;
-pub mod kong;
 pub mod nginx;
 pub mod templates;
 mod validate;
@@ -170,7 +169,12 @@ pub fn render_output_with_usage(
     let one = |text: String| Ok(vec![RenderedFile::new(path.clone(), text)]);
     match target {
         Target::Docs => docs::render(program, today, env, &path),
-        Target::Kong => one(kong::render(program, today, environment()?, env)?),
+        Target::Kong => one(crate::gateway::kong::render::render(
+            program,
+            today,
+            environment()?,
+            env,
+        )?),
         Target::Nginx => one(nginx::render(program, today, environment()?, output, env)?),
         Target::EnvoyRatelimit => one(envoy::render(program, today, environment()?, output, env)?),
         Target::Codeowners => one(codeowners::render(program)?),

@@ -214,3 +214,4 @@ impl Walk {
         Ok(())
     }
 }
+pub mod yaml_edit;

@@ -12,9 +12,11 @@
 //! filled in by `deck gateway sync` at deploy time. The variable name derives from the
 //! credential id, never from its `secretRef`.
 
-use super::access::{Gateway, path_regex};
-use super::{RenderError, templates};
+use super::model::{Acl, Consumer, Deck, KeyCredential, Plugin, Route, Service};
+use crate::diag::Location;
 use crate::model::Program;
+use crate::render::access::{Gateway, path_regex};
+use crate::render::{RenderError, templates};
 use crate::spec::{Date, Environment, PlanSpec, QuotaUnit, RateUnit};
 use serde_json::{Map, Value, json};
 
@@ -43,113 +45,138 @@ pub fn select_tag(program: &Program, environment: Environment) -> String {
     format!("partnerctl-{}-{}", program.name(), environment.as_str())
 }
 
-/// The decK document as data.
-pub fn deck(program: &Program, today: Date, environment: Environment) -> Value {
+/// The decK file of one environment, as the model.
+pub fn deck(program: &Program, today: Date, environment: Environment) -> Deck {
     let gw = Gateway::new(program, environment, today);
     let tag = select_tag(program, environment);
-    let tags = |extra: &[String]| -> Value {
+    let tags = |extra: &[String]| -> Vec<String> {
         let mut t = vec![tag.clone()];
         t.extend(extra.iter().cloned());
-        json!(t)
+        t
     };
-    let services: Vec<Value> = gw
-        .products
-        .iter()
-        .map(|p| {
-            let product_tag = format!("product:{}", p.name);
-            let mut used = std::collections::BTreeSet::new();
-            let routes: Vec<Value> = p
-                .routes
-                .iter()
-                .map(|r| {
-                    let mut name = route_name(p.name, &r.path);
-                    if !used.insert(name.clone()) {
-                        let mut i = 2;
-                        while !used.insert(format!("{name}-{i}")) {
-                            i += 1;
-                        }
-                        name = format!("{name}-{i}");
+    let nowhere = || Location::new("", 1, 1);
+    let mut deck = Deck::new("");
+    deck.format_version = Some("3.0".to_string());
+    deck.select_tags = vec![tag.clone()];
+    deck.environment = Some(environment);
+    for p in &gw.products {
+        let product_tag = format!("product:{}", p.name);
+        let mut used = std::collections::BTreeSet::new();
+        let routes: Vec<Route> = p
+            .routes
+            .iter()
+            .map(|r| {
+                let mut name = route_name(p.name, &r.path);
+                if !used.insert(name.clone()) {
+                    let mut i = 2;
+                    while !used.insert(format!("{name}-{i}")) {
+                        i += 1;
                     }
-                    let regex = path_regex(&r.path);
-                    json!({
-                        "name": name,
-                        "methods": r.methods.iter().map(|m| m.as_str()).collect::<Vec<_>>(),
-                        "paths": [format!("~{}", regex.trim_start_matches('^'))],
-                        "strip_path": false,
-                        "tags": tags(std::slice::from_ref(&product_tag)),
-                    })
+                    name = format!("{name}-{i}");
+                }
+                let regex = path_regex(&r.path);
+                Route {
+                    name: Some(name),
+                    methods: r.methods.iter().map(|m| m.as_str().to_string()).collect(),
+                    paths: vec![format!("~{}", regex.trim_start_matches('^'))],
+                    strip_path: Some(false),
+                    tags: tags(std::slice::from_ref(&product_tag)),
+                    other_matches: Vec::new(),
+                    at: nowhere(),
+                }
+            })
+            .collect();
+        deck.services.push(Service {
+            name: p.name.to_string(),
+            product: p.name.to_string(),
+            url: Some(p.upstream.to_string()),
+            tags: tags(std::slice::from_ref(&product_tag)),
+            routes,
+            at: nowhere(),
+        });
+        let service_plugin = |name: &str, config: Value| Plugin {
+            name: name.to_string(),
+            service: Some(p.name.to_string()),
+            route: None,
+            consumer: None,
+            consumer_group: None,
+            enabled: true,
+            config,
+            tags: tags(&[]),
+            at: nowhere(),
+        };
+        deck.plugins.push(service_plugin(
+            "key-auth",
+            json!({
+                "key_names": [KEY_HEADER],
+                "key_in_header": true,
+                "key_in_query": false,
+                "key_in_body": false,
+                "hide_credentials": true,
+            }),
+        ));
+        deck.plugins.push(service_plugin(
+            "acl",
+            json!({"allow": [p.name], "hide_groups_header": true}),
+        ));
+    }
+    for p in &gw.partners {
+        let partner_tag = format!("partner:{}", p.name);
+        deck.consumers.push(Consumer {
+            username: Some(p.name.to_string()),
+            custom_id: Some(p.name.to_string()),
+            tags: tags(std::slice::from_ref(&partner_tag)),
+            credentials: p
+                .credentials
+                .iter()
+                .enumerate()
+                .map(|(i, c)| KeyCredential {
+                    kong_id: None,
+                    credential: Some(c.id.0.clone()),
+                    key_reference: None,
+                    key_variable: Some(key_variable(&c.id)),
+                    tags: tags(&[format!("credential:{}", c.id)]),
+                    created_at: None,
+                    index: i + 1,
+                    at: nowhere(),
                 })
-                .collect();
-            json!({
-                "name": p.name,
-                "url": p.upstream,
-                "tags": tags(std::slice::from_ref(&product_tag)),
-                "routes": routes,
-                "plugins": [
-                    {
-                        "name": "key-auth",
-                        "config": {
-                            "key_names": [KEY_HEADER],
-                            "key_in_header": true,
-                            "key_in_query": false,
-                            "key_in_body": false,
-                            "hide_credentials": true,
-                        },
-                        "tags": tags(&[]),
-                    },
-                    {
-                        "name": "acl",
-                        "config": {"allow": [p.name], "hide_groups_header": true},
-                        "tags": tags(&[]),
-                    },
-                ],
-            })
-        })
-        .collect();
-    let consumers: Vec<Value> = gw
-        .partners
-        .iter()
-        .map(|p| {
-            let partner_tag = format!("partner:{}", p.name);
-            json!({
-                "username": p.name,
-                "custom_id": p.name,
-                "tags": tags(std::slice::from_ref(&partner_tag)),
-                "acls": p.plans.iter().map(|(product, plan)| json!({
-                    "group": product,
-                    "tags": tags(&[format!("plan:{}", plan.name)]),
-                })).collect::<Vec<_>>(),
-                "keyauth_credentials": p.credentials.iter().map(|c| json!({
-                    "key": format!("${{{{ env \"{}\" }}}}", key_variable(&c.id)),
-                    "tags": tags(&[format!("credential:{}", c.id)]),
-                })).collect::<Vec<_>>(),
-            })
-        })
-        .collect();
-    let mut plugins = Vec::new();
+                .collect(),
+            other_credentials: Vec::new(),
+            acls: p
+                .plans
+                .iter()
+                .map(|(product, plan)| Acl {
+                    group: product.to_string(),
+                    tags: tags(&[format!("plan:{}", plan.name)]),
+                    at: nowhere(),
+                })
+                .collect(),
+            groups: Vec::new(),
+            created_at: None,
+            at: nowhere(),
+        });
+    }
     for p in &gw.partners {
         for (product, plan) in &p.plans {
-            plugins.push(json!({
-                "name": "rate-limiting",
-                "consumer": p.name,
-                "service": product,
-                "config": rate_limiting_config(plan),
-                "tags": tags(&[format!("partner:{}", p.name), format!("plan:{}", plan.name)]),
-            }));
+            deck.plugins.push(Plugin {
+                name: "rate-limiting".to_string(),
+                service: Some(product.to_string()),
+                route: None,
+                consumer: Some(p.name.to_string()),
+                consumer_group: None,
+                enabled: true,
+                config: rate_limiting_config(plan),
+                tags: tags(&[format!("partner:{}", p.name), format!("plan:{}", plan.name)]),
+                at: nowhere(),
+            });
         }
     }
-    json!({
-        "_format_version": "3.0",
-        "_info": {"select_tags": [tag]},
-        "services": services,
-        "consumers": consumers,
-        "plugins": plugins,
-    })
+    deck
 }
 
 /// `shipments`, `/v1/shipments/{id}/labels` → `shipments-v1-shipments-id-labels`.
 fn route_name(product: &str, path: &str) -> String {
-    let slug = super::filters::slug(path);
+    let slug = crate::render::filters::slug(path);
     if slug.is_empty() {
         format!("{product}-root")
     } else {
@@ -207,8 +234,8 @@ pub fn render(
         "asOf": today.to_string(),
         // Comments get the program's name, never its display name, and through the comment
         // encoder: the rest of the file is the YAML serializer's.
-        "program": {"comment": super::encode::comment_text(program.name())},
-        "deck": deck(program, today, environment),
+        "program": {"comment": crate::render::encode::comment_text(program.name())},
+        "deck": deck(program, today, environment).to_value(),
     });
     templates::render(env, "kong/kong.yaml.j2", ctx)
 }

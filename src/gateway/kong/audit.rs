@@ -6,10 +6,12 @@
 //! file). The audit is a report, not a check of the repository: a finding is fixed in the
 //! gateway (or by bringing the partner into the program with `import kong`).
 
-use super::deck::{Consumer, Deck};
-use super::usage::{CallStats, Usage};
+use super::EnvironmentSource;
+use super::mapping::Mapping;
+use super::model::{Consumer, Deck};
 use crate::diag::Severity;
 use crate::model::{Partner, Program};
+use crate::report::usage::{CallStats, Usage};
 use crate::spec::{CredentialSpec, Date, Environment};
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
@@ -129,8 +131,12 @@ pub struct Audit {
     pub ok: bool,
     pub as_of: Date,
     pub gateway: String,
-    /// The environment the gateway serves, when the file says.
+    /// The environment the gateway serves, when `--environment`, the file's tags or the
+    /// program's only `kong` output say.
     pub environment: Option<Environment>,
+    /// Which of those said it: `--environment`, `tags` or `program`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub environment_from: Option<&'static str>,
     pub findings: Vec<Finding>,
 }
 
@@ -144,12 +150,16 @@ impl Audit {
 #[derive(Clone, Debug)]
 pub struct AuditOptions {
     pub dormant_days: u32,
+    /// The environment the gateway serves (see [`super::environment`]); without one,
+    /// environment-specific findings are not made.
+    pub environment: Option<(Environment, EnvironmentSource)>,
 }
 
 impl Default for AuditOptions {
     fn default() -> Self {
         AuditOptions {
             dormant_days: DEFAULT_DORMANT_DAYS,
+            environment: None,
         }
     }
 }
@@ -176,13 +186,14 @@ fn ended(c: &CredentialSpec, today: Date) -> Option<Date> {
 /// Compares the program with a gateway and, optionally, its usage logs.
 pub fn audit(program: &Program, today: Date, deck: &Deck, usage: Option<&Usage>, options: &AuditOptions) -> Audit {
     let owners = owner_map(program);
-    let env = deck.environment;
+    let mapping = Mapping::new(program);
+    let env = options.environment.map(|(e, _)| e);
     let mut findings = Vec::new();
     let mut in_gateway: BTreeSet<String> = BTreeSet::new();
     let mut gateway_ids: BTreeMap<String, String> = BTreeMap::new();
 
     for consumer in &deck.consumers {
-        let Some(partner) = consumer.partner_name().and_then(|n| program.partners.get(n)) else {
+        let Some(partner) = mapping.partner(consumer) else {
             findings.push(
                 Finding::new(
                     AuditCode::UnknownConsumer,
@@ -196,11 +207,16 @@ pub fn audit(program: &Program, today: Date, deck: &Deck, usage: Option<&Usage>,
             );
             continue;
         };
-        for kc in &consumer.credentials {
-            if let (Some(kong), Some(id)) = (&kc.kong_id, &kc.credential) {
+        let ids: Vec<Option<String>> = consumer
+            .credentials
+            .iter()
+            .map(|kc| mapping.credential(partner, kc, env))
+            .collect();
+        for (kc, id) in consumer.credentials.iter().zip(&ids) {
+            if let (Some(kong), Some(id)) = (&kc.kong_id, id) {
                 gateway_ids.insert(kong.clone(), id.clone());
             }
-            if let Some(id) = &kc.credential {
+            if let Some(id) = id {
                 in_gateway.insert(id.clone());
             }
         }
@@ -222,12 +238,11 @@ pub fn audit(program: &Program, today: Date, deck: &Deck, usage: Option<&Usage>,
             );
             continue;
         }
-        for kc in &consumer.credentials {
-            let known = kc.credential.as_deref().and_then(|id| owners.get(id).map(|o| (id, o)));
+        for (kc, id) in consumer.credentials.iter().zip(&ids) {
+            let known = id.as_deref().and_then(|id| owners.get(id).map(|o| (id, o)));
             match known {
                 None => {
-                    let name = kc
-                        .credential
+                    let name = id
                         .clone()
                         .or_else(|| kc.kong_id.clone())
                         .unwrap_or_else(|| format!("at line {}", kc.at.line));
@@ -337,6 +352,7 @@ pub fn audit(program: &Program, today: Date, deck: &Deck, usage: Option<&Usage>,
         as_of: today,
         gateway: deck.file.clone(),
         environment: env,
+        environment_from: options.environment.map(|(_, s)| s.as_str()),
         findings,
     };
     Audit {

@@ -1,0 +1,66 @@
+//! Kong, as decK declarative files: [`model`] (the entities, shared by all below), [`read`]
+//! (a decK file → model, with positions), [`render`] (the program → the `kong` target's
+//! file), [`mapping`] (which Kong name is which program name), [`import`] (a decK file →
+//! program files, new or merged), [`audit`] (the program against a decK dump).
+
+pub mod audit;
+pub mod import;
+pub mod mapping;
+pub mod model;
+pub mod read;
+pub mod render;
+
+pub use model::Deck;
+pub use read::{DeckError, parse, read};
+
+use crate::model::Program;
+use crate::spec::{Environment, Target};
+use std::collections::BTreeSet;
+
+/// Where the environment of a decK file came from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EnvironmentSource {
+    /// `--environment`.
+    Flag,
+    /// The file's tags (`environment:<env>`, the `kong` target's select tag).
+    Tags,
+    /// The program's only `kong` output.
+    Program,
+}
+
+impl EnvironmentSource {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EnvironmentSource::Flag => "--environment",
+            EnvironmentSource::Tags => "tags",
+            EnvironmentSource::Program => "program",
+        }
+    }
+}
+
+/// The environment a decK file serves: `--environment`, else the file's tags, else the
+/// environment of the program's `kong` outputs when they all name the same one. The file's
+/// name is never guessed from.
+pub fn environment(
+    flag: Option<Environment>,
+    deck: &Deck,
+    program: &Program,
+) -> Option<(Environment, EnvironmentSource)> {
+    if let Some(e) = flag {
+        return Some((e, EnvironmentSource::Flag));
+    }
+    if let Some(e) = deck.environment {
+        return Some((e, EnvironmentSource::Tags));
+    }
+    let targets: BTreeSet<Environment> = program
+        .spec()
+        .into_iter()
+        .flat_map(|s| s.outputs.iter())
+        .filter(|o| o.target == Some(Target::Kong))
+        .filter_map(|o| o.environment)
+        .collect();
+    match targets.len() {
+        1 => targets.into_iter().next().map(|e| (e, EnvironmentSource::Program)),
+        _ => None,
+    }
+}

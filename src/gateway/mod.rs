@@ -1,0 +1,11 @@
+//! Gateways: everything partnerctl knows about one outside gateway format lives in one
+//! folder here — its model, how to read and write its files, how an import turns its
+//! entities into program files, and how an audit compares them with the program.
+//!
+//! [`kong`]: Kong's decK files (the `kong` render target, `import kong`, `audit --gateway`).
+//! The next gateways (Envoy Gateway, the Kong Ingress Controller) are a folder each beside it.
+//! Gateways sit below the dispatcher that runs every output of `program.yaml`
+//! ([`crate::render`]) and above what they share with it (templates, encoders, the access
+//! view of [`crate::render::access`]).
+
+pub mod kong;
