@@ -24,21 +24,9 @@ const TRUNCATED: &str = "<p class=\"schema-more\">… (the rest of this schema i
 /// The header the gateways read the key from (SPEC §7).
 pub const KEY_HEADER: &str = "X-Api-Key";
 
-/// HTML text and attribute escaping.
+/// HTML text and attribute escaping (the one encoder, [`super::encode::html`]).
 pub fn esc(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c if c.is_control() && c != '\n' && c != '\t' => out.push('\u{FFFD}'),
-            c => out.push(c),
-        }
-    }
-    out
+    super::encode::html(s)
 }
 
 /// An id for an anchor: letters, digits and `-`.

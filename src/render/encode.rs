@@ -1,8 +1,27 @@
 //! Encoders for the output syntaxes that have no serializer of their own: CSV fields,
-//! Markdown text and comment lines (SPEC §9 "Encoding"). NGINX and CODEOWNERS have theirs in
-//! [`super::nginx`] and [`super::codeowners`]; HTML is minijinja's auto-escaping and YAML and
-//! JSON go through serde. Each encoder either returns text that cannot leave the place it is
+//! Markdown text, comment lines, and HTML written outside a template (SPEC §9 "Encoding").
+//! NGINX and CODEOWNERS have theirs in [`super::nginx`] and [`super::codeowners`]; HTML in
+//! templates is minijinja's auto-escaping, and YAML and JSON go through serde. Each encoder either returns text that cannot leave the place it is
 //! written into, or refuses.
+
+/// Text and attribute values of HTML that Rust writes itself (the API reference's schemas, the
+/// report's SVG charts): `& < > " '` escaped, control characters other than line breaks and
+/// tabs replaced, so a value never closes an element or an attribute.
+pub fn html(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c if c.is_control() && c != '\n' && c != '\t' => out.push('\u{FFFD}'),
+            c => out.push(c),
+        }
+    }
+    out
+}
 
 /// One CSV field (RFC 4180), safe to open in a spreadsheet.
 ///

@@ -16,10 +16,7 @@ use chrono::{Datelike, NaiveDate};
 use std::fmt::Write;
 
 fn esc(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
+    super::encode::html(s)
 }
 
 fn label(stage: Stage) -> String {
