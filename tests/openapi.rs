@@ -10,6 +10,27 @@ use common::{AS_OF, browser, copy_example, copy_example_with, edit};
 use std::path::Path;
 use std::process::Command;
 
+/// The real descriptions: the repository's copy (tests/external/openapi/), checked against
+/// the shared references where they are checked out beside the repository.
+fn external() -> std::path::PathBuf {
+    let copy = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/external/openapi");
+    let shared = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/external/openapi");
+    if shared.is_dir() {
+        for e in std::fs::read_dir(&copy).unwrap() {
+            let p = e.unwrap().path();
+            let original = shared.join(p.file_name().unwrap());
+            assert_eq!(
+                std::fs::read(&p).unwrap(),
+                std::fs::read(&original).unwrap(),
+                "{} differs from {}",
+                p.display(),
+                original.display()
+            );
+        }
+    }
+    copy
+}
+
 fn run(dir: &Path, args: &[&str]) -> (i32, String, String) {
     let o = Command::new(env!("CARGO_BIN_EXE_partnerctl"))
         .arg("-C")
@@ -39,7 +60,7 @@ fn with_description(file: &Path) -> tempfile::TempDir {
 
 #[test]
 fn real_descriptions_load_validate_and_render_every_operation_accessibly() {
-    let external = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/external/openapi");
+    let external = external();
     let mut pages = Vec::new();
     let mut dirs = Vec::new();
     for (file, operations) in [
@@ -294,7 +315,7 @@ fn a_plan_names_a_removed_endpoint_and_a_parameter_made_required_with_the_partne
 
 #[test]
 fn import_openapi_writes_a_product_that_validates_and_asks_for_what_it_cannot_know() {
-    let external = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/external/openapi");
+    let external = external();
     let petstore = external.join("swagger-petstore-3.0.openapi.yaml");
     let dir = copy_example();
     let d = dir.path();
