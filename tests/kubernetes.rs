@@ -15,6 +15,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 const ENVOY: &str = "dist/k8s/envoy-gateway-production";
+const KIC: &str = "dist/k8s/kong-ingress-production";
 
 fn example() -> Vec<RenderedFile> {
     let today = Date::parse(AS_OF).unwrap();
@@ -131,7 +132,7 @@ fn kubectl_kustomize_builds_each_kustomization() {
         .iter()
         .filter_map(|f| f.path.strip_suffix("/kustomization.yaml"))
         .collect();
-    assert!(folders.contains(ENVOY));
+    assert!(folders.contains(ENVOY) && folders.contains(KIC));
     for folder in folders {
         let out = Command::new("kubectl")
             .arg("kustomize")
@@ -190,8 +191,8 @@ fn manifests_are_labelled_named_and_carry_no_key() {
 
 /// Who may call which product with which limits, as the Envoy Gateway manifests say:
 /// credential → product → (rate limits as `requests/unit`).
-fn envoy_access(files: &[RenderedFile]) -> BTreeMap<String, BTreeMap<String, BTreeSet<String>>> {
-    let mut out: BTreeMap<String, BTreeMap<String, BTreeSet<String>>> = BTreeMap::new();
+fn envoy_access(files: &[RenderedFile]) -> Access {
+    let mut out = Access::new();
     let docs: Vec<serde_json::Value> = files
         .iter()
         .filter(|f| f.path.starts_with(ENVOY) && !f.path.ends_with("kustomization.yaml"))
@@ -231,17 +232,75 @@ fn envoy_access(files: &[RenderedFile]) -> BTreeMap<String, BTreeMap<String, BTr
     out
 }
 
+type Access = BTreeMap<String, BTreeMap<String, BTreeSet<String>>>;
+
+/// The same, as the Kong Ingress Controller manifests say: consumer → its credential Secrets
+/// (ExternalSecrets labelled `konghq.com/credential: key-auth`) and consumer groups; a group →
+/// the products whose `acl` plugin allows it, and its `rate-limiting` plugin's windows.
+fn kic_access(files: &[RenderedFile]) -> Access {
+    let docs: Vec<serde_json::Value> = files
+        .iter()
+        .filter(|f| f.path.starts_with(KIC) && !f.path.ends_with("kustomization.yaml"))
+        .map(doc)
+        .collect();
+    let of = |kind: &'static str| docs.iter().filter(move |d| d["kind"] == kind);
+    let mut secret_credential = BTreeMap::new();
+    for d in of("ExternalSecret") {
+        let target = &d["spec"]["target"];
+        assert_eq!(
+            target["template"]["metadata"]["labels"]["konghq.com/credential"],
+            "key-auth"
+        );
+        assert_eq!(d["spec"]["data"][0]["secretKey"], "key");
+        secret_credential.insert(
+            target["name"].as_str().unwrap().to_string(),
+            d["metadata"]["labels"]["partnerctl.dev/credential"]
+                .as_str()
+                .unwrap()
+                .to_string(),
+        );
+    }
+    let mut out = Access::new();
+    for c in of("KongConsumer") {
+        for g in c["consumerGroups"].as_array().unwrap() {
+            let g = g.as_str().unwrap();
+            let group = of("KongConsumerGroup").find(|d| d["metadata"]["name"] == g).unwrap();
+            let plugin_name = group["metadata"]["annotations"]["konghq.com/plugins"].as_str().unwrap();
+            let plugin = of("KongPlugin").find(|d| d["metadata"]["name"] == plugin_name).unwrap();
+            assert_eq!(plugin["plugin"], "rate-limiting");
+            let limits: BTreeSet<String> = ["second", "minute", "hour", "day", "month"]
+                .iter()
+                .filter_map(|w| plugin["config"][*w].as_u64().map(|v| format!("{v}/{w}")))
+                .collect();
+            for acl in of("KongPlugin").filter(|d| d["plugin"] == "acl") {
+                assert_eq!(acl["config"]["include_consumer_groups"], true);
+                if acl["config"]["allow"].as_array().unwrap().iter().any(|a| a == g) {
+                    let product = acl["metadata"]["labels"]["partnerctl.dev/product"].as_str().unwrap();
+                    for s in c["credentials"].as_array().unwrap() {
+                        let id = &secret_credential[s.as_str().unwrap()];
+                        out.entry(id.clone())
+                            .or_default()
+                            .insert(product.to_string(), limits.clone());
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
 #[test]
-fn envoy_gateway_allows_and_limits_what_kong_does() {
+fn kubernetes_targets_allow_and_limit_what_kong_does() {
     let files = example();
     let envoy = envoy_access(&files);
+    let kic = kic_access(&files);
     // The Kong file of the same environment, read back: credential → consumer → its ACL
     // groups (products) and its rate-limiting windows per service.
     let kong: serde_json::Value = doc(files
         .iter()
         .find(|f| f.path == "dist/gateway/kong-production.yaml")
         .unwrap());
-    let mut expected: BTreeMap<String, BTreeMap<String, BTreeSet<String>>> = BTreeMap::new();
+    let mut expected = Access::new();
     let plugins = kong["plugins"].as_array().unwrap();
     for c in kong["consumers"].as_array().unwrap() {
         let consumer = c["username"].as_str().unwrap();
@@ -294,10 +353,11 @@ fn envoy_gateway_allows_and_limits_what_kong_does() {
         }
         out
     };
-    let norm = |a: &BTreeMap<String, BTreeMap<String, BTreeSet<String>>>| -> BTreeMap<String, BTreeMap<String, BTreeMap<String, u64>>> {
+    let norm = |a: &Access| -> BTreeMap<String, BTreeMap<String, BTreeMap<String, u64>>> {
         a.iter()
             .map(|(c, ps)| (c.clone(), ps.iter().map(|(p, l)| (p.clone(), binding(l))).collect()))
             .collect()
     };
-    assert_eq!(norm(&envoy), norm(&expected));
+    assert_eq!(norm(&envoy), norm(&expected), "envoy-gateway against kong");
+    assert_eq!(norm(&kic), norm(&expected), "kong-ingress against kong");
 }

@@ -4,6 +4,7 @@
 //!
 //! [`kong`]: Kong's decK files (the `kong` render target, `import kong`, `audit --gateway`).
 //! [`envoy_gateway`]: Envoy Gateway's Kubernetes manifests (the `envoy-gateway` target);
+//! [`kong_ingress`]: the Kong Ingress Controller's manifests (the `kong-ingress` target);
 //! [`kubernetes`]: what the Kubernetes targets share (names, labels, ExternalSecret,
 //! kustomization).
 //! Gateways sit below the dispatcher that runs every output of `program.yaml`
@@ -12,4 +13,5 @@
 
 pub mod envoy_gateway;
 pub mod kong;
+pub mod kong_ingress;
 pub mod kubernetes;

@@ -320,6 +320,8 @@ pub enum Target {
     Codeowners,
     /// Kubernetes manifests for Envoy Gateway for one environment (`path` is a folder).
     EnvoyGateway,
+    /// Kubernetes manifests for the Kong Ingress Controller for one environment (`path` is a folder).
+    KongIngress,
 }
 
 impl Target {
@@ -332,6 +334,7 @@ impl Target {
             Target::EnvoyRatelimit => "envoy-ratelimit",
             Target::Codeowners => "codeowners",
             Target::EnvoyGateway => "envoy-gateway",
+            Target::KongIngress => "kong-ingress",
         }
     }
 
@@ -339,7 +342,7 @@ impl Target {
     pub fn needs_environment(self) -> bool {
         matches!(
             self,
-            Target::Kong | Target::Nginx | Target::EnvoyRatelimit | Target::EnvoyGateway
+            Target::Kong | Target::Nginx | Target::EnvoyRatelimit | Target::EnvoyGateway | Target::KongIngress
         )
     }
 }
@@ -350,7 +353,7 @@ impl Target {
 #[schemars(extend("oneOf" = [{"required": ["target"]}, {"required": ["template"]}]))]
 pub struct OutputSpec {
     /// A built-in target: docs, funnel-report, kong, nginx, envoy-ratelimit, codeowners,
-    /// envoy-gateway.
+    /// envoy-gateway, kong-ingress.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub target: Option<Target>,
     /// A minijinja template of the program's, relative to the repository root.
@@ -383,7 +386,7 @@ pub struct OutputSpec {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(regex(pattern = super::LINE_PATTERN))]
     pub domain: Option<String>,
-    /// kong: where the `rate-limiting` plugin counts calls. `local` (default): in each node's
+    /// kong, kong-ingress: where the `rate-limiting` plugin counts calls. `local` (default): in each node's
     /// memory, fast and with no dependency, but per node, so N nodes behind a load balancer
     /// allow about N times the quota; `cluster`: in Kong's database, exact across nodes but a
     /// database write per call (not available in DB-less mode or Konnect); `redis`: in the
@@ -395,7 +398,11 @@ pub struct OutputSpec {
     /// Example: `redis: {host: redis.kong.svc, port: 6379, passwordRef: "{vault://env/kong-redis-password}"}`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub redis: Option<RedisSpec>,
-    /// envoy-gateway: the external-secrets store every credential's `secretRef` is read from.
+    /// kong-ingress: the namespace of the manifests. Default `partnerctl`. Example: `namespace: kong`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(regex(pattern = r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$"))]
+    pub namespace: Option<String>,
+    /// envoy-gateway, kong-ingress: the external-secrets store every credential's `secretRef` is read from.
     /// Default `{name: partnerctl, kind: ClusterSecretStore}`.
     /// Example: `secretStore: {name: vault, kind: ClusterSecretStore}`.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -78,7 +78,7 @@ impl Counters {
     }
 
     /// Sets `policy` (and `redis`) of a `rate-limiting` config.
-    fn apply(&self, config: &mut Value) {
+    pub fn apply(&self, config: &mut Value) {
         let Value::Object(map) = config else { return };
         match self {
             Counters::Local => {
