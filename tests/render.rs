@@ -427,6 +427,74 @@ fn envoy_ratelimit_has_a_domain_and_descriptors_per_partner_and_plan() {
 }
 
 #[test]
+fn envoy_ratelimit_renders_monthly_quotas_with_unit_month() {
+    let files = example();
+    let text = text(&files, "dist/gateway/envoy-ratelimit-production.yaml");
+    assert!(!text.contains("enforce them elsewhere"), "{text}");
+    let doc = yaml(&files, "dist/gateway/envoy-ratelimit-production.yaml");
+    let quotas: Vec<&serde_json::Value> = doc["descriptors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|p| p["descriptors"].as_array().unwrap())
+        .flat_map(|p| p["descriptors"].as_array().into_iter().flatten())
+        .collect();
+    assert!(
+        quotas
+            .iter()
+            .any(|q| q["value"] == "month" && q["rate_limit"]["unit"] == "month"),
+        "{quotas:?}"
+    );
+    assert!(
+        quotas
+            .iter()
+            .all(|q| q["key"] == "quota" && q["value"] == q["rate_limit"]["unit"])
+    );
+}
+
+#[test]
+fn kong_quota_policy_cluster_and_redis() {
+    let dir = copy_example();
+    let p = dir.path().join("program.yaml");
+    let program = fs::read_to_string(&p).unwrap().replace(
+        "{target: kong, environment: production, path: dist/gateway/kong-production.yaml}",
+        "{target: kong, environment: production, path: dist/gateway/kong-production.yaml, quotaPolicy: redis, redis: {host: redis.kong.svc, port: 6379, timeout: 500, passwordRef: \"{vault://env/kong-redis-password}\"}}",
+    );
+    fs::write(
+        &p,
+        program.replace(
+            "{target: kong, environment: sandbox, path: dist/gateway/kong-sandbox.yaml}",
+            "{target: kong, environment: sandbox, path: dist/gateway/kong-sandbox.yaml, quotaPolicy: cluster}",
+        ),
+    )
+    .unwrap();
+    let files = render_dir(dir.path());
+    let limits = |path: &str| -> Vec<serde_json::Value> {
+        yaml(&files, path)["plugins"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|p| p["name"] == "rate-limiting")
+            .map(|p| p["config"].clone())
+            .collect()
+    };
+    let prod = limits("dist/gateway/kong-production.yaml");
+    assert!(!prod.is_empty());
+    for c in &prod {
+        assert_eq!(c["policy"], "redis");
+        assert_eq!(
+            c["redis"],
+            serde_json::json!({"host": "redis.kong.svc", "port": 6379, "timeout": 500, "password": "{vault://env/kong-redis-password}"})
+        );
+    }
+    assert!(
+        limits("dist/gateway/kong-sandbox.yaml")
+            .iter()
+            .all(|c| c["policy"] == "cluster" && c.get("redis").is_none())
+    );
+}
+
+#[test]
 fn a_program_template_overrides_a_built_in() {
     let dir = copy_example();
     fs::create_dir_all(dir.path().join("templates/docs")).unwrap();

@@ -3,9 +3,15 @@
 //! entities into program files, and how an audit compares them with the program.
 //!
 //! [`kong`]: Kong's decK files (the `kong` render target, `import kong`, `audit --gateway`).
-//! The next gateways (Envoy Gateway, the Kong Ingress Controller) are a folder each beside it.
+//! [`envoy_gateway`]: Envoy Gateway's Kubernetes manifests (the `envoy-gateway` target);
+//! [`kong_ingress`]: the Kong Ingress Controller's manifests (the `kong-ingress` target);
+//! [`kubernetes`]: what the Kubernetes targets share (names, labels, ExternalSecret,
+//! kustomization).
 //! Gateways sit below the dispatcher that runs every output of `program.yaml`
 //! ([`crate::render`]) and above what they share with it (templates, encoders, the access
 //! view of [`crate::render::access`]).
 
+pub mod envoy_gateway;
 pub mod kong;
+pub mod kong_ingress;
+pub mod kubernetes;

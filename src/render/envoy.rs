@@ -3,9 +3,9 @@
 //!
 //! One domain (the output's `domain`, default `<program>-<environment>`); under it a
 //! descriptor per partner with access, and below that one per subscribed product carrying
-//! the plan's rate limit. A plan's quota per day is a further nested descriptor
-//! `(quota, day)`. The ratelimit service knows units up to a day, so a monthly quota is
-//! left to the gateway in front (Kong enforces it) and noted in the file.
+//! the plan's rate limit. A plan's quota is a further nested descriptor `(quota, day)` or
+//! `(quota, month)` with the unit `day` or `month` (SPEC §12): envoyproxy/ratelimit accepts
+//! MONTH since its #743, as a fixed window of 30 days, not a calendar month.
 
 use super::access::Gateway;
 use super::{RenderError, templates};
@@ -38,12 +38,16 @@ pub fn config(program: &Program, today: Date, environment: Environment, output: 
                             "requests_per_unit": plan.rate_limit.requests,
                         },
                     });
-                    if let Some(q) = plan.quota.filter(|q| q.per == QuotaUnit::Day) {
+                    if let Some(q) = plan.quota {
+                        let unit = match q.per {
+                            QuotaUnit::Day => "day",
+                            QuotaUnit::Month => "month",
+                        };
                         d["descriptors"] = json!([{
                             "key": "quota",
-                            "value": "day",
+                            "value": unit,
                             "rate_limit": {
-                                "unit": "day",
+                                "unit": unit,
                                 "requests_per_unit": q.requests,
                             },
                         }]);
@@ -58,23 +62,6 @@ pub fn config(program: &Program, today: Date, environment: Environment, output: 
         "domain": output.domain.clone().unwrap_or_else(|| default_domain(program, environment)),
         "descriptors": descriptors,
     })
-}
-
-/// Monthly quotas the service cannot enforce, as `partner/product/plan` lines for the header.
-fn monthly_quotas(program: &Program, today: Date, environment: Environment) -> Vec<String> {
-    let gw = Gateway::new(program, environment, today);
-    let mut out = Vec::new();
-    for p in &gw.partners {
-        for (product, plan) in &p.plans {
-            if let Some(q) = plan.quota.filter(|q| q.per == QuotaUnit::Month) {
-                out.push(super::encode::comment_text(&format!(
-                    "{} {} {}: {} requests per month",
-                    p.name, product, plan.name, q.requests
-                )));
-            }
-        }
-    }
-    out
 }
 
 /// Renders the configuration through `envoy-ratelimit/config.yaml.j2`.
@@ -92,7 +79,6 @@ pub fn render(
         // encoder: the rest of the file is the YAML serializer's.
         "program": {"comment": super::encode::comment_text(program.name())},
         "config": config(program, today, environment, output),
-        "monthlyQuotas": monthly_quotas(program, today, environment),
     });
     templates::render(env, "envoy-ratelimit/config.yaml.j2", ctx)
 }

@@ -72,8 +72,8 @@ pub enum RenderError {
 
 /// Renders every output listed in program.yaml, in the order listed.
 ///
-/// A `docs` output yields many files below its `path` folder; every other output yields one
-/// file at its `path`. `today` (the `--as-of` date) decides which terms versions are current
+/// A `docs`, `envoy-gateway` or `kong-ingress` output yields many files below its `path` folder; every other
+/// output yields one file at its `path`. `today` (the `--as-of` date) decides which terms versions are current
 /// and which credentials are live; it is the only date that reaches the output, so the same
 /// program and date render byte-identical files.
 ///
@@ -173,11 +173,18 @@ pub fn render_output_with_usage(
             program,
             today,
             environment()?,
+            output,
             env,
         )?),
         Target::Nginx => one(nginx::render(program, today, environment()?, output, env)?),
         Target::EnvoyRatelimit => one(envoy::render(program, today, environment()?, output, env)?),
         Target::Codeowners => one(codeowners::render(program)?),
+        Target::KongIngress => {
+            crate::gateway::kong_ingress::render::render(program, today, environment()?, output, &path)
+        }
+        Target::EnvoyGateway => {
+            crate::gateway::envoy_gateway::render::render(program, today, environment()?, output, &path)
+        }
         Target::FunnelReport => one(funnel_report::render_with_usage(program, today, usage)),
     }
 }

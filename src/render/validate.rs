@@ -25,12 +25,12 @@ fn template_folder(target: Target) -> Option<&'static str> {
         Target::Kong => Some("kong/"),
         Target::Nginx => Some("nginx/"),
         Target::EnvoyRatelimit => Some("envoy-ratelimit/"),
-        Target::Codeowners | Target::FunnelReport => None,
+        Target::Codeowners | Target::FunnelReport | Target::EnvoyGateway | Target::KongIngress => None,
     }
 }
 
 fn needs_environment(target: Target) -> bool {
-    matches!(target, Target::Kong | Target::Nginx | Target::EnvoyRatelimit)
+    target.needs_environment()
 }
 
 /// The program's template files, by name below `templates/`.

@@ -102,6 +102,22 @@ pub struct EnvironmentSpec {
     /// The URL the gateway forwards calls to. Example: `https://shipments.internal`.
     #[schemars(regex(pattern = super::URL_PATTERN))]
     pub upstream: String,
+    /// The Gateway API `HTTPRoute` that serves the product here, for the `envoy-gateway`
+    /// target's policies. Example: `route: {name: shipments, namespace: northwind}`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub route: Option<RouteRefSpec>,
+}
+
+/// An `HTTPRoute` by name and namespace.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct RouteRefSpec {
+    /// The route's name (a DNS-1123 subdomain). Example: `shipments`.
+    #[schemars(regex(pattern = r"^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$"))]
+    pub name: String,
+    /// The route's namespace (a DNS-1123 label). Example: `northwind`.
+    #[schemars(regex(pattern = r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$"))]
+    pub namespace: String,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema)]

@@ -318,6 +318,10 @@ pub enum Target {
     EnvoyRatelimit,
     /// A GitHub CODEOWNERS file from the teams, owners and approval rules.
     Codeowners,
+    /// Kubernetes manifests for Envoy Gateway for one environment (`path` is a folder).
+    EnvoyGateway,
+    /// Kubernetes manifests for the Kong Ingress Controller for one environment (`path` is a folder).
+    KongIngress,
 }
 
 impl Target {
@@ -329,12 +333,17 @@ impl Target {
             Target::Nginx => "nginx",
             Target::EnvoyRatelimit => "envoy-ratelimit",
             Target::Codeowners => "codeowners",
+            Target::EnvoyGateway => "envoy-gateway",
+            Target::KongIngress => "kong-ingress",
         }
     }
 
     /// Whether the target is written for one environment (and so needs `environment`).
     pub fn needs_environment(self) -> bool {
-        matches!(self, Target::Kong | Target::Nginx | Target::EnvoyRatelimit)
+        matches!(
+            self,
+            Target::Kong | Target::Nginx | Target::EnvoyRatelimit | Target::EnvoyGateway | Target::KongIngress
+        )
     }
 }
 
@@ -343,7 +352,8 @@ impl Target {
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 #[schemars(extend("oneOf" = [{"required": ["target"]}, {"required": ["template"]}]))]
 pub struct OutputSpec {
-    /// A built-in target: docs, funnel-report, kong, nginx, envoy-ratelimit, codeowners.
+    /// A built-in target: docs, funnel-report, kong, nginx, envoy-ratelimit, codeowners,
+    /// envoy-gateway, kong-ingress.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub target: Option<Target>,
     /// A minijinja template of the program's, relative to the repository root.
@@ -376,6 +386,104 @@ pub struct OutputSpec {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(regex(pattern = super::LINE_PATTERN))]
     pub domain: Option<String>,
+    /// kong, kong-ingress: where the `rate-limiting` plugin counts calls. `local` (default): in each node's
+    /// memory, fast and with no dependency, but per node, so N nodes behind a load balancer
+    /// allow about N times the quota; `cluster`: in Kong's database, exact across nodes but a
+    /// database write per call (not available in DB-less mode or Konnect); `redis`: in the
+    /// Redis named by `redis`, exact across nodes at the cost of a Redis round trip.
+    /// Example: `quotaPolicy: redis`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub quota_policy: Option<QuotaPolicy>,
+    /// kong with `quotaPolicy: redis`: the Redis counters are kept in.
+    /// Example: `redis: {host: redis.kong.svc, port: 6379, passwordRef: "{vault://env/kong-redis-password}"}`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub redis: Option<RedisSpec>,
+    /// kong-ingress: the namespace of the manifests. Default `partnerctl`. Example: `namespace: kong`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(regex(pattern = r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$"))]
+    pub namespace: Option<String>,
+    /// envoy-gateway, kong-ingress: the external-secrets store every credential's `secretRef` is read from.
+    /// Default `{name: partnerctl, kind: ClusterSecretStore}`.
+    /// Example: `secretStore: {name: vault, kind: ClusterSecretStore}`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub secret_store: Option<SecretStoreSpec>,
+}
+
+/// An external-secrets store (`outputs[].secretStore`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct SecretStoreSpec {
+    /// The store's name. Example: `vault`.
+    #[schemars(regex(pattern = r"^[a-z0-9]([-a-z0-9]{0,251}[a-z0-9])?$"))]
+    pub name: String,
+    /// `SecretStore` (in the manifests' namespace) or `ClusterSecretStore`. Default `ClusterSecretStore`.
+    #[serde(default)]
+    pub kind: SecretStoreKind,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub enum SecretStoreKind {
+    SecretStore,
+    #[default]
+    ClusterSecretStore,
+}
+
+impl SecretStoreKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SecretStoreKind::SecretStore => "SecretStore",
+            SecretStoreKind::ClusterSecretStore => "ClusterSecretStore",
+        }
+    }
+}
+
+/// Where Kong's `rate-limiting` plugin keeps its counters (`outputs[].quotaPolicy`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum QuotaPolicy {
+    /// Per node, in memory: N nodes allow about N times the limits.
+    #[default]
+    Local,
+    /// In Kong's database, shared by all nodes.
+    Cluster,
+    /// In Redis (`redis`), shared by all nodes.
+    Redis,
+}
+
+impl QuotaPolicy {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            QuotaPolicy::Local => "local",
+            QuotaPolicy::Cluster => "cluster",
+            QuotaPolicy::Redis => "redis",
+        }
+    }
+}
+
+/// The Redis of `quotaPolicy: redis`. Its password is never a value in the repository: only
+/// a Kong vault reference to it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct RedisSpec {
+    /// The host name. Example: `redis.kong.svc.cluster.local`.
+    #[schemars(regex(pattern = r"^[A-Za-z0-9]([A-Za-z0-9.-]{0,252})$"))]
+    pub host: String,
+    /// The port. Example: `6379`.
+    #[schemars(range(min = 1, max = 65535))]
+    pub port: u32,
+    /// The database number. Default 0.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(max = 15))]
+    pub database: Option<u32>,
+    /// Milliseconds to wait for Redis. Default Kong's (2000).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 1, max = 60000))]
+    pub timeout: Option<u32>,
+    /// A Kong vault reference to the password, never the password.
+    /// Example: `"{vault://env/kong-redis-password}"`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(regex(pattern = r"^\{vault://[A-Za-z0-9._/-]{1,256}\}$"))]
+    pub password_ref: Option<String>,
 }
 
 /// Settings for one built-in policy rule.

@@ -17,7 +17,7 @@ use crate::diag::Location;
 use crate::model::Program;
 use crate::render::access::{Gateway, path_regex};
 use crate::render::{RenderError, templates};
-use crate::spec::{Date, Environment, PlanSpec, QuotaUnit, RateUnit};
+use crate::spec::{Date, Environment, OutputSpec, PlanSpec, QuotaPolicy, QuotaUnit, RateUnit, RedisSpec};
 use serde_json::{Map, Value, json};
 
 /// The header partners send their key in, as Kong matches it (header names are
@@ -45,8 +45,71 @@ pub fn select_tag(program: &Program, environment: Environment) -> String {
     format!("partnerctl-{}-{}", program.name(), environment.as_str())
 }
 
-/// The decK file of one environment, as the model.
+/// The decK file of one environment, as the model, counting with `policy: local`.
 pub fn deck(program: &Program, today: Date, environment: Environment) -> Deck {
+    deck_with(program, today, environment, &Counters::Local)
+}
+
+/// Where the `rate-limiting` plugins of a file count (the output's `quotaPolicy`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Counters {
+    Local,
+    Cluster,
+    Redis(RedisSpec),
+}
+
+impl Counters {
+    /// The output's `quotaPolicy` and `redis`; `redis` without its settings cannot render.
+    pub fn of(output: &OutputSpec) -> Result<Counters, RenderError> {
+        match (output.quota_policy.unwrap_or_default(), &output.redis) {
+            (QuotaPolicy::Local, None) => Ok(Counters::Local),
+            (QuotaPolicy::Cluster, None) => Ok(Counters::Cluster),
+            (QuotaPolicy::Redis, Some(r)) => Ok(Counters::Redis(r.clone())),
+            (QuotaPolicy::Redis, None) => Err(RenderError::Output(format!(
+                "output `{}`: `quotaPolicy: redis` needs `redis: {{host, port}}`",
+                output.path
+            ))),
+            (p, Some(_)) => Err(RenderError::Output(format!(
+                "output `{}`: `redis` is only read with `quotaPolicy: redis`, not `{}`",
+                output.path,
+                p.as_str()
+            ))),
+        }
+    }
+
+    /// Sets `policy` (and `redis`) of a `rate-limiting` config.
+    pub fn apply(&self, config: &mut Value) {
+        let Value::Object(map) = config else { return };
+        match self {
+            Counters::Local => {
+                map.insert("policy".into(), json!("local"));
+            }
+            Counters::Cluster => {
+                map.insert("policy".into(), json!("cluster"));
+            }
+            Counters::Redis(r) => {
+                map.insert("policy".into(), json!("redis"));
+                let mut redis = Map::new();
+                redis.insert("host".into(), json!(r.host));
+                redis.insert("port".into(), json!(r.port));
+                if let Some(d) = r.database {
+                    redis.insert("database".into(), json!(d));
+                }
+                if let Some(t) = r.timeout {
+                    redis.insert("timeout".into(), json!(t));
+                }
+                if let Some(p) = &r.password_ref {
+                    // A vault reference, resolved by Kong: `password` is referenceable.
+                    redis.insert("password".into(), json!(p));
+                }
+                map.insert("redis".into(), Value::Object(redis));
+            }
+        }
+    }
+}
+
+/// [`deck`], with the counters of the output.
+pub fn deck_with(program: &Program, today: Date, environment: Environment, counters: &Counters) -> Deck {
     let gw = Gateway::new(program, environment, today);
     let tag = select_tag(program, environment);
     let tags = |extra: &[String]| -> Vec<String> {
@@ -165,7 +228,11 @@ pub fn deck(program: &Program, today: Date, environment: Environment) -> Deck {
                 consumer: Some(p.name.to_string()),
                 consumer_group: None,
                 enabled: true,
-                config: rate_limiting_config(plan),
+                config: {
+                    let mut c = rate_limiting_config(plan);
+                    counters.apply(&mut c);
+                    c
+                },
                 tags: tags(&[format!("partner:{}", p.name), format!("plan:{}", plan.name)]),
                 at: nowhere(),
             });
@@ -227,15 +294,17 @@ pub fn render(
     program: &Program,
     today: Date,
     environment: Environment,
+    output: &OutputSpec,
     env: &minijinja::Environment<'static>,
 ) -> Result<String, RenderError> {
+    let counters = Counters::of(output)?;
     let ctx = json!({
         "environment": environment.as_str(),
         "asOf": today.to_string(),
         // Comments get the program's name, never its display name, and through the comment
         // encoder: the rest of the file is the YAML serializer's.
         "program": {"comment": crate::render::encode::comment_text(program.name())},
-        "deck": deck(program, today, environment).to_value(),
+        "deck": deck_with(program, today, environment, &counters).to_value(),
     });
     templates::render(env, "kong/kong.yaml.j2", ctx)
 }
@@ -267,5 +336,25 @@ mod tests {
         let c = rate_limiting_config(&plan((5000, RateUnit::Day), Some((1000, QuotaUnit::Day))));
         assert_eq!(c["day"], 1000);
         assert_eq!(key_variable("acme-prd-2"), "DECK_PARTNERCTL_KEY_ACME_PRD_2");
+    }
+
+    #[test]
+    fn counters() {
+        let mut c = rate_limiting_config(&plan((10, RateUnit::Second), None));
+        Counters::Redis(RedisSpec {
+            host: "redis.kong.svc".into(),
+            port: 6379,
+            database: Some(2),
+            timeout: None,
+            password_ref: Some("{vault://env/kong-redis-password}".into()),
+        })
+        .apply(&mut c);
+        assert_eq!(c["policy"], "redis");
+        assert_eq!(
+            c["redis"],
+            json!({"host": "redis.kong.svc", "port": 6379, "database": 2, "password": "{vault://env/kong-redis-password}"})
+        );
+        Counters::Cluster.apply(&mut c);
+        assert_eq!(c["policy"], "cluster");
     }
 }
