@@ -45,7 +45,7 @@ pub fn run(args: &AuditArgs, common: &Common) -> anyhow::Result<u8> {
             usage.read_file(file)?;
         }
         for p in &usage.problems {
-            eprintln!("warning: {p}");
+            super::warn(&p.to_string());
         }
         Some(usage)
     };

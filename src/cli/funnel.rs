@@ -61,7 +61,7 @@ pub fn read_usage(files: &[PathBuf], format: UsageFormatArg, today: Date) -> any
         })?;
     }
     for p in &usage.problems {
-        eprintln!("warning: {}", super::escape::text(&p.to_string()));
+        super::warn(&p.to_string());
     }
     if usage.problem_count > usage.problems.len() as u64 {
         eprintln!(

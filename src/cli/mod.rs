@@ -173,6 +173,14 @@ pub fn main() -> ExitCode {
     }
 }
 
+/// A warning on stderr about input partnerctl read (a usage log's line, a gateway dump):
+/// control characters escaped, flagged values redacted, and no line able to start a
+/// workflow command, as on stdout.
+pub fn warn(message: &str) {
+    let text = redactor().text(&escape::text(message)).into_owned();
+    eprintln!("{}", escape::guard_lines(&format!("warning: {text}")));
+}
+
 /// The values `secret-in-repo` flagged in the program this run read (set once it is checked).
 static REDACTOR: OnceLock<Redactor> = OnceLock::new();
 
