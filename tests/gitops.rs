@@ -5,6 +5,8 @@
 //!
 //! Needs the `git` command (as the workflow does).
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -61,19 +63,6 @@ fn run(dir: &Path, args: &[&str]) -> (i32, String, String) {
     run_at(dir, AS_OF, args)
 }
 
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), &target).unwrap();
-        }
-    }
-}
-
 fn edit(path: &Path, from: &str, to: &str) {
     let t = std::fs::read_to_string(path).unwrap();
     assert!(t.contains(from), "{} lacks {from:?}", path.display());
@@ -92,7 +81,7 @@ impl World {
         let w = World { tmp };
         git(w.root(), &["init", "-q", "--bare", "-b", "main", "remote.git"]);
         let dev = w.path("dev");
-        copy_dir(&Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/northwind"), &dev);
+        common::copy_dir(&Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/northwind"), &dev);
         git(&dev, &["init", "-q", "-b", "main"]);
         std::fs::write(dev.join(".gitignore"), "dist/\n").unwrap();
         git(&dev, &["add", "-A"]);

@@ -5,6 +5,8 @@
 
 #![allow(clippy::print_stderr)] // a skipped test says why
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -247,7 +249,7 @@ fn the_pre_commit_hooks_run_with_pre_commit() {
     git(&hooks, &["commit", "-q", "-m", "hooks"]);
 
     let program = tmp.path().join("program");
-    copy_dir(&root().join("examples/northwind"), &program);
+    common::copy_dir(&root().join("examples/northwind"), &program);
     git(&program, &["init", "-q"]);
     git(&program, &["add", "-A"]);
     git(&program, &["commit", "-q", "-m", "program"]);
@@ -284,17 +286,4 @@ fn the_pre_commit_hooks_run_with_pre_commit() {
     let log = String::from_utf8_lossy(&o.stdout).into_owned();
     assert!(!o.status.success(), "{log}");
     assert!(log.contains("unknown-reference"), "{log}");
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), &target).unwrap();
-        }
-    }
 }

@@ -477,6 +477,13 @@ fn endpoints(
     let added: Vec<&crate::spec::EndpointSpec> = new.iter().filter(|e| !old.iter().any(|o| key(o) == key(e))).collect();
     let removed: Vec<&crate::spec::EndpointSpec> =
         old.iter().filter(|e| !new.iter().any(|n| key(n) == key(e))).collect();
+    // The partners a removed endpoint or a breaking change reaches.
+    let subscribers: Vec<String> = desired
+        .partners
+        .values()
+        .filter(|x| x.spec.subscriptions.iter().any(|s| s.product.0 == dp.name))
+        .map(|x| x.name.clone())
+        .collect();
     if !added.is_empty() {
         a.hit(ChangeClass::EndpointAdded, &[&dp.name]);
         let list: Vec<String> = added
@@ -493,12 +500,6 @@ fn endpoints(
             .collect();
         a.phrases
             .push(format!("endpoint(s) removed: {} (breaking)", list.join(", ")));
-        let subscribers: Vec<String> = desired
-            .partners
-            .values()
-            .filter(|x| x.spec.subscriptions.iter().any(|s| s.product.0 == dp.name))
-            .map(|x| x.name.clone())
-            .collect();
         for e in removed {
             let endpoint = format!("{} {}", e.method.as_str(), e.path);
             let message = if subscribers.is_empty() {
@@ -532,12 +533,6 @@ fn endpoints(
             } else {
                 format!("API description changed: {} change(s)", changes.len())
             });
-            let subscribers: Vec<String> = desired
-                .partners
-                .values()
-                .filter(|x| x.spec.subscriptions.iter().any(|s| s.product.0 == dp.name))
-                .map(|x| x.name.clone())
-                .collect();
             for c in changes {
                 if let crate::openapi::diff::ApiChange::Changed { key, what, breaking } = c {
                     let message = match (breaking, subscribers.is_empty()) {

@@ -29,17 +29,9 @@ pub fn esc(s: &str) -> String {
     super::encode::html(s)
 }
 
-/// An id for an anchor: letters, digits and `-`.
+/// An id for an anchor: the portal's slug (letters, digits and `-`).
 fn anchor(s: &str) -> String {
-    let mut out = String::new();
-    for c in s.chars() {
-        if c.is_ascii_alphanumeric() {
-            out.push(c.to_ascii_lowercase());
-        } else if !out.ends_with('-') {
-            out.push('-');
-        }
-    }
-    out.trim_matches('-').to_string()
+    filters::slug(s)
 }
 
 /// The pages of a product's reference: `(file below the product's folder, context)`.
