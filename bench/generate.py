@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Generate a large, valid partner program for the partnerctl benchmark.
 
-The program copies `examples/northwind` (program.yaml, products/, terms/ with their texts,
+The program copies `examples/northwind` (program.yaml, products/, apis/, terms/ with their texts,
 templates/) and writes N generated partners under `partners/<region>/<country>/`, spread over
 every stage, each consistent with the checks of SPEC §1-2 and the built-in policy pack as of
 2026-11-01: `partnerctl validate --as-of 2026-11-01` reports nothing on the result.
@@ -438,7 +438,7 @@ def render(p):
 
 
 def copy_base(example, out):
-    for item in ("program.yaml", "products", "terms", "templates"):
+    for item in ("program.yaml", "products", "terms", "apis", "templates"):
         src = os.path.join(example, item)
         dst = os.path.join(out, item)
         if os.path.isdir(src):
@@ -508,7 +508,7 @@ def main():
     ap.add_argument("--out", default=os.path.join(here, "work", "program"), help="program folder to write (replaced)")
     ap.add_argument("--seed", type=int, default=20261101)
     ap.add_argument("--example", default=os.path.join(here, "..", "examples", "northwind"),
-                    help="the program to copy program.yaml, products/, terms/ and templates/ from")
+                    help="the program to copy program.yaml, products/, apis/, terms/ and templates/ from")
     ap.add_argument("--usage-gb", type=float, default=0.0, help="also write a usage log of about this many GB")
     ap.add_argument("--usage-file", default=None, help="where the usage log goes (default: usage.jsonl next to --out)")
     ap.add_argument("--no-program", action="store_true", help="do not (re)write the program; only the usage log")

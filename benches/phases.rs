@@ -7,6 +7,9 @@
 //! Each phase runs the library function `validate` runs, in the same order, and prints its
 //! wall time. `bench/run.sh` times the whole command; this tells which part to work on.
 //!
+//! With `--render`, it then renders each output of program.yaml alone and prints its time
+//! and size: where `render` and `plan` spend theirs.
+//!
 //! With `--scan-only`, it only reads the files and runs the YAML scanner over each one, in
 //! parallel, building nothing: the floor under any `validate` built on this YAML parser.
 //! `bench/run.sh` times it next to `validate` and the schema validators.
@@ -26,6 +29,13 @@ fn main() {
         scan_only(args.first().map(String::as_str).unwrap_or("examples/northwind"));
         return;
     }
+    let render = match args.iter().position(|a| a == "--render") {
+        Some(i) => {
+            args.remove(i);
+            true
+        }
+        None => false,
+    };
     let dir = args.first().map(String::as_str).unwrap_or("examples/northwind");
     let today = partnerctl::spec::Date::parse(args.get(1).map(String::as_str).unwrap_or("2026-11-01"))
         .expect("a YYYY-MM-DD date");
@@ -56,8 +66,38 @@ fn main() {
         t.elapsed().as_secs_f64(),
         found.len()
     );
+    let t = Instant::now();
+    let found = partnerctl::render::check_outputs(&loaded.program, today);
+    eprintln!(
+        "outputs    {:>8.3} s  ({} findings; validate renders the outputs that run program templates)",
+        t.elapsed().as_secs_f64(),
+        found.len()
+    );
     eprintln!("total      {:>8.3} s", total.elapsed().as_secs_f64());
+    if render {
+        render_each(&loaded.program, today);
+    }
     std::mem::forget(loaded);
+}
+
+/// `--render`: each output of program.yaml rendered alone, with its time and size.
+fn render_each(program: &model::Program, today: partnerctl::spec::Date) {
+    let env = partnerctl::render::templates::environment(program).expect("templates compile");
+    let total = Instant::now();
+    for output in &program.spec().expect("program.yaml loads").outputs {
+        let t = Instant::now();
+        let files = partnerctl::render::render_output(program, output, today, &env).expect("the output renders");
+        let bytes: usize = files.iter().map(|f| f.bytes.len()).sum();
+        eprintln!(
+            "render     {:>8.3} s  {} ({} files, {} KiB)",
+            t.elapsed().as_secs_f64(),
+            output.path,
+            files.len(),
+            bytes / 1024
+        );
+        std::mem::forget(files);
+    }
+    eprintln!("rendered   {:>8.3} s", total.elapsed().as_secs_f64());
 }
 
 /// Reads the program's files and scans every YAML file to its last event, in parallel.

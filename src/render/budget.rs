@@ -226,7 +226,7 @@ fn render_here(
         stopped: None,
     };
     let result = tmpl
-        .render_captured_to(Value::from(minijinja::value::Serde(ctx)), &mut out)
+        .render_captured_to(super::data::Data::value(ctx), &mut out)
         .map(drop);
     DEADLINE.with(|d| d.set(None));
     let budget_error = |what: String| RenderError::Budget {
@@ -294,16 +294,34 @@ const SIZE_MARK: &str = "cannot be serialised";
 
 /// Fails when `value` is nested deeper than [`MAX_VALUE_DEPTH`] or has more than
 /// [`MAX_VALUE_ITEMS`] items counted along every path; walks without recursion.
+///
+/// Data handed to the template by Rust ([`super::data::Data`]) is a tree without sharing, as
+/// deep as the program's own documents: its first appearance in a value counts one item, and
+/// every further appearance of data from the same tree counts its size, so a value that
+/// repeats the program's data pays for each copy.
 pub fn check_value(value: &Value) -> Result<(), Error> {
     let mut todo: Vec<(Value, usize)> = vec![(value.clone(), 0)];
     let mut items = 0usize;
+    let mut trees = std::collections::HashSet::new();
+    let too_many = || {
+        Error::new(
+            ErrorKind::InvalidOperation,
+            format!("a value with more than {MAX_VALUE_ITEMS} items, counted along every path, {SIZE_MARK}"),
+        )
+    };
     while let Some((v, depth)) = todo.pop() {
         items += 1;
         if items > MAX_VALUE_ITEMS {
-            return Err(Error::new(
-                ErrorKind::InvalidOperation,
-                format!("a value with more than {MAX_VALUE_ITEMS} items, counted along every path, {SIZE_MARK}"),
-            ));
+            return Err(too_many());
+        }
+        if let Some(data) = v.downcast_object_ref::<super::data::Data>() {
+            if !trees.insert(data.tree()) {
+                items += super::data::size(data.json(), MAX_VALUE_ITEMS - items);
+                if items > MAX_VALUE_ITEMS {
+                    return Err(too_many());
+                }
+            }
+            continue;
         }
         match v.kind() {
             ValueKind::Seq | ValueKind::Map | ValueKind::Iterable => {

@@ -93,20 +93,34 @@ pub fn yaml(state: &State, value: &Value) -> Result<Value, Error> {
 fn json_text(value: &Value, indent: Option<u32>) -> Result<String, Error> {
     // serde_json writes recursively and without a depth limit.
     super::budget::check_value(value)?;
-    let v: serde_json::Value = serde_json::to_value(value)
-        .map_err(|e| Error::new(ErrorKind::BadSerialization, format!("cannot write JSON: {e}")))?;
+    let converted;
+    let v: &serde_json::Value = match value.downcast_object_ref::<super::data::Data>() {
+        Some(data) => data.json(),
+        None => {
+            converted = serde_json::to_value(value)
+                .map_err(|e| Error::new(ErrorKind::BadSerialization, format!("cannot write JSON: {e}")))?;
+            &converted
+        }
+    };
     let s = match indent {
-        Some(_) => serde_json::to_string_pretty(&v),
-        None => serde_json::to_string(&v),
+        Some(_) => serde_json::to_string_pretty(v),
+        None => serde_json::to_string(v),
     };
     s.map_err(|e| Error::new(ErrorKind::BadSerialization, format!("cannot write JSON: {e}")))
 }
 
 fn yaml_text(value: &Value) -> Result<String, Error> {
     super::budget::check_value(value)?;
-    let v: serde_json::Value = serde_json::to_value(value)
-        .map_err(|e| Error::new(ErrorKind::BadSerialization, format!("cannot write YAML: {e}")))?;
-    yaml_serde::to_string(&v).map_err(|e| Error::new(ErrorKind::BadSerialization, format!("cannot write YAML: {e}")))
+    let converted;
+    let v: &serde_json::Value = match value.downcast_object_ref::<super::data::Data>() {
+        Some(data) => data.json(),
+        None => {
+            converted = serde_json::to_value(value)
+                .map_err(|e| Error::new(ErrorKind::BadSerialization, format!("cannot write YAML: {e}")))?;
+            &converted
+        }
+    };
+    yaml_serde::to_string(v).map_err(|e| Error::new(ErrorKind::BadSerialization, format!("cannot write YAML: {e}")))
 }
 
 /// `ACME Logistics GmbH` → `acme-logistics-gmbh`.

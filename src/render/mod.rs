@@ -13,6 +13,7 @@ pub mod api_reference;
 pub mod budget;
 pub mod codeowners;
 pub mod context;
+pub mod data;
 pub mod docs;
 pub mod encode;
 pub mod envoy;
