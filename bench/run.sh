@@ -8,6 +8,9 @@
 #   PARTNERS=2000 USAGE_GB=0.2 bash bench/run.sh
 #   RUNS=20 SLOW_RUNS=5 bash bench/run.sh  # more runs of the fast / slow commands
 #   SKIP_FUNNEL=1 bash bench/run.sh        # no usage log (saves ~1 GB of disk and a minute)
+#   SCALE_PARTNERS="10000 100000" bash bench/run.sh  # the sizes of the scaling table (default)
+#   SKIP_SCALING=1 bash bench/run.sh       # no scaling table (saves ~1 GB of disk and minutes)
+#   ONLY_SCALING=1 bash bench/run.sh       # build, then the scaling table alone
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -40,6 +43,7 @@ cargo build --release
 PHASES=$ROOT/$(cargo bench --bench phases --no-run 2>&1 | grep -o 'target/release/deps/phases-[0-9a-f]*' | head -1)
 [ -x "$PHASES" ] || { echo "cannot find the phases benchmark binary" >&2; exit 1; }
 
+if [ "${ONLY_SCALING:-0}" != 1 ]; then
 note "generate $PARTNERS partners"
 python3 bench/generate.py --partners "$PARTNERS" --out "$PROGRAM"
 (cd "$PROGRAM" && find partners -name '*.yaml' | sort) > "$WORK/partner-files.txt"
@@ -84,6 +88,8 @@ for data in "$PROGRAM/partners/**/*.yaml" "$WORK/partners-json/**/*.json"; do
   [ "$nvalid" = "$nfiles" ] || { echo "ajv-cli accepted $nvalid of $nfiles files ($data)" >&2; exit 1; }
 done
 
+fi
+
 {
   echo "# Machine and load"
   echo
@@ -93,12 +99,14 @@ done
   echo "- memory: $(free -g | awk '/Mem:/ {print $2 " GB"}')"
   echo "- partnerctl: $(git -C "$ROOT" rev-parse --short HEAD) ($(git -C "$ROOT" status --porcelain -- src | wc -l) files under src/ modified in the work tree)"
   echo "- hyperfine $(hyperfine --version | cut -d' ' -f2), check-jsonschema $(check-jsonschema --version | awk '{print $NF}'), ajv-cli $(npm ls -g ajv-cli --depth=0 2>/dev/null | grep -o 'ajv-cli@[0-9.]*' | cut -d@ -f2), node $(node --version)"
-  echo "- program: $PARTNERS partners ($nfiles partner files, $(du -sh "$PROGRAM/partners" | cut -f1)), as of $AS_OF"
+  [ "${ONLY_SCALING:-0}" = 1 ] || echo "- program: $PARTNERS partners ($nfiles partner files, $(du -sh "$PROGRAM/partners" | cut -f1)), as of $AS_OF"
   echo
   echo "Load average before each measurement (other work on the machine skews the figures):"
   echo
 } > "$RES/machine.md"
 record_load() { echo "- $1: \`$(load_now)\`" >> "$RES/machine.md"; }
+
+if [ "${ONLY_SCALING:-0}" != 1 ]; then
 
 note "validate vs check-jsonschema vs ajv-cli (schema only), same files"
 record_load "validate vs schema validators"
@@ -203,16 +211,77 @@ else
   done
 fi
 
-note "peak memory of validate"
-/usr/bin/time -v "$BIN" validate -C "$PROGRAM" --as-of "$AS_OF" > /dev/null 2> "$WORK/validate.time"
-echo "- validate peak RSS: $(( $(grep 'Maximum resident' "$WORK/validate.time" | awk '{print $NF}') / 1024 )) MiB" >> "$RES/machine.md"
+fi
+
+if [ "${SKIP_SCALING:-0}" = 1 ]; then
+  note "scaling skipped"
+else
+  # validate, render and plan at each size of SCALE_PARTNERS, in this one run, with wall time
+  # (hyperfine) and peak memory (/usr/bin/time -v); ratios against the first size.
+  note "scaling: ${SCALE_PARTNERS:=10000 100000} partners"
+  record_load "scaling"
+  echo "size,command,mean_s,stddev_s,peak_mib" > "$WORK/scaling.csv"
+  for n in $SCALE_PARTNERS; do
+    prog=$WORK/scale-$n
+    if [ ! -f "$prog/.generated-$n" ]; then
+      rm -rf "$prog"
+      python3 bench/generate.py --partners "$n" --out "$prog/program" > /dev/null
+      (
+        cd "$prog/program"
+        git init -q -b main
+        git add -A
+        git -c user.name=bench -c user.email=bench@example.invalid commit -qm "the program"
+        f=$(find partners -name '*.yaml' | sort | head -1)
+        sed -i 's/^  displayName: \(.*\)$/  displayName: \1 Renamed/' "$f"
+      )
+      touch "$prog/.generated-$n"
+    fi
+    "$BIN" plan -C "$prog/program" --base HEAD --as-of "$AS_OF" --format json > "$prog/plan.json" || true
+    python3 -c "import json,sys; d=json.load(open(sys.argv[1])); assert d['ok'] and len(d['changes']) == 1, (d['ok'], d['changes'][:3], d['diagnostics'][:3], d.get('renderErrors'))" "$prog/plan.json"
+    for cmd in validate render plan; do
+      case $cmd in
+        validate) line="$BIN validate -C '$prog/program' --as-of $AS_OF" ;;
+        render) line="$BIN render -C '$prog/program' --as-of $AS_OF --out-dir '$prog/out'" ;;
+        plan) line="$BIN plan -C '$prog/program' --base HEAD --as-of $AS_OF --format json" ;;
+      esac
+      hyperfine --warmup 1 --runs "$SLOW_RUNS" --export-json "$prog/$cmd.json" -n "$cmd" "$line > /dev/null" > /dev/null
+      bash -c "/usr/bin/time -v $line > /dev/null 2> '$prog/$cmd.time'" 2> /dev/null || true
+      peak=$(( $(grep 'Maximum resident' "$prog/$cmd.time" | awk '{print $NF}') / 1024 ))
+      python3 -c "import json,sys; r=json.load(open(sys.argv[1]))['results'][0]; print(f\"{sys.argv[2]},{sys.argv[3]},{r['mean']:.3f},{r['stddev'] or 0:.3f},{sys.argv[4]}\")" \
+        "$prog/$cmd.json" "$n" "$cmd" "$peak" >> "$WORK/scaling.csv"
+    done
+  done
+  python3 - "$WORK/scaling.csv" > "$RES/scaling.md" <<'PY'
+import csv, sys
+rows = list(csv.DictReader(open(sys.argv[1])))
+sizes = sorted({int(r["size"]) for r in rows})
+at = {(int(r["size"]), r["command"]): r for r in rows}
+print("| partners | command | mean ± σ | peak RSS | × the first size (time) | plan ÷ validate |")
+print("| ---: | :--- | ---: | ---: | ---: | ---: |")
+for n in sizes:
+    for cmd in ("validate", "render", "plan"):
+        r = at[(n, cmd)]
+        first = at[(sizes[0], cmd)]
+        ratio = float(r["mean_s"]) / float(first["mean_s"])
+        pv = float(at[(n, "plan")]["mean_s"]) / float(at[(n, "validate")]["mean_s"]) if cmd == "plan" else None
+        print(f"| {n:,} | {cmd} | {float(r['mean_s']):.2f} s ± {float(r['stddev_s']):.2f} | {int(r['peak_mib']):,} MiB "
+              f"| {ratio:.1f}× | {'' if pv is None else f'{pv:.2f}×'} |")
+PY
+  cat "$RES/scaling.md" >&2
+fi
+
+if [ "${ONLY_SCALING:-0}" != 1 ]; then
+  note "peak memory of validate"
+  /usr/bin/time -v "$BIN" validate -C "$PROGRAM" --as-of "$AS_OF" > /dev/null 2> "$WORK/validate.time"
+  echo "- validate peak RSS: $(( $(grep 'Maximum resident' "$WORK/validate.time" | awk '{print $NF}') / 1024 )) MiB" >> "$RES/machine.md"
+  note "phases of validate and of each output's render (through the library)"
+  "$PHASES" "$PROGRAM" "$AS_OF" --render 2> "$RES/phases.txt"
+  cat "$RES/phases.txt" >&2
+fi
 echo "- after the run: \`$(load_now)\`" >> "$RES/machine.md"
 
 note "results"
-note "phases of validate (through the library)"
-"$PHASES" "$PROGRAM" "$AS_OF" 2> "$RES/phases.txt"
-cat "$RES/phases.txt" >&2
 
-for f in machine validate-vs-ajv validate-vs-schema policies render plan funnel; do
+for f in machine validate-vs-ajv validate-vs-schema policies render plan funnel scaling; do
   [ -f "$RES/$f.md" ] && { echo; echo "### $f"; cat "$RES/$f.md"; }
 done

@@ -41,9 +41,22 @@ pub struct Validated {
     /// Replaces what `secret-in-repo` flagged; the diagnostics are redacted already, and
     /// whatever else is shown or written from the program goes through it too.
     pub redactor: redact::Redactor,
+    /// The outputs validating had to render (those running the program's templates), for
+    /// [`Validated::render`] to reuse.
+    pub prerendered: render::Prerendered,
 }
 
 impl Validated {
+    /// Every output ([`render::render_all_with_usage`]), reusing what validating rendered.
+    pub fn render(
+        &mut self,
+        today: spec::Date,
+        usage: Option<&report::usage::Usage>,
+    ) -> Result<Vec<render::RenderedFile>, render::RenderError> {
+        let prerendered = std::mem::take(&mut self.prerendered);
+        render::render_all_reusing(&self.program, today, usage, prerendered)
+    }
+
     /// Whether any finding is an error.
     pub fn has_errors(&self) -> bool {
         self.diagnostics.iter().any(|d| d.severity == diag::Severity::Error)
@@ -57,7 +70,8 @@ pub fn validate_snapshot(snapshot: source::Snapshot, today: spec::Date) -> Valid
     let mut diagnostics = loaded.diagnostics;
     let checked = check::run(&loaded.program, today);
     diagnostics.extend(checked.diagnostics);
-    diagnostics.extend(render::check_outputs(&loaded.program, today));
+    let (found, prerendered) = render::check_and_render_outputs(&loaded.program, today);
+    diagnostics.extend(found);
     diagnostics.extend(policy::evaluate(&loaded.program, today, None));
     check::exceptions::apply(&loaded.program, today, &mut diagnostics);
     let redactor = redact::Redactor::new(&checked.secrets);
@@ -68,6 +82,7 @@ pub fn validate_snapshot(snapshot: source::Snapshot, today: spec::Date) -> Valid
         diagnostics,
         files,
         redactor,
+        prerendered,
     }
 }
 

@@ -21,7 +21,7 @@ pub struct RenderArgs {
 
 pub fn run(args: &RenderArgs, common: &Common) -> anyhow::Result<u8> {
     super::require_format(common, &[Format::Text, Format::Json], "render")?;
-    let v = super::load_and_validate(common)?;
+    let mut v = super::load_and_validate(common)?;
     if v.has_errors() {
         refuse(
             &v.diagnostics,
@@ -32,7 +32,7 @@ pub fn run(args: &RenderArgs, common: &Common) -> anyhow::Result<u8> {
         return Ok(EXIT_FINDINGS);
     }
     let usage = super::funnel::read_usage(&args.usage, args.usage_format, common.today())?;
-    let mut files = match render::render_all_with_usage(&v.program, common.today(), usage.as_ref()) {
+    let mut files = match v.render(common.today(), usage.as_ref()) {
         Ok(files) => files,
         Err(e) => {
             let Some(d) = render::budget::diagnostic(&e) else {

@@ -11,6 +11,7 @@ pub mod approvals;
 pub mod callers;
 pub mod classes;
 pub mod fields;
+pub mod outputs;
 pub mod saved;
 
 use crate::diag::{self, Diagnostic, Severity};
@@ -189,7 +190,8 @@ pub fn make(input: Input, today: Date, progress: Progress<'_>) -> Planned {
     let mut diagnostics = loaded.diagnostics;
     let checked = crate::check::run(&desired, today);
     diagnostics.extend(checked.diagnostics);
-    diagnostics.extend(render::check_outputs(&desired, today));
+    let (found, prerendered) = render::check_and_render_outputs(&desired, today);
+    diagnostics.extend(found);
     // A secret the change removes is still in the base's outputs and diffs: redact it too.
     let mut secrets = checked.secrets;
     if let Some(b) = &base {
@@ -213,16 +215,33 @@ pub fn make(input: Input, today: Date, progress: Progress<'_>) -> Planned {
     let outputs_invalid = diagnostics
         .iter()
         .any(|d| d.code == diag::Code::OutputInvalid && d.severity == Severity::Error);
-    let (desired_render, base_render) = rayon::join(
+    let (desired_each, base_each) = rayon::join(
         || {
             if outputs_invalid {
                 Ok(Vec::new())
             } else {
-                render::render_all(&desired, today)
+                render::render_each(&desired, today, None, prerendered)
             }
         },
-        || base.as_ref().map(|b| render::render_all(b, today)),
+        || base.as_ref().map(|b| outputs::base_outputs(b, &desired, today)),
     );
+    // An output the change cannot reach is the desired program's on both sides.
+    let base_render = match (base_each, &desired_each) {
+        (Some(Ok(each)), Ok(desired_each)) if each.len() == desired_each.len() => Some(Ok(each
+            .into_iter()
+            .zip(desired_each)
+            .flat_map(|(b, d)| b.unwrap_or_else(|| d.clone()))
+            .collect::<Vec<_>>())),
+        // The desired side did not render: nothing is diffed.
+        (Some(Ok(_)), _) => Some(Ok(Vec::new())),
+        (Some(Err(e)), _) => Some(Err(e)),
+        (None, _) => None,
+    }
+    .map(|r| r.and_then(|files| render::check_paths(&files).map(|()| files)));
+    let desired_render = desired_each.and_then(|each| {
+        let files: Vec<RenderedFile> = each.into_iter().flatten().collect();
+        render::check_paths(&files).map(|()| files)
+    });
     let mut render_errors = Vec::new();
     let render_failed = desired_render.is_err() || outputs_invalid;
     let mut rendered = desired_render.unwrap_or_else(|e| {

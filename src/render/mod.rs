@@ -24,7 +24,7 @@ pub mod templates;
 mod validate;
 mod write;
 
-pub use validate::check_outputs;
+pub use validate::{Prerendered, check_and_render_outputs, check_outputs};
 pub use write::{
     TMP_PREFIX, TMP_SUFFIX, WriteReport, check_relative_path, output_root, remove_output, remove_temporaries,
     write_files,
@@ -91,16 +91,51 @@ pub fn render_all_with_usage(
     today: Date,
     usage: Option<&crate::report::usage::Usage>,
 ) -> Result<Vec<RenderedFile>, RenderError> {
+    render_all_reusing(program, today, usage, Prerendered::default())
+}
+
+/// [`render_all_with_usage`], taking the outputs [`check_and_render_outputs`] rendered for
+/// the same program and date instead of rendering them again.
+pub fn render_all_reusing(
+    program: &Program,
+    today: Date,
+    usage: Option<&crate::report::usage::Usage>,
+    prerendered: Prerendered,
+) -> Result<Vec<RenderedFile>, RenderError> {
+    let files: Vec<RenderedFile> = render_each(program, today, usage, prerendered)?
+        .into_iter()
+        .flatten()
+        .collect();
+    check_paths(&files)?;
+    Ok(files)
+}
+
+/// Each output of program.yaml rendered (or taken from `prerendered`), in `spec.outputs`
+/// order; [`check_paths`] is left to the caller.
+pub fn render_each(
+    program: &Program,
+    today: Date,
+    usage: Option<&crate::report::usage::Usage>,
+    mut prerendered: Prerendered,
+) -> Result<Vec<Vec<RenderedFile>>, RenderError> {
     let spec = program
         .spec()
         .ok_or_else(|| RenderError::Output("program.yaml did not load, so there is nothing to render".into()))?;
     let env = templates::environment(program)?;
-    let mut files = Vec::new();
-    for output in &spec.outputs {
-        files.extend(render_output_with_usage(program, output, today, &env, usage)?);
+    let mut out = Vec::with_capacity(spec.outputs.len());
+    for (i, output) in spec.outputs.iter().enumerate() {
+        out.push(match prerendered.take(i) {
+            Some(done) => done,
+            None => render_output_with_usage(program, output, today, &env, usage)?,
+        });
     }
+    Ok(out)
+}
+
+/// Fails when a rendered path is absolute, escapes the root, or is written twice.
+pub fn check_paths(files: &[RenderedFile]) -> Result<(), RenderError> {
     let mut seen = BTreeSet::new();
-    for f in &files {
+    for f in files {
         check_relative_path(&f.path)?;
         if !seen.insert(f.path.as_str()) {
             return Err(RenderError::Path {
@@ -109,7 +144,7 @@ pub fn render_all_with_usage(
             });
         }
     }
-    Ok(files)
+    Ok(())
 }
 
 /// Renders one output of program.yaml.

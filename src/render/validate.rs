@@ -11,7 +11,7 @@
 //! forever or writes gigabytes is only found by running it; built-in templates are part of
 //! partnerctl and are rendered on merge only.
 
-use super::{RenderError, check_relative_path, normalize, render_output, templates};
+use super::{RenderError, RenderedFile, check_relative_path, normalize, render_output, templates};
 use crate::diag::{Code, Diagnostic, Location};
 use crate::model::Program;
 use crate::source::Entry;
@@ -54,9 +54,16 @@ fn runs_program_template(program: &Program, output: &OutputSpec) -> bool {
 
 /// The `output-invalid` findings of a program.
 pub fn check_outputs(program: &Program, today: Date) -> Vec<Diagnostic> {
+    check_and_render_outputs(program, today).0
+}
+
+/// [`check_outputs`], with the outputs it had to render to check them (those that run a
+/// template of the program's), so that `render`, `plan` and `apply` do not render them again.
+pub fn check_and_render_outputs(program: &Program, today: Date) -> (Vec<Diagnostic>, Prerendered) {
     let mut out = Vec::new();
+    let mut rendered = Prerendered::default();
     let (Some(res), Some(spec)) = (program.program.as_ref(), program.spec()) else {
-        return out;
+        return (out, rendered);
     };
     let finding = |at: &Location, message: String, hint: &str| {
         Diagnostic::new(Code::OutputInvalid, at, message).with_hint(hint.to_string())
@@ -180,16 +187,34 @@ pub fn check_outputs(program: &Program, today: Date) -> Vec<Diagnostic> {
             && runs_program_template(program, output)
             && broken_templates.is_empty()
             && let Some(env) = &env
-            && let Err(e) = render_output(program, output, today, env)
         {
-            let hint = match &e {
-                RenderError::Template { .. } => {
-                    "fix the template; a render has a budget (docs/security.md), so loops over loops of the program's data are refused"
+            match render_output(program, output, today, env) {
+                Ok(files) => {
+                    rendered.0.insert(i, files);
                 }
-                _ => "fix the output in program.yaml",
-            };
-            out.push(finding(&at, format!("output `{}`: {e}", output.path), hint));
+                Err(e) => {
+                    let hint = match &e {
+                        RenderError::Template { .. } => {
+                            "fix the template; a render has a budget (docs/security.md), so loops over loops of the program's data are refused"
+                        }
+                        _ => "fix the output in program.yaml",
+                    };
+                    out.push(finding(&at, format!("output `{}`: {e}", output.path), hint));
+                }
+            }
         }
     }
-    out
+    (out, rendered)
+}
+
+/// Outputs already rendered while checking, by their index in `spec.outputs`: valid only for
+/// the program and date they were rendered from.
+#[derive(Debug, Default)]
+pub struct Prerendered(BTreeMap<usize, Vec<RenderedFile>>);
+
+impl Prerendered {
+    /// The files of output `index`, taken out (each is used once).
+    pub fn take(&mut self, index: usize) -> Option<Vec<RenderedFile>> {
+        self.0.remove(&index)
+    }
 }

@@ -1,0 +1,160 @@
+//! The base side of a plan's outputs, rendered only where the change can reach.
+//!
+//! A plan diffs every output of the base against the desired program's. When a pull request
+//! changes partners only (no program.yaml, product, terms, API description or template), an
+//! output of a *partner-separable* target can differ only if what it says about those
+//! partners differs. These targets write, for each partner, what the program grants it
+//! (consumers, credentials, allow-list entries, limits, CODEOWNERS lines), beside what comes
+//! from the program alone (services, routes, plans), and nothing that depends on how many
+//! partners there are or on one partner's facts through another's: every gateway target
+//! (`kong`, `nginx`, `envoy-ratelimit`, `envoy-gateway`, `kong-ingress`) whose templates the
+//! program does not replace, and `codeowners`.
+//!
+//! So for such an output, [`base_outputs`] renders it twice for a program holding only the
+//! changed partners (their base and their desired versions, with everything else as is). When
+//! the two agree, the changed partners' part of the output is the same on both sides, and so
+//! is the whole output: the base's files are the desired's, at the cost of rendering a handful
+//! of partners. When they differ, the base's output is rendered in full and diffed as before.
+//! The portal, the funnel report and the program's own templates can aggregate, count or
+//! truncate, so they are always rendered in full. Either way the plan shows every changed
+//! byte of every output; `tests/plan_outputs.rs` checks that against full renders.
+
+use crate::model::Program;
+use crate::render::{self, RenderError, RenderedFile};
+use crate::source::Snapshot;
+use crate::spec::{Date, OutputSpec, Target};
+use std::collections::BTreeSet;
+
+/// The base's files, output by output in `spec.outputs` order: `None` for an output the
+/// change cannot reach (its files are the desired program's), else the output rendered for
+/// the base in full.
+pub fn base_outputs(
+    base: &Program,
+    desired: &Program,
+    today: Date,
+) -> Result<Vec<Option<Vec<RenderedFile>>>, RenderError> {
+    let spec = base
+        .spec()
+        .ok_or_else(|| RenderError::Output("program.yaml did not load, so there is nothing to render".into()))?;
+    let env = render::templates::environment(base)?;
+    let changed = changed_partners(base, desired);
+    let (small_base, small_desired) = match &changed {
+        Some(names) => (Some(only(base, names)), Some(only(desired, names))),
+        None => (None, None),
+    };
+    let small_envs = match (&small_base, &small_desired) {
+        (Some(b), Some(d)) => Some((render::templates::environment(b)?, render::templates::environment(d)?)),
+        _ => None,
+    };
+    let mut out = Vec::with_capacity(spec.outputs.len());
+    for output in &spec.outputs {
+        let same = match (&small_base, &small_desired, &small_envs) {
+            (Some(b), Some(d), Some((eb, ed))) if separable(base, output) => {
+                // A small render that fails (on either side) proves nothing: render in full.
+                match (
+                    render::render_output(b, output, today, eb),
+                    render::render_output(d, output, today, ed),
+                ) {
+                    (Ok(x), Ok(y)) => x == y,
+                    _ => false,
+                }
+            }
+            _ => false,
+        };
+        out.push(if same {
+            None
+        } else {
+            Some(render::render_output(base, output, today, &env)?)
+        });
+    }
+    Ok(out)
+}
+
+/// Whether an output of `program` writes each partner's part apart from the others'.
+fn separable(program: &Program, output: &OutputSpec) -> bool {
+    let Some(target) = output.target else {
+        return false; // a template of the program's
+    };
+    let builtin_only = |folder: &str| {
+        !program
+            .snapshot
+            .files
+            .range(format!("templates/{folder}")..)
+            .next()
+            .is_some_and(|(p, _)| p.starts_with(&format!("templates/{folder}")))
+    };
+    match target {
+        Target::Kong => builtin_only("kong/"),
+        Target::Nginx => builtin_only("nginx/"),
+        Target::EnvoyRatelimit => builtin_only("envoy-ratelimit/"),
+        Target::EnvoyGateway | Target::KongIngress | Target::Codeowners => true,
+        Target::Docs | Target::FunnelReport => false,
+    }
+}
+
+/// The partners whose files differ, when nothing but partner files does; `None` otherwise
+/// (or when a changed file holds no partner on either side: a document that did not load).
+fn changed_partners(base: &Program, desired: &Program) -> Option<BTreeSet<String>> {
+    let (b, d) = (&base.snapshot.files, &desired.snapshot.files);
+    let mut files = BTreeSet::new();
+    for path in b.keys().chain(d.keys()) {
+        if b.get(path) == d.get(path) {
+            continue;
+        }
+        if !path.starts_with("partners/") {
+            return None;
+        }
+        files.insert(path.as_str());
+    }
+    let mut names = BTreeSet::new();
+    for file in &files {
+        let mut found = false;
+        for program in [base, desired] {
+            // Documents are in path order.
+            let docs = &program.documents;
+            let from = docs.partition_point(|doc| doc.file.as_str() < *file);
+            for doc in docs[from..].iter().take_while(|doc| doc.file == *file) {
+                let name = doc.name.as_ref()?;
+                if !program.partners.get(name).is_some_and(|p| p.file == *file) {
+                    return None;
+                }
+                names.insert(name.clone());
+                found = true;
+            }
+        }
+        if !found {
+            return None;
+        }
+    }
+    // Past a quarter of the partners, rendering them twice saves little: render in full.
+    (names.len() * 4 <= desired.partners.len().max(base.partners.len())).then_some(names)
+}
+
+/// The program with only the named partners (and their files); everything else as it is.
+fn only(program: &Program, names: &BTreeSet<String>) -> Program {
+    let partners: std::collections::BTreeMap<_, _> = program
+        .partners
+        .iter()
+        .filter(|(n, _)| names.contains(*n))
+        .map(|(n, p)| (n.clone(), p.clone()))
+        .collect();
+    let files: BTreeSet<String> = partners.values().map(|p| p.file.clone()).collect();
+    let keep = |path: &str| !path.starts_with("partners/") || files.contains(path);
+    let mut snapshot = Snapshot {
+        origin: program.snapshot.origin.clone(),
+        ..Snapshot::default()
+    };
+    for (path, entry) in program.snapshot.files.iter().filter(|(p, _)| keep(p)) {
+        snapshot.insert(path.clone(), entry.clone());
+    }
+    Program {
+        program: program.program.clone(),
+        products: program.products.clone(),
+        terms: program.terms.clone(),
+        partners,
+        documents: program.documents.iter().filter(|d| keep(&d.file)).cloned().collect(),
+        unloadable: program.unloadable.clone(),
+        snapshot,
+        apis: program.apis.clone(),
+    }
+}
