@@ -115,7 +115,7 @@ fn changed_partners(base: &Program, desired: &Program) -> Option<BTreeSet<String
             let from = docs.partition_point(|doc| doc.file.as_str() < *file);
             for doc in docs[from..].iter().take_while(|doc| doc.file == *file) {
                 let name = doc.name.as_ref()?;
-                if !program.partners.get(name).is_some_and(|p| p.file == *file) {
+                if program.partners.get(name).is_none_or(|p| p.file != *file) {
                     return None;
                 }
                 names.insert(name.clone());
