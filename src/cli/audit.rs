@@ -1,4 +1,5 @@
-//! `partnerctl audit --gateway FILE [--usage FILE...]`: the program against a gateway.
+//! `partnerctl audit --gateway FILE [--usage FILE...]`: the program against a gateway, a
+//! decK dump or a `kubectl get -o yaml` list of the Kubernetes targets' resources.
 
 use super::{Common, EXIT_FINDINGS, EXIT_OK, Format, escape};
 use partnerctl::diag::Severity;
@@ -6,13 +7,16 @@ use partnerctl::gateway::kong::{
     self,
     audit::{self, Audit, AuditOptions},
 };
+use partnerctl::gateway::{self, kubernetes};
 use partnerctl::report::usage::Usage;
 use std::io::Write;
 use std::path::PathBuf;
 
 #[derive(clap::Args, Debug)]
 pub struct AuditArgs {
-    /// A decK file of the gateway (what `deck gateway dump` writes), YAML or JSON.
+    /// A decK file of the gateway (what `deck gateway dump` writes), YAML or JSON; or what
+    /// `kubectl get kongconsumers,kongconsumergroups,kongplugins,securitypolicies,backendtrafficpolicies,externalsecrets -A -o yaml`
+    /// prints (a `List`, or a stream of manifests), told apart by content.
     #[arg(long, value_name = "FILE")]
     pub gateway: PathBuf,
     /// Usage logs: partnerctl JSON Lines (SPEC §8) or Kong file-log output. May repeat.
@@ -35,8 +39,17 @@ pub fn run(args: &AuditArgs, common: &Common) -> anyhow::Result<u8> {
     )?;
     let today = common.today();
     let program = super::funnel::load_program(common)?;
-    let deck = kong::read(&args.gateway)?;
-    let environment = kong::environment(args.environment.map(|e| e.environment()), &deck, &program);
+    let flag = args.environment.map(|e| e.environment());
+    let manifests = kubernetes::read(&args.gateway)?;
+    if let Some(m) = &manifests
+        && m.flavors().is_empty()
+    {
+        anyhow::bail!(
+            "{}: a Kubernetes list with no resource the kong-ingress or envoy-gateway targets render (KongConsumer, KongConsumerGroup, KongPlugin, SecurityPolicy, BackendTrafficPolicy); {} resource(s) of other kinds",
+            m.file,
+            m.items.len() + m.other_kinds
+        );
+    }
     let usage = if args.usage.is_empty() {
         None
     } else {
@@ -49,16 +62,32 @@ pub fn run(args: &AuditArgs, common: &Common) -> anyhow::Result<u8> {
         }
         Some(usage)
     };
-    let report = audit::audit(
-        &program,
-        today,
-        &deck,
-        usage.as_ref(),
-        &AuditOptions {
-            dormant_days: args.dormant_days,
-            environment,
-        },
-    );
+    let report = match &manifests {
+        Some(m) => gateway::audit_manifests(
+            &program,
+            today,
+            m,
+            usage.as_ref(),
+            &AuditOptions {
+                dormant_days: args.dormant_days,
+                environment: flag.map(|e| (e, kong::EnvironmentSource::Flag)),
+            },
+        ),
+        None => {
+            let deck = kong::read(&args.gateway)?;
+            let environment = kong::environment(flag, &deck, &program);
+            audit::audit(
+                &program,
+                today,
+                &deck,
+                usage.as_ref(),
+                &AuditOptions {
+                    dormant_days: args.dormant_days,
+                    environment,
+                },
+            )
+        }
+    };
     let mut out = super::Out::new(common.format);
     match common.format {
         Format::Json => writeln!(out, "{}", serde_json::to_string_pretty(&report)?)?,
