@@ -449,3 +449,93 @@ fn usage_logs_are_audited_against_the_cluster_as_against_a_deck_dump() {
         "{f:#?}"
     );
 }
+
+#[test]
+fn a_security_policy_on_another_route_leaves_the_product_open() {
+    let mut docs = rendered(ENVOY);
+    let policy = docs
+        .iter_mut()
+        .find(|d| d["kind"] == "SecurityPolicy" && d["metadata"]["name"] == "tracking")
+        .unwrap();
+    policy["spec"]["targetRefs"][0]["name"] = json!("tracking-v2");
+    let (code, f) = findings(&yaml(&list(docs)));
+    assert_eq!(code, 1);
+    assert!(
+        has(
+            &f,
+            "access-beyond-program",
+            ("code", "access-beyond-program"),
+            "does not target its HTTPRoute northwind/tracking"
+        ),
+        "{f:#?}"
+    );
+    assert!(
+        has(
+            &f,
+            "access-beyond-program",
+            ("code", "access-beyond-program"),
+            "no SecurityPolicy guards product tracking"
+        ),
+        "{f:#?}"
+    );
+}
+
+#[test]
+fn an_acl_plugin_that_ignores_groups_or_only_denies_changes_who_may_call() {
+    // Without include_consumer_groups the groups let nobody through: every subscriber of
+    // the product loses it.
+    let mut docs = rendered(KIC);
+    let acl = docs
+        .iter_mut()
+        .find(|d| d["kind"] == "KongPlugin" && d["metadata"]["name"] == "acl-tracking")
+        .unwrap();
+    acl["config"]["include_consumer_groups"] = json!(false);
+    let (_, f) = findings(&yaml(&list(docs)));
+    assert!(
+        has(
+            &f,
+            "missing-from-gateway",
+            ("partner", "acme-logistics"),
+            "subscribed to tracking"
+        ),
+        "{f:#?}"
+    );
+    // A deny list instead of an allow list lets every other consumer through.
+    let mut docs = rendered(KIC);
+    let acl = docs
+        .iter_mut()
+        .find(|d| d["kind"] == "KongPlugin" && d["metadata"]["name"] == "acl-tracking")
+        .unwrap();
+    acl["config"] = json!({"deny": ["nobody"], "include_consumer_groups": true});
+    let (code, f) = findings(&yaml(&list(docs)));
+    assert_eq!(code, 1);
+    assert!(
+        has(
+            &f,
+            "access-beyond-program",
+            ("partner", "caribe-shipping"),
+            "not subscribed to it in production"
+        ),
+        "{f:#?}"
+    );
+}
+
+#[test]
+fn values_from_the_cluster_cannot_forge_output_lines() {
+    let mut docs = rendered(KIC);
+    docs.push(json!({
+        "apiVersion": "configuration.konghq.com/v1", "kind": "KongConsumer",
+        "metadata": {"name": "evil", "namespace": "kong"},
+        "username": "evil\n::error file=x::forged\n## Forged heading", "credentials": [],
+    }));
+    let text = yaml(&list(docs));
+    for format in ["text", "github", "markdown"] {
+        let (code, out, _) = audit(&text, format);
+        assert_eq!(code, 1, "{format}");
+        assert!(out.contains("unknown-consumer"), "{format}: {out}");
+        for line in out.lines() {
+            assert!(!line.starts_with("::error file=x"), "{format}: {out}");
+            assert!(!line.starts_with("## Forged"), "{format}: {out}");
+        }
+    }
+}

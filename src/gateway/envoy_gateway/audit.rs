@@ -15,12 +15,16 @@
 //!   (`Exact` or `RegularExpression` on [`CLIENT_HEADER`]; a selector on anything else is
 //!   taken to match every credential), compared with the plan's rate limit and quota.
 //!
-//! No partner is named by these resources: a credential stands for its owner.
+//! A policy that does not target the product's HTTPRoute (`environments.<env>.route`) guards
+//! something else and is not counted for the product; a served product no policy guards is
+//! open to every call. No partner is named by these resources: a credential stands for its
+//! owner.
 
 use super::render::CLIENT_HEADER;
+use crate::gateway::kong::audit::{AuditCode, Finding};
 use crate::gateway::kubernetes::{self as k8s, AuditContext, Manifest, Manifests};
 use crate::model::Partner;
-use crate::spec::{PlanSpec, QuotaUnit, RateUnit};
+use crate::spec::{PlanSpec, QuotaUnit, RateUnit, RouteRefSpec};
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -82,6 +86,28 @@ fn rule_applies(rule: &Value, id: &str) -> bool {
     })
 }
 
+/// The HTTPRoute the program names for a product in the audited environment.
+fn route_of(ctx: &AuditContext<'_>, product: &str) -> Option<RouteRefSpec> {
+    let env = ctx.environment?;
+    ctx.program.product(product)?.spec.environments.get(env)?.route.clone()
+}
+
+/// Whether a policy attaches to the route (in the route's namespace, by `targetRefs` or the
+/// older `targetRef`).
+fn targets(policy: &Manifest, route: &RouteRefSpec) -> bool {
+    if policy.namespace.as_deref() != Some(route.namespace.as_str()) {
+        return false;
+    }
+    let spec = &policy.body["spec"];
+    let refs = spec["targetRefs"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .chain(std::iter::once(&spec["targetRef"]));
+    refs.into_iter()
+        .any(|r| r["kind"] == "HTTPRoute" && r["name"].as_str() == Some(route.name.as_str()))
+}
+
 /// Compares the manifests with the program.
 pub fn audit(ctx: &mut AuditContext<'_>, m: &Manifests) {
     for k in KINDS {
@@ -98,6 +124,25 @@ pub fn audit(ctx: &mut AuditContext<'_>, m: &Manifests) {
 
     for sp in m.of("SecurityPolicy") {
         let product = product_of(sp);
+        // A policy on another route than the product's protects something else: its
+        // allow-list says nothing about who may call the product.
+        if let Some(route) = route_of(ctx, &product)
+            && !targets(sp, &route)
+        {
+            ctx.push(
+                Finding::new(
+                    AuditCode::AccessBeyondProgram,
+                    format!(
+                        "{} is for product {product} but does not target its HTTPRoute {}/{}, so it does not guard the product",
+                        sp.label(),
+                        route.namespace,
+                        route.name
+                    ),
+                ),
+                sp,
+            );
+            continue;
+        }
         let refs: Vec<String> = sp.body["spec"]["apiKeyAuth"]["credentialRefs"]
             .as_array()
             .into_iter()
@@ -177,6 +222,19 @@ pub fn audit(ctx: &mut AuditContext<'_>, m: &Manifests) {
     let btps: BTreeMap<String, &Manifest> = m.of("BackendTrafficPolicy").map(|b| (product_of(b), b)).collect();
     for p in &g.products {
         let allowed = allowed_by_product.get(p.name);
+        if allowed.is_none() {
+            let route = route_of(ctx, p.name)
+                .map(|r| format!("{}/{}", r.namespace, r.name))
+                .unwrap_or_else(|| "(none in the program)".into());
+            ctx.findings.push(Finding::new(
+                AuditCode::AccessBeyondProgram,
+                format!(
+                    "no SecurityPolicy guards product {} in {env} (HTTPRoute {route}): Envoy Gateway lets every call to it through",
+                    p.name
+                ),
+            ));
+            continue;
+        }
         for (partner, plan) in g.subscribers(p.name) {
             // The rules are per partner: one finding per partner and product.
             let mut limits_reported = false;

@@ -10,7 +10,8 @@
 //!   the name after `partnerctl-key-`;
 //! - a consumer can call a product when one of its `consumerGroups` is in the `allow` list
 //!   of the product's `acl` KongPlugin (`partnerctl.dev/product` label, else the name after
-//!   `acl-`), and its limits there are the `rate-limiting` KongPlugins its group is
+//!   `acl-`), or, with only a `deny` list, when none is in it; without
+//!   `include_consumer_groups: true` groups let nobody through. Its limits there are the `rate-limiting` KongPlugins its group is
 //!   annotated with (`konghq.com/plugins`), compared window by window with the plan's.
 
 use crate::gateway::kong::audit::{AuditCode, Finding};
@@ -20,6 +21,35 @@ use std::collections::{BTreeMap, BTreeSet};
 
 /// The kinds only this target renders.
 const KINDS: [&str; 3] = ["KongConsumer", "KongConsumerGroup", "KongPlugin"];
+
+/// An `acl` KongPlugin: the product it guards and whom it lets through.
+struct Acl<'a> {
+    plugin: &'a Manifest,
+    product: String,
+    allow: Vec<String>,
+    deny: Vec<String>,
+    /// `include_consumer_groups: true`: consumer groups count as ACL groups. Without it the
+    /// groups the target relies on let nobody through.
+    by_groups: bool,
+}
+
+impl Acl<'_> {
+    /// The consumer groups through which it lets a member of `groups` call, if it does:
+    /// those in `allow`; with only a `deny` list, every group, when none is denied.
+    fn lets(&self, groups: &[String]) -> Option<Vec<String>> {
+        if !self.by_groups {
+            return None;
+        }
+        if !self.allow.is_empty() {
+            let through: Vec<String> = groups.iter().filter(|g| self.allow.contains(g)).cloned().collect();
+            return (!through.is_empty()).then_some(through);
+        }
+        if self.deny.is_empty() || groups.iter().any(|g| self.deny.contains(g)) {
+            return None;
+        }
+        Some(groups.to_vec())
+    }
+}
 
 /// The product an `acl` plugin guards.
 fn acl_product(m: &Manifest) -> String {
@@ -47,10 +77,16 @@ pub fn audit(ctx: &mut AuditContext<'_>, m: &Manifests) {
     let secrets = m.secret_credentials();
     let groups: BTreeMap<&str, &Manifest> = m.of("KongConsumerGroup").map(|g| (g.name.as_str(), g)).collect();
     let plugins: BTreeMap<&str, &Manifest> = m.of("KongPlugin").map(|p| (p.name.as_str(), p)).collect();
-    let acls: Vec<(&Manifest, String, Vec<String>)> = m
+    let acls: Vec<Acl> = m
         .of("KongPlugin")
         .filter(|p| p.body["plugin"] == "acl")
-        .map(|p| (p, acl_product(p), p.strings("/config/allow")))
+        .map(|p| Acl {
+            plugin: p,
+            product: acl_product(p),
+            allow: p.strings("/config/allow"),
+            deny: p.strings("/config/deny"),
+            by_groups: p.body.pointer("/config/include_consumer_groups") == Some(&serde_json::Value::Bool(true)),
+        })
         .collect();
     let gateway = ctx.gateway();
     let mut consumers: BTreeSet<String> = BTreeSet::new();
@@ -100,26 +136,26 @@ pub fn audit(ctx: &mut AuditContext<'_>, m: &Manifests) {
             ctx.credential(id, Some(partner), c, "credentials");
         }
         // What its groups let it call, and with which limits.
-        let mut reach: BTreeMap<String, Vec<&str>> = BTreeMap::new();
-        for g in c.strings("/consumerGroups") {
-            for (_, product, allow) in &acls {
-                if allow.contains(&g) {
-                    let via = reach.entry(product.clone()).or_default();
-                    if let Some((name, _)) = groups.get_key_value(g.as_str()) {
-                        via.push(name);
-                    }
+        let member_of = c.strings("/consumerGroups");
+        let mut reach: BTreeMap<String, (Vec<&str>, String)> = BTreeMap::new();
+        for acl in &acls {
+            let Some(through) = acl.lets(&member_of) else { continue };
+            let via = &mut reach
+                .entry(acl.product.clone())
+                .or_insert_with(|| (Vec::new(), acl.plugin.label()))
+                .0;
+            for g in through {
+                if let Some((name, _)) = groups.get_key_value(g.as_str()) {
+                    via.push(name);
                 }
             }
         }
-        for (product, via) in &reach {
-            let how = format!(
-                "{} allows its consumer group(s) {}",
-                acls.iter()
-                    .find(|(_, p, _)| p == product)
-                    .map(|(a, _, _)| a.label())
-                    .unwrap_or_default(),
-                via.join(", ")
-            );
+        for (product, (via, acl)) in &reach {
+            let how = if via.is_empty() {
+                format!("{acl} lets it through")
+            } else {
+                format!("{acl} allows its consumer group(s) {}", via.join(", "))
+            };
             ctx.access(partner, product, c, &how, Some(&label));
             let plan = gateway
                 .as_ref()
