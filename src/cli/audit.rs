@@ -25,8 +25,9 @@ pub struct AuditArgs {
     /// A credential in the gateway with no call in this many days is dormant.
     #[arg(long, value_name = "DAYS", default_value_t = audit::DEFAULT_DORMANT_DAYS)]
     pub dormant_days: u32,
-    /// The environment the gateway serves, when its tags do not say and the program has not
-    /// exactly one `kong` output; without one, environment-specific findings are not made.
+    /// The environment the gateway serves, when its tags (or a Kubernetes list's
+    /// `partnerctl.dev/environment` labels) do not say and the program has not exactly one
+    /// output of that gateway; without one, environment-specific findings are not made.
     #[arg(long, value_enum, value_name = "ENV")]
     pub environment: Option<super::import::EnvArg>,
 }
