@@ -135,6 +135,11 @@ fn the_rendered_manifests_as_the_cluster_lists_them_audit_clean() {
     both.extend(rendered(ENVOY));
     let (code, f) = findings(&yaml(&list(both.clone())));
     assert_eq!((code, f), (0, vec![]));
+    // `kubectl get kongconsumers -o yaml` against some servers prints a typed list.
+    let mut typed = list(rendered(KIC));
+    typed["kind"] = json!("KongConsumerList");
+    let (code, f) = findings(&yaml(&typed));
+    assert_eq!((code, f), (0, vec![]));
     let stream: String = both.iter().map(|d| format!("---\n{}", yaml(d))).collect();
     let (code, f) = findings(&stream);
     assert_eq!((code, f), (0, vec![]));

@@ -393,8 +393,11 @@ pub fn parse(file: &str, bytes: &[u8]) -> Result<Option<Manifests>, ManifestErro
             ));
         }
         let kind = doc.value["kind"].as_str().unwrap_or_default();
-        if kind == "List" || kind.ends_with("List") {
-            let Some(items) = doc.value.get("items").and_then(Value::as_array) else {
+        let items = doc.value.get("items").and_then(Value::as_array);
+        // `List`, or a typed list (`KongConsumerList`); a kind that merely ends in `List`
+        // and has no `items` is a resource.
+        if kind == "List" || (kind.ends_with("List") && items.is_some()) {
+            let Some(items) = items else {
                 let (l, c) = at("");
                 return Err(syntax(l, c, format!("a {kind} without `items`")));
             };
