@@ -41,7 +41,10 @@ pub fn run(args: &AuditArgs, common: &Common) -> anyhow::Result<u8> {
     let today = common.today();
     let program = super::funnel::load_program(common)?;
     let flag = args.environment.map(|e| e.environment());
-    let manifests = kubernetes::read(&args.gateway)?;
+    // Read once; a decK file and a Kubernetes list are told apart by content.
+    let file = args.gateway.display().to_string();
+    let bytes = std::fs::read(&args.gateway).map_err(|e| anyhow::anyhow!(e).context(format!("cannot read {file}")))?;
+    let manifests = kubernetes::parse(&file, &bytes)?;
     if let Some(m) = &manifests
         && m.flavors().is_empty()
     {
@@ -75,7 +78,7 @@ pub fn run(args: &AuditArgs, common: &Common) -> anyhow::Result<u8> {
             },
         ),
         None => {
-            let deck = kong::read(&args.gateway)?;
+            let deck = kong::parse(&file, &bytes)?;
             let environment = kong::environment(flag, &deck, &program);
             audit::audit(
                 &program,

@@ -359,6 +359,14 @@ pub fn parse(file: &str, bytes: &[u8]) -> Result<Option<Manifests>, ManifestErro
         column,
         message,
     };
+    // A decK file says so on a line of its own; it is not parsed twice.
+    let head = &bytes[..bytes.len().min(64 * 1024)];
+    if head
+        .split(|b| *b == b'\n')
+        .any(|l| l.starts_with(b"_format_version") || l.trim_ascii_start().starts_with(b"\"_format_version\""))
+    {
+        return Ok(None);
+    }
     let docs = match yaml::parse_stream(file, bytes) {
         Ok(d) => d,
         // Not YAML: the decK reader (which also takes JSON that YAML refuses) says why.
