@@ -195,8 +195,8 @@ fn kong_ingress_tampering_is_found() {
         has(
             &f,
             "unmanaged-resource",
-            ("code", "unmanaged-resource"),
-            "KongConsumer kong/stranger"
+            ("resource", "KongConsumer kong/stranger"),
+            "not labelled"
         ),
         "{f:#?}"
     );

@@ -156,6 +156,7 @@ fn markdown(a: &Audit) -> String {
             .as_deref()
             .or(f.consumer.as_deref())
             .or(f.credential.as_deref())
+            .or(f.resource.as_deref())
             .unwrap_or("");
         s.push_str(&format!(
             "| {} | `{}` | {} | {} |\n",

@@ -522,7 +522,8 @@ impl<'a> AuditContext<'a> {
         self.environment.map(|e| Gateway::new(self.program, e, self.today))
     }
 
-    pub fn push(&mut self, f: Finding, m: &Manifest) {
+    pub fn push(&mut self, mut f: Finding, m: &Manifest) {
+        f.resource = Some(m.label());
         self.findings.push(f.at(&m.at));
     }
 
@@ -567,6 +568,7 @@ impl<'a> AuditContext<'a> {
             if m.kind == "KongConsumer" {
                 f = f.consumer_named(&m.name);
             }
+            f.resource = Some(m.label());
             self.findings.push(f.at(&m.at));
         };
         let Some(&(owner, spec)) = self.owners.get(id) else {

@@ -91,6 +91,10 @@ pub struct Finding {
     pub consumer: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub credential: Option<String>,
+    /// The Kubernetes resource it is about (`KongPlugin kong/acl-shipments`), for a
+    /// `kubectl get` list.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub resource: Option<String>,
     /// The decK file (or usage log) and line the finding is about, when there is one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub file: Option<String>,
@@ -107,6 +111,7 @@ impl Finding {
             partner: None,
             consumer: None,
             credential: None,
+            resource: None,
             file: None,
             line: None,
         }
