@@ -100,6 +100,17 @@ pub fn kong(base: &Snapshot, input: &[u8]) {
     let _ = kong::audit::audit(&program, as_of(), &deck, None, &kong::audit::AuditOptions::default());
 }
 
+/// A `kubectl get -o yaml` list or a stream of manifests (the whole input), read and audited
+/// against the base program (SPEC §9: what a cluster holds is hostile input too).
+pub fn kubernetes(base: &Snapshot, input: &[u8]) {
+    use crate::gateway::{self, kong::audit::AuditOptions, kubernetes};
+    let Ok(Some(manifests)) = kubernetes::parse("fuzz.yaml", input) else {
+        return;
+    };
+    let program = crate::model::load(base.clone()).program;
+    let _ = gateway::audit_manifests(&program, as_of(), &manifests, None, &AuditOptions::default());
+}
+
 /// Every entry point on one input, as the replay runs them.
 pub fn all(base: &Snapshot, input: &[u8]) {
     load_yaml(input);

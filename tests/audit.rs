@@ -36,11 +36,14 @@ fn every_finding_fires_once() {
             .or_default()
             .push(f.clone());
     }
-    for c in AuditCode::ALL {
+    for c in AuditCode::ALL.iter().filter(|c| !c.kubernetes_only()) {
         let hits = seen.get(c.as_str()).map(Vec::len).unwrap_or(0);
         assert_eq!(hits, 1, "{} fired {hits} times: {:#?}", c.as_str(), v["findings"]);
     }
-    assert_eq!(seen.len(), AuditCode::ALL.len());
+    assert_eq!(
+        seen.len(),
+        AuditCode::ALL.iter().filter(|c| !c.kubernetes_only()).count()
+    );
     // Each names what it is about.
     let about = |code: &str, key: &str| seen[code][0][key].as_str().unwrap_or("").to_string();
     assert_eq!(about("unknown-consumer", "consumer"), "stranger");

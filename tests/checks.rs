@@ -536,3 +536,54 @@ fn output_invalid_when_a_template_fails_to_render() {
     assert_fires(dir.path(), Code::OutputInvalid, "program.yaml", 39);
     assert_eq!(codes(dir.path()), vec![Code::OutputInvalid]);
 }
+
+#[test]
+fn output_invalid_for_a_route_or_redis_setting_that_only_render_would_miss() {
+    let dir = copy_example();
+    edit(
+        dir.path(),
+        "products/tracking.yaml",
+        ", route: {name: tracking, namespace: northwind}}",
+        "}",
+    );
+    edit(
+        dir.path(),
+        "program.yaml",
+        "path: dist/k8s/kong-ingress-production, namespace: kong}",
+        "path: dist/k8s/kong-ingress-production, namespace: kong, quotaPolicy: redis}",
+    );
+    edit(
+        dir.path(),
+        "program.yaml",
+        "path: dist/gateway/kong-sandbox.yaml}",
+        "path: dist/gateway/kong-sandbox.yaml, redis: {host: redis.kong.svc, port: 6379}}",
+    );
+    let all: Vec<(Code, String, usize, String)> = partnerctl::validate_dir(dir.path(), as_of())
+        .expect("the program is readable")
+        .diagnostics
+        .into_iter()
+        .map(|d| (d.code, d.file, d.line, d.message))
+        .collect();
+    let at = |line: usize, needle: &str| {
+        all.iter()
+            .any(|(c, f, l, m)| *c == Code::OutputInvalid && f == "program.yaml" && *l == line && m.contains(needle))
+    };
+    assert!(
+        at(40, "product `tracking`") && at(40, "environments.production.route"),
+        "envoy-gateway without the product's route: {all:#?}"
+    );
+    assert!(!at(40, "product `shipments`"), "shipments has its route: {all:#?}");
+    assert!(
+        at(41, "`quotaPolicy: redis` needs `redis"),
+        "redis without its settings: {all:#?}"
+    );
+    assert!(
+        at(34, "`redis` is only read with `quotaPolicy: redis`"),
+        "redis settings without redis: {all:#?}"
+    );
+    assert_eq!(
+        all.iter().filter(|(c, ..)| *c == Code::OutputInvalid).count(),
+        3,
+        "{all:#?}"
+    );
+}

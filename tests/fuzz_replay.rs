@@ -91,3 +91,30 @@ fn kong() {
         }
     }
 }
+
+#[test]
+fn kubernetes() {
+    let base = base();
+    replay("kubernetes", |d| fuzzing::kubernetes(&base, d));
+    // Each seed cut short and with YAML's meaningful bytes put in at evenly spaced places.
+    let start = Instant::now();
+    for file in inputs("kubernetes") {
+        let data = std::fs::read(&file).unwrap();
+        for k in 1..12 {
+            if start.elapsed() > BUDGET {
+                return;
+            }
+            let at = data.len() * k / 12;
+            let mut variants = vec![data[..at].to_vec()];
+            for b in [b'\n', b'"', b'{', b':', b'&', b'*'] {
+                let mut v = data.clone();
+                v[at] = b;
+                variants.push(v);
+            }
+            for v in variants {
+                let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| fuzzing::kubernetes(&base, &v)));
+                assert!(outcome.is_ok(), "{} mutated at byte {at} panicked", file.display());
+            }
+        }
+    }
+}

@@ -51,15 +51,27 @@ fn render_then_import_gives_back_the_access() {
     let original = partnerctl::validate_dir(&a, today).unwrap().program;
     let imported = partnerctl::validate_dir(&b, today).unwrap();
 
-    // Only what a person must fill in: the agreements, the history, and where each key
-    // really lives (the secretRef placeholders, reported by a built-in policy).
+    // Only what a person must fill in: the agreements, the history, where each key really
+    // lives (the secretRef placeholders, reported by a built-in policy), and the HTTPRoute
+    // the program's envoy-gateway output attaches each product to, which Kong does not know
+    // (the import's to-do says so).
     let codes: BTreeSet<&str> = imported.diagnostics.iter().map(|d| d.code.as_str()).collect();
     assert_eq!(
         codes,
-        BTreeSet::from(["terms-missing", "history-invalid", "policy"]),
+        BTreeSet::from(["terms-missing", "history-invalid", "policy", "output-invalid"]),
         "{:#?}",
         imported.diagnostics
     );
+    assert!(
+        imported
+            .diagnostics
+            .iter()
+            .filter(|d| d.code.as_str() == "output-invalid")
+            .all(|d| d.message.contains("has no `environments.production.route`")),
+        "{:#?}",
+        imported.diagnostics
+    );
+    assert!(stdout.contains("needs spec.environments.production.route"), "{stdout}");
     let placeholders: Vec<_> = imported
         .diagnostics
         .iter()
@@ -194,9 +206,25 @@ consumers:
         .collect();
     assert_eq!(
         codes,
-        BTreeSet::from(["terms-missing", "history-invalid"]),
+        BTreeSet::from(["terms-missing", "history-invalid", "output-invalid"]),
         "{:#?}",
         v.diagnostics
+    );
+    // The one output-invalid: the program's envoy-gateway output needs the new product's
+    // HTTPRoute, which the import listed as a to-do.
+    let route: Vec<_> = v
+        .diagnostics
+        .iter()
+        .filter(|d| d.code.as_str() == "output-invalid")
+        .collect();
+    assert!(
+        route.len() == 1 && route[0].message.contains("product `legacy-api`"),
+        "{route:#?}"
+    );
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("needs spec.environments.production.route"),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
     );
 }
 

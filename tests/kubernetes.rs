@@ -1,8 +1,9 @@
 //! The Kubernetes targets of the bundled example (SPEC §12): every manifest against the
 //! projects' own CRD schemas (JSON Schemas generated from the CRDs,
 //! `../shared/external/k8s/`, copied in tests/external/k8s/), every kustomization built by
-//! `kubectl kustomize`, the access rules read back from the manifests, and no key value in
-//! any of them.
+//! `kubectl kustomize`, no key value in any of them, and the access model read back from
+//! the rendered files of Kong, NGINX, Envoy Gateway and KIC: the same calls allowed and
+//! limited per credential and endpoint.
 
 mod common;
 
@@ -289,75 +290,269 @@ fn kic_access(files: &[RenderedFile]) -> Access {
     out
 }
 
-#[test]
-fn kubernetes_targets_allow_and_limit_what_kong_does() {
-    let files = example();
-    let envoy = envoy_access(&files);
-    let kic = kic_access(&files);
-    // The Kong file of the same environment, read back: credential → consumer → its ACL
-    // groups (products) and its rate-limiting windows per service.
-    let kong: serde_json::Value = doc(files
-        .iter()
-        .find(|f| f.path == "dist/gateway/kong-production.yaml")
-        .unwrap());
-    let mut expected = Access::new();
+/// (credential, method, path regex) → the binding limit per window (`second` → 50, …).
+type Calls = BTreeMap<(String, String, String), BTreeMap<String, u64>>;
+
+const WINDOWS: [&str; 5] = ["second", "minute", "hour", "day", "month"];
+
+/// The limit that binds in each window: a window's limit capped by every longer window's
+/// (a quota of 3 000 000 a month also caps the calls of any one day to at most that).
+fn binding(limits: &BTreeMap<String, u64>) -> BTreeMap<String, u64> {
+    let mut cap = u64::MAX;
+    let mut out = BTreeMap::new();
+    for w in WINDOWS.iter().rev() {
+        if let Some(v) = limits.get(*w) {
+            cap = cap.min(*v);
+            out.insert(w.to_string(), cap);
+        }
+    }
+    out
+}
+
+/// `"50/second"` strings → window → the smallest limit.
+fn windows_of(limits: &BTreeSet<String>) -> BTreeMap<String, u64> {
+    let mut m: BTreeMap<String, u64> = BTreeMap::new();
+    for l in limits {
+        let (n, w) = l.split_once('/').unwrap();
+        let n: u64 = n.parse().unwrap();
+        m.entry(w.to_string()).and_modify(|v| *v = (*v).min(n)).or_insert(n);
+    }
+    m
+}
+
+/// The Kong decK file, read back per endpoint: each service's routes (methods, `~` regex
+/// paths, which Kong anchors at the start), its `acl` plugin's allowed groups; each
+/// consumer's key credentials (tag `credential:<id>`), ACL groups, and its `rate-limiting`
+/// plugin on the service.
+fn kong_calls(kong: &serde_json::Value) -> Calls {
     let plugins = kong["plugins"].as_array().unwrap();
-    for c in kong["consumers"].as_array().unwrap() {
-        let consumer = c["username"].as_str().unwrap();
-        for cred in c["keyauth_credentials"].as_array().into_iter().flatten() {
-            let id = cred["tags"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .find_map(|t| t.as_str().unwrap().strip_prefix("credential:"))
-                .unwrap();
-            let mut products = BTreeMap::new();
-            for g in c["acls"].as_array().into_iter().flatten() {
-                let product = g["group"].as_str().unwrap();
-                let p = plugins
+    let mut out = Calls::new();
+    for s in kong["services"].as_array().unwrap() {
+        let service = s["name"].as_str().unwrap();
+        let allow: Vec<&str> = s["plugins"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|p| p["name"] == "acl")
+            .flat_map(|p| {
+                p["config"]["allow"]
+                    .as_array()
+                    .unwrap()
                     .iter()
-                    .find(|p| p["name"] == "rate-limiting" && p["consumer"] == consumer && p["service"] == product)
-                    .unwrap();
-                let limits: BTreeSet<String> = ["second", "minute", "hour", "day", "month"]
-                    .iter()
-                    .filter_map(|w| p["config"][*w].as_u64().map(|v| format!("{v}/{w}")))
-                    .collect();
-                products.insert(product.to_string(), limits);
+                    .map(|g| g.as_str().unwrap())
+            })
+            .collect();
+        assert!(
+            !allow.is_empty(),
+            "service {service} has no acl: every consumer could call it"
+        );
+        let mut endpoints = Vec::new();
+        for r in s["routes"].as_array().unwrap() {
+            for p in r["paths"].as_array().unwrap() {
+                let regex = format!("^{}", p.as_str().unwrap().strip_prefix('~').expect("a regex route"));
+                for m in r["methods"].as_array().unwrap() {
+                    endpoints.push((m.as_str().unwrap().to_string(), regex.clone()));
+                }
             }
-            if !products.is_empty() {
-                expected.insert(id.to_string(), products);
+        }
+        for c in kong["consumers"].as_array().unwrap() {
+            let consumer = c["username"].as_str().unwrap();
+            let member = c["acls"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .any(|g| allow.contains(&g["group"].as_str().unwrap()));
+            if !member {
+                continue;
+            }
+            let p = plugins
+                .iter()
+                .find(|p| p["name"] == "rate-limiting" && p["consumer"] == consumer && p["service"] == service)
+                .unwrap_or_else(|| panic!("{consumer} calls {service} without a limit"));
+            let limits: BTreeMap<String, u64> = WINDOWS
+                .iter()
+                .filter_map(|w| p["config"][*w].as_u64().map(|v| (w.to_string(), v)))
+                .collect();
+            for cred in c["keyauth_credentials"].as_array().into_iter().flatten() {
+                let id = cred["tags"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .find_map(|t| t.as_str().unwrap().strip_prefix("credential:"))
+                    .unwrap();
+                for (m, path) in &endpoints {
+                    out.insert((id.to_string(), m.clone(), path.clone()), binding(&limits));
+                }
             }
         }
     }
-    assert!(!expected.is_empty());
-    // Kong caps a rate window by a stricter quota (it refuses a smaller window with a higher
-    // limit); Envoy counts each rule alone. Both allow the same number of calls in every window,
-    // so compare the binding limit of each window.
-    let binding = |limits: &BTreeSet<String>| -> BTreeMap<String, u64> {
-        let mut m = BTreeMap::new();
-        for l in limits {
-            let (n, w) = l.split_once('/').unwrap();
-            let n: u64 = n.parse().unwrap();
-            m.entry(w.to_string())
-                .and_modify(|v: &mut u64| *v = (*v).min(n))
-                .or_insert(n);
+    out
+}
+
+/// The NGINX include, read back from its directives: the `map` of credential → partner, per
+/// product the `map` of partner → plan and per plan the zone's `map` and `limit_req_zone`;
+/// per `location ~ "regex"` its allowed methods, the product plan variable it requires,
+/// and its `limit_req` zones. A credential may call a location's endpoint when its partner
+/// has a plan in the product's map; its limit there is each zone whose map holds the
+/// partner: `rate=Nr/s burst=N-1` lets N calls through in a second.
+fn nginx_calls(conf: &str) -> Calls {
+    let mut maps: BTreeMap<String, (String, BTreeMap<String, String>)> = BTreeMap::new();
+    let mut zones: BTreeMap<String, (String, u64, String)> = BTreeMap::new();
+    // (path regex, methods, the product's plan variable, its limit_req zones and bursts)
+    type Location = (String, Vec<String>, String, Vec<(String, u64)>);
+    let mut locations: Vec<Location> = Vec::new();
+    let map_re = regex::Regex::new(r#"^map \$(\S+) \$(\S+) \{$"#).unwrap();
+    let entry_re = regex::Regex::new(r#"^\s+(\S+) (\S+);$"#).unwrap();
+    let zone_re = regex::Regex::new(r#"^limit_req_zone \$(\S+) zone=(\S+):10m rate=(\d+)r/([sm]);$"#).unwrap();
+    let loc_re = regex::Regex::new(r#"^    location ~ "(.+)" \{$"#).unwrap();
+    let method_re = regex::Regex::new(r#"^\s+if \(\$request_method !~ "\^\(([A-Z|]+)\)\$"\) \{$"#).unwrap();
+    let plan_re = regex::Regex::new(r#"^\s+if \(\$(\S+_plan) = ""\) \{$"#).unwrap();
+    let limit_re = regex::Regex::new(r#"^\s+limit_req zone=(\S+) burst=(\d+) nodelay;$"#).unwrap();
+    let mut lines = conf.lines();
+    while let Some(line) = lines.next() {
+        if let Some(c) = map_re.captures(line) {
+            let mut entries = BTreeMap::new();
+            for l in lines.by_ref() {
+                if l == "}" {
+                    break;
+                }
+                if let Some(e) = entry_re.captures(l).filter(|e| &e[1] != "default") {
+                    entries.insert(e[1].to_string(), e[2].to_string());
+                }
+            }
+            maps.insert(c[2].to_string(), (c[1].to_string(), entries));
+        } else if let Some(c) = zone_re.captures(line) {
+            let unit = if &c[4] == "s" { "second" } else { "minute" };
+            zones.insert(
+                c[2].to_string(),
+                (c[1].to_string(), c[3].parse().unwrap(), unit.to_string()),
+            );
+        } else if let Some(c) = loc_re.captures(line) {
+            let (mut methods, mut plan, mut limits) = (Vec::new(), String::new(), Vec::new());
+            for l in lines.by_ref() {
+                if l == "    }" {
+                    break;
+                }
+                if let Some(m) = method_re.captures(l) {
+                    methods = m[1].split('|').map(str::to_string).collect();
+                } else if let Some(p) = plan_re.captures(l) {
+                    plan = p[1].to_string();
+                } else if let Some(z) = limit_re.captures(l) {
+                    limits.push((z[1].to_string(), z[2].parse().unwrap()));
+                }
+            }
+            assert!(!methods.is_empty() && !plan.is_empty(), "location {}", &c[1]);
+            locations.push((c[1].replace("\\\\", "\\"), methods, plan, limits));
         }
-        let order = ["second", "minute", "hour", "day", "month"];
-        let mut cap = u64::MAX;
-        let mut out = BTreeMap::new();
-        for w in order.iter().rev() {
-            if let Some(v) = m.get(*w) {
-                cap = cap.min(*v);
-                out.insert(w.to_string(), cap);
+    }
+    let (_, credentials) = maps
+        .iter()
+        .find(|(out, (input, _))| input.ends_with("_credential") && out.ends_with("_partner"))
+        .map(|(_, v)| v)
+        .expect("the credential map");
+    let mut out = Calls::new();
+    assert!(!locations.is_empty());
+    for (regex, methods, plan_var, limits) in &locations {
+        let plans = &maps[plan_var].1;
+        for (cred, partner) in credentials {
+            if !plans.contains_key(partner) {
+                continue;
+            }
+            let mut windows = BTreeMap::new();
+            for (zone, burst) in limits {
+                let (var, rate, unit) = &zones[zone];
+                assert_eq!(var, zone, "a zone is keyed by its own map");
+                if maps[var].1.get(partner) == Some(partner) {
+                    assert_eq!(*burst, rate - 1, "the burst spends the whole allowance at once");
+                    windows.insert(unit.clone(), *rate);
+                }
+            }
+            assert_eq!(
+                windows.len(),
+                1,
+                "{cred} on {regex}: one plan's zone applies: {windows:?}"
+            );
+            for m in methods {
+                out.insert((cred.clone(), m.clone(), regex.clone()), windows.clone());
             }
         }
-        out
+    }
+    out
+}
+
+/// Envoy Gateway and the Kong Ingress Controller attach to a route the program does not
+/// render (`environments.<env>.route` names the HTTPRoute; the KIC plugins are annotated on
+/// it): their endpoints are the product's, as the program lists them, each a
+/// (method, `path_regex`) as Kong's routes and NGINX's locations match it.
+fn per_endpoint(access: &Access, program: &partnerctl::model::Program) -> Calls {
+    let mut out = Calls::new();
+    for (cred, products) in access {
+        for (product, limits) in products {
+            for e in &program.products[product].spec.endpoints {
+                out.insert(
+                    (
+                        cred.clone(),
+                        e.method.as_str().to_string(),
+                        partnerctl::render::access::path_regex(&e.path),
+                    ),
+                    binding(&windows_of(limits)),
+                );
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn kong_nginx_envoy_gateway_and_kic_allow_and_limit_the_same_calls_per_endpoint() {
+    // The example renders NGINX for sandbox only: a copy adds a production NGINX output, so
+    // that all four targets exist for one environment.
+    let dir = common::copy_example();
+    common::edit(
+        dir.path(),
+        "program.yaml",
+        "    - {target: nginx, environment: sandbox, path: dist/gateway/nginx-sandbox.conf}\n",
+        "    - {target: nginx, environment: sandbox, path: dist/gateway/nginx-sandbox.conf}\n    - {target: nginx, environment: production, path: dist/gateway/nginx-production.conf}\n",
+    );
+    let today = Date::parse(AS_OF).unwrap();
+    let v = partnerctl::validate_dir(dir.path(), today).expect("readable");
+    assert!(!v.has_errors(), "{:#?}", v.diagnostics);
+    let files = render_all(&v.program, today).expect("renders");
+    let text = |p: &str| {
+        std::str::from_utf8(&files.iter().find(|f| f.path == p).unwrap().bytes)
+            .unwrap()
+            .to_string()
     };
-    let norm = |a: &Access| -> BTreeMap<String, BTreeMap<String, BTreeMap<String, u64>>> {
-        a.iter()
-            .map(|(c, ps)| (c.clone(), ps.iter().map(|(p, l)| (p.clone(), binding(l))).collect()))
-            .collect()
-    };
-    assert_eq!(norm(&envoy), norm(&expected), "envoy-gateway against kong");
-    assert_eq!(norm(&kic), norm(&expected), "kong-ingress against kong");
+    let kong = kong_calls(&yaml_serde::from_str(&text("dist/gateway/kong-production.yaml")).unwrap());
+    let nginx = nginx_calls(&text("dist/gateway/nginx-production.conf"));
+    let envoy = per_endpoint(&envoy_access(&files), &v.program);
+    let kic = per_endpoint(&kic_access(&files), &v.program);
+
+    // Who may call what: the same (credential, method, path) in all four.
+    let calls = |c: &Calls| c.keys().cloned().collect::<BTreeSet<_>>();
+    assert!(kong.len() > 20, "{kong:#?}");
+    assert_eq!(calls(&nginx), calls(&kong), "nginx against kong");
+    assert_eq!(calls(&envoy), calls(&kong), "envoy-gateway against kong");
+    assert_eq!(calls(&kic), calls(&kong), "kong-ingress against kong");
+    // And not everyone everything: some credential of the environment is refused somewhere.
+    let credentials: BTreeSet<&String> = kong.keys().map(|(c, _, _)| c).collect();
+    let endpoints: BTreeSet<(&String, &String)> = kong.keys().map(|(_, m, p)| (m, p)).collect();
+    assert!(
+        credentials.len() * endpoints.len() > kong.len(),
+        "the comparison must tell access apart"
+    );
+
+    // With which limits. Kong, Envoy Gateway and KIC limit every window of the plan; compared
+    // by the limit that binds in each window (Kong caps a window by a stricter longer one).
+    assert_eq!(envoy, kong, "envoy-gateway limits against kong");
+    assert_eq!(kic, kong, "kong-ingress limits against kong");
+    // NGINX keeps no counters beyond its rate (quotas are Kong's and Envoy's, docs/render.md):
+    // its limit is the plan's rate window, the shortest window the others limit.
+    for (call, limits) in &nginx {
+        let kong_rate: BTreeMap<String, u64> = WINDOWS
+            .iter()
+            .find_map(|w| kong[call].get(*w).map(|v| BTreeMap::from([(w.to_string(), *v)])))
+            .unwrap();
+        assert_eq!(limits, &kong_rate, "nginx rate for {call:?}");
+    }
 }

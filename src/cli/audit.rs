@@ -1,4 +1,5 @@
-//! `partnerctl audit --gateway FILE [--usage FILE...]`: the program against a gateway.
+//! `partnerctl audit --gateway FILE [--usage FILE...]`: the program against a gateway, a
+//! decK dump or a `kubectl get -o yaml` list of the Kubernetes targets' resources.
 
 use super::{Common, EXIT_FINDINGS, EXIT_OK, Format, escape};
 use partnerctl::diag::Severity;
@@ -6,13 +7,16 @@ use partnerctl::gateway::kong::{
     self,
     audit::{self, Audit, AuditOptions},
 };
+use partnerctl::gateway::{self, kubernetes};
 use partnerctl::report::usage::Usage;
 use std::io::Write;
 use std::path::PathBuf;
 
 #[derive(clap::Args, Debug)]
 pub struct AuditArgs {
-    /// A decK file of the gateway (what `deck gateway dump` writes), YAML or JSON.
+    /// A decK file of the gateway (what `deck gateway dump` writes), YAML or JSON; or what
+    /// `kubectl get kongconsumers,kongconsumergroups,kongplugins,securitypolicies,backendtrafficpolicies,externalsecrets -A -o yaml`
+    /// prints (a `List`, or a stream of manifests), told apart by content.
     #[arg(long, value_name = "FILE")]
     pub gateway: PathBuf,
     /// Usage logs: partnerctl JSON Lines (SPEC §8) or Kong file-log output. May repeat.
@@ -21,8 +25,9 @@ pub struct AuditArgs {
     /// A credential in the gateway with no call in this many days is dormant.
     #[arg(long, value_name = "DAYS", default_value_t = audit::DEFAULT_DORMANT_DAYS)]
     pub dormant_days: u32,
-    /// The environment the gateway serves, when its tags do not say and the program has not
-    /// exactly one `kong` output; without one, environment-specific findings are not made.
+    /// The environment the gateway serves, when its tags (or a Kubernetes list's
+    /// `partnerctl.dev/environment` labels) do not say and the program has not exactly one
+    /// output of that gateway; without one, environment-specific findings are not made.
     #[arg(long, value_enum, value_name = "ENV")]
     pub environment: Option<super::import::EnvArg>,
 }
@@ -35,8 +40,20 @@ pub fn run(args: &AuditArgs, common: &Common) -> anyhow::Result<u8> {
     )?;
     let today = common.today();
     let program = super::funnel::load_program(common)?;
-    let deck = kong::read(&args.gateway)?;
-    let environment = kong::environment(args.environment.map(|e| e.environment()), &deck, &program);
+    let flag = args.environment.map(|e| e.environment());
+    // Read once; a decK file and a Kubernetes list are told apart by content.
+    let file = args.gateway.display().to_string();
+    let bytes = std::fs::read(&args.gateway).map_err(|e| anyhow::anyhow!(e).context(format!("cannot read {file}")))?;
+    let manifests = kubernetes::parse(&file, &bytes)?;
+    if let Some(m) = &manifests
+        && m.flavors().is_empty()
+    {
+        anyhow::bail!(
+            "{}: a Kubernetes list with no resource the kong-ingress or envoy-gateway targets render (KongConsumer, KongConsumerGroup, KongPlugin, SecurityPolicy, BackendTrafficPolicy); {} resource(s) of other kinds",
+            m.file,
+            m.items.len() + m.other_kinds
+        );
+    }
     let usage = if args.usage.is_empty() {
         None
     } else {
@@ -49,16 +66,32 @@ pub fn run(args: &AuditArgs, common: &Common) -> anyhow::Result<u8> {
         }
         Some(usage)
     };
-    let report = audit::audit(
-        &program,
-        today,
-        &deck,
-        usage.as_ref(),
-        &AuditOptions {
-            dormant_days: args.dormant_days,
-            environment,
-        },
-    );
+    let report = match &manifests {
+        Some(m) => gateway::audit_manifests(
+            &program,
+            today,
+            m,
+            usage.as_ref(),
+            &AuditOptions {
+                dormant_days: args.dormant_days,
+                environment: flag.map(|e| (e, kong::EnvironmentSource::Flag)),
+            },
+        ),
+        None => {
+            let deck = kong::parse(&file, &bytes)?;
+            let environment = kong::environment(flag, &deck, &program);
+            audit::audit(
+                &program,
+                today,
+                &deck,
+                usage.as_ref(),
+                &AuditOptions {
+                    dormant_days: args.dormant_days,
+                    environment,
+                },
+            )
+        }
+    };
     let mut out = super::Out::new(common.format);
     match common.format {
         Format::Json => writeln!(out, "{}", serde_json::to_string_pretty(&report)?)?,
@@ -123,6 +156,7 @@ fn markdown(a: &Audit) -> String {
             .as_deref()
             .or(f.consumer.as_deref())
             .or(f.credential.as_deref())
+            .or(f.resource.as_deref())
             .unwrap_or("");
         s.push_str(&format!(
             "| {} | `{}` | {} | {} |\n",

@@ -11,6 +11,7 @@
 //! forever or writes gigabytes is only found by running it; built-in templates are part of
 //! partnerctl and are rendered on merge only.
 
+use super::access::Gateway;
 use super::{RenderError, RenderedFile, check_relative_path, normalize, render_output, templates};
 use crate::diag::{Code, Diagnostic, Location};
 use crate::model::Program;
@@ -171,6 +172,11 @@ pub fn check_and_render_outputs(program: &Program, today: Date) -> (Vec<Diagnost
             }
             _ => {}
         }
+        if ok && let Some(target) = output.target {
+            for (message, hint) in target_settings(program, output, target, today) {
+                out.push(finding(&at, message, hint));
+            }
+        }
         if let Some(first) = written.insert(path.clone(), i) {
             out.push(finding(
                 &at,
@@ -217,4 +223,49 @@ impl Prerendered {
     pub fn take(&mut self, index: usize) -> Option<Vec<RenderedFile>> {
         self.0.remove(&index)
     }
+}
+
+/// What a built-in target needs from the program that its schema cannot say, found here so
+/// that the pull request fails rather than the render on merge: an `envoy-gateway` output
+/// needs the `route` of every product it serves, a `kong` or `kong-ingress` output a
+/// complete `quotaPolicy`/`redis` pair.
+fn target_settings(program: &Program, output: &OutputSpec, target: Target, today: Date) -> Vec<(String, &'static str)> {
+    let mut out = Vec::new();
+    match target {
+        Target::Kong | Target::KongIngress => {
+            if let Err(e) = crate::gateway::kong::render::Counters::of(output) {
+                out.push((
+                    e.to_string(),
+                    "with `quotaPolicy: redis` give `redis: {host, port}`; with `local` or `cluster` leave `redis` out",
+                ));
+            }
+        }
+        Target::EnvoyGateway => {
+            let Some(environment) = output.environment else {
+                return out;
+            };
+            let gw = Gateway::new(program, environment, today);
+            for p in &gw.products {
+                let has_route = p
+                    .product
+                    .spec
+                    .environments
+                    .get(environment)
+                    .is_some_and(|e| e.route.is_some());
+                if !has_route {
+                    out.push((
+                        format!(
+                            "output `{}`: product `{}` ({}) has no `environments.{environment}.route`, the HTTPRoute the envoy-gateway policies attach to",
+                            output.path,
+                            p.name,
+                            p.product.file
+                        ),
+                        "add `route: {name, namespace}` to the product's environment, naming the HTTPRoute that serves it",
+                    ));
+                }
+            }
+        }
+        _ => {}
+    }
+    out
 }

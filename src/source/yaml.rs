@@ -275,6 +275,47 @@ pub fn parse(file: &str, bytes: &[u8]) -> Result<YamlDoc, Diagnostic> {
     }
 }
 
+/// Parses a stream of YAML documents (`---`-separated, as `kubectl` and Kubernetes tools
+/// write them) that is not a program file: every document, with positions in the whole
+/// file. The alias budget is the file's, shared by its documents, so a thousand documents
+/// cannot each expand to the limit. Empty documents are left out.
+pub fn parse_stream(file: &str, bytes: &[u8]) -> Result<Vec<YamlDoc>, Diagnostic> {
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    let text = std::str::from_utf8(bytes).map_err(|e| {
+        let valid = &bytes[..e.valid_up_to()];
+        let line = valid.iter().filter(|b| **b == b'\n').count() + 1;
+        Diagnostic::new(
+            Code::YamlSyntax,
+            &Location::new(file, line, 1),
+            format!("the file is not UTF-8 (invalid byte at offset {})", e.valid_up_to()),
+        )
+    })?;
+    let mut docs = Vec::new();
+    let mut builder = Builder::new(file, text.len());
+    let mut parser = Parser::new_from_str(text);
+    while let Some(event) = parser.next_event() {
+        let (event, span) = event.map_err(|e| scan_error(file, &e))?;
+        if let Event::DocumentEnd = event {
+            let next = Builder {
+                alias_budget: builder.alias_budget,
+                alias_bytes: builder.alias_bytes,
+                file_len: text.len(),
+                ..Builder::new(file, 0)
+            };
+            let done = std::mem::replace(&mut builder, next);
+            if let Some(doc) = done.finish().filter(|d| !d.value.is_null()) {
+                docs.push(doc);
+            }
+            continue;
+        }
+        builder.event(event, span)?;
+    }
+    if let Some(doc) = builder.finish().filter(|d| !d.value.is_null()) {
+        docs.push(doc);
+    }
+    Ok(docs)
+}
+
 fn pos(span: &Span) -> Pos {
     Pos {
         line: span.start.line(),
@@ -629,6 +670,17 @@ mod tests {
         let d = parse("a.yaml", b"a: 1\nb: 2\na: 3\n").unwrap_err();
         assert_eq!(d.code, Code::DuplicateKey);
         assert_eq!(d.line, 3);
+    }
+
+    #[test]
+    fn a_stream_keeps_every_document_with_its_lines_in_the_file() {
+        let docs = parse_stream("s.yaml", b"a: 1\n---\n---\nb:\n  c: 2\n").unwrap();
+        assert_eq!(docs.len(), 2, "the empty document is left out");
+        assert_eq!(docs[1].value, serde_json::json!({"b": {"c": 2}}));
+        assert_eq!(docs[1].pos("/b/c").line, 5);
+        let e = parse_stream("s.yaml", b"a: 1\n---\nb: [\n").unwrap_err();
+        assert_eq!(e.code, Code::YamlSyntax);
+        assert!(e.line >= 3, "{}", e.line);
     }
 
     #[test]

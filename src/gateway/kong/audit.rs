@@ -56,11 +56,19 @@ audit_codes! {
     DormantCredential = "dormant-credential", Warning, "a credential in the gateway made no call in the last --dormant-days days";
     UnknownCredentialCalling = "unknown-credential-calling", Error, "the usage logs show calls from a credential or consumer the program does not know";
     MissingFromGateway = "missing-from-gateway", Warning, "a credential the program gives access in the gateway's environment is not in the gateway";
+    LimitsDiffer = "limits-differ", Error, "the gateway limits a partner's calls to a product otherwise than its plan says (Kubernetes manifests)";
+    UnmanagedResource = "unmanaged-resource", Warning, "a gateway resource of a kind partnerctl renders is not labelled as managed by partnerctl (Kubernetes manifests)";
 }
 
 impl AuditCode {
     pub fn from_name(name: &str) -> Option<AuditCode> {
         AuditCode::ALL.iter().copied().find(|c| c.as_str() == name)
+    }
+
+    /// Whether only the audit of Kubernetes manifests makes it: a decK dump carries no
+    /// `managed-by` label, and its limits are read by `import`, not compared.
+    pub fn kubernetes_only(self) -> bool {
+        matches!(self, AuditCode::LimitsDiffer | AuditCode::UnmanagedResource)
     }
 }
 
@@ -83,6 +91,10 @@ pub struct Finding {
     pub consumer: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub credential: Option<String>,
+    /// The Kubernetes resource it is about (`KongPlugin kong/acl-shipments`), for a
+    /// `kubectl get` list.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub resource: Option<String>,
     /// The decK file (or usage log) and line the finding is about, when there is one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub file: Option<String>,
@@ -91,7 +103,7 @@ pub struct Finding {
 }
 
 impl Finding {
-    fn new(code: AuditCode, message: impl Into<String>) -> Self {
+    pub(crate) fn new(code: AuditCode, message: impl Into<String>) -> Self {
         Finding {
             code,
             severity: code.severity(),
@@ -99,12 +111,18 @@ impl Finding {
             partner: None,
             consumer: None,
             credential: None,
+            resource: None,
             file: None,
             line: None,
         }
     }
-    fn partner(mut self, p: &str) -> Self {
+    pub(crate) fn partner(mut self, p: &str) -> Self {
         self.partner = Some(p.to_string());
+        self
+    }
+    /// About a consumer named `label`, with no place in a file.
+    pub(crate) fn consumer_named(mut self, label: &str) -> Self {
+        self.consumer = Some(label.to_string());
         self
     }
     fn consumer(mut self, c: &Consumer) -> Self {
@@ -113,11 +131,11 @@ impl Finding {
         self.line = Some(c.at.line);
         self
     }
-    fn credential(mut self, c: &str) -> Self {
+    pub(crate) fn credential(mut self, c: &str) -> Self {
         self.credential = Some(c.to_string());
         self
     }
-    fn at(mut self, loc: &crate::diag::Location) -> Self {
+    pub(crate) fn at(mut self, loc: &crate::diag::Location) -> Self {
         self.file = Some(loc.file.clone());
         self.line = Some(loc.line);
         self
@@ -164,7 +182,7 @@ impl Default for AuditOptions {
     }
 }
 
-fn owner_map(program: &Program) -> BTreeMap<&str, (&Partner, &CredentialSpec)> {
+pub(crate) fn owner_map(program: &Program) -> BTreeMap<&str, (&Partner, &CredentialSpec)> {
     let mut m = BTreeMap::new();
     for p in program.partners.values() {
         for c in &p.spec.credentials {
@@ -175,7 +193,7 @@ fn owner_map(program: &Program) -> BTreeMap<&str, (&Partner, &CredentialSpec)> {
 }
 
 /// The date a credential stopped being valid, if it has.
-fn ended(c: &CredentialSpec, today: Date) -> Option<Date> {
+pub(crate) fn ended(c: &CredentialSpec, today: Date) -> Option<Date> {
     match (c.revoked, c.expires) {
         (Some(r), _) if r <= today => Some(r),
         (_, Some(e)) if e <= today => Some(e),
@@ -412,19 +430,7 @@ fn access_findings(
             );
         }
     }
-    // Terms: the program's and each reachable product's.
-    let mut missing: BTreeSet<String> = BTreeSet::new();
-    let mut needed: Vec<&str> = program.required_terms().iter().map(|t| t.0.as_str()).collect();
-    for p in &products {
-        if let Some(product) = program.product(p) {
-            needed.extend(product.spec.required_terms.iter().map(|t| t.0.as_str()));
-        }
-    }
-    for t in needed {
-        if partner.accepted(t, program).is_none() {
-            missing.insert(t.to_string());
-        }
-    }
+    let missing = missing_terms(program, partner, &products);
     if !missing.is_empty() {
         findings.push(
             Finding::new(
@@ -442,8 +448,44 @@ fn access_findings(
     }
 }
 
+/// The terms a partner has not accepted of those it needs to call `products`: the
+/// program's and each product's.
+pub(crate) fn missing_terms(program: &Program, partner: &Partner, products: &BTreeSet<&str>) -> BTreeSet<String> {
+    let mut needed: Vec<&str> = program.required_terms().iter().map(|t| t.0.as_str()).collect();
+    for p in products {
+        if let Some(product) = program.product(p) {
+            needed.extend(product.spec.required_terms.iter().map(|t| t.0.as_str()));
+        }
+    }
+    needed
+        .into_iter()
+        .filter(|t| partner.accepted(t, program).is_none())
+        .map(str::to_string)
+        .collect()
+}
+
+/// Whether partnerctl sorts a finding before another: gateway findings by place, then code.
+pub(crate) fn sort_findings(findings: &mut [Finding]) {
+    findings.sort_by(|a, b| {
+        (
+            a.line.unwrap_or(usize::MAX),
+            a.code,
+            &a.partner,
+            &a.credential,
+            &a.message,
+        )
+            .cmp(&(
+                b.line.unwrap_or(usize::MAX),
+                b.code,
+                &b.partner,
+                &b.credential,
+                &b.message,
+            ))
+    });
+}
+
 #[allow(clippy::too_many_arguments)]
-fn usage_findings(
+pub(crate) fn usage_findings(
     program: &Program,
     today: Date,
     usage: &Usage,

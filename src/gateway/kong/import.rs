@@ -96,7 +96,8 @@ pub struct Todo {
     /// Stable kebab-case kind: `secret-ref`, `acl-group`, `consumer-group`, `rate-limit`,
     /// `basic-auth-credential`, `jwt-credential`, `hmac-auth-credential`,
     /// `mtls-auth-credential`, `oauth2-credential`, `plugin`, `route`, `service`,
-    /// `upstream`, `certificate`, …, `merge`, `difference`, `agreements`, `owner`.
+    /// `upstream`, `certificate`, …, `merge`, `difference`, `agreements`, `owner`,
+    /// `http-route`.
     pub kind: String,
     /// The program file it concerns, if one.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -914,6 +915,26 @@ pub fn import_kong(decks: &[Deck], existing: &Program, options: &ImportOptions) 
                 "the gateway has no route for this product; the import wrote `GET /`, list its endpoints".to_string(),
                 None,
             ));
+        }
+        // A decK file does not know the HTTPRoute an envoy-gateway output attaches to; the
+        // program's `validate` asks for it (output-invalid), so say so here too.
+        let envoy_gateway: BTreeSet<Environment> = existing
+            .spec()
+            .into_iter()
+            .flat_map(|s| s.outputs.iter())
+            .filter(|o| o.target == Some(crate::spec::Target::EnvoyGateway))
+            .filter_map(|o| o.environment)
+            .collect();
+        if !existing.products.contains_key(&name) {
+            for env in p.upstreams.keys().filter(|e| envoy_gateway.contains(e)) {
+                im.note(todo(
+                    None,
+                    "http-route",
+                    Some(im.product_file(&name)),
+                    format!("the program's envoy-gateway output for {env} needs spec.environments.{env}.route: {{name, namespace}}, the HTTPRoute that serves this product, which a decK file does not say"),
+                    None,
+                ));
+            }
         }
         files.push(im.product_file_out(&name, &owner, &p));
     }

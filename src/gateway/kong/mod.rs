@@ -24,6 +24,8 @@ pub enum EnvironmentSource {
     Flag,
     /// The file's tags (`environment:<env>`, the `kong` target's select tag).
     Tags,
+    /// The `partnerctl.dev/environment` label of Kubernetes manifests.
+    Labels,
     /// The program's only `kong` output.
     Program,
 }
@@ -33,6 +35,7 @@ impl EnvironmentSource {
         match self {
             EnvironmentSource::Flag => "--environment",
             EnvironmentSource::Tags => "tags",
+            EnvironmentSource::Labels => "labels",
             EnvironmentSource::Program => "program",
         }
     }
