@@ -182,7 +182,7 @@ impl std::io::Write for Bounded {
 
 /// Renders template `name` with a JSON context under the budget installed on `env` (see
 /// [`install`]; the default budget otherwise, fuel aside).
-pub fn render(env: &Environment<'static>, name: &str, ctx: serde_json::Value) -> Result<String, RenderError> {
+pub fn render(env: &Environment<'static>, name: &str, ctx: Value) -> Result<String, RenderError> {
     let budget = budget_of(env);
     let run = || render_here(env, name, ctx, budget);
     let joined = std::thread::scope(|scope| {
@@ -208,7 +208,7 @@ pub fn render(env: &Environment<'static>, name: &str, ctx: serde_json::Value) ->
 fn render_here(
     env: &Environment<'static>,
     name: &str,
-    ctx: serde_json::Value,
+    ctx: Value,
     budget: TemplateBudget,
 ) -> Result<String, RenderError> {
     let start = Instant::now();
@@ -225,9 +225,7 @@ fn render_here(
         deadline,
         stopped: None,
     };
-    let result = tmpl
-        .render_captured_to(super::data::Data::value(ctx), &mut out)
-        .map(drop);
+    let result = tmpl.render_captured_to(ctx, &mut out).map(drop);
     DEADLINE.with(|d| d.set(None));
     let budget_error = |what: String| RenderError::Budget {
         name: name.to_string(),
@@ -391,7 +389,10 @@ mod tests {
             "{% for a in range(100000) %}{% for b in range(100000) %}{% endfor %}{% endfor %}",
         );
         let start = Instant::now();
-        is_budget(render(&env, "t.j2", serde_json::json!({})), "fuel");
+        is_budget(
+            render(&env, "t.j2", crate::render::data::Data::value(serde_json::json!({}))),
+            "fuel",
+        );
         assert!(start.elapsed() < Duration::from_secs(10), "{:?}", start.elapsed());
     }
 
@@ -412,9 +413,17 @@ mod tests {
             ..TemplateBudget::default()
         };
         let env = env_with(budget, "t.j2", "{% for i in range(1000) %}0123456789{% endfor %}");
-        is_budget(render(&env, "t.j2", serde_json::json!({})), "1000 bytes");
+        is_budget(
+            render(&env, "t.j2", crate::render::data::Data::value(serde_json::json!({}))),
+            "1000 bytes",
+        );
         let env = env_with(budget, "t.j2", "{% for i in range(10) %}0123456789{% endfor %}");
-        assert_eq!(render(&env, "t.j2", serde_json::json!({})).unwrap().len(), 100);
+        assert_eq!(
+            render(&env, "t.j2", crate::render::data::Data::value(serde_json::json!({})))
+                .unwrap()
+                .len(),
+            100
+        );
     }
 
     #[test]
@@ -427,7 +436,10 @@ mod tests {
                 .into_boxed_str(),
             );
             let env = env_with(TemplateBudget::default(), "t.j2", src);
-            is_budget(render(&env, "t.j2", serde_json::json!({})), "nested deeper");
+            is_budget(
+                render(&env, "t.j2", crate::render::data::Data::value(serde_json::json!({}))),
+                "nested deeper",
+            );
         }
     }
 
@@ -438,7 +450,10 @@ mod tests {
             "t.j2",
             "{% set ns = namespace(x=[1]) %}{% for i in range(60) %}{% set ns.x = [ns.x, ns.x] %}{% endfor %}{{ ns.x|tojson }}",
         );
-        is_budget(render(&env, "t.j2", serde_json::json!({})), "");
+        is_budget(
+            render(&env, "t.j2", crate::render::data::Data::value(serde_json::json!({}))),
+            "",
+        );
     }
 
     #[test]
@@ -448,14 +463,22 @@ mod tests {
             "t.j2",
             "{% macro m(n) %}{{ m(n + 1) }}{% endmacro %}{{ m(0) }}",
         );
-        is_budget(render(&env, "t.j2", serde_json::json!({})), "recurses");
+        is_budget(
+            render(&env, "t.j2", crate::render::data::Data::value(serde_json::json!({}))),
+            "recurses",
+        );
     }
 
     #[test]
     fn an_ordinary_template_renders() {
         let env = env_with(TemplateBudget::default(), "t.j2", "{{ a|tojson }} {{ a|json }}");
         assert_eq!(
-            render(&env, "t.j2", serde_json::json!({"a": [1, {"b": 2}]})).unwrap(),
+            render(
+                &env,
+                "t.j2",
+                crate::render::data::Data::value(serde_json::json!({"a": [1, {"b": 2}]}))
+            )
+            .unwrap(),
             r#"[1, {"b": 2}] [1,{"b":2}]"#
         );
     }

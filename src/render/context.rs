@@ -9,38 +9,44 @@ use crate::model::{Product, Program, Terms};
 use crate::spec::{Date, PlanSpec, Stage};
 use serde_json::{Value, json};
 
-/// The context of a `template:` output.
+/// The context of a `template:` output, as JSON (what docs/templates.md documents).
 pub fn full(program: &Program, today: Date) -> Value {
-    let spec = program.spec();
     let partners: Vec<Value> = program
         .partners
         .values()
-        .map(|p| {
-            let s = &p.spec;
-            json!({
-                "name": p.name,
-                "owner": p.owner(),
-                "labels": p.metadata.labels,
-                "displayName": s.display_name,
-                "legalName": s.legal_name,
-                "listed": s.listed,
-                "website": s.website,
-                "stage": s.stage.as_str(),
-                "since": p.stage_since().map(|d| d.to_string()),
-                "history": s.history.iter().map(|h| json!({"stage": h.stage.as_str(), "date": h.date.to_string()})).collect::<Vec<_>>(),
-                "agreements": s.agreements.iter().map(|a| json!({"terms": a.terms.0, "version": a.version, "acceptedOn": a.accepted_on.to_string()})).collect::<Vec<_>>(),
-                "subscriptions": s.subscriptions.iter().map(|x| json!({"product": x.product.0, "plan": x.plan.0, "environment": x.environment.as_str()})).collect::<Vec<_>>(),
-                "credentials": s.credentials.iter().map(|c| json!({
-                    "id": c.id.0,
-                    "environment": c.environment.as_str(),
-                    "created": c.created.to_string(),
-                    "expires": c.expires.map(|d| d.to_string()),
-                    "revoked": c.revoked.map(|d| d.to_string()),
-                    "live": c.is_live(today),
-                })).collect::<Vec<_>>(),
-            })
-        })
+        .map(|p| PartnerView::of(p, today).to_json())
         .collect();
+    let mut ctx = full_rest(program, today);
+    ctx["partners"] = Value::Array(partners);
+    ctx
+}
+
+/// The same context as a template value: the partners are [`PartnerView`]s, each read
+/// field by field when the template reads it, so a render of 100,000 partners never holds
+/// them all as data at once. Renders exactly as [`full`] does.
+pub fn full_value(program: &Program, today: Date) -> minijinja::Value {
+    let partners: Vec<minijinja::Value> = program
+        .partners
+        .values()
+        .map(|p| minijinja::Value::from_object(PartnerView::of(p, today)))
+        .collect();
+    let mut rest = match full_rest(program, today) {
+        Value::Object(m) => m,
+        _ => serde_json::Map::new(),
+    };
+    let mut ctx = std::collections::BTreeMap::new();
+    for key in ["asOf", "program", "products", "terms"] {
+        if let Some(v) = rest.remove(key) {
+            ctx.insert(key, super::data::Data::value(v));
+        }
+    }
+    ctx.insert("partners", minijinja::Value::from(partners));
+    minijinja::Value::from(ctx)
+}
+
+/// Everything of [`full`] but the partners.
+fn full_rest(program: &Program, today: Date) -> Value {
+    let spec = program.spec();
     json!({
         "asOf": today.to_string(),
         "program": {
@@ -51,8 +57,172 @@ pub fn full(program: &Program, today: Date) -> Value {
         },
         "products": program.products.values().map(|p| product(p, true)).collect::<Vec<_>>(),
         "terms": program.terms.values().map(|t| terms(t, today)).collect::<Vec<_>>(),
-        "partners": partners,
+        "partners": [],
     })
+}
+
+/// One partner as a `template:` output sees it: no contacts, no signatories, no secret
+/// references. A template value whose fields are made when read.
+#[derive(Debug)]
+pub struct PartnerView {
+    name: String,
+    owner: Option<String>,
+    labels: std::collections::BTreeMap<String, String>,
+    display_name: String,
+    legal_name: Option<String>,
+    listed: bool,
+    website: Option<String>,
+    stage: Stage,
+    since: Option<Date>,
+    history: Vec<(Stage, Date)>,
+    agreements: Vec<(String, String, Date)>,
+    subscriptions: Vec<(String, String, crate::spec::Environment)>,
+    credentials: Vec<CredentialView>,
+}
+
+#[derive(Debug)]
+struct CredentialView {
+    id: String,
+    environment: crate::spec::Environment,
+    created: Date,
+    expires: Option<Date>,
+    revoked: Option<Date>,
+    live: bool,
+}
+
+/// The fields of a partner, in the order a template sees them.
+const PARTNER_FIELDS: &[&str] = &[
+    "name",
+    "owner",
+    "labels",
+    "displayName",
+    "legalName",
+    "listed",
+    "website",
+    "stage",
+    "since",
+    "history",
+    "agreements",
+    "subscriptions",
+    "credentials",
+];
+
+impl PartnerView {
+    fn of(p: &crate::model::Partner, today: Date) -> PartnerView {
+        let s = &p.spec;
+        PartnerView {
+            name: p.name.clone(),
+            owner: p.owner().map(str::to_string),
+            labels: p.metadata.labels.clone(),
+            display_name: s.display_name.clone(),
+            legal_name: s.legal_name.clone(),
+            listed: s.listed,
+            website: s.website.clone(),
+            stage: s.stage,
+            since: p.stage_since(),
+            history: s.history.iter().map(|h| (h.stage, h.date)).collect(),
+            agreements: s
+                .agreements
+                .iter()
+                .map(|a| (a.terms.0.clone(), a.version.clone(), a.accepted_on))
+                .collect(),
+            subscriptions: s
+                .subscriptions
+                .iter()
+                .map(|x| (x.product.0.clone(), x.plan.0.clone(), x.environment))
+                .collect(),
+            credentials: s
+                .credentials
+                .iter()
+                .map(|c| CredentialView {
+                    id: c.id.0.clone(),
+                    environment: c.environment,
+                    created: c.created,
+                    expires: c.expires,
+                    revoked: c.revoked,
+                    live: c.is_live(today),
+                })
+                .collect(),
+        }
+    }
+
+    /// One field as JSON.
+    fn field(&self, key: &str) -> Option<Value> {
+        let date = |d: &Date| json!(d.to_string());
+        Some(match key {
+            "name" => json!(self.name),
+            "owner" => json!(self.owner),
+            "labels" => json!(self.labels),
+            "displayName" => json!(self.display_name),
+            "legalName" => json!(self.legal_name),
+            "listed" => json!(self.listed),
+            "website" => json!(self.website),
+            "stage" => json!(self.stage.as_str()),
+            "since" => json!(self.since.map(|d| d.to_string())),
+            "history" => Value::Array(
+                self.history
+                    .iter()
+                    .map(|(stage, d)| json!({"stage": stage.as_str(), "date": date(d)}))
+                    .collect(),
+            ),
+            "agreements" => Value::Array(
+                self.agreements
+                    .iter()
+                    .map(|(terms, version, on)| json!({"terms": terms, "version": version, "acceptedOn": date(on)}))
+                    .collect(),
+            ),
+            "subscriptions" => Value::Array(
+                self.subscriptions
+                    .iter()
+                    .map(|(product, plan, env)| json!({"product": product, "plan": plan, "environment": env.as_str()}))
+                    .collect(),
+            ),
+            "credentials" => Value::Array(
+                self.credentials
+                    .iter()
+                    .map(|c| {
+                        json!({
+                            "id": c.id,
+                            "environment": c.environment.as_str(),
+                            "created": date(&c.created),
+                            "expires": c.expires.map(|d| d.to_string()),
+                            "revoked": c.revoked.map(|d| d.to_string()),
+                            "live": c.live,
+                        })
+                    })
+                    .collect(),
+            ),
+            _ => return None,
+        })
+    }
+
+    fn to_json(&self) -> Value {
+        let mut m = serde_json::Map::new();
+        for key in PARTNER_FIELDS {
+            if let Some(v) = self.field(key) {
+                m.insert((*key).to_string(), v);
+            }
+        }
+        Value::Object(m)
+    }
+}
+
+impl minijinja::value::Object for PartnerView {
+    fn get_value(self: &std::sync::Arc<Self>, key: &minijinja::Value) -> Option<minijinja::Value> {
+        self.get_value_by_str(key.as_str()?)
+    }
+
+    fn get_value_by_str(self: &std::sync::Arc<Self>, key: &str) -> Option<minijinja::Value> {
+        self.field(key).map(super::data::Data::value)
+    }
+
+    fn enumerate(self: &std::sync::Arc<Self>) -> minijinja::value::Enumerator {
+        minijinja::value::Enumerator::Str(PARTNER_FIELDS)
+    }
+
+    fn enumerator_len(self: &std::sync::Arc<Self>) -> Option<usize> {
+        Some(PARTNER_FIELDS.len())
+    }
 }
 
 /// A product as data; `internal` adds upstreams and the owning team.
@@ -147,6 +317,33 @@ pub fn public(program: &Program, today: Date) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_partners_read_field_by_field_render_as_the_json_context_does() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/northwind");
+        let program = crate::model::load(crate::source::Snapshot::from_dir(&root).unwrap()).program;
+        let today = Date::parse("2026-11-01").unwrap();
+        let env = crate::render::templates::environment(&program).unwrap();
+        for (i, t) in [
+            "{% for p in partners %}{% for k, v in p | items %}{{ k }}={{ v }};{% endfor %}\n{% endfor %}",
+            "{{ partners | tojson }}|{{ partners[0] }}|{{ partners[1] | length }}|{{ partners | length }}",
+            "{{ partners | selectattr('stage', 'equalto', 'live') | map(attribute='name') | join(',') }}",
+            "{% for p in partners | sort(attribute='displayName') if p.listed %}{{ p.labels.region }}{{ p.credentials | selectattr('live') | list | length }}{{ p.missing is undefined }}{{ p.since }}{{ p.website or '-' }}{% endfor %}",
+            "{% for p in partners %}{{ p | yaml }}{{ p.history | json }}{{ p | dictsort | length }}{{ 'owner' in p }}{% if p.agreements %}{{ p.agreements[0].acceptedOn }}{% endif %}{% endfor %}",
+            "{{ asOf }} {{ program.name }} {{ products | map(attribute='name') | join(',') }} {{ terms[0].versions | length }}",
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            let mut env = env.clone();
+            let name = format!("test-{i}.txt");
+            env.add_template_owned(name.clone(), t.to_string()).unwrap();
+            let by_json = crate::render::templates::render(&env, &name, full(&program, today)).unwrap();
+            let by_view = crate::render::templates::render_value(&env, &name, full_value(&program, today)).unwrap();
+            assert!(by_json.len() > 40, "{t}: {by_json}");
+            assert_eq!(by_view, by_json, "{t}");
+        }
+    }
 
     #[test]
     fn request_counts() {

@@ -69,6 +69,17 @@ impl Data {
     }
 
     fn child(&self, step: Step) -> Value {
+        // A scalar is read out at once; only a map or list gets a path of its own.
+        let node = match (&step, self.json()) {
+            (Step::Key(k), Json::Object(m)) => m.get(&**k),
+            (Step::Index(i), Json::Array(items)) => items.get(*i),
+            _ => None,
+        };
+        match node {
+            Some(Json::Object(_) | Json::Array(_)) => {}
+            Some(scalar) => return scalar_value(scalar),
+            None => return Value::from(()),
+        }
         let mut path = Vec::with_capacity(self.path.len() + 1);
         path.extend(self.path.iter().cloned());
         path.push(step);

@@ -183,8 +183,8 @@ pub fn render_output_with_usage(
                 output.path
             )));
         }
-        let ctx = context::full(program, today);
-        let text = templates::render(env, name, ctx)?;
+        let ctx = context::full_value(program, today);
+        let text = templates::render_value(env, name, ctx)?;
         return Ok(vec![RenderedFile::new(path, text)]);
     }
     let Some(target) = output.target else {

@@ -188,6 +188,12 @@ fn formatter(out: &mut minijinja::Output, state: &mut minijinja::State, value: &
 /// Renders template `name` with a JSON context, under the budget of SPEC §9 (fuel, time,
 /// output size, on a thread with a large stack: see [`budget`]).
 pub fn render(env: &Environment<'static>, name: &str, ctx: serde_json::Value) -> Result<String, RenderError> {
+    budget::render(env, name, super::data::Data::value(ctx))
+}
+
+/// [`render`] with a context that is a template value already (a `template:` output's
+/// partners, [`super::context::full_value`]).
+pub fn render_value(env: &Environment<'static>, name: &str, ctx: Value) -> Result<String, RenderError> {
     budget::render(env, name, ctx)
 }
 

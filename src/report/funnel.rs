@@ -258,7 +258,9 @@ pub fn compute(program: &Program, today: Date, usage: Option<&Usage>) -> Funnel 
         .map(|stage| {
             let here = reached.get(&stage).map(Vec::as_slice).unwrap_or(&[]);
             let conversion = stage.next().filter(|_| !here.is_empty()).map(|next| {
-                let there = reached.get(&next).map(Vec::as_slice).unwrap_or(&[]);
+                // A set: a list's `contains` made this quadratic in the partners.
+                let there: std::collections::HashSet<_> =
+                    reached.get(&next).map(Vec::as_slice).unwrap_or(&[]).iter().collect();
                 let moved = here.iter().filter(|p| there.contains(p)).count();
                 moved as f64 / here.len() as f64
             });
