@@ -43,41 +43,63 @@ fn main() {
     let t = Instant::now();
     let snapshot = source::Snapshot::from_dir(std::path::Path::new(dir)).expect("a readable program");
     let files = snapshot.files.len();
-    eprintln!("read       {:>8.3} s  ({files} files)", t.elapsed().as_secs_f64());
+    eprintln!(
+        "read       {:>8.3} s  ({files} files; {})",
+        t.elapsed().as_secs_f64(),
+        rss()
+    );
     let t = Instant::now();
     let loaded = model::load(snapshot);
     eprintln!(
-        "load       {:>8.3} s  ({} partners, {} findings)",
+        "load       {:>8.3} s  ({} partners, {} findings; {})",
         t.elapsed().as_secs_f64(),
         loaded.program.partners.len(),
-        loaded.diagnostics.len()
+        loaded.diagnostics.len(),
+        rss()
     );
     let t = Instant::now();
     let found = check::run_all(&loaded.program, today);
     eprintln!(
-        "checks     {:>8.3} s  ({} findings)",
+        "checks     {:>8.3} s  ({} findings; {})",
         t.elapsed().as_secs_f64(),
-        found.len()
+        found.len(),
+        rss()
     );
     let t = Instant::now();
     let found = policy::evaluate(&loaded.program, today, None);
     eprintln!(
-        "policies   {:>8.3} s  ({} findings)",
+        "policies   {:>8.3} s  ({} findings; {})",
         t.elapsed().as_secs_f64(),
-        found.len()
+        found.len(),
+        rss()
     );
     let t = Instant::now();
     let found = partnerctl::render::check_outputs(&loaded.program, today);
     eprintln!(
-        "outputs    {:>8.3} s  ({} findings; validate renders the outputs that run program templates)",
+        "outputs    {:>8.3} s  ({} findings, outputs running program templates; {})",
         t.elapsed().as_secs_f64(),
-        found.len()
+        found.len(),
+        rss()
     );
     eprintln!("total      {:>8.3} s", total.elapsed().as_secs_f64());
     if render {
         render_each(&loaded.program, today);
     }
     std::mem::forget(loaded);
+}
+
+/// Resident memory now and at its peak (`VmRSS`, `VmHWM` of /proc/self/status), in MiB.
+fn rss() -> String {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let field = |name: &str| {
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix(name))
+            .and_then(|v| v.trim().trim_end_matches(" kB").trim().parse::<u64>().ok())
+            .map(|kb| format!("{}", kb / 1024))
+            .unwrap_or_else(|| "?".into())
+    };
+    format!("rss {} MiB, peak {} MiB", field("VmRSS:"), field("VmHWM:"))
 }
 
 /// `--render`: each output of program.yaml rendered alone, with its time and size.
@@ -89,11 +111,12 @@ fn render_each(program: &model::Program, today: partnerctl::spec::Date) {
         let files = partnerctl::render::render_output(program, output, today, &env).expect("the output renders");
         let bytes: usize = files.iter().map(|f| f.bytes.len()).sum();
         eprintln!(
-            "render     {:>8.3} s  {} ({} files, {} KiB)",
+            "render     {:>8.3} s  {} ({} files, {} KiB; {})",
             t.elapsed().as_secs_f64(),
             output.path,
             files.len(),
-            bytes / 1024
+            bytes / 1024,
+            rss()
         );
         std::mem::forget(files);
     }
