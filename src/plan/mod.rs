@@ -225,12 +225,19 @@ pub fn make(input: Input, today: Date, progress: Progress<'_>) -> Planned {
         },
         || base.as_ref().map(|b| outputs::base_outputs(b, &desired, today)),
     );
-    // An output the change cannot reach is the desired program's on both sides.
+    // An output the change cannot reach is the desired program's on both sides: its files
+    // are not copied, only their paths kept, and they compare equal.
+    let mut same: BTreeSet<String> = BTreeSet::new();
     let base_render = match (base_each, &desired_each) {
         (Some(Ok(each)), Ok(desired_each)) if each.len() == desired_each.len() => Some(Ok(each
             .into_iter()
             .zip(desired_each)
-            .flat_map(|(b, d)| b.unwrap_or_else(|| d.clone()))
+            .flat_map(|(b, d)| {
+                if b.is_none() {
+                    same.extend(d.iter().map(|f| f.path.clone()));
+                }
+                b.unwrap_or_default()
+            })
             .collect::<Vec<_>>())),
         // The desired side did not render: nothing is diffed.
         (Some(Ok(_)), _) => Some(Ok(Vec::new())),
@@ -260,7 +267,7 @@ pub fn make(input: Input, today: Date, progress: Progress<'_>) -> Planned {
     progress("comparing outputs");
     let drift = drift_diffs(input.drift, &rendered);
     let artifacts = if !render_failed {
-        artifacts(&base_files, &rendered)
+        artifacts_except(&base_files, &rendered, &same)
     } else {
         Vec::new()
     };
@@ -637,8 +644,18 @@ fn build<S>(
 
 /// The outputs that differ between two renders, by path, with unified diffs.
 pub fn artifacts(base: &[RenderedFile], desired: &[RenderedFile]) -> Vec<Artifact> {
-    let b: BTreeMap<&str, &[u8]> = base.iter().map(|f| (f.path.as_str(), f.bytes.as_slice())).collect();
+    artifacts_except(base, desired, &BTreeSet::new())
+}
+
+/// [`artifacts`], where the files at `same` are the desired ones on both sides (`base`
+/// leaves them out).
+fn artifacts_except(base: &[RenderedFile], desired: &[RenderedFile], same: &BTreeSet<String>) -> Vec<Artifact> {
     let d: BTreeMap<&str, &[u8]> = desired.iter().map(|f| (f.path.as_str(), f.bytes.as_slice())).collect();
+    let b: BTreeMap<&str, &[u8]> = base
+        .iter()
+        .map(|f| (f.path.as_str(), f.bytes.as_slice()))
+        .chain(same.iter().filter_map(|p| d.get_key_value(p.as_str()).map(|(k, v)| (*k, *v))))
+        .collect();
     let paths: BTreeSet<&str> = b.keys().chain(d.keys()).copied().collect();
     let mut out = Vec::new();
     for path in paths {
