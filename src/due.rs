@@ -414,7 +414,7 @@ mod tests {
     fn a_stage_limit_past_the_calendar_is_no_deadline() {
         let mut p = program();
         if let Some(res) = p.program.as_mut() {
-            res.spec.stages.registered = Some(crate::spec::StageSettings {
+            std::sync::Arc::make_mut(&mut res.spec).stages.registered = Some(crate::spec::StageSettings {
                 stuck_after_days: u32::MAX,
             });
         }

@@ -18,7 +18,7 @@ impl Program {
 
     /// The Program spec, when `program.yaml` loaded.
     pub fn spec(&self) -> Option<&ProgramSpec> {
-        self.program.as_ref().map(|p| &p.spec)
+        self.program.as_ref().map(|p| &*p.spec)
     }
 
     /// The program's name (`metadata.name` of program.yaml), or `program`.

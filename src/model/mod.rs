@@ -71,7 +71,9 @@ pub struct Resource<S> {
     pub name: String,
     pub file: String,
     pub metadata: Metadata,
-    pub spec: S,
+    /// Shared: a plan's base program holds the desired side's resources for every file the
+    /// change leaves alone, without copying them.
+    pub spec: Arc<S>,
     /// The document as written (for policies, plans and secret scanning), shared with its
     /// [`Document`] and with the policies' input.
     pub raw: Raw,
@@ -277,7 +279,7 @@ fn attach_apis(program: &mut Program, diagnostics: &mut Vec<Diagnostic>) {
         };
         let derived = openapi::endpoints(api);
         if product.spec.endpoints.is_empty() {
-            product.spec.endpoints = derived;
+            Arc::make_mut(&mut product.spec).endpoints = derived;
             continue;
         }
         let key = |method: &str, path: &str| format!("{method} {}", path_shape(path));
@@ -487,7 +489,7 @@ fn resource<S>(doc: &Document, metadata: Metadata, spec: S) -> Resource<S> {
         name: metadata.name.0.clone(),
         file: doc.file.clone(),
         metadata,
-        spec,
+        spec: Arc::new(spec),
         raw: doc.value.clone(),
         positions: Arc::clone(&doc.positions),
     }

@@ -112,7 +112,7 @@ pub fn partner(b: Option<&Partner>, d: Option<&Partner>, today: Date) -> Assessm
     }
     let name = d.or(b).map(|p| p.name.as_str()).unwrap_or_default();
 
-    let (bs, ds) = (b.map(|p| &p.spec), d.map(|p| &p.spec));
+    let (bs, ds) = (b.map(|p| &*p.spec), d.map(|p| &*p.spec));
     if let (Some(bs), Some(ds)) = (bs, ds)
         && bs.stage != ds.stage
     {
@@ -302,7 +302,7 @@ pub fn product(
             }
         }
         (Some(bp), Some(dp)) => {
-            let mut normalized = dp.spec.clone();
+            let mut normalized = (*dp.spec).clone();
             endpoints(&mut a, bp, dp, desired, apis);
             // Endpoints (listed or derived from the description) are judged above.
             normalized.endpoints = bp.spec.endpoints.clone();
@@ -343,9 +343,9 @@ pub fn product(
                 plan.rate_limit = old.rate_limit;
                 plan.quota = old.quota;
             }
-            if normalized != bp.spec || dp.metadata != bp.metadata {
+            if normalized != *bp.spec || dp.metadata != bp.metadata {
                 a.hit(ChangeClass::ProductChanged, &[&dp.name]);
-                if normalized != bp.spec {
+                if normalized != *bp.spec {
                     a.phrases.push("product definition changed".into());
                 } else {
                     a.phrases.push("metadata changed".into());
@@ -414,8 +414,8 @@ pub fn terms(b: Option<&Terms>, d: Option<&Terms>, base: &Program, desired: &Pro
                     a.phrases.push(format!("removes version {}", v.version));
                 }
             }
-            let mut bs = bt.spec.clone();
-            let mut ds = dt.spec.clone();
+            let mut bs = (*bt.spec).clone();
+            let mut ds = (*dt.spec).clone();
             bs.versions.clear();
             ds.versions.clear();
             if bs != ds || bt.metadata != dt.metadata {
