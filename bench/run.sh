@@ -32,10 +32,12 @@ load_now() { uptime | sed 's/^ *//'; }
 note "tools"
 command -v hyperfine >/dev/null || apt-get install -y hyperfine
 [ -x /usr/bin/time ] || apt-get install -y time
-command -v check-jsonschema >/dev/null || pip install check-jsonschema
-command -v ajv >/dev/null || npm install -g ajv-cli ajv-formats
-NODE_PATH=$(npm root -g)
-export NODE_PATH
+if [ "${ONLY_SCALING:-0}" != 1 ]; then
+  command -v check-jsonschema >/dev/null || pip install check-jsonschema
+  command -v ajv >/dev/null || npm install -g ajv-cli ajv-formats
+  NODE_PATH=$(npm root -g)
+  export NODE_PATH
+fi
 
 note "build"
 cargo build --release
