@@ -233,7 +233,8 @@ else
         git init -q -b main
         git add -A
         git -c user.name=bench -c user.email=bench@example.invalid commit -qm "the program"
-        f=$(find partners -name '*.yaml' | sort | head -1)
+        find partners -name '*.yaml' | sort > ../partner-files.txt
+        f=$(head -1 ../partner-files.txt)
         sed -i 's/^  displayName: \(.*\)$/  displayName: \1 Renamed/' "$f"
       )
       touch "$prog/.generated-$n"

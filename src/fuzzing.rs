@@ -66,6 +66,7 @@ pub fn plan(base: &Snapshot, input: &[u8]) {
         desired: overlay(base, input),
         desired_label: "fuzz".into(),
         drift: Vec::new(),
+        keep_outputs: true,
     };
     let _ = crate::plan::make(input, as_of(), &|_| {});
 }

@@ -42,6 +42,7 @@ fn make(base: Option<Snapshot>, desired: Snapshot) -> Plan {
         desired,
         desired_label: "desired".into(),
         drift: Vec::new(),
+        keep_outputs: false,
     };
     plan::make(input, today(), &|_| {}).plan
 }

@@ -94,6 +94,7 @@ pub fn run(args: &ApplyArgs, common: &Common) -> anyhow::Result<u8> {
             .map(|c| format!("commit {}", &c[..12.min(c.len())]))
             .unwrap_or("working tree".into()),
         drift,
+        keep_outputs: true,
     };
     let planned = plan::make(input, today, &step);
     super::set_redactor(&planned.redactor);

@@ -137,6 +137,7 @@ pub fn run(args: &PlanArgs, common: &Common) -> anyhow::Result<u8> {
         desired,
         desired_label,
         drift,
+        keep_outputs: false,
     };
     let planned = plan::make(input, today, &step);
     super::set_redactor(&planned.redactor);

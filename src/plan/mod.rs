@@ -153,7 +153,8 @@ pub struct ApprovalTeam {
 pub struct Planned {
     pub plan: Plan,
     pub desired: Program,
-    /// Every output of the desired program.
+    /// The outputs of the desired program that were rendered: all of them with
+    /// [`Input::keep_outputs`].
     pub rendered: Vec<RenderedFile>,
     /// Replaces what `secret-in-repo` flagged on either side; the plan and the rendered files
     /// are redacted already.
@@ -170,6 +171,9 @@ pub struct Input {
     pub desired: Snapshot,
     pub desired_label: String,
     pub drift: Vec<Drift>,
+    /// Render every output of the desired program into [`Planned::rendered`] (`apply` writes
+    /// them); otherwise only those the plan needs: what the change reaches, and drifted files.
+    pub keep_outputs: bool,
 }
 
 /// Steps reported to a progress display.
@@ -215,18 +219,60 @@ pub fn make(input: Input, today: Date, progress: Progress<'_>) -> Planned {
     let outputs_invalid = diagnostics
         .iter()
         .any(|d| d.code == diag::Code::OutputInvalid && d.severity == Severity::Error);
+    // The outputs the change cannot reach are the same on both sides: neither side renders
+    // them, unless `apply` writes them or a drifted file of theirs needs its diff.
+    let n_outputs = desired.spec().map_or(0, |s| s.outputs.len());
+    let unreached: Vec<bool> = match &base {
+        Some(b) if !outputs_invalid => outputs::unreached(b, &desired, today)
+            .ok()
+            .filter(|u| u.len() == n_outputs)
+            .unwrap_or_else(|| vec![false; n_outputs]),
+        _ => vec![false; n_outputs],
+    };
+    let drifted: Vec<&str> = input.drift.iter().map(|d| d.path.as_str()).collect();
+    let wanted: Vec<bool> = desired.spec().map_or_else(Vec::new, |s| {
+        s.outputs
+            .iter()
+            .zip(&unreached)
+            .map(|(o, &same)| {
+                let path = render::normalize(&o.path);
+                let path = path.as_str();
+                input.keep_outputs
+                    || !same
+                    || drifted
+                        .iter()
+                        .any(|d| *d == path || d.strip_prefix(path).is_some_and(|r| r.starts_with('/')))
+            })
+            .collect()
+    });
     let (desired_each, base_each) = rayon::join(
         || {
             if outputs_invalid {
                 Ok(Vec::new())
             } else {
-                render::render_each(&desired, today, None, prerendered)
+                render::render_selected(&desired, today, None, prerendered, |i| wanted[i])
             }
         },
-        || base.as_ref().map(|b| outputs::base_outputs(b, &desired, today)),
+        || {
+            base.as_ref().map(|b| {
+                let env = render::templates::environment(b)?;
+                let spec = b.spec().ok_or_else(|| {
+                    render::RenderError::Output("program.yaml did not load, so there is nothing to render".into())
+                })?;
+                spec.outputs
+                    .iter()
+                    .enumerate()
+                    .map(|(i, o)| {
+                        (!unreached.get(i).copied().unwrap_or(false))
+                            .then(|| render::render_output(b, o, today, &env))
+                            .transpose()
+                    })
+                    .collect::<Result<Vec<_>, _>>()
+            })
+        },
     );
     // An output the change cannot reach is the desired program's on both sides: its files
-    // are not copied, only their paths kept, and they compare equal.
+    // (when rendered at all) are not copied, only their paths kept, and they compare equal.
     let mut same: BTreeSet<String> = BTreeSet::new();
     let base_render = match (base_each, &desired_each) {
         (Some(Ok(each)), Ok(desired_each)) if each.len() == desired_each.len() => Some(Ok(each
@@ -234,19 +280,20 @@ pub fn make(input: Input, today: Date, progress: Progress<'_>) -> Planned {
             .zip(desired_each)
             .flat_map(|(b, d)| {
                 if b.is_none() {
-                    same.extend(d.iter().map(|f| f.path.clone()));
+                    same.extend(d.iter().flatten().map(|f| f.path.clone()));
                 }
                 b.unwrap_or_default()
             })
             .collect::<Vec<_>>())),
+        (Some(Ok(each)), Ok(_)) => Some(Ok(each.into_iter().flatten().flatten().collect())),
         // The desired side did not render: nothing is diffed.
-        (Some(Ok(_)), _) => Some(Ok(Vec::new())),
+        (Some(Ok(_)), Err(_)) => Some(Ok(Vec::new())),
         (Some(Err(e)), _) => Some(Err(e)),
         (None, _) => None,
     }
     .map(|r| r.and_then(|files| render::check_paths(&files).map(|()| files)));
     let desired_render = desired_each.and_then(|each| {
-        let files: Vec<RenderedFile> = each.into_iter().flatten().collect();
+        let files: Vec<RenderedFile> = each.into_iter().flatten().flatten().collect();
         render::check_paths(&files).map(|()| files)
     });
     let mut render_errors = Vec::new();
@@ -654,7 +701,10 @@ fn artifacts_except(base: &[RenderedFile], desired: &[RenderedFile], same: &BTre
     let b: BTreeMap<&str, &[u8]> = base
         .iter()
         .map(|f| (f.path.as_str(), f.bytes.as_slice()))
-        .chain(same.iter().filter_map(|p| d.get_key_value(p.as_str()).map(|(k, v)| (*k, *v))))
+        .chain(
+            same.iter()
+                .filter_map(|p| d.get_key_value(p.as_str()).map(|(k, v)| (*k, *v))),
+        )
         .collect();
     let paths: BTreeSet<&str> = b.keys().chain(d.keys()).copied().collect();
     let mut out = Vec::new();

@@ -33,41 +33,52 @@ pub fn base_outputs(
     desired: &Program,
     today: Date,
 ) -> Result<Vec<Option<Vec<RenderedFile>>>, RenderError> {
+    let unreached = unreached(base, desired, today)?;
     let spec = base
         .spec()
         .ok_or_else(|| RenderError::Output("program.yaml did not load, so there is nothing to render".into()))?;
     let env = render::templates::environment(base)?;
-    let changed = changed_partners(base, desired);
-    let (small_base, small_desired) = match &changed {
-        Some(names) => (Some(only(base, names)), Some(only(desired, names))),
-        None => (None, None),
+    spec.outputs
+        .iter()
+        .zip(unreached)
+        .map(|(output, same)| {
+            (!same)
+                .then(|| render::render_output(base, output, today, &env))
+                .transpose()
+        })
+        .collect()
+}
+
+/// For each output of `spec.outputs`, whether the change from `base` to `desired` cannot
+/// reach it: a partner-separable output, a change to partners alone, and the changed
+/// partners rendered alone give the same files on both sides.
+pub fn unreached(base: &Program, desired: &Program, today: Date) -> Result<Vec<bool>, RenderError> {
+    let spec = base
+        .spec()
+        .ok_or_else(|| RenderError::Output("program.yaml did not load, so there is nothing to render".into()))?;
+    let Some(names) = changed_partners(base, desired) else {
+        return Ok(vec![false; spec.outputs.len()]);
     };
-    let small_envs = match (&small_base, &small_desired) {
-        (Some(b), Some(d)) => Some((render::templates::environment(b)?, render::templates::environment(d)?)),
-        _ => None,
-    };
-    let mut out = Vec::with_capacity(spec.outputs.len());
-    for output in &spec.outputs {
-        let same = match (&small_base, &small_desired, &small_envs) {
-            (Some(b), Some(d), Some((eb, ed))) if separable(base, output) => {
+    let (small_base, small_desired) = (only(base, &names), only(desired, &names));
+    let (eb, ed) = (
+        render::templates::environment(&small_base)?,
+        render::templates::environment(&small_desired)?,
+    );
+    Ok(spec
+        .outputs
+        .iter()
+        .map(|output| {
+            separable(base, output)
                 // A small render that fails (on either side) proves nothing: render in full.
-                match (
-                    render::render_output(b, output, today, eb),
-                    render::render_output(d, output, today, ed),
+                && match (
+                    render::render_output(&small_base, output, today, &eb),
+                    render::render_output(&small_desired, output, today, &ed),
                 ) {
                     (Ok(x), Ok(y)) => x == y,
                     _ => false,
                 }
-            }
-            _ => false,
-        };
-        out.push(if same {
-            None
-        } else {
-            Some(render::render_output(base, output, today, &env)?)
-        });
-    }
-    Ok(out)
+        })
+        .collect())
 }
 
 /// Whether an output of `program` writes each partner's part apart from the others'.

@@ -132,6 +132,30 @@ pub fn render_each(
     Ok(out)
 }
 
+/// [`render_each`] for the outputs `wanted` picks (by index); `None` for the others.
+pub fn render_selected(
+    program: &Program,
+    today: Date,
+    usage: Option<&crate::report::usage::Usage>,
+    mut prerendered: Prerendered,
+    wanted: impl Fn(usize) -> bool,
+) -> Result<Vec<Option<Vec<RenderedFile>>>, RenderError> {
+    let spec = program
+        .spec()
+        .ok_or_else(|| RenderError::Output("program.yaml did not load, so there is nothing to render".into()))?;
+    let env = templates::environment(program)?;
+    let mut out = Vec::with_capacity(spec.outputs.len());
+    for (i, output) in spec.outputs.iter().enumerate() {
+        let done = prerendered.take(i);
+        out.push(match (wanted(i), done) {
+            (false, _) => None,
+            (true, Some(done)) => Some(done),
+            (true, None) => Some(render_output_with_usage(program, output, today, &env, usage)?),
+        });
+    }
+    Ok(out)
+}
+
 /// Fails when a rendered path is absolute, escapes the root, or is written twice.
 pub fn check_paths(files: &[RenderedFile]) -> Result<(), RenderError> {
     let mut seen = BTreeSet::new();
@@ -226,7 +250,7 @@ pub fn render_output_with_usage(
 }
 
 /// `dist//docs/` → `dist/docs`; leaves anything suspicious for [`check_relative_path`].
-fn normalize(path: &str) -> String {
+pub(crate) fn normalize(path: &str) -> String {
     let trimmed = path.trim_end_matches('/');
     let mut out = String::with_capacity(trimmed.len());
     for part in trimmed.split('/') {
