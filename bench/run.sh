@@ -26,6 +26,9 @@ PROGRAM=$WORK/program
 BIN=$ROOT/target/release/partnerctl
 
 mkdir -p "$WORK" "$RES"
+# A scaling-only run keeps its own record, beside the full run's.
+MACHINE=$RES/machine.md
+[ "${ONLY_SCALING:-0}" = 1 ] && MACHINE=$RES/machine-scaling.md
 note() { printf '\n== %s\n' "$*" >&2; }
 load_now() { uptime | sed 's/^ *//'; }
 
@@ -105,8 +108,8 @@ fi
   echo
   echo "Load average before each measurement (other work on the machine skews the figures):"
   echo
-} > "$RES/machine.md"
-record_load() { echo "- $1: \`$(load_now)\`" >> "$RES/machine.md"; }
+} > "$MACHINE"
+record_load() { echo "- $1: \`$(load_now)\`" >> "$MACHINE"; }
 
 if [ "${ONLY_SCALING:-0}" != 1 ]; then
 
@@ -276,12 +279,12 @@ fi
 if [ "${ONLY_SCALING:-0}" != 1 ]; then
   note "peak memory of validate"
   /usr/bin/time -v "$BIN" validate -C "$PROGRAM" --as-of "$AS_OF" > /dev/null 2> "$WORK/validate.time"
-  echo "- validate peak RSS: $(( $(grep 'Maximum resident' "$WORK/validate.time" | awk '{print $NF}') / 1024 )) MiB" >> "$RES/machine.md"
+  echo "- validate peak RSS: $(( $(grep 'Maximum resident' "$WORK/validate.time" | awk '{print $NF}') / 1024 )) MiB" >> "$MACHINE"
   note "phases of validate and of each output's render (through the library)"
   "$PHASES" "$PROGRAM" "$AS_OF" --render 2> "$RES/phases.txt"
   cat "$RES/phases.txt" >&2
 fi
-echo "- after the run: \`$(load_now)\`" >> "$RES/machine.md"
+echo "- after the run: \`$(load_now)\`" >> "$MACHINE"
 
 note "results"
 
