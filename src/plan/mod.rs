@@ -253,23 +253,7 @@ pub fn make(input: Input, today: Date, progress: Progress<'_>) -> Planned {
                 render::render_selected(&desired, today, None, prerendered, |i| wanted[i])
             }
         },
-        || {
-            base.as_ref().map(|b| {
-                let env = render::templates::environment(b)?;
-                let spec = b.spec().ok_or_else(|| {
-                    render::RenderError::Output("program.yaml did not load, so there is nothing to render".into())
-                })?;
-                spec.outputs
-                    .iter()
-                    .enumerate()
-                    .map(|(i, o)| {
-                        (!unreached.get(i).copied().unwrap_or(false))
-                            .then(|| render::render_output(b, o, today, &env))
-                            .transpose()
-                    })
-                    .collect::<Result<Vec<_>, _>>()
-            })
-        },
+        || base.as_ref().map(|b| outputs::render_reached(b, today, &unreached)),
     );
     // An output the change cannot reach is the desired program's on both sides: its files
     // (when rendered at all) are not copied, only their paths kept, and they compare equal.

@@ -34,19 +34,18 @@ pub fn base_outputs(
     today: Date,
 ) -> Result<Vec<Option<Vec<RenderedFile>>>, RenderError> {
     let unreached = unreached(base, desired, today)?;
-    let spec = base
-        .spec()
-        .ok_or_else(|| RenderError::Output("program.yaml did not load, so there is nothing to render".into()))?;
-    let env = render::templates::environment(base)?;
-    spec.outputs
-        .iter()
-        .zip(unreached)
-        .map(|(output, same)| {
-            (!same)
-                .then(|| render::render_output(base, output, today, &env))
-                .transpose()
-        })
-        .collect()
+    render_reached(base, today, &unreached)
+}
+
+/// Each output of `program` the change reaches, rendered; `None` for those `unreached` marks.
+pub fn render_reached(
+    program: &Program,
+    today: Date,
+    unreached: &[bool],
+) -> Result<Vec<Option<Vec<RenderedFile>>>, RenderError> {
+    render::render_selected(program, today, None, render::Prerendered::default(), |i| {
+        !unreached.get(i).copied().unwrap_or(false)
+    })
 }
 
 /// For each output of `spec.outputs`, whether the change from `base` to `desired` cannot

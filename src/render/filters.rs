@@ -90,18 +90,26 @@ pub fn yaml(state: &State, value: &Value) -> Result<Value, Error> {
     yaml_text(value).map(|t| in_syntax(state, t))
 }
 
-fn json_text(value: &Value, indent: Option<u32>) -> Result<String, Error> {
-    // serde_json writes recursively and without a depth limit.
+/// A value as JSON, within the budget ([`super::budget::check_value`]: serde_json writes
+/// recursively and without a depth limit): data Rust built is read from its tree
+/// ([`super::data::Data`]), anything else converted into `converted`.
+fn as_json<'a>(
+    value: &'a Value,
+    converted: &'a mut Option<serde_json::Value>,
+    what: &str,
+) -> Result<&'a serde_json::Value, Error> {
     super::budget::check_value(value)?;
-    let converted;
-    let v: &serde_json::Value = match value.downcast_object_ref::<super::data::Data>() {
-        Some(data) => data.json(),
-        None => {
-            converted = serde_json::to_value(value)
-                .map_err(|e| Error::new(ErrorKind::BadSerialization, format!("cannot write JSON: {e}")))?;
-            &converted
-        }
-    };
+    if let Some(data) = value.downcast_object_ref::<super::data::Data>() {
+        return Ok(data.json());
+    }
+    let v = serde_json::to_value(value)
+        .map_err(|e| Error::new(ErrorKind::BadSerialization, format!("cannot write {what}: {e}")))?;
+    Ok(converted.insert(v))
+}
+
+fn json_text(value: &Value, indent: Option<u32>) -> Result<String, Error> {
+    let mut converted = None;
+    let v = as_json(value, &mut converted, "JSON")?;
     let s = match indent {
         Some(_) => serde_json::to_string_pretty(v),
         None => serde_json::to_string(v),
@@ -110,16 +118,8 @@ fn json_text(value: &Value, indent: Option<u32>) -> Result<String, Error> {
 }
 
 fn yaml_text(value: &Value) -> Result<String, Error> {
-    super::budget::check_value(value)?;
-    let converted;
-    let v: &serde_json::Value = match value.downcast_object_ref::<super::data::Data>() {
-        Some(data) => data.json(),
-        None => {
-            converted = serde_json::to_value(value)
-                .map_err(|e| Error::new(ErrorKind::BadSerialization, format!("cannot write YAML: {e}")))?;
-            &converted
-        }
-    };
+    let mut converted = None;
+    let v = as_json(value, &mut converted, "YAML")?;
     yaml_serde::to_string(v).map_err(|e| Error::new(ErrorKind::BadSerialization, format!("cannot write YAML: {e}")))
 }
 

@@ -116,20 +116,12 @@ pub fn render_each(
     program: &Program,
     today: Date,
     usage: Option<&crate::report::usage::Usage>,
-    mut prerendered: Prerendered,
+    prerendered: Prerendered,
 ) -> Result<Vec<Vec<RenderedFile>>, RenderError> {
-    let spec = program
-        .spec()
-        .ok_or_else(|| RenderError::Output("program.yaml did not load, so there is nothing to render".into()))?;
-    let env = templates::environment(program)?;
-    let mut out = Vec::with_capacity(spec.outputs.len());
-    for (i, output) in spec.outputs.iter().enumerate() {
-        out.push(match prerendered.take(i) {
-            Some(done) => done,
-            None => render_output_with_usage(program, output, today, &env, usage)?,
-        });
-    }
-    Ok(out)
+    Ok(render_selected(program, today, usage, prerendered, |_| true)?
+        .into_iter()
+        .flatten()
+        .collect())
 }
 
 /// [`render_each`] for the outputs `wanted` picks (by index); `None` for the others.
