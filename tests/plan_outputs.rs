@@ -229,3 +229,22 @@ fn a_change_beyond_partners_renders_every_output() {
     );
     assert!(rendered.values().all(|r| *r), "{rendered:?}");
 }
+
+#[test]
+fn a_gateway_template_the_program_replaces_is_always_rendered() {
+    // A replaced template can count or truncate what it is given, so the changed partners
+    // rendered alone prove nothing about it.
+    let with_override = |mut s: Snapshot| {
+        s.insert(
+            "templates/kong/kong.yaml.j2".to_string(),
+            Entry::Bytes(b"# {{ deck.consumers | length }} consumers\n{{ deck | yaml }}".to_vec()),
+        );
+        s
+    };
+    let rendered = check(
+        with_override(example()),
+        with_override(edited(ACME, "displayName: ACME Logistics", "displayName: ACME Logistics AG")),
+    );
+    assert!(rendered["dist/gateway/kong-production.yaml"] && rendered["dist/gateway/kong-sandbox.yaml"]);
+    assert!(!rendered["dist/gateway/nginx-sandbox.conf"] && !rendered["dist/CODEOWNERS"]);
+}

@@ -11,6 +11,7 @@
 //! keeps the resources of the kinds the targets render, never a Secret's data.
 
 use crate::diag::Location;
+use crate::gateway::kong::DeckError;
 use crate::gateway::kong::EnvironmentSource;
 use crate::gateway::kong::audit::{
     Audit, AuditCode, AuditOptions, Finding, ended, missing_terms, owner_map, sort_findings, usage_findings,
@@ -149,15 +150,22 @@ pub fn manifest(folder: &str, file: &str, doc: &Value) -> RenderedFile {
     RenderedFile::new(format!("{folder}/{file}"), format!("{HEADER}{body}"))
 }
 
-/// The `kustomization.yaml` listing `files` (names in the folder), sorted.
-pub fn kustomization(folder: &str, mut files: Vec<String>) -> RenderedFile {
-    files.sort();
+/// A target's manifests with the `kustomization.yaml` that lists them all (so Argo CD or
+/// Flux delivers them), in path order.
+pub fn with_kustomization(folder: &str, mut files: Vec<RenderedFile>) -> Vec<RenderedFile> {
+    let mut names: Vec<String> = files
+        .iter()
+        .map(|f| f.path.rsplit('/').next().unwrap_or_default().to_string())
+        .collect();
+    names.sort();
     let doc = json!({
         "apiVersion": "kustomize.config.k8s.io/v1beta1",
         "kind": "Kustomization",
-        "resources": files,
+        "resources": names,
     });
-    manifest(folder, "kustomization.yaml", &doc)
+    files.push(manifest(folder, "kustomization.yaml", &doc));
+    files.sort_by(|a, b| a.path.cmp(&b.path));
+    files
 }
 
 // ---------------------------------------------------------------------------------------
@@ -316,35 +324,6 @@ impl Manifests {
     }
 }
 
-/// Why a manifest list could not be read.
-#[derive(Debug, thiserror::Error)]
-pub enum ManifestError {
-    #[error("cannot read {file}")]
-    Io {
-        file: String,
-        #[source]
-        source: std::io::Error,
-    },
-    #[error("{file}:{line}:{column}: {message}")]
-    Syntax {
-        file: String,
-        line: usize,
-        column: usize,
-        message: String,
-    },
-}
-
-/// Reads a file and, when it holds Kubernetes manifests, the resources; `Ok(None)` when it
-/// is something else (a decK file: `_format_version`, or no `apiVersion`/`kind`).
-pub fn read(path: &std::path::Path) -> Result<Option<Manifests>, ManifestError> {
-    let file = path.display().to_string();
-    let bytes = std::fs::read(path).map_err(|source| ManifestError::Io {
-        file: file.clone(),
-        source,
-    })?;
-    parse(&file, &bytes)
-}
-
 fn is_resource(v: &Value) -> bool {
     v.get("apiVersion").is_some_and(Value::is_string) && v.get("kind").is_some_and(Value::is_string)
 }
@@ -352,8 +331,8 @@ fn is_resource(v: &Value) -> bool {
 /// Parses a `kubectl get -o yaml` list (`kind: List`, or `<Kind>List`), or a stream of
 /// manifests; `Ok(None)` when the first document is not a Kubernetes resource. A document
 /// or list item that is not a resource is an error at its line.
-pub fn parse(file: &str, bytes: &[u8]) -> Result<Option<Manifests>, ManifestError> {
-    let syntax = |line: usize, column: usize, message: String| ManifestError::Syntax {
+pub fn parse(file: &str, bytes: &[u8]) -> Result<Option<Manifests>, DeckError> {
+    let syntax = |line: usize, column: usize, message: String| DeckError::Syntax {
         file: file.to_string(),
         line,
         column,

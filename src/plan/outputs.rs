@@ -82,24 +82,18 @@ pub fn unreached(base: &Program, desired: &Program, today: Date) -> Result<Vec<b
 
 /// Whether an output of `program` writes each partner's part apart from the others'.
 fn separable(program: &Program, output: &OutputSpec) -> bool {
-    let Some(target) = output.target else {
-        return false; // a template of the program's
-    };
-    let builtin_only = |folder: &str| {
-        !program
-            .snapshot
-            .files
-            .range(format!("templates/{folder}")..)
-            .next()
-            .is_some_and(|(p, _)| p.starts_with(&format!("templates/{folder}")))
-    };
-    match target {
-        Target::Kong => builtin_only("kong/"),
-        Target::Nginx => builtin_only("nginx/"),
-        Target::EnvoyRatelimit => builtin_only("envoy-ratelimit/"),
-        Target::EnvoyGateway | Target::KongIngress | Target::Codeowners => true,
-        Target::Docs | Target::FunnelReport => false,
-    }
+    let gateway_or_codeowners = matches!(
+        output.target,
+        Some(
+            Target::Kong
+                | Target::Nginx
+                | Target::EnvoyRatelimit
+                | Target::EnvoyGateway
+                | Target::KongIngress
+                | Target::Codeowners
+        )
+    );
+    gateway_or_codeowners && !render::runs_program_template(program, output)
 }
 
 /// The partners whose files differ, when nothing but partner files does; `None` otherwise

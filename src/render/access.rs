@@ -52,9 +52,9 @@ pub struct GatewayPartner<'a> {
 }
 
 impl<'a> Gateway<'a> {
-    /// Works out the view of `environment` on `today`.
-    pub fn new(program: &'a Program, environment: Environment, today: Date) -> Gateway<'a> {
-        let products: Vec<GatewayProduct<'a>> = program
+    /// The products served in `environment`: not retired, with the environment.
+    pub fn products(program: &'a Program, environment: Environment) -> Vec<GatewayProduct<'a>> {
+        program
             .products
             .iter()
             .filter(|(_, p)| p.spec.lifecycle != Lifecycle::Retired)
@@ -67,7 +67,12 @@ impl<'a> Gateway<'a> {
                     routes: routes(p),
                 })
             })
-            .collect();
+            .collect()
+    }
+
+    /// Works out the view of `environment` on `today`.
+    pub fn new(program: &'a Program, environment: Environment, today: Date) -> Gateway<'a> {
+        let products = Gateway::products(program, environment);
         let served = |name: &str| products.iter().any(|p| p.name == name);
         let mut partners = Vec::new();
         for (name, partner) in &program.partners {

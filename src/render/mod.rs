@@ -24,7 +24,7 @@ pub mod templates;
 mod validate;
 mod write;
 
-pub use validate::{Prerendered, check_and_render_outputs, check_outputs};
+pub use validate::{Prerendered, check_and_render_outputs, check_outputs, runs_program_template};
 pub use write::{
     TMP_PREFIX, TMP_SUFFIX, WriteReport, check_relative_path, output_root, remove_output, remove_temporaries,
     write_files,

@@ -43,7 +43,7 @@ fn program_templates(program: &Program) -> impl Iterator<Item = (&str, &Entry)> 
 }
 
 /// Whether rendering `output` runs a template the program supplies.
-fn runs_program_template(program: &Program, output: &OutputSpec) -> bool {
+pub fn runs_program_template(program: &Program, output: &OutputSpec) -> bool {
     if output.template.is_some() {
         return true;
     }
@@ -173,7 +173,7 @@ pub fn check_and_render_outputs(program: &Program, today: Date) -> (Vec<Diagnost
             _ => {}
         }
         if ok && let Some(target) = output.target {
-            for (message, hint) in target_settings(program, output, target, today) {
+            for (message, hint) in target_settings(program, output, target) {
                 out.push(finding(&at, message, hint));
             }
         }
@@ -229,7 +229,7 @@ impl Prerendered {
 /// that the pull request fails rather than the render on merge: an `envoy-gateway` output
 /// needs the `route` of every product it serves, a `kong` or `kong-ingress` output a
 /// complete `quotaPolicy`/`redis` pair.
-fn target_settings(program: &Program, output: &OutputSpec, target: Target, today: Date) -> Vec<(String, &'static str)> {
+fn target_settings(program: &Program, output: &OutputSpec, target: Target) -> Vec<(String, &'static str)> {
     let mut out = Vec::new();
     match target {
         Target::Kong | Target::KongIngress => {
@@ -244,8 +244,7 @@ fn target_settings(program: &Program, output: &OutputSpec, target: Target, today
             let Some(environment) = output.environment else {
                 return out;
             };
-            let gw = Gateway::new(program, environment, today);
-            for p in &gw.products {
+            for p in &Gateway::products(program, environment) {
                 let has_route = p
                     .product
                     .spec

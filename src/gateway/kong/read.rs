@@ -21,7 +21,8 @@ use crate::source::yaml::{self, Positions};
 use crate::spec::Environment;
 use serde_json::Value;
 
-/// Why a decK file could not be read.
+/// Why a gateway file could not be read: a decK file, or a Kubernetes manifest list
+/// ([`crate::gateway::kubernetes::parse`]).
 #[derive(Debug, thiserror::Error)]
 pub enum DeckError {
     #[error("cannot read {file}")]

@@ -152,11 +152,5 @@ pub fn render(
         });
         files.push(k8s::manifest(path, &format!("kongplugin-{name}.yaml"), &doc));
     }
-    let names: Vec<String> = files
-        .iter()
-        .map(|f| f.path.rsplit('/').next().unwrap_or_default().to_string())
-        .collect();
-    files.push(k8s::kustomization(path, names));
-    files.sort_by(|a, b| a.path.cmp(&b.path));
-    Ok(files)
+    Ok(k8s::with_kustomization(path, files))
 }
