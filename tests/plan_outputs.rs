@@ -243,7 +243,11 @@ fn a_gateway_template_the_program_replaces_is_always_rendered() {
     };
     let rendered = check(
         with_override(example()),
-        with_override(edited(ACME, "displayName: ACME Logistics", "displayName: ACME Logistics AG")),
+        with_override(edited(
+            ACME,
+            "displayName: ACME Logistics",
+            "displayName: ACME Logistics AG",
+        )),
     );
     assert!(rendered["dist/gateway/kong-production.yaml"] && rendered["dist/gateway/kong-sandbox.yaml"]);
     assert!(!rendered["dist/gateway/nginx-sandbox.conf"] && !rendered["dist/CODEOWNERS"]);
