@@ -73,6 +73,8 @@ fn main() {
         found.len(),
         rss()
     );
+    // As validate does: the policy form of the documents is dropped before rendering.
+    loaded.program.release_documents();
     let t = Instant::now();
     let found = partnerctl::render::check_outputs(&loaded.program, today);
     eprintln!(

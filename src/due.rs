@@ -366,7 +366,7 @@ mod tests {
             ),
         ];
         for (p, t) in files {
-            snap.insert(p, Entry::Bytes(t.as_bytes().to_vec()));
+            snap.insert(p, Entry::Bytes(t.as_bytes().into()));
         }
         let loaded = crate::model::load(snap);
         assert!(loaded.diagnostics.is_empty(), "{:?}", loaded.diagnostics);

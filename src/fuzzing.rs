@@ -36,7 +36,7 @@ pub fn overlay(base: &Snapshot, input: &[u8]) -> Snapshot {
         if path.is_empty() {
             continue;
         }
-        snapshot.insert(path, Entry::Bytes(contents.to_vec()));
+        snapshot.insert(path, Entry::Bytes(contents.into()));
     }
     snapshot
 }

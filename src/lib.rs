@@ -70,9 +70,11 @@ pub fn validate_snapshot(snapshot: source::Snapshot, today: spec::Date) -> Valid
     let mut diagnostics = loaded.diagnostics;
     let checked = check::run(&loaded.program, today);
     diagnostics.extend(checked.diagnostics);
+    diagnostics.extend(policy::evaluate(&loaded.program, today, None));
+    // The checks and policies read every document; rendering reads the typed resources.
+    loaded.program.release_documents();
     let (found, prerendered) = render::check_and_render_outputs(&loaded.program, today);
     diagnostics.extend(found);
-    diagnostics.extend(policy::evaluate(&loaded.program, today, None));
     check::exceptions::apply(&loaded.program, today, &mut diagnostics);
     let redactor = redact::Redactor::new(&checked.secrets);
     redactor.diagnostics(&mut diagnostics);

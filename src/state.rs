@@ -172,11 +172,15 @@ impl Store {
                 };
                 for (p, f) in record.files.iter().flatten() {
                     let entry = match f {
-                        StoredFile::Text(t) => Entry::Bytes(t.clone().into_bytes()),
-                        StoredFile::Hex(h) => Entry::Bytes(from_hex(h).ok_or_else(|| StateError::File {
-                            path: path.clone(),
-                            message: format!("the stored file {p} is not valid hex"),
-                        })?),
+                        StoredFile::Text(t) => Entry::Bytes(t.as_bytes().into()),
+                        StoredFile::Hex(h) => Entry::Bytes(
+                            from_hex(h)
+                                .ok_or_else(|| StateError::File {
+                                    path: path.clone(),
+                                    message: format!("the stored file {p} is not valid hex"),
+                                })?
+                                .into(),
+                        ),
                         StoredFile::Refused(why) => Entry::Refused(why.clone()),
                     };
                     snapshot.insert(p.clone(), entry);
@@ -667,8 +671,8 @@ mod tests {
         let before = store.load().unwrap();
         assert_eq!(before.id, "none");
         let mut snap = Snapshot::default();
-        snap.insert("program.yaml", Entry::Bytes(b"a: 1\n".to_vec()));
-        snap.insert("templates/x.bin", Entry::Bytes(vec![0xff, 0x00]));
+        snap.insert("program.yaml", Entry::Bytes(b"a: 1\n".as_slice().into()));
+        snap.insert("templates/x.bin", Entry::Bytes(vec![0xff, 0x00].into()));
         std::fs::write(dir.path().join("out.txt"), "hello").unwrap();
         let record = Record {
             version: RECORD_VERSION,

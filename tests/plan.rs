@@ -27,11 +27,11 @@ fn text(s: &Snapshot, path: &str) -> String {
 fn edit(s: &mut Snapshot, path: &str, from: &str, to: &str) {
     let t = text(s, path);
     assert!(t.contains(from), "{path} does not contain {from:?}");
-    s.insert(path, Entry::Bytes(t.replacen(from, to, 1).into_bytes()));
+    s.insert(path, Entry::Bytes(t.replacen(from, to, 1).into_bytes().into()));
 }
 
 fn write(s: &mut Snapshot, path: &str, body: &str) {
-    s.insert(path, Entry::Bytes(body.as_bytes().to_vec()));
+    s.insert(path, Entry::Bytes(body.as_bytes().into()));
 }
 
 fn make(base: Option<Snapshot>, desired: Snapshot) -> Plan {

@@ -22,7 +22,7 @@ fn load(s: Snapshot) -> Program {
 
 fn text(s: &Snapshot, path: &str) -> String {
     match &s.files[path] {
-        Entry::Bytes(b) => String::from_utf8(b.clone()).unwrap(),
+        Entry::Bytes(b) => String::from_utf8(b.to_vec()).unwrap(),
         Entry::Refused(why) => panic!("{path}: {why}"),
     }
 }
@@ -33,7 +33,7 @@ fn edited(path: &str, from: &str, to: &str) -> Snapshot {
     assert!(before.contains(from), "{path} has no {from:?}");
     s.insert(
         path.to_string(),
-        Entry::Bytes(before.replacen(from, to, 1).into_bytes()),
+        Entry::Bytes(before.replacen(from, to, 1).into_bytes().into()),
     );
     s
 }
@@ -121,7 +121,7 @@ fn a_change_of_access_renders_exactly_the_outputs_it_reaches() {
             "    - {stage: live, date: 2025-03-17}\n    - {stage: suspended, date: 2026-10-01}\n",
             1,
         );
-        d.insert(ACME.to_string(), Entry::Bytes(t.into_bytes()));
+        d.insert(ACME.to_string(), Entry::Bytes(t.into_bytes().into()));
         d
     };
     let rendered = check(base.clone(), desired.clone());
@@ -202,7 +202,7 @@ fn every_kind_of_partner_change_gives_the_full_base() {
             let mut s = edited(ACME, "displayName: ACME Logistics", "displayName: ACME");
             let kiwi = "partners/apac/kiwi-couriers.yaml";
             let t = text(&s, kiwi).replacen("  stage: live\n", "  stage: offboarded\n", 1);
-            s.insert(kiwi.to_string(), Entry::Bytes(t.into_bytes()));
+            s.insert(kiwi.to_string(), Entry::Bytes(t.into_bytes().into()));
             s
         }),
     ];
@@ -237,7 +237,11 @@ fn a_gateway_template_the_program_replaces_is_always_rendered() {
     let with_override = |mut s: Snapshot| {
         s.insert(
             "templates/kong/kong.yaml.j2".to_string(),
-            Entry::Bytes(b"# {{ deck.consumers | length }} consumers\n{{ deck | yaml }}".to_vec()),
+            Entry::Bytes(
+                b"# {{ deck.consumers | length }} consumers\n{{ deck | yaml }}"
+                    .as_slice()
+                    .into(),
+            ),
         );
         s
     };
@@ -251,4 +255,37 @@ fn a_gateway_template_the_program_replaces_is_always_rendered() {
     );
     assert!(rendered["dist/gateway/kong-production.yaml"] && rendered["dist/gateway/kong-sandbox.yaml"]);
     assert!(!rendered["dist/gateway/nginx-sandbox.conf"] && !rendered["dist/CODEOWNERS"]);
+}
+
+/// Once the checks and policies have run, validate and plan hold no document in the policy
+/// engine's form (several times the size of its file: at 100,000 partners, most of the
+/// memory), so rendering does not add to it; a plan still compares and shows the change.
+#[test]
+fn validate_and_plan_let_go_of_the_documents_before_rendering() {
+    let today = common::as_of();
+    let kept = |p: &Program| -> Vec<String> {
+        p.documents
+            .iter()
+            // program.yaml is read again to place the outputs' findings: one small file.
+            .filter(|d| d.written.is_kept() && d.file != "program.yaml")
+            .map(|d| d.file.clone())
+            .collect()
+    };
+    let v = partnerctl::validate_snapshot(example(), today);
+    assert!(v.program.documents.len() > 20);
+    assert_eq!(kept(&v.program), Vec::<String>::new());
+
+    let input = partnerctl::plan::Input {
+        base: Some(example()),
+        base_label: "base".into(),
+        base_id: "base".into(),
+        desired: edited(ACME, "displayName: ACME Logistics", "displayName: ACME Logistics AG"),
+        desired_label: "desired".into(),
+        drift: Vec::new(),
+        keep_outputs: false,
+    };
+    let planned = partnerctl::plan::make(input, today, &|_| {});
+    assert_eq!(kept(&planned.desired), Vec::<String>::new());
+    let changed: Vec<&str> = planned.plan.changes.iter().map(|c| c.resource.as_str()).collect();
+    assert_eq!(changed, ["partner/acme-logistics"]);
 }

@@ -233,11 +233,12 @@ mod tests {
                 format!(
                     "apiVersion: partnerctl/v1\nkind: Program\nmetadata: {{name: p}}\nspec:\n  displayName: P\n  teams: {{legal: {{}}}}\n  exceptions:\n{exceptions}"
                 )
-                .into_bytes(),
+                .into_bytes()
+                .into(),
             ),
         );
         for (p, t) in extra {
-            snap.insert(*p, Entry::Bytes(t.as_bytes().to_vec()));
+            snap.insert(*p, Entry::Bytes(t.as_bytes().into()));
         }
         crate::model::load(snap).program
     }

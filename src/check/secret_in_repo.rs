@@ -3,7 +3,6 @@
 
 use crate::diag::{Code, Diagnostic, Location};
 use crate::model::{Program, Raw as Value};
-use crate::spec::Kind;
 use regex::{Regex, RegexSet};
 use std::collections::HashSet;
 use std::fmt::Write as _;
@@ -187,14 +186,11 @@ pub fn scan(program: &Program, include: impl Fn(&str) -> bool + Sync) -> (Vec<Di
         .par_iter()
         .filter(|doc| include(&doc.file))
         .flat_map_iter(|doc| {
-            let mut found = Vec::new();
-            let partner = doc.kind == Some(Kind::Partner) || doc.folder_kind == Some(Kind::Partner);
-            walk(&doc.value, partner, &mut Vec::new(), &mut found);
-            found.into_iter().map(move |(pointer, what, secret)| {
-                let at: Location = doc.at(&pointer);
+            doc.secrets.iter().map(move |s| {
+                let at: Location = doc.at(&s.pointer);
                 (
-                    finding(&at, &crate::schema::describe_pointer(&pointer), what),
-                    secret.to_string(),
+                    finding(&at, &crate::schema::describe_pointer(&s.pointer), s.what),
+                    s.secret.clone(),
                 )
             })
         })
@@ -313,6 +309,22 @@ fn is_credential_ref(partner: bool, path: &[Step]) -> bool {
 }
 
 type Found<'a> = Vec<(String, &'static str, &'a str)>;
+
+/// What looks like a secret in one document's keys and strings (`partner`: the document is a
+/// partner's, whose `secretRef`s are references, not secrets). Loading runs this while it
+/// holds the parsed document, so the scan needs no document kept.
+pub(crate) fn document_secrets(doc: &Value, partner: bool) -> Vec<crate::model::FoundSecret> {
+    let mut found = Vec::new();
+    walk(doc, partner, &mut Vec::new(), &mut found);
+    found
+        .into_iter()
+        .map(|(pointer, what, secret)| crate::model::FoundSecret {
+            pointer,
+            what,
+            secret: secret.to_string(),
+        })
+        .collect()
+}
 
 /// Visits every key and string of a document; the path is kept as steps, so nothing is
 /// allocated per node (a large program has a million strings and no secrets).

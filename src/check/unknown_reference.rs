@@ -142,7 +142,8 @@ fn owners(p: &Program, out: &mut Vec<Diagnostic>) {
             .into_iter()
     };
     for doc in &p.documents {
-        let Some(owner) = crate::model::raw::str_at(&doc.value, "/metadata/owner") else {
+        let raw = doc.raw();
+        let Some(owner) = crate::model::raw::str_at(&raw, "/metadata/owner") else {
             continue;
         };
         if !p.has_team(owner) {

@@ -9,13 +9,15 @@
 
 mod lookup;
 pub mod raw;
+mod written;
 
 pub use lookup::*;
 pub use raw::Raw;
+pub use written::Written;
 
 use crate::diag::{Code, Diagnostic, Location};
 use crate::schema;
-use crate::source::yaml::{self, Positions};
+use crate::source::yaml;
 use crate::source::{Entry, PROGRAM_FILE, Snapshot};
 use crate::spec::{
     Kind, Metadata, PartnerDocument, PartnerSpec, ProductDocument, ProductSpec, ProgramDocument, ProgramSpec,
@@ -38,11 +40,23 @@ pub struct Document {
     pub kind: Option<Kind>,
     /// `metadata.name`, if it is a string.
     pub name: Option<String>,
-    /// The document as written ([`raw`]); shared with the typed resource, never copied.
-    pub value: Raw,
-    pub positions: Arc<Positions>,
+    /// The document as written ([`Written`]); shared with the typed resource, never copied.
+    pub written: Arc<Written>,
+    /// What `secret-in-repo` found in its keys and strings, while it was parsed.
+    pub secrets: Vec<FoundSecret>,
     /// Whether it matched its schema and deserialized.
     pub valid: bool,
+}
+
+/// A key or string of a document that looks like a secret.
+#[derive(Clone, Debug)]
+pub struct FoundSecret {
+    /// JSON pointer of the key or value.
+    pub pointer: String,
+    /// What it looks like (`a GitHub token`).
+    pub what: &'static str,
+    /// The part to redact.
+    pub secret: String,
 }
 
 impl Document {
@@ -52,8 +66,13 @@ impl Document {
     }
 
     pub fn at(&self, pointer: &str) -> Location {
-        let p = self.positions.value(&self.value, pointer);
+        let p = self.written.pos(pointer);
         Location::new(self.file.clone(), p.line, p.column)
+    }
+
+    /// The document in the policy engine's form ([`Written::raw`]).
+    pub fn raw(&self) -> Raw {
+        self.written.raw()
     }
 }
 
@@ -70,27 +89,37 @@ pub fn file_stem(path: &str) -> &str {
 pub struct Resource<S> {
     pub name: String,
     pub file: String,
-    pub metadata: Metadata,
+    /// Shared, like the spec.
+    pub metadata: Arc<Metadata>,
     /// Shared: a plan's base program holds the desired side's resources for every file the
     /// change leaves alone, without copying them.
     pub spec: Arc<S>,
-    /// The document as written (for policies, plans and secret scanning), shared with its
-    /// [`Document`] and with the policies' input.
-    pub raw: Raw,
-    pub positions: Arc<Positions>,
+    /// The document as written (for policies, plans and locations), shared with its
+    /// [`Document`].
+    pub written: Arc<Written>,
 }
 
 impl<S> Resource<S> {
     /// The location of the value at a JSON pointer, e.g. `/spec/subscriptions/0/plan`.
     pub fn at(&self, pointer: &str) -> Location {
-        let p = self.positions.value(&self.raw, pointer);
+        let p = self.written.pos(pointer);
         Location::new(self.file.clone(), p.line, p.column)
     }
 
     /// The location of the key leading to a JSON pointer (where `plan:` is written).
     pub fn key_at(&self, pointer: &str) -> Location {
-        let p = self.positions.key(&self.raw, pointer);
+        let p = self.written.key_pos(pointer);
         Location::new(self.file.clone(), p.line, p.column)
+    }
+
+    /// The document in the policy engine's form ([`Written::raw`]).
+    pub fn raw(&self) -> Raw {
+        self.written.raw()
+    }
+
+    /// Whether it is written the same as another resource's document ([`Written::same`]).
+    pub fn same_as(&self, other: &Resource<S>) -> bool {
+        self.written.same(&other.written)
     }
 
     /// The owning team, if declared.
@@ -120,6 +149,17 @@ pub struct Program {
     pub snapshot: Snapshot,
     /// The API descriptions products name (SPEC §13), by file, bundled and read.
     pub apis: BTreeMap<String, std::sync::Arc<crate::openapi::Api>>,
+}
+
+impl Program {
+    /// Drops every document's policy form ([`Written::release`]). Called once the checks and
+    /// policies, which read every document, have run: what comes after works on the typed
+    /// resources and reads a document again only to place a finding or compare a change.
+    pub fn release_documents(&self) {
+        for doc in &self.documents {
+            doc.written.release();
+        }
+    }
 }
 
 /// A loaded program and the findings of loading it.
@@ -173,7 +213,7 @@ pub fn load(snapshot: Snapshot) -> Loaded {
         );
     }
 
-    let candidates: Vec<(&String, &Vec<u8>, Kind)> = snapshot
+    let candidates: Vec<(&String, &Arc<[u8]>, Kind)> = snapshot
         .files
         .iter()
         .filter_map(|(path, entry)| match entry {
@@ -359,7 +399,7 @@ fn under_folder(path: &str, folder: &str) -> bool {
 /// fails (with `valid: false`), so later checks can still see its kind and name.
 fn read_document(
     path: &str,
-    bytes: &[u8],
+    bytes: &Arc<[u8]>,
     folder_kind: Kind,
     interner: &mut raw::Interner,
 ) -> (Option<Document>, Option<Typed>, Vec<Diagnostic>) {
@@ -433,14 +473,17 @@ fn read_document(
             diags.push(d);
         }
     }
+    let value = raw::from_json(&doc.value, interner);
+    let partner = kind == Some(Kind::Partner) || folder_kind == Kind::Partner;
+    let secrets = crate::check::secret_in_repo::document_secrets(&value, partner);
     (
         Some(Document {
             file: path.to_string(),
             folder_kind: Some(folder_kind),
             kind,
             name,
-            value: raw::from_json(&doc.value, interner),
-            positions: Arc::new(doc.positions),
+            written: Arc::new(Written::new(Arc::clone(bytes), value)),
+            secrets,
             valid: typed.is_some(),
         }),
         typed,
@@ -488,10 +531,9 @@ fn resource<S>(doc: &Document, metadata: Metadata, spec: S) -> Resource<S> {
     Resource {
         name: metadata.name.0.clone(),
         file: doc.file.clone(),
-        metadata,
+        metadata: Arc::new(metadata),
         spec: Arc::new(spec),
-        raw: doc.value.clone(),
-        positions: Arc::clone(&doc.positions),
+        written: Arc::clone(&doc.written),
     }
 }
 

@@ -1,10 +1,9 @@
 //! The documents as written, kept once for everything after loading.
 //!
 //! Loading parses each file into a `serde_json::Value`, checks it against its schema and types
-//! it; what is kept afterwards is the document in the policy engine's own form, [`Raw`]
-//! (`regorus::Value`). Policies then get their `input` by sharing these values instead of
-//! converting every document again, and a large program holds one copy of its documents
-//! instead of two. Mapping keys and short strings (stages, dates, environments, plan names)
+//! it; what is kept for the checks and policies is the document in the policy engine's own
+//! form, [`Raw`] (`regorus::Value`), until [`super::Written::release`]. Policies get their
+//! `input` by sharing these values instead of converting every document again. Mapping keys and short strings (stages, dates, environments, plan names)
 //! are shared between the documents converted on a thread, so ten thousand partners do not
 //! each carry their own copy of `environment` and `sandbox`.
 //!

@@ -84,7 +84,7 @@ pub fn plan(root: &Path, file: &Path, opts: &Options) -> Result<Outcome, ImportE
     let target = format!("apis/{}.{ext}", opts.product);
     // Read it as the program will: under apis/, with the files next to it that it names.
     let mut snap = Snapshot::default();
-    snap.insert(target.clone(), Entry::Bytes(bytes.clone()));
+    snap.insert(target.clone(), Entry::Bytes(bytes.as_slice().into()));
     if let Some(dir) = file.parent().filter(|d| !d.as_os_str().is_empty()) {
         for e in std::fs::read_dir(dir).map_err(|e| io(dir, e))?.flatten() {
             let name = e.file_name().to_string_lossy().into_owned();
@@ -93,7 +93,7 @@ pub fn plan(root: &Path, file: &Path, opts: &Options) -> Result<Outcome, ImportE
                 continue;
             }
             if let Ok(b) = crate::source::paths::read_regular(&p, crate::source::MAX_FILE_BYTES) {
-                snap.insert(format!("apis/{name}"), Entry::Bytes(b));
+                snap.insert(format!("apis/{name}"), Entry::Bytes(b.into()));
             }
         }
     }

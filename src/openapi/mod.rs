@@ -685,7 +685,7 @@ mod tests {
     fn snap(files: &[(&str, &str)]) -> Snapshot {
         let mut s = Snapshot::default();
         for (p, t) in files {
-            s.insert(*p, Entry::Bytes(t.as_bytes().to_vec()));
+            s.insert(*p, Entry::Bytes(t.as_bytes().into()));
         }
         s
     }

@@ -194,8 +194,6 @@ pub fn make(input: Input, today: Date, progress: Progress<'_>) -> Planned {
     let mut diagnostics = loaded.diagnostics;
     let checked = crate::check::run(&desired, today);
     diagnostics.extend(checked.diagnostics);
-    let (found, prerendered) = render::check_and_render_outputs(&desired, today);
-    diagnostics.extend(found);
     // A secret the change removes is still in the base's outputs and diffs: redact it too.
     let mut secrets = checked.secrets;
     if let Some(b) = &base {
@@ -209,6 +207,14 @@ pub fn make(input: Input, today: Date, progress: Progress<'_>) -> Planned {
     let changes = changes(base_prog, &desired, today);
     let changes_json = serde_json::to_value(&changes).expect("changes serialize");
     diagnostics.extend(crate::policy::evaluate(&desired, today, Some(&changes_json)));
+    // The checks, the comparison and the policies read every document; rendering reads the
+    // typed resources.
+    desired.release_documents();
+    if let Some(b) = &base {
+        b.release_documents();
+    }
+    let (found, prerendered) = render::check_and_render_outputs(&desired, today);
+    diagnostics.extend(found);
     crate::check::exceptions::apply(&desired, today, &mut diagnostics);
     diag::sort_and_dedup(&mut diagnostics);
 
@@ -413,7 +419,13 @@ fn approval_teams(
 /// one-partner change in a program of ten thousand partners parses one file, not ten thousand.
 /// (The base is only compared and rendered, never validated, so reusing the desired side's
 /// typed documents for identical files gives the same model.)
-fn load_base(desired: &Program, base: Snapshot) -> Program {
+fn load_base(desired: &Program, mut base: Snapshot) -> Program {
+    // A file both sides hold alike is held once: the base's copy gives way to the desired's.
+    for (path, entry) in base.files.iter_mut() {
+        if let Some(d) = desired.snapshot.files.get(path).filter(|d| *d == entry) {
+            *entry = d.clone();
+        }
+    }
     let changed: BTreeSet<&String> = desired
         .snapshot
         .files
@@ -501,7 +513,7 @@ pub fn changes(base: &Program, desired: &Program, today: Date) -> Vec<Change> {
     let mut out = Vec::new();
 
     let (bp, dp) = (base.program.as_ref(), desired.program.as_ref());
-    if bp.map(|r| &r.raw) != dp.map(|r| &r.raw) {
+    if !same_document(bp, dp) {
         let exceptions = |r: Option<&model::ProgramRes>| r.map(|r| r.spec.exceptions.clone()).unwrap_or_default();
         let a = classes::program(bp.is_some(), dp.is_some(), &exceptions(bp), &exceptions(dp));
         out.push(build(Kind::Program, "program", bp, dp, a, &rules, base, desired, &[]));
@@ -514,7 +526,7 @@ pub fn changes(base: &Program, desired: &Program, today: Date) -> Vec<Change> {
                 .cloned()
         };
         let (ba, da) = (api(base, b), api(desired, d));
-        if b.map(|r| &r.raw) == d.map(|r| &r.raw) && ba.as_ref().map(|a| &a.doc) == da.as_ref().map(|a| &a.doc) {
+        if same_document(b, d) && ba.as_ref().map(|a| &a.doc) == da.as_ref().map(|a| &a.doc) {
             continue;
         }
         let a = classes::product(b, d, desired, (ba.as_deref(), da.as_deref()));
@@ -538,7 +550,7 @@ pub fn changes(base: &Program, desired: &Program, today: Date) -> Vec<Change> {
             .unwrap_or_default()
         };
         let (bt, dt) = (texts(base, b), texts(desired, d));
-        if b.map(|r| &r.raw) == d.map(|r| &r.raw) && bt == dt {
+        if same_document(b, d) && bt == dt {
             continue;
         }
         // Text changes of versions on both sides show as a diff under `versions/<v>/text`.
@@ -592,7 +604,7 @@ pub fn changes(base: &Program, desired: &Program, today: Date) -> Vec<Change> {
     }
 
     for (name, b, d) in pairs(&base.partners, &desired.partners) {
-        if b.map(|r| &r.raw) == d.map(|r| &r.raw) {
+        if same_document(b, d) {
             continue;
         }
         let a = classes::partner(b, d, today);
@@ -605,7 +617,21 @@ pub fn changes(base: &Program, desired: &Program, today: Date) -> Vec<Change> {
 /// the reviewer reads them in the file).
 fn as_written<S>(program: &Program, r: Option<&model::Resource<S>>) -> Option<serde_json::Value> {
     let r = r?;
-    Some(program.json_of(&r.file).unwrap_or_else(|| model::raw::to_json(&r.raw)))
+    Some(
+        program
+            .json_of(&r.file)
+            .unwrap_or_else(|| model::raw::to_json(&r.raw())),
+    )
+}
+
+/// Whether a resource is on both sides, written the same ([`model::Written::same`]), or on
+/// neither.
+fn same_document<S>(base: Option<&model::Resource<S>>, desired: Option<&model::Resource<S>>) -> bool {
+    match (base, desired) {
+        (Some(b), Some(d)) => b.same_as(d),
+        (None, None) => true,
+        _ => false,
+    }
 }
 
 /// Every name in either map, with its resource on each side.
@@ -734,30 +760,27 @@ mod tests {
             .text(acme)
             .unwrap()
             .replace("stage: live", "stage: production_requested");
-        base.insert(acme, Entry::Bytes(text.clone().into_bytes()));
+        base.insert(acme, Entry::Bytes(text.as_bytes().into()));
         base.insert(
             "partners/extra.yaml",
-            Entry::Bytes(text.replace("name: acme-logistics", "name: extra").into_bytes()),
+            Entry::Bytes(text.replace("name: acme-logistics", "name: extra").into_bytes().into()),
         );
         base.files.remove("products/rates.yaml");
-        base.insert("program.yaml", Entry::Bytes(b"not: [valid".to_vec()));
+        base.insert("program.yaml", Entry::Bytes(b"not: [valid".as_slice().into()));
         let d = model::load(desired).program;
         let quick = load_base(&d, base.clone());
         let full = model::load(base).program;
         let raws = |p: &Program| {
             (
-                p.program.as_ref().map(|r| r.raw.clone()),
+                p.program.as_ref().map(|r| r.raw()),
                 p.products
                     .values()
-                    .map(|r| (r.file.clone(), r.raw.clone()))
+                    .map(|r| (r.file.clone(), r.raw()))
                     .collect::<Vec<_>>(),
-                p.terms
-                    .values()
-                    .map(|r| (r.file.clone(), r.raw.clone()))
-                    .collect::<Vec<_>>(),
+                p.terms.values().map(|r| (r.file.clone(), r.raw())).collect::<Vec<_>>(),
                 p.partners
                     .values()
-                    .map(|r| (r.file.clone(), r.raw.clone()))
+                    .map(|r| (r.file.clone(), r.raw()))
                     .collect::<Vec<_>>(),
                 p.documents.iter().map(|d| d.file.clone()).collect::<Vec<_>>(),
                 p.unloadable.clone(),

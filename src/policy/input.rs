@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 /// document in the order its file is written.
 pub fn input_json(program: &Program, today: Date, changes: Option<&Json>) -> Json {
     fn as_written<S>(program: &Program, r: &Resource<S>) -> Json {
-        program.json_of(&r.file).unwrap_or_else(|| raw::to_json(&r.raw))
+        program.json_of(&r.file).unwrap_or_else(|| raw::to_json(&r.raw()))
     }
     fn docs<S>(program: &Program, map: &BTreeMap<String, Resource<S>>) -> Json {
         Json::Object(map.iter().map(|(k, r)| (k.clone(), as_written(program, r))).collect())
@@ -37,13 +37,13 @@ pub(crate) fn input_value(program: &Program, today: Date, changes: Option<&Json>
     fn docs<S>(map: &BTreeMap<String, Resource<S>>) -> regorus::Value {
         regorus::Value::from(
             map.iter()
-                .map(|(k, r)| (regorus::Value::from(k.as_str()), r.raw.clone()))
+                .map(|(k, r)| (regorus::Value::from(k.as_str()), r.raw()))
                 .collect::<BTreeMap<_, _>>(),
         )
     }
     let mut input = BTreeMap::new();
     if let Some(p) = &program.program {
-        input.insert(regorus::Value::from("program"), p.raw.clone());
+        input.insert(regorus::Value::from("program"), p.raw());
     }
     input.insert(regorus::Value::from("products"), docs(&program.products));
     input.insert(regorus::Value::from("terms"), docs(&program.terms));

@@ -212,7 +212,7 @@ fn program_sources(snapshot: &Snapshot, want: impl Fn(&str) -> bool) -> (Vec<Sou
             continue;
         }
         if let Entry::Bytes(b) = entry {
-            match String::from_utf8(b.clone()) {
+            match String::from_utf8(b.to_vec()) {
                 Ok(text) => sources.push(Source {
                     path: path.clone(),
                     text,

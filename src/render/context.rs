@@ -65,29 +65,10 @@ fn full_rest(program: &Program, today: Date) -> Value {
 /// references. A template value whose fields are made when read.
 #[derive(Debug)]
 pub struct PartnerView {
-    name: String,
-    owner: Option<String>,
-    labels: std::collections::BTreeMap<String, String>,
-    display_name: String,
-    legal_name: Option<String>,
-    listed: bool,
-    website: Option<String>,
-    stage: Stage,
+    metadata: std::sync::Arc<crate::spec::Metadata>,
+    spec: std::sync::Arc<crate::spec::PartnerSpec>,
     since: Option<Date>,
-    history: Vec<(Stage, Date)>,
-    agreements: Vec<(String, String, Date)>,
-    subscriptions: Vec<(String, String, crate::spec::Environment)>,
-    credentials: Vec<CredentialView>,
-}
-
-#[derive(Debug)]
-struct CredentialView {
-    id: String,
-    environment: crate::spec::Environment,
-    created: Date,
-    expires: Option<Date>,
-    revoked: Option<Date>,
-    live: bool,
+    today: Date,
 }
 
 /// The fields of a partner, in the order a template sees them.
@@ -108,86 +89,59 @@ const PARTNER_FIELDS: &[&str] = &[
 ];
 
 impl PartnerView {
+    /// Shares the partner's metadata and spec; nothing is copied until a field is read.
     fn of(p: &crate::model::Partner, today: Date) -> PartnerView {
-        let s = &p.spec;
         PartnerView {
-            name: p.name.clone(),
-            owner: p.owner().map(str::to_string),
-            labels: p.metadata.labels.clone(),
-            display_name: s.display_name.clone(),
-            legal_name: s.legal_name.clone(),
-            listed: s.listed,
-            website: s.website.clone(),
-            stage: s.stage,
+            metadata: std::sync::Arc::clone(&p.metadata),
+            spec: std::sync::Arc::clone(&p.spec),
             since: p.stage_since(),
-            history: s.history.iter().map(|h| (h.stage, h.date)).collect(),
-            agreements: s
-                .agreements
-                .iter()
-                .map(|a| (a.terms.0.clone(), a.version.clone(), a.accepted_on))
-                .collect(),
-            subscriptions: s
-                .subscriptions
-                .iter()
-                .map(|x| (x.product.0.clone(), x.plan.0.clone(), x.environment))
-                .collect(),
-            credentials: s
-                .credentials
-                .iter()
-                .map(|c| CredentialView {
-                    id: c.id.0.clone(),
-                    environment: c.environment,
-                    created: c.created,
-                    expires: c.expires,
-                    revoked: c.revoked,
-                    live: c.is_live(today),
-                })
-                .collect(),
+            today,
         }
     }
 
     /// One field as JSON.
     fn field(&self, key: &str) -> Option<Value> {
         let date = |d: &Date| json!(d.to_string());
+        let s = &self.spec;
         Some(match key {
-            "name" => json!(self.name),
-            "owner" => json!(self.owner),
-            "labels" => json!(self.labels),
-            "displayName" => json!(self.display_name),
-            "legalName" => json!(self.legal_name),
-            "listed" => json!(self.listed),
-            "website" => json!(self.website),
-            "stage" => json!(self.stage.as_str()),
+            "name" => json!(self.metadata.name.0),
+            "owner" => json!(self.metadata.owner),
+            "labels" => json!(self.metadata.labels),
+            "displayName" => json!(s.display_name),
+            "legalName" => json!(s.legal_name),
+            "listed" => json!(s.listed),
+            "website" => json!(s.website),
+            "stage" => json!(s.stage.as_str()),
             "since" => json!(self.since.map(|d| d.to_string())),
             "history" => Value::Array(
-                self.history
+                s.history
                     .iter()
-                    .map(|(stage, d)| json!({"stage": stage.as_str(), "date": date(d)}))
+                    .map(|h| json!({"stage": h.stage.as_str(), "date": date(&h.date)}))
                     .collect(),
             ),
             "agreements" => Value::Array(
-                self.agreements
+                s.agreements
                     .iter()
-                    .map(|(terms, version, on)| json!({"terms": terms, "version": version, "acceptedOn": date(on)}))
+                    .map(|a| json!({"terms": a.terms.0, "version": a.version, "acceptedOn": date(&a.accepted_on)}))
                     .collect(),
             ),
             "subscriptions" => Value::Array(
-                self.subscriptions
+                s.subscriptions
                     .iter()
-                    .map(|(product, plan, env)| json!({"product": product, "plan": plan, "environment": env.as_str()}))
+                    .map(|x| json!({"product": x.product.0, "plan": x.plan.0, "environment": x.environment.as_str()}))
                     .collect(),
             ),
             "credentials" => Value::Array(
-                self.credentials
+                s.credentials
                     .iter()
                     .map(|c| {
                         json!({
-                            "id": c.id,
+                            "id": c.id.0,
                             "environment": c.environment.as_str(),
                             "created": date(&c.created),
                             "expires": c.expires.map(|d| d.to_string()),
                             "revoked": c.revoked.map(|d| d.to_string()),
-                            "live": c.live,
+                            "live": c.is_live(self.today),
                         })
                     })
                     .collect(),

@@ -264,7 +264,7 @@ impl ProgramRepo {
             )));
         }
         match self.repo.find_blob(id) {
-            Ok(blob) => Some(Entry::Bytes(blob.content().to_vec())),
+            Ok(blob) => Some(Entry::Bytes(blob.content().into())),
             Err(e) => Some(Entry::Refused(format!("cannot be read: {}", e.message()))),
         }
     }

@@ -14,6 +14,7 @@ use rayon::prelude::*;
 use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 /// Files larger than this are refused without being read.
 pub const MAX_FILE_BYTES: u64 = 8 * 1024 * 1024;
@@ -27,8 +28,9 @@ pub const PROGRAM_FILE: &str = "program.yaml";
 /// One file of a snapshot.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Entry {
-    /// The file's bytes.
-    Bytes(Vec<u8>),
+    /// The file's bytes, shared: the model's documents and a plan's base hold the same bytes
+    /// rather than copies.
+    Bytes(Arc<[u8]>),
     /// A file that was deliberately not read, and why.
     Refused(String),
 }
@@ -100,7 +102,7 @@ impl Snapshot {
             .into_par_iter()
             .map(|(rel, path)| {
                 let entry = match paths::read_regular(&path, MAX_FILE_BYTES) {
-                    Ok(bytes) => Entry::Bytes(bytes),
+                    Ok(bytes) => Entry::Bytes(bytes.into()),
                     Err(r) => Entry::Refused(r.reason),
                 };
                 (rel, entry)

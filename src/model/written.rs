@@ -1,0 +1,137 @@
+//! A document as written: its file's bytes, shared with the snapshot, and what is derived from
+//! them only while something needs it.
+//!
+//! Loading parses each file once and keeps the document in the policy engine's form ([`Raw`])
+//! for the checks and the policies, which read every document. That form is several times the
+//! size of the file, so once the policies have run, [`Written::release`] drops it: rendering
+//! and the rest of a plan work on the typed resources. A location for a finding (or a plan's
+//! comparison of a changed file) reads the bytes again when it is asked for, one file at a
+//! time. The positions of a document's nodes are never kept from loading: a clean program
+//! needs none, and a finding's file is parsed again to place it.
+
+use super::raw::{self, Raw};
+use crate::source::yaml::{self, Pos, Positions};
+use std::fmt;
+use std::sync::{Arc, OnceLock, PoisonError, RwLock};
+
+/// A document's bytes, its policy form while kept, and its positions once asked for.
+pub struct Written {
+    bytes: Arc<[u8]>,
+    raw: RwLock<Option<Raw>>,
+    positions: OnceLock<Positions>,
+}
+
+impl fmt::Debug for Written {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Written")
+            .field("bytes", &self.bytes.len())
+            .field("raw_kept", &self.is_kept())
+            .finish()
+    }
+}
+
+impl Written {
+    /// A document that loading parsed into `raw` from `bytes`.
+    pub fn new(bytes: Arc<[u8]>, raw: Raw) -> Written {
+        Written {
+            bytes,
+            raw: RwLock::new(Some(raw)),
+            positions: OnceLock::new(),
+        }
+    }
+
+    /// The file's bytes.
+    pub fn bytes(&self) -> &Arc<[u8]> {
+        &self.bytes
+    }
+
+    /// The document in the policy engine's form: the value kept from loading, or (after
+    /// [`Written::release`]) read again from the bytes and kept until the next release.
+    pub fn raw(&self) -> Raw {
+        if let Some(raw) = self.raw.read().unwrap_or_else(PoisonError::into_inner).as_ref() {
+            return raw.clone();
+        }
+        let raw = reparse(&self.bytes)
+            .map(|doc| raw::from_json(&doc.value, &mut raw::Interner::default()))
+            .unwrap_or(Raw::Null);
+        *self.raw.write().unwrap_or_else(PoisonError::into_inner) = Some(raw.clone());
+        raw
+    }
+
+    /// Drops the policy form; [`Written::raw`] reads the bytes again when next asked.
+    pub fn release(&self) {
+        *self.raw.write().unwrap_or_else(PoisonError::into_inner) = None;
+    }
+
+    /// Whether the policy form is held now.
+    pub fn is_kept(&self) -> bool {
+        self.raw.read().unwrap_or_else(PoisonError::into_inner).is_some()
+    }
+
+    fn positions(&self) -> &Positions {
+        self.positions
+            .get_or_init(|| reparse(&self.bytes).map(|doc| doc.positions).unwrap_or_default())
+    }
+
+    /// Where the value at a JSON pointer stands (or its nearest existing parent).
+    pub fn pos(&self, pointer: &str) -> Pos {
+        self.positions().value(&self.raw(), pointer)
+    }
+
+    /// Where the key leading to the value at a JSON pointer stands.
+    pub fn key_pos(&self, pointer: &str) -> Pos {
+        self.positions().key(&self.raw(), pointer)
+    }
+
+    /// Whether two documents are the same as written: the same bytes, or bytes that read as
+    /// the same document (a comment or the layout changed). Only documents whose bytes differ
+    /// are read again.
+    pub fn same(&self, other: &Written) -> bool {
+        Arc::ptr_eq(&self.bytes, &other.bytes) || self.bytes == other.bytes || self.raw() == other.raw()
+    }
+}
+
+/// Parses bytes that loading parsed already; the same bytes parse the same way, so this does
+/// not fail for a kept document (and a failure reads as an empty document).
+fn reparse(bytes: &[u8]) -> Option<yaml::YamlDoc> {
+    yaml::parse("", bytes).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn written(text: &str) -> Written {
+        let doc = yaml::parse("a.yaml", text.as_bytes()).unwrap();
+        Written::new(
+            Arc::from(text.as_bytes()),
+            raw::from_json(&doc.value, &mut raw::Interner::default()),
+        )
+    }
+
+    #[test]
+    fn a_released_document_is_read_again_the_same() {
+        let w = written("b: [1, x]\na: {c: true}\n");
+        let kept = w.raw();
+        w.release();
+        assert!(!w.is_kept());
+        assert_eq!(w.raw(), kept);
+        assert!(w.is_kept(), "kept again once read");
+    }
+
+    #[test]
+    fn positions_are_read_from_the_bytes_on_demand() {
+        let w = written("zeta: 1\nalpha:\n  - {role: x, name: y}\n");
+        w.release();
+        assert_eq!(w.pos("/alpha/0/name"), Pos { line: 3, column: 21 });
+        assert_eq!(w.key_pos("/alpha").line, 2);
+        assert_eq!(w.pos("/nope").line, 1, "a missing value is placed at its parent");
+    }
+
+    #[test]
+    fn documents_are_the_same_when_they_read_the_same() {
+        assert!(written("a: 1\n").same(&written("a: 1\n")));
+        assert!(written("a: 1 # note\n").same(&written("{a: 1}\n")));
+        assert!(!written("a: 1\n").same(&written("a: 2\n")));
+    }
+}
