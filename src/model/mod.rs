@@ -491,12 +491,13 @@ fn read_document(
     )
 }
 
-/// A document deserialized into its kind's spec type.
+/// A document deserialized into its kind's spec type, already shared: the list of a hundred
+/// thousand loaded files holds pointers, not the specs themselves.
 enum Typed {
-    Program(Metadata, ProgramSpec),
-    Product(Metadata, ProductSpec),
-    Terms(Metadata, TermsSpec),
-    Partner(Metadata, PartnerSpec),
+    Program(Arc<Metadata>, Arc<ProgramSpec>),
+    Product(Arc<Metadata>, Arc<ProductSpec>),
+    Terms(Arc<Metadata>, Arc<TermsSpec>),
+    Partner(Arc<Metadata>, Arc<PartnerSpec>),
 }
 
 /// Types a document that passed its schema, once, reading the value in place. An error names
@@ -520,25 +521,33 @@ fn deserialize_typed(kind: Kind, value: &Value) -> Result<Typed, (String, String
         })
     }
     Ok(match kind {
-        Kind::Program => go::<ProgramDocument>(value).map(|d| Typed::Program(d.metadata, d.spec))?,
-        Kind::Product => go::<ProductDocument>(value).map(|d| Typed::Product(d.metadata.into(), d.spec))?,
-        Kind::Terms => go::<TermsDocument>(value).map(|d| Typed::Terms(d.metadata.into(), d.spec))?,
-        Kind::Partner => go::<PartnerDocument>(value).map(|d| Typed::Partner(d.metadata.into(), d.spec))?,
+        Kind::Program => {
+            go::<ProgramDocument>(value).map(|d| Typed::Program(Arc::new(d.metadata), Arc::new(d.spec)))?
+        }
+        Kind::Product => {
+            go::<ProductDocument>(value).map(|d| Typed::Product(Arc::new(d.metadata.into()), Arc::new(d.spec)))?
+        }
+        Kind::Terms => {
+            go::<TermsDocument>(value).map(|d| Typed::Terms(Arc::new(d.metadata.into()), Arc::new(d.spec)))?
+        }
+        Kind::Partner => {
+            go::<PartnerDocument>(value).map(|d| Typed::Partner(Arc::new(d.metadata.into()), Arc::new(d.spec)))?
+        }
     })
 }
 
-fn resource<S>(doc: &Document, metadata: Metadata, spec: S) -> Resource<S> {
+fn resource<S>(doc: &Document, metadata: Arc<Metadata>, spec: Arc<S>) -> Resource<S> {
     Resource {
         name: metadata.name.0.clone(),
         file: doc.file.clone(),
-        metadata: Arc::new(metadata),
-        spec: Arc::new(spec),
+        metadata,
+        spec,
         written: Arc::clone(&doc.written),
     }
 }
 
 /// Adds a resource; the first of two with one name wins (duplicate-name reports the second).
-fn insert<S>(map: &mut BTreeMap<String, Resource<S>>, doc: &Document, metadata: Metadata, spec: S) {
+fn insert<S>(map: &mut BTreeMap<String, Resource<S>>, doc: &Document, metadata: Arc<Metadata>, spec: Arc<S>) {
     let name = metadata.name.0.clone();
     map.entry(name).or_insert_with(|| resource(doc, metadata, spec));
 }
