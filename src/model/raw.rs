@@ -12,7 +12,7 @@
 
 use crate::source::yaml::Tree;
 use serde_json::Value as Json;
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::sync::Arc;
 
 /// A document (or a part of one) as written, in the policy engine's form.
@@ -22,10 +22,19 @@ pub type Raw = regorus::Value;
 /// descriptions) are rarely repeated.
 const SHARED_MAX_LEN: usize = 24;
 
-/// Shares repeated strings between the documents one worker converts.
+/// Mappings and lists up to this many entries, of short scalars and such mappings and lists
+/// only, are shared.
+const SHARED_MAX_ENTRIES: usize = 8;
+
+/// Shares repeated strings between the documents one worker converts, and small mappings and
+/// lists made only of short scalars and of such values (a subscription's `{product, plan,
+/// environment}`, a history entry, a partner's labels, an empty list): a program of 100,000 partners holds each
+/// such value once per worker rather than once per partner. Values are never changed in place
+/// (the policy engine copies on write), so sharing is not visible.
 #[derive(Default)]
 pub struct Interner {
     strings: HashSet<Arc<str>>,
+    small: BTreeSet<Raw>,
 }
 
 impl Interner {
@@ -36,6 +45,16 @@ impl Interner {
         } else {
             self.key(s)
         }
+    }
+
+    /// A small mapping or list of shareable values: the one already held when an equal one
+    /// was converted.
+    fn small(&mut self, value: Raw) -> Raw {
+        if let Some(held) = self.small.get(&value) {
+            return held.clone();
+        }
+        self.small.insert(value.clone());
+        value
     }
 
     /// A key: always shared, whatever its length (keys come from the schema's vocabulary).
@@ -52,25 +71,58 @@ impl Interner {
 /// Converts a parsed document. Numbers keep their kind (integer or float); a float that is not
 /// finite cannot come out of YAML parsing and would become `null`.
 pub fn from_json(v: &Json, interner: &mut Interner) -> Raw {
+    convert(v, interner).0
+}
+
+/// A value, and whether it may be shared: a scalar (a string if short), or a mapping or list
+/// of at most [`SHARED_MAX_ENTRIES`] shareable values (mapping keys are always shared).
+fn convert(v: &Json, interner: &mut Interner) -> (Raw, bool) {
     match v {
-        Json::Null => Raw::Null,
-        Json::Bool(b) => Raw::Bool(*b),
+        Json::Null => (Raw::Null, true),
+        Json::Bool(b) => (Raw::Bool(*b), true),
         Json::Number(n) => {
-            if let Some(i) = n.as_i64() {
+            let raw = if let Some(i) = n.as_i64() {
                 Raw::from(i)
             } else if let Some(u) = n.as_u64() {
                 Raw::from(u)
             } else {
                 Raw::from(n.as_f64().unwrap_or(f64::NAN))
-            }
+            };
+            (raw, true)
         }
-        Json::String(s) => interner.string(s),
-        Json::Array(items) => Raw::from(items.iter().map(|i| from_json(i, interner)).collect::<Vec<_>>()),
-        Json::Object(map) => Raw::from(
-            map.iter()
-                .map(|(k, v)| (interner.key(k), from_json(v, interner)))
-                .collect::<BTreeMap<_, _>>(),
-        ),
+        Json::String(s) => (interner.string(s), s.len() <= SHARED_MAX_LEN),
+        Json::Array(items) => {
+            let mut share = items.len() <= SHARED_MAX_ENTRIES;
+            let list: Vec<Raw> = items
+                .iter()
+                .map(|i| {
+                    let (raw, ok) = convert(i, interner);
+                    share &= ok;
+                    raw
+                })
+                .collect();
+            shared_if(Raw::from(list), share, interner)
+        }
+        Json::Object(map) => {
+            let mut share = map.len() <= SHARED_MAX_ENTRIES;
+            let map: BTreeMap<Raw, Raw> = map
+                .iter()
+                .map(|(k, v)| {
+                    let (raw, ok) = convert(v, interner);
+                    share &= ok;
+                    (interner.key(k), raw)
+                })
+                .collect();
+            shared_if(Raw::from(map), share, interner)
+        }
+    }
+}
+
+fn shared_if(value: Raw, share: bool, interner: &mut Interner) -> (Raw, bool) {
+    if share {
+        (interner.small(value), true)
+    } else {
+        (value, false)
     }
 }
 
@@ -133,6 +185,40 @@ mod tests {
         assert_eq!(
             to_json(&raw),
             serde_json::json!({"a": {"env": "sandbox"}, "b": [1, 2.5, true, null, "sandbox"]})
+        );
+    }
+
+    #[test]
+    fn small_values_of_short_scalars_are_held_once() {
+        let mut interner = Interner::default();
+        let text = |email: &str| {
+            format!(
+                "subs: [{{product: a, plan: b}}]\nlabels: {{region: emea}}\nnone: []\ncontact: {{email: {email}}}\n"
+            )
+        };
+        let one = yaml::parse("a.yaml", text("someone.long@example-company.invalid").as_bytes()).unwrap();
+        let two = yaml::parse("b.yaml", text("someone.else@example-company.invalid").as_bytes()).unwrap();
+        let (one, two) = (
+            from_json(&one.value, &mut interner),
+            from_json(&two.value, &mut interner),
+        );
+        let shared = |a: &Raw, b: &Raw| match (a, b) {
+            (Raw::Object(x), Raw::Object(y)) => Arc::ptr_eq(x, y),
+            (Raw::Array(x), Raw::Array(y)) => Arc::ptr_eq(x, y),
+            _ => false,
+        };
+        assert!(shared(&one["subs"][0], &two["subs"][0]));
+        assert!(
+            shared(&one["subs"], &two["subs"]),
+            "a list of shared values is shared too"
+        );
+        assert!(shared(&one["labels"], &two["labels"]));
+        assert!(shared(&one["none"], &two["none"]));
+        assert!(!shared(&one["contact"], &two["contact"]), "they differ");
+        assert_ne!(one["contact"], two["contact"]);
+        assert_eq!(
+            to_json(&two["subs"]),
+            serde_json::json!([{"product": "a", "plan": "b"}])
         );
     }
 

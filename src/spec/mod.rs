@@ -128,6 +128,66 @@ pub enum ApiVersion {
     V1,
 }
 
+/// A resource's labels in key order. Held as one exact-size list: a map of two labels would
+/// allocate a node for eleven, for every partner of the program.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Labels(Box<[(String, String)]>);
+
+impl Labels {
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    pub fn get(&self, key: &str) -> Option<&String> {
+        self.0
+            .binary_search_by(|(k, _)| k.as_str().cmp(key))
+            .ok()
+            .map(|i| &self.0[i].1)
+    }
+
+    pub fn contains_key(&self, key: &str) -> bool {
+        self.get(key).is_some()
+    }
+
+    /// The labels in key order.
+    pub fn iter(&self) -> impl Iterator<Item = (&String, &String)> {
+        self.0.iter().map(|(k, v)| (k, v))
+    }
+}
+
+impl FromIterator<(String, String)> for Labels {
+    /// Later entries of a key replace earlier ones, as in a map.
+    fn from_iter<I: IntoIterator<Item = (String, String)>>(items: I) -> Labels {
+        let map: std::collections::BTreeMap<String, String> = items.into_iter().collect();
+        Labels(map.into_iter().collect())
+    }
+}
+
+impl<'a> IntoIterator for &'a Labels {
+    type Item = (&'a String, &'a String);
+    type IntoIter = Box<dyn Iterator<Item = (&'a String, &'a String)> + 'a>;
+    fn into_iter(self) -> Self::IntoIter {
+        Box::new(self.iter())
+    }
+}
+
+impl Serialize for Labels {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_map(self.iter())
+    }
+}
+
+impl<'de> Deserialize<'de> for Labels {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Labels, D::Error> {
+        let map = std::collections::BTreeMap::<String, String>::deserialize(deserializer)?;
+        Ok(Labels(map.into_iter().collect()))
+    }
+}
+
 /// Name, owning team and labels of a product, terms or partner: the owner is required.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
@@ -139,9 +199,10 @@ pub struct OwnedMetadata {
     /// (`spec.teams`). It is asked to approve changes to the resource. Example: `partnerships`.
     pub owner: String,
     /// Free-form labels, string to string. Example: `{region: emea}`.
-    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    #[serde(default, skip_serializing_if = "Labels::is_empty")]
+    #[schemars(with = "std::collections::BTreeMap<String, String>")]
     #[schemars(extend("propertyNames" = {"pattern": LINE_PATTERN}, "additionalProperties" = {"type": "string", "pattern": LINE_PATTERN}))]
-    pub labels: std::collections::BTreeMap<String, String>,
+    pub labels: Labels,
 }
 
 impl From<OwnedMetadata> for Metadata {
@@ -166,7 +227,8 @@ pub struct Metadata {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub owner: Option<String>,
     /// Free-form labels, string to string. Example: `{region: emea}`.
-    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    #[serde(default, skip_serializing_if = "Labels::is_empty")]
+    #[schemars(with = "std::collections::BTreeMap<String, String>")]
     #[schemars(extend("propertyNames" = {"pattern": LINE_PATTERN}, "additionalProperties" = {"type": "string", "pattern": LINE_PATTERN}))]
-    pub labels: std::collections::BTreeMap<String, String>,
+    pub labels: Labels,
 }
