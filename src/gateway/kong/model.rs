@@ -429,60 +429,66 @@ impl Deck {
     /// routes and the plugins scoped to it alone), consumers (ACL groups, key-auth
     /// credentials), and the other plugins at the top level with their scope. What partnerctl
     /// writes; a key is written only as the vault reference or decK variable it came from.
-    pub fn to_value(&self) -> Value {
+    ///
+    /// The deck is taken apart as the document is built, so that a gateway of 100,000
+    /// consumers is not held twice, once as the model and once as the document.
+    pub fn into_value(self) -> Value {
+        let strings = |v: Vec<String>| Value::Array(v.into_iter().map(Value::String).collect());
         let mut root = Map::new();
-        if let Some(v) = &self.format_version {
-            root.insert("_format_version".into(), json!(v));
+        if let Some(v) = self.format_version {
+            root.insert("_format_version".into(), Value::String(v));
         }
         if !self.select_tags.is_empty() {
             root.insert("_info".into(), json!({"select_tags": self.select_tags}));
         }
+        let (service_wide, plugins): (Vec<Plugin>, Vec<Plugin>) = self
+            .plugins
+            .into_iter()
+            .partition(|p| p.service.as_deref().is_some_and(|s| p.service_wide(s)));
         let services: Vec<Value> = self
             .services
-            .iter()
+            .into_iter()
             .map(|s| {
                 let mut o = Map::new();
-                o.insert("name".into(), json!(s.name));
-                if let Some(u) = &s.url {
-                    o.insert("url".into(), json!(u));
+                let plugins: Value = service_wide
+                    .iter()
+                    .filter(|p| p.service_wide(&s.name))
+                    .map(|p| plugin_value(p.clone(), false))
+                    .collect();
+                o.insert("name".into(), Value::String(s.name));
+                if let Some(u) = s.url {
+                    o.insert("url".into(), Value::String(u));
                 }
-                o.insert("tags".into(), json!(s.tags));
-                o.insert("routes".into(), s.routes.iter().map(route_value).collect());
-                o.insert(
-                    "plugins".into(),
-                    self.plugins
-                        .iter()
-                        .filter(|p| p.service_wide(&s.name))
-                        .map(|p| plugin_value(p, false))
-                        .collect(),
-                );
+                o.insert("tags".into(), strings(s.tags));
+                o.insert("routes".into(), s.routes.into_iter().map(route_value).collect());
+                o.insert("plugins".into(), plugins);
                 Value::Object(o)
             })
             .collect();
         root.insert("services".into(), Value::Array(services));
         let consumers: Vec<Value> = self
             .consumers
-            .iter()
+            .into_iter()
             .map(|c| {
                 let mut o = Map::new();
-                if let Some(u) = &c.username {
-                    o.insert("username".into(), json!(u));
+                if let Some(u) = c.username {
+                    o.insert("username".into(), Value::String(u));
                 }
-                if let Some(id) = &c.custom_id {
-                    o.insert("custom_id".into(), json!(id));
+                if let Some(id) = c.custom_id {
+                    o.insert("custom_id".into(), Value::String(id));
                 }
-                o.insert("tags".into(), json!(c.tags));
+                o.insert("tags".into(), strings(c.tags));
                 o.insert(
                     "acls".into(),
                     c.acls
-                        .iter()
+                        .into_iter()
                         .map(|a| json!({"group": a.group, "tags": a.tags}))
                         .collect(),
                 );
                 o.insert(
                     "keyauth_credentials".into(),
                     c.credentials
-                        .iter()
+                        .into_iter()
                         .map(|k| {
                             let mut o = Map::new();
                             if let Some(var) = &k.key_variable {
@@ -490,7 +496,7 @@ impl Deck {
                             } else if let Some(r) = &k.key_reference {
                                 o.insert("key".into(), json!(format!("{{{r}}}")));
                             }
-                            o.insert("tags".into(), json!(k.tags));
+                            o.insert("tags".into(), strings(k.tags));
                             Value::Object(o)
                         })
                         .collect(),
@@ -499,21 +505,16 @@ impl Deck {
             })
             .collect();
         root.insert("consumers".into(), Value::Array(consumers));
-        let plugins: Vec<Value> = self
-            .plugins
-            .iter()
-            .filter(|p| !p.service.as_deref().is_some_and(|s| p.service_wide(s)))
-            .map(|p| plugin_value(p, true))
-            .collect();
+        let plugins: Vec<Value> = plugins.into_iter().map(|p| plugin_value(p, true)).collect();
         root.insert("plugins".into(), Value::Array(plugins));
         Value::Object(root)
     }
 }
 
-fn route_value(r: &Route) -> Value {
+fn route_value(r: Route) -> Value {
     let mut o = Map::new();
-    if let Some(n) = &r.name {
-        o.insert("name".into(), json!(n));
+    if let Some(n) = r.name {
+        o.insert("name".into(), Value::String(n));
     }
     o.insert("methods".into(), json!(r.methods));
     o.insert("paths".into(), json!(r.paths));
@@ -524,25 +525,28 @@ fn route_value(r: &Route) -> Value {
     Value::Object(o)
 }
 
-fn plugin_value(p: &Plugin, scoped: bool) -> Value {
+fn plugin_value(p: Plugin, scoped: bool) -> Value {
     let mut o = Map::new();
-    o.insert("name".into(), json!(p.name));
+    o.insert("name".into(), Value::String(p.name));
     if scoped {
         for (key, v) in [
-            ("consumer", &p.consumer),
-            ("service", &p.service),
-            ("route", &p.route),
-            ("consumer_group", &p.consumer_group),
+            ("consumer", p.consumer),
+            ("service", p.service),
+            ("route", p.route),
+            ("consumer_group", p.consumer_group),
         ] {
             if let Some(v) = v {
-                o.insert(key.into(), json!(v));
+                o.insert(key.into(), Value::String(v));
             }
         }
     }
     if !p.enabled {
         o.insert("enabled".into(), json!(false));
     }
-    o.insert("config".into(), p.config.clone());
-    o.insert("tags".into(), json!(p.tags));
+    o.insert("config".into(), p.config);
+    o.insert(
+        "tags".into(),
+        Value::Array(p.tags.into_iter().map(Value::String).collect()),
+    );
     Value::Object(o)
 }

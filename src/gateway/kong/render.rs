@@ -304,7 +304,7 @@ pub fn render(
         // Comments get the program's name, never its display name, and through the comment
         // encoder: the rest of the file is the YAML serializer's.
         "program": {"comment": crate::render::encode::comment_text(program.name())},
-        "deck": deck_with(program, today, environment, &counters).to_value(),
+        "deck": deck_with(program, today, environment, &counters).into_value(),
     });
     templates::render(env, "kong/kong.yaml.j2", ctx)
 }
