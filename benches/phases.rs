@@ -58,14 +58,6 @@ fn main() {
         rss()
     );
     let t = Instant::now();
-    let found = check::run_all(&loaded.program, today);
-    eprintln!(
-        "checks     {:>8.3} s  ({} findings; {})",
-        t.elapsed().as_secs_f64(),
-        found.len(),
-        rss()
-    );
-    let t = Instant::now();
     let found = policy::evaluate(&loaded.program, today, None);
     eprintln!(
         "policies   {:>8.3} s  ({} findings; {})",
@@ -73,8 +65,16 @@ fn main() {
         found.len(),
         rss()
     );
-    // As validate does: the policy form of the documents is dropped before rendering.
+    // As validate does: the documents' policy form is dropped once the policies have run.
     loaded.program.release_documents();
+    let t = Instant::now();
+    let found = check::run_all(&loaded.program, today);
+    eprintln!(
+        "checks     {:>8.3} s  ({} findings; {})",
+        t.elapsed().as_secs_f64(),
+        found.len(),
+        rss()
+    );
     let t = Instant::now();
     let found = partnerctl::render::check_outputs(&loaded.program, today);
     eprintln!(

@@ -68,11 +68,12 @@ pub fn validate_snapshot(snapshot: source::Snapshot, today: spec::Date) -> Valid
     let files = snapshot.files.len();
     let loaded = model::load(snapshot);
     let mut diagnostics = loaded.diagnostics;
+    diagnostics.extend(policy::evaluate(&loaded.program, today, None));
+    // The policies read every document as written; the checks and rendering read the typed
+    // resources (and a finding's file again, to place it).
+    loaded.program.release_documents();
     let checked = check::run(&loaded.program, today);
     diagnostics.extend(checked.diagnostics);
-    diagnostics.extend(policy::evaluate(&loaded.program, today, None));
-    // The checks and policies read every document; rendering reads the typed resources.
-    loaded.program.release_documents();
     let (found, prerendered) = render::check_and_render_outputs(&loaded.program, today);
     diagnostics.extend(found);
     check::exceptions::apply(&loaded.program, today, &mut diagnostics);

@@ -142,8 +142,13 @@ fn owners(p: &Program, out: &mut Vec<Diagnostic>) {
             .into_iter()
     };
     for doc in &p.documents {
-        let raw = doc.raw();
-        let Some(owner) = crate::model::raw::str_at(&raw, "/metadata/owner") else {
+        // A typed resource's owner is in its metadata; only a document that did not load is
+        // read as written (which may read its file again).
+        let owner = match typed_metadata(p, doc) {
+            Some(m) => m.owner.clone(),
+            None => crate::model::raw::str_at(&doc.raw(), "/metadata/owner").map(str::to_string),
+        };
+        let Some(owner) = owner.as_deref() else {
             continue;
         };
         if !p.has_team(owner) {
@@ -153,6 +158,26 @@ fn owners(p: &Program, out: &mut Vec<Diagnostic>) {
                 suggest(owner, teams()).or_else(|| Some("declare it under spec.teams in program.yaml".into())),
             ));
         }
+    }
+}
+
+/// The metadata of the typed resource a document became, if it loaded.
+fn typed_metadata<'a>(p: &'a Program, doc: &crate::model::Document) -> Option<&'a crate::spec::Metadata> {
+    let name = doc.name.as_deref()?;
+    let same_file = |file: &str| file == doc.file;
+    match doc.kind? {
+        Kind::Program => p.program.as_ref().filter(|r| same_file(&r.file)).map(|r| &*r.metadata),
+        Kind::Product => p
+            .products
+            .get(name)
+            .filter(|r| same_file(&r.file))
+            .map(|r| &*r.metadata),
+        Kind::Terms => p.terms.get(name).filter(|r| same_file(&r.file)).map(|r| &*r.metadata),
+        Kind::Partner => p
+            .partners
+            .get(name)
+            .filter(|r| same_file(&r.file))
+            .map(|r| &*r.metadata),
     }
 }
 
