@@ -40,22 +40,10 @@ impl Written {
         }
     }
 
-    /// The file's bytes.
-    pub fn bytes(&self) -> &Arc<[u8]> {
-        &self.bytes
-    }
-
     /// The document in the policy engine's form: the value kept from loading, or (after
     /// [`Written::release`]) read again from the bytes and kept until the next release.
     pub fn raw(&self) -> Raw {
-        if let Some(raw) = self.raw.read().unwrap_or_else(PoisonError::into_inner).as_ref() {
-            return raw.clone();
-        }
-        let raw = reparse(&self.bytes)
-            .map(|doc| raw::from_json(&doc.value, &mut raw::Interner::default()))
-            .unwrap_or(Raw::Null);
-        *self.raw.write().unwrap_or_else(PoisonError::into_inner) = Some(raw.clone());
-        raw
+        self.kept().unwrap_or_else(|| self.read_again().0)
     }
 
     /// Drops the policy form; [`Written::raw`] reads the bytes again when next asked.
@@ -68,26 +56,55 @@ impl Written {
         self.raw.read().unwrap_or_else(PoisonError::into_inner).is_some()
     }
 
-    fn positions(&self) -> &Positions {
-        self.positions
-            .get_or_init(|| reparse(&self.bytes).map(|doc| doc.positions).unwrap_or_default())
+    fn kept(&self) -> Option<Raw> {
+        self.raw.read().unwrap_or_else(PoisonError::into_inner).clone()
+    }
+
+    /// Parses the bytes once for both the policy form (kept again) and the positions.
+    fn read_again(&self) -> (Raw, &Positions) {
+        let doc = reparse(&self.bytes);
+        let raw = doc
+            .as_ref()
+            .map(|d| raw::from_json(&d.value, &mut raw::Interner::default()))
+            .unwrap_or(Raw::Null);
+        *self.raw.write().unwrap_or_else(PoisonError::into_inner) = Some(raw.clone());
+        let positions = self
+            .positions
+            .get_or_init(|| doc.map(|d| d.positions).unwrap_or_default());
+        (raw, positions)
+    }
+
+    /// The policy form and the positions, reading the file at most once.
+    fn located(&self) -> (Raw, &Positions) {
+        match (self.kept(), self.positions.get()) {
+            (Some(raw), Some(positions)) => (raw, positions),
+            (Some(raw), None) => {
+                let positions = self
+                    .positions
+                    .get_or_init(|| reparse(&self.bytes).map(|d| d.positions).unwrap_or_default());
+                (raw, positions)
+            }
+            (None, _) => self.read_again(),
+        }
     }
 
     /// Where the value at a JSON pointer stands (or its nearest existing parent).
     pub fn pos(&self, pointer: &str) -> Pos {
-        self.positions().value(&self.raw(), pointer)
+        let (raw, positions) = self.located();
+        positions.value(&raw, pointer)
     }
 
     /// Where the key leading to the value at a JSON pointer stands.
     pub fn key_pos(&self, pointer: &str) -> Pos {
-        self.positions().key(&self.raw(), pointer)
+        let (raw, positions) = self.located();
+        positions.key(&raw, pointer)
     }
 
     /// Whether two documents are the same as written: the same bytes, or bytes that read as
     /// the same document (a comment or the layout changed). Only documents whose bytes differ
     /// are read again.
     pub fn same(&self, other: &Written) -> bool {
-        Arc::ptr_eq(&self.bytes, &other.bytes) || self.bytes == other.bytes || self.raw() == other.raw()
+        self.bytes == other.bytes || self.raw() == other.raw()
     }
 }
 

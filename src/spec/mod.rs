@@ -138,10 +138,6 @@ impl Labels {
         self.0.is_empty()
     }
 
-    pub fn len(&self) -> usize {
-        self.0.len()
-    }
-
     pub fn get(&self, key: &str) -> Option<&String> {
         self.0
             .binary_search_by(|(k, _)| k.as_str().cmp(key))
@@ -155,23 +151,15 @@ impl Labels {
 
     /// The labels in key order.
     pub fn iter(&self) -> impl Iterator<Item = (&String, &String)> {
-        self.0.iter().map(|(k, v)| (k, v))
-    }
-}
-
-impl FromIterator<(String, String)> for Labels {
-    /// Later entries of a key replace earlier ones, as in a map.
-    fn from_iter<I: IntoIterator<Item = (String, String)>>(items: I) -> Labels {
-        let map: std::collections::BTreeMap<String, String> = items.into_iter().collect();
-        Labels(map.into_iter().collect())
+        self.into_iter()
     }
 }
 
 impl<'a> IntoIterator for &'a Labels {
     type Item = (&'a String, &'a String);
-    type IntoIter = Box<dyn Iterator<Item = (&'a String, &'a String)> + 'a>;
+    type IntoIter = std::iter::Map<std::slice::Iter<'a, (String, String)>, fn(&'a (String, String)) -> Self::Item>;
     fn into_iter(self) -> Self::IntoIter {
-        Box::new(self.iter())
+        self.0.iter().map(|(k, v)| (k, v))
     }
 }
 
