@@ -11,8 +11,10 @@
 //! input`), [`super::Program::json_of`] reads the file again.
 
 use crate::source::yaml::Tree;
+use hashbrown::HashTable;
 use serde_json::Value as Json;
-use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::collections::BTreeMap;
+use std::hash::{BuildHasher, Hasher};
 use std::sync::Arc;
 
 /// A document (or a part of one) as written, in the policy engine's form.
@@ -28,44 +30,67 @@ const SHARED_MAX_ENTRIES: usize = 8;
 
 /// Shares repeated strings between the documents one worker converts, and small mappings and
 /// lists made only of short scalars and of such values (a subscription's `{product, plan,
-/// environment}`, a history entry, a partner's labels, an empty list): a program of 100,000 partners holds each
-/// such value once per worker rather than once per partner. Values are never changed in place
-/// (the policy engine copies on write), so sharing is not visible.
+/// environment}`, a history entry, a partner's labels, an empty list): a program of 100,000
+/// partners holds each such value about once per worker rather than once per partner. Values
+/// are never changed in place (the policy engine copies on write), so sharing is not visible.
+///
+/// Both are hash tables over a hash [`convert`] computes as it goes, so a lookup costs the
+/// same whatever the size of the program. (An ordered set of the values cost a logarithm of
+/// it, in comparisons of whole values.)
 #[derive(Default)]
 pub struct Interner {
-    strings: HashSet<Arc<str>>,
-    small: BTreeSet<Raw>,
+    strings: HashTable<(u64, Arc<str>)>,
+    small: HashTable<(u64, Raw)>,
 }
 
 impl Interner {
     /// A string value: shared when short.
-    fn string(&mut self, s: &str) -> Raw {
+    fn string(&mut self, s: &str) -> (Raw, Option<u64>) {
         if s.len() > SHARED_MAX_LEN {
-            Raw::from(s)
+            (Raw::from(s), None)
         } else {
-            self.key(s)
+            let hash = hash_str(s);
+            (self.key_hashed(s, hash), Some(hash))
         }
     }
 
     /// A small mapping or list of shareable values: the one already held when an equal one
     /// was converted.
-    fn small(&mut self, value: Raw) -> Raw {
-        if let Some(held) = self.small.get(&value) {
+    fn small(&mut self, value: Raw, hash: u64) -> Raw {
+        if let Some((_, held)) = self.small.find(hash, |(h, held)| *h == hash && *held == value) {
             return held.clone();
         }
-        self.small.insert(value.clone());
+        self.small.insert_unique(hash, (hash, value.clone()), |(h, _)| *h);
         value
     }
 
-    /// A key: always shared, whatever its length (keys come from the schema's vocabulary).
-    fn key(&mut self, s: &str) -> Raw {
-        if let Some(shared) = self.strings.get(s) {
-            return Raw::String(Arc::clone(shared));
+    /// A key: shared whatever its length (keys come from the schema's vocabulary).
+    fn key(&mut self, s: &str) -> (Raw, u64) {
+        let hash = hash_str(s);
+        (self.key_hashed(s, hash), hash)
+    }
+
+    fn key_hashed(&mut self, s: &str, hash: u64) -> Raw {
+        if let Some((_, held)) = self.strings.find(hash, |(h, held)| *h == hash && **held == *s) {
+            return Raw::String(Arc::clone(held));
         }
         let shared: Arc<str> = Arc::from(s);
-        self.strings.insert(Arc::clone(&shared));
+        self.strings
+            .insert_unique(hash, (hash, Arc::clone(&shared)), |(h, _)| *h);
         Raw::String(shared)
     }
+}
+
+/// The hasher of both tables: fixed, so a run is reproducible.
+fn hasher() -> foldhash::fast::FoldHasher<'static> {
+    foldhash::fast::FixedState::with_seed(0x7061_7274_6e65_7263).build_hasher()
+}
+
+fn hash_str(s: &str) -> u64 {
+    let mut h = hasher();
+    h.write_u8(b's');
+    h.write(s.as_bytes());
+    h.finish()
 }
 
 /// Converts a parsed document. Numbers keep their kind (integer or float); a float that is not
@@ -74,55 +99,82 @@ pub fn from_json(v: &Json, interner: &mut Interner) -> Raw {
     convert(v, interner).0
 }
 
-/// A value, and whether it may be shared: a scalar (a string if short), or a mapping or list
-/// of at most [`SHARED_MAX_ENTRIES`] shareable values (mapping keys are always shared).
-fn convert(v: &Json, interner: &mut Interner) -> (Raw, bool) {
+/// A value, and its hash if it may be shared: a scalar (a string if short), or a mapping or
+/// list of at most [`SHARED_MAX_ENTRIES`] shareable values (mapping keys are always shared).
+fn convert(v: &Json, interner: &mut Interner) -> (Raw, Option<u64>) {
+    let scalar = |tag: u8, bits: u64| {
+        let mut h = hasher();
+        h.write_u8(tag);
+        h.write_u64(bits);
+        Some(h.finish())
+    };
     match v {
-        Json::Null => (Raw::Null, true),
-        Json::Bool(b) => (Raw::Bool(*b), true),
+        Json::Null => (Raw::Null, scalar(b'n', 0)),
+        Json::Bool(b) => (Raw::Bool(*b), scalar(b'b', u64::from(*b))),
         Json::Number(n) => {
-            let raw = if let Some(i) = n.as_i64() {
-                Raw::from(i)
+            if let Some(i) = n.as_i64() {
+                (Raw::from(i), scalar(b'i', i as u64))
             } else if let Some(u) = n.as_u64() {
-                Raw::from(u)
+                (Raw::from(u), scalar(b'u', u))
             } else {
-                Raw::from(n.as_f64().unwrap_or(f64::NAN))
-            };
-            (raw, true)
+                let f = n.as_f64().unwrap_or(f64::NAN);
+                (Raw::from(f), scalar(b'f', f.to_bits()))
+            }
         }
-        Json::String(s) => (interner.string(s), s.len() <= SHARED_MAX_LEN),
+        Json::String(s) => interner.string(s),
         Json::Array(items) => {
-            let mut share = items.len() <= SHARED_MAX_ENTRIES;
+            let mut hash = (items.len() <= SHARED_MAX_ENTRIES).then(|| {
+                let mut h = hasher();
+                h.write_u8(b'[');
+                h
+            });
             let list: Vec<Raw> = items
                 .iter()
                 .map(|i| {
-                    let (raw, ok) = convert(i, interner);
-                    share &= ok;
+                    let (raw, item) = convert(i, interner);
+                    hash = hash.take().zip(item).map(|(mut h, item)| {
+                        h.write_u64(item);
+                        h
+                    });
                     raw
                 })
                 .collect();
-            shared_if(Raw::from(list), share, interner)
+            shared_if(Raw::from(list), hash.map(|h| h.finish()), interner)
         }
         Json::Object(map) => {
-            let mut share = map.len() <= SHARED_MAX_ENTRIES;
-            let map: BTreeMap<Raw, Raw> = map
+            // The entries' hashes summed: equal mappings hash alike whatever order their
+            // files wrote the keys in.
+            let mut sum = (map.len() <= SHARED_MAX_ENTRIES).then_some(0u64);
+            let entries: BTreeMap<Raw, Raw> = map
                 .iter()
                 .map(|(k, v)| {
-                    let (raw, ok) = convert(v, interner);
-                    share &= ok;
-                    (interner.key(k), raw)
+                    let (raw, value) = convert(v, interner);
+                    let (key, key_hash) = interner.key(k);
+                    sum = sum.zip(value).map(|(sum, value)| {
+                        let mut h = hasher();
+                        h.write_u64(key_hash);
+                        h.write_u64(value);
+                        sum.wrapping_add(h.finish())
+                    });
+                    (key, raw)
                 })
                 .collect();
-            shared_if(Raw::from(map), share, interner)
+            let hash = sum.map(|sum| {
+                let mut h = hasher();
+                h.write_u8(b'{');
+                h.write_u64(sum);
+                h.write_usize(map.len());
+                h.finish()
+            });
+            shared_if(Raw::from(entries), hash, interner)
         }
     }
 }
 
-fn shared_if(value: Raw, share: bool, interner: &mut Interner) -> (Raw, bool) {
-    if share {
-        (interner.small(value), true)
-    } else {
-        (value, false)
+fn shared_if(value: Raw, hash: Option<u64>, interner: &mut Interner) -> (Raw, Option<u64>) {
+    match hash {
+        Some(hash) => (interner.small(value, hash), Some(hash)),
+        None => (value, None),
     }
 }
 
@@ -220,6 +272,45 @@ mod tests {
             to_json(&two["subs"]),
             serde_json::json!([{"product": "a", "plan": "b"}])
         );
+    }
+
+    #[test]
+    fn mappings_written_in_another_order_are_shared_too() {
+        let mut interner = Interner::default();
+        let one = yaml::parse("a.yaml", b"s: {product: a, plan: b}\n").unwrap();
+        let two = yaml::parse("b.yaml", b"s: {plan: b, product: a}\n").unwrap();
+        let one = from_json(&one.value, &mut interner);
+        let two = from_json(&two.value, &mut interner);
+        let (Raw::Object(x), Raw::Object(y)) = (&one["s"], &two["s"]) else {
+            panic!("mappings")
+        };
+        assert!(Arc::ptr_eq(x, y));
+    }
+
+    #[test]
+    fn values_whose_hashes_collide_are_never_confused() {
+        let mut interner = Interner::default();
+        let (one, two) = (Raw::from(vec![Raw::from(1i64)]), Raw::from(vec![Raw::from(2i64)]));
+        assert_eq!(interner.small(one.clone(), 7), one);
+        assert_eq!(interner.small(two.clone(), 7), two, "same hash, another value");
+        assert_eq!(interner.small(one.clone(), 7), one);
+    }
+
+    #[test]
+    fn values_come_back_as_written_however_often_they_recur() {
+        let mut interner = Interner::default();
+        let docs: Vec<Json> = (0..50)
+            .map(|i| {
+                serde_json::json!({
+                    "labels": {"n": i % 7, "k": format!("v{}", i % 5)},
+                    "list": [i % 3, "x", null, i % 2 == 0],
+                    "k": format!("k{i}"),
+                })
+            })
+            .collect();
+        for doc in docs.iter().chain(docs.iter().rev()) {
+            assert_eq!(&to_json(&from_json(doc, &mut interner)), doc);
+        }
     }
 
     #[test]
