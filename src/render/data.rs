@@ -15,14 +15,59 @@
 //! the program, and a template that repeats it still pays for every copy.
 
 use minijinja::value::{Enumerator, Object, ObjectExt, ObjectRepr, Value};
+use serde::Serialize;
 use serde_json::Value as Json;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 /// A node of a shared JSON tree: the tree and the path from its root.
 #[derive(Debug)]
 pub struct Data {
-    root: Arc<Json>,
+    root: Arc<Root>,
     path: Box<[Step]>,
+}
+
+/// A tree, or a model that makes its tree when a template first reads into it.
+#[derive(Debug)]
+struct Root {
+    tree: OnceLock<Json>,
+    model: Option<Box<dyn Model>>,
+}
+
+impl Root {
+    fn tree(&self) -> &Json {
+        self.tree
+            .get_or_init(|| self.model.as_ref().map_or(Json::Null, |m| m.tree()))
+    }
+}
+
+/// Rust data a template reads as the mapping it serialises to. The `json` and `yaml` filters
+/// write it straight from the model; its tree is made only if the template reads a field.
+pub trait Model: Send + Sync + std::fmt::Debug + 'static {
+    /// As a JSON tree.
+    fn tree(&self) -> Json;
+    /// Written as JSON, indented when `pretty`.
+    fn json(&self, pretty: bool) -> Result<String, String>;
+    /// Written as a YAML document.
+    fn yaml(&self) -> Result<String, String>;
+}
+
+impl<T: Serialize + Send + Sync + std::fmt::Debug + 'static> Model for T {
+    fn tree(&self) -> Json {
+        serde_json::to_value(self).unwrap_or(Json::Null)
+    }
+
+    fn json(&self, pretty: bool) -> Result<String, String> {
+        if pretty {
+            serde_json::to_string_pretty(self)
+        } else {
+            serde_json::to_string(self)
+        }
+        .map_err(|e| e.to_string())
+    }
+
+    fn yaml(&self) -> Result<String, String> {
+        yaml_serde::to_string(self).map_err(|e| e.to_string())
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -34,12 +79,34 @@ enum Step {
 impl Data {
     /// The template value of a whole tree.
     pub fn value(root: Json) -> Value {
+        let root = Root {
+            tree: OnceLock::from(root),
+            model: None,
+        };
         Data::at(&Arc::new(root), Box::new([]))
+    }
+
+    /// The template value of a model that serialises to a mapping: the template reads it as
+    /// that mapping, and only a read into it makes the tree.
+    pub fn model(model: impl Model) -> Value {
+        Value::from_object(Data {
+            root: Arc::new(Root {
+                tree: OnceLock::new(),
+                model: Some(Box::new(model)),
+            }),
+            path: Box::new([]),
+        })
+    }
+
+    /// The model this is the whole of, if it is one.
+    pub fn whole_model(&self) -> Option<&dyn Model> {
+        self.path.is_empty().then_some(())?;
+        self.root.model.as_deref()
     }
 
     /// The value of the node at `path` of `root`: an object for a map or list, a plain value
     /// for anything else.
-    fn at(root: &Arc<Json>, path: Box<[Step]>) -> Value {
+    fn at(root: &Arc<Root>, path: Box<[Step]>) -> Value {
         let data = Data {
             root: Arc::clone(root),
             path,
@@ -52,7 +119,7 @@ impl Data {
 
     /// The node this points at.
     pub fn json(&self) -> &Json {
-        let mut node = &*self.root;
+        let mut node = self.root.tree();
         for step in &self.path {
             node = match (step, node) {
                 (Step::Key(k), Json::Object(m)) => m.get(&**k).unwrap_or(&Json::Null),
@@ -108,6 +175,10 @@ fn scalar_value(v: &Json) -> Value {
 
 impl Object for Data {
     fn repr(self: &Arc<Self>) -> ObjectRepr {
+        if self.whole_model().is_some() {
+            // A model is a mapping: asking does not make its tree.
+            return ObjectRepr::Map;
+        }
         match self.json() {
             Json::Array(_) => ObjectRepr::Seq,
             _ => ObjectRepr::Map,
@@ -213,6 +284,52 @@ mod tests {
             "{{ m == {'k2': 'v2', 'k1': 'v1'} }} {{ a[0].n + 1 }} {{ a | first | attr('name') }}",
         ] {
             assert_eq!(render(t, ctx.clone()), converted(t, ctx.clone()), "{t}");
+        }
+    }
+
+    #[test]
+    fn a_model_reads_as_its_tree_and_is_written_without_one() {
+        let ctx = json!({
+            "services": [{"name": "shipments", "tags": ["a", "b"], "port": 8443, "ok": true}],
+            "consumers": [{"username": "acme", "keys": [{"key": "{vault://env/acme}"}]}, {"username": "beta"}],
+            "empty": {},
+        });
+        let mut env = minijinja::Environment::new();
+        env.add_filter("yaml", crate::render::filters::yaml);
+        env.add_filter("json", crate::render::filters::json);
+        for t in [
+            "{% for s in d.services %}{{ s.name }}:{{ s.port }}{{ s.tags | join(',') }}{% endfor %}",
+            "{{ d.consumers | length }} {{ d.consumers[0].keys[0].key }} {{ d.empty | length }} {{ d.missing is undefined }}",
+            "{% for k in d %}{{ k }},{% endfor %} {{ d | length }} {{ d is mapping }} {{ d | tojson }}",
+            "{{ d.consumers | map(attribute='username') | join(',') }} {{ d['services'][0]['ok'] }}",
+        ] {
+            env.add_template_owned("t", t).unwrap();
+            let render = |d: Value| env.get_template("t").unwrap().render(minijinja::context! {d}).unwrap();
+            assert_eq!(
+                render(Data::model(ctx.clone())),
+                render(Data::value(ctx.clone())),
+                "{t}"
+            );
+        }
+        for t in ["{{ d | yaml }}", "{{ d | json }}", "{{ d | json(2) }}"] {
+            env.add_template_owned("t", t).unwrap();
+            let model = Data::model(ctx.clone());
+            let written = env
+                .get_template("t")
+                .unwrap()
+                .render(minijinja::context! {d => model.clone()})
+                .unwrap();
+            let from_tree = env
+                .get_template("t")
+                .unwrap()
+                .render(minijinja::context! {d => Data::value(ctx.clone())})
+                .unwrap();
+            assert_eq!(written, from_tree, "{t}");
+            let data = model.downcast_object_ref::<Data>().unwrap();
+            assert!(
+                data.root.tree.get().is_none(),
+                "{t} wrote the model without making its tree"
+            );
         }
     }
 

@@ -107,7 +107,23 @@ fn as_json<'a>(
     Ok(converted.insert(v))
 }
 
+/// The model a value is the whole of, written by `write`, if it is one (a gateway's decK
+/// document is written from the deck itself, never from a tree of it).
+fn written_model(
+    value: &Value,
+    what: &str,
+    write: impl FnOnce(&dyn super::data::Model) -> Result<String, String>,
+) -> Option<Result<String, Error>> {
+    let model = value.downcast_object_ref::<super::data::Data>()?.whole_model()?;
+    Some(super::budget::check_value(value).and_then(|()| {
+        write(model).map_err(|e| Error::new(ErrorKind::BadSerialization, format!("cannot write {what}: {e}")))
+    }))
+}
+
 fn json_text(value: &Value, indent: Option<u32>) -> Result<String, Error> {
+    if let Some(written) = written_model(value, "JSON", |m| m.json(indent.is_some())) {
+        return written;
+    }
     let mut converted = None;
     let v = as_json(value, &mut converted, "JSON")?;
     let s = match indent {
@@ -118,6 +134,9 @@ fn json_text(value: &Value, indent: Option<u32>) -> Result<String, Error> {
 }
 
 fn yaml_text(value: &Value) -> Result<String, Error> {
+    if let Some(written) = written_model(value, "YAML", |m| m.yaml()) {
+        return written;
+    }
     let mut converted = None;
     let v = as_json(value, &mut converted, "YAML")?;
     yaml_serde::to_string(v).map_err(|e| Error::new(ErrorKind::BadSerialization, format!("cannot write YAML: {e}")))

@@ -12,7 +12,8 @@
 
 use crate::diag::Location;
 use crate::spec::Environment;
-use serde_json::{Map, Value, json};
+use serde::ser::{Serialize, SerializeMap, Serializer};
+use serde_json::Value;
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct Service {
@@ -424,129 +425,190 @@ impl Deck {
         out.sort_by_key(|(r, _)| *r);
         out.into_iter().map(|(_, p)| p).collect()
     }
+}
 
-    /// The decK document: `_format_version`, `_info.select_tags`, services (each with its
-    /// routes and the plugins scoped to it alone), consumers (ACL groups, key-auth
-    /// credentials), and the other plugins at the top level with their scope. What partnerctl
-    /// writes; a key is written only as the vault reference or decK variable it came from.
-    ///
-    /// The deck is taken apart as the document is built, so that a gateway of 100,000
-    /// consumers is not held twice, once as the model and once as the document.
-    pub fn into_value(self) -> Value {
-        let strings = |v: Vec<String>| Value::Array(v.into_iter().map(Value::String).collect());
-        let mut root = Map::new();
-        if let Some(v) = self.format_version {
-            root.insert("_format_version".into(), Value::String(v));
+/// The decK document: `_format_version`, `_info.select_tags`, services (each with its routes
+/// and the plugins scoped to it alone), consumers (ACL groups, key-auth credentials), and the
+/// other plugins at the top level with their scope. What partnerctl writes; a key is written
+/// only as the vault reference or decK variable it came from.
+///
+/// Written straight from the model (the `yaml` filter of the `kong` target's template), so a
+/// gateway of 100,000 consumers is never held a second time as a document tree.
+impl Serialize for Deck {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let (service_wide, plugins): (Vec<&Plugin>, Vec<&Plugin>) = self
+            .plugins
+            .iter()
+            .partition(|p| p.service.as_deref().is_some_and(|s| p.service_wide(s)));
+        let mut root = serializer.serialize_map(None)?;
+        if let Some(v) = &self.format_version {
+            root.serialize_entry("_format_version", v)?;
         }
         if !self.select_tags.is_empty() {
-            root.insert("_info".into(), json!({"select_tags": self.select_tags}));
+            root.serialize_entry("_info", &Entries([("select_tags", &self.select_tags)]))?;
         }
-        let (service_wide, plugins): (Vec<Plugin>, Vec<Plugin>) = self
-            .plugins
-            .into_iter()
-            .partition(|p| p.service.as_deref().is_some_and(|s| p.service_wide(s)));
-        let services: Vec<Value> = self
-            .services
-            .into_iter()
-            .map(|s| {
-                let mut o = Map::new();
-                let plugins: Value = service_wide
+        root.serialize_entry(
+            "services",
+            &Items(|| {
+                self.services.iter().map(|service| ServiceDocument {
+                    service,
+                    plugins: &service_wide,
+                })
+            }),
+        )?;
+        root.serialize_entry("consumers", &Items(|| self.consumers.iter().map(ConsumerDocument)))?;
+        root.serialize_entry(
+            "plugins",
+            &Items(|| plugins.iter().map(|plugin| PluginDocument { plugin, scoped: true })),
+        )?;
+        root.end()
+    }
+}
+
+/// A list written from an iterator, made again each time it is written.
+struct Items<F>(F);
+
+impl<F, I> Serialize for Items<F>
+where
+    F: Fn() -> I,
+    I: Iterator,
+    I::Item: Serialize,
+{
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq((self.0)())
+    }
+}
+
+/// A mapping of fixed keys.
+struct Entries<V, const N: usize>([(&'static str, V); N]);
+
+impl<V: Serialize, const N: usize> Serialize for Entries<V, N> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_map(self.0.iter().map(|(k, v)| (k, v)))
+    }
+}
+
+struct ServiceDocument<'a> {
+    service: &'a Service,
+    plugins: &'a [&'a Plugin],
+}
+
+impl Serialize for ServiceDocument<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let s = self.service;
+        let mut o = serializer.serialize_map(None)?;
+        o.serialize_entry("name", &s.name)?;
+        if let Some(u) = &s.url {
+            o.serialize_entry("url", u)?;
+        }
+        o.serialize_entry("tags", &s.tags)?;
+        o.serialize_entry("routes", &Items(|| s.routes.iter().map(RouteDocument)))?;
+        o.serialize_entry(
+            "plugins",
+            &Items(|| {
+                self.plugins
                     .iter()
                     .filter(|p| p.service_wide(&s.name))
-                    .map(|p| plugin_value(p.clone(), false))
-                    .collect();
-                o.insert("name".into(), Value::String(s.name));
-                if let Some(u) = s.url {
-                    o.insert("url".into(), Value::String(u));
-                }
-                o.insert("tags".into(), strings(s.tags));
-                o.insert("routes".into(), s.routes.into_iter().map(route_value).collect());
-                o.insert("plugins".into(), plugins);
-                Value::Object(o)
-            })
-            .collect();
-        root.insert("services".into(), Value::Array(services));
-        let consumers: Vec<Value> = self
-            .consumers
-            .into_iter()
-            .map(|c| {
-                let mut o = Map::new();
-                if let Some(u) = c.username {
-                    o.insert("username".into(), Value::String(u));
-                }
-                if let Some(id) = c.custom_id {
-                    o.insert("custom_id".into(), Value::String(id));
-                }
-                o.insert("tags".into(), strings(c.tags));
-                o.insert(
-                    "acls".into(),
-                    c.acls
-                        .into_iter()
-                        .map(|a| json!({"group": a.group, "tags": a.tags}))
-                        .collect(),
-                );
-                o.insert(
-                    "keyauth_credentials".into(),
-                    c.credentials
-                        .into_iter()
-                        .map(|k| {
-                            let mut o = Map::new();
-                            if let Some(var) = &k.key_variable {
-                                o.insert("key".into(), json!(format!("${{{{ env \"{var}\" }}}}")));
-                            } else if let Some(r) = &k.key_reference {
-                                o.insert("key".into(), json!(format!("{{{r}}}")));
-                            }
-                            o.insert("tags".into(), strings(k.tags));
-                            Value::Object(o)
-                        })
-                        .collect(),
-                );
-                Value::Object(o)
-            })
-            .collect();
-        root.insert("consumers".into(), Value::Array(consumers));
-        let plugins: Vec<Value> = plugins.into_iter().map(|p| plugin_value(p, true)).collect();
-        root.insert("plugins".into(), Value::Array(plugins));
-        Value::Object(root)
+                    .map(|plugin| PluginDocument { plugin, scoped: false })
+            }),
+        )?;
+        o.end()
     }
 }
 
-fn route_value(r: Route) -> Value {
-    let mut o = Map::new();
-    if let Some(n) = r.name {
-        o.insert("name".into(), Value::String(n));
+struct RouteDocument<'a>(&'a Route);
+
+impl Serialize for RouteDocument<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let r = self.0;
+        let mut o = serializer.serialize_map(None)?;
+        if let Some(n) = &r.name {
+            o.serialize_entry("name", n)?;
+        }
+        o.serialize_entry("methods", &r.methods)?;
+        o.serialize_entry("paths", &r.paths)?;
+        if let Some(s) = r.strip_path {
+            o.serialize_entry("strip_path", &s)?;
+        }
+        o.serialize_entry("tags", &r.tags)?;
+        o.end()
     }
-    o.insert("methods".into(), json!(r.methods));
-    o.insert("paths".into(), json!(r.paths));
-    if let Some(s) = r.strip_path {
-        o.insert("strip_path".into(), json!(s));
-    }
-    o.insert("tags".into(), json!(r.tags));
-    Value::Object(o)
 }
 
-fn plugin_value(p: Plugin, scoped: bool) -> Value {
-    let mut o = Map::new();
-    o.insert("name".into(), Value::String(p.name));
-    if scoped {
-        for (key, v) in [
-            ("consumer", p.consumer),
-            ("service", p.service),
-            ("route", p.route),
-            ("consumer_group", p.consumer_group),
-        ] {
-            if let Some(v) = v {
-                o.insert(key.into(), Value::String(v));
+struct ConsumerDocument<'a>(&'a Consumer);
+
+impl Serialize for ConsumerDocument<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let c = self.0;
+        let mut o = serializer.serialize_map(None)?;
+        if let Some(u) = &c.username {
+            o.serialize_entry("username", u)?;
+        }
+        if let Some(id) = &c.custom_id {
+            o.serialize_entry("custom_id", id)?;
+        }
+        o.serialize_entry("tags", &c.tags)?;
+        o.serialize_entry("acls", &Items(|| c.acls.iter().map(AclDocument)))?;
+        o.serialize_entry("keyauth_credentials", &Items(|| c.credentials.iter().map(KeyDocument)))?;
+        o.end()
+    }
+}
+
+struct AclDocument<'a>(&'a Acl);
+
+impl Serialize for AclDocument<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut o = serializer.serialize_map(None)?;
+        o.serialize_entry("group", &self.0.group)?;
+        o.serialize_entry("tags", &self.0.tags)?;
+        o.end()
+    }
+}
+
+struct KeyDocument<'a>(&'a KeyCredential);
+
+impl Serialize for KeyDocument<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let k = self.0;
+        let mut o = serializer.serialize_map(None)?;
+        if let Some(var) = &k.key_variable {
+            o.serialize_entry("key", &format!("${{{{ env \"{var}\" }}}}"))?;
+        } else if let Some(r) = &k.key_reference {
+            o.serialize_entry("key", &format!("{{{r}}}"))?;
+        }
+        o.serialize_entry("tags", &k.tags)?;
+        o.end()
+    }
+}
+
+struct PluginDocument<'a> {
+    plugin: &'a Plugin,
+    /// At the top level, where a plugin names its scope.
+    scoped: bool,
+}
+
+impl Serialize for PluginDocument<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let p = self.plugin;
+        let mut o = serializer.serialize_map(None)?;
+        o.serialize_entry("name", &p.name)?;
+        if self.scoped {
+            for (key, v) in [
+                ("consumer", &p.consumer),
+                ("service", &p.service),
+                ("route", &p.route),
+                ("consumer_group", &p.consumer_group),
+            ] {
+                if let Some(v) = v {
+                    o.serialize_entry(key, v)?;
+                }
             }
         }
+        if !p.enabled {
+            o.serialize_entry("enabled", &false)?;
+        }
+        o.serialize_entry("config", &p.config)?;
+        o.serialize_entry("tags", &p.tags)?;
+        o.end()
     }
-    if !p.enabled {
-        o.insert("enabled".into(), json!(false));
-    }
-    o.insert("config".into(), p.config);
-    o.insert(
-        "tags".into(),
-        Value::Array(p.tags.into_iter().map(Value::String).collect()),
-    );
-    Value::Object(o)
 }

@@ -16,6 +16,7 @@ use super::model::{Acl, Consumer, Deck, KeyCredential, Plugin, Route, Service};
 use crate::diag::Location;
 use crate::model::Program;
 use crate::render::access::{Gateway, path_regex};
+use crate::render::data::Data;
 use crate::render::{RenderError, templates};
 use crate::spec::{Date, Environment, OutputSpec, PlanSpec, QuotaPolicy, QuotaUnit, RateUnit, RedisSpec};
 use serde_json::{Map, Value, json};
@@ -298,15 +299,18 @@ pub fn render(
     env: &minijinja::Environment<'static>,
 ) -> Result<String, RenderError> {
     let counters = Counters::of(output)?;
-    let ctx = json!({
-        "environment": environment.as_str(),
-        "asOf": today.to_string(),
+    let ctx = minijinja::context! {
+        environment => environment.as_str(),
+        asOf => today.to_string(),
         // Comments get the program's name, never its display name, and through the comment
         // encoder: the rest of the file is the YAML serializer's.
-        "program": {"comment": crate::render::encode::comment_text(program.name())},
-        "deck": deck_with(program, today, environment, &counters).into_value(),
-    });
-    templates::render(env, "kong/kong.yaml.j2", ctx)
+        program => minijinja::context! {
+            comment => crate::render::encode::comment_text(program.name()),
+        },
+        // The deck itself: the `yaml` filter writes it straight from the model.
+        deck => Data::model(deck_with(program, today, environment, &counters)),
+    };
+    templates::render_value(env, "kong/kong.yaml.j2", ctx)
 }
 
 #[cfg(test)]
