@@ -11,7 +11,7 @@
 use crate::model::Program;
 use crate::report::funnel;
 use crate::report::usage::Usage;
-use crate::spec::{Date, Stage};
+use crate::spec::{Date, HistoryEntry, Stage};
 use chrono::{Datelike, NaiveDate};
 use std::fmt::Write;
 
@@ -35,6 +35,11 @@ fn month_end(year: i32, month: u32, today: Date) -> Date {
 }
 
 /// Partners per stage at the end of each month, from the first history entry to `today`.
+///
+/// A partner's stage at a month's end is its last history entry dated on or before it, so it
+/// can change only in a month that holds one of its dates: each partner is looked at in those
+/// months alone and counted, through a running sum, in every month until its next change.
+/// (Looking at every partner in every month cost the months times the partners.)
 pub fn monthly(program: &Program, today: Date) -> Vec<(String, [usize; 7])> {
     let Some(start) = program
         .partners
@@ -45,23 +50,65 @@ pub fn monthly(program: &Program, today: Date) -> Vec<(String, [usize; 7])> {
         return Vec::new();
     };
     let (mut y, mut m) = (start.0.year(), start.0.month());
-    let mut rows = Vec::new();
+    let mut months: Vec<(String, Date)> = Vec::new();
     while (y, m) <= (today.0.year(), today.0.month()) {
-        let end = month_end(y, m, today);
-        let mut counts = [0usize; 7];
-        for p in program.partners.values() {
-            if let Some(h) = p.spec.history.iter().rev().find(|h| h.date <= end) {
-                let i = Stage::ALL.iter().position(|s| *s == h.stage).unwrap_or(0);
-                counts[i] += 1;
-            }
-        }
-        rows.push((format!("{y:04}-{m:02}"), counts));
+        months.push((format!("{y:04}-{m:02}"), month_end(y, m, today)));
         (y, m) = if m == 12 { (y + 1, 1) } else { (y, m + 1) };
-        if rows.len() > 1200 {
+        if months.len() > 1200 {
             break; // a hundred years is enough for any chart
         }
     }
-    rows
+    let ends: Vec<Date> = months.iter().map(|(_, end)| *end).collect();
+    let counts = stage_counts(program.partners.values().map(|p| p.spec.history.as_slice()), &ends);
+    months.into_iter().map(|(month, _)| month).zip(counts).collect()
+}
+
+/// The stage (its place in `Stage::ALL`) of a history at `end`: its last entry dated on or
+/// before it.
+fn stage_at(history: &[HistoryEntry], end: Date) -> Option<usize> {
+    history
+        .iter()
+        .rev()
+        .find(|h| h.date <= end)
+        .map(|h| Stage::ALL.iter().position(|s| *s == h.stage).unwrap_or(0))
+}
+
+/// How many histories are in each stage at each of `ends` (ascending).
+fn stage_counts<'a>(histories: impl Iterator<Item = &'a [HistoryEntry]>, ends: &[Date]) -> Vec<[usize; 7]> {
+    // changes[i][s]: histories that enter stage s at ends[i], less those that leave it there.
+    let mut changes = vec![[0isize; 7]; ends.len()];
+    let mut firsts: Vec<usize> = Vec::new();
+    for history in histories {
+        // Where this history's stage can change: the first end on or after each of its dates.
+        firsts.clear();
+        firsts.extend(history.iter().map(|h| ends.partition_point(|end| *end < h.date)));
+        firsts.sort_unstable();
+        firsts.dedup();
+        let mut current: Option<usize> = None;
+        for &i in firsts.iter().filter(|i| **i < ends.len()) {
+            let stage = stage_at(history, ends[i]);
+            if stage == current {
+                continue;
+            }
+            if let Some(was) = current {
+                changes[i][was] -= 1;
+            }
+            if let Some(now) = stage {
+                changes[i][now] += 1;
+            }
+            current = stage;
+        }
+    }
+    let mut counts = [0isize; 7];
+    changes
+        .iter()
+        .map(|change| {
+            for (c, d) in counts.iter_mut().zip(change) {
+                *c += d;
+            }
+            counts.map(|c| usize::try_from(c).unwrap_or(0))
+        })
+        .collect()
 }
 
 /// The width of every chart, in SVG units (about a phone's width in CSS pixels).
@@ -522,4 +569,64 @@ pub fn render_with_usage(program: &Program, today: Date, usage: Option<&Usage>) 
     }
     s.push_str("</section>\n</main>\n</body>\n</html>\n");
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every history at every end, the slow way.
+    fn counted_one_by_one(histories: &[Vec<HistoryEntry>], ends: &[Date]) -> Vec<[usize; 7]> {
+        ends.iter()
+            .map(|end| {
+                let mut counts = [0usize; 7];
+                for h in histories {
+                    if let Some(s) = stage_at(h, *end) {
+                        counts[s] += 1;
+                    }
+                }
+                counts
+            })
+            .collect()
+    }
+
+    #[test]
+    fn counts_by_stage_changes_as_every_month_does() {
+        let date = |d: u32| Date(NaiveDate::from_ymd_opt(2026, 1, 1).unwrap() + chrono::Days::new(u64::from(d)));
+        let ends: Vec<Date> = (0..30).map(|m| date(m * 13 + 5)).collect();
+        // Seeded variety: histories in order, out of order, on one day, after the last end,
+        // and empty.
+        let mut seed = 0x2545_f491_4f6c_dd1du64;
+        let mut next = move |n: u64| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed % n
+        };
+        let histories: Vec<Vec<HistoryEntry>> = (0..300)
+            .map(|_| {
+                let len = next(7);
+                let mut day = next(200) as u32;
+                let mut h: Vec<HistoryEntry> = (0..len)
+                    .map(|_| {
+                        day += next(90) as u32;
+                        HistoryEntry {
+                            stage: Stage::ALL[next(7) as usize],
+                            date: date(day),
+                        }
+                    })
+                    .collect();
+                if next(4) == 0 {
+                    h.reverse();
+                }
+                h
+            })
+            .collect();
+        let fast = stage_counts(histories.iter().map(Vec::as_slice), &ends);
+        assert_eq!(fast, counted_one_by_one(&histories, &ends));
+        assert!(
+            fast.iter().any(|c| c.iter().sum::<usize>() > 100),
+            "the test counts something"
+        );
+    }
 }
