@@ -135,7 +135,8 @@ fn scan_only(dir: &str) {
         .filter(|(path, _)| path.ends_with(".yaml"))
         .map(|(path, entry)| {
             let source::Entry::Bytes(bytes) = entry else { return 0 };
-            let text = std::str::from_utf8(bytes).unwrap_or_else(|_| panic!("{path} is not UTF-8"));
+            let bytes = bytes.bytes();
+            let text = std::str::from_utf8(&bytes).unwrap_or_else(|_| panic!("{path} is not UTF-8"));
             let mut parser = saphyr_parser::Parser::new_from_str(text);
             let mut n = 0;
             while let Some(event) = parser.next_event() {

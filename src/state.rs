@@ -368,7 +368,7 @@ pub fn snapshot_digest(snapshot: &Snapshot) -> String {
             Entry::Bytes(b) => {
                 h.update([0u8]);
                 h.update((b.len() as u64).to_le_bytes());
-                h.update(b);
+                h.update(b.bytes());
             }
             Entry::Refused(why) => {
                 h.update([1u8]);
@@ -405,10 +405,13 @@ fn store_files(snapshot: &Snapshot) -> BTreeMap<String, StoredFile> {
         .iter()
         .map(|(p, e)| {
             let f = match e {
-                Entry::Bytes(b) => match std::str::from_utf8(b) {
-                    Ok(t) => StoredFile::Text(t.to_string()),
-                    Err(_) => StoredFile::Hex(hex(b)),
-                },
+                Entry::Bytes(b) => {
+                    let b = b.bytes();
+                    match std::str::from_utf8(&b) {
+                        Ok(t) => StoredFile::Text(t.to_string()),
+                        Err(_) => StoredFile::Hex(hex(&b)),
+                    }
+                }
                 Entry::Refused(why) => StoredFile::Refused(why.clone()),
             };
             (p.clone(), f)

@@ -22,7 +22,7 @@ fn load(s: Snapshot) -> Program {
 
 fn text(s: &Snapshot, path: &str) -> String {
     match &s.files[path] {
-        Entry::Bytes(b) => String::from_utf8(b.to_vec()).unwrap(),
+        Entry::Bytes(b) => String::from_utf8(b.bytes().into_owned()).unwrap(),
         Entry::Refused(why) => panic!("{path}: {why}"),
     }
 }

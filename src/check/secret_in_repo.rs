@@ -207,7 +207,7 @@ pub fn scan(program: &Program, include: impl Fn(&str) -> bool + Sync) -> (Vec<Di
             if !parsed.contains(path.as_str())
                 && let Some(text) = program.snapshot.text(path)
             {
-                lines(path, text, &mut found);
+                lines(path, &text, &mut found);
             }
             found
         })

@@ -84,7 +84,7 @@ pub fn run(args: &ApprovalsArgs, common: &Common) -> anyhow::Result<u8> {
 fn add_handles_from_program(required: &mut [RequiredTeam], dir: &Path, plan: &str) {
     use partnerctl::source::{PROGRAM_FILE, Snapshot, yaml};
     let teams = Snapshot::from_dir(dir).ok().and_then(|s| {
-        let doc = yaml::parse(PROGRAM_FILE, s.bytes(PROGRAM_FILE)?).ok()?;
+        let doc = yaml::parse(PROGRAM_FILE, &s.bytes(PROGRAM_FILE)?).ok()?;
         doc.value.pointer("/spec/teams").cloned()
     });
     match &teams {

@@ -76,7 +76,7 @@ fn print_text(diags: &[Diagnostic], files: usize, snapshot: &Snapshot, out: &mut
         let id = *ids.entry(d.file.as_str()).or_insert_with(|| {
             snapshot
                 .text(&d.file)
-                .map(|text| store.add(escape::text(&d.file).into_owned(), escape::source(text).into_owned()))
+                .map(|text| store.add(escape::text(&d.file).into_owned(), escape::source(&text).into_owned()))
         });
         let severity = match d.severity {
             Severity::Error => ReportSeverity::Error,

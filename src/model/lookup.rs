@@ -13,7 +13,7 @@ impl Program {
     /// not in the program or does not parse.
     pub fn json_of(&self, file: &str) -> Option<serde_json::Value> {
         let bytes = self.snapshot.bytes(file)?;
-        crate::source::yaml::parse(file, bytes).ok().map(|d| d.value)
+        crate::source::yaml::parse(file, &bytes).ok().map(|d| d.value)
     }
 
     /// The Program spec, when `program.yaml` loaded.

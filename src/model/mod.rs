@@ -18,7 +18,7 @@ pub use written::Written;
 use crate::diag::{Code, Diagnostic, Location};
 use crate::schema;
 use crate::source::yaml;
-use crate::source::{Entry, PROGRAM_FILE, Snapshot};
+use crate::source::{Blob, Entry, PROGRAM_FILE, Snapshot};
 use crate::spec::{
     Kind, Metadata, PartnerDocument, PartnerSpec, ProductDocument, ProductSpec, ProgramDocument, ProgramSpec,
     TermsDocument, TermsSpec,
@@ -213,7 +213,7 @@ pub fn load(snapshot: Snapshot) -> Loaded {
         );
     }
 
-    let candidates: Vec<(&String, &Arc<[u8]>, Kind)> = snapshot
+    let candidates: Vec<(&String, &Blob, Kind)> = snapshot
         .files
         .iter()
         .filter_map(|(path, entry)| match entry {
@@ -399,11 +399,11 @@ fn under_folder(path: &str, folder: &str) -> bool {
 /// fails (with `valid: false`), so later checks can still see its kind and name.
 fn read_document(
     path: &str,
-    bytes: &Arc<[u8]>,
+    bytes: &Blob,
     folder_kind: Kind,
     interner: &mut raw::Interner,
 ) -> (Option<Document>, Option<Typed>, Vec<Diagnostic>) {
-    let doc = match yaml::parse(path, bytes) {
+    let doc = match yaml::parse(path, &bytes.bytes()) {
         Ok(d) => d,
         Err(diag) => return (None, None, vec![diag]),
     };
@@ -482,7 +482,7 @@ fn read_document(
             folder_kind: Some(folder_kind),
             kind,
             name,
-            written: Arc::new(Written::new(Arc::clone(bytes), value)),
+            written: Arc::new(Written::new(bytes.clone(), value)),
             secrets,
             valid: typed.is_some(),
         }),

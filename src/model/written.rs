@@ -10,13 +10,14 @@
 //! needs none, and a finding's file is parsed again to place it.
 
 use super::raw::{self, Raw};
+use crate::source::Blob;
 use crate::source::yaml::{self, Pos, Positions};
 use std::fmt;
-use std::sync::{Arc, OnceLock, PoisonError, RwLock};
+use std::sync::{OnceLock, PoisonError, RwLock};
 
 /// A document's bytes, its policy form while kept, and its positions once asked for.
 pub struct Written {
-    bytes: Arc<[u8]>,
+    bytes: Blob,
     raw: RwLock<Option<Raw>>,
     positions: OnceLock<Positions>,
 }
@@ -32,7 +33,7 @@ impl fmt::Debug for Written {
 
 impl Written {
     /// A document that loading parsed into `raw` from `bytes`.
-    pub fn new(bytes: Arc<[u8]>, raw: Raw) -> Written {
+    pub fn new(bytes: Blob, raw: Raw) -> Written {
         Written {
             bytes,
             raw: RwLock::new(Some(raw)),
@@ -62,7 +63,7 @@ impl Written {
 
     /// Parses the bytes once for both the policy form (kept again) and the positions.
     fn read_again(&self) -> (Raw, &Positions) {
-        let doc = reparse(&self.bytes);
+        let doc = reparse(&self.bytes.bytes());
         let raw = doc
             .as_ref()
             .map(|d| raw::from_json(&d.value, &mut raw::Interner::default()))
@@ -81,7 +82,7 @@ impl Written {
             (Some(raw), None) => {
                 let positions = self
                     .positions
-                    .get_or_init(|| reparse(&self.bytes).map(|d| d.positions).unwrap_or_default());
+                    .get_or_init(|| reparse(&self.bytes.bytes()).map(|d| d.positions).unwrap_or_default());
                 (raw, positions)
             }
             (None, _) => self.read_again(),
@@ -121,7 +122,7 @@ mod tests {
     fn written(text: &str) -> Written {
         let doc = yaml::parse("a.yaml", text.as_bytes()).unwrap();
         Written::new(
-            Arc::from(text.as_bytes()),
+            Blob::from(text.as_bytes()),
             raw::from_json(&doc.value, &mut raw::Interner::default()),
         )
     }

@@ -174,7 +174,7 @@ pub fn load(snapshot: &Snapshot, file: &str) -> Result<(Api, Vec<Diagnostic>), V
     let Some(bytes) = snapshot.bytes(file) else {
         return Err(vec![invalid(1, 1, format!("{file} cannot be read"))]);
     };
-    let main = parse(file, bytes).map_err(|d| vec![d])?;
+    let main = parse(file, &bytes).map_err(|d| vec![d])?;
     let mut warnings = Vec::new();
 
     // Bundle: inline every file reference, relative to the file that holds it.
@@ -479,7 +479,7 @@ impl Bundler<'_> {
         }
         if !self.cache.contains_key(&target_file) {
             match self.snapshot.bytes(&target_file) {
-                Some(bytes) => match parse(&target_file, bytes) {
+                Some(bytes) => match parse(&target_file, &bytes) {
                     Ok(d) => {
                         self.cache.insert(target_file.clone(), d);
                     }

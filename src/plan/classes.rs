@@ -377,7 +377,9 @@ fn bound_by(p: &Partner, terms: &str, program: &Program) -> bool {
 pub fn terms(b: Option<&Terms>, d: Option<&Terms>, base: &Program, desired: &Program) -> Assessment {
     let mut a = Assessment::default();
     let text = |prog: &Program, v: &crate::spec::TermsVersionSpec| {
-        prog.snapshot.bytes(&Terms::text_path(v)).map(<[u8]>::to_vec)
+        prog.snapshot
+            .bytes(&Terms::text_path(v))
+            .map(std::borrow::Cow::into_owned)
     };
     let mut new_versions = Vec::new();
     match (b, d) {

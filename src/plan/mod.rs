@@ -542,7 +542,9 @@ pub fn changes(base: &Program, desired: &Program, today: Date) -> Vec<Change> {
                     .map(|v| {
                         (
                             v.version.clone(),
-                            p.snapshot.bytes(&model::Terms::text_path(v)).map(<[u8]>::to_vec),
+                            p.snapshot
+                                .bytes(&model::Terms::text_path(v))
+                                .map(std::borrow::Cow::into_owned),
                         )
                     })
                     .collect()

@@ -212,7 +212,7 @@ fn program_sources(snapshot: &Snapshot, want: impl Fn(&str) -> bool) -> (Vec<Sou
             continue;
         }
         if let Entry::Bytes(b) = entry {
-            match String::from_utf8(b.to_vec()) {
+            match String::from_utf8(b.bytes().into_owned()) {
                 Ok(text) => sources.push(Source {
                     path: path.clone(),
                     text,

@@ -347,7 +347,7 @@ pub fn render(
 
 fn terms_text(program: &Program, path: &str) -> String {
     match program.snapshot.files.get(path) {
-        Some(Entry::Bytes(b)) => String::from_utf8_lossy(b).into_owned(),
+        Some(Entry::Bytes(b)) => String::from_utf8_lossy(&b.bytes()).into_owned(),
         _ => format!("The text of this version ({path}) is missing from the program repository.\n"),
     }
 }

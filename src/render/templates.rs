@@ -49,7 +49,7 @@ fn program_templates(program: &Program) -> Result<BTreeMap<String, String>, Rend
             break;
         };
         let Entry::Bytes(bytes) = entry else { continue };
-        let text = String::from_utf8(bytes.to_vec()).map_err(|_| RenderError::Template {
+        let text = String::from_utf8(bytes.bytes().into_owned()).map_err(|_| RenderError::Template {
             name: path.clone(),
             message: "is not UTF-8 text".into(),
         })?;

@@ -492,11 +492,11 @@ mod tests {
 
         let pr = ProgramRepo::discover(root).unwrap();
         let at_commit = pr.snapshot(first).unwrap();
-        assert_eq!(at_commit.text("partners/emea/x.yaml"), Some("b: 2\n"));
+        assert_eq!(at_commit.text("partners/emea/x.yaml").as_deref(), Some("b: 2\n"));
         assert!(!at_commit.contains("partners/.hidden.yaml"));
         assert!(!at_commit.contains("README.md"));
         let tree = Snapshot::from_dir(root).unwrap();
-        assert_eq!(tree.text("partners/emea/x.yaml"), Some("b: 3\n"));
+        assert_eq!(tree.text("partners/emea/x.yaml").as_deref(), Some("b: 3\n"));
         assert_eq!(
             tree.files.keys().collect::<Vec<_>>(),
             at_commit.files.keys().collect::<Vec<_>>()
@@ -580,7 +580,7 @@ mod tests {
         let pr = ProgramRepo::discover(&root.join("program")).unwrap();
         assert_eq!(pr.prefix, "program");
         let (_, snap) = pr.snapshot_at("HEAD").unwrap();
-        assert_eq!(snap.text("products/p.yaml"), Some("b: 1\n"));
+        assert_eq!(snap.text("products/p.yaml").as_deref(), Some("b: 1\n"));
         assert!(pr.resolve("no-such-branch").is_err());
     }
 }

@@ -6,15 +6,17 @@
 //! a revision give the same model. Files that must not be read (too large, a symbolic link
 //! anything that is not a regular file) are kept as [`Entry::Refused`] so that `validate` can report them.
 
+pub mod blob;
 pub mod git;
 pub mod paths;
 pub mod yaml;
 
+pub use blob::Blob;
 use rayon::prelude::*;
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 
 /// Files larger than this are refused without being read.
 pub const MAX_FILE_BYTES: u64 = 8 * 1024 * 1024;
@@ -28,9 +30,8 @@ pub const PROGRAM_FILE: &str = "program.yaml";
 /// One file of a snapshot.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Entry {
-    /// The file's bytes, shared: the model's documents and a plan's base hold the same bytes
-    /// rather than copies.
-    Bytes(Arc<[u8]>),
+    /// The file's bytes.
+    Bytes(Blob),
     /// A file that was deliberately not read, and why.
     Refused(String),
 }
@@ -119,16 +120,19 @@ impl Snapshot {
     }
 
     /// The bytes of a file, if present and readable.
-    pub fn bytes(&self, path: &str) -> Option<&[u8]> {
+    pub fn bytes(&self, path: &str) -> Option<Cow<'_, [u8]>> {
         match self.files.get(path) {
-            Some(Entry::Bytes(b)) => Some(b),
+            Some(Entry::Bytes(b)) => Some(b.bytes()),
             _ => None,
         }
     }
 
     /// The text of a file, if present, readable and UTF-8.
-    pub fn text(&self, path: &str) -> Option<&str> {
-        self.bytes(path).and_then(|b| std::str::from_utf8(b).ok())
+    pub fn text(&self, path: &str) -> Option<Cow<'_, str>> {
+        match self.bytes(path)? {
+            Cow::Borrowed(b) => std::str::from_utf8(b).ok().map(Cow::Borrowed),
+            Cow::Owned(b) => String::from_utf8(b).ok().map(Cow::Owned),
+        }
     }
 
     pub fn contains(&self, path: &str) -> bool {

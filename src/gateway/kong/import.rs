@@ -1063,7 +1063,7 @@ impl Importer<'_> {
             ));
             return file;
         };
-        let mut editor = match Editor::new(&path, text) {
+        let mut editor = match Editor::new(&path, &text) {
             Ok(e) => e,
             Err(d) => {
                 self.note(todo(
