@@ -222,10 +222,9 @@ if [ "${SKIP_SCALING:-0}" = 1 ]; then
   note "scaling skipped"
 else
   # validate, render and plan at each size of SCALE_PARTNERS, in this one run, with wall time
-  # (hyperfine) and peak memory (/usr/bin/time -v); ratios against the first size.
+  # and peak memory (/usr/bin/time); ratios against the first size.
   note "scaling: ${SCALE_PARTNERS:=10000 100000} partners"
   record_load "scaling"
-  echo "size,command,mean_s,stddev_s,peak_mib" > "$WORK/scaling.csv"
   for n in $SCALE_PARTNERS; do
     prog=$WORK/scale-$n
     if [ ! -f "$prog/.generated-$n" ]; then
@@ -244,26 +243,55 @@ else
     fi
     "$BIN" plan -C "$prog/program" --base HEAD --as-of "$AS_OF" --format json > "$prog/plan.json" || true
     python3 -c "import json,sys; d=json.load(open(sys.argv[1])); assert d['ok'] and len(d['changes']) == 1, (d['ok'], d['changes'][:3], d['diagnostics'][:3], d.get('renderErrors'))" "$prog/plan.json"
+  done
+  # The sizes take turns, run by run (one warm-up round first), so that both sample the
+  # same state of the machine: on a shared VM the CPU time the host steals changes over
+  # minutes, and timing every run of one size before the other turned that drift into a
+  # ratio. Each run's wall time, peak RSS (/usr/bin/time) and the share of CPU time stolen
+  # while it ran (/proc/stat) go to runs.csv.
+  steal() { awk '/^cpu /{t=0; for(i=2;i<=NF;i++) t+=$i; print $9, t}' /proc/stat; }
+  echo "round,size,command,wall_s,peak_kib,steal" > "$WORK/runs.csv"
+  for round in $(seq 0 "$SLOW_RUNS"); do
     for cmd in validate render plan; do
-      case $cmd in
-        validate) line="$BIN validate -C '$prog/program' --as-of $AS_OF" ;;
-        render) line="$BIN render -C '$prog/program' --as-of $AS_OF --out-dir '$prog/out'" ;;
-        plan) line="$BIN plan -C '$prog/program' --base HEAD --as-of $AS_OF --format json" ;;
-      esac
-      hyperfine --warmup 1 --runs "$SLOW_RUNS" --export-json "$prog/$cmd.json" -n "$cmd" "$line > /dev/null" > /dev/null
-      bash -c "/usr/bin/time -v $line > /dev/null 2> '$prog/$cmd.time'" 2> /dev/null || true
-      peak=$(( $(grep 'Maximum resident' "$prog/$cmd.time" | awk '{print $NF}') / 1024 ))
-      python3 -c "import json,sys; r=json.load(open(sys.argv[1]))['results'][0]; print(f\"{sys.argv[2]},{sys.argv[3]},{r['mean']:.3f},{r['stddev'] or 0:.3f},{sys.argv[4]}\")" \
-        "$prog/$cmd.json" "$n" "$cmd" "$peak" >> "$WORK/scaling.csv"
+      for n in $SCALE_PARTNERS; do
+        prog=$WORK/scale-$n
+        case $cmd in
+          validate) args=(validate -C "$prog/program" --as-of "$AS_OF") ;;
+          render) args=(render -C "$prog/program" --as-of "$AS_OF" --out-dir "$prog/out") ;;
+          plan) args=(plan -C "$prog/program" --base HEAD --as-of "$AS_OF" --format json) ;;
+        esac
+        read -r s0 t0 < <(steal)
+        /usr/bin/time -f "%e %M" -o "$WORK/one.time" "$BIN" "${args[@]}" > /dev/null 2>&1 || true
+        read -r s1 t1 < <(steal)
+        read -r wall kib < <(tail -1 "$WORK/one.time")
+        [ "$round" = 0 ] && continue # the warm-up
+        echo "$round,$n,$cmd,$wall,$kib,$(python3 -c "print(f'{($s1-$s0)/max($t1-$t0,1):.3f}')")" >> "$WORK/runs.csv"
+      done
     done
   done
+  python3 - "$WORK/runs.csv" > "$WORK/scaling.csv" <<'PY'
+import csv, statistics, sys
+rows = list(csv.DictReader(open(sys.argv[1])))
+print("size,command,mean_s,stddev_s,peak_mib,steal")
+seen = []
+for r in rows:
+    if (r["size"], r["command"]) not in seen:
+        seen.append((r["size"], r["command"]))
+for size, cmd in sorted(seen, key=lambda k: (int(k[0]), ["validate", "render", "plan"].index(k[1]))):
+    runs = [r for r in rows if r["size"] == size and r["command"] == cmd]
+    walls = [float(r["wall_s"]) for r in runs]
+    sd = statistics.stdev(walls) if len(walls) > 1 else 0.0
+    peak = max(int(r["peak_kib"]) for r in runs) // 1024
+    steal = statistics.mean(float(r["steal"]) for r in runs)
+    print(f"{size},{cmd},{statistics.mean(walls):.3f},{sd:.3f},{peak},{steal:.3f}")
+PY
   python3 - "$WORK/scaling.csv" > "$RES/scaling.md" <<'PY'
 import csv, sys
 rows = list(csv.DictReader(open(sys.argv[1])))
 sizes = sorted({int(r["size"]) for r in rows})
 at = {(int(r["size"]), r["command"]): r for r in rows}
-print("| partners | command | mean ± σ | peak RSS | × the first size (time) | plan ÷ validate |")
-print("| ---: | :--- | ---: | ---: | ---: | ---: |")
+print("| partners | command | mean ± σ | peak RSS | × the first size (time) | plan ÷ validate | CPU stolen |")
+print("| ---: | :--- | ---: | ---: | ---: | ---: | ---: |")
 for n in sizes:
     for cmd in ("validate", "render", "plan"):
         r = at[(n, cmd)]
@@ -271,7 +299,7 @@ for n in sizes:
         ratio = float(r["mean_s"]) / float(first["mean_s"])
         pv = float(at[(n, "plan")]["mean_s"]) / float(at[(n, "validate")]["mean_s"]) if cmd == "plan" else None
         print(f"| {n:,} | {cmd} | {float(r['mean_s']):.2f} s ± {float(r['stddev_s']):.2f} | {int(r['peak_mib']):,} MiB "
-              f"| {ratio:.1f}× | {'' if pv is None else f'{pv:.2f}×'} |")
+              f"| {ratio:.1f}× | {'' if pv is None else f'{pv:.2f}×'} | {float(r['steal']):.0%} |")
 PY
   cat "$RES/scaling.md" >&2
 fi
