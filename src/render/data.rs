@@ -13,6 +13,10 @@
 //! counts a `Data` by its size only when a value serialises data of the same tree a second
 //! time ([`super::budget::check_value`]): the program's own data, written once, is as large as
 //! the program, and a template that repeats it still pays for every copy.
+//!
+//! A [`Data::model`] goes one step further: it holds Rust's own model (a gateway's decK
+//! document), which the `json` and `yaml` filters write straight through its `Serialize`;
+//! its JSON tree is made only if the template reads into it.
 
 use minijinja::value::{Enumerator, Object, ObjectExt, ObjectRepr, Value};
 use serde::Serialize;
@@ -53,6 +57,8 @@ pub trait Model: Send + Sync + std::fmt::Debug + 'static {
 
 impl<T: Serialize + Send + Sync + std::fmt::Debug + 'static> Model for T {
     fn tree(&self) -> Json {
+        // A model's keys are strings (it serialises to a mapping), so this does not fail; a
+        // model that did would read as `none`, and its `yaml` and `json` would say why.
         serde_json::to_value(self).unwrap_or(Json::Null)
     }
 
@@ -100,7 +106,9 @@ impl Data {
 
     /// The model this is the whole of, if it is one.
     pub fn whole_model(&self) -> Option<&dyn Model> {
-        self.path.is_empty().then_some(())?;
+        if !self.path.is_empty() {
+            return None;
+        }
         self.root.model.as_deref()
     }
 
