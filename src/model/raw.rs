@@ -86,6 +86,16 @@ fn hasher() -> foldhash::fast::FoldHasher<'static> {
     foldhash::fast::FixedState::with_seed(0x7061_7274_6e65_7263).build_hasher()
 }
 
+/// A hash of a tag and some words (a scalar's bits, the hashes of a value's parts).
+fn hash_words(tag: u8, words: &[u64]) -> u64 {
+    let mut h = hasher();
+    h.write_u8(tag);
+    for w in words {
+        h.write_u64(*w);
+    }
+    h.finish()
+}
+
 fn hash_str(s: &str) -> u64 {
     let mut h = hasher();
     h.write_u8(b's');
@@ -102,12 +112,7 @@ pub fn from_json(v: &Json, interner: &mut Interner) -> Raw {
 /// A value, and its hash if it may be shared: a scalar (a string if short), or a mapping or
 /// list of at most [`SHARED_MAX_ENTRIES`] shareable values (mapping keys are always shared).
 fn convert(v: &Json, interner: &mut Interner) -> (Raw, Option<u64>) {
-    let scalar = |tag: u8, bits: u64| {
-        let mut h = hasher();
-        h.write_u8(tag);
-        h.write_u64(bits);
-        Some(h.finish())
-    };
+    let scalar = |tag: u8, bits: u64| Some(hash_words(tag, &[bits]));
     match v {
         Json::Null => (Raw::Null, scalar(b'n', 0)),
         Json::Bool(b) => (Raw::Bool(*b), scalar(b'b', u64::from(*b))),
@@ -150,22 +155,13 @@ fn convert(v: &Json, interner: &mut Interner) -> (Raw, Option<u64>) {
                 .map(|(k, v)| {
                     let (raw, value) = convert(v, interner);
                     let (key, key_hash) = interner.key(k);
-                    sum = sum.zip(value).map(|(sum, value)| {
-                        let mut h = hasher();
-                        h.write_u64(key_hash);
-                        h.write_u64(value);
-                        sum.wrapping_add(h.finish())
-                    });
+                    sum = sum
+                        .zip(value)
+                        .map(|(sum, value)| sum.wrapping_add(hash_words(b':', &[key_hash, value])));
                     (key, raw)
                 })
                 .collect();
-            let hash = sum.map(|sum| {
-                let mut h = hasher();
-                h.write_u8(b'{');
-                h.write_u64(sum);
-                h.write_usize(map.len());
-                h.finish()
-            });
+            let hash = sum.map(|sum| hash_words(b'{', &[sum, map.len() as u64]));
             shared_if(Raw::from(entries), hash, interner)
         }
     }

@@ -64,11 +64,6 @@ impl Blob {
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
-
-    /// Whether both hold the same allocation (a plan's base sharing the desired side's bytes).
-    pub fn ptr_eq(&self, other: &Blob) -> bool {
-        Arc::ptr_eq(&self.data, &other.data)
-    }
 }
 
 impl PartialEq for Blob {
