@@ -12,6 +12,7 @@
 pub mod check;
 pub mod diag;
 pub mod due;
+pub mod encode;
 pub mod explain;
 #[doc(hidden)]
 pub mod fuzzing;

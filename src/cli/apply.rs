@@ -4,6 +4,7 @@
 
 use super::{Common, EXIT_FINDINGS, EXIT_OK, Format};
 use anyhow::Context as _;
+use partnerctl::encode::text;
 use partnerctl::plan::{self, saved::SavedPlan};
 use partnerctl::source::Snapshot;
 use partnerctl::state::{self, Record, Store};
@@ -114,18 +115,14 @@ pub fn run(args: &ApplyArgs, common: &Common) -> anyhow::Result<u8> {
                 "{}[{}]: {}:{}:{}: {}",
                 d.severity,
                 d.code,
-                super::escape::text(&d.file),
+                text::escape(&d.file),
                 d.line,
                 d.column,
-                super::escape::text(&d.message)
+                text::escape(&d.message)
             )?;
         }
         for e in &p.render_errors {
-            writeln!(
-                err,
-                "error: an output could not be rendered: {}",
-                super::escape::text(e)
-            )?;
+            writeln!(err, "error: an output could not be rendered: {}", text::escape(e))?;
         }
         writeln!(
             err,

@@ -2,7 +2,8 @@
 //! ([`partnerctl::review`]), in text, json, markdown (the pull-request comment) or github
 //! (one `::error` per team that has not approved).
 
-use super::{Common, EXIT_FINDINGS, EXIT_OK, Format, escape};
+use super::{Common, EXIT_FINDINGS, EXIT_OK, Format};
+use partnerctl::encode::{github, markdown, text};
 use partnerctl::review::{self, Approvals, RequiredTeam, TeamStatus};
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -90,13 +91,13 @@ fn add_handles_from_program(required: &mut [RequiredTeam], dir: &Path, plan: &st
     match &teams {
         Some(_) => eprintln!(
             "note: {} has no approvalTeams (a plan of an older partnerctl); the teams' handles are read from {}",
-            escape::text(plan),
-            escape::text(&dir.join(PROGRAM_FILE).display().to_string())
+            text::escape(plan),
+            text::escape(&dir.join(PROGRAM_FILE).display().to_string())
         ),
         None => eprintln!(
             "warning: {} has no approvalTeams and {} holds no readable program.yaml: no team has a handle",
-            escape::text(plan),
-            escape::text(&dir.display().to_string())
+            text::escape(plan),
+            text::escape(&dir.display().to_string())
         ),
     }
     for t in required.iter_mut() {
@@ -119,7 +120,7 @@ fn summary(a: &Approvals) -> String {
 }
 
 fn must_approve_text(t: &TeamStatus) -> String {
-    escape::text(&must_approve_plain(t)).into_owned()
+    text::escape(&must_approve_plain(t)).into_owned()
 }
 
 /// For people: a line per team with its verdict, then what it must approve.
@@ -129,20 +130,20 @@ pub fn text(a: &Approvals) -> String {
     }
     let mut s = format!("Approvals: {}", summary(a));
     if let Some(h) = &a.head {
-        s.push_str(&format!(" on {}", escape::text(short(h))));
+        s.push_str(&format!(" on {}", text::escape(short(h))));
     }
     s.push_str(".\n");
     for t in &a.required {
-        let handle = t.handle.as_deref().map(escape::text).unwrap_or("no handle".into());
+        let handle = t.handle.as_deref().map(text::escape).unwrap_or("no handle".into());
         let verdict = if t.satisfied {
-            format!("approved by {}", escape::text(&t.approved_by.join(", ")))
+            format!("approved by {}", text::escape(&t.approved_by.join(", ")))
         } else {
-            escape::text(t.why.as_deref().unwrap_or("not approved")).into_owned()
+            text::escape(t.why.as_deref().unwrap_or("not approved")).into_owned()
         };
         s.push_str(&format!(
             "  {} {} ({handle}): {verdict}\n      must approve: {}\n",
             if t.satisfied { "✅" } else { "❌" },
-            escape::text(&t.team),
+            text::escape(&t.team),
             must_approve_text(t),
         ));
     }
@@ -159,47 +160,40 @@ pub fn markdown(a: &Approvals) -> String {
     }
     s.push_str(&summary(a));
     if let Some(h) = &a.head {
-        s.push_str(&format!(" on {}", escape::markdown_code(short(h))));
+        s.push_str(&format!(" on {}", markdown::code(short(h))));
     }
     s.push_str(".\n\n| team | handle | must approve | approved by | status |\n| --- | --- | --- | --- | --- |\n");
     for t in &a.required {
-        let handle = t
-            .handle
-            .as_deref()
-            .map(escape::markdown_code)
-            .unwrap_or_else(|| "none".into());
+        let handle = t.handle.as_deref().map(markdown::code).unwrap_or_else(|| "none".into());
         let mut what = if t.resources.is_empty() {
             "—".to_string()
         } else {
             t.resources
                 .iter()
-                .map(|r| escape::markdown_code(r))
+                .map(|r| markdown::code(r))
                 .collect::<Vec<_>>()
                 .join(", ")
         };
         if !t.classes.is_empty() {
-            what.push_str(&format!(" ({})", escape::markdown(&t.classes.join(", "))));
+            what.push_str(&format!(" ({})", markdown::text(&t.classes.join(", "))));
         }
         let by = if t.approved_by.is_empty() {
             "—".to_string()
         } else {
             t.approved_by
                 .iter()
-                .map(|l| escape::markdown(l))
+                .map(|l| markdown::text(l))
                 .collect::<Vec<_>>()
                 .join(", ")
         };
         let status = if t.satisfied {
             "✅ approved".to_string()
         } else {
-            format!(
-                "❌ {}",
-                escape::markdown_message(t.why.as_deref().unwrap_or("not approved"))
-            )
+            format!("❌ {}", markdown::message(t.why.as_deref().unwrap_or("not approved")))
         };
         s.push_str(&format!(
             "| {} | {handle} | {what} | {by} | {status} |\n",
-            escape::markdown(&t.team)
+            markdown::text(&t.team)
         ));
     }
     s
@@ -210,7 +204,7 @@ pub fn github(a: &Approvals) -> String {
     if a.ok {
         return format!(
             "::notice title=partnerctl approvals::{}\n",
-            escape::github_data(&if a.required.is_empty() {
+            github::data(&if a.required.is_empty() {
                 "This plan needs no approvals.".to_string()
             } else {
                 format!("{}.", summary(a))
@@ -228,8 +222,8 @@ pub fn github(a: &Approvals) -> String {
         );
         s.push_str(&format!(
             "::error title={}::{}\n",
-            escape::github_property(&escape::text(&format!("approval missing: {}", t.team))),
-            escape::github_data(&escape::text(&message))
+            github::property(&text::escape(&format!("approval missing: {}", t.team))),
+            github::data(&text::escape(&message))
         ));
     }
     s

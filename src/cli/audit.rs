@@ -1,8 +1,9 @@
 //! `partnerctl audit --gateway FILE [--usage FILE...]`: the program against a gateway, a
 //! decK dump or a `kubectl get -o yaml` list of the Kubernetes targets' resources.
 
-use super::{Common, EXIT_FINDINGS, EXIT_OK, Format, escape};
+use super::{Common, EXIT_FINDINGS, EXIT_OK, Format};
 use partnerctl::diag::Severity;
+use partnerctl::encode::{github, markdown, text};
 use partnerctl::gateway::kong::{
     self,
     audit::{self, Audit, AuditOptions},
@@ -109,21 +110,21 @@ fn counts(a: &Audit) -> (usize, usize) {
 
 fn place(f: &audit::Finding) -> String {
     match (&f.file, f.line) {
-        (Some(file), Some(line)) => format!("{}:{line}: ", escape::text(file)),
+        (Some(file), Some(line)) => format!("{}:{line}: ", text::escape(file)),
         _ => String::new(),
     }
 }
 
 fn text(a: &Audit) -> String {
     let env = a.environment.map(|e| format!(" ({e})")).unwrap_or_default();
-    let mut s = format!("Audit of {}{env} as of {}\n\n", escape::text(&a.gateway), a.as_of);
+    let mut s = format!("Audit of {}{env} as of {}\n\n", text::escape(&a.gateway), a.as_of);
     for f in &a.findings {
         s.push_str(&format!(
             "{}{}[{}]: {}\n",
             place(f),
             f.severity,
             f.code.as_str(),
-            escape::text(&f.message)
+            text::escape(&f.message)
         ));
     }
     let (e, w) = counts(a);
@@ -140,7 +141,7 @@ fn markdown(a: &Audit) -> String {
     let env = a.environment.map(|e| format!(" ({e})")).unwrap_or_default();
     let mut s = format!(
         "## Gateway audit of {}{env} as of {}\n\n",
-        escape::markdown_code(&a.gateway),
+        markdown::code(&a.gateway),
         a.as_of
     );
     if a.findings.is_empty() {
@@ -162,8 +163,8 @@ fn markdown(a: &Audit) -> String {
             "| {} | `{}` | {} | {} |\n",
             f.severity,
             f.code.as_str(),
-            escape::markdown(about),
-            escape::markdown(&f.message)
+            markdown::text(about),
+            markdown::text(&f.message)
         ));
     }
     s
@@ -180,14 +181,14 @@ fn github(a: &Audit) -> String {
         };
         let mut props = Vec::new();
         if let (Some(file), Some(line)) = (&f.file, f.line) {
-            props.push(format!("file={}", escape::github_property(&escape::text(file))));
+            props.push(format!("file={}", github::property(&text::escape(file))));
             props.push(format!("line={line}"));
         }
-        props.push(format!("title={}", escape::github_property(f.code.as_str())));
+        props.push(format!("title={}", github::property(f.code.as_str())));
         s.push_str(&format!(
             "::{level} {}::{}\n",
             props.join(","),
-            escape::github_data(&escape::text(&f.message))
+            github::data(&text::escape(&f.message))
         ));
     }
     s

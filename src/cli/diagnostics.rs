@@ -2,11 +2,12 @@
 //! hint), json (SPEC §3, exactly), github (workflow annotations), markdown (a pull-request
 //! comment) and sarif (code scanning).
 
-use super::{Common, Format, escape};
+use super::{Common, Format};
 use codespan_reporting::diagnostic::{Diagnostic as Report, Label, Severity as ReportSeverity};
 use codespan_reporting::files::SimpleFiles;
 use codespan_reporting::term::{self, termcolor};
 use partnerctl::diag::{Code, Diagnostic, Severity, counts};
+use partnerctl::encode::{github, markdown, text};
 use partnerctl::source::Snapshot;
 use serde_json::json;
 use std::collections::HashMap;
@@ -76,14 +77,14 @@ fn print_text(diags: &[Diagnostic], files: usize, snapshot: &Snapshot, out: &mut
         let id = *ids.entry(d.file.as_str()).or_insert_with(|| {
             snapshot
                 .text(&d.file)
-                .map(|text| store.add(escape::text(&d.file).into_owned(), escape::source(&text).into_owned()))
+                .map(|text| store.add(text::escape(&d.file).into_owned(), text::source(&text).into_owned()))
         });
         let severity = match d.severity {
             Severity::Error => ReportSeverity::Error,
             Severity::Warning => ReportSeverity::Warning,
         };
-        let message = escape::text(&d.message);
-        let hint = d.hint.as_deref().map(escape::text);
+        let message = text::escape(&d.message);
+        let hint = d.hint.as_deref().map(text::escape);
         let mut report = Report::new(severity).with_code(d.code.as_str()).with_message(&*message);
         if let Some(hint) = &hint {
             report = report.with_notes(vec![format!("hint: {hint}")]);
@@ -100,7 +101,7 @@ fn print_text(diags: &[Diagnostic], files: usize, snapshot: &Snapshot, out: &mut
             None => {
                 let sev = d.severity.as_str();
                 writeln!(writer, "{sev}[{}]: {message}", d.code)?;
-                writeln!(writer, "  --> {}:{}:{}", escape::text(&d.file), d.line, d.column)?;
+                writeln!(writer, "  --> {}:{}:{}", text::escape(&d.file), d.line, d.column)?;
                 if let Some(hint) = &hint {
                     writeln!(writer, "  = hint: {hint}")?;
                 }
@@ -200,17 +201,17 @@ pub fn github(diags: &[Diagnostic], dir: &Path) -> String {
         };
         // The value's own newlines are escaped first: the only line break in the data is
         // the one before the hint.
-        let mut message = escape::text(&d.message).into_owned();
+        let mut message = text::escape(&d.message).into_owned();
         if let Some(h) = &d.hint {
-            message.push_str(&format!("\nhint: {}", escape::text(h)));
+            message.push_str(&format!("\nhint: {}", text::escape(h)));
         }
         s.push_str(&format!(
             "::{level} file={},line={},col={},title={}::{}\n",
-            escape::github_property(&escape::text(&display_path(dir, &d.file))),
+            github::property(&text::escape(&display_path(dir, &d.file))),
             d.line,
             d.column,
-            escape::github_property(d.code.as_str()),
-            escape::github_data(&message)
+            github::property(d.code.as_str()),
+            github::data(&message)
         ));
     }
     s
@@ -229,14 +230,14 @@ pub fn markdown(diags: &[Diagnostic], files: usize) -> String {
         s.push_str("\n| | code | where | finding |\n|---|---|---|---|\n");
         for d in diags {
             let icon = if d.severity == Severity::Error { "❌" } else { "⚠️" };
-            let mut msg = escape::markdown_message(&d.message);
+            let mut msg = markdown::message(&d.message);
             if let Some(h) = &d.hint {
-                msg.push_str(&format!("<br>_{}_", escape::markdown_message(h)));
+                msg.push_str(&format!("<br>_{}_", markdown::message(h)));
             }
             s.push_str(&format!(
                 "| {icon} | `{}` | {} | {msg} |\n",
                 d.code,
-                escape::markdown_code(&format!("{}:{}:{}", d.file, d.line, d.column))
+                markdown::code(&format!("{}:{}:{}", d.file, d.line, d.column))
             ));
         }
     }

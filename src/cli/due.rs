@@ -1,8 +1,9 @@
 //! `partnerctl due`: the deadlines of [`partnerctl::due`] in text, json, or markdown for the
 //! issue a scheduled job keeps up to date.
 
-use super::{Common, EXIT_CHANGES, EXIT_OK, Format, escape};
+use super::{Common, EXIT_CHANGES, EXIT_OK, Format};
 use partnerctl::due::{self, Due, Item};
+use partnerctl::encode::{markdown, text};
 use partnerctl::source::{Entry, PROGRAM_FILE, Snapshot};
 use std::io::Write;
 
@@ -50,7 +51,7 @@ fn load(common: &Common) -> anyhow::Result<partnerctl::model::Program> {
     match snapshot.files.get(PROGRAM_FILE) {
         None => anyhow::bail!("{}: no program.yaml; point -C at a program repository", dir.display()),
         Some(Entry::Refused(why)) => {
-            anyhow::bail!("{}: program.yaml is not read: {}", dir.display(), escape::text(why))
+            anyhow::bail!("{}: program.yaml is not read: {}", dir.display(), text::escape(why))
         }
         Some(Entry::Bytes(_)) => {}
     }
@@ -63,7 +64,7 @@ fn load(common: &Common) -> anyhow::Result<partnerctl::model::Program> {
             .diagnostics
             .iter()
             .find(|d| d.file == PROGRAM_FILE)
-            .map(|d| format!(" (line {}: {})", d.line, escape::text(&d.message)))
+            .map(|d| format!(" (line {}: {})", d.line, text::escape(&d.message)))
             .unwrap_or_default();
         anyhow::bail!(
             "{}: program.yaml does not load{why}; run `partnerctl validate`",
@@ -117,9 +118,9 @@ pub fn text(d: &Due) -> String {
             i.date,
             days(i.days_left),
             i.kind.as_str(),
-            escape::text(&i.resource),
-            escape::text(&i.message),
-            escape::text(&i.action),
+            text::escape(&i.resource),
+            text::escape(&i.message),
+            text::escape(&i.action),
         ));
     }
     s
@@ -138,9 +139,9 @@ fn markdown_rows(s: &mut String, title: &str, items: &[&Item]) {
             "| {} | {} | {} | {} | {} |\n",
             i.date,
             i.days_left,
-            escape::markdown_code(&i.resource),
-            escape::markdown_message(&i.message),
-            escape::markdown_message(&i.action),
+            markdown::code(&i.resource),
+            markdown::message(&i.message),
+            markdown::message(&i.action),
         ));
     }
 }

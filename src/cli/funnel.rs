@@ -1,7 +1,8 @@
 //! `partnerctl funnel`: the onboarding funnel in text (with a bar chart), json or markdown.
 
-use super::escape::{markdown as md, text as esc};
 use super::{Common, EXIT_OK, Format};
+use partnerctl::encode::markdown::text as md;
+use partnerctl::encode::text::escape as esc;
 use partnerctl::report::funnel::{self, Distribution, Funnel};
 use partnerctl::report::usage::{Usage, UsageError, UsageFormat};
 use partnerctl::spec::{Date, Stage};
@@ -56,7 +57,7 @@ pub fn read_usage(files: &[PathBuf], format: UsageFormatArg, today: Date) -> any
     for file in files {
         usage.read_file(file).map_err(|e| match e {
             // The message quotes the log; keep it on one line, escaped.
-            UsageError::MostlyUnusable { .. } => anyhow::anyhow!("{}", super::escape::text(&e.to_string())),
+            UsageError::MostlyUnusable { .. } => anyhow::anyhow!("{}", esc(&e.to_string())),
             e => e.into(),
         })?;
     }

@@ -1,6 +1,7 @@
 //! `partnerctl import kong FILE...`: program files from a Kong declarative configuration.
 
-use super::{Common, EXIT_OK, Format, escape};
+use super::{Common, EXIT_OK, Format};
+use partnerctl::encode::text;
 use partnerctl::gateway::kong::import::{Action, ImportOptions};
 use partnerctl::gateway::kong::{self, import};
 use partnerctl::spec::Environment;
@@ -125,7 +126,7 @@ pub fn run(args: &ImportArgs, common: &Common) -> anyhow::Result<u8> {
         return Ok(EXIT_OK);
     }
     for (file, env, from) in &imported.environments {
-        writeln!(out, "{}: {env} (from {from})", escape::text(file))?;
+        writeln!(out, "{}: {env} (from {from})", text::escape(file))?;
     }
     let verb = if args.dry_run { "would write" } else { "wrote" };
     for f in &imported.files {
@@ -135,13 +136,13 @@ pub fn run(args: &ImportArgs, common: &Common) -> anyhow::Result<u8> {
             Action::Unchanged => "unchanged",
             Action::Skip => "skipped",
         };
-        writeln!(out, "{what:<10} {}", escape::text(&f.path))?;
+        writeln!(out, "{what:<10} {}", text::escape(&f.path))?;
         for a in &f.added {
-            writeln!(out, "    + {}", escape::text(a))?;
+            writeln!(out, "    + {}", text::escape(a))?;
         }
         if args.dry_run && f.action.writes() {
             for line in f.contents.lines() {
-                writeln!(out, "    | {}", escape::text(line))?;
+                writeln!(out, "    | {}", text::escape(line))?;
             }
         }
     }
@@ -150,7 +151,7 @@ pub fn run(args: &ImportArgs, common: &Common) -> anyhow::Result<u8> {
     writeln!(
         out,
         "\n{verb} {written} file(s) in {}",
-        escape::text(&common.dir.display().to_string())
+        text::escape(&common.dir.display().to_string())
     )?;
     if skipped > 0 {
         writeln!(
@@ -163,7 +164,7 @@ pub fn run(args: &ImportArgs, common: &Common) -> anyhow::Result<u8> {
     for t in &imported.todo {
         if consumer != Some(&t.consumer) {
             match &t.consumer {
-                Some(c) => writeln!(out, "  consumer {}:", escape::text(c))?,
+                Some(c) => writeln!(out, "  consumer {}:", text::escape(c))?,
                 None => writeln!(out, "  the gateway and the program:")?,
             }
             consumer = Some(&t.consumer);
@@ -171,19 +172,19 @@ pub fn run(args: &ImportArgs, common: &Common) -> anyhow::Result<u8> {
         let file = t
             .file
             .as_deref()
-            .map(|f| format!(" {}:", escape::text(f)))
+            .map(|f| format!(" {}:", text::escape(f)))
             .unwrap_or_default();
         let source = t
             .source
             .as_deref()
-            .map(|s| format!(" ({})", escape::text(s)))
+            .map(|s| format!(" ({})", text::escape(s)))
             .unwrap_or_default();
-        writeln!(out, "    - [{}]{file} {}{source}", t.kind, escape::text(&t.message))?;
+        writeln!(out, "    - [{}]{file} {}{source}", t.kind, text::escape(&t.message))?;
     }
     writeln!(
         out,
         "Then run `partnerctl validate -C {}`: it lists what is still missing.",
-        escape::text(&common.dir.display().to_string())
+        text::escape(&common.dir.display().to_string())
     )?;
     Ok(EXIT_OK)
 }

@@ -2,7 +2,8 @@
 //! (see `partnerctl::openapi::import`). Written files go through the one path resolver, so an
 //! import never writes outside the program or onto `.git`.
 
-use super::{Common, EXIT_OK, Format, escape};
+use super::{Common, EXIT_OK, Format};
+use partnerctl::encode::text;
 use partnerctl::openapi::import::{self, Options};
 use partnerctl::spec::Environment;
 use std::io::Write;
@@ -105,13 +106,13 @@ pub fn run(
     } else {
         let verb = if dry_run { "would write" } else { "wrote" };
         for f in &outcome.files {
-            writeln!(out, "{verb} {} ({})", escape::text(&f.path), f.action)?;
+            writeln!(out, "{verb} {} ({})", text::escape(&f.path), f.action)?;
         }
         writeln!(out, "{} operation(s) read.", outcome.operations)?;
         if !outcome.todo.is_empty() {
             writeln!(out, "\nTo do:")?;
             for t in &outcome.todo {
-                writeln!(out, "  - {}", escape::text(t))?;
+                writeln!(out, "  - {}", text::escape(t))?;
             }
         }
         writeln!(out, "\nRun `partnerctl validate` next.")?;

@@ -8,7 +8,7 @@ mod audit;
 mod completions;
 pub mod diagnostics;
 mod due;
-pub mod escape;
+
 mod explain;
 mod funnel;
 mod import;
@@ -21,6 +21,7 @@ mod schema;
 mod validate;
 
 use clap::{Parser, Subcommand, ValueEnum};
+use partnerctl::encode::text;
 use partnerctl::redact::Redactor;
 use partnerctl::spec::Date;
 use std::io::Write;
@@ -167,7 +168,7 @@ pub fn main() -> ExitCode {
         Ok(code) => ExitCode::from(code),
         Err(e) => {
             let message = redactor().text(&format!("{e:#}")).into_owned();
-            eprintln!("error: {}", escape::guard_lines(&message));
+            eprintln!("error: {}", text::guard_lines(&message));
             ExitCode::from(EXIT_USAGE)
         }
     }
@@ -177,8 +178,8 @@ pub fn main() -> ExitCode {
 /// control characters escaped, flagged values redacted, and no line able to start a
 /// workflow command, as on stdout.
 pub fn warn(message: &str) {
-    let text = redactor().text(&escape::text(message)).into_owned();
-    eprintln!("{}", escape::guard_lines(&format!("warning: {text}")));
+    let text = redactor().text(&text::escape(message)).into_owned();
+    eprintln!("{}", text::guard_lines(&format!("warning: {text}")));
 }
 
 /// The values `secret-in-repo` flagged in the program this run read (set once it is checked).
@@ -196,7 +197,7 @@ pub fn redactor() -> &'static Redactor {
 
 /// Standard output as every command's printer sees it: collected, then written at the end
 /// (or on drop) with every flagged value redacted and, in `text` and `markdown`, every line
-/// that the runner would read as a workflow command escaped ([`escape::guard_lines`]). The
+/// that the runner would read as a workflow command escaped ([`text::guard_lines`]). The
 /// printers escape values where they meet the format; this is the second line of defence.
 pub struct Out {
     buf: Vec<u8>,
@@ -224,7 +225,7 @@ impl Out {
         let redacted = redactor().bytes(&buf);
         let mut stdout = std::io::stdout().lock();
         match (self.guard, std::str::from_utf8(&redacted)) {
-            (true, Ok(s)) => stdout.write_all(escape::guard_lines(s).as_bytes())?,
+            (true, Ok(s)) => stdout.write_all(text::guard_lines(s).as_bytes())?,
             _ => stdout.write_all(&redacted)?,
         }
         stdout.flush()

@@ -1,8 +1,9 @@
 //! `partnerctl plan`: what merging (or applying) changes, for people (text), machines (json)
 //! and pull requests (markdown, split into complete parts under GitHub's comment limit).
 
-use super::{Common, EXIT_CHANGES, EXIT_FINDINGS, EXIT_OK, Format, escape};
+use super::{Common, EXIT_CHANGES, EXIT_FINDINGS, EXIT_OK, Format};
 use anyhow::Context as _;
+use partnerctl::encode::{markdown, text};
 use partnerctl::plan::{self, Action, Change, Plan, saved::SavedPlan};
 use partnerctl::source::Snapshot;
 use partnerctl::source::git::{ProgramRepo, short};
@@ -273,7 +274,7 @@ fn diag_line(d: &partnerctl::diag::Diagnostic) -> String {
 
 /// A repository value in the text plan: on its line, no control characters.
 fn esc(s: &str) -> std::borrow::Cow<'_, str> {
-    escape::text(s)
+    text::escape(s)
 }
 
 /// The text plan, terraform-like.
@@ -361,12 +362,12 @@ fn action_icon(a: Action) -> &'static str {
 
 /// A repository value in Markdown prose: no headings, HTML, mentions or part markers.
 fn md_escape(s: &str) -> String {
-    escape::markdown_message(s)
+    markdown::message(s)
 }
 
 /// A fenced block that the content cannot close early.
 fn fence(lang: &str, body: &str) -> String {
-    escape::markdown_fence(lang, body)
+    markdown::fence(lang, body)
 }
 
 /// Cuts a body to `max` bytes at a line end, saying how much was left out.
@@ -399,7 +400,7 @@ pub fn markdown_parts(plan: &Plan, limit: usize) -> Vec<String> {
     head.push_str(&format!(
         "Desired: {} · base: {} · as of {}\n\n",
         md_escape(&plan.desired),
-        escape::markdown_code(&plan.base),
+        markdown::code(&plan.base),
         plan.as_of
     ));
     let mut blocks: Vec<String> = Vec::new();
@@ -411,10 +412,10 @@ pub fn markdown_parts(plan: &Plan, limit: usize) -> Vec<String> {
             table.push_str(&format!(
                 "| {} | {} | {} | {} | {} |\n",
                 action_icon(c.action),
-                escape::markdown_code(&c.resource),
+                markdown::code(&c.resource),
                 md_escape(&c.summary),
                 classes.join(", "),
-                escape::markdown(&c.approvals.join(", "))
+                markdown::text(&c.approvals.join(", "))
             ));
         }
         if plan.changes.len() > ROWS {
@@ -435,7 +436,7 @@ pub fn markdown_parts(plan: &Plan, limit: usize) -> Vec<String> {
                 .changes
                 .iter()
                 .filter(|c| c.approvals.contains(team))
-                .map(|c| escape::markdown_code(&c.resource))
+                .map(|c| markdown::code(&c.resource))
                 .collect();
             let shown: Vec<String> = why.iter().take(20).cloned().collect();
             let more = if why.len() > 20 {
@@ -445,7 +446,7 @@ pub fn markdown_parts(plan: &Plan, limit: usize) -> Vec<String> {
             };
             head.push_str(&format!(
                 "- **{}** — {}{more}\n",
-                escape::markdown(team),
+                markdown::text(team),
                 shown.join(", ")
             ));
         }
@@ -463,7 +464,7 @@ pub fn markdown_parts(plan: &Plan, limit: usize) -> Vec<String> {
             f.push_str(&format!(
                 "- {icon} `{}` {}:{} — {}\n",
                 d.code,
-                escape::markdown(&d.file),
+                markdown::text(&d.file),
                 d.line,
                 md_escape(&d.message)
             ));
@@ -477,7 +478,7 @@ pub fn markdown_parts(plan: &Plan, limit: usize) -> Vec<String> {
     if !plan.drift.is_empty() {
         let mut f = String::from("### Drift\n\nChanged on disk since the last apply; `apply` restores them:\n\n");
         for d in &plan.drift {
-            f.push_str(&format!("- {} ({})\n", escape::markdown_code(&d.path), d.reason));
+            f.push_str(&format!("- {} ({})\n", markdown::code(&d.path), d.reason));
         }
         f.push('\n');
         head.push_str(&truncate(&f, limit / 8));
@@ -485,7 +486,7 @@ pub fn markdown_parts(plan: &Plan, limit: usize) -> Vec<String> {
     for d in plan.drift.iter().filter(|d| d.diff.is_some()) {
         let mut block = format!(
             "<details><summary>⚠️ drift <code>{}</code> ({})</summary>\n\n",
-            escape::markdown(&d.path),
+            markdown::text(&d.path),
             d.reason
         );
         block.push_str(&fence(
@@ -510,12 +511,12 @@ pub fn markdown_parts(plan: &Plan, limit: usize) -> Vec<String> {
         let mut block = format!(
             "<details><summary>{} <code>{}</code> — {}</summary>\n\n",
             c.action.mark(),
-            escape::markdown(&c.resource),
+            markdown::text(&c.resource),
             md_escape(&c.summary)
         );
-        block.push_str(&format!("File: {}", escape::markdown_code(&c.file)));
+        block.push_str(&format!("File: {}", markdown::code(&c.file)));
         if !c.approvals.is_empty() {
-            block.push_str(&format!(" · approvals: {}", escape::markdown(&c.approvals.join(", "))));
+            block.push_str(&format!(" · approvals: {}", markdown::text(&c.approvals.join(", "))));
         }
         block.push_str("\n\n");
         for e in &c.effects {
@@ -544,7 +545,7 @@ pub fn markdown_parts(plan: &Plan, limit: usize) -> Vec<String> {
         let mut block = format!(
             "<details><summary>{} output <code>{}</code> (+{added} −{removed})</summary>\n\n",
             a.action.mark(),
-            escape::markdown(&a.path)
+            markdown::text(&a.path)
         );
         block.push_str(&fence("diff", &truncate(&a.diff, diff_max)));
         block.push_str("\n</details>\n\n");

@@ -78,7 +78,7 @@ fn refuse(
 fn print_report(report: &WriteReport, root: &std::path::Path, format: Format) -> anyhow::Result<()> {
     use std::io::Write as _;
     let mut out = super::Out::new(format);
-    let esc = super::escape::text;
+    let esc = partnerctl::encode::text::escape;
     match format {
         Format::Json => {
             let value = json!({

@@ -26,7 +26,7 @@ pub const KEY_HEADER: &str = "X-Api-Key";
 
 /// HTML text and attribute escaping (the one encoder, [`super::encode::html`]).
 pub fn esc(s: &str) -> String {
-    super::encode::html(s)
+    crate::encode::html::escape(s)
 }
 
 /// An id for an anchor: the portal's slug (letters, digits and `-`).

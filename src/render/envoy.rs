@@ -77,7 +77,7 @@ pub fn render(
         "asOf": today.to_string(),
         // Comments get the program's name, never its display name, and through the comment
         // encoder: the rest of the file is the YAML serializer's.
-        "program": {"comment": super::encode::comment_text(program.name())},
+        "program": {"comment": crate::encode::text::escape(program.name())},
         "config": config(program, today, environment, output),
     });
     templates::render(env, "envoy-ratelimit/config.yaml.j2", ctx)

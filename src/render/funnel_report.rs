@@ -16,7 +16,7 @@ use chrono::{Datelike, NaiveDate};
 use std::fmt::Write;
 
 fn esc(s: &str) -> String {
-    super::encode::html(s)
+    crate::encode::html::escape(s)
 }
 
 fn label(stage: Stage) -> String {

@@ -15,7 +15,7 @@ pub mod codeowners;
 pub mod context;
 pub mod data;
 pub mod docs;
-pub mod encode;
+
 pub mod envoy;
 pub mod filters;
 pub mod funnel_report;

@@ -123,10 +123,8 @@ pub fn environment(program: &Program) -> Result<Environment<'static>, RenderErro
 
 /// Writes a value under its template's escaping (see [`auto_escape`]).
 ///
-/// HTML escapes `& < > " '` only: minijinja's own also escapes `/`, which turns every
-/// relative link into `products&#x2f;rates.html` (valid, but unreadable in the source and
-/// in every snapshot). CSV, NGINX and Markdown use the encoders of [`super::encode`] and
-/// [`super::nginx`]; a value NGINX cannot carry fails the render, naming it.
+/// HTML, CSV, NGINX and Markdown use the encoders of [`crate::encode`]; a value NGINX cannot
+/// carry fails the render, naming it.
 fn formatter(out: &mut minijinja::Output, state: &mut minijinja::State, value: &Value) -> Result<(), minijinja::Error> {
     let write = |out: &mut minijinja::Output, s: &str| {
         out.write_str(s)
@@ -145,9 +143,9 @@ fn formatter(out: &mut minijinja::Output, state: &mut minijinja::State, value: &
             return write(out, &value.to_string());
         };
         let encoded = match kind.as_ref() {
-            "csv" => super::encode::csv_field(text),
-            "markdown" => super::encode::markdown_text(text),
-            "nginx" => super::nginx::arg(text)
+            "csv" => crate::encode::csv::field(text),
+            "markdown" => crate::encode::markdown::text(text),
+            "nginx" => crate::encode::nginx::arg(text)
                 .map_err(|e| minijinja::Error::new(minijinja::ErrorKind::InvalidOperation, e.0))?,
             _ => text.to_string(),
         };
@@ -170,17 +168,7 @@ fn formatter(out: &mut minijinja::Output, state: &mut minijinja::State, value: &
         Some(s) => s.to_string(),
         None => value.to_string(),
     };
-    let mut escaped = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => escaped.push_str("&amp;"),
-            '<' => escaped.push_str("&lt;"),
-            '>' => escaped.push_str("&gt;"),
-            '"' => escaped.push_str("&quot;"),
-            '\'' => escaped.push_str("&#39;"),
-            c => escaped.push(c),
-        }
-    }
+    let escaped = crate::encode::html::escape(&text);
     out.write_str(&escaped)
         .map_err(|e| minijinja::Error::new(minijinja::ErrorKind::WriteFailure, e.to_string()))
 }

@@ -24,7 +24,6 @@
 use super::mapping::{self, Mapping};
 use super::model::{Consumer, Deck, KeyCredential, Plugin, Service};
 use crate::model::Program;
-use crate::render::encode::comment_text;
 use crate::source::yaml_edit::{EditError, Editor};
 use crate::spec::{Date, Environment, Kind, Method, PlanSpec, QuotaUnit, RateUnit};
 use serde::Serialize;
@@ -1005,7 +1004,7 @@ fn credential_value(c: &CredentialDraft) -> Value {
 fn new_file(comment: &[String], doc: &Value) -> String {
     let mut s = String::new();
     for line in comment {
-        s.push_str(&format!("# {}\n", comment_text(line)));
+        s.push_str(&format!("# {}\n", crate::encode::text::escape(line)));
     }
     s.push_str(&yaml_serde::to_string(doc).expect("a JSON value always serializes"));
     s

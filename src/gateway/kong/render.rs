@@ -305,7 +305,7 @@ pub fn render(
         // Comments get the program's name, never its display name, and through the comment
         // encoder: the rest of the file is the YAML serializer's.
         program => minijinja::context! {
-            comment => crate::render::encode::comment_text(program.name()),
+            comment => crate::encode::text::escape(program.name()),
         },
         // The deck itself: the `yaml` filter writes it straight from the model.
         deck => Data::model(deck_with(program, today, environment, &counters)),
