@@ -106,7 +106,7 @@ fn rss() -> String {
 
 /// `--render`: each output of program.yaml rendered alone, with its time and size.
 fn render_each(program: &model::Program, today: partnerctl::spec::Date) {
-    let env = partnerctl::render::templates::environment(program).expect("templates compile");
+    let env = partnerctl::render::environment(program).expect("templates compile");
     let total = Instant::now();
     for output in &program.spec().expect("program.yaml loads").outputs {
         let t = Instant::now();

@@ -98,13 +98,19 @@ pub fn kong(base: &Snapshot, input: &[u8]) {
             }
         }
     }
-    let _ = kong::audit::audit(&program, as_of(), &deck, None, &kong::audit::AuditOptions::default());
+    let _ = kong::audit::audit(
+        &program,
+        as_of(),
+        &deck,
+        None,
+        &crate::gateway::audit::AuditOptions::default(),
+    );
 }
 
 /// A `kubectl get -o yaml` list or a stream of manifests (the whole input), read and audited
 /// against the base program (SPEC §9: what a cluster holds is hostile input too).
 pub fn kubernetes(base: &Snapshot, input: &[u8]) {
-    use crate::gateway::{self, kong::audit::AuditOptions, kubernetes};
+    use crate::gateway::{self, audit::AuditOptions, kubernetes};
     let Ok(Some(manifests)) = kubernetes::parse("fuzz.yaml", input) else {
         return;
     };

@@ -9,9 +9,10 @@
 //! The library prints nothing; `cli/` in the binary decides how results look.
 #![warn(clippy::print_stdout, clippy::print_stderr)]
 
+pub mod access;
+pub mod approvals;
 pub mod check;
 pub mod diag;
-pub mod due;
 pub mod encode;
 pub mod explain;
 #[doc(hidden)]
@@ -19,16 +20,18 @@ pub mod fuzzing;
 pub mod gateway;
 pub mod model;
 pub mod openapi;
+pub mod output;
 pub mod plan;
 pub mod policy;
+pub mod portal;
 pub mod redact;
 pub mod render;
-pub mod report;
-pub mod review;
 pub mod schema;
 pub mod source;
 pub mod spec;
 pub mod state;
+pub mod template;
+pub mod visibility;
 
 use std::path::Path;
 
@@ -52,8 +55,8 @@ impl Validated {
     pub fn render(
         &mut self,
         today: spec::Date,
-        usage: Option<&report::usage::Usage>,
-    ) -> Result<Vec<render::RenderedFile>, render::RenderError> {
+        usage: Option<&visibility::usage::Usage>,
+    ) -> Result<Vec<output::RenderedFile>, output::RenderError> {
         let prerendered = std::mem::take(&mut self.prerendered);
         render::render_all_reusing(&self.program, today, usage, prerendered)
     }

@@ -9,8 +9,8 @@
 //! apply, so no format lets a value through in another spelling.
 
 use crate::diag::Diagnostic;
+use crate::output::RenderedFile;
 use crate::plan::Plan;
-use crate::render::RenderedFile;
 use aho_corasick::{AhoCorasick, MatchKind};
 use std::borrow::Cow;
 use std::collections::BTreeSet;

@@ -6,7 +6,7 @@ mod common;
 use common::copy_dir;
 
 use assert_cmd::Command;
-use partnerctl::gateway::kong::audit::AuditCode;
+use partnerctl::gateway::audit::AuditCode;
 use serde_json::Value;
 use std::collections::BTreeMap;
 

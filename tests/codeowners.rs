@@ -5,9 +5,9 @@ mod common;
 
 use common::{as_of as today, copy_example as northwind, edit};
 
+use partnerctl::approvals::codeowners;
 use partnerctl::model::{self, Program};
 use partnerctl::plan::Action;
-use partnerctl::render::codeowners;
 use partnerctl::source::Snapshot;
 use std::collections::BTreeMap;
 use std::fs;

@@ -2,9 +2,9 @@
 //! (`tests/fixtures/funnel-known`, as of 2026-06-30).
 
 use assert_cmd::Command;
-use partnerctl::report::funnel;
-use partnerctl::report::usage::Usage;
 use partnerctl::spec::{Date, Stage};
+use partnerctl::visibility::funnel;
+use partnerctl::visibility::usage::Usage;
 use std::path::Path;
 
 const FIXTURE: &str = "tests/fixtures/funnel-known";
@@ -183,8 +183,8 @@ fn text_has_a_bar_chart_and_markdown_a_table() {
 #[test]
 fn funnel_report_page_is_self_contained_and_deterministic() {
     let p = program();
-    let a = partnerctl::render::funnel_report::render(&p, today());
-    assert_eq!(a, partnerctl::render::funnel_report::render(&p, today()));
+    let a = partnerctl::visibility::report::render(&p, today());
+    assert_eq!(a, partnerctl::visibility::report::render(&p, today()));
     assert!(a.contains("<svg") && a.contains("bravo") && a.contains("2026-06"));
     assert!(!a.contains("http://") || a.contains("xmlns=\"http://www.w3.org/2000/svg\""));
     assert!(!a.contains("<script"));

@@ -16,9 +16,9 @@
 mod common;
 
 use assert_cmd::Command;
-use partnerctl::report::funnel::{self, Funnel};
-use partnerctl::report::usage::{Usage, UsageError};
 use partnerctl::spec::Date;
+use partnerctl::visibility::funnel::{self, Funnel};
+use partnerctl::visibility::usage::{Usage, UsageError};
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
 
@@ -209,7 +209,7 @@ fn a_mostly_unusable_file_is_an_error_naming_file_and_line() {
 
 #[test]
 fn a_forced_format_reads_only_that_format() {
-    let mut u = Usage::until(today()).with_format(partnerctl::report::usage::UsageFormat::Kong);
+    let mut u = Usage::until(today()).with_format(partnerctl::visibility::usage::UsageFormat::Kong);
     assert!(matches!(
         u.read_file(&file("envoy.jsonl")),
         Err(UsageError::MostlyUnusable { line: 1, .. })
@@ -378,7 +378,7 @@ fn copy_dir(from: &Path, to: &Path) {
 }
 
 fn report(usage: Option<&Usage>) -> String {
-    partnerctl::render::funnel_report::render_with_usage(&program(), today(), usage)
+    partnerctl::visibility::report::render_with_usage(&program(), today(), usage)
 }
 
 #[test]
@@ -409,7 +409,7 @@ fn report_charts_pass_axe_core_in_headless_chromium() {
         partnerctl::model::load(partnerctl::source::Snapshot::from_dir(&common::example_dir()).unwrap()).program;
     std::fs::write(
         &example,
-        partnerctl::render::funnel_report::render(&northwind, Date::parse(common::AS_OF).unwrap()),
+        partnerctl::visibility::report::render(&northwind, Date::parse(common::AS_OF).unwrap()),
     )
     .unwrap();
     let pages = common::browser::check(&[&with, &without, &example]);

@@ -2,9 +2,9 @@
 //! package, which `.ci/run` installs) over generated raw logs in the three dialects; the funnel
 //! computed from the rollups equals the funnel computed from the raw logs.
 
-use partnerctl::report::funnel;
-use partnerctl::report::usage::Usage;
 use partnerctl::spec::Date;
+use partnerctl::visibility::funnel;
+use partnerctl::visibility::usage::Usage;
 use serde_json::{Value, json};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};

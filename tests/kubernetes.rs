@@ -8,7 +8,8 @@
 mod common;
 
 use common::{AS_OF, example_dir};
-use partnerctl::render::{RenderedFile, render_all};
+use partnerctl::output::RenderedFile;
+use partnerctl::render::render_all;
 use partnerctl::spec::Date;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
@@ -493,7 +494,7 @@ fn per_endpoint(access: &Access, program: &partnerctl::model::Program) -> Calls 
                     (
                         cred.clone(),
                         e.method.as_str().to_string(),
-                        partnerctl::render::access::path_regex(&e.path),
+                        partnerctl::access::path_regex(&e.path),
                     ),
                     binding(&windows_of(limits)),
                 );

@@ -9,7 +9,8 @@ mod common;
 
 use assert_cmd::Command;
 use common::{AS_OF, example_dir};
-use partnerctl::render::{RenderedFile, render_all};
+use partnerctl::output::RenderedFile;
+use partnerctl::render::render_all;
 use partnerctl::spec::Date;
 use serde_json::{Value, json};
 use std::path::Path;

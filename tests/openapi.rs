@@ -19,6 +19,9 @@ fn external() -> std::path::PathBuf {
         for e in std::fs::read_dir(&copy).unwrap() {
             let p = e.unwrap().path();
             let original = shared.join(p.file_name().unwrap());
+            if !original.exists() {
+                continue; // vendored here only (tests/external/README.md names its source)
+            }
             assert_eq!(
                 std::fs::read(&p).unwrap(),
                 std::fs::read(&original).unwrap(),

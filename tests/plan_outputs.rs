@@ -7,8 +7,9 @@
 mod common;
 
 use partnerctl::model::{self, Program};
+use partnerctl::output::RenderedFile;
 use partnerctl::plan::outputs::base_outputs;
-use partnerctl::render::{self, RenderedFile};
+use partnerctl::render;
 use partnerctl::source::{Entry, Snapshot};
 use std::collections::BTreeMap;
 

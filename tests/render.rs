@@ -5,7 +5,8 @@
 mod common;
 
 use common::{AS_OF, copy_example, edit, example_dir};
-use partnerctl::render::{RenderedFile, render_all};
+use partnerctl::output::RenderedFile;
+use partnerctl::render::render_all;
 use partnerctl::spec::Date;
 use std::collections::BTreeSet;
 use std::fs;

@@ -133,12 +133,12 @@ pub fn run(args: &ApplyArgs, common: &Common) -> anyhow::Result<u8> {
     }
 
     step("writing outputs");
-    let written = partnerctl::render::output_root(dir, dir).and_then(|out| {
+    let written = partnerctl::output::output_root(dir, dir).and_then(|out| {
         // Left by an apply that was interrupted; only in the folders written now.
-        for tmp in partnerctl::render::remove_temporaries(&out, &planned.rendered) {
+        for tmp in partnerctl::output::remove_temporaries(&out, &planned.rendered) {
             warnings.push(format!("removed {tmp}, a temporary file left by an interrupted apply"));
         }
-        partnerctl::render::write_files(&out, &planned.rendered).map(|r| (out, r))
+        partnerctl::output::write_files(&out, &planned.rendered).map(|r| (out, r))
     });
     let (out_root, report) = match written {
         Ok(r) => r,
@@ -171,7 +171,7 @@ pub fn run(args: &ApplyArgs, common: &Common) -> anyhow::Result<u8> {
             if !target.exists() {
                 continue;
             }
-            match partnerctl::render::remove_output(&out_root, path, |b| state::digest(b) == *digest) {
+            match partnerctl::output::remove_output(&out_root, path, |b| state::digest(b) == *digest) {
                 Ok(true) => removed.push(path.clone()),
                 Ok(false) => kept.push(path.clone()),
                 Err(e) => anyhow::bail!("cannot remove a former output: {e}"),

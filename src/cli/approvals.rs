@@ -1,10 +1,10 @@
 //! `partnerctl approvals`: whether a pull request has every approval its plan needs
-//! ([`partnerctl::review`]), in text, json, markdown (the pull-request comment) or github
+//! ([`partnerctl::approvals::review`]), in text, json, markdown (the pull-request comment) or github
 //! (one `::error` per team that has not approved).
 
 use super::{Common, EXIT_FINDINGS, EXIT_OK, Format};
+use partnerctl::approvals::review::{self, Approvals, RequiredTeam, TeamStatus};
 use partnerctl::encode::{github, markdown, text};
-use partnerctl::review::{self, Approvals, RequiredTeam, TeamStatus};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 

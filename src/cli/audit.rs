@@ -4,12 +4,9 @@
 use super::{Common, EXIT_FINDINGS, EXIT_OK, Format};
 use partnerctl::diag::Severity;
 use partnerctl::encode::{github, markdown, text};
-use partnerctl::gateway::kong::{
-    self,
-    audit::{self, Audit, AuditOptions},
-};
-use partnerctl::gateway::{self, kubernetes};
-use partnerctl::report::usage::Usage;
+use partnerctl::gateway::audit::{self, Audit, AuditOptions};
+use partnerctl::gateway::{self, kong, kubernetes};
+use partnerctl::visibility::usage::Usage;
 use std::io::Write;
 use std::path::PathBuf;
 
@@ -81,7 +78,7 @@ pub fn run(args: &AuditArgs, common: &Common) -> anyhow::Result<u8> {
         None => {
             let deck = kong::parse(&file, &bytes)?;
             let environment = kong::environment(flag, &deck, &program);
-            audit::audit(
+            kong::audit::audit(
                 &program,
                 today,
                 &deck,

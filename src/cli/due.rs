@@ -1,10 +1,10 @@
-//! `partnerctl due`: the deadlines of [`partnerctl::due`] in text, json, or markdown for the
+//! `partnerctl due`: the deadlines of [`partnerctl::visibility::due`] in text, json, or markdown for the
 //! issue a scheduled job keeps up to date.
 
 use super::{Common, EXIT_CHANGES, EXIT_OK, Format};
-use partnerctl::due::{self, Due, Item};
 use partnerctl::encode::{markdown, text};
 use partnerctl::source::{Entry, PROGRAM_FILE, Snapshot};
+use partnerctl::visibility::due::{self, Due, Item};
 use std::io::Write;
 
 /// The first line of the markdown report, which a workflow looks for to update its issue.

@@ -3,9 +3,9 @@
 use super::{Common, EXIT_OK, Format};
 use partnerctl::encode::markdown::text as md;
 use partnerctl::encode::text::escape as esc;
-use partnerctl::report::funnel::{self, Distribution, Funnel};
-use partnerctl::report::usage::{Usage, UsageError, UsageFormat};
 use partnerctl::spec::{Date, Stage};
+use partnerctl::visibility::funnel::{self, Distribution, Funnel};
+use partnerctl::visibility::usage::{Usage, UsageError, UsageFormat};
 use std::io::Write;
 use std::path::PathBuf;
 

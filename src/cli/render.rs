@@ -2,7 +2,7 @@
 //! without recording applied state.
 
 use super::{Common, EXIT_FINDINGS, EXIT_OK, Format};
-use partnerctl::render::{self, WriteReport};
+use partnerctl::output::{self, WriteReport};
 use serde_json::json;
 use std::path::PathBuf;
 
@@ -35,7 +35,7 @@ pub fn run(args: &RenderArgs, common: &Common) -> anyhow::Result<u8> {
     let mut files = match v.render(common.today(), usage.as_ref()) {
         Ok(files) => files,
         Err(e) => {
-            let Some(d) = render::budget::diagnostic(&e) else {
+            let Some(d) = partnerctl::template::budget::diagnostic(&e) else {
                 return Err(e.into());
             };
             refuse(&[d], &v, common, "a template exceeds its budget")?;
@@ -44,8 +44,8 @@ pub fn run(args: &RenderArgs, common: &Common) -> anyhow::Result<u8> {
     };
     v.redactor.files(&mut files);
     let root = args.out_dir.clone().unwrap_or_else(|| common.dir.clone());
-    let out = render::output_root(&root, &common.dir)?;
-    let report = render::write_files(&out, &files)?;
+    let out = output::output_root(&root, &common.dir)?;
+    let report = output::write_files(&out, &files)?;
     print_report(&report, &root, common.format)?;
     Ok(EXIT_OK)
 }

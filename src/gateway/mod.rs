@@ -1,45 +1,99 @@
 //! Gateways: everything partnerctl knows about one outside gateway format lives in one
-//! folder here — its model, how to read and write its files, how an import turns its
-//! entities into program files, and how an audit compares them with the program.
+//! folder here — its model, how to write its files, how to read them back, how an audit
+//! compares them with the program and how an import turns them into program files.
 //!
-//! [`kong`]: Kong's decK files (the `kong` render target, `import kong`, `audit --gateway`).
-//! [`envoy_gateway`]: Envoy Gateway's Kubernetes manifests (the `envoy-gateway` target);
-//! [`kong_ingress`]: the Kong Ingress Controller's manifests (the `kong-ingress` target);
-//! [`kubernetes`]: what the Kubernetes targets share (names, labels, ExternalSecret,
-//! kustomization, reading a `kubectl get -o yaml` list back and the audit's common checks).
-//! [`audit_manifests`] runs the audit of each target whose kinds a list holds.
-//! Gateways sit below the dispatcher that runs every output of `program.yaml`
-//! ([`crate::render`]) and above what they share with it (templates, encoders, the access
-//! view of [`crate::render::access`]).
+//! - [`kong`]: Kong's decK files (the `kong` target, `import kong`, `audit --gateway`);
+//! - [`nginx`]: an NGINX `http`-level include (the `nginx` target);
+//! - [`envoy_ratelimit`]: envoyproxy/ratelimit's configuration (the `envoy-ratelimit` target);
+//! - [`envoy_gateway`]: Envoy Gateway's Kubernetes manifests (the `envoy-gateway` target);
+//! - [`kong_ingress`]: the Kong Ingress Controller's manifests (the `kong-ingress` target);
+//! - [`kubernetes`]: what the Kubernetes targets share (names, labels, ExternalSecret,
+//!   kustomization, reading a `kubectl get -o yaml` list back, the audits' common checks);
+//! - [`audit`]: the audit's codes, findings and report, shared by every gateway's audit.
+//!
+//! Each gateway is reached through one row of [`FORMATS`]: the target it renders, its
+//! built-in templates, its render function and, where it has one, its audit. Gateways sit
+//! below the dispatcher that runs every output of `program.yaml` ([`crate::render`]) and
+//! above what they share with it: the template engine ([`crate::template`]), the encoders
+//! ([`crate::encode`]), the access view ([`crate::access`]) and rendered files
+//! ([`crate::output`]). No gateway imports the dispatcher.
 
+pub mod audit;
 pub mod envoy_gateway;
+pub mod envoy_ratelimit;
 pub mod kong;
 pub mod kong_ingress;
 pub mod kubernetes;
+pub mod nginx;
 
 use crate::model::Program;
-use crate::report::usage::Usage;
-use crate::spec::Date;
+use crate::output::{RenderError, RenderedFile};
+use crate::spec::{Date, Environment, OutputSpec, Target};
+use crate::visibility::usage::Usage;
 
-/// The audit of a `kubectl get -o yaml` list (or a stream of manifests): the
-/// `kong-ingress` comparison for its Kong resources, the `envoy-gateway` one for its
-/// Envoy Gateway policies, in one report.
+/// What the dispatcher hands a gateway to render one output of `program.yaml`.
+pub struct Input<'a> {
+    pub program: &'a Program,
+    /// `--as-of`: which credentials are live and which terms are current.
+    pub today: Date,
+    /// The output's `environment` (every gateway target needs one).
+    pub environment: Environment,
+    pub output: &'a OutputSpec,
+    /// The output's path, normalized: a file, or the folder of a Kubernetes target.
+    pub path: &'a str,
+    /// The template engine, with the program's templates laid over the built-ins.
+    pub templates: &'a minijinja::Environment<'static>,
+}
+
+/// How a gateway's resources read back from a cluster are audited.
+pub type ManifestAudit = fn(&mut kubernetes::AuditContext<'_>, &kubernetes::Manifests);
+
+/// One gateway format: what the dispatcher and the audit need of it.
+pub struct Format {
+    /// The `target:` of `program.yaml` it renders.
+    pub target: Target,
+    /// Its built-in templates, by the name a program's `templates/` overrides them with
+    /// (`nginx/nginx.conf.j2`); empty for targets written by a serializer alone.
+    pub templates: &'static [(&'static str, &'static str)],
+    /// Renders one output.
+    pub render: fn(&Input) -> Result<Vec<RenderedFile>, RenderError>,
+    /// The audit of its resources in a `kubectl get -o yaml` list, for the Kubernetes
+    /// targets; Kong's decK dumps have their own reader ([`kong::read`]).
+    pub audit: Option<ManifestAudit>,
+}
+
+/// Every gateway format partnerctl renders.
+pub const FORMATS: &[Format] = &[
+    kong::FORMAT,
+    nginx::FORMAT,
+    envoy_ratelimit::FORMAT,
+    envoy_gateway::FORMAT,
+    kong_ingress::FORMAT,
+];
+
+/// The gateway format that renders `target`, if it is a gateway target.
+pub fn format(target: Target) -> Option<&'static Format> {
+    FORMATS.iter().find(|f| f.target == target)
+}
+
+/// The built-in template folder of a target (`nginx/`), when it renders through templates.
+pub fn template_folder(target: Target) -> Option<&'static str> {
+    let (name, _) = format(target)?.templates.first()?;
+    name.split_once('/').map(|(folder, _)| &name[..=folder.len()])
+}
+
+/// The audit of a `kubectl get -o yaml` list (or a stream of manifests): the comparison of
+/// each Kubernetes target whose kinds the list holds, in one report.
 pub fn audit_manifests(
     program: &Program,
     today: Date,
     manifests: &kubernetes::Manifests,
     usage: Option<&Usage>,
-    options: &kong::audit::AuditOptions,
-) -> kong::audit::Audit {
-    kubernetes::audit(
-        program,
-        today,
-        manifests,
-        usage,
-        options,
-        &|ctx, flavor, m| match flavor {
-            kubernetes::Flavor::KongIngress => kong_ingress::audit::audit(ctx, m),
-            kubernetes::Flavor::EnvoyGateway => envoy_gateway::audit::audit(ctx, m),
-        },
-    )
+    options: &audit::AuditOptions,
+) -> audit::Audit {
+    kubernetes::audit(program, today, manifests, usage, options, &|ctx, flavor, m| {
+        if let Some(run) = format(flavor.target()).and_then(|f| f.audit) {
+            run(ctx, m);
+        }
+    })
 }

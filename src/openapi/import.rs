@@ -216,7 +216,7 @@ fn new_product(api: &Api, target: &str, opts: &Options, todo: &mut Vec<String>) 
     }
     let mut environments = serde_json::Map::new();
     for (env, url) in &opts.upstreams {
-        if crate::render::filters::safe_website(url).is_none() {
+        if crate::template::filters::safe_website(url).is_none() {
             return Err(ImportError::Invalid(format!(
                 "--upstream {}: `{}` is not an http(s) URL",
                 env.as_str(),

@@ -83,7 +83,7 @@ pub fn annotate(plan: &mut Plan, program: &Program, today: Date, files: &[&Path]
                 let _ = reader.read_until(b'\n', &mut rest);
                 continue;
             }
-            let Ok(call) = crate::report::usage::parse_line(buf.trim_ascii()) else {
+            let Ok(call) = crate::visibility::usage::parse_line(buf.trim_ascii()) else {
                 continue;
             };
             let day = call.at.date_naive();

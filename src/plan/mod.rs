@@ -7,7 +7,6 @@
 //! handed in by `state.rs`, and the findings of checks, `terms-immutable` and policies (which
 //! see the change set as `input.changes`). How a plan looks is decided in `cli/plan.rs`.
 
-pub mod approvals;
 pub mod callers;
 pub mod classes;
 pub mod fields;
@@ -16,7 +15,8 @@ pub mod saved;
 
 use crate::diag::{self, Diagnostic, Severity};
 use crate::model::{self, Program};
-use crate::render::{self, RenderedFile};
+use crate::output::RenderedFile;
+use crate::render;
 use crate::source::Snapshot;
 use crate::spec::{ChangeClass, Date, Kind};
 use crate::state::Drift;
@@ -241,7 +241,7 @@ pub fn make(input: Input, today: Date, progress: Progress<'_>) -> Planned {
             .iter()
             .zip(&unreached)
             .map(|(o, &same)| {
-                let path = render::normalize(&o.path);
+                let path = crate::output::normalize(&o.path);
                 let path = path.as_str();
                 input.keep_outputs
                     || !same
@@ -281,16 +281,16 @@ pub fn make(input: Input, today: Date, progress: Progress<'_>) -> Planned {
         (Some(Err(e)), _) => Some(Err(e)),
         (None, _) => None,
     }
-    .map(|r| r.and_then(|files| render::check_paths(&files).map(|()| files)));
+    .map(|r| r.and_then(|files| crate::output::check_paths(&files).map(|()| files)));
     let desired_render = desired_each.and_then(|each| {
         let files: Vec<RenderedFile> = each.into_iter().flatten().flatten().collect();
-        render::check_paths(&files).map(|()| files)
+        crate::output::check_paths(&files).map(|()| files)
     });
     let mut render_errors = Vec::new();
     let render_failed = desired_render.is_err() || outputs_invalid;
     let mut rendered = desired_render.unwrap_or_else(|e| {
         // A template over its budget is a finding about the program, with its code.
-        match render::budget::diagnostic(&e) {
+        match crate::template::budget::diagnostic(&e) {
             Some(d) => diagnostics.push(d),
             None => render_errors.push(e.to_string()),
         }
@@ -509,7 +509,7 @@ fn load_base(desired: &Program, mut base: Snapshot) -> Program {
 
 /// One [`Change`] per resource that differs, in order: program, products, terms, partners.
 pub fn changes(base: &Program, desired: &Program, today: Date) -> Vec<Change> {
-    let rules = approvals::Rules::from_programs(base, desired);
+    let rules = crate::approvals::rules::Rules::from_programs(base, desired);
     let mut out = Vec::new();
 
     let (bp, dp) = (base.program.as_ref(), desired.program.as_ref());
@@ -652,7 +652,7 @@ fn build<S>(
     b: Option<&model::Resource<S>>,
     d: Option<&model::Resource<S>>,
     a: Assessment,
-    rules: &approvals::Rules,
+    rules: &crate::approvals::rules::Rules,
     base: &Program,
     desired: &Program,
     extra: &[FieldChange],

@@ -20,7 +20,8 @@
 //! byte of every output; `tests/plan_outputs.rs` checks that against full renders.
 
 use crate::model::Program;
-use crate::render::{self, RenderError, RenderedFile};
+use crate::output::{RenderError, RenderedFile};
+use crate::render;
 use crate::source::Snapshot;
 use crate::spec::{Date, OutputSpec, Target};
 use std::collections::BTreeSet;
@@ -59,10 +60,7 @@ pub fn unreached(base: &Program, desired: &Program, today: Date) -> Result<Vec<b
         return Ok(vec![false; spec.outputs.len()]);
     };
     let (small_base, small_desired) = (only(base, &names), only(desired, &names));
-    let (eb, ed) = (
-        render::templates::environment(&small_base)?,
-        render::templates::environment(&small_desired)?,
-    );
+    let (eb, ed) = (render::environment(&small_base)?, render::environment(&small_desired)?);
     Ok(spec
         .outputs
         .iter()

@@ -1,74 +1,42 @@
-//! Render: the partner portal, gateway configurations and the program's own templates, from
-//! the resolved program (SPEC §7). This is the last pure stage of the pipeline: it turns a
+//! Render: the dispatcher that runs every output of `program.yaml` (SPEC §7). It turns a
 //! [`Program`] into [`RenderedFile`]s (paths and bytes) and never touches the disk; writing
-//! them is [`write_files`], shared by `render` and `apply`.
+//! them is [`crate::output::write_files`], shared by `render` and `apply`.
 //!
-//! Every target is a minijinja template embedded in the binary (`templates/<target>/…`); a
-//! program's own `templates/` folder overrides a built-in of the same path and feeds
-//! `template:` outputs. Gateways see only what the program grants on the day rendered
-//! ([`access`]); the portal sees only public facts ([`context::public`]).
+//! It sits above what it dispatches to: the portal ([`crate::portal`]), each gateway
+//! through its row of [`crate::gateway::FORMATS`], the CODEOWNERS file
+//! ([`crate::approvals::codeowners`]), the funnel report ([`crate::visibility::report`]) and
+//! the program's own `template:` outputs, all of which render through the template engine
+//! ([`crate::template`]). A program's `templates/` folder overrides a built-in template of
+//! the same path. Gateways see only what the program grants on the day rendered
+//! ([`crate::access`]); the portal sees only public facts ([`crate::portal::public`]).
+//! [`validate`] is `output-invalid`: what `validate` checks of the outputs.
 
-pub mod access;
-pub mod api_reference;
-pub mod budget;
-pub mod codeowners;
-pub mod context;
-pub mod data;
-pub mod docs;
-
-pub mod envoy;
-pub mod filters;
-pub mod funnel_report;
-pub mod nginx;
-pub mod templates;
 mod validate;
-mod write;
 
 pub use validate::{Prerendered, check_and_render_outputs, check_outputs, runs_program_template};
-pub use write::{
-    TMP_PREFIX, TMP_SUFFIX, WriteReport, check_relative_path, output_root, remove_output, remove_temporaries,
-    write_files,
-};
 
+use crate::gateway;
 use crate::model::Program;
+use crate::output::{RenderError, RenderedFile, check_paths, check_relative_path, normalize};
 use crate::spec::{Date, OutputSpec, Target};
-use std::collections::BTreeSet;
+use crate::visibility::usage::Usage;
+use crate::{approvals, portal, template, visibility};
 
-/// One rendered file, by path relative to the repository (or `--out-dir`), `/`-separated.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct RenderedFile {
-    pub path: String,
-    pub bytes: Vec<u8>,
+/// The template engine with every built-in template (the portal's and each gateway's) and
+/// the program's own `templates/` laid over them.
+pub fn environment(program: &Program) -> Result<minijinja::Environment<'static>, RenderError> {
+    let mut builtins = vec![portal::TEMPLATES];
+    builtins.extend(gateway::FORMATS.iter().map(|f| f.templates));
+    template::environment(program, &builtins)
 }
 
-impl RenderedFile {
-    pub fn new(path: impl Into<String>, bytes: impl Into<Vec<u8>>) -> Self {
-        RenderedFile {
-            path: path.into(),
-            bytes: bytes.into(),
-        }
+/// The built-in template folder of a target (`docs/`, `nginx/`), when it renders through
+/// templates: a program's templates below it replace the built-ins.
+pub fn template_folder(target: Target) -> Option<&'static str> {
+    match target {
+        Target::Docs => Some("docs/"),
+        other => gateway::template_folder(other),
     }
-}
-
-/// Why rendering (or writing) could not finish. Nothing is written when rendering fails.
-#[derive(Debug, thiserror::Error)]
-pub enum RenderError {
-    /// An output cannot be rendered (no program, a missing environment, a bad template path).
-    #[error("{0}")]
-    Output(String),
-    /// An output path is absolute, escapes the root, or is written twice.
-    #[error("output path `{path}`: {reason}")]
-    Path { path: String, reason: String },
-    /// A template failed to load or render.
-    #[error("template `{name}`: {message}")]
-    Template { name: String, message: String },
-    /// A template exceeded its budget (SPEC §9 "Limits"): fuel, time, output size, value
-    /// depth or recursion. Reported as `output-invalid` naming the template.
-    #[error("output-invalid: template `{name}` exceeds its budget: {what}")]
-    Budget { name: String, what: String },
-    /// Writing a file failed.
-    #[error("{path}: {source}")]
-    Io { path: String, source: std::io::Error },
 }
 
 /// Renders every output listed in program.yaml, in the order listed.
@@ -89,7 +57,7 @@ pub fn render_all(program: &Program, today: Date) -> Result<Vec<RenderedFile>, R
 pub fn render_all_with_usage(
     program: &Program,
     today: Date,
-    usage: Option<&crate::report::usage::Usage>,
+    usage: Option<&Usage>,
 ) -> Result<Vec<RenderedFile>, RenderError> {
     render_all_reusing(program, today, usage, Prerendered::default())
 }
@@ -99,7 +67,7 @@ pub fn render_all_with_usage(
 pub fn render_all_reusing(
     program: &Program,
     today: Date,
-    usage: Option<&crate::report::usage::Usage>,
+    usage: Option<&Usage>,
     prerendered: Prerendered,
 ) -> Result<Vec<RenderedFile>, RenderError> {
     let files: Vec<RenderedFile> = render_each(program, today, usage, prerendered)?
@@ -115,7 +83,7 @@ pub fn render_all_reusing(
 pub fn render_each(
     program: &Program,
     today: Date,
-    usage: Option<&crate::report::usage::Usage>,
+    usage: Option<&Usage>,
     prerendered: Prerendered,
 ) -> Result<Vec<Vec<RenderedFile>>, RenderError> {
     Ok(render_selected(program, today, usage, prerendered, |_| true)?
@@ -128,14 +96,14 @@ pub fn render_each(
 pub fn render_selected(
     program: &Program,
     today: Date,
-    usage: Option<&crate::report::usage::Usage>,
+    usage: Option<&Usage>,
     mut prerendered: Prerendered,
     wanted: impl Fn(usize) -> bool,
 ) -> Result<Vec<Option<Vec<RenderedFile>>>, RenderError> {
     let spec = program
         .spec()
         .ok_or_else(|| RenderError::Output("program.yaml did not load, so there is nothing to render".into()))?;
-    let env = templates::environment(program)?;
+    let env = environment(program)?;
     let mut out = Vec::with_capacity(spec.outputs.len());
     for (i, output) in spec.outputs.iter().enumerate() {
         let done = prerendered.take(i);
@@ -146,21 +114,6 @@ pub fn render_selected(
         });
     }
     Ok(out)
-}
-
-/// Fails when a rendered path is absolute, escapes the root, or is written twice.
-pub fn check_paths(files: &[RenderedFile]) -> Result<(), RenderError> {
-    let mut seen = BTreeSet::new();
-    for f in files {
-        check_relative_path(&f.path)?;
-        if !seen.insert(f.path.as_str()) {
-            return Err(RenderError::Path {
-                path: f.path.clone(),
-                reason: "two outputs write this file".into(),
-            });
-        }
-    }
-    Ok(())
 }
 
 /// Renders one output of program.yaml.
@@ -179,7 +132,7 @@ pub fn render_output_with_usage(
     output: &OutputSpec,
     today: Date,
     env: &minijinja::Environment<'static>,
-    usage: Option<&crate::report::usage::Usage>,
+    usage: Option<&Usage>,
 ) -> Result<Vec<RenderedFile>, RenderError> {
     let path = normalize(&output.path);
     check_relative_path(&path)?;
@@ -199,8 +152,8 @@ pub fn render_output_with_usage(
                 output.path
             )));
         }
-        let ctx = context::full_value(program, today);
-        let text = templates::render_value(env, name, ctx)?;
+        let ctx = portal::context::full_value(program, today);
+        let text = template::render_value(env, name, ctx)?;
         return Ok(vec![RenderedFile::new(path, text)]);
     }
     let Some(target) = output.target else {
@@ -218,60 +171,24 @@ pub fn render_output_with_usage(
             ))
         })
     };
-    let one = |text: String| Ok(vec![RenderedFile::new(path.clone(), text)]);
     match target {
-        Target::Docs => docs::render(program, today, env, &path),
-        Target::Kong => one(crate::gateway::kong::render::render(
-            program,
-            today,
-            environment()?,
-            output,
-            env,
-        )?),
-        Target::Nginx => one(nginx::render(program, today, environment()?, output, env)?),
-        Target::EnvoyRatelimit => one(envoy::render(program, today, environment()?, output, env)?),
-        Target::Codeowners => one(codeowners::render(program)?),
-        Target::KongIngress => {
-            crate::gateway::kong_ingress::render::render(program, today, environment()?, output, &path)
+        Target::Docs => portal::pages::render(program, today, env, &path),
+        Target::Codeowners => Ok(vec![RenderedFile::new(path, approvals::codeowners::render(program)?)]),
+        Target::FunnelReport => Ok(vec![RenderedFile::new(
+            path,
+            visibility::report::render_with_usage(program, today, usage),
+        )]),
+        gateway_target => {
+            let format = gateway::format(gateway_target)
+                .ok_or_else(|| RenderError::Output(format!("output `{}`: no renderer for this target", output.path)))?;
+            (format.render)(&gateway::Input {
+                program,
+                today,
+                environment: environment()?,
+                output,
+                path: &path,
+                templates: env,
+            })
         }
-        Target::EnvoyGateway => {
-            crate::gateway::envoy_gateway::render::render(program, today, environment()?, output, &path)
-        }
-        Target::FunnelReport => one(funnel_report::render_with_usage(program, today, usage)),
-    }
-}
-
-/// `dist//docs/` → `dist/docs`; leaves anything suspicious for [`check_relative_path`].
-pub(crate) fn normalize(path: &str) -> String {
-    let trimmed = path.trim_end_matches('/');
-    let mut out = String::with_capacity(trimmed.len());
-    for part in trimmed.split('/') {
-        if part.is_empty() && !out.is_empty() {
-            continue;
-        }
-        if part == "." {
-            continue;
-        }
-        if !out.is_empty() {
-            out.push('/');
-        }
-        out.push_str(part);
-    }
-    if trimmed.starts_with('/') && !out.starts_with('/') {
-        format!("/{out}")
-    } else {
-        out
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn normalize_paths() {
-        assert_eq!(normalize("dist/docs/"), "dist/docs");
-        assert_eq!(normalize("./dist//a.yaml"), "dist/a.yaml");
-        assert_eq!(normalize("/etc/x"), "/etc/x");
     }
 }

@@ -11,10 +11,11 @@
 //! forever or writes gigabytes is only found by running it; built-in templates are part of
 //! partnerctl and are rendered on merge only.
 
-use super::access::Gateway;
-use super::{RenderError, RenderedFile, check_relative_path, normalize, render_output, templates};
+use super::render_output;
+use crate::access::Gateway;
 use crate::diag::{Code, Diagnostic, Location};
 use crate::model::Program;
+use crate::output::{RenderError, RenderedFile, check_relative_path, normalize};
 use crate::source::Entry;
 use crate::spec::{Date, OutputSpec, Target};
 use std::collections::BTreeMap;
@@ -72,7 +73,7 @@ pub fn check_and_render_outputs(program: &Program, today: Date) -> (Vec<Diagnost
 
     // Template syntax first: a template that does not compile is reported once, at its own
     // line, however many outputs use it.
-    let env = match templates::environment(program) {
+    let env = match super::environment(program) {
         Ok(env) => Some(env),
         Err(e) => {
             out.push(finding(

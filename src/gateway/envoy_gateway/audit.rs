@@ -21,7 +21,7 @@
 //! owner.
 
 use super::render::CLIENT_HEADER;
-use crate::gateway::kong::audit::{AuditCode, Finding};
+use crate::gateway::audit::{AuditCode, Finding};
 use crate::gateway::kubernetes::{self as k8s, AuditContext, Manifest, Manifests};
 use crate::model::Partner;
 use crate::spec::{PlanSpec, QuotaUnit, RateUnit, RouteRefSpec};

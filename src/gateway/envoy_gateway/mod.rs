@@ -4,3 +4,19 @@
 
 pub mod audit;
 pub mod render;
+
+use super::{Format, Input};
+use crate::output::{RenderError, RenderedFile};
+use crate::spec::Target;
+
+/// The `envoy-gateway` target in the table of [`super::FORMATS`].
+pub const FORMAT: Format = Format {
+    target: Target::EnvoyGateway,
+    templates: &[],
+    render: render_output,
+    audit: Some(audit::audit),
+};
+
+fn render_output(i: &Input) -> Result<Vec<RenderedFile>, RenderError> {
+    render::render(i.program, i.today, i.environment, i.output, i.path)
+}

@@ -17,10 +17,10 @@
 //!   `secretRef` in the output's `secretStore`. The key never passes through partnerctl;
 //! - a `kustomization.yaml` listing them.
 
+use crate::access::Gateway;
 use crate::gateway::kubernetes as k8s;
 use crate::model::Program;
-use crate::render::access::Gateway;
-use crate::render::{RenderError, RenderedFile};
+use crate::output::{RenderError, RenderedFile};
 use crate::spec::{Date, Environment, OutputSpec, PlanSpec, QuotaUnit, RateUnit};
 use serde_json::{Value, json};
 use std::collections::BTreeSet;

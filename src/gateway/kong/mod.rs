@@ -1,7 +1,7 @@
 //! Kong, as decK declarative files: [`model`] (the entities, shared by all below), [`read`]
 //! (a decK file → model, with positions), [`render`] (the program → the `kong` target's
 //! file), [`mapping`] (which Kong name is which program name), [`import`] (a decK file →
-//! program files, new or merged), [`audit`] (the program against a decK dump).
+//! program files, new or merged), [`audit`] (the program against a decK dump; the report types are [`crate::gateway::audit`]).
 
 pub mod audit;
 pub mod import;
@@ -13,9 +13,24 @@ pub mod render;
 pub use model::Deck;
 pub use read::{DeckError, parse, read};
 
+use super::{Format, Input};
 use crate::model::Program;
+use crate::output::{RenderError, RenderedFile};
 use crate::spec::{Environment, Target};
 use std::collections::BTreeSet;
+
+/// The `kong` target in the table of [`super::FORMATS`].
+pub const FORMAT: Format = Format {
+    target: Target::Kong,
+    templates: &[("kong/kong.yaml.j2", include_str!("kong.yaml.j2"))],
+    render: render_output,
+    audit: None,
+};
+
+fn render_output(i: &Input) -> Result<Vec<RenderedFile>, RenderError> {
+    let text = render::render(i.program, i.today, i.environment, i.output, i.templates)?;
+    Ok(vec![RenderedFile::new(i.path, text)])
+}
 
 /// Where the environment of a decK file came from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

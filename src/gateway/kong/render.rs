@@ -13,12 +13,13 @@
 //! credential id, never from its `secretRef`.
 
 use super::model::{Acl, Consumer, Deck, KeyCredential, Plugin, Route, Service};
+use crate::access::{Gateway, path_regex};
 use crate::diag::Location;
 use crate::model::Program;
-use crate::render::access::{Gateway, path_regex};
-use crate::render::data::Data;
-use crate::render::{RenderError, templates};
+use crate::output::RenderError;
 use crate::spec::{Date, Environment, OutputSpec, PlanSpec, QuotaPolicy, QuotaUnit, RateUnit, RedisSpec};
+use crate::template as templates;
+use crate::template::data::Data;
 use serde_json::{Map, Value, json};
 
 /// The header partners send their key in, as Kong matches it (header names are
@@ -244,7 +245,7 @@ pub fn deck_with(program: &Program, today: Date, environment: Environment, count
 
 /// `shipments`, `/v1/shipments/{id}/labels` → `shipments-v1-shipments-id-labels`.
 fn route_name(product: &str, path: &str) -> String {
-    let slug = crate::render::filters::slug(path);
+    let slug = crate::template::filters::slug(path);
     if slug.is_empty() {
         format!("{product}-root")
     } else {

@@ -14,7 +14,7 @@
 //!   `include_consumer_groups: true` groups let nobody through. Its limits there are the `rate-limiting` KongPlugins its group is
 //!   annotated with (`konghq.com/plugins`), compared window by window with the plan's.
 
-use crate::gateway::kong::audit::{AuditCode, Finding};
+use crate::gateway::audit::{AuditCode, Finding};
 use crate::gateway::kong::render::rate_limiting_config;
 use crate::gateway::kubernetes::{self as k8s, AuditContext, Manifest, Manifests};
 use std::collections::{BTreeMap, BTreeSet};

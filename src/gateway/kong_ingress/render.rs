@@ -14,11 +14,11 @@
 //!
 //! Everything is in the output's `namespace` (default `partnerctl`).
 
+use crate::access::Gateway;
 use crate::gateway::kong::render::{Counters, rate_limiting_config};
 use crate::gateway::kubernetes as k8s;
 use crate::model::Program;
-use crate::render::access::Gateway;
-use crate::render::{RenderError, RenderedFile};
+use crate::output::{RenderError, RenderedFile};
 use crate::spec::{Date, Environment, OutputSpec};
 use serde_json::json;
 use std::collections::BTreeMap;

@@ -9,9 +9,9 @@
 //! dormant, never-called and blocked partners.
 
 use crate::model::Program;
-use crate::report::funnel;
-use crate::report::usage::Usage;
 use crate::spec::{Date, HistoryEntry, Stage};
+use crate::visibility::funnel;
+use crate::visibility::usage::Usage;
 use chrono::{Datelike, NaiveDate};
 use std::fmt::Write;
 

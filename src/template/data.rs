@@ -256,6 +256,14 @@ pub fn size(v: &Json, limit: usize) -> usize {
 }
 
 #[cfg(test)]
+impl Data {
+    /// Whether reading has made this data's JSON tree (a model is written without one).
+    pub(crate) fn tree_built(&self) -> bool {
+        self.root.tree.get().is_some()
+    }
+}
+
+#[cfg(test)]
 mod tests {
     use super::*;
     use serde_json::json;
@@ -292,70 +300,6 @@ mod tests {
             "{{ m == {'k2': 'v2', 'k1': 'v1'} }} {{ a[0].n + 1 }} {{ a | first | attr('name') }}",
         ] {
             assert_eq!(render(t, ctx.clone()), converted(t, ctx.clone()), "{t}");
-        }
-    }
-
-    #[test]
-    fn a_model_reads_as_its_tree_and_is_written_without_one() {
-        let ctx = json!({
-            "services": [{"name": "shipments", "tags": ["a", "b"], "port": 8443, "ok": true}],
-            "consumers": [{"username": "acme", "keys": [{"key": "{vault://env/acme}"}]}, {"username": "beta"}],
-            "empty": {},
-        });
-        let mut env = minijinja::Environment::new();
-        env.add_filter("yaml", crate::render::filters::yaml);
-        env.add_filter("json", crate::render::filters::json);
-        for t in [
-            "{% for s in d.services %}{{ s.name }}:{{ s.port }}{{ s.tags | join(',') }}{% endfor %}",
-            "{{ d.consumers | length }} {{ d.consumers[0].keys[0].key }} {{ d.empty | length }} {{ d.missing is undefined }}",
-            "{% for k in d %}{{ k }},{% endfor %} {{ d | length }} {{ d is mapping }} {{ d | tojson }}",
-            "{{ d.consumers | map(attribute='username') | join(',') }} {{ d['services'][0]['ok'] }}",
-        ] {
-            env.add_template_owned("t", t).unwrap();
-            let render = |d: Value| env.get_template("t").unwrap().render(minijinja::context! {d}).unwrap();
-            assert_eq!(
-                render(Data::model(ctx.clone())),
-                render(Data::value(ctx.clone())),
-                "{t}"
-            );
-        }
-        for t in ["{{ d | yaml }}", "{{ d | json }}", "{{ d | json(2) }}"] {
-            env.add_template_owned("t", t).unwrap();
-            let model = Data::model(ctx.clone());
-            let written = env
-                .get_template("t")
-                .unwrap()
-                .render(minijinja::context! {d => model.clone()})
-                .unwrap();
-            let from_tree = env
-                .get_template("t")
-                .unwrap()
-                .render(minijinja::context! {d => Data::value(ctx.clone())})
-                .unwrap();
-            assert_eq!(written, from_tree, "{t}");
-            let data = model.downcast_object_ref::<Data>().unwrap();
-            assert!(
-                data.root.tree.get().is_none(),
-                "{t} wrote the model without making its tree"
-            );
-        }
-    }
-
-    #[test]
-    fn the_budget_counts_data_once_free_and_every_repeat_in_full() {
-        use crate::render::budget::{MAX_VALUE_ITEMS, check_value};
-        // More nodes than the item budget: written once it passes (it is the program's data, as
-        // large as the program); written twice, or a part of it again, the repeat counts in full.
-        let big = json!({"items": (0..MAX_VALUE_ITEMS + 10).collect::<Vec<_>>()});
-        let data = Data::value(big);
-        check_value(&data).expect("the program's data, once");
-        check_value(&Value::from(vec![data.clone(), Value::from(1)])).expect("once, inside a list");
-        for twice in [
-            Value::from(vec![data.clone(), data.clone()]),
-            Value::from(vec![data.clone(), data.get_attr("items").unwrap()]),
-        ] {
-            let e = check_value(&twice).unwrap_err();
-            assert!(e.to_string().contains("cannot be serialised"), "{e}");
         }
     }
 

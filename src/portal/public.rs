@@ -1,21 +1,13 @@
-//! The `docs` target: the partner portal as static HTML.
-//!
-//! Pages (below the output's folder): `index.html` (the catalog), `products/<name>.html`,
-//! `onboarding.html`, `terms/index.html`, `terms/<terms>/<version>.html` (the text and what
-//! changed since the previous version), `partners.html` (listed live partners) and
-//! `style.css`. Links are relative and name files (`products/rates.html`, never a folder),
-//! so the portal works from `file://` and on any static host; there is no JavaScript.
-//!
-//! The context holds only public facts: no contacts, no secret references, no partner stages
-//! (the directory lists partners that are listed and live, without saying so per partner).
+//! The portal's context: only what partners may read (documented in docs/templates.md). No
+//! contacts, no secret references, no upstreams, no partner stages: the directory lists
+//! partners that are listed and live, without saying so per partner. A page cannot leak
+//! what it is never given.
 
 use super::context::{self, in_directory};
-use super::{RenderError, RenderedFile, filters, templates};
 use crate::model::{Program, Terms};
-use crate::source::Entry;
 use crate::spec::{ChangeClass, Date, Environment, Stage};
+use crate::template::filters;
 use serde_json::{Value, json};
-use similar::{ChangeTag, TextDiff};
 
 /// The file name of a terms version page: `2.0` → `2.0.html`.
 pub fn version_file(version: &str) -> String {
@@ -33,7 +25,7 @@ pub fn version_file(version: &str) -> String {
     format!("{}.html", if safe.is_empty() { "version" } else { safe })
 }
 
-fn terms_href(name: &str, version: &str) -> String {
+pub(crate) fn terms_href(name: &str, version: &str) -> String {
     format!("terms/{name}/{}", version_file(version))
 }
 
@@ -237,141 +229,6 @@ fn onboarding(program: &Program, terms_ref: &dyn Fn(&str) -> Value) -> Vec<Value
                 "terms": if *stage == Stage::Registered { json!(required) } else { json!([]) },
                 "products": products,
             })
-        })
-        .collect()
-}
-
-/// The Content-Security-Policy of every page: no script, plugin, frame, form or `<base>`;
-/// the stylesheet from the portal itself; images from the portal and the web (Markdown
-/// images are limited to http/https by [`filters::safe_link`]). `file:` is named next to
-/// `'self'` because the portal is also read from disk, where browsers differ on whether
-/// `'self'` covers other `file:` URLs; a page on a web server cannot load `file:` anyway.
-pub const CSP: &str = "default-src 'none'; script-src 'none'; object-src 'none'; frame-src 'none'; \
-base-uri 'none'; form-action 'none'; style-src 'self' file:; img-src 'self' file: https: http:";
-
-/// A page with the CSP as its first element, right after the doctype: whatever a program's
-/// template writes (its own `base.html.j2`, a `<script>` in `<head>`) comes after it and is
-/// bound by it; a second policy in the page can only narrow it.
-fn with_csp(page: &str) -> String {
-    let meta = format!("<meta http-equiv=\"Content-Security-Policy\" content=\"{CSP}\">\n");
-    let start = page.trim_start();
-    let skipped = page.len() - start.len();
-    let doctype_end = if start.get(..9).is_some_and(|d| d.eq_ignore_ascii_case("<!doctype")) {
-        start.find('>').map(|i| skipped + i + 1)
-    } else {
-        None
-    };
-    match doctype_end {
-        Some(end) => {
-            let (head, rest) = page.split_at(end);
-            let rest = rest.strip_prefix('\n').unwrap_or(rest);
-            format!("{head}\n{meta}{rest}")
-        }
-        None => format!("{meta}{page}"),
-    }
-}
-
-/// Renders every page of the portal below `folder`.
-pub fn render(
-    program: &Program,
-    today: Date,
-    env: &minijinja::Environment<'static>,
-    folder: &str,
-) -> Result<Vec<RenderedFile>, RenderError> {
-    let site = context(program, today);
-    let mut files = Vec::new();
-    let mut page = |template: &str, href: &str, extra: Value| -> Result<(), RenderError> {
-        let depth = href.matches('/').count();
-        let mut ctx = site.clone();
-        ctx["root"] = json!("../".repeat(depth));
-        ctx["page"] = json!(href);
-        if let (Some(o), Value::Object(extra)) = (ctx.as_object_mut(), extra) {
-            o.extend(extra);
-        }
-        let text = with_csp(&templates::render(env, template, ctx)?);
-        files.push(RenderedFile::new(format!("{folder}/{href}"), text));
-        Ok(())
-    };
-    page("docs/index.html.j2", "index.html", json!({}))?;
-    page("docs/onboarding.html.j2", "onboarding.html", json!({}))?;
-    page("docs/partners.html.j2", "partners.html", json!({}))?;
-    page("docs/terms-index.html.j2", "terms/index.html", json!({}))?;
-    for product in site["products"].as_array().into_iter().flatten() {
-        let href = product["href"].as_str().unwrap_or_default().to_string();
-        page("docs/product.html.j2", &href, json!({"product": product}))?;
-        // The API reference, from the product's description (SPEC §13).
-        let name = product["name"].as_str().unwrap_or_default();
-        let api = program
-            .products
-            .get(name)
-            .and_then(|p| p.spec.openapi.as_ref())
-            .and_then(|f| program.apis.get(f));
-        if let Some(api) = api {
-            for (file, v) in super::api_reference::pages(name, api) {
-                page(
-                    "docs/api.html.j2",
-                    &format!("products/{name}/{file}"),
-                    json!({"product": product, "api": v}),
-                )?;
-            }
-        }
-    }
-    for (terms_value, t) in site["terms"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .zip(program.terms.values())
-    {
-        for (i, v) in t.spec.versions.iter().enumerate() {
-            let text = terms_text(program, &Terms::text_path(v));
-            let previous = i.checked_sub(1).map(|p| &t.spec.versions[p]);
-            let diff = previous.map(|p| diff_hunks(&terms_text(program, &Terms::text_path(p)), &text));
-            let version = &terms_value["versions"][i];
-            page(
-                "docs/terms-version.html.j2",
-                version["href"].as_str().unwrap_or_default(),
-                json!({
-                    "terms": terms_value,
-                    "version": version,
-                    "textHtml": filters::markdown_to_html(&text),
-                    "previous": previous.map(|p| json!({"version": p.version, "href": terms_href(&t.name, &p.version)})),
-                    "diff": diff,
-                }),
-            )?;
-        }
-    }
-    let css = templates::render(env, "docs/style.css.j2", site.clone())?;
-    files.push(RenderedFile::new(format!("{folder}/style.css"), css));
-    Ok(files)
-}
-
-fn terms_text(program: &Program, path: &str) -> String {
-    match program.snapshot.files.get(path) {
-        Some(Entry::Bytes(b)) => String::from_utf8_lossy(&b.bytes()).into_owned(),
-        _ => format!("The text of this version ({path}) is missing from the program repository.\n"),
-    }
-}
-
-/// A line diff in hunks with three lines of context: `[{lines: [{tag, text}]}]`, where `tag`
-/// is `equal`, `insert` or `delete`.
-pub fn diff_hunks(old: &str, new: &str) -> Vec<Value> {
-    let diff = TextDiff::from_lines(old, new);
-    diff.grouped_ops(3)
-        .iter()
-        .map(|group| {
-            let lines: Vec<Value> = group
-                .iter()
-                .flat_map(|op| diff.iter_changes(op))
-                .map(|c| {
-                    let tag = match c.tag() {
-                        ChangeTag::Equal => "equal",
-                        ChangeTag::Insert => "insert",
-                        ChangeTag::Delete => "delete",
-                    };
-                    json!({"tag": tag, "text": c.value().trim_end_matches(['\n', '\r'])})
-                })
-                .collect();
-            json!({"lines": lines})
         })
         .collect()
 }

@@ -1,45 +1,23 @@
-//! The minijinja environment: built-in templates embedded in the binary, the program's own
-//! `templates/` laid over them, and the filters of [`super::filters`].
+//! The template engine: the minijinja environment, with the built-in templates its callers
+//! hand it (the portal's and each gateway's, embedded in the binary), the program's own
+//! `templates/` laid over them, the filters of [`filters`], the budgets of [`budget`] and
+//! the lazily read data of [`data`]. It sits below every renderer: it knows no target.
 //!
 //! Template names are paths below `templates/`: the built-in portal layout is
 //! `docs/base.html.j2`, and a program that ships `templates/docs/base.html.j2` replaces it
 //! for every page that extends it. A `template:` output names its file the same way.
 
-use super::{RenderError, budget, filters};
+pub mod budget;
+pub mod data;
+pub mod filters;
+
 use crate::model::Program;
+use crate::output::RenderError;
 use crate::source::Entry;
 use minijinja::syntax::SyntaxConfig;
 use minijinja::{AutoEscape, Environment, Value};
 use std::collections::BTreeMap;
 use std::sync::Arc;
-
-/// Every built-in template, by name.
-pub const BUILTINS: &[(&str, &str)] = &[
-    ("docs/base.html.j2", include_str!("templates/docs/base.html.j2")),
-    ("docs/index.html.j2", include_str!("templates/docs/index.html.j2")),
-    ("docs/product.html.j2", include_str!("templates/docs/product.html.j2")),
-    ("docs/api.html.j2", include_str!("templates/docs/api.html.j2")),
-    (
-        "docs/onboarding.html.j2",
-        include_str!("templates/docs/onboarding.html.j2"),
-    ),
-    (
-        "docs/terms-index.html.j2",
-        include_str!("templates/docs/terms-index.html.j2"),
-    ),
-    (
-        "docs/terms-version.html.j2",
-        include_str!("templates/docs/terms-version.html.j2"),
-    ),
-    ("docs/partners.html.j2", include_str!("templates/docs/partners.html.j2")),
-    ("docs/style.css.j2", include_str!("templates/docs/style.css.j2")),
-    ("kong/kong.yaml.j2", include_str!("templates/kong/kong.yaml.j2")),
-    ("nginx/nginx.conf.j2", include_str!("templates/nginx/nginx.conf.j2")),
-    (
-        "envoy-ratelimit/config.yaml.j2",
-        include_str!("templates/envoy-ratelimit/config.yaml.j2"),
-    ),
-];
 
 /// The program's templates (below `templates/`), by name without that prefix.
 fn program_templates(program: &Program) -> Result<BTreeMap<String, String>, RenderError> {
@@ -65,8 +43,8 @@ fn program_templates(program: &Program) -> Result<BTreeMap<String, String>, Rend
 /// to encode it (SPEC §9). Built-in templates the program does not replace are HTML for the
 /// portal and none for the gateways: their values arrive encoded or serialized by the Rust
 /// that renders them.
-fn auto_escape(name: &str, overridden: bool) -> AutoEscape {
-    let builtin = !overridden && BUILTINS.iter().any(|(n, _)| *n == name);
+fn auto_escape(name: &str, overridden: bool, builtins: &[(&str, &str)]) -> AutoEscape {
+    let builtin = !overridden && builtins.iter().any(|(n, _)| *n == name);
     let name = name
         .strip_suffix(".j2")
         .or_else(|| name.strip_suffix(".jinja"))
@@ -89,8 +67,16 @@ fn auto_escape(name: &str, overridden: bool) -> AutoEscape {
 /// The environment every output renders with: the program's templates first, then the
 /// built-ins; trailing newlines kept, and block tags on a line of their own leave no blank
 /// line (`trim_blocks` and `lstrip_blocks`, as configuration generators usually set them).
-pub fn environment(program: &Program) -> Result<Environment<'static>, RenderError> {
+///
+/// `builtins` are the built-in templates of every renderer, by name.
+pub fn environment(
+    program: &Program,
+    builtins: &[&'static [(&'static str, &'static str)]],
+) -> Result<Environment<'static>, RenderError> {
     let overrides = Arc::new(program_templates(program)?);
+    let builtins: Arc<Vec<(&'static str, &'static str)>> =
+        Arc::new(builtins.iter().flat_map(|b| b.iter().copied()).collect());
+    let escape_builtins = Arc::clone(&builtins);
     let mut env = Environment::new();
     let syntax = SyntaxConfig::builder()
         .keep_trailing_newline(true)
@@ -103,13 +89,15 @@ pub fn environment(program: &Program) -> Result<Environment<'static>, RenderErro
         })?;
     env.set_syntax(syntax);
     let names: Arc<Vec<String>> = Arc::new(overrides.keys().cloned().collect());
-    env.set_auto_escape_callback(move |name: &str| auto_escape(name, names.iter().any(|n| n == name)));
+    env.set_auto_escape_callback(move |name: &str| {
+        auto_escape(name, names.iter().any(|n| n == name), &escape_builtins)
+    });
     env.set_formatter(formatter);
     env.set_loader(move |name: &str| {
         if let Some(text) = overrides.get(name) {
             return Ok(Some(text.clone()));
         }
-        Ok(BUILTINS.iter().find(|(n, _)| *n == name).map(|(_, t)| t.to_string()))
+        Ok(builtins.iter().find(|(n, _)| *n == name).map(|(_, t)| t.to_string()))
     });
     env.add_filter("markdown", |s: &str| filters::markdown(s));
     env.add_filter("json", filters::json);
@@ -176,27 +164,14 @@ fn formatter(out: &mut minijinja::Output, state: &mut minijinja::State, value: &
 /// Renders template `name` with a JSON context, under the budget of SPEC §9 (fuel, time,
 /// output size, on a thread with a large stack: see [`budget`]).
 pub fn render(env: &Environment<'static>, name: &str, ctx: serde_json::Value) -> Result<String, RenderError> {
-    budget::render(env, name, super::data::Data::value(ctx))
+    budget::render(env, name, data::Data::value(ctx))
 }
 
 /// [`render`] with a context that is a template value already (a `template:` output's
-/// partners, [`super::context::full_value`]).
+/// partners, [`crate::portal::context::full_value`]).
 pub fn render_value(env: &Environment<'static>, name: &str, ctx: Value) -> Result<String, RenderError> {
     budget::render(env, name, ctx)
 }
 
-/// An error with its location and causes, on one line.
-pub(crate) fn describe(e: &minijinja::Error) -> String {
-    let mut msg = e.to_string();
-    if let (Some(name), Some(line)) = (e.name(), e.line()) {
-        if !msg.contains(name) {
-            msg = format!("{msg} (in {name}, line {line})");
-        }
-    }
-    let mut source = std::error::Error::source(e);
-    while let Some(s) = source {
-        msg.push_str(&format!(": {s}"));
-        source = s.source();
-    }
-    msg
-}
+#[cfg(test)]
+mod tests;

@@ -6,8 +6,8 @@
 //! product concerned. With no owner declared, the program's owner stands in; with none either,
 //! `owner` is kept as written, so the gap shows.
 
-use super::classes::Hit;
 use crate::model::Program;
+use crate::plan::classes::Hit;
 use crate::spec::{ChangeClass, Kind};
 use std::collections::BTreeSet;
 

@@ -1,6 +1,7 @@
 //! Template contexts: the resolved program as plain data (documented in docs/templates.md).
 //!
-//! [`full`] feeds the program's `template:` outputs; [`public`] feeds the portal. Neither
+//! [`full`] feeds the program's `template:` outputs; [`super::public`] feeds the portal and
+//! shares [`product`] and [`terms`] with it. Neither
 //! holds partner contacts, people who signed agreements, or credential secret references:
 //! a template cannot leak what it is never given. The portal context further holds no
 //! partner stages, only the directory of listed live partners.
@@ -37,7 +38,7 @@ pub fn full_value(program: &Program, today: Date) -> minijinja::Value {
     let mut ctx = std::collections::BTreeMap::new();
     for key in ["asOf", "program", "products", "terms"] {
         if let Some(v) = rest.remove(key) {
-            ctx.insert(key, super::data::Data::value(v));
+            ctx.insert(key, crate::template::data::Data::value(v));
         }
     }
     ctx.insert("partners", minijinja::Value::from(partners));
@@ -167,7 +168,7 @@ impl minijinja::value::Object for PartnerView {
     }
 
     fn get_value_by_str(self: &std::sync::Arc<Self>, key: &str) -> Option<minijinja::Value> {
-        self.field(key).map(super::data::Data::value)
+        self.field(key).map(crate::template::data::Data::value)
     }
 
     fn enumerate(self: &std::sync::Arc<Self>) -> minijinja::value::Enumerator {
@@ -263,11 +264,6 @@ pub fn in_directory(stage: Stage, listed: bool) -> bool {
     listed && stage == Stage::Live
 }
 
-/// The portal's context: only what partners may read. See [`super::docs`].
-pub fn public(program: &Program, today: Date) -> Value {
-    super::docs::context(program, today)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -277,7 +273,7 @@ mod tests {
         let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/northwind");
         let program = crate::model::load(crate::source::Snapshot::from_dir(&root).unwrap()).program;
         let today = Date::parse("2026-11-01").unwrap();
-        let env = crate::render::templates::environment(&program).unwrap();
+        let env = crate::render::environment(&program).unwrap();
         for (i, t) in [
             "{% for p in partners %}{% for k, v in p | items %}{{ k }}={{ v }};{% endfor %}\n{% endfor %}",
             "{{ partners | tojson }}|{{ partners[0] }}|{{ partners[1] | length }}|{{ partners | length }}",
@@ -292,8 +288,8 @@ mod tests {
             let mut env = env.clone();
             let name = format!("test-{i}.txt");
             env.add_template_owned(name.clone(), t.to_string()).unwrap();
-            let by_json = crate::render::templates::render(&env, &name, full(&program, today)).unwrap();
-            let by_view = crate::render::templates::render_value(&env, &name, full_value(&program, today)).unwrap();
+            let by_json = crate::template::render(&env, &name, full(&program, today)).unwrap();
+            let by_view = crate::template::render_value(&env, &name, full_value(&program, today)).unwrap();
             assert!(by_json.len() > 40, "{t}: {by_json}");
             assert_eq!(by_view, by_json, "{t}");
         }

@@ -2,7 +2,7 @@
 //!
 //! It sits beside `check/` in the pipeline: it reads the resolved model ([`crate::model`])
 //! and the same rules the checks and the funnel use (the terms a partner needs,
-//! [`crate::report::funnel::stage_clock`], exceptions), and returns dated [`Item`]s. How they
+//! [`crate::visibility::funnel::stage_clock`], exceptions), and returns dated [`Item`]s. How they
 //! look is decided in `cli/due.rs`.
 //!
 //! Five kinds of deadline:
@@ -29,8 +29,8 @@
 use crate::check::Context;
 use crate::check::terms_missing::needed_terms;
 use crate::model::Program;
-use crate::report::funnel::stage_clock;
 use crate::spec::Date;
+use crate::visibility::funnel::stage_clock;
 use serde::Serialize;
 
 /// `--within` when it is not given.

@@ -18,7 +18,7 @@
 //! the JSON and YAML filters refuse values nested deeper than [`MAX_VALUE_DEPTH`] before
 //! serialising them.
 
-use super::RenderError;
+use crate::output::RenderError;
 use crate::spec::LimitsSpec;
 use minijinja::value::{Kwargs, Object, Value, ValueKind};
 use minijinja::{Environment, Error, ErrorKind, State};
@@ -216,7 +216,7 @@ fn render_here(
     DEADLINE.with(|d| d.set(Some(deadline)));
     let template_error = |e: &Error| RenderError::Template {
         name: name.to_string(),
-        message: super::templates::describe(e),
+        message: describe(e),
     };
     let tmpl = env.get_template(name).map_err(|e| template_error(&e))?;
     let mut out = Bounded {
@@ -353,133 +353,18 @@ fn tojson(_state: &State, value: &Value, indent: Option<Value>, args: Kwargs) ->
     minijinja::filters::tojson(value, indent, args)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn env_with(budget: TemplateBudget, name: &'static str, source: &'static str) -> Environment<'static> {
-        let mut env = Environment::new();
-        env.add_template(name, source).unwrap();
-        env.add_filter("json", crate::render::filters::json);
-        install(&mut env, budget);
-        env
-    }
-
-    fn is_budget(r: Result<String, RenderError>, want: &str) -> String {
-        match r {
-            Err(RenderError::Budget { name, what }) => {
-                assert_eq!(name, "t.j2");
-                assert!(what.contains(want), "{what}");
-                what
-            }
-            other => panic!("expected a budget error, got {other:?}"),
+/// An error with its location and causes, on one line.
+pub(crate) fn describe(e: &minijinja::Error) -> String {
+    let mut msg = e.to_string();
+    if let (Some(name), Some(line)) = (e.name(), e.line()) {
+        if !msg.contains(name) {
+            msg = format!("{msg} (in {name}, line {line})");
         }
     }
-
-    #[test]
-    fn nested_loops_run_out_of_fuel_quickly() {
-        // A tenth of the default keeps the test quick in debug builds.
-        let budget = TemplateBudget {
-            fuel: DEFAULT_FUEL / 10,
-            ..TemplateBudget::default()
-        };
-        let env = env_with(
-            budget,
-            "t.j2",
-            "{% for a in range(100000) %}{% for b in range(100000) %}{% endfor %}{% endfor %}",
-        );
-        let start = Instant::now();
-        is_budget(
-            render(&env, "t.j2", crate::render::data::Data::value(serde_json::json!({}))),
-            "fuel",
-        );
-        assert!(start.elapsed() < Duration::from_secs(10), "{:?}", start.elapsed());
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        msg.push_str(&format!(": {s}"));
+        source = s.source();
     }
-
-    #[test]
-    fn the_default_output_limit_is_256_mib() {
-        assert_eq!(TemplateBudget::default().output_bytes, 256 * 1024 * 1024);
-        let raised = LimitsSpec {
-            template_output_bytes: Some(u64::MAX),
-            ..LimitsSpec::default()
-        };
-        assert_eq!(TemplateBudget::from_limits(&raised).output_bytes, MAX_OUTPUT_BYTES);
-    }
-
-    #[test]
-    fn output_over_the_limit_is_refused() {
-        let budget = TemplateBudget {
-            output_bytes: 1000,
-            ..TemplateBudget::default()
-        };
-        let env = env_with(budget, "t.j2", "{% for i in range(1000) %}0123456789{% endfor %}");
-        is_budget(
-            render(&env, "t.j2", crate::render::data::Data::value(serde_json::json!({}))),
-            "1000 bytes",
-        );
-        let env = env_with(budget, "t.j2", "{% for i in range(10) %}0123456789{% endfor %}");
-        assert_eq!(
-            render(&env, "t.j2", crate::render::data::Data::value(serde_json::json!({})))
-                .unwrap()
-                .len(),
-            100
-        );
-    }
-
-    #[test]
-    fn deep_values_built_in_a_namespace_are_refused_not_overflowed() {
-        for filter in ["tojson", "json"] {
-            let src: &'static str = Box::leak(
-                format!(
-                    "{{% set ns = namespace(x=[]) %}}{{% for i in range(100000) %}}{{% set ns.x = [ns.x] %}}{{% endfor %}}{{{{ ns.x|{filter} }}}}"
-                )
-                .into_boxed_str(),
-            );
-            let env = env_with(TemplateBudget::default(), "t.j2", src);
-            is_budget(
-                render(&env, "t.j2", crate::render::data::Data::value(serde_json::json!({}))),
-                "nested deeper",
-            );
-        }
-    }
-
-    #[test]
-    fn shared_values_are_not_walked_forever() {
-        let env = env_with(
-            TemplateBudget::default(),
-            "t.j2",
-            "{% set ns = namespace(x=[1]) %}{% for i in range(60) %}{% set ns.x = [ns.x, ns.x] %}{% endfor %}{{ ns.x|tojson }}",
-        );
-        is_budget(
-            render(&env, "t.j2", crate::render::data::Data::value(serde_json::json!({}))),
-            "",
-        );
-    }
-
-    #[test]
-    fn self_calling_macros_hit_the_recursion_limit() {
-        let env = env_with(
-            TemplateBudget::default(),
-            "t.j2",
-            "{% macro m(n) %}{{ m(n + 1) }}{% endmacro %}{{ m(0) }}",
-        );
-        is_budget(
-            render(&env, "t.j2", crate::render::data::Data::value(serde_json::json!({}))),
-            "recurses",
-        );
-    }
-
-    #[test]
-    fn an_ordinary_template_renders() {
-        let env = env_with(TemplateBudget::default(), "t.j2", "{{ a|tojson }} {{ a|json }}");
-        assert_eq!(
-            render(
-                &env,
-                "t.j2",
-                crate::render::data::Data::value(serde_json::json!({"a": [1, {"b": 2}]}))
-            )
-            .unwrap(),
-            r#"[1, {"b": 2}] [1,{"b":2}]"#
-        );
-    }
+    msg
 }

@@ -8,8 +8,8 @@
 //! Markdown renderer with its link rules ([`filters::markdown_to_html`]). Nothing here
 //! writes a script or an inline handler, so the portal's Content-Security-Policy holds.
 
-use super::filters;
 use crate::openapi::{Api, Operation, Parameter, deref};
+use crate::template::filters;
 use serde_json::{Value, json};
 use std::collections::BTreeSet;
 use std::fmt::Write as _;

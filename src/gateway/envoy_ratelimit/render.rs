@@ -7,10 +7,11 @@
 //! `(quota, month)` with the unit `day` or `month` (SPEC §12): envoyproxy/ratelimit accepts
 //! MONTH since its #743, as a fixed window of 30 days, not a calendar month.
 
-use super::access::Gateway;
-use super::{RenderError, templates};
+use crate::access::Gateway;
 use crate::model::Program;
+use crate::output::RenderError;
 use crate::spec::{Date, Environment, OutputSpec, QuotaUnit};
+use crate::template as templates;
 use serde_json::{Value, json};
 
 /// The default rate limit domain: `northwind-production`.

@@ -10,9 +10,9 @@
 //! (the `approval-teams-on-github` policy warns about them). Paths are relative to the program
 //! repository root. See docs/policies.md for what "the plan and CODEOWNERS agree" means.
 
-use super::RenderError;
 use crate::encode::codeowners::{owner, pattern};
 use crate::model::{Program, Resource};
+use crate::output::RenderError;
 use crate::spec::{ChangeClass, Environment, Kind};
 use std::collections::{BTreeMap, BTreeSet};
 

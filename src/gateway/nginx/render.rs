@@ -19,11 +19,12 @@
 //! no value can end a comment, a string or a directive, or add a block (SPEC §9). Comments
 //! carry names only, never display names.
 
-use super::access::{Gateway, ident};
-use super::{RenderError, templates};
+use crate::access::{Gateway, ident};
 use crate::encode::nginx::{Refused, arg, comment, escape_inner, map_key, regex, word};
 use crate::model::Program;
+use crate::output::RenderError;
 use crate::spec::{Date, Environment, OutputSpec, PlanSpec, RateUnit};
+use crate::template as templates;
 use serde_json::{Value, json};
 
 pub const DEFAULT_KEYS_FILE: &str = "/etc/nginx/partnerctl-keys.map";

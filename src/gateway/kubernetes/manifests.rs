@@ -1,0 +1,151 @@
+//! Writing manifests: valid resource names, the labels every resource carries, the
+//! external-secrets `ExternalSecret` a credential becomes, and the `kustomization.yaml` that
+//! lists a folder's manifests for Argo CD or Flux. Manifests are built as data and written
+//! by the YAML serializer (SPEC §9); no key value is ever written (SPEC §12).
+
+use crate::output::RenderedFile;
+use crate::spec::{CredentialSpec, SecretStoreKind, SecretStoreSpec};
+use serde_json::{Map, Value, json};
+use sha2::{Digest, Sha256};
+
+/// The label every resource partnerctl renders carries.
+pub const MANAGED_BY: (&str, &str) = ("app.kubernetes.io/managed-by", "partnerctl");
+/// The label naming the program.
+pub const PROGRAM_LABEL: &str = "partnerctl.dev/program";
+/// The label naming the environment.
+pub const ENVIRONMENT_LABEL: &str = "partnerctl.dev/environment";
+/// The label naming the partner a resource is for.
+pub const PARTNER_LABEL: &str = "partnerctl.dev/partner";
+/// The label naming the product a resource is for.
+pub const PRODUCT_LABEL: &str = "partnerctl.dev/product";
+/// The label naming the plan a resource is for.
+pub const PLAN_LABEL: &str = "partnerctl.dev/plan";
+/// The label naming the credential a resource is for.
+pub const CREDENTIAL_LABEL: &str = "partnerctl.dev/credential";
+
+/// The header comment of every manifest file.
+pub const HEADER: &str = "# Rendered by partnerctl from the program repository; change the program, not this file.\n";
+
+/// A DNS-1123 name of at most `max` characters from `parts` joined by `-`: lower case,
+/// anything but `[a-z0-9-]` becomes `-`, no leading or trailing `-`. A name longer than
+/// `max` is cut and ends in `-` and 8 hex digits of the SHA-256 of the whole name, so two
+/// long names never collide by truncation and the same input always gives the same name.
+pub fn name(parts: &[&str], max: usize) -> String {
+    let joined = parts.join("-");
+    let mut out: String = joined
+        .chars()
+        .map(|c| {
+            let c = c.to_ascii_lowercase();
+            if c.is_ascii_lowercase() || c.is_ascii_digit() {
+                c
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    while out.contains("--") {
+        out = out.replace("--", "-");
+    }
+    let trimmed = out.trim_matches('-').to_string();
+    let out = if trimmed.is_empty() { "x".to_string() } else { trimmed };
+    // A name changed by the rules above could equal another's: those get the hash too.
+    if out.len() <= max && out == joined {
+        return out;
+    }
+    let digest = Sha256::digest(joined.as_bytes());
+    let hash: String = digest.iter().take(4).map(|b| format!("{b:02x}")).collect();
+    let keep = max.saturating_sub(hash.len() + 1).min(out.len());
+    let head = out[..keep].trim_end_matches('-');
+    format!("{head}-{hash}")
+}
+
+/// A DNS-1123 label (namespaces, label values): at most 63 characters.
+pub fn label(parts: &[&str]) -> String {
+    name(parts, 63)
+}
+
+/// A DNS-1123 subdomain (most resource names): at most 253 characters.
+pub fn subdomain(parts: &[&str]) -> String {
+    name(parts, 253)
+}
+
+/// The labels of a resource: managed-by, program, environment, and `extra` (`(key, value)`).
+pub fn labels(program: &str, environment: &str, extra: &[(&str, &str)]) -> Value {
+    let mut m = Map::new();
+    m.insert(MANAGED_BY.0.into(), json!(MANAGED_BY.1));
+    m.insert(PROGRAM_LABEL.into(), json!(label(&[program])));
+    m.insert(ENVIRONMENT_LABEL.into(), json!(environment));
+    for (k, v) in extra {
+        m.insert((*k).into(), json!(label(&[v])));
+    }
+    Value::Object(m)
+}
+
+/// The default store: `{name: partnerctl, kind: ClusterSecretStore}`.
+pub fn default_store() -> SecretStoreSpec {
+    SecretStoreSpec {
+        name: "partnerctl".into(),
+        kind: SecretStoreKind::ClusterSecretStore,
+    }
+}
+
+/// The store's key of a `secretRef`: its path after the scheme
+/// (`vault://partners/acme/prd-1` → `partners/acme/prd-1`); the store knows its backend.
+pub fn remote_key(secret_ref: &str) -> &str {
+    secret_ref.split_once("://").map_or(secret_ref, |(_, rest)| rest)
+}
+
+/// The `ExternalSecret` that makes the Secret `secret` in `namespace` from a credential's
+/// `secretRef`, the key under `secret_key`, with `secret_labels` on the Secret.
+pub fn external_secret(
+    credential: &CredentialSpec,
+    secret: &str,
+    namespace: &str,
+    secret_key: &str,
+    store: &SecretStoreSpec,
+    labels: Value,
+    secret_labels: Option<Value>,
+) -> Value {
+    let mut target = json!({"name": secret, "creationPolicy": "Owner", "deletionPolicy": "Delete"});
+    if let Some(l) = secret_labels {
+        target["template"] = json!({"metadata": {"labels": l}});
+    }
+    json!({
+        "apiVersion": "external-secrets.io/v1",
+        "kind": "ExternalSecret",
+        "metadata": {"name": secret, "namespace": namespace, "labels": labels},
+        "spec": {
+            "refreshInterval": "1h",
+            "secretStoreRef": {"name": store.name, "kind": store.kind.as_str()},
+            "target": target,
+            "data": [{
+                "secretKey": secret_key,
+                "remoteRef": {"key": remote_key(&credential.secret_ref)},
+            }],
+        },
+    })
+}
+
+/// A manifest file: the header comment and the document, by the YAML serializer.
+pub fn manifest(folder: &str, file: &str, doc: &Value) -> RenderedFile {
+    let body = yaml_serde::to_string(doc).unwrap_or_default();
+    RenderedFile::new(format!("{folder}/{file}"), format!("{HEADER}{body}"))
+}
+
+/// A target's manifests with the `kustomization.yaml` that lists them all (so Argo CD or
+/// Flux delivers them), in path order.
+pub fn with_kustomization(folder: &str, mut files: Vec<RenderedFile>) -> Vec<RenderedFile> {
+    let mut names: Vec<String> = files
+        .iter()
+        .map(|f| f.path.rsplit('/').next().unwrap_or_default().to_string())
+        .collect();
+    names.sort();
+    let doc = json!({
+        "apiVersion": "kustomize.config.k8s.io/v1beta1",
+        "kind": "Kustomization",
+        "resources": names,
+    });
+    files.push(manifest(folder, "kustomization.yaml", &doc));
+    files.sort_by(|a, b| a.path.cmp(&b.path));
+    files
+}
