@@ -10,7 +10,6 @@
 
 use crate::diag::Diagnostic;
 use crate::output::RenderedFile;
-use crate::plan::Plan;
 use aho_corasick::{AhoCorasick, MatchKind};
 use std::borrow::Cow;
 use std::collections::BTreeSet;
@@ -49,11 +48,20 @@ impl Redactor {
             for line in v.lines() {
                 add(line.trim());
             }
-            add(&escaped_text(v));
-            // The portal's HTML: minijinja's auto-escaping (which also escapes `/`, common in
-            // base64 keys) and pulldown-cmark's, for terms texts.
-            add(&html(v, true));
-            add(&html(v, false));
+            // The spelling of every encoder an output may write the value through: text and
+            // comments, HTML (ours, minijinja's own, which also escapes `/`, common in base64
+            // keys, and pulldown-cmark's, for terms texts), Markdown.
+            add(&crate::encode::text::escape(v));
+            add(&crate::encode::html::escape(v));
+            add(&minijinja::HtmlEscape(v).to_string());
+            let (mut attribute, mut body) = (String::new(), String::new());
+            if pulldown_cmark_escape::escape_html(&mut attribute, v).is_ok() {
+                add(&attribute);
+            }
+            if pulldown_cmark_escape::escape_html_body_text(&mut body, v).is_ok() {
+                add(&body);
+            }
+            add(&crate::encode::markdown::text(v));
         }
         let patterns: Vec<String> = forms.into_iter().collect();
         if patterns.is_empty() {
@@ -133,45 +141,6 @@ impl Redactor {
         }
     }
 
-    /// Redacts everything a plan shows: resources, summaries, field values and diffs, effects,
-    /// output diffs, drift, render errors and findings.
-    pub fn plan(&self, plan: &mut Plan) {
-        if self.is_empty() {
-            return;
-        }
-        for c in &mut plan.changes {
-            self.string(&mut c.resource);
-            self.string(&mut c.summary);
-            self.string(&mut c.file);
-            for f in &mut c.fields {
-                self.string(&mut f.address);
-                for v in [&mut f.before, &mut f.after].into_iter().flatten() {
-                    self.json(v);
-                }
-                if let Some(d) = &mut f.diff {
-                    self.string(d);
-                }
-            }
-            for e in &mut c.effects {
-                self.string(&mut e.message);
-            }
-        }
-        for a in &mut plan.artifacts {
-            self.string(&mut a.path);
-            self.string(&mut a.diff);
-        }
-        for d in &mut plan.drift {
-            self.string(&mut d.path);
-            if let Some(diff) = &mut d.diff {
-                self.string(diff);
-            }
-        }
-        for e in &mut plan.render_errors {
-            self.string(e);
-        }
-        self.diagnostics(&mut plan.diagnostics);
-    }
-
     /// Redacts every string of a JSON value (keys included).
     pub fn json(&self, v: &mut serde_json::Value) {
         if self.is_empty() {
@@ -190,38 +159,6 @@ impl Redactor {
             _ => {}
         }
     }
-}
-
-/// A value as HTML writes it: `&<>"` always, and `'` `/` as minijinja does.
-fn html(s: &str, minijinja: bool) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' if minijinja => out.push_str("&#x27;"),
-            '/' if minijinja => out.push_str("&#x2f;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
-
-/// The spelling of the text printer (`cli/escape.rs`): control characters as `\n`, `\x1b`.
-fn escaped_text(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if c.is_control() && (c as u32) < 0x80 => out.push_str(&format!("\\x{:02x}", c as u32)),
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 #[cfg(test)]
@@ -255,7 +192,10 @@ mod tests {
         let r = Redactor::new([key]);
         let json = serde_json::to_string(&serde_json::json!({"v": key})).unwrap();
         assert!(!r.text(&json).contains("MIIEowIBAAKCAQEA0Zp"), "{json}");
-        assert!(!r.text(&escaped_text(key)).contains("MIIEowIBAAKCAQEA0Zp"));
+        assert!(
+            !r.text(&crate::encode::text::escape(key))
+                .contains("MIIEowIBAAKCAQEA0Zp")
+        );
         let diff = "-  MIIEowIBAAKCAQEA0Zp\"q\n";
         assert!(!r.text(diff).contains("MIIEowIBAAKCAQEA0Zp"));
     }

@@ -32,7 +32,7 @@ pub(crate) mod terms_missing;
 mod terms_outdated;
 mod unknown_reference;
 
-pub use secret_in_repo::looks_like_secret;
+pub use crate::model::secrets::looks_like_secret;
 
 /// What every check sees.
 pub struct Context<'a> {

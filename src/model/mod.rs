@@ -9,10 +9,12 @@
 
 mod lookup;
 pub mod raw;
+pub mod secrets;
 mod written;
 
 pub use lookup::*;
 pub use raw::Raw;
+pub use secrets::FoundSecret;
 pub use written::Written;
 
 use crate::diag::{Code, Diagnostic, Location};
@@ -46,17 +48,6 @@ pub struct Document {
     pub secrets: Vec<FoundSecret>,
     /// Whether it matched its schema and deserialized.
     pub valid: bool,
-}
-
-/// A key or string of a document that looks like a secret.
-#[derive(Clone, Debug)]
-pub struct FoundSecret {
-    /// JSON pointer of the key or value.
-    pub pointer: String,
-    /// What it looks like (`a GitHub token`).
-    pub what: &'static str,
-    /// The part to redact.
-    pub secret: String,
 }
 
 impl Document {
@@ -475,7 +466,7 @@ fn read_document(
     }
     let value = raw::from_json(&doc.value, interner);
     let partner = kind == Some(Kind::Partner) || folder_kind == Kind::Partner;
-    let secrets = crate::check::secret_in_repo::document_secrets(&value, partner);
+    let secrets = secrets::document_secrets(&value, partner);
     (
         Some(Document {
             file: path.to_string(),

@@ -123,6 +123,46 @@ pub struct Plan {
 }
 
 impl Plan {
+    /// Redacts everything a plan shows: resources, summaries, field values and diffs, effects,
+    /// output diffs, drift, render errors and findings.
+    pub fn redact(&mut self, redactor: &crate::redact::Redactor) {
+        let plan = self;
+        if redactor.is_empty() {
+            return;
+        }
+        for c in &mut plan.changes {
+            redactor.string(&mut c.resource);
+            redactor.string(&mut c.summary);
+            redactor.string(&mut c.file);
+            for f in &mut c.fields {
+                redactor.string(&mut f.address);
+                for v in [&mut f.before, &mut f.after].into_iter().flatten() {
+                    redactor.json(v);
+                }
+                if let Some(d) = &mut f.diff {
+                    redactor.string(d);
+                }
+            }
+            for e in &mut c.effects {
+                redactor.string(&mut e.message);
+            }
+        }
+        for a in &mut plan.artifacts {
+            redactor.string(&mut a.path);
+            redactor.string(&mut a.diff);
+        }
+        for d in &mut plan.drift {
+            redactor.string(&mut d.path);
+            if let Some(diff) = &mut d.diff {
+                redactor.string(diff);
+            }
+        }
+        for e in &mut plan.render_errors {
+            redactor.string(e);
+        }
+        redactor.diagnostics(&mut plan.diagnostics);
+    }
+
     /// Whether applying it would change anything (resources, outputs, or drifted files).
     pub fn has_changes(&self) -> bool {
         !self.changes.is_empty() || !self.artifacts.is_empty() || !self.drift.is_empty()
@@ -336,7 +376,7 @@ pub fn make(input: Input, today: Date, progress: Progress<'_>) -> Planned {
         diagnostics,
         render_errors,
     };
-    redactor.plan(&mut plan);
+    plan.redact(&redactor);
     Planned {
         plan,
         desired,
@@ -363,7 +403,7 @@ fn drift_diffs(mut drift: Vec<Drift>, rendered: &[RenderedFile]) -> Vec<Drift> {
         };
         let found: Vec<&str> = before
             .lines()
-            .filter_map(|l| crate::check::secret_in_repo::find(l).map(|(_, s)| s))
+            .filter_map(|l| crate::model::secrets::find(l).map(|(_, s)| s))
             .collect();
         let local = crate::redact::Redactor::new(&found);
         let diff = fields::text_diff(&d.path, before, after)

@@ -396,8 +396,8 @@ fn portal_markdown_links_with_a_script_scheme_are_text() {
 fn every_portal_page_carries_a_csp_that_forbids_scripts() {
     let dir = copy_example();
     // A program template that replaces the layout and adds a script of its own.
-    let base = fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("src/portal/templates/base.html.j2"))
-        .unwrap();
+    let base =
+        fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("src/portal/templates/base.html.j2")).unwrap();
     write(
         dir.path(),
         "templates/docs/base.html.j2",

@@ -1,0 +1,348 @@
+//! What looks like a secret (SPEC §9 "Secrets"): a private key, a token of a known shape, a
+//! password in a URL or a query string, a long random word. Loading runs [`document_secrets`]
+//! over each document while it holds it, so the scan needs no document kept; the
+//! `secret-in-repo` check (`check/secret_in_repo.rs`) turns what is found into findings and
+//! also scans file names and texts that are not YAML.
+
+use super::Raw as Value;
+use regex::{Regex, RegexSet};
+use std::fmt::Write as _;
+use std::sync::LazyLock;
+
+/// A key or string of a document that looks like a secret.
+#[derive(Clone, Debug)]
+pub struct FoundSecret {
+    /// JSON pointer of the key or value.
+    pub pointer: String,
+    /// What it looks like (`a GitHub token`).
+    pub what: &'static str,
+    /// The part to redact.
+    pub secret: String,
+}
+
+static TOKENS: LazyLock<Vec<(Regex, &'static str)>> = LazyLock::new(|| {
+    [
+        (r"-----BEGIN [A-Z ]*PRIVATE KEY( BLOCK)?-----", "a private key"),
+        (r"\bgh[pousr]_[A-Za-z0-9]{36,}\b", "a GitHub token"),
+        (r"\bgithub_pat_[A-Za-z0-9_]{22,}\b", "a GitHub token"),
+        (r"\bglpat-[A-Za-z0-9_-]{20,}\b", "a GitLab token"),
+        (r"\bxox[abprs]-[A-Za-z0-9-]{10,}\b", "a Slack token"),
+        (r"\b(AKIA|ASIA)[0-9A-Z]{16}\b", "an AWS access key"),
+        (r"\b[sr]k_(live|test)_[A-Za-z0-9]{16,}\b", "a payment provider API key"),
+        (r"\bAIza[0-9A-Za-z_-]{35}\b", "a Google API key"),
+        (r"\bnpm_[A-Za-z0-9]{36}\b", "an npm token"),
+        (
+            r"\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}",
+            "a JSON Web Token",
+        ),
+        (
+            r"[a-zA-Z][a-zA-Z0-9+.-]*://[^/\s:@]+:[^/\s@]+@",
+            "a URL with a password",
+        ),
+    ]
+    .into_iter()
+    .map(|(re, what)| (Regex::new(re).expect("secret patterns compile"), what))
+    .collect()
+});
+
+/// All token patterns as one automaton: one pass over each string instead of one per pattern.
+static TOKEN_SET: LazyLock<RegexSet> =
+    LazyLock::new(|| RegexSet::new(TOKENS.iter().map(|(re, _)| re.as_str())).expect("secret patterns compile"));
+
+/// No pattern matches fewer bytes than this (`a://b:c@`, a URL with a password), and random
+/// tokens are longer still: shorter values (stages, dates, plan names) are not searched.
+const SHORTEST_MATCH: usize = 8;
+
+/// Keys shorter than the shortest token (a Slack token, 15 bytes) are not searched.
+const SHORTEST_KEY: usize = 15;
+
+/// What kind of secret a value looks like, if it looks like one.
+pub fn looks_like_secret(value: &str) -> Option<&'static str> {
+    find(value).map(|(what, _)| what)
+}
+
+/// What kind of secret a value looks like and the part of it that is the secret (the token
+/// inside a sentence, the password of a URL, the value of a query parameter), which the
+/// [`Redactor`](crate::redact::Redactor) then replaces wherever it appears.
+pub fn find(value: &str) -> Option<(&'static str, &str)> {
+    if value.len() < SHORTEST_MATCH {
+        return None;
+    }
+    // Nearly every value matches nothing: ask whether anything matches (the fast search)
+    // before asking which pattern did.
+    if TOKEN_SET.is_match(value)
+        && let Some(i) = TOKEN_SET.matches(value).iter().next()
+    {
+        let (re, what) = &TOKENS[i];
+        let m = re.find(value).map(|m| m.as_str()).unwrap_or(value);
+        let secret = match i {
+            // The header names the key; the key is the whole value.
+            PRIVATE_KEY => value,
+            URL_PASSWORD => url_password(m),
+            _ => m,
+        };
+        return Some((what, secret));
+    }
+    if value.len() < 24 {
+        return None;
+    }
+    for word in value.split(|c: char| c.is_whitespace() || matches!(c, '"' | '\'' | ',' | ';' | '(' | ')' | '<' | '>'))
+    {
+        if let Some(secret) = query_secret(word) {
+            return Some(("a URL with a key in its query string", secret));
+        }
+        let trimmed = word.trim_matches(|c: char| c == '.' || c == ':');
+        if is_random_token(trimmed) {
+            return Some(("a long random string (a key or token)", trimmed));
+        }
+    }
+    None
+}
+
+/// Indexes into [`TOKENS`] whose secret is not the match itself.
+const PRIVATE_KEY: usize = 0;
+const URL_PASSWORD: usize = 10;
+
+/// `scheme://user:password@` → `password`, or `user:password` when the password alone is too
+/// short to redact without blanking ordinary words.
+fn url_password(m: &str) -> &str {
+    let rest = m.split_once("://").map(|(_, r)| r).unwrap_or(m);
+    let rest = rest.strip_suffix('@').unwrap_or(rest);
+    match rest.split_once(':') {
+        Some((_, pass)) if pass.len() >= SHORTEST_MATCH => pass,
+        _ => rest,
+    }
+}
+
+/// Query parameters whose value is a credential by name (`?api_key=…`, `&sig=…`).
+const SECRET_PARAMS: &[&str] = &[
+    "key",
+    "token",
+    "secret",
+    "password",
+    "passwd",
+    "pwd",
+    "sig",
+    "auth",
+    "credential",
+    "session",
+];
+
+/// The value of a query parameter of a URL that is a key or token: one named like a
+/// credential, or one that is random by itself.
+fn query_secret(word: &str) -> Option<&str> {
+    let (_, after) = word.split_once("://")?;
+    let (_, query) = after.split_once('?')?;
+    let query = query.split('#').next().unwrap_or(query);
+    for pair in query.split(['&', ';']) {
+        let Some((name, value)) = pair.split_once('=') else {
+            continue;
+        };
+        let named = {
+            let name = name.to_ascii_lowercase();
+            SECRET_PARAMS.iter().any(|p| name.contains(p))
+        };
+        if (named && value.len() >= SHORTEST_MATCH) || is_random_token(value) {
+            return Some(value);
+        }
+    }
+    None
+}
+
+/// A long word with the character mix and entropy of generated key material, which names,
+/// paths, URLs and prose do not have.
+fn is_random_token(word: &str) -> bool {
+    let word = word.trim_matches(|c: char| c == '.' || c == ':');
+    if word.len() < 24 || word.contains("://") || word.contains('@') {
+        return false;
+    }
+    let hex = word.len() >= 32 && word.chars().all(|c| c.is_ascii_hexdigit());
+    let token_chars = word
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '/' | '=' | '_' | '-'));
+    if !token_chars {
+        return false;
+    }
+    let lower = word.chars().any(|c| c.is_ascii_lowercase());
+    let upper = word.chars().any(|c| c.is_ascii_uppercase());
+    let digits = word.chars().filter(|c| c.is_ascii_digit()).count();
+    let entropy = shannon(word);
+    if hex {
+        return entropy >= 3.0 && digits >= 4 && word.chars().any(|c| c.is_ascii_alphabetic());
+    }
+    lower && upper && digits >= 2 && entropy >= 4.0
+}
+
+fn shannon(s: &str) -> f64 {
+    let mut counts = [0usize; 256];
+    for b in s.bytes() {
+        counts[b as usize] += 1;
+    }
+    let n = s.len() as f64;
+    counts
+        .iter()
+        .filter(|c| **c > 0)
+        .map(|c| *c as f64 / n)
+        .map(|p| -p * p.log2())
+        .sum()
+}
+
+/// A step of the path from the document's root: a key or a list index.
+enum Step<'a> {
+    Key(&'a str),
+    Index(usize),
+}
+
+/// The JSON pointer of a path (built only for a finding).
+fn pointer(path: &[Step]) -> String {
+    let mut out = String::new();
+    for step in path {
+        match step {
+            Step::Key(k) => {
+                out.push('/');
+                out.push_str(&k.replace('~', "~0").replace('/', "~1"));
+            }
+            Step::Index(i) => {
+                let _ = write!(out, "/{i}");
+            }
+        }
+    }
+    out
+}
+
+/// Whether the path is a partner credential's own `secretRef` (`/spec/credentials/N/secretRef`),
+/// the one place a reference to a secret belongs; a `secretRef` anywhere else (a label, an
+/// annotation) is scanned like any value.
+fn is_credential_ref(partner: bool, path: &[Step]) -> bool {
+    partner
+        && matches!(
+            path,
+            [
+                Step::Key("spec"),
+                Step::Key("credentials"),
+                Step::Index(_),
+                Step::Key("secretRef")
+            ]
+        )
+}
+
+type Found<'a> = Vec<(String, &'static str, &'a str)>;
+
+/// What looks like a secret in one document's keys and strings (`partner`: the document is a
+/// partner's, whose `secretRef`s are references, not secrets). Loading runs this while it
+/// holds the parsed document, so the scan needs no document kept.
+pub fn document_secrets(doc: &Value, partner: bool) -> Vec<FoundSecret> {
+    let mut found = Vec::new();
+    walk(doc, partner, &mut Vec::new(), &mut found);
+    found
+        .into_iter()
+        .map(|(pointer, what, secret)| FoundSecret {
+            pointer,
+            what,
+            secret: secret.to_string(),
+        })
+        .collect()
+}
+
+/// Visits every key and string of a document; the path is kept as steps, so nothing is
+/// allocated per node (a large program has a million strings and no secrets).
+fn walk<'a>(v: &'a Value, partner: bool, path: &mut Vec<Step<'a>>, found: &mut Found<'a>) {
+    match v {
+        Value::String(s) => {
+            if !is_credential_ref(partner, path)
+                && let Some((what, secret)) = find(s)
+            {
+                found.push((pointer(path), what, secret));
+            }
+        }
+        Value::Array(items) => {
+            for (i, item) in items.iter().enumerate() {
+                path.push(Step::Index(i));
+                walk(item, partner, path, found);
+                path.pop();
+            }
+        }
+        Value::Object(map) => {
+            for (k, item) in map.iter_sorted() {
+                let Value::String(k) = k else { continue };
+                path.push(Step::Key(k));
+                // Schema keys are short words; only a key as long as the shortest token is
+                // searched, which keeps the scan of a million keys to a length test each.
+                if k.len() >= SHORTEST_KEY
+                    && let Some((what, secret)) = find(k)
+                {
+                    found.push((pointer(path), what, secret));
+                }
+                walk(item, partner, path, found);
+                path.pop();
+            }
+        }
+        _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{find, looks_like_secret};
+
+    #[test]
+    fn the_secret_part_is_what_gets_redacted() {
+        let t = format!("ghp_{}", "a1B2c3D4e5".repeat(4));
+        assert_eq!(find(&format!("deploy with {t} please")).map(|f| f.1), Some(t.as_str()));
+        assert_eq!(
+            find("https://user:hunter2hunter2@db.example").map(|f| f.1),
+            Some("hunter2hunter2")
+        );
+        // A short password is redacted with its user, never as a bare common word.
+        assert_eq!(find("https://user:pw@db.example").map(|f| f.1), Some("user:pw"));
+        let key = "-----BEGIN RSA PRIVATE KEY-----\nMIIEow\n-----END RSA PRIVATE KEY-----";
+        assert_eq!(find(key).map(|f| f.1), Some(key));
+    }
+
+    #[test]
+    fn finds_keys_in_query_strings() {
+        let hit = find("https://acme.example/hook?user=jane&api_key=QkV5c2VjcmV0");
+        assert_eq!(hit.map(|f| f.1), Some("QkV5c2VjcmV0"));
+        let sig = find("see https://s3.example/x?X-Amz-Signature=abcdef0123456789 now");
+        assert_eq!(sig.map(|f| f.1), Some("abcdef0123456789"));
+        for ok in [
+            "https://acme.example/docs?page=2&lang=en-GB",
+            "https://acme.example/search?q=shipments+tracking",
+            "https://acme.example/?key=short",
+        ] {
+            assert_eq!(find(ok), None, "{ok}");
+        }
+    }
+
+    #[test]
+    fn the_shortest_matches_are_not_skipped() {
+        assert_eq!(looks_like_secret("a://b:c@"), Some("a URL with a password"));
+        assert_eq!(looks_like_secret("a://b:@"), None);
+    }
+
+    #[test]
+    fn finds_keys_and_tokens() {
+        assert!(looks_like_secret("-----BEGIN RSA PRIVATE KEY-----\nMIIE...").is_some());
+        assert!(looks_like_secret(&format!("ghp_{}", "a1B2c3D4e5".repeat(4))).is_some());
+        assert!(looks_like_secret("AKIAIOSFODNN7EXAMPLE").is_some());
+        assert!(looks_like_secret("key: 9fK2mQ7xLp4Zr8Tw1Nv6Yb3Hc5Jd0Gs").is_some());
+        assert!(looks_like_secret("3f9a1c7e5b2d8f4a6c0e1b9d7f3a5c2e").is_some());
+        assert!(looks_like_secret("https://user:hunter2@db.example").is_some());
+    }
+
+    #[test]
+    fn leaves_names_paths_and_prose_alone() {
+        for ok in [
+            "dist/gateway/envoy-ratelimit-production.yaml",
+            "https://sandbox.shipments.internal",
+            "vault://partners/acme/sbx-1",
+            "ACME Logistics International Holdings GmbH",
+            "jane.roe@acme-logistics.example",
+            "Track and create shipments across every carrier in the network.",
+            "acme-logistics-production-credential-2026",
+            "/v1/shipments/{id}/events/{eventId}",
+        ] {
+            assert_eq!(looks_like_secret(ok), None, "{ok}");
+        }
+    }
+}
