@@ -1,0 +1,203 @@
+//! The resource changes between two programs: which resources were added, removed or
+//! changed, field by field, with the classes and effects of each.
+
+use super::classes::{self, Assessment};
+use super::fields::{self, FieldChange};
+use super::report::*;
+use crate::model::{self, Program};
+use crate::spec::{ChangeClass, Date, Kind};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// One [`Change`] per resource that differs, in order: program, products, terms, partners.
+pub fn changes(base: &Program, desired: &Program, today: Date) -> Vec<Change> {
+    let rules = crate::approvals::rules::Rules::from_programs(base, desired);
+    let mut out = Vec::new();
+
+    let (bp, dp) = (base.program.as_ref(), desired.program.as_ref());
+    if !same_document(bp, dp) {
+        let exceptions = |r: Option<&model::ProgramRes>| r.map(|r| r.spec.exceptions.clone()).unwrap_or_default();
+        let a = classes::program(bp.is_some(), dp.is_some(), &exceptions(bp), &exceptions(dp));
+        out.push(build(Kind::Program, "program", bp, dp, a, &rules, base, desired, &[]));
+    }
+
+    for (name, b, d) in pairs(&base.products, &desired.products) {
+        let api = |p: &'_ Program, r: Option<&model::Product>| {
+            r.and_then(|r| r.spec.openapi.as_ref())
+                .and_then(|f| p.apis.get(f))
+                .cloned()
+        };
+        let (ba, da) = (api(base, b), api(desired, d));
+        if same_document(b, d) && ba.as_ref().map(|a| &a.doc) == da.as_ref().map(|a| &a.doc) {
+            continue;
+        }
+        let a = classes::product(b, d, desired, (ba.as_deref(), da.as_deref()));
+        out.push(build(Kind::Product, name, b, d, a, &rules, base, desired, &[]));
+    }
+
+    for (name, b, d) in pairs(&base.terms, &desired.terms) {
+        let texts = |p: &Program, t: Option<&model::Terms>| -> Vec<(String, Option<Vec<u8>>)> {
+            t.map(|t| {
+                t.spec
+                    .versions
+                    .iter()
+                    .map(|v| {
+                        (
+                            v.version.clone(),
+                            p.snapshot
+                                .bytes(&model::Terms::text_path(v))
+                                .map(std::borrow::Cow::into_owned),
+                        )
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+        };
+        let (bt, dt) = (texts(base, b), texts(desired, d));
+        if same_document(b, d) && bt == dt {
+            continue;
+        }
+        // Text changes of versions on both sides show as a diff under `versions/<v>/text`.
+        let mut extra = Vec::new();
+        for (version, after) in &dt {
+            let Some((_, before)) = bt.iter().find(|(v, _)| v == version) else {
+                continue;
+            };
+            if before != after {
+                let s = |b: &Option<Vec<u8>>| {
+                    b.as_deref()
+                        .map(String::from_utf8_lossy)
+                        .unwrap_or_default()
+                        .into_owned()
+                };
+                let label = d
+                    .and_then(|t| t.version(version))
+                    .map(model::Terms::text_path)
+                    .unwrap_or_default();
+                extra.push(FieldChange {
+                    address: format!("terms/{name}/versions/{version}/text"),
+                    op: fields::Op::Change,
+                    before: None,
+                    after: None,
+                    diff: Some(fields::text_diff(&label, &s(before), &s(after))),
+                });
+            }
+        }
+        // A new version's text is shown whole, for the reviewers who sign it off.
+        for (version, after) in &dt {
+            if bt.iter().any(|(v, _)| v == version)
+                || b.is_none() && dt.len() > 1 && Some(version) != dt.last().map(|x| &x.0)
+            {
+                continue;
+            }
+            let Some(after) = after else { continue };
+            let label = d
+                .and_then(|t| t.version(version))
+                .map(model::Terms::text_path)
+                .unwrap_or_default();
+            extra.push(FieldChange {
+                address: format!("terms/{name}/versions/{version}/text"),
+                op: fields::Op::Add,
+                before: None,
+                after: None,
+                diff: Some(fields::text_diff(&label, "", &String::from_utf8_lossy(after))),
+            });
+        }
+        let a = classes::terms(b, d, base, desired);
+        out.push(build(Kind::Terms, name, b, d, a, &rules, base, desired, &extra));
+    }
+
+    for (name, b, d) in pairs(&base.partners, &desired.partners) {
+        if same_document(b, d) {
+            continue;
+        }
+        let a = classes::partner(b, d, today);
+        out.push(build(Kind::Partner, name, b, d, a, &rules, base, desired, &[]));
+    }
+    out
+}
+
+/// A changed resource as JSON, in the order its file is written (so that a plan lists fields as
+/// the reviewer reads them in the file).
+fn as_written<S>(program: &Program, r: Option<&model::Resource<S>>) -> Option<serde_json::Value> {
+    let r = r?;
+    Some(
+        program
+            .json_of(&r.file)
+            .unwrap_or_else(|| model::raw::to_json(&r.raw())),
+    )
+}
+
+/// Whether a resource is on both sides, written the same ([`model::Written::same`]), or on
+/// neither.
+fn same_document<S>(base: Option<&model::Resource<S>>, desired: Option<&model::Resource<S>>) -> bool {
+    match (base, desired) {
+        (Some(b), Some(d)) => b.same_as(d),
+        (None, None) => true,
+        _ => false,
+    }
+}
+
+/// Every name in either map, with its resource on each side.
+fn pairs<'a, R>(
+    base: &'a BTreeMap<String, R>,
+    desired: &'a BTreeMap<String, R>,
+) -> impl Iterator<Item = (&'a str, Option<&'a R>, Option<&'a R>)> {
+    let names: BTreeSet<&String> = base.keys().chain(desired.keys()).collect();
+    names.into_iter().map(|n| (n.as_str(), base.get(n), desired.get(n)))
+}
+
+#[allow(clippy::too_many_arguments)]
+fn build<S>(
+    kind: Kind,
+    name: &str,
+    b: Option<&model::Resource<S>>,
+    d: Option<&model::Resource<S>>,
+    a: Assessment,
+    rules: &crate::approvals::rules::Rules,
+    base: &Program,
+    desired: &Program,
+    extra: &[FieldChange],
+) -> Change {
+    let resource = if kind == Kind::Program {
+        "program".to_string()
+    } else {
+        format!("{}/{name}", kind.lower())
+    };
+    let action = match (b.is_some(), d.is_some()) {
+        (false, _) => Action::Create,
+        (true, true) => Action::Update,
+        (true, false) => Action::Delete,
+    };
+    let file = d.or(b).map(|r| r.file.clone()).unwrap_or_default();
+    let (bj, dj) = (as_written(base, b), as_written(desired, d));
+    let mut fields = fields::diff(kind.lower(), &resource, bj.as_ref(), dj.as_ref());
+    fields.extend(extra.iter().cloned());
+    let by_team = rules.resolve_by_team(&a.hits, kind, name, base, desired);
+    let approvals: Vec<String> = by_team.keys().cloned().collect();
+    let approval_classes: BTreeMap<String, Vec<ChangeClass>> =
+        by_team.into_iter().map(|(t, c)| (t, c.into_iter().collect())).collect();
+    let mut summary = a.phrases.join("; ");
+    if summary.is_empty() {
+        summary = match fields.len() {
+            1 => format!(
+                "{} changed",
+                fields[0]
+                    .address
+                    .strip_prefix(&format!("{resource}/"))
+                    .unwrap_or(&fields[0].address)
+            ),
+            n => format!("{n} fields changed"),
+        };
+    }
+    Change {
+        resource,
+        action,
+        classes: a.classes(),
+        summary,
+        approvals,
+        file,
+        fields,
+        effects: a.effects,
+        approval_classes,
+    }
+}

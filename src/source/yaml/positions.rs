@@ -1,0 +1,165 @@
+//! Where every node and mapping key of a parsed document is written: [`Positions`], kept
+//! compact (a million nodes in a large program), and looked up by JSON pointer.
+
+use serde_json::Value;
+use std::borrow::Cow;
+
+/// A 1-based line and column.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub struct Pos {
+    pub line: usize,
+    pub column: usize,
+}
+
+/// Where each node of a document stands in its file, looked up by JSON pointer
+/// (`/spec/contacts/0/email`) along the document itself (see [`Tree`]).
+///
+/// One flat array per document, 16 bytes per node, in document pre-order with each
+/// mapping's entries ordered by key: a 10,000-partner program has more than a million nodes,
+/// findings need the positions of only a handful, and the keys are already in the document.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Positions {
+    pub(crate) nodes: Box<[NodePos]>,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct NodePos {
+    pub(crate) line: u32,
+    /// Line of the key leading to this node; 0 for list items and the root.
+    pub(crate) key_line: u32,
+    /// Nodes in this node's subtree, itself included: how far to skip to its next sibling.
+    pub(crate) size: u32,
+    pub(crate) column: u16,
+    pub(crate) key_column: u16,
+}
+
+impl NodePos {
+    pub(crate) fn new(at: Pos, key_at: Option<Pos>) -> NodePos {
+        let key = key_at.unwrap_or_default();
+        NodePos {
+            line: clamp32(at.line),
+            key_line: clamp32(key.line),
+            size: 1,
+            column: clamp16(at.column),
+            key_column: clamp16(key.column),
+        }
+    }
+
+    fn at(&self) -> Pos {
+        Pos {
+            line: self.line as usize,
+            column: self.column as usize,
+        }
+    }
+
+    fn key_at(&self) -> Option<Pos> {
+        (self.key_line > 0).then_some(Pos {
+            line: self.key_line as usize,
+            column: self.key_column as usize,
+        })
+    }
+}
+
+pub(crate) fn clamp32(n: usize) -> u32 {
+    u32::try_from(n).unwrap_or(u32::MAX)
+}
+
+/// Columns past 65,535 are recorded as 65,535 (the line is still exact).
+pub(crate) fn clamp16(n: usize) -> u16 {
+    u16::try_from(n).unwrap_or(u16::MAX)
+}
+
+/// A document that [`Positions`] can be followed along: `serde_json::Value` as parsed, or the
+/// policy engine's value the model keeps.
+pub trait Tree {
+    /// The child a JSON-pointer segment leads to, with its place among its siblings in the
+    /// order positions keep them: list items by index, mapping entries by key (byte order).
+    fn child(&self, segment: &str) -> Option<(usize, &Self)>;
+}
+
+impl Tree for Value {
+    fn child(&self, segment: &str) -> Option<(usize, &Value)> {
+        match self {
+            Value::Array(items) => {
+                let i: usize = segment.parse().ok()?;
+                items.get(i).map(|v| (i, v))
+            }
+            Value::Object(map) => {
+                let v = map.get(segment)?;
+                Some((map.keys().filter(|k| k.as_str() < segment).count(), v))
+            }
+            _ => None,
+        }
+    }
+}
+
+impl Positions {
+    /// The node at `pointer`, or the nearest ancestor that exists, and whether it was exact.
+    fn find<T: Tree + ?Sized>(&self, tree: &T, pointer: &str) -> (Option<&NodePos>, bool) {
+        let mut index = 0;
+        let mut node = tree;
+        if pointer.is_empty() {
+            return (self.nodes.first(), true);
+        }
+        for raw in pointer.split('/').skip(1) {
+            let segment: Cow<str> = if raw.contains('~') {
+                raw.replace("~1", "/").replace("~0", "~").into()
+            } else {
+                raw.into()
+            };
+            let Some((rank, child)) = node.child(&segment) else {
+                return (self.nodes.get(index), false);
+            };
+            let mut at = index + 1;
+            for _ in 0..rank {
+                match self.nodes.get(at) {
+                    Some(sibling) => at += sibling.size.max(1) as usize,
+                    None => break,
+                }
+            }
+            if at >= self.nodes.len() {
+                // The document and its positions disagree; stay on the last known node.
+                return (self.nodes.get(index), false);
+            }
+            index = at;
+            node = child;
+        }
+        (self.nodes.get(index), true)
+    }
+
+    /// The position of the node at `pointer` in `tree`, or of its nearest ancestor.
+    pub fn value<T: Tree + ?Sized>(&self, tree: &T, pointer: &str) -> Pos {
+        match self.find(tree, pointer).0.map(NodePos::at) {
+            Some(p) if p.line > 0 => p,
+            _ => Pos { line: 1, column: 1 },
+        }
+    }
+
+    /// The position of the key that leads to `pointer` (`/spec/foo` → where `foo:` is
+    /// written), falling back to the value's position.
+    pub fn key<T: Tree + ?Sized>(&self, tree: &T, pointer: &str) -> Pos {
+        match self.find(tree, pointer) {
+            (Some(node), true) => node.key_at().unwrap_or_else(|| self.value(tree, pointer)),
+            _ => self.value(tree, pointer),
+        }
+    }
+}
+
+/// One parsed YAML document.
+#[derive(Clone, Debug, PartialEq)]
+pub struct YamlDoc {
+    pub value: Value,
+    pub positions: Positions,
+}
+
+impl YamlDoc {
+    /// Where the node at `pointer` is written (or its nearest ancestor).
+    pub fn pos(&self, pointer: &str) -> Pos {
+        self.positions.value(&self.value, pointer)
+    }
+
+    /// Where the key leading to `pointer` is written.
+    pub fn key_pos(&self, pointer: &str) -> Pos {
+        self.positions.key(&self.value, pointer)
+    }
+}
