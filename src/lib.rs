@@ -1,11 +1,19 @@
 //! partnerctl: an API partner program as code.
 //!
-//! The pipeline, one module per stage: [`source`] (files from a work tree or a git revision)
-//! → [`spec`] (the YAML as typed documents, checked against [`schema`]) → [`model`] (the
-//! resolved program) → [`check`] and [`policy`] (findings as [`diag::Diagnostic`]s) →
-//! [`plan`] (desired against applied) → [`render`] (portal and gateway files) → [`state`]
-//! (what was applied). [`gateway`] holds each gateway's format (Kong: render, import, audit);
-//! [`report`] the funnel and usage logs.
+//! The pipeline: [`source`] (files from a work tree or a git revision, through one path
+//! door) → [`spec`] (the YAML as typed documents, checked against [`schema`]) → [`model`]
+//! (the resolved program) → [`check`] and [`policy`] (findings as [`diag::Diagnostic`]s) →
+//! [`plan`] (desired against applied, with the teams [`approvals`] requires) → [`render`]
+//! (the dispatcher over `program.yaml`'s outputs) → [`state`] (what was applied).
+//!
+//! The dispatcher sits above what it runs: the partner portal ([`portal`]), one folder per
+//! gateway format ([`gateway`]), the CODEOWNERS file ([`approvals::codeowners`]) and the
+//! funnel report ([`visibility::report`]). They in turn sit above what they share: the
+//! template engine ([`template`]), the encoders of every output syntax ([`encode`]), the
+//! access view ([`access`]) and rendered files with their writer ([`output`]). Beside the
+//! pipeline, [`visibility`] reads usage logs and computes the funnel and the deadlines, and
+//! [`redact`] keeps flagged secrets out of everything shown.
+//!
 //! The library prints nothing; `cli/` in the binary decides how results look.
 #![warn(clippy::print_stdout, clippy::print_stderr)]
 

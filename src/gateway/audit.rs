@@ -170,7 +170,7 @@ impl Audit {
 #[derive(Clone, Debug)]
 pub struct AuditOptions {
     pub dormant_days: u32,
-    /// The environment the gateway serves (see [`super::environment`]); without one,
+    /// The environment the gateway serves (see [`super::kong::environment`]); without one,
     /// environment-specific findings are not made.
     pub environment: Option<(Environment, EnvironmentSource)>,
 }

@@ -24,7 +24,7 @@ const TRUNCATED: &str = "<p class=\"schema-more\">… (the rest of this schema i
 /// The header the gateways read the key from (SPEC §7).
 pub const KEY_HEADER: &str = "X-Api-Key";
 
-/// HTML text and attribute escaping (the one encoder, [`super::encode::html`]).
+/// HTML text and attribute escaping (the one encoder, [`crate::encode::html`]).
 pub fn esc(s: &str) -> String {
     crate::encode::html::escape(s)
 }

@@ -9,7 +9,7 @@
 //! ([`crate::template`]). A program's `templates/` folder overrides a built-in template of
 //! the same path. Gateways see only what the program grants on the day rendered
 //! ([`crate::access`]); the portal sees only public facts ([`crate::portal::public`]).
-//! [`validate`] is `output-invalid`: what `validate` checks of the outputs.
+//! `validate.rs` is `output-invalid`: what `validate` checks of the outputs.
 
 mod validate;
 

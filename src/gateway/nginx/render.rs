@@ -14,7 +14,7 @@
 //!
 //! Every request is logged as one JSON line in the usage format of SPEC §8.
 //!
-//! Every value reaches the template through the encoder below ([`arg`], [`quoted`],
+//! Every value reaches the template through [`crate::encode::nginx`] ([`arg`], `quoted`,
 //! [`map_key`], [`word`], [`comment`]), which writes it as one NGINX token or refuses it:
 //! no value can end a comment, a string or a directive, or add a block (SPEC §9). Comments
 //! carry names only, never display names.

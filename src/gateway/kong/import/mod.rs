@@ -25,10 +25,10 @@
 //! [`importer`] reads the dump into drafts and the to-do list, [`write`] writes the drafts
 //! as new files or merges them into existing ones.
 
-mod convert;
-mod importer;
+pub mod convert;
+pub mod importer;
 pub mod report;
-mod write;
+pub mod write;
 
 pub use convert::{Limits, endpoint_path, limits, to_name};
 pub use report::*;
