@@ -365,8 +365,8 @@ fn audit_of_the_rendered_template_is_clean_and_finds_every_change() {
             })
             .unwrap()
     };
+    let acme = find(&t, "acme-logistics.shipments");
     let r = t["resources"].as_array_mut().unwrap();
-    let acme = find(&Value::Array(r.clone()), "acme-logistics.shipments");
     // The revoked key of acme-prd-1 back in a slot.
     r[acme]["properties"]["secondaryKey"] = json!("[parameters('key_acme-prd-1_shipments')]");
     // A subscription of nobody, one of an offboarded partner, one to every API.

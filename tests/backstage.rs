@@ -6,7 +6,7 @@
 
 mod common;
 
-use common::{AS_OF, copy_example, example_dir};
+use common::{AS_OF, copy_example, edit, example_dir};
 use partnerctl::access::Gateway;
 use partnerctl::output::RenderedFile;
 use partnerctl::render::render_all;
@@ -147,12 +147,33 @@ fn every_entity_passes_the_catalog_models_own_validators() {
     );
 }
 
+/// The example with the rates product retired while partners still hold subscriptions to
+/// it (the built-in rule against that switched off, as during a retirement's notice
+/// period): subscribed, but not live.
+fn with_a_retired_product() -> tempfile::TempDir {
+    let dir = copy_example();
+    edit(
+        dir.path(),
+        "products/rates.yaml",
+        "  lifecycle: beta\n",
+        "  lifecycle: retired\n",
+    );
+    edit(
+        dir.path(),
+        "program.yaml",
+        "  activeWithinDays: 30\n",
+        "  activeWithinDays: 30\n  policies:\n    retired-product-unsubscribed: {enabled: false}\n",
+    );
+    dir
+}
+
 /// Every reference of the catalog resolves to an entity in it, and each API's consumers (the
 /// owners of the Components that consume it) are exactly the partners the access view
 /// lets call the product on the day, in some environment.
 #[test]
 fn each_apis_consumers_are_exactly_its_live_subscribers() {
-    let (program, files) = render(&example_dir());
+    let dir = with_a_retired_product();
+    let (program, files) = render(dir.path());
     let all = entities(&files);
     let refs: BTreeSet<String> = all
         .iter()
@@ -207,15 +228,19 @@ fn each_apis_consumers_are_exactly_its_live_subscribers() {
     }
     assert!(live.values().map(BTreeSet::len).sum::<usize>() > 10, "{live:#?}");
     assert_eq!(consumers, live);
-    // Not every partner with a subscription is live: the comparison tells them apart.
-    let subscribed: BTreeSet<&str> = program
+    // Subscribed is not live: partners keep their subscriptions to the retired product,
+    // which is in no environment, so neither its API nor a consumer of it is in the catalog.
+    let holders: Vec<&str> = program
         .partners
         .values()
-        .filter(|p| !p.spec.subscriptions.is_empty())
+        .filter(|p| p.spec.subscriptions.iter().any(|s| s.product.0 == "rates"))
         .map(|p| p.name.as_str())
         .collect();
-    let consuming: BTreeSet<&str> = consumers.values().flatten().map(String::as_str).collect();
-    assert!(subscribed.len() > consuming.len(), "{subscribed:?} {consuming:?}");
+    assert!(holders.len() >= 2, "{holders:?}");
+    assert!(!consumers.contains_key("rates") && !refs.contains("api:rates"));
+    for h in holders {
+        assert!(refs.contains(&format!("group:{h}")));
+    }
 }
 
 #[test]
