@@ -418,3 +418,115 @@ fn audit_of_the_rendered_template_is_clean_and_finds_every_change() {
         }
     }
 }
+
+/// The `output-invalid` findings of a program, as (line, message).
+fn output_invalid(dir: &Path) -> Vec<(usize, String)> {
+    let today = Date::parse(AS_OF).unwrap();
+    let v = partnerctl::validate_dir(dir, today).expect("readable");
+    v.diagnostics
+        .iter()
+        .filter(|d| d.code.as_str() == "output-invalid")
+        .map(|d| {
+            assert_eq!(d.file, "program.yaml");
+            (d.line, d.message.clone())
+        })
+        .collect()
+}
+
+#[test]
+fn validate_refuses_what_api_management_cannot_hold() {
+    // No instance and no Key Vault.
+    let dir = copy_example();
+    edit(
+        dir.path(),
+        "program.yaml",
+        &format!(
+            "path: dist/azure/apim-production.json, service: northwind-apim-prod,\n       keyVault: {KEY_VAULT}}}"
+        ),
+        "path: dist/azure/apim-production.json}",
+    );
+    let found = output_invalid(dir.path());
+    let line = fs::read_to_string(dir.path().join("program.yaml"))
+        .unwrap()
+        .lines()
+        .position(|l| l.contains("target: azure-apim"))
+        .unwrap()
+        + 1;
+    assert!(found.iter().all(|(l, _)| *l == line), "{found:?}");
+    assert!(found.iter().any(|(_, m)| m.contains("needs `service`")), "{found:?}");
+    assert!(found.iter().any(|(_, m)| m.contains("needs `keyVault`")), "{found:?}");
+
+    // A third live credential: a subscription holds two keys.
+    let dir = copy_example();
+    edit(
+        dir.path(),
+        "partners/apac/kiwi-couriers.yaml",
+        "  credentials:\n",
+        "  credentials:\n    - {id: kiwi-prd-9, environment: production, created: 2026-10-01, secretRef: \"vault://partners/kiwi-couriers/kiwi-prd-9\"}\n",
+    );
+    let found = output_invalid(dir.path());
+    assert!(
+        found
+            .iter()
+            .any(|(_, m)| m.contains("partner `kiwi-couriers` has 3 live credentials in production")),
+        "{found:?}"
+    );
+}
+
+/// An export of the service (what the portal's *Export template* or `az group export`
+/// writes): names by `concat`, a policy nested in its product, `rawxml`, a scope by
+/// `resourceId`, no keys. The corpus of the `azure_apim` fuzz target keeps it.
+#[test]
+fn audit_reads_an_export_of_the_service() {
+    let dir = copy_example();
+    let export = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/corpus/azure_apim/export-northwind.json");
+    let (code, report) = audit(dir.path(), &export, &["--environment", "production"]);
+    assert_eq!(code, Some(1), "{report:#}");
+    assert_eq!(report["environmentFrom"], "--environment");
+    let found = codes(&report);
+    assert!(
+        found.contains(&("unknown-consumer".into(), "subscription legacy-freight".into())),
+        "{found:#?}"
+    );
+    assert!(
+        report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["code"] == "access-beyond-program"
+                && f["resource"] == "product open-tracking"
+                && f["message"].as_str().unwrap().contains("anyone can call tracking")),
+        "{report:#}"
+    );
+    // acme-logistics' subscription to shipments is read through its concat name, resourceId
+    // scope and nested rawxml policy, which holds its plan's limits: nothing to say about it.
+    // Its tracking subscription is not in the export.
+    let acme: Vec<&Value> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["partner"] == "acme-logistics")
+        .collect();
+    assert_eq!(acme.len(), 1, "{acme:#?}");
+    assert_eq!(acme[0]["code"], "missing-from-gateway");
+    assert!(
+        acme[0]["message"].as_str().unwrap().contains("subscribed to tracking"),
+        "{acme:#?}"
+    );
+    // Partners the program gives production access without an active subscription.
+    assert!(
+        found.contains(&("missing-from-gateway".into(), "kiwi-couriers".into())),
+        "{found:#?}"
+    );
+    // A suspended subscription grants nothing, so an offboarded partner's is no finding.
+    assert!(!found.iter().any(|(_, who)| who == "andes-cargo-link"), "{found:#?}");
+    // An export carries no keys: no credential is said to be missing.
+    assert!(
+        report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|f| f.get("credential").is_none())
+    );
+    assert!(!report.to_string().contains("a-key-written-as-a-value"));
+}

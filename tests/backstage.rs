@@ -345,3 +345,52 @@ fn an_offboarded_partner_leaves_the_catalog() {
             .any(|(_, e)| e["spec"]["owner"] == "group:acme-logistics")
     );
 }
+
+#[test]
+fn an_environment_keeps_that_environments_integrations_only() {
+    let dir = copy_example();
+    edit(
+        dir.path(),
+        "program.yaml",
+        "{target: backstage, path: dist/backstage,",
+        "{target: backstage, environment: production, path: dist/backstage,",
+    );
+    let (_, files) = render(dir.path());
+    let components: Vec<Value> = entities(&files)
+        .into_iter()
+        .map(|(_, e)| e)
+        .filter(|e| e["kind"] == "Component")
+        .collect();
+    assert!(components.len() >= 5);
+    assert!(
+        components
+            .iter()
+            .all(|c| c["metadata"]["annotations"]["partnerctl.dev/environment"] == "production")
+    );
+}
+
+#[test]
+fn a_team_and_a_partner_of_one_name_are_refused() {
+    let dir = copy_example();
+    edit(
+        dir.path(),
+        "program.yaml",
+        "    rates-team: {github: \"@northwind/rates\"}\n",
+        "    rates-team: {github: \"@northwind/rates\"}\n    maple-route: {github: \"@northwind/maple\"}\n",
+    );
+    let today = Date::parse(AS_OF).unwrap();
+    let v = partnerctl::validate_dir(dir.path(), today).expect("readable");
+    let found: Vec<&String> = v
+        .diagnostics
+        .iter()
+        .filter(|d| d.code.as_str() == "output-invalid" && d.file == "program.yaml")
+        .map(|d| &d.message)
+        .collect();
+    assert!(
+        found
+            .iter()
+            .any(|m| m.contains("team `maple-route` and partner `maple-route`")),
+        "{:#?}",
+        v.diagnostics
+    );
+}

@@ -167,7 +167,7 @@ mod tests {
             "get-v1-shipments-id"
         );
         assert_eq!(operation_id(Method::Post, "/", 80), "post-root");
-        assert_eq!(operation_id(Method::Get, "/v1/shipments/{id}", 16).len(), 16);
+        assert!(operation_id(Method::Get, "/v1/shipments/{id}", 16).len() <= 16);
         assert_eq!(
             parameters_path("dist/azure/apim.json"),
             "dist/azure/apim.parameters.json"

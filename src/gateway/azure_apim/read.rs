@@ -16,6 +16,9 @@ use crate::spec::Environment;
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
 
+/// What a policy limits, or why it cannot be read.
+pub type PolicyLimits = Result<Vec<Limit>, String>;
+
 /// A product of the service.
 #[derive(Clone, Debug)]
 pub struct ApimProduct {
@@ -23,7 +26,7 @@ pub struct ApimProduct {
     /// `subscriptionRequired` (API Management's default is `true`).
     pub subscription_required: bool,
     /// The limits of its policy; `None` without a policy, the reason when it cannot be read.
-    pub limits: Option<Result<Vec<Limit>, String>>,
+    pub limits: Option<PolicyLimits>,
     /// The APIs linked to it.
     pub apis: BTreeSet<String>,
     pub at: Location,
@@ -82,9 +85,13 @@ pub struct Export {
 }
 
 impl Export {
-    /// Whether any subscription names its keys (an export of the service does not).
+    /// Whether any subscription names the credentials of its keys (what the `azure-apim`
+    /// target writes; an export of the service does not).
     pub fn keys_known(&self) -> bool {
-        self.subscriptions.iter().any(|s| !s.keys.is_empty())
+        self.subscriptions
+            .iter()
+            .flat_map(|s| &s.keys)
+            .any(|k| matches!(k, Key::Credential { .. }))
     }
 }
 
@@ -199,7 +206,7 @@ struct Reader<'a> {
     doc: Option<&'a yaml::YamlDoc>,
     out: Export,
     links: Vec<(String, String)>,
-    policies: Vec<(String, Option<Result<Vec<Limit>, String>>)>,
+    policies: Vec<(String, PolicyLimits)>,
 }
 
 impl Reader<'_> {
@@ -268,7 +275,7 @@ impl Reader<'_> {
                 } else {
                     policy::read_limits(value)
                 };
-                self.policies.push((id.clone(), Some(limits)));
+                self.policies.push((id.clone(), limits));
             }
             ("products/apis" | "products/apilinks", [id, api]) => {
                 let api = if kind == "products/apilinks" {
@@ -382,7 +389,7 @@ pub fn parse(file: &str, bytes: &[u8]) -> Result<Option<Export>, DeckError> {
     }
     for (product, limits) in policies {
         if let Some(p) = out.products.get_mut(&product) {
-            p.limits = limits;
+            p.limits = Some(limits);
         }
     }
     // A product partnerctl names `<product>.<plan>` serves its product's API even when the
