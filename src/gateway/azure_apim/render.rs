@@ -360,7 +360,12 @@ pub fn problems(program: &Program, today: Date, environment: Environment, output
 }
 
 /// The template and its parameters file, as JSON.
-pub fn build(program: &Program, today: Date, environment: Environment, output: &OutputSpec) -> (Value, Value) {
+pub fn build(
+    program: &Program,
+    today: Date,
+    environment: Environment,
+    output: &OutputSpec,
+) -> Result<(Value, Value), RenderError> {
     let gw = Gateway::new(program, environment, today);
     let approval = approval_required(program, environment);
     let mut resources = Vec::new();
@@ -455,7 +460,8 @@ pub fn build(program: &Program, today: Date, environment: Environment, output: &
                 Vec::new(),
                 Some(Value::Object(props)),
             ));
-            let xml = policy::document_of(plan).unwrap_or_default();
+            let xml = policy::document_of(plan)
+                .map_err(|e| RenderError::Output(format!("output `{}`: the policy of plan {id}: {e}", output.path)))?;
             resources.push(resource(
                 service,
                 "products/policies",
@@ -528,7 +534,7 @@ pub fn build(program: &Program, today: Date, environment: Environment, output: &
         "contentVersion": "1.0.0.0",
         "parameters": values,
     });
-    (template, params)
+    Ok((template, params))
 }
 
 /// Renders the template at `path` and its parameters file beside it.
@@ -543,7 +549,7 @@ pub fn render(
     if !problems.is_empty() {
         return Err(RenderError::Output(problems.join("; ")));
     }
-    let (template, params) = build(program, today, environment, output);
+    let (template, params) = build(program, today, environment, output)?;
     let json = |v: &Value| {
         serde_json::to_string_pretty(v)
             .map(|s| s + "\n")
