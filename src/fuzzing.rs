@@ -118,6 +118,24 @@ pub fn kubernetes(base: &Snapshot, input: &[u8]) {
     let _ = gateway::audit_manifests(&program, as_of(), &manifests, None, &AuditOptions::default());
 }
 
+/// An API Management ARM template (the whole input), read and audited against the base
+/// program: an export of the service is hostile input too.
+pub fn azure_apim(base: &Snapshot, input: &[u8]) {
+    use crate::gateway::{audit::AuditOptions, azure_apim};
+    let Ok(Some(export)) = azure_apim::parse("fuzz.json", input) else {
+        return;
+    };
+    let program = crate::model::load(base.clone()).program;
+    let options = AuditOptions {
+        environment: Some((
+            crate::spec::Environment::Production,
+            crate::gateway::kong::EnvironmentSource::Flag,
+        )),
+        ..AuditOptions::default()
+    };
+    let _ = azure_apim::audit::audit(&program, as_of(), &export, None, &options);
+}
+
 /// Every entry point on one input, as the replay runs them.
 pub fn all(base: &Snapshot, input: &[u8]) {
     load_yaml(input);

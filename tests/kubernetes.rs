@@ -2,8 +2,8 @@
 //! projects' own CRD schemas (JSON Schemas generated from the CRDs,
 //! `../shared/external/k8s/`, copied in tests/external/k8s/), every kustomization built by
 //! `kubectl kustomize`, no key value in any of them, and the access model read back from
-//! the rendered files of Kong, NGINX, Envoy Gateway and KIC: the same calls allowed and
-//! limited per credential and endpoint.
+//! the rendered files of Kong, NGINX, Envoy Gateway, KIC and Azure API Management: the same
+//! calls allowed and limited per credential and endpoint.
 
 mod common;
 
@@ -18,6 +18,7 @@ use std::process::Command;
 
 const ENVOY: &str = "dist/k8s/envoy-gateway-production";
 const KIC: &str = "dist/k8s/kong-ingress-production";
+const APIM: &str = "dist/azure/apim-production.json";
 
 fn example() -> Vec<RenderedFile> {
     let today = Date::parse(AS_OF).unwrap();
@@ -481,6 +482,117 @@ fn nginx_calls(conf: &str) -> Calls {
     out
 }
 
+/// The API Management template, read back per endpoint: each API's path and operations
+/// (method, URL template below the path); each product's policy (its `rate-limit-by-key` and
+/// `quota-by-key` elements: calls per `renewal-period`) and the APIs linked to it; each
+/// `active` subscription's product (its scope) and the credentials whose keys fill its slots
+/// (the template parameters `key_<credential>_<product>`). A credential may call an
+/// operation of an API of its subscription's product, limited by that product's policy.
+fn apim_calls(t: &serde_json::Value) -> Calls {
+    use quick_xml::events::Event;
+    let of = |kind: &str| {
+        let ty = format!("Microsoft.ApiManagement/service/{kind}");
+        t["resources"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(move |r| r["type"] == ty)
+    };
+    // `<service>/a/b` → [a, b]
+    let parts = |r: &serde_json::Value| -> Vec<String> {
+        let n = r["name"].as_str().unwrap();
+        n.split('/').skip(1).map(str::to_string).collect()
+    };
+    let mut apis: BTreeMap<String, (String, Vec<(String, String)>)> = BTreeMap::new();
+    for a in of("apis") {
+        apis.insert(
+            parts(a)[0].clone(),
+            (a["properties"]["path"].as_str().unwrap().to_string(), Vec::new()),
+        );
+    }
+    for o in of("apis/operations") {
+        let p = parts(o);
+        apis.get_mut(&p[0]).unwrap().1.push((
+            o["properties"]["method"].as_str().unwrap().to_string(),
+            o["properties"]["urlTemplate"].as_str().unwrap().to_string(),
+        ));
+    }
+    let mut links: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for l in of("products/apis") {
+        let p = parts(l);
+        links.entry(p[0].clone()).or_default().push(p[1].clone());
+    }
+    let window = |seconds: u64| match seconds {
+        1 => "second",
+        60 => "minute",
+        3600 => "hour",
+        86_400 => "day",
+        2_592_000 => "month",
+        other => panic!("a renewal period of {other} s is no window of a plan"),
+    };
+    let mut limits: BTreeMap<String, BTreeMap<String, u64>> = BTreeMap::new();
+    for p in of("products/policies") {
+        let mut r = quick_xml::Reader::from_str(p["properties"]["value"].as_str().unwrap());
+        let mut windows = BTreeMap::new();
+        loop {
+            match r.read_event().expect("well-formed policy XML") {
+                Event::Eof => break,
+                Event::Start(e) | Event::Empty(e) if e.name().as_ref().ends_with(b"-by-key") => {
+                    let attr = |k: &str| -> u64 {
+                        e.attributes()
+                            .map(|a| a.unwrap())
+                            .find(|a| a.key.as_ref() == k.as_bytes())
+                            .map(|a| a.unescape_value().unwrap().parse().unwrap())
+                            .unwrap()
+                    };
+                    windows.insert(window(attr("renewal-period")).to_string(), attr("calls"));
+                }
+                _ => {}
+            }
+        }
+        limits.insert(parts(p)[0].clone(), windows);
+    }
+    let mut out = Calls::new();
+    for s in of("subscriptions").filter(|s| s["properties"]["state"] == "active") {
+        let product = s["properties"]["scope"]
+            .as_str()
+            .unwrap()
+            .strip_prefix("/products/")
+            .unwrap();
+        let windows = binding(&limits[product]);
+        for slot in ["primaryKey", "secondaryKey"] {
+            let Some(param) = s["properties"][slot]
+                .as_str()
+                .unwrap()
+                .strip_prefix("[parameters('key_")
+                .and_then(|k| k.strip_suffix("')]"))
+            else {
+                continue; // a slot no credential fills
+            };
+            let (credential, _) = param.split_once('_').unwrap();
+            for api in &links[product] {
+                let (path, operations) = &apis[api];
+                for (method, template) in operations {
+                    let full = match (path.as_str(), template.as_str()) {
+                        ("", t) => t.to_string(),
+                        (p, "/") => format!("/{p}"),
+                        (p, t) => format!("/{p}{t}"),
+                    };
+                    out.insert(
+                        (
+                            credential.to_string(),
+                            method.clone(),
+                            partnerctl::access::path_regex(&full),
+                        ),
+                        windows.clone(),
+                    );
+                }
+            }
+        }
+    }
+    out
+}
+
 /// Envoy Gateway and the Kong Ingress Controller attach to a route the program does not
 /// render (`environments.<env>.route` names the HTTPRoute; the KIC plugins are annotated on
 /// it): their endpoints are the product's, as the program lists them, each a
@@ -505,7 +617,7 @@ fn per_endpoint(access: &Access, program: &partnerctl::model::Program) -> Calls 
 }
 
 #[test]
-fn kong_nginx_envoy_gateway_and_kic_allow_and_limit_the_same_calls_per_endpoint() {
+fn kong_nginx_envoy_gateway_kic_and_apim_allow_and_limit_the_same_calls_per_endpoint() {
     // The example renders NGINX for sandbox only: a copy adds a production NGINX output, so
     // that all four targets exist for one environment.
     let dir = common::copy_example();
@@ -528,6 +640,7 @@ fn kong_nginx_envoy_gateway_and_kic_allow_and_limit_the_same_calls_per_endpoint(
     let nginx = nginx_calls(&text("dist/gateway/nginx-production.conf"));
     let envoy = per_endpoint(&envoy_access(&files), &v.program);
     let kic = per_endpoint(&kic_access(&files), &v.program);
+    let apim = apim_calls(&serde_json::from_str(&text(APIM)).unwrap());
 
     // Who may call what: the same (credential, method, path) in all four.
     let calls = |c: &Calls| c.keys().cloned().collect::<BTreeSet<_>>();
@@ -535,6 +648,7 @@ fn kong_nginx_envoy_gateway_and_kic_allow_and_limit_the_same_calls_per_endpoint(
     assert_eq!(calls(&nginx), calls(&kong), "nginx against kong");
     assert_eq!(calls(&envoy), calls(&kong), "envoy-gateway against kong");
     assert_eq!(calls(&kic), calls(&kong), "kong-ingress against kong");
+    assert_eq!(calls(&apim), calls(&kong), "azure-apim against kong");
     // And not everyone everything: some credential of the environment is refused somewhere.
     let credentials: BTreeSet<&String> = kong.keys().map(|(c, _, _)| c).collect();
     let endpoints: BTreeSet<(&String, &String)> = kong.keys().map(|(_, m, p)| (m, p)).collect();
@@ -547,6 +661,7 @@ fn kong_nginx_envoy_gateway_and_kic_allow_and_limit_the_same_calls_per_endpoint(
     // by the limit that binds in each window (Kong caps a window by a stricter longer one).
     assert_eq!(envoy, kong, "envoy-gateway limits against kong");
     assert_eq!(kic, kong, "kong-ingress limits against kong");
+    assert_eq!(apim, kong, "azure-apim limits against kong");
     // NGINX keeps no counters beyond its rate (quotas are Kong's and Envoy's, docs/render.md):
     // its limit is the plan's rate window, the shortest window the others limit.
     for (call, limits) in &nginx {

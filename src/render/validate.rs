@@ -27,7 +27,12 @@ fn template_folder(target: Target) -> Option<&'static str> {
         Target::Kong => Some("kong/"),
         Target::Nginx => Some("nginx/"),
         Target::EnvoyRatelimit => Some("envoy-ratelimit/"),
-        Target::Codeowners | Target::FunnelReport | Target::EnvoyGateway | Target::KongIngress => None,
+        Target::Codeowners
+        | Target::FunnelReport
+        | Target::EnvoyGateway
+        | Target::KongIngress
+        | Target::Backstage
+        | Target::AzureApim => None,
     }
 }
 
@@ -174,7 +179,7 @@ pub fn check_and_render_outputs(program: &Program, today: Date) -> (Vec<Diagnost
             _ => {}
         }
         if ok && let Some(target) = output.target {
-            for (message, hint) in target_settings(program, output, target) {
+            for (message, hint) in target_settings(program, today, output, target) {
                 out.push(finding(&at, message, hint));
             }
         }
@@ -229,8 +234,10 @@ impl Prerendered {
 /// What a built-in target needs from the program that its schema cannot say, found here so
 /// that the pull request fails rather than the render on merge: an `envoy-gateway` output
 /// needs the `route` of every product it serves, a `kong` or `kong-ingress` output a
-/// complete `quotaPolicy`/`redis` pair.
-fn target_settings(program: &Program, output: &OutputSpec, target: Target) -> Vec<(String, &'static str)> {
+/// complete `quotaPolicy`/`redis` pair, an `azure-apim` output what API Management can
+/// hold ([`crate::gateway::azure_apim::render::problems`]), a `backstage` output Group names
+/// that teams and partners do not share.
+fn target_settings(program: &Program, today: Date, output: &OutputSpec, target: Target) -> Vec<(String, &'static str)> {
     let mut out = Vec::new();
     match target {
         Target::Kong | Target::KongIngress => {
@@ -263,6 +270,24 @@ fn target_settings(program: &Program, output: &OutputSpec, target: Target) -> Ve
                         "add `route: {name, namespace}` to the product's environment, naming the HTTPRoute that serves it",
                     ));
                 }
+            }
+        }
+        Target::AzureApim => {
+            if let Some(environment) = output.environment {
+                for p in crate::gateway::azure_apim::render::problems(program, today, environment, output) {
+                    out.push((
+                        p,
+                        "docs/azure.md says what the azure-apim target needs: a Key Vault, APIs on paths of their own, at most two live credentials per partner",
+                    ));
+                }
+            }
+        }
+        Target::Backstage => {
+            for p in crate::gateway::backstage::render::problems(program, output) {
+                out.push((
+                    p,
+                    "teams and partners are both Groups in Backstage's catalog, so their names must differ",
+                ));
             }
         }
         _ => {}

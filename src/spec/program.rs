@@ -322,6 +322,12 @@ pub enum Target {
     EnvoyGateway,
     /// Kubernetes manifests for the Kong Ingress Controller for one environment (`path` is a folder).
     KongIngress,
+    /// A Backstage software catalog (`path` is a folder): the program's System, an API per
+    /// product, a Group per team and per partner, a Component per partner and environment.
+    Backstage,
+    /// An Azure API Management ARM template for one environment (`path` is the template; its
+    /// Key Vault parameters file is written beside it as `<stem>.parameters.json`).
+    AzureApim,
 }
 
 impl Target {
@@ -335,6 +341,8 @@ impl Target {
             Target::Codeowners => "codeowners",
             Target::EnvoyGateway => "envoy-gateway",
             Target::KongIngress => "kong-ingress",
+            Target::Backstage => "backstage",
+            Target::AzureApim => "azure-apim",
         }
     }
 
@@ -342,7 +350,12 @@ impl Target {
     pub fn needs_environment(self) -> bool {
         matches!(
             self,
-            Target::Kong | Target::Nginx | Target::EnvoyRatelimit | Target::EnvoyGateway | Target::KongIngress
+            Target::Kong
+                | Target::Nginx
+                | Target::EnvoyRatelimit
+                | Target::EnvoyGateway
+                | Target::KongIngress
+                | Target::AzureApim
         )
     }
 }
@@ -353,7 +366,7 @@ impl Target {
 #[schemars(extend("oneOf" = [{"required": ["target"]}, {"required": ["template"]}]))]
 pub struct OutputSpec {
     /// A built-in target: docs, funnel-report, kong, nginx, envoy-ratelimit, codeowners,
-    /// envoy-gateway, kong-ingress.
+    /// envoy-gateway, kong-ingress, backstage, azure-apim.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub target: Option<Target>,
     /// A minijinja template of the program's, relative to the repository root.
@@ -366,7 +379,9 @@ pub struct OutputSpec {
     #[schemars(length(min = 1))]
     #[schemars(regex(pattern = super::LINE_PATTERN))]
     pub path: String,
-    /// The environment a gateway target is for (kong, nginx, envoy-ratelimit).
+    /// The environment a gateway target is for (kong, nginx, envoy-ratelimit, envoy-gateway,
+    /// kong-ingress, azure-apim). backstage: when given, only that environment's partner
+    /// integrations (Components) are written.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub environment: Option<Environment>,
     /// nginx: the map file of API keys read at run time, one `"<secret>" <credential-id>;`
@@ -399,6 +414,7 @@ pub struct OutputSpec {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub redis: Option<RedisSpec>,
     /// kong-ingress: the namespace of the manifests. Default `partnerctl`. Example: `namespace: kong`.
+    /// backstage: the catalog namespace of the entities. Default `default`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(regex(pattern = r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$"))]
     pub namespace: Option<String>,
@@ -407,6 +423,25 @@ pub struct OutputSpec {
     /// Example: `secretStore: {name: vault, kind: ClusterSecretStore}`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub secret_store: Option<SecretStoreSpec>,
+    /// backstage: where the program repository's files are browsed, ending in `/`; each
+    /// entity links to its source file there (`backstage.io/view-url`).
+    /// Example: `sourceUrl: "https://github.com/northwind/partners/blob/main/"`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(regex(pattern = r#"^https://[A-Za-z0-9.-]+(:[0-9]{1,5})?(/[A-Za-z0-9._~!$&'()*+,;=:@%/-]*)?/$"#))]
+    pub source_url: Option<String>,
+    /// azure-apim (required there): the API Management instance the template deploys into;
+    /// every resource is named below it. Example: `service: northwind-apim-prod`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(regex(pattern = r"^[A-Za-z]([A-Za-z0-9-]{0,48}[A-Za-z0-9])?$"))]
+    pub service: Option<String>,
+    /// azure-apim: the resource id of the Key Vault that holds the subscription keys, which
+    /// the parameters file references (keys never pass through partnerctl).
+    /// Example: `keyVault: /subscriptions/0000…/resourceGroups/partners/providers/Microsoft.KeyVault/vaults/northwind-keys`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(regex(
+        pattern = r"^/subscriptions/[0-9A-Fa-f-]{36}/resourceGroups/[-\w._()]{1,90}/providers/Microsoft\.KeyVault/vaults/[A-Za-z][A-Za-z0-9-]{1,22}[A-Za-z0-9]$"
+    ))]
+    pub key_vault: Option<String>,
 }
 
 /// An external-secrets store (`outputs[].secretStore`).

@@ -9,6 +9,7 @@
 mod common;
 
 mod budgets;
+mod catalogs;
 mod encoding;
 mod messages;
 mod paths;
