@@ -51,7 +51,8 @@ pub const RECORD_VERSION: u32 = 1;
 #[serde(rename_all = "camelCase")]
 pub struct Record {
     pub version: u32,
-    /// The `--as-of` date the outputs were rendered for.
+    /// The `--as-of` date the outputs were rendered for: the next plan renders the applied
+    /// side as of this day, so what a date changed since shows as a date effect (SPEC §16).
     pub as_of: Option<Date>,
     /// [`snapshot_digest`] of the program applied.
     pub desired_digest: String,
@@ -142,12 +143,15 @@ impl Store {
                         ),
                     });
                 }
-                let record = Some(record);
+                // A record without its date is read as applied on the day of its commit: the
+                // earliest day it can have been applied, so no date effect since is missed.
+                let as_of = record.as_of.or_else(|| repo.commit_date(commit));
                 Ok(Applied {
                     id: format!("git:{commit}"),
                     label: format!("{} ({})", crate::source::git::APPLIED_REF, short(commit)),
                     snapshot: Some(snapshot),
-                    record,
+                    as_of,
+                    record: Some(record),
                     commit: Some(commit.to_string()),
                 })
             }
@@ -189,6 +193,7 @@ impl Store {
                     id: format!("file:{}", record.desired_digest),
                     label: format!("state file {}", path.display()),
                     snapshot: Some(snapshot),
+                    as_of: record.as_of,
                     commit: record.commit.clone(),
                     record: Some(record),
                 })
@@ -196,7 +201,9 @@ impl Store {
         }
     }
 
-    /// Takes the apply lock for this store.
+    /// Takes the apply lock for this store. Taken over from an apply that was killed, it also
+    /// removes the locks that apply left on the state refs (git's `<ref>.lock` files), which
+    /// would otherwise stop every later apply from recording.
     pub fn lock(&self) -> Result<Lock, StateError> {
         let path = match self {
             Store::Git(repo) => repo.git_dir().join("partnerctl-apply.lock"),
@@ -206,7 +213,16 @@ impl Store {
                 PathBuf::from(s)
             }
         };
-        Lock::acquire(path)
+        let mut lock = Lock::acquire(path)?;
+        if let (Store::Git(repo), Some(why)) = (self, lock.took_over.as_mut()) {
+            for r in [crate::source::git::APPLIED_REF, STATE_NOTES_REF] {
+                let stale = repo.git_dir().join(format!("{r}.lock"));
+                if stale.is_file() && fs::remove_file(&stale).is_ok() {
+                    why.push_str(&format!("; removed {}, which it left", stale.display()));
+                }
+            }
+        }
+        Ok(lock)
     }
 
     /// Records an apply. `expected` is the state's id as read under the lock; `commit` is the
@@ -292,6 +308,9 @@ pub struct Applied {
     pub snapshot: Option<Snapshot>,
     /// What the last apply wrote, when known.
     pub record: Option<Record>,
+    /// The day the applied outputs were rendered for: the record's date, else (a record
+    /// written without one) the day of the applied commit; `None` when neither is known.
+    pub as_of: Option<Date>,
     /// The commit applied, if any.
     pub commit: Option<String>,
 }
@@ -303,6 +322,7 @@ impl Applied {
             label: "nothing applied yet".into(),
             snapshot: None,
             record: None,
+            as_of: None,
             commit: None,
         }
     }
@@ -541,7 +561,94 @@ fn process_exists(pid: u32) -> bool {
         .unwrap_or(true)
 }
 
+/// The temporary file this process writes its holder to before linking it into place:
+/// `<lock>.<pid>.<n>.tmp`, `n` counting the attempts of this process.
+fn holder_temporary(lock: &Path) -> PathBuf {
+    static N: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let mut s = lock.as_os_str().to_os_string();
+    s.push(format!(".{}.{n}.tmp", std::process::id()));
+    PathBuf::from(s)
+}
+
+/// Creates the lock file holding this process's holder, whole, or fails with
+/// `AlreadyExists`. Where hard links cannot be made (some network and FAT file systems), the
+/// file is created exclusively and then written, and a reader waits for the text.
+fn create_whole(path: &Path) -> std::io::Result<()> {
+    let me = serde_json::to_string(&Holder::me()).expect("a holder serializes") + "\n";
+    let tmp = holder_temporary(path);
+    let written = (|| {
+        let mut f = fs::File::create(&tmp)?;
+        f.write_all(me.as_bytes())?;
+        f.sync_all()
+    })();
+    let linked = written.and_then(|()| fs::hard_link(&tmp, path));
+    let _ = fs::remove_file(&tmp);
+    match linked {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Err(e),
+        Err(_) => {
+            let mut f = fs::OpenOptions::new().write(true).create_new(true).open(path)?;
+            f.write_all(me.as_bytes())?;
+            f.sync_all()
+        }
+    }
+}
+
+/// The lock file's text and its holder. A text that does not parse is read again for a
+/// moment: on a file system without hard links the holder is written after the file is
+/// created.
+fn read_holder(path: &Path) -> (String, Option<Holder>) {
+    let mut text = String::new();
+    for attempt in 0..10 {
+        text = fs::read_to_string(path).unwrap_or_default();
+        if let Some(h) = Holder::parse(&text) {
+            return (text, Some(h));
+        }
+        if !path.exists() {
+            return (String::new(), None);
+        }
+        if attempt < 9 {
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+    }
+    (text, None)
+}
+
+/// Removes the holder temporaries (`<lock>.<pid>.<n>.tmp`) of processes that are gone: a
+/// process killed between writing and linking its holder leaves one.
+fn remove_dead_temporaries(lock: &Path) {
+    let (Some(dir), Some(name)) = (lock.parent(), lock.file_name().and_then(|n| n.to_str())) else {
+        return;
+    };
+    let dir = if dir.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        dir
+    };
+    let Ok(entries) = fs::read_dir(dir) else { return };
+    for entry in entries.filter_map(Result::ok) {
+        let file = entry.file_name();
+        let Some(pid) = file
+            .to_str()
+            .and_then(|f| f.strip_prefix(name))
+            .and_then(|f| f.strip_prefix('.'))
+            .and_then(|f| f.strip_suffix(".tmp"))
+            .and_then(|f| f.split('.').next())
+            .and_then(|p| p.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        if pid != std::process::id() && !process_exists(pid) && entry.file_type().is_ok_and(|t| t.is_file()) {
+            let _ = fs::remove_file(entry.path());
+        }
+    }
+}
+
 impl Lock {
+    /// Takes the lock at `path`. The holder is written to a temporary file of this process
+    /// first and linked into place, so the lock appears whole or not at all: another apply
+    /// never reads half a holder.
     pub fn acquire(path: PathBuf) -> Result<Lock, StateError> {
         if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
             fs::create_dir_all(parent).map_err(|e| StateError::File {
@@ -549,19 +656,14 @@ impl Lock {
                 message: e.to_string(),
             })?;
         }
+        remove_dead_temporaries(&path);
         let mut took_over = None;
         // Twice at most: once as found, once after removing a dead holder's lock.
         for _ in 0..2 {
-            match fs::OpenOptions::new().write(true).create_new(true).open(&path) {
-                Ok(mut f) => {
-                    let me = serde_json::to_string(&Holder::me()).expect("a holder serializes");
-                    let _ = writeln!(f, "{me}");
-                    let _ = f.sync_all();
-                    return Ok(Lock { path, took_over });
-                }
+            match create_whole(&path) {
+                Ok(()) => return Ok(Lock { path, took_over }),
                 Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-                    let text = fs::read_to_string(&path).unwrap_or_default();
-                    let holder = Holder::parse(&text);
+                    let (text, holder) = read_holder(&path);
                     match holder {
                         Some(h) if took_over.is_none() && h.is_gone() => {
                             // Remove only the lock judged stale, not one a racing apply just took.
@@ -580,6 +682,8 @@ impl Lock {
                                 holder: format!("held by {}", h.describe()),
                             });
                         }
+                        // Released between the attempt and the read: try again.
+                        None if text.is_empty() && !path.exists() => {}
                         None => {
                             return Err(StateError::Locked {
                                 path,
@@ -664,6 +768,54 @@ mod tests {
         );
         fs::write(&path, "garbage").unwrap();
         assert!(Lock::acquire(path).unwrap_err().to_string().contains("holder unknown"));
+    }
+
+    #[test]
+    fn a_lock_is_never_seen_half_written() {
+        // Many takers at once, over and over: each either holds the lock or is told who does;
+        // none may find a lock file without its holder in it.
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("x.lock");
+        let unknown = std::sync::atomic::AtomicUsize::new(0);
+        let held = std::sync::atomic::AtomicUsize::new(0);
+        std::thread::scope(|s| {
+            for _ in 0..4 {
+                s.spawn(|| {
+                    for _ in 0..300 {
+                        match Lock::acquire(path.clone()) {
+                            Ok(lock) => {
+                                held.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                                drop(lock);
+                            }
+                            Err(StateError::Locked { holder, .. }) if holder == "holder unknown" => {
+                                unknown.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                            }
+                            Err(_) => {}
+                        }
+                    }
+                });
+            }
+        });
+        assert_eq!(unknown.into_inner(), 0, "a lock was read before its holder was in it");
+        assert!(held.into_inner() > 0);
+        let left: Vec<_> = fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert!(left.is_empty(), "{left:?}");
+    }
+
+    #[test]
+    fn a_dead_takers_temporary_is_removed() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("x.lock");
+        let dead = dir.path().join("x.lock.4194305.0.tmp");
+        fs::write(&dead, "half").unwrap();
+        let mine = dir.path().join("x.lock.mine.tmp");
+        fs::write(&mine, "not a lock temporary").unwrap();
+        drop(Lock::acquire(path).unwrap());
+        assert!(!dead.exists());
+        assert!(mine.exists());
     }
 
     #[test]

@@ -431,6 +431,13 @@ impl ProgramRepo {
             .map(|c| c.id())
     }
 
+    /// The UTC day a commit was made (its committer date), if the commit can be read.
+    pub fn commit_date(&self, commit: Oid) -> Option<crate::spec::Date> {
+        let c = self.repo.find_commit(commit).ok()?;
+        let at = chrono::DateTime::from_timestamp(c.committer().when().seconds(), 0)?;
+        Some(crate::spec::Date(at.date_naive()))
+    }
+
     /// The folder holding the repository's metadata (`.git`).
     pub fn git_dir(&self) -> PathBuf {
         self.repo.path().to_path_buf()

@@ -117,6 +117,19 @@ impl Repo {
         c
     }
 
+    /// Runs as of another day and returns (exit code, stdout, stderr).
+    pub fn run_at(&self, as_of: &str, args: &[&str]) -> (i32, String, String) {
+        let mut c = Command::cargo_bin("partnerctl").unwrap();
+        c.arg("-C").arg(self.root()).arg("--as-of").arg(as_of).args(args);
+        c.env("NO_COLOR", "1");
+        let out = c.output().unwrap();
+        (
+            out.status.code().unwrap_or(-1),
+            String::from_utf8(out.stdout).unwrap(),
+            String::from_utf8(out.stderr).unwrap(),
+        )
+    }
+
     /// Runs and returns (exit code, stdout, stderr).
     pub fn run(&self, args: &[&str]) -> (i32, String, String) {
         let out = self.cmd(args).output().unwrap();
