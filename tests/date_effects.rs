@@ -349,3 +349,57 @@ fn a_pull_requests_plan_shows_what_it_changes_not_what_a_date_did() {
     assert_eq!(resources, ["partner/caribe-shipping"]);
     assert!(plan.get("baseAsOf").is_none(), "{plan:#}");
 }
+
+/// SPEC §16: no output prints the date it was rendered, so a day passing changes an output
+/// only on a day some date of the program takes effect. Renders the example on each day
+/// something takes effect (and the day before) and on days spread over the year after the
+/// day it is valid from (no history entry is dated after it), and compares each with the
+/// day before.
+#[test]
+fn an_output_changes_from_one_day_to_the_next_only_through_a_date_effect() {
+    use partnerctl::plan::date_effects::events;
+    use partnerctl::spec::Date;
+    let snapshot =
+        partnerctl::source::Snapshot::from_dir(&Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/northwind")).unwrap();
+    let program = partnerctl::model::load(snapshot).program;
+    let day = |s: &str| Date::parse(s).unwrap();
+    let prev = |d: Date| Date(d.0.pred_opt().unwrap());
+    let (first, last) = (day("2026-11-01"), day("2027-12-31"));
+    let mut days: std::collections::BTreeSet<Date> =
+        events(&program, prev(first), last).into_iter().map(|e| e.date).collect();
+    let effect_days = days.len();
+    assert!(effect_days > 10, "the example holds dates of every kind: {effect_days}");
+    let mut d = first;
+    while d <= last {
+        days.insert(d);
+        d = Date(d.0 + chrono::Days::new(13));
+    }
+    let mut renders: BTreeMap<Date, Vec<partnerctl::output::RenderedFile>> = BTreeMap::new();
+    let mut render = |d: Date| {
+        renders
+            .entry(d)
+            .or_insert_with(|| partnerctl::render::render_all(&program, d).unwrap())
+            .clone()
+    };
+    let (mut changed, mut quiet) = (0, 0);
+    for d in days {
+        let (before, after) = (render(prev(d)), render(d));
+        let effects = events(&program, prev(d), d);
+        if before != after {
+            let paths: Vec<&str> = before
+                .iter()
+                .zip(&after)
+                .filter(|(a, b)| a != b)
+                .map(|(a, _)| a.path.as_str())
+                .collect();
+            assert!(
+                !effects.is_empty(),
+                "{d}: {paths:?} changed with no date of the program taking effect"
+            );
+            changed += 1;
+        } else if effects.is_empty() {
+            quiet += 1;
+        }
+    }
+    assert!(changed > 5 && quiet > 15, "{changed} days changed an output, {quiet} were quiet");
+}
