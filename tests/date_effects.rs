@@ -360,13 +360,16 @@ fn an_output_changes_from_one_day_to_the_next_only_through_a_date_effect() {
     use partnerctl::plan::date_effects::events;
     use partnerctl::spec::Date;
     let snapshot =
-        partnerctl::source::Snapshot::from_dir(&Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/northwind")).unwrap();
+        partnerctl::source::Snapshot::from_dir(&Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/northwind"))
+            .unwrap();
     let program = partnerctl::model::load(snapshot).program;
     let day = |s: &str| Date::parse(s).unwrap();
     let prev = |d: Date| Date(d.0.pred_opt().unwrap());
     let (first, last) = (day("2026-11-01"), day("2027-12-31"));
-    let mut days: std::collections::BTreeSet<Date> =
-        events(&program, prev(first), last).into_iter().map(|e| e.date).collect();
+    let mut days: std::collections::BTreeSet<Date> = events(&program, prev(first), last)
+        .into_iter()
+        .map(|e| e.date)
+        .collect();
     let effect_days = days.len();
     assert!(effect_days > 10, "the example holds dates of every kind: {effect_days}");
     let mut d = first;
@@ -401,5 +404,8 @@ fn an_output_changes_from_one_day_to_the_next_only_through_a_date_effect() {
             quiet += 1;
         }
     }
-    assert!(changed > 5 && quiet > 15, "{changed} days changed an output, {quiet} were quiet");
+    assert!(
+        changed > 5 && quiet > 15,
+        "{changed} days changed an output, {quiet} were quiet"
+    );
 }
