@@ -201,6 +201,43 @@ impl Store {
         }
     }
 
+    /// The applied program's files below `folders` alone, and what was applied (for people),
+    /// or `None` when nothing was applied. For a check that compares those files only
+    /// (`validate`'s `terms-immutable`): in git one ref lookup and the folders' trees, not the
+    /// whole program nor the record.
+    pub fn applied_folders(&self, folders: &[&str]) -> Result<Option<(String, Snapshot)>, StateError> {
+        match self {
+            Store::Git(repo) => {
+                let Some(commit) = repo.applied()? else {
+                    if repo.has_state_notes() {
+                        return Err(StateError::Split(format!(
+                            "{STATE_NOTES_REF} holds apply records but {} is missing",
+                            crate::source::git::APPLIED_REF
+                        )));
+                    }
+                    return Ok(None);
+                };
+                let snapshot = repo.snapshot_folders(commit, folders)?;
+                Ok(Some((
+                    format!("{} ({})", crate::source::git::APPLIED_REF, short(commit)),
+                    snapshot,
+                )))
+            }
+            Store::File(_) => {
+                let applied = self.load()?;
+                let Some(mut snapshot) = applied.snapshot else {
+                    return Ok(None);
+                };
+                snapshot.files.retain(|p, _| {
+                    folders
+                        .iter()
+                        .any(|f| p.strip_prefix(f).is_some_and(|r| r.starts_with('/')))
+                });
+                Ok(Some((applied.label, snapshot)))
+            }
+        }
+    }
+
     /// Takes the apply lock for this store. Taken over from an apply that was killed, it also
     /// removes the locks that apply left on the state refs (git's `<ref>.lock` files), which
     /// would otherwise stop every later apply from recording.
