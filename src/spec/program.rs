@@ -201,8 +201,9 @@ pub enum ChangeClass {
     EndpointAdded,
     EndpointRemoved,
     ApiChanged,
-    /// A date written in the program arrived with no commit (SPEC §16): a credential's
-    /// `revoked` or `expires`, a terms version's `effective`, a `reacceptBy` passed.
+    // A date written in the program arrived with no commit (SPEC §16): a credential's
+    // `revoked` or `expires`, a terms version's `effective`, a `reacceptBy` passed. (A plain
+    // comment: a doc comment on one variant would turn the schema's enum into a oneOf.)
     DateEffect,
 }
 
