@@ -181,8 +181,14 @@ pub fn remove_temporaries(out: &OutputRoot, files: &[RenderedFile]) -> Vec<Strin
 /// in the folders of the outputs `paths`: each as a path on disk and relative to the root,
 /// sorted. `plan` lists them; `apply` removes them.
 pub fn temporaries<'a>(out: &OutputRoot, paths: impl IntoIterator<Item = &'a str>) -> Vec<(PathBuf, String)> {
+    // One output per folder is resolved: a folder output of 100,000 files is one folder.
+    let mut seen = std::collections::BTreeSet::new();
     let mut folders = std::collections::BTreeSet::new();
     for path in paths {
+        let folder = path.rsplit_once('/').map_or("", |(f, _)| f);
+        if !seen.insert(folder.to_string()) {
+            continue;
+        }
         if let Ok(target) = out.resolve(path) {
             if let Some(parent) = target.parent() {
                 folders.insert(parent.to_path_buf());
