@@ -39,6 +39,7 @@ fn make(base: Option<Snapshot>, desired: Snapshot) -> Plan {
         base,
         base_label: "base".into(),
         base_id: "test".into(),
+        base_as_of: None,
         desired,
         desired_label: "desired".into(),
         drift: Vec::new(),
@@ -532,7 +533,18 @@ fn every_change_class_is_reachable() {
         "products/legacy.yaml",
         &rates.replace("name: rates", "name: legacy"),
     );
-    let p = make(Some(base), d);
+    // Applied a month ago: the dates of that month take effect too (`date-effect`).
+    let input = plan::Input {
+        base: Some(base),
+        base_label: "base".into(),
+        base_id: "test".into(),
+        base_as_of: Date::parse("2026-10-01"),
+        desired: d,
+        desired_label: "desired".into(),
+        drift: Vec::new(),
+        keep_outputs: false,
+    };
+    let p = plan::make(input, today(), &|_| {}).plan;
     let seen: std::collections::BTreeSet<ChangeClass> =
         p.changes.iter().flat_map(|c| c.classes.iter().copied()).collect();
     let missing: Vec<&str> = ChangeClass::ALL

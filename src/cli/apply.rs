@@ -89,6 +89,7 @@ pub fn run(args: &ApplyArgs, common: &Common) -> anyhow::Result<u8> {
         base: applied.snapshot.clone(),
         base_label: applied.label.clone(),
         base_id: applied.id.clone(),
+        base_as_of: applied.as_of,
         desired,
         desired_label: commit
             .clone()
@@ -197,7 +198,10 @@ pub fn run(args: &ApplyArgs, common: &Common) -> anyhow::Result<u8> {
         b.finish_and_clear();
     }
 
-    let restored: Vec<&state::Drift> = p.drift.iter().filter(|d| !removed.contains(&d.path)).collect();
+    // Restored: the drifted files this apply wrote over. (A drifted file that no longer is an
+    // output was removed or kept above; one that was already right on disk was not drift.)
+    let written: std::collections::HashSet<&str> = report.written.iter().map(String::as_str).collect();
+    let restored: Vec<&state::Drift> = p.drift.iter().filter(|d| written.contains(d.path.as_str())).collect();
     let mut out = super::Out::new(common.format);
     if common.format == Format::Json {
         let v = serde_json::json!({
@@ -209,6 +213,7 @@ pub fn run(args: &ApplyArgs, common: &Common) -> anyhow::Result<u8> {
             "unchanged": report.unchanged,
             "removed": removed,
             "restored": restored,
+            "alreadyWritten": p.already_written,
             "keptEdited": kept,
             "diagnostics": p.diagnostics,
         });
@@ -241,9 +246,15 @@ pub fn run(args: &ApplyArgs, common: &Common) -> anyhow::Result<u8> {
             )?;
         }
         let s = p.summary;
+        // The counts are of the files themselves: written (restored ones among them), and
+        // unchanged (among them those an interrupted apply had already written).
+        let interrupted = match p.already_written.len() {
+            0 => String::new(),
+            n => format!(" ({n} of them written by an interrupted apply)"),
+        };
         writeln!(
             out,
-            "Apply complete: {} added, {} changed, {} destroyed; {} file(s) written, {} unchanged, {} drifted file(s) restored. State: {recorded}.",
+            "Apply complete: {} added, {} changed, {} destroyed; {} file(s) written, {} unchanged{interrupted}, {} drifted file(s) restored. State: {recorded}.",
             s.add,
             s.change,
             s.destroy,

@@ -168,15 +168,34 @@ pub fn remove_output(out: &OutputRoot, rel: &str, unchanged: impl Fn(&[u8]) -> b
 /// outputs `files` are written to: only regular files of that name, never a link or a folder.
 /// Returns the paths removed, relative to the root.
 pub fn remove_temporaries(out: &OutputRoot, files: &[RenderedFile]) -> Vec<String> {
+    let mut removed = Vec::new();
+    for (path, rel) in temporaries(out, files.iter().map(|f| f.path.as_str())) {
+        if fs::remove_file(&path).is_ok() {
+            removed.push(rel);
+        }
+    }
+    removed
+}
+
+/// The temporary files an interrupted write left (`.partnerctl-*.tmp`, regular files only)
+/// in the folders of the outputs `paths`: each as a path on disk and relative to the root,
+/// sorted. `plan` lists them; `apply` removes them.
+pub fn temporaries<'a>(out: &OutputRoot, paths: impl IntoIterator<Item = &'a str>) -> Vec<(PathBuf, String)> {
+    // One output per folder is resolved: a folder output of 100,000 files is one folder.
+    let mut seen = std::collections::BTreeSet::new();
     let mut folders = std::collections::BTreeSet::new();
-    for f in files {
-        if let Ok(target) = out.resolve(&f.path) {
+    for path in paths {
+        let folder = path.rsplit_once('/').map_or("", |(f, _)| f);
+        if !seen.insert(folder.to_string()) {
+            continue;
+        }
+        if let Ok(target) = out.resolve(path) {
             if let Some(parent) = target.parent() {
                 folders.insert(parent.to_path_buf());
             }
         }
     }
-    let mut removed = Vec::new();
+    let mut found = Vec::new();
     for folder in folders {
         let Ok(entries) = fs::read_dir(&folder) else { continue };
         for entry in entries.filter_map(Result::ok) {
@@ -188,14 +207,17 @@ pub fn remove_temporaries(out: &OutputRoot, files: &[RenderedFile]) -> Vec<Strin
             if !entry.file_type().is_ok_and(|t| t.is_file()) {
                 continue;
             }
-            if fs::remove_file(entry.path()).is_ok() {
-                let rel = entry.path();
-                let rel = rel.strip_prefix(out.root()).unwrap_or(&rel);
-                removed.push(rel.to_string_lossy().replace('\\', "/"));
-            }
+            let path = entry.path();
+            let rel = path
+                .strip_prefix(out.root())
+                .unwrap_or(&path)
+                .to_string_lossy()
+                .replace('\\', "/");
+            found.push((path, rel));
         }
     }
-    removed
+    found.sort();
+    found
 }
 
 #[cfg(unix)]

@@ -1,7 +1,8 @@
 //! The resource changes between two programs: which resources were added, removed or
 //! changed, field by field, with the classes and effects of each.
 
-use super::classes::{self, Assessment};
+use super::classes::{self, Assessment, Effect};
+use super::date_effects::DateEffect;
 use super::fields::{self, FieldChange};
 use super::report::*;
 use crate::model::{self, Program};
@@ -198,6 +199,97 @@ fn build<S>(
         file,
         fields,
         effects: a.effects,
+        date_effects: Vec::new(),
         approval_classes,
     }
+}
+
+/// Adds the date effects to the changes: to a resource's change when it has one, else as a
+/// change of its own (an update of class `date-effect`, with no field changed). The changes
+/// stay in their order: program, products, terms, partners, each by name.
+pub fn add_date_effects(changes: &mut Vec<Change>, effects: Vec<DateEffect>, base: &Program, desired: &Program) {
+    if effects.is_empty() {
+        return;
+    }
+    let rules = crate::approvals::rules::Rules::from_programs(base, desired);
+    let mut by_resource: BTreeMap<String, Vec<DateEffect>> = BTreeMap::new();
+    for e in effects {
+        by_resource.entry(e.resource.clone()).or_default().push(e);
+    }
+    for (resource, effects) in by_resource {
+        let (kind, name) = match resource.split_once('/') {
+            Some(("partner", n)) => (Kind::Partner, n.to_string()),
+            Some(("terms", n)) => (Kind::Terms, n.to_string()),
+            _ => continue,
+        };
+        let words: Vec<&str> = effects.iter().map(|e| e.message.as_str()).collect();
+        let words = words.join("; ");
+        // The keys that stop working that day, as a change that stops them says.
+        let stopped: Vec<String> = effects.iter().filter_map(|e| e.credential.clone()).collect();
+        let stop_effect = (!stopped.is_empty()).then(|| Effect {
+            kind: "credentials-stop".into(),
+            message: format!("credentials that stop working: {} ({name})", stopped.join(", ")),
+            partners: vec![name.clone()],
+            credentials: stopped,
+            by: None,
+            endpoint: None,
+            called_by: Vec::new(),
+        });
+        let hit = [classes::Hit {
+            class: ChangeClass::DateEffect,
+            products: Vec::new(),
+        }];
+        let by_team = rules.resolve_by_team(&hit, kind, &name, base, desired);
+        match changes.iter_mut().find(|c| c.resource == resource) {
+            Some(c) => {
+                if !c.classes.contains(&ChangeClass::DateEffect) {
+                    c.classes.push(ChangeClass::DateEffect);
+                    c.classes.sort();
+                }
+                c.summary = format!("{}; {words}", c.summary);
+                c.effects.extend(stop_effect);
+                c.date_effects.extend(effects);
+                for (team, classes) in by_team {
+                    if !c.approvals.contains(&team) {
+                        c.approvals.push(team.clone());
+                        c.approvals.sort();
+                    }
+                    let mine = c.approval_classes.entry(team).or_default();
+                    for class in classes {
+                        if !mine.contains(&class) {
+                            mine.push(class);
+                        }
+                    }
+                }
+            }
+            None => {
+                let file = match kind {
+                    Kind::Partner => desired.partners.get(&name).map(|r| r.file.clone()),
+                    _ => desired.terms.get(&name).map(|r| r.file.clone()),
+                };
+                changes.push(Change {
+                    resource,
+                    action: Action::Update,
+                    classes: vec![ChangeClass::DateEffect],
+                    summary: words,
+                    approvals: by_team.keys().cloned().collect(),
+                    file: file.unwrap_or_default(),
+                    fields: Vec::new(),
+                    effects: stop_effect.into_iter().collect(),
+                    date_effects: effects,
+                    approval_classes: by_team.into_iter().map(|(t, c)| (t, c.into_iter().collect())).collect(),
+                });
+            }
+        }
+    }
+    let rank = |r: &str| match r.split('/').next() {
+        Some("program") => 0,
+        Some("product") => 1,
+        Some("terms") => 2,
+        _ => 3,
+    };
+    changes.sort_by(|a, b| {
+        (rank(&a.resource), a.resource.split_once('/').map(|x| x.1))
+            .cmp(&(rank(&b.resource), b.resource.split_once('/').map(|x| x.1)))
+    });
 }

@@ -23,7 +23,8 @@ pub struct Hit {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Effect {
-    /// `reaccept`, `credentials-stop`, `access-lost`, `access-gained` or `limits`.
+    /// `reaccept`, `credentials-stop`, `access-lost`, `access-gained` or `limits`. A
+    /// `credentials-stop` with `by` names credentials that stop working on that later day.
     #[serde(rename = "type")]
     pub kind: String,
     pub message: String,
@@ -171,6 +172,8 @@ pub fn partner(b: Option<&Partner>, d: Option<&Partner>, today: Date) -> Assessm
             .collect()
     };
     let mut stopping = Vec::new();
+    // Credentials that stop working on a later day, with that day.
+    let mut later: Vec<(Date, String)> = Vec::new();
     for (id, c) in &desired_creds {
         let before = base_creds.get(id);
         let live_now = unrevoked(c, today);
@@ -187,7 +190,9 @@ pub fn partner(b: Option<&Partner>, d: Option<&Partner>, today: Date) -> Assessm
             Some(old) if unrevoked(old, today) && !live_now => {
                 a.hit(ChangeClass::CredentialRevoked, &[]);
                 a.hit(ChangeClass::AccessRevoked, &products_in(c.environment));
-                a.phrases.push(format!("credential {id} revoked ({})", c.environment));
+                let on = c.revoked.map(|r| format!(" on {r}")).unwrap_or_default();
+                a.phrases
+                    .push(format!("credential {id} revoked{on} ({})", c.environment));
                 stopping.push(id.clone());
             }
             Some(old) if !unrevoked(old, today) && live_now => {
@@ -196,6 +201,38 @@ pub fn partner(b: Option<&Partner>, d: Option<&Partner>, today: Date) -> Assessm
                     .push(format!("credential {id} reinstated ({})", c.environment));
             }
             _ => {}
+        }
+        // A stop date written for a later day: the key works until then and stops with no
+        // further commit, so the change that writes it is the one reviewed (SPEC §16).
+        if let Some(old) = before
+            && unrevoked(old, today)
+            && live_now
+        {
+            let stop = |c: &crate::spec::CredentialSpec| match (c.revoked, c.expires) {
+                (Some(r), Some(e)) => Some(r.min(e)),
+                (r, e) => r.or(e),
+            };
+            let earlier = |new: Option<Date>, old: Option<Date>| new.filter(|n| old.is_none_or(|o| o > *n));
+            if let Some(r) = earlier(c.revoked, old.revoked) {
+                a.hit(ChangeClass::CredentialRevoked, &[]);
+                a.hit(ChangeClass::AccessRevoked, &products_in(c.environment));
+                a.phrases
+                    .push(format!("credential {id} revoked on {r} ({})", c.environment));
+                later.push((stop(c).unwrap_or(r), id.clone()));
+            } else if let Some(e) =
+                earlier(c.expires, old.expires).filter(|e| c.revoked.is_none_or(|r| r > *e) && old.is_live(today))
+            {
+                a.hit(ChangeClass::AccessRevoked, &products_in(c.environment));
+                if e > today {
+                    a.phrases
+                        .push(format!("credential {id} expires on {e} ({})", c.environment));
+                    later.push((e, id.clone()));
+                } else {
+                    a.phrases
+                        .push(format!("credential {id} expired on {e} ({})", c.environment));
+                    stopping.push(id.clone());
+                }
+            }
         }
         let gains = live_now && before.is_none_or(|o| !unrevoked(o, today)) && !had_access(c.environment);
         if gains {
@@ -237,6 +274,23 @@ pub fn partner(b: Option<&Partner>, d: Option<&Partner>, today: Date) -> Assessm
         );
         e.partners.push(name.to_string());
         e.credentials = stopping;
+    }
+    later.sort();
+    let mut days: Vec<Date> = later.iter().map(|(d, _)| *d).collect();
+    days.dedup();
+    for day in days {
+        let ids: Vec<String> = later
+            .iter()
+            .filter(|(d, _)| *d == day)
+            .map(|(_, id)| id.clone())
+            .collect();
+        let e = a.effect(
+            "credentials-stop",
+            format!("credentials that stop working on {day}: {} ({name})", ids.join(", ")),
+        );
+        e.partners.push(name.to_string());
+        e.credentials = ids;
+        e.by = Some(day);
     }
     let gained: Vec<String> = a
         .hits

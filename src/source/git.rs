@@ -139,6 +139,17 @@ impl ProgramRepo {
 
     /// The program as it is in a commit.
     pub fn snapshot(&self, commit: Oid) -> Result<Snapshot, SourceError> {
+        self.read_commit(commit, true, PROGRAM_DIRS)
+    }
+
+    /// Only some program folders of a commit (`terms`, say), for a check that compares
+    /// those alone: at 100,000 partners, the partners are not read.
+    pub fn snapshot_folders(&self, commit: Oid, folders: &[&str]) -> Result<Snapshot, SourceError> {
+        let known: Vec<&str> = PROGRAM_DIRS.iter().copied().filter(|d| folders.contains(d)).collect();
+        self.read_commit(commit, false, &known)
+    }
+
+    fn read_commit(&self, commit: Oid, program_file: bool, dirs: &[&str]) -> Result<Snapshot, SourceError> {
         let commit = self.repo.find_commit(commit).map_err(|e| {
             SourceError::Git(format!(
                 "commit {} is not in this repository: {}{}",
@@ -163,7 +174,7 @@ impl ProgramRepo {
             }
         };
         let Some(tree) = tree else { return Ok(snapshot) };
-        if let Some(entry) = tree.get_name(PROGRAM_FILE) {
+        if let Some(entry) = tree.get_name(PROGRAM_FILE).filter(|_| program_file) {
             let e = match entry.kind() {
                 Some(ObjectType::Tree) => Some(Entry::Refused("a folder, not a file".into())),
                 _ => self.read_entry(entry.id(), entry.filemode(), entry.kind()),
@@ -174,7 +185,7 @@ impl ProgramRepo {
         }
         // Counted over all program folders, as the working-tree walk counts them.
         let mut entries = 0usize;
-        for dir in PROGRAM_DIRS {
+        for dir in dirs {
             let Some(entry) = tree.get_name(dir) else { continue };
             match (entry.kind(), entry.filemode()) {
                 (_, MODE_LINK) => snapshot.insert(
@@ -429,6 +440,13 @@ impl ProgramRepo {
             .ok()
             .and_then(|h| h.peel_to_commit().ok())
             .map(|c| c.id())
+    }
+
+    /// The UTC day a commit was made (its committer date), if the commit can be read.
+    pub fn commit_date(&self, commit: Oid) -> Option<crate::spec::Date> {
+        let c = self.repo.find_commit(commit).ok()?;
+        let at = chrono::DateTime::from_timestamp(c.committer().when().seconds(), 0)?;
+        Some(crate::spec::Date(at.date_naive()))
     }
 
     /// The folder holding the repository's metadata (`.git`).

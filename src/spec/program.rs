@@ -201,10 +201,14 @@ pub enum ChangeClass {
     EndpointAdded,
     EndpointRemoved,
     ApiChanged,
+    // A date written in the program arrived with no commit (SPEC §16): a credential's
+    // `revoked` or `expires`, a terms version's `effective`, a `reacceptBy` passed. (A plain
+    // comment: a doc comment on one variant would turn the schema's enum into a oneOf.)
+    DateEffect,
 }
 
 impl ChangeClass {
-    pub const ALL: [ChangeClass; 20] = [
+    pub const ALL: [ChangeClass; 21] = [
         ChangeClass::PartnerAdded,
         ChangeClass::PartnerRemoved,
         ChangeClass::StageChanged,
@@ -225,12 +229,14 @@ impl ChangeClass {
         ChangeClass::EndpointAdded,
         ChangeClass::EndpointRemoved,
         ChangeClass::ApiChanged,
+        ChangeClass::DateEffect,
     ];
 
-    /// The kind of resource a change of this class is made to (SPEC §5).
-    pub fn kind(self) -> super::Kind {
+    /// The kind of resource a change of this class is made to (SPEC §5); `None` for
+    /// `date-effect`, which comes with a day on a partner or a terms, not with an edit of a file.
+    pub fn kind(self) -> Option<super::Kind> {
         use super::Kind;
-        match self {
+        Some(match self {
             ChangeClass::PartnerAdded
             | ChangeClass::PartnerRemoved
             | ChangeClass::StageChanged
@@ -249,12 +255,16 @@ impl ChangeClass {
             | ChangeClass::ApiChanged => Kind::Product,
             ChangeClass::TermsPublished | ChangeClass::TermsChanged => Kind::Terms,
             ChangeClass::ProgramChanged | ChangeClass::ExceptionChanged => Kind::Program,
-        }
+            ChangeClass::DateEffect => return None,
+        })
     }
 
     /// Every class of change made to one kind of resource.
     pub fn of_kind(kind: super::Kind) -> Vec<ChangeClass> {
-        ChangeClass::ALL.into_iter().filter(|c| c.kind() == kind).collect()
+        ChangeClass::ALL
+            .into_iter()
+            .filter(|c| c.kind() == Some(kind))
+            .collect()
     }
 
     pub fn as_str(self) -> &'static str {
@@ -279,6 +289,7 @@ impl ChangeClass {
             ChangeClass::EndpointAdded => "endpoint-added",
             ChangeClass::EndpointRemoved => "endpoint-removed",
             ChangeClass::ApiChanged => "api-changed",
+            ChangeClass::DateEffect => "date-effect",
         }
     }
 }

@@ -46,8 +46,12 @@ deny contains finding if {{
     );
 }
 
-/// A line is one of partnerctl's own annotations: `::error file=…,line=N,col=N,title=CODE::`.
+/// A line is one of partnerctl's own annotations: `::error file=…,line=N,col=N,title=CODE::`,
+/// or its notice that a check could not run (`::notice title=partnerctl::`).
 fn own_annotation(line: &str) -> bool {
+    if line.starts_with("::notice title=partnerctl::") {
+        return true;
+    }
     let Some(rest) = line
         .strip_prefix("::error ")
         .or_else(|| line.strip_prefix("::warning "))
