@@ -124,8 +124,12 @@ fn chunks<'a>(ids: &[&'a str]) -> Vec<Vec<&'a str>> {
 /// a partner with several credentials gets its own rules, matched by a pattern of its ids
 /// and counted together. That keeps a product of hundreds of subscribers within the CRD's
 /// 256 rules (and each pattern within its 1024 characters).
+/// The subscribers of one plan: the ids of those with one credential, and the ids of each
+/// with several.
+type PlanHolders<'a> = (&'a PlanSpec, Vec<&'a str>, Vec<Vec<&'a str>>);
+
 fn limit_rules(subscribers: &[(&GatewayPartner<'_>, &PlanSpec)]) -> Vec<Value> {
-    let mut by_plan: Vec<(&PlanSpec, Vec<&str>, Vec<Vec<&str>>)> = Vec::new();
+    let mut by_plan: Vec<PlanHolders<'_>> = Vec::new();
     for (partner, plan) in subscribers {
         let ids: Vec<&str> = partner.credentials.iter().map(|c| c.id.0.as_str()).collect();
         if ids.is_empty() {

@@ -338,7 +338,8 @@ mod tests {
         };
         assert_eq!(retry_after(&plan(50, RateUnit::Second)), 1);
         assert_eq!(retry_after(&plan(2, RateUnit::Minute)), 30);
-        assert_eq!(retry_after(&plan(100, RateUnit::Hour)), 60);
+        // 100 an hour is NGINX's 2r/m: one call every 30 seconds.
+        assert_eq!(retry_after(&plan(100, RateUnit::Hour)), 30);
     }
 
     #[test]
