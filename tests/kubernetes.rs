@@ -237,6 +237,38 @@ fn three_hundred_subscribers_and_the_longest_names_render_manifests_the_crds_acc
     validate_manifests(&files);
 }
 
+/// A partner with two credentials needs rate-limit rules of its own (its keys share one
+/// bucket): 300 of them need 600 rules, more than the 256 a BackendTrafficPolicy may hold
+/// and Envoy Gateway takes one policy per route. `validate` says so at the output's line,
+/// and `render` writes nothing, instead of `kubectl apply` failing after the merge.
+#[test]
+fn a_product_needing_more_rules_than_the_crd_allows_is_refused_by_validate() {
+    let dir = common::big_program_with(300, 1);
+    let today = Date::parse(AS_OF).unwrap();
+    let v = partnerctl::validate_dir(dir.path(), today).expect("readable");
+    let found: Vec<_> = v
+        .diagnostics
+        .iter()
+        .filter(|d| d.code == partnerctl::diag::Code::OutputInvalid)
+        .collect();
+    assert_eq!(found.len(), 1, "{:#?}", v.diagnostics);
+    assert!(
+        found[0]
+            .message
+            .contains("600 global rate-limit rules, more than the 256"),
+        "{}",
+        found[0].message
+    );
+    let program = fs::read_to_string(dir.path().join("program.yaml")).unwrap();
+    let line = program
+        .lines()
+        .position(|l| l.contains("target: envoy-gateway"))
+        .unwrap()
+        + 1;
+    assert_eq!((found[0].file.as_str(), found[0].line), ("program.yaml", line));
+    assert!(render_all(&v.program, today).is_err());
+}
+
 #[test]
 fn kubectl_kustomize_builds_each_kustomization() {
     let files = example();

@@ -93,6 +93,11 @@ pub fn long_name(head: &str) -> String {
 /// (plan `annual`) next to `rates` (plan `pro-annual`) in sandbox, whose names joined with
 /// `-` or `_` are the same. An NGINX output is added for production.
 pub fn big_program(subscribers: usize) -> tempfile::TempDir {
+    big_program_with(subscribers, 10)
+}
+
+/// [`big_program`], every `several`-th subscriber with two production credentials.
+pub fn big_program_with(subscribers: usize, several: usize) -> tempfile::TempDir {
     let dir = copy_example();
     let root = dir.path();
     edit(
@@ -150,7 +155,7 @@ pub fn big_program(subscribers: usize) -> tempfile::TempDir {
         let name = long_name(&format!("x{i:04}"));
         let plan = &plans[i % 2];
         let mut credentials = String::new();
-        for k in 1..=(if i % 10 == 0 { 2 } else { 1 }) {
+        for k in 1..=(if i % several == 0 { 2 } else { 1 }) {
             let id = long_name(&format!("c{i:04}{k}"));
             credentials.push_str(&format!(
                 "    - {{id: {id}, environment: production, created: 2026-07-06, secretRef: \"vault://partners/{name}/{k}#api-key\"}}\n"
