@@ -112,9 +112,9 @@ pub fn explain(code: Code) -> Explanation {
             "Replace the link with a regular file, or split the large file.",
         ),
         OutputInvalid => (
-            "An output that validate accepts is written on merge, with write access to the gateways. A path into .git or onto the program's own files, an unknown target, a template that does not parse or that runs past its budget would break (or attack) the merge; validate finds it in the pull request instead.",
+            "An output that validate accepts is written on merge, with write access to the gateways. A path into .git or onto the program's own files, an unknown target, a template that does not parse or that runs past its budget would break (or attack) the merge; so would a gateway output its engine refuses: `quotaPolicy: cluster` for a Kong without its database, two products on one Envoy Gateway HTTPRoute (one SecurityPolicy wins, the other is Conflicted), or a Kubernetes manifest the cluster refuses (a name too long, two resources of one name, more rules or values than the CRD allows). validate finds it in the pull request instead.",
             "outputs:\n  - {template: templates/cfg.j2, path: .git/config}\n",
-            "Write outputs below a folder of their own (dist/ is usual), name a built-in target or a template under templates/, and keep templates within their budget (docs/security.md).",
+            "Write outputs below a folder of their own (dist/ is usual), name a built-in target or a template under templates/, and keep templates within their budget (docs/security.md). For a gateway output, follow the message: docs/kubernetes.md says what each target needs and holds.",
         ),
         OpenapiInvalid => (
             "A product's OpenAPI description is what the portal shows partner developers and what the gateways route. One that does not parse, is not OpenAPI 3.0 or 3.1, or has a `$ref` that resolves to nothing (or outside apis/, which partnerctl never reads) would publish a reference that is wrong, or route nothing.",

@@ -87,6 +87,14 @@ pub fn run(args: &ImportArgs, common: &Common) -> anyhow::Result<u8> {
         },
     )?;
 
+    let mut imported = imported;
+    if args.merge && common.dir.exists() {
+        imported
+            .todo
+            .extend(flagged_by_merge(&common.dir, &imported.files, today)?);
+        imported.todo.sort();
+        imported.todo.dedup();
+    }
     if !args.dry_run {
         for f in imported.files.iter().filter(|f| f.action.writes()) {
             write_atomic(&common.dir, &f.path, f.contents.as_bytes())?;
@@ -187,6 +195,54 @@ pub fn run(args: &ImportArgs, common: &Common) -> anyhow::Result<u8> {
         text::escape(&common.dir.display().to_string())
     )?;
     Ok(EXIT_OK)
+}
+
+/// What `validate` finds in the files a merge edits that it did not find before: the
+/// gateway's drift the merge copied into the program (a subscription of a suspended partner,
+/// a plan offered in production without a quota, …), one to-do line each, at its line in the
+/// merged file. Findings are told apart by code, file and message (lines move as the merge
+/// inserts).
+fn flagged_by_merge(
+    dir: &Path,
+    files: &[import::ImportedFile],
+    today: partnerctl::spec::Date,
+) -> anyhow::Result<Vec<import::Todo>> {
+    let merged: Vec<&import::ImportedFile> = files.iter().filter(|f| f.action == Action::Merge).collect();
+    if merged.is_empty() {
+        return Ok(Vec::new());
+    }
+    let before = partnerctl::source::Snapshot::from_dir(dir)?;
+    let mut after = before.clone();
+    for f in files.iter().filter(|f| f.action.writes()) {
+        after.insert(
+            f.path.clone(),
+            partnerctl::source::Entry::Bytes(f.contents.as_bytes().to_vec().into()),
+        );
+    }
+    let key = |d: &partnerctl::diag::Diagnostic| (d.code, d.file.clone(), d.message.clone());
+    let known: std::collections::BTreeSet<_> = partnerctl::validate_snapshot(before, today)
+        .diagnostics
+        .iter()
+        .map(key)
+        .collect();
+    Ok(partnerctl::validate_snapshot(after, today)
+        .diagnostics
+        .iter()
+        .filter(|d| merged.iter().any(|f| f.path == d.file) && !known.contains(&key(d)))
+        .map(|d| import::Todo {
+            consumer: None,
+            kind: "merged".to_string(),
+            file: Some(d.file.clone()),
+            message: format!(
+                "line {}: the merge brings {} `{}`: {}",
+                d.line,
+                d.severity.as_str(),
+                d.code.as_str(),
+                d.message
+            ),
+            source: None,
+        })
+        .collect())
 }
 
 /// Writes a file of the program through a temporary file in the same folder and a rename,

@@ -420,6 +420,19 @@ pub struct OutputSpec {
     /// Example: `quotaPolicy: redis`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub quota_policy: Option<QuotaPolicy>,
+    /// kong-ingress: the Kong Gateway edition behind the controller. `oss` (default): Kong
+    /// OSS, what it and the controller's DB-less mode accept (limits per consumer, ACL groups
+    /// through `acl` credential Secrets); `enterprise`: Kong Enterprise with a licence
+    /// (limits and ACL groups through KongConsumerGroups). Example: `edition: enterprise`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub edition: Option<KongEdition>,
+    /// kong, kong-ingress: how the Kong nodes keep their configuration, which decides what
+    /// `quotaPolicy` they accept. `database` (the kong target's default): a Kong with its
+    /// database; `db-less` (the kong-ingress target's default, the controller's usual mode):
+    /// declarative configuration only, no `quotaPolicy: cluster`; `hybrid`: a control plane
+    /// with data planes, no `quotaPolicy: cluster` either. Example: `mode: db-less`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mode: Option<KongMode>,
     /// kong with `quotaPolicy: redis`: the Redis counters are kept in.
     /// Example: `redis: {host: redis.kong.svc, port: 6379, passwordRef: "{vault://env/kong-redis-password}"}`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -503,6 +516,64 @@ impl QuotaPolicy {
             QuotaPolicy::Cluster => "cluster",
             QuotaPolicy::Redis => "redis",
         }
+    }
+}
+
+/// The Kong Gateway edition a kong-ingress output is for (`outputs[].edition`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum KongEdition {
+    /// Kong OSS: no consumer groups, no `include_consumer_groups` in the `acl` plugin.
+    #[default]
+    Oss,
+    /// Kong Enterprise with a valid licence: consumer groups.
+    Enterprise,
+}
+
+impl KongEdition {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            KongEdition::Oss => "oss",
+            KongEdition::Enterprise => "enterprise",
+        }
+    }
+}
+
+/// How Kong keeps its configuration (`outputs[].mode`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum KongMode {
+    /// Kong with its database (PostgreSQL).
+    Database,
+    /// Declarative configuration only (`database = off`), as the Kong Ingress Controller runs it.
+    DbLess,
+    /// A control plane with data planes (`role = control_plane`).
+    Hybrid,
+}
+
+impl KongMode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            KongMode::Database => "database",
+            KongMode::DbLess => "db-less",
+            KongMode::Hybrid => "hybrid",
+        }
+    }
+
+    /// The mode of an output: its `mode`, else the target's usual one (`db-less` for the
+    /// Kong Ingress Controller, `database` for a decK file).
+    pub fn of(output: &OutputSpec) -> KongMode {
+        output.mode.unwrap_or(if output.target == Some(Target::KongIngress) {
+            KongMode::DbLess
+        } else {
+            KongMode::Database
+        })
+    }
+
+    /// Whether the `rate-limiting` plugin accepts `policy: cluster`: Kong's schema allows
+    /// only `local` and `redis` when it runs without a database or as a hybrid control plane.
+    pub fn allows_cluster_counters(self) -> bool {
+        self == KongMode::Database
     }
 }
 
