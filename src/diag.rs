@@ -85,6 +85,8 @@ codes! {
     OpenapiMismatch = "openapi-mismatch", Error, "a product's endpoints and the operations of its OpenAPI description disagree";
     ExceptionExpired = "exception-expired", Warning, "an exception in program.yaml `spec.exceptions` is past its `until` date and covers nothing any more";
     ExceptionInvalid = "exception-invalid", Error, "an exception runs longer than `spec.exceptionsMaxDays`, names a code that cannot be excepted, or a resource that does not exist";
+    ProgramUnguarded = "program-unguarded", Warning, "no approval rule in program.yaml names `program-changed`, so the program's own rules can change with nobody's approval";
+    EndpointConflict = "endpoint-conflict", Error, "two products of one environment serve the same method and path (the same path shape), so one would take the other's calls";
 }
 
 impl Code {

@@ -136,6 +136,16 @@ pub fn explain(code: Code) -> Explanation {
             "spec:\n  exceptions:\n    - {code: terms-outdated, resource: partner/initech, until: 2028-01-01, reason: \"later\"}   # more than 90 days away\n",
             "Choose an earlier `until` and renew the exception when it comes due, or raise `spec.exceptionsMaxDays` in a reviewed change. Name a check code, `policy/<rule>` or `policy`.",
         ),
+        ProgramUnguarded => (
+            "program.yaml and the files of policies/ and templates/ are the rules for every other change: who approves what, which policies run, which exceptions hold, what the gateways are given. Without an approval rule for `program-changed`, a pull request that raises `exceptionsMaxDays`, switches off the built-in policies or drops an approval rule needs nobody's approval.",
+            "spec:\n  approvals:\n    - on: [production-access]\n      require: [security, owner]\n# no rule names program-changed\n",
+            "Add a rule that requires a team for the program's own changes, for example `- {on: [program-changed, exception-changed], require: [partnerships]}`.",
+        ),
+        EndpointConflict => (
+            "A gateway routes a call by its method and path. When two products of one environment declare the same method and path (`/v1/berths/{id}` and `/v1/berths/{x}` are the same path), one of them wins: its partners reach the other product's upstream, and the other's subscribers are refused. A new product must not take over a route that another product serves.",
+            "# products/berths.yaml\n  endpoints:\n    - {method: GET, path: \"/v1/berths/{id}\"}\n# products/harbour.yaml, also in production\n  endpoints:\n    - {method: GET, path: \"/v1/berths/{berth}\"}\n",
+            "Give each route one product: remove the endpoint from one of them, or serve it under another path. An endpoint that two products must share belongs in one product with two plans.",
+        ),
     };
     Explanation { why, example, fix }
 }

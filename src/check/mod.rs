@@ -21,6 +21,7 @@ mod history;
 mod misplaced_resource;
 mod name_mismatch;
 mod plan_environment;
+mod program_unguarded;
 mod revoked_access;
 /// Also run alone by `plan` on the base, for its values to redact.
 pub mod secret_in_repo;
@@ -57,6 +58,7 @@ const CHECKS: &[Check] = &[
     history::check,
     revoked_access::check,
     credential_expired::check,
+    program_unguarded::check,
 ];
 
 /// The findings of every check, and the values `secret-in-repo` flagged (which every

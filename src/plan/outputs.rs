@@ -158,5 +158,6 @@ fn only(program: &Program, names: &BTreeSet<String>) -> Program {
         unloadable: program.unloadable.clone(),
         snapshot,
         apis: program.apis.clone(),
+        strays: Vec::new(),
     }
 }
