@@ -209,6 +209,30 @@ fn misplaced_resource_outside_the_program_folders() {
 }
 
 #[test]
+fn endpoint_conflict_across_products_of_one_environment() {
+    let dir = copy_example();
+    // Listed endpoints take the place of the description's: the tracking product declares
+    // one of the shipments description's operations under another parameter name.
+    edit(
+        dir.path(),
+        "products/tracking.yaml",
+        "  openapi: apis/tracking.yaml   # its operations are the endpoints (SPEC §13)\n",
+        "  endpoints:\n    - {method: GET, path: \"/v1/shipments/{shipment}\"}\n",
+    );
+    assert_fires(dir.path(), Code::EndpointConflict, "products/tracking.yaml", 18);
+    // The shipments product's operation comes from its description: the finding is at `openapi`.
+    assert_fires(dir.path(), Code::EndpointConflict, "products/shipments.yaml", 18);
+    let all = partnerctl::validate_dir(dir.path(), as_of()).unwrap().diagnostics;
+    let d = all.iter().find(|d| d.file == "products/tracking.yaml").unwrap();
+    assert!(
+        d.message.contains("`shipments`") && d.message.contains("sandbox and production"),
+        "{}",
+        d.message
+    );
+    assert_eq!(codes(dir.path()), vec![Code::EndpointConflict]);
+}
+
+#[test]
 fn misplaced_resource_when_program_yaml_is_missing() {
     let dir = copy_example();
     std::fs::remove_file(dir.path().join("program.yaml")).unwrap();

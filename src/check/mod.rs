@@ -15,6 +15,7 @@ use crate::spec::Date;
 mod credential_expired;
 mod data_sharing;
 mod duplicate_name;
+mod endpoint_conflict;
 /// Run after every check and policy: see [`exceptions::apply`].
 pub mod exceptions;
 mod history;
@@ -59,6 +60,7 @@ const CHECKS: &[Check] = &[
     revoked_access::check,
     credential_expired::check,
     program_unguarded::check,
+    endpoint_conflict::check,
 ];
 
 /// The findings of every check, and the values `secret-in-repo` flagged (which every

@@ -95,12 +95,12 @@ fn add_handles_from_base(required: &mut [RequiredTeam], dir: &Path, plan: &str, 
         doc.value.pointer("/spec/teams").cloned()
     });
     match (&teams, commit) {
-        (Some(_), Some(c)) => eprintln!(
+        (Some(_), Some(c)) => say!(
             "note: {} has no approvalTeams (a plan of an older partnerctl); the teams' handles are read from program.yaml at its base {}",
             text::escape(plan),
             text::escape(short(c))
         ),
-        _ => eprintln!(
+        _ => say!(
             "warning: {} has no approvalTeams, and program.yaml at its base ({}) cannot be read in {}: no team has a handle; plan again with this partnerctl",
             text::escape(plan),
             text::escape(base_id.unwrap_or("none")),

@@ -515,8 +515,7 @@ fn read_document(
         }
     }
     let value = raw::from_json(&doc.value, interner);
-    let partner = kind == Some(Kind::Partner) || folder_kind == Kind::Partner;
-    let secrets = secrets::document_secrets(&value, partner);
+    let secrets = secrets::document_secrets(&value);
     (
         Some(Document {
             file: path.to_string(),

@@ -226,12 +226,111 @@ impl Prerendered {
     }
 }
 
+/// Names a Kubernetes target would give two different things: `(what, name)` → the things.
+/// Resource names join their parts with `-`, and names hold `-` too, so the consumer group of
+/// product `berth`, plan `std-eu` and that of product `berth-std`, plan `eu` are one
+/// `berth-std-eu`: the second manifest would replace the first, or the apply would fail on merge.
+fn k8s_collisions(names: impl IntoIterator<Item = (&'static str, String, String)>) -> Vec<(String, &'static str)> {
+    let mut seen: BTreeMap<(&'static str, String), Vec<String>> = BTreeMap::new();
+    for (what, name, source) in names {
+        let sources = seen.entry((what, name)).or_default();
+        if !sources.contains(&source) {
+            sources.push(source);
+        }
+    }
+    seen.into_iter()
+        .filter(|(_, sources)| sources.len() > 1)
+        .map(|((what, name), sources)| {
+            (
+                format!(
+                    "{what} `{name}` would be generated for each of {}: Kubernetes names must differ",
+                    sources.join(" and ")
+                ),
+                "rename one of them (a product or plan name), so that the names joined with `-` differ",
+            )
+        })
+        .collect()
+}
+
+/// Every name a `kong-ingress` or `envoy-gateway` output generates that could come from two
+/// sources: consumer groups and rate-limiting plugins per product and plan (every plan offered
+/// in the environment, subscribed or not, so that a later subscription cannot break the
+/// apply), consumers per partner, and the ExternalSecret files per route namespace and
+/// credential.
+fn k8s_names(program: &Program, environment: crate::spec::Environment, target: Target) -> Vec<(String, &'static str)> {
+    use crate::gateway::{envoy_gateway::render as eg, kong_ingress::render as kic, kubernetes as k8s};
+    let products = Gateway::products(program, environment);
+    let mut names: Vec<(&'static str, String, String)> = Vec::new();
+    match target {
+        Target::KongIngress => {
+            for p in &products {
+                for plan in p
+                    .product
+                    .spec
+                    .plans
+                    .iter()
+                    .filter(|x| x.environments.contains(&environment))
+                {
+                    let source = format!("product `{}` plan `{}`", p.name, plan.name);
+                    names.push((
+                        "the KongConsumerGroup",
+                        kic::group_name(p.name, &plan.name),
+                        source.clone(),
+                    ));
+                    names.push(("the KongPlugin", kic::limit_plugin(p.name, &plan.name), source));
+                }
+                names.push((
+                    "the KongPlugin",
+                    kic::acl_plugin(p.name),
+                    format!("product `{}`", p.name),
+                ));
+            }
+            for partner in program.partners.keys() {
+                names.push((
+                    "the KongConsumer",
+                    k8s::subdomain(&[partner]),
+                    format!("partner `{partner}`"),
+                ));
+            }
+        }
+        Target::EnvoyGateway => {
+            let namespaces: std::collections::BTreeSet<&str> = products
+                .iter()
+                .filter_map(|p| p.product.spec.environments.get(environment)?.route.as_ref())
+                .map(|r| r.namespace.as_str())
+                .collect();
+            for partner in program.partners.values() {
+                for c in partner.spec.credentials.iter().filter(|c| c.environment == environment) {
+                    names.push(("the Secret", eg::secret_name(&c.id), format!("credential `{}`", c.id)));
+                    for ns in &namespaces {
+                        names.push((
+                            "the ExternalSecret file",
+                            k8s::subdomain(&["externalsecret", ns, &c.id]),
+                            format!("credential `{}` in namespace `{ns}`", c.id),
+                        ));
+                    }
+                }
+            }
+        }
+        _ => {}
+    }
+    k8s_collisions(names)
+}
+
 /// What a built-in target needs from the program that its schema cannot say, found here so
 /// that the pull request fails rather than the render on merge: an `envoy-gateway` output
 /// needs the `route` of every product it serves, a `kong` or `kong-ingress` output a
-/// complete `quotaPolicy`/`redis` pair.
+/// complete `quotaPolicy`/`redis` pair, and no Kubernetes target may give two things one name
+/// ([`k8s_names`]).
 fn target_settings(program: &Program, output: &OutputSpec, target: Target) -> Vec<(String, &'static str)> {
     let mut out = Vec::new();
+    if let Some(environment) = output.environment {
+        out.extend(
+            k8s_names(program, environment, target)
+                .into_iter()
+                .map(|(m, h)| (format!("output `{}`: {m}", output.path), h)),
+        );
+    }
     match target {
         Target::Kong | Target::KongIngress => {
             if let Err(e) = crate::gateway::kong::render::Counters::of(output) {

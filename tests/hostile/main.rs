@@ -8,10 +8,14 @@
 #[path = "../common/mod.rs"]
 mod common;
 
+mod approvals;
 mod budgets;
 mod encoding;
+mod kubernetes;
 mod messages;
 mod paths;
+mod placement;
+mod routes;
 mod secrets;
 
 use std::path::Path;

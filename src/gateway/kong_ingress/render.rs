@@ -1,8 +1,11 @@
 //! The `kong-ingress` target: the program for the Kong Ingress Controller, as Kubernetes
 //! manifests for one environment in the output's folder (docs/kubernetes.md).
 //!
-//! - per partner with access a `KongConsumer` (`username` and `custom_id` = the partner's
-//!   name, as in the `kong` target), its key-auth credential Secrets and its consumer groups;
+//! - per partner subscribed to a served product a `KongConsumer` (`username` and `custom_id`
+//!   = the partner's name, as in the `kong` target), its key-auth credential Secrets and its
+//!   consumer groups. A partner with live keys but no subscription here (to a retired product,
+//!   a plan not offered) gets no consumer and no Secret: the controller's namespace holds the
+//!   keys of the products' subscribers only, as the `envoy-gateway` target's namespaces do;
 //! - per subscribed (product, plan) a `KongConsumerGroup` `<product>-<plan>` with its
 //!   `rate-limiting` `KongPlugin` (the same config as the `kong` target, `quotaPolicy`
 //!   included);
@@ -66,7 +69,7 @@ pub fn render(
     let annotations = json!({"kubernetes.io/ingress.class": "kong"});
     let mut files = Vec::new();
     let mut groups: BTreeMap<(&str, &str), &crate::spec::PlanSpec> = BTreeMap::new();
-    for p in &gw.partners {
+    for p in gw.partners.iter().filter(|p| !p.plans.is_empty()) {
         let labels = k8s::labels(prog, env, &[(k8s::PARTNER_LABEL, p.name)]);
         let consumer_groups: Vec<String> = p
             .plans
