@@ -164,11 +164,6 @@ impl Rules {
         Rules { rules }
     }
 
-    /// Whether some rule names this class.
-    pub fn covers(&self, class: ChangeClass) -> bool {
-        self.rules.iter().any(|(on, _)| on.contains(&class))
-    }
-
     /// The teams a change with these classes needs, sorted.
     pub fn resolve(&self, hits: &[Hit], kind: Kind, name: &str, base: &Program, desired: &Program) -> Vec<String> {
         self.resolve_by_team(hits, kind, name, base, desired)
