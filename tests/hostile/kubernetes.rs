@@ -27,11 +27,11 @@ fn a_namespace_gets_the_keys_of_its_own_products_subscribers_only() {
     // A product of another team, routed in that team's namespace, with no subscriber.
     let text = fs::read_to_string(root.join("products/shipments.yaml")).unwrap();
     let berths = text
-        .replace("name: shipments", "name: berths")
         .replace(
             "route: {name: shipments, namespace: northwind}",
             "route: {name: berths, namespace: harbour-team}",
         )
+        .replace("name: shipments", "name: berths")
         .replace(
             "openapi: apis/shipments.yaml",
             "endpoints: [{method: GET, path: \"/v1/berths/{id}\"}]",
@@ -75,6 +75,11 @@ fn a_namespace_gets_the_keys_of_its_own_products_subscribers_only() {
         );
     }
     assert!(secrets > 0, "the example's subscribers still get their keys");
+    assert!(
+        docs.iter()
+            .any(|d| d["kind"] == "SecurityPolicy" && d["metadata"]["namespace"] == "harbour-team"),
+        "the product of the other team is routed in its namespace"
+    );
     for d in docs.iter().filter(|d| d["kind"] == "SecurityPolicy") {
         let ns = d["metadata"]["namespace"].as_str().unwrap();
         for r in d["spec"]["apiKeyAuth"]["credentialRefs"].as_array().unwrap() {
