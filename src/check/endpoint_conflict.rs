@@ -13,9 +13,16 @@ use crate::openapi::path_shape;
 use crate::spec::{Environment, Lifecycle};
 use std::collections::BTreeMap;
 
+/// A route of an environment: (environment, method, path shape).
+type RouteKey<'a> = (Environment, &'a str, String);
+/// A product's endpoint: (product, index in its endpoints).
+type Serving<'a> = (&'a Product, usize);
+/// What one finding says: the environments, and the other products.
+type Clash<'a> = (Vec<Environment>, Vec<&'a str>);
+
 pub fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
-    // (environment, method, path shape) → the products serving it, each with its endpoint index.
-    let mut routes: BTreeMap<(Environment, &str, String), Vec<(&Product, usize)>> = BTreeMap::new();
+    // Each route → the products serving it, each with its endpoint index.
+    let mut routes: BTreeMap<RouteKey, Vec<Serving>> = BTreeMap::new();
     for product in cx.program.products.values() {
         if product.spec.lifecycle == Lifecycle::Retired {
             continue;
@@ -31,7 +38,7 @@ pub fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
         }
     }
     // One finding per product and endpoint, naming the other products and every environment.
-    let mut found: BTreeMap<(&str, usize), (Vec<Environment>, Vec<&str>)> = BTreeMap::new();
+    let mut found: BTreeMap<(&str, usize), Clash> = BTreeMap::new();
     for ((env, _, _), list) in &routes {
         if list.len() < 2 {
             continue;
