@@ -679,6 +679,20 @@ mod tests {
                 .reason
                 .contains("over the limit")
         );
+        // Read back below a root: no component is followed, the folder no more than the file.
+        fs::create_dir_all(root.join("dist/meta")).unwrap();
+        fs::write(root.join("dist/meta/config"), "mine").unwrap();
+        assert_eq!(read_below(root, "dist/meta/config", 100), Below::File(b"mine".to_vec()));
+        assert_eq!(read_below(root, "dist/none/config", 100), Below::Absent);
+        fs::remove_dir_all(root.join("dist/meta")).unwrap();
+        std::os::unix::fs::symlink("../.git", root.join("dist/meta")).unwrap();
+        assert!(matches!(read_below(root, "dist/meta/config", 1 << 20), Below::Refused(r) if r.contains("dist/meta")));
+        assert!(matches!(read_below(root, "link.txt", 100), Below::Refused(r) if r.contains("symbolic link")));
+        assert!(matches!(read_below(root, "../x", 100), Below::Refused(_)));
+        assert!(write_in_program(root, "dist/meta/x.yaml", b"x").is_err());
+        assert!(write_in_program(root, "partners/a/b.yaml", b"x").is_ok());
+        assert!(write_in_program(root, "partners/../.git/x", b"x").is_err());
+
         let fifo = root.join("fifo");
         assert!(
             std::process::Command::new("mkfifo")
