@@ -76,7 +76,7 @@ codes! {
     HistoryInvalid = "history-invalid", Error, "history out of date order, dated after today, skipping a stage, or not ending in `stage`";
     RevokedAccess = "revoked-access", Error, "a suspended or offboarded partner still has a credential that is not revoked, or a subscription";
     CredentialExpired = "credential-expired", Warning, "a credential has expired and is not revoked";
-    SecretInRepo = "secret-in-repo", Error, "a value looks like a secret (a private key, a token, a long random string) outside secretRef";
+    SecretInRepo = "secret-in-repo", Error, "a value looks like a secret (a private key, a token, a long random string), a reference such as secretRef included";
     TermsImmutable = "terms-immutable", Error, "a published terms version's text or dates differ from the base/applied state (plan only)";
     Policy = "policy", Error, "a finding of a Rego policy, built-in or the program's own";
     FileRefused = "file-refused", Error, "a file partnerctl will not read: a symbolic link, a FIFO, socket or device, over the size limit, or unreadable";

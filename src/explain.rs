@@ -92,8 +92,8 @@ pub fn explain(code: Code) -> Explanation {
             "Set `revoked:` to the expiry date, and issue a new credential if the partner still needs access.",
         ),
         SecretInRepo => (
-            "Everything in the repository is copied to every clone, CI log and fork, forever. A key or token there must be treated as leaked. partnerctl never repeats the value in its output.",
-            "labels:\n  api-key: \"sk_live_...\"\n",
+            "Everything in the repository is copied to every clone, CI log and fork, forever. A key or token there must be treated as leaked. partnerctl never repeats the value in its output. A reference (`secretRef: vault://partners/acme/sbx-1`) is fine; a token pasted into one, in its query string (`?token=...`), its userinfo (`https://admin:pw@...`) or as the whole value, is not.",
+            "labels:\n  api-key: \"sk_live_...\"\ncredentials:\n  - {id: acme-prd-1, secretRef: \"vault://partners/acme/prd-1?token=ghp_...\"}\n",
             "Remove the value, rotate the secret (it is in the git history), and keep only a reference: `secretRef: vault://...`.",
         ),
         TermsImmutable => (
