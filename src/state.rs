@@ -384,20 +384,21 @@ pub struct Drift {
 /// An output larger than this is not read back for drift (it counts as changed).
 const MAX_OUTPUT_BYTES: u64 = 256 * 1024 * 1024;
 
-/// Compares every output recorded with the file now under `root`.
+/// Compares every output recorded with the file now under `root`. Each file is read through
+/// the path door ([`crate::source::paths::read_below`]): no component below `root` is
+/// followed if it is a link, so an output folder replaced by `dist/meta -> ../.git` is
+/// `replaced`, and nothing of `.git/config` (or of any file outside the repository) reaches
+/// the plan or its comment.
 pub fn drift(root: &Path, record: &Record) -> Vec<Drift> {
+    use crate::source::paths::{Below, read_below};
     let mut out = Vec::new();
     for (path, want) in &record.outputs {
-        let at = root.join(path);
-        // Absent (a fresh checkout, a cleaned dist/) is not drift: apply writes it.
-        if matches!(fs::symlink_metadata(&at), Err(e) if e.kind() == std::io::ErrorKind::NotFound) {
-            continue;
-        }
-        // Not followed through a link: what stands at an output's place is judged as it is.
-        let (reason, content) = match crate::source::paths::read_regular(&at, MAX_OUTPUT_BYTES) {
-            Ok(bytes) if digest(&bytes) == *want => continue,
-            Ok(bytes) => ("changed", Some(bytes)),
-            Err(_) => ("replaced", None),
+        let (reason, content) = match read_below(root, path, MAX_OUTPUT_BYTES) {
+            // Absent (a fresh checkout, a cleaned dist/) is not drift: apply writes it.
+            Below::Absent => continue,
+            Below::File(bytes) if digest(&bytes) == *want => continue,
+            Below::File(bytes) => ("changed", Some(bytes)),
+            Below::Refused(_) => ("replaced", None),
         };
         out.push(Drift {
             path: path.clone(),

@@ -1187,7 +1187,9 @@ fn every_target_allows_and_limits_the_same_calls_per_endpoint() {
     let dir = common::copy_example();
     all_targets_allow_and_limit_the_same_calls(dir.path());
     assert!(
-        fs::read_to_string(dir.path().join("program.yaml")).unwrap().contains(APIM),
+        fs::read_to_string(dir.path().join("program.yaml"))
+            .unwrap()
+            .contains(APIM),
         "the example renders azure-apim, so the comparison above covers it"
     );
 }

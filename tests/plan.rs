@@ -618,7 +618,8 @@ fn approval_handles_come_from_the_base_so_a_change_cannot_re_point_a_team_at_its
         "security: {github: \"@northwind/security\"}",
         "security: {github: \"@mallory/friends\"}",
     );
-    // A team the change adds takes its handle from the change.
+    // A team the change adds is not trusted before it is merged: the program's owner (as the
+    // base has it) approves in its place, and the plan says so.
     edit(
         &mut d,
         "program.yaml",
@@ -641,8 +642,21 @@ fn approval_handles_come_from_the_base_so_a_change_cannot_re_point_a_team_at_its
             .clone()
     };
     assert_eq!(handle("security").as_deref(), Some("@northwind/security"));
-    assert_eq!(handle("audit").as_deref(), Some("@northwind/audit"));
+    assert_eq!(handle("partnerships").as_deref(), Some("@northwind/partnerships"));
+    assert!(
+        !p.approval_teams.iter().any(|t| t.team == "audit"),
+        "{:?}",
+        p.approval_teams
+    );
+    let program = p.changes.iter().find(|c| c.resource == "program").unwrap();
+    assert!(
+        program.effects.iter().any(|e| e.kind == "approval"
+            && e.message
+                .contains("team `audit` is not a team of the base program: `partnerships`")),
+        "{:?}",
+        program.effects
+    );
     let security = p.approval_teams.iter().find(|t| t.team == "security").unwrap();
-    assert_eq!(security.resources, ["partner/caribe-shipping"]);
-    assert_eq!(security.classes, ["production-access"]);
+    assert_eq!(security.resources, ["program", "partner/caribe-shipping"]);
+    assert_eq!(security.classes, ["production-access", "program-changed"]);
 }

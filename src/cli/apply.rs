@@ -68,8 +68,8 @@ pub fn run(args: &ApplyArgs, common: &Common) -> anyhow::Result<u8> {
             if let Some(b) = bar {
                 b.finish_and_clear();
             }
-            eprintln!("error: refusing to apply the stale plan {}: {why}.", path.display());
-            eprintln!(
+            say!("error: refusing to apply the stale plan {}: {why}.", path.display());
+            say!(
                 "Run `partnerctl plan --out {}` again and review the new plan.",
                 path.display()
             );
@@ -105,14 +105,12 @@ pub fn run(args: &ApplyArgs, common: &Common) -> anyhow::Result<u8> {
         if let Some(b) = bar {
             b.finish_and_clear();
         }
-        let mut err = std::io::stderr().lock();
         for d in p
             .diagnostics
             .iter()
             .filter(|d| d.severity == partnerctl::diag::Severity::Error)
         {
-            writeln!(
-                err,
+            say!(
                 "{}[{}]: {}:{}:{}: {}",
                 d.severity,
                 d.code,
@@ -120,16 +118,15 @@ pub fn run(args: &ApplyArgs, common: &Common) -> anyhow::Result<u8> {
                 d.line,
                 d.column,
                 text::escape(&d.message)
-            )?;
+            );
         }
         for e in &p.render_errors {
-            writeln!(err, "error: an output could not be rendered: {}", text::escape(e))?;
+            say!("error: an output could not be rendered: {}", text::escape(e));
         }
-        writeln!(
-            err,
+        say!(
             "error: apply stopped before writing anything: {} error(s). Nothing was changed.",
             p.errors()
-        )?;
+        );
         return Ok(EXIT_FINDINGS);
     }
 
@@ -147,7 +144,7 @@ pub fn run(args: &ApplyArgs, common: &Common) -> anyhow::Result<u8> {
             if let Some(b) = bar {
                 b.finish_and_clear();
             }
-            eprintln!("error: writing the outputs failed: {e}");
+            say!("error: writing the outputs failed: {e}");
             return Ok(EXIT_FINDINGS);
         }
     };
@@ -326,8 +323,8 @@ fn guard_initial(
 /// A warning on stderr that does not tear the progress bar.
 fn warn(bar: Option<&indicatif::ProgressBar>, message: &str) {
     match bar {
-        Some(b) => b.suspend(|| eprintln!("warning: {message}")),
-        None => eprintln!("warning: {message}"),
+        Some(b) => b.suspend(|| say!("warning: {message}")),
+        None => say!("warning: {message}"),
     }
 }
 

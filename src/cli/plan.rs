@@ -202,7 +202,7 @@ pub fn run(args: &PlanArgs, common: &Common) -> anyhow::Result<u8> {
     }
     stdout.finish()?;
     if let Some(out) = &args.out {
-        eprintln!(
+        say!(
             "Saved the plan to {}; apply it with `partnerctl apply {}`.",
             out.display(),
             out.display()

@@ -98,16 +98,16 @@ fn write_one(out: &OutputRoot, f: &RenderedFile, target: &Path) -> Result<Writte
         path: path.display().to_string(),
         source,
     };
-    if let Ok(meta) = fs::symlink_metadata(target) {
-        if meta.is_dir() {
-            return Err(RenderError::Path {
-                path: f.path.clone(),
-                reason: "is a folder".into(),
-            });
-        }
-        if meta.is_file() && paths::read_regular(target, f.bytes.len() as u64).is_ok_and(|old| old == f.bytes) {
-            return Ok(Written::Unchanged);
-        }
+    if fs::symlink_metadata(target).is_ok_and(|m| m.is_dir()) {
+        return Err(RenderError::Path {
+            path: f.path.clone(),
+            reason: "is a folder".into(),
+        });
+    }
+    // Read back through the path door: a link on the way is never read through (the file is
+    // then written, through the resolution above).
+    if matches!(out.read(&f.path, f.bytes.len() as u64), paths::Below::File(old) if old == f.bytes) {
+        return Ok(Written::Unchanged);
     }
     let parent = target.parent().unwrap_or(out.root());
     fs::create_dir_all(parent).map_err(|e| io(parent, e))?;
@@ -147,11 +147,8 @@ pub const TMP_SUFFIX: &str = ".tmp";
 /// turned into a link never removes anything outside the root.
 pub fn remove_output(out: &OutputRoot, rel: &str, unchanged: impl Fn(&[u8]) -> bool) -> Result<bool, RenderError> {
     let target = out.resolve(rel).map_err(|r| refusal(rel, r))?;
-    match fs::symlink_metadata(&target) {
-        Ok(m) if m.is_file() => {}
-        _ => return Ok(false),
-    }
-    let Ok(bytes) = paths::read_regular(&target, crate::source::MAX_FILE_BYTES * 32) else {
+    // Only a regular file reached without any link is removed.
+    let paths::Below::File(bytes) = out.read(rel, crate::source::MAX_FILE_BYTES * 32) else {
         return Ok(false);
     };
     if !unchanged(&bytes) {

@@ -15,10 +15,30 @@ pub fn changes(base: &Program, desired: &Program, today: Date) -> Vec<Change> {
     let mut out = Vec::new();
 
     let (bp, dp) = (base.program.as_ref(), desired.program.as_ref());
-    if !same_document(bp, dp) {
+    // The program's own rules live in program.yaml and in the files of policies/ and
+    // templates/: a change to any of them is the program's change (SPEC §16).
+    let files = program_files(base, desired);
+    if !same_document(bp, dp) || !files.is_empty() {
         let exceptions = |r: Option<&model::ProgramRes>| r.map(|r| r.spec.exceptions.clone()).unwrap_or_default();
-        let a = classes::program(bp.is_some(), dp.is_some(), &exceptions(bp), &exceptions(dp));
-        out.push(build(Kind::Program, "program", bp, dp, a, &rules, base, desired, &[]));
+        let a = classes::program(
+            (bp.is_some(), dp.is_some()),
+            !same_document(bp, dp),
+            &files,
+            &exceptions(bp),
+            &exceptions(dp),
+        );
+        let extra: Vec<FieldChange> = files.iter().map(|f| f.field()).collect();
+        out.push(build(
+            Kind::Program,
+            "program",
+            bp,
+            dp,
+            a,
+            &rules,
+            base,
+            desired,
+            &extra,
+        ));
     }
 
     for (name, b, d) in pairs(&base.products, &desired.products) {
@@ -117,6 +137,42 @@ pub fn changes(base: &Program, desired: &Program, today: Date) -> Vec<Change> {
     out
 }
 
+/// The folders whose files are the program's own rules besides program.yaml.
+pub const RULE_FOLDERS: &[&str] = &["policies/", "templates/"];
+
+/// Every file of [`RULE_FOLDERS`] added, removed or changed, in path order.
+fn program_files(base: &Program, desired: &Program) -> Vec<fields::ProgramFile> {
+    let text = |p: &Program, path: &str| -> Option<String> {
+        match p.snapshot.files.get(path)? {
+            crate::source::Entry::Bytes(b) => Some(String::from_utf8_lossy(&b.bytes()).into_owned()),
+            crate::source::Entry::Refused(why) => Some(format!("(not read: {why})")),
+        }
+    };
+    let mut paths: BTreeSet<&String> = BTreeSet::new();
+    for folder in RULE_FOLDERS {
+        paths.extend(base.snapshot.under(folder).map(|(p, _)| p));
+        paths.extend(desired.snapshot.under(folder).map(|(p, _)| p));
+    }
+    paths
+        .into_iter()
+        .filter(|p| base.snapshot.files.get(*p) != desired.snapshot.files.get(*p))
+        .map(|p| {
+            let (before, after) = (text(base, p), text(desired, p));
+            let op = match (&before, &after) {
+                (None, _) => fields::Op::Add,
+                (_, None) => fields::Op::Remove,
+                _ => fields::Op::Change,
+            };
+            fields::ProgramFile {
+                path: p.clone(),
+                op,
+                before,
+                after,
+            }
+        })
+        .collect()
+}
+
 /// A changed resource as JSON, in the order its file is written (so that a plan lists fields as
 /// the reviewer reads them in the file).
 fn as_written<S>(program: &Program, r: Option<&model::Resource<S>>) -> Option<serde_json::Value> {
@@ -173,10 +229,17 @@ fn build<S>(
     let (bj, dj) = (as_written(base, b), as_written(desired, d));
     let mut fields = fields::diff(kind.lower(), &resource, bj.as_ref(), dj.as_ref());
     fields.extend(extra.iter().cloned());
-    let by_team = rules.resolve_by_team(&a.hits, kind, name, base, desired);
-    let approvals: Vec<String> = by_team.keys().cloned().collect();
-    let approval_classes: BTreeMap<String, Vec<ChangeClass>> =
-        by_team.into_iter().map(|(t, c)| (t, c.into_iter().collect())).collect();
+    let resolved = rules.resolve_by_team(&a.hits, kind, name, base, desired);
+    let approvals: Vec<String> = resolved.teams.keys().cloned().collect();
+    let approval_classes: BTreeMap<String, Vec<ChangeClass>> = resolved
+        .teams
+        .into_iter()
+        .map(|(t, c)| (t, c.into_iter().collect()))
+        .collect();
+    let classes = a.classes();
+    let mut effects = a.effects;
+    // Where a team the change names cannot approve it yet, who does in its place.
+    effects.extend(resolved.notes.into_iter().map(classes::Effect::approval));
     let mut summary = a.phrases.join("; ");
     if summary.is_empty() {
         summary = match fields.len() {
@@ -193,12 +256,12 @@ fn build<S>(
     Change {
         resource,
         action,
-        classes: a.classes(),
+        classes,
         summary,
         approvals,
         file,
         fields,
-        effects: a.effects,
+        effects,
         date_effects: Vec::new(),
         approval_classes,
     }
@@ -239,7 +302,9 @@ pub fn add_date_effects(changes: &mut Vec<Change>, effects: Vec<DateEffect>, bas
             class: ChangeClass::DateEffect,
             products: Vec::new(),
         }];
-        let by_team = rules.resolve_by_team(&hit, kind, &name, base, desired);
+        let resolved = rules.resolve_by_team(&hit, kind, &name, base, desired);
+        let notes: Vec<Effect> = resolved.notes.into_iter().map(Effect::approval).collect();
+        let by_team = resolved.teams;
         match changes.iter_mut().find(|c| c.resource == resource) {
             Some(c) => {
                 if !c.classes.contains(&ChangeClass::DateEffect) {
@@ -248,6 +313,7 @@ pub fn add_date_effects(changes: &mut Vec<Change>, effects: Vec<DateEffect>, bas
                 }
                 c.summary = format!("{}; {words}", c.summary);
                 c.effects.extend(stop_effect);
+                c.effects.extend(notes);
                 c.date_effects.extend(effects);
                 for (team, classes) in by_team {
                     if !c.approvals.contains(&team) {
@@ -275,7 +341,7 @@ pub fn add_date_effects(changes: &mut Vec<Change>, effects: Vec<DateEffect>, bas
                     approvals: by_team.keys().cloned().collect(),
                     file: file.unwrap_or_default(),
                     fields: Vec::new(),
-                    effects: stop_effect.into_iter().collect(),
+                    effects: stop_effect.into_iter().chain(notes).collect(),
                     date_effects: effects,
                     approval_classes: by_team.into_iter().map(|(t, c)| (t, c.into_iter().collect())).collect(),
                 });

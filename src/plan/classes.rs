@@ -23,8 +23,8 @@ pub struct Hit {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Effect {
-    /// `reaccept`, `credentials-stop`, `access-lost`, `access-gained` or `limits`. A
-    /// `credentials-stop` with `by` names credentials that stop working on that later day.
+    /// `reaccept`, `credentials-stop`, `access-lost`, `access-gained`, `limits`, `approval`, ….
+    /// A `credentials-stop` with `by` names credentials that stop working on that later day.
     #[serde(rename = "type")]
     pub kind: String,
     pub message: String,
@@ -41,6 +41,22 @@ pub struct Effect {
     /// `activeWithinDays`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub called_by: Vec<String>,
+}
+
+impl Effect {
+    /// An `approval` effect: who approves in the place of a team the change names but the
+    /// base does not know.
+    pub fn approval(message: String) -> Effect {
+        Effect {
+            kind: "approval".into(),
+            message,
+            partners: Vec::new(),
+            credentials: Vec::new(),
+            by: None,
+            endpoint: None,
+            called_by: Vec::new(),
+        }
+    }
 }
 
 /// Classes, the phrases that summarise the change, and its effects.
@@ -614,24 +630,41 @@ fn endpoints(
     }
 }
 
-/// The program document: every change is `program-changed`; adding, changing or removing an
-/// exception is also `exception-changed` (SPEC §10), with what changed said in the summary.
+/// The program: every change to program.yaml, and to a file of `policies/` or `templates/`
+/// (`files`), is `program-changed` (SPEC §16); adding, changing or removing an exception is
+/// also `exception-changed` (SPEC §10), with what changed said in the summary.
 pub fn program(
-    b: bool,
-    d: bool,
+    (b, d): (bool, bool),
+    document_changed: bool,
+    files: &[super::fields::ProgramFile],
     before: &[crate::spec::ExceptionSpec],
     after: &[crate::spec::ExceptionSpec],
 ) -> Assessment {
     let mut a = Assessment::default();
     a.hit(ChangeClass::ProgramChanged, &[]);
-    a.phrases.push(
-        match (b, d) {
-            (false, true) => "program created",
-            (true, false) => "program.yaml removed",
-            _ => "program settings changed",
-        }
-        .into(),
-    );
+    if document_changed {
+        a.phrases.push(
+            match (b, d) {
+                (false, true) => "program created",
+                (true, false) => "program.yaml removed",
+                _ => "program settings changed",
+            }
+            .into(),
+        );
+    }
+    for f in files {
+        let what = if f.path.starts_with("policies/") {
+            "policy"
+        } else {
+            "template"
+        };
+        let done = match f.op {
+            super::fields::Op::Add => "added",
+            super::fields::Op::Remove => "removed",
+            super::fields::Op::Change => "changed",
+        };
+        a.phrases.push(format!("{what} {} {done}", f.path));
+    }
     if before != after {
         a.hit(ChangeClass::ExceptionChanged, &[]);
         let key = |e: &crate::spec::ExceptionSpec| (e.code.clone(), e.resource.clone());

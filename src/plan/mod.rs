@@ -254,24 +254,16 @@ pub fn make(input: Input, today: Date, progress: Progress<'_>) -> Planned {
     }
 }
 
-/// Each team the plan needs, with its handle: the base's, else (a team the change adds) the
-/// desired program's. The base is what was reviewed before; a pull request that re-points
-/// `security` at a team of its author's must not have that team approve it.
+/// Each team the plan needs, with its handle as the base declares it
+/// ([`crate::approvals::rules::handle`]): a pull request that re-points `security` at a team of
+/// its author's, or adds a team, must not have that team approve it.
 fn approval_teams(
     approvals: &BTreeSet<String>,
     changes: &[Change],
     desired: &Program,
     base: &Program,
 ) -> Vec<ApprovalTeam> {
-    let handle = |team: &str| {
-        [base, desired].iter().find_map(|p| {
-            p.spec()?
-                .teams
-                .iter()
-                .find(|(k, _)| k.0 == team)
-                .and_then(|(_, t)| t.github.clone())
-        })
-    };
+    let handle = |team: &str| crate::approvals::rules::handle(base, desired, team);
     approvals
         .iter()
         .map(|team| {
@@ -362,6 +354,8 @@ fn load_base(desired: &Program, mut base: Snapshot) -> Program {
             .filter(|u| !from_changed.contains(u))
             .cloned()
             .collect(),
+        // The base is compared and rendered, never validated.
+        strays: Vec::new(),
         snapshot: base,
         apis: desired.apis.clone(),
     };

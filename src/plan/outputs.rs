@@ -165,5 +165,6 @@ fn only(program: &Program, names: &BTreeSet<String>) -> Program {
         unloadable: program.unloadable.clone(),
         snapshot,
         apis: program.apis.clone(),
+        strays: Vec::new(),
     }
 }

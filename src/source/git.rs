@@ -199,7 +199,65 @@ impl ProgramRepo {
                 _ => {}
             }
         }
+        self.walk_outside(&tree, &mut snapshot)?;
         Ok(snapshot)
+    }
+
+    /// The YAML files of a revision outside the program's folders that carry the
+    /// `partnerctl/v1` marker (`source/outside.rs`), as the working-tree search finds them:
+    /// links, submodules, hidden names and `.git` skipped, depth and size bounded.
+    fn walk_outside(&self, tree: &Tree<'_>, out: &mut Snapshot) -> Result<(), SourceError> {
+        let mut entries = 0usize;
+        let mut stack: Vec<(Tree<'_>, String, usize)> = Vec::new();
+        let top: Vec<_> = tree
+            .iter()
+            .filter(|e| e.name().is_ok_and(|n| n != PROGRAM_FILE && !PROGRAM_DIRS.contains(&n)))
+            .map(|e| e.to_owned())
+            .collect();
+        let mut pending = vec![(top, String::new(), 0usize)];
+        loop {
+            let (list, rel, depth) = match pending.pop() {
+                Some(x) => x,
+                None => match stack.pop() {
+                    Some((t, rel, depth)) => (t.iter().map(|e| e.to_owned()).collect(), rel, depth),
+                    None => break,
+                },
+            };
+            for entry in list {
+                entries += 1;
+                if entries > paths::MAX_ENTRIES {
+                    return Err(SourceError::TooLarge(format!(
+                        "{}: the repository holds more than {} files and folders outside the program's folders; it is not searched for misplaced documents",
+                        out.origin,
+                        paths::MAX_ENTRIES
+                    )));
+                }
+                let Ok(name) = entry.name() else { continue };
+                if name.starts_with('.') || paths::is_git_name(name) || entry.filemode() == MODE_LINK {
+                    continue;
+                }
+                let child = if rel.is_empty() {
+                    name.to_string()
+                } else {
+                    format!("{rel}/{name}")
+                };
+                match entry.kind() {
+                    Some(ObjectType::Tree) if depth + 1 < paths::MAX_DEPTH => {
+                        let sub = self.repo.find_tree(entry.id()).map_err(git_err)?;
+                        stack.push((sub, child, depth + 1));
+                    }
+                    Some(ObjectType::Blob) if super::outside::is_yaml_name(name) => {
+                        if let Some(Entry::Bytes(b)) = self.read_entry(entry.id(), entry.filemode(), entry.kind()) {
+                            if super::outside::may_hold_document(&b.bytes()) {
+                                out.outside.insert(child, b);
+                            }
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        }
+        Ok(())
     }
 
     /// The program at a revision.

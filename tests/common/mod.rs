@@ -91,7 +91,8 @@ pub fn long_name(head: &str) -> String {
 /// namespace) and `subscribers` partners with 63-character names and credential ids
 /// subscribed to it, every tenth with two production credentials; and products `rates-pro`
 /// (plan `annual`) next to `rates` (plan `pro-annual`) in sandbox, whose names joined with
-/// `-` or `_` are the same. An NGINX output is added for production.
+/// `-` or `_` are the same. An NGINX output is added for production, and the API
+/// Management service is renamed `nw`.
 pub fn big_program(subscribers: usize) -> tempfile::TempDir {
     big_program_with(subscribers, 10)
 }
@@ -106,6 +107,9 @@ pub fn big_program_with(subscribers: usize, several: usize) -> tempfile::TempDir
         "    - {target: nginx, environment: sandbox, path: dist/gateway/nginx-sandbox.conf}\n",
         "    - {target: nginx, environment: sandbox, path: dist/gateway/nginx-sandbox.conf}\n    - {target: nginx, environment: production, path: dist/gateway/nginx-production.conf}\n",
     );
+    // API Management's operation names hold 80 characters, the service's and the API's
+    // names included: a 63-character product leaves room for a service of three.
+    edit(root, "program.yaml", "service: northwind-apim-prod", "service: nw");
     let product = long_name("p");
     let plans = [long_name("plan-a"), long_name("plan-b")];
     let namespace = long_name("ns");

@@ -2,19 +2,23 @@
 //! folder, delivered by Argo CD or Flux (docs/kubernetes.md).
 //!
 //! - per served product a `SecurityPolicy` on the product's `HTTPRoute`
-//!   (`environments.<env>.route`): `apiKeyAuth` with every live credential of the
-//!   environment (the key in the `x-api-key` header, the credential id forwarded in
-//!   [`CLIENT_HEADER`]), and an `authorization` allow-list of the credentials of the
-//!   product's subscribers (deny by default; one rule per 256 ids, the CRD's limit): an
-//!   unknown key gets 401, a known key of a partner not subscribed gets 403, as on NGINX;
+//!   (`environments.<env>.route`): `apiKeyAuth` with the live credentials of the subscribers
+//!   of the products routed in the route's namespace (the key in the `x-api-key` header, the
+//!   credential id forwarded in [`CLIENT_HEADER`]), and an `authorization` allow-list of the
+//!   credentials of the product's subscribers (deny by default; one rule per 256 ids, the
+//!   CRD's limit): an unknown key gets 401, a known key of a partner not subscribed gets 403,
+//!   as on NGINX (a key whose Secret is not in that namespace at all is unknown there, so 401);
 //! - per product with subscribers a `BackendTrafficPolicy` with global rate-limit rules, for
 //!   every subscriber its plan's rate limit and quota, each partner in its own bucket (see
 //!   [`limit_rules`]). Envoy Gateway applies one BackendTrafficPolicy per route (a second on
 //!   the same route is `Conflicted`), so the plans of a product share one policy, labelled
 //!   with the product, and two products cannot share a route ([`shared_routes`]);
-//! - per credential and route namespace an external-secrets `ExternalSecret` producing the
-//!   Secret the SecurityPolicy reads (`<credential id>: <key>`), from the credential's
-//!   `secretRef` in the output's `secretStore`. The key never passes through partnerctl;
+//! - per route namespace, an external-secrets `ExternalSecret` for each credential of a
+//!   partner subscribed to a product routed there, producing the Secret the SecurityPolicy
+//!   reads (`<credential id>: <key>`), from the credential's `secretRef` in the output's
+//!   `secretStore`. A namespace gets the keys of its products' subscribers only: a team's
+//!   namespace never holds another product's partners' keys, and a product without
+//!   subscribers brings none. The key never passes through partnerctl;
 //! - a `kustomization.yaml` listing them.
 
 use crate::access::{Gateway, GatewayPartner, GatewayProduct};
@@ -237,12 +241,9 @@ pub fn documents(
         )));
     }
     let mut files = Vec::new();
-    let mut namespaces = BTreeSet::new();
-    let all_credentials: Vec<&str> = gw
-        .partners
-        .iter()
-        .flat_map(|p| p.credentials.iter().map(|c| c.id.0.as_str()))
-        .collect();
+    // Each served product's route, then the credentials each route namespace may hold: those
+    // of the subscribers of the products routed there, and no others.
+    let mut routes = Vec::with_capacity(gw.products.len());
     for p in &gw.products {
         let route = p
             .product
@@ -256,7 +257,17 @@ pub fn documents(
                     output.path, p.name
                 ))
             })?;
-        namespaces.insert(route.namespace.as_str());
+        routes.push(route);
+    }
+    let mut in_namespace: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
+    for (p, route) in gw.products.iter().zip(&routes) {
+        let held = in_namespace.entry(route.namespace.as_str()).or_default();
+        for (partner, _) in gw.subscribers(p.name) {
+            held.extend(partner.credentials.iter().map(|c| c.id.0.as_str()));
+        }
+    }
+    for (p, route) in gw.products.iter().zip(&routes) {
+        let held = &in_namespace[route.namespace.as_str()];
         let target = json!([{"group": "gateway.networking.k8s.io", "kind": "HTTPRoute", "name": route.name}]);
         let labels = k8s::labels(prog, env, &[(k8s::PRODUCT_LABEL, p.name)]);
         let subscribers = gw.subscribers(p.name);
@@ -272,7 +283,7 @@ pub fn documents(
             "spec": {
                 "targetRefs": target,
                 "apiKeyAuth": {
-                    "credentialRefs": all_credentials
+                    "credentialRefs": held
                         .iter()
                         .map(|c| json!({"group": "", "kind": "Secret", "name": secret_name(c)}))
                         .collect::<Vec<_>>(),
@@ -298,9 +309,9 @@ pub fn documents(
             files.push(Doc::new(format!("backendtrafficpolicy-{name}.yaml"), btp));
         }
     }
-    for ns in &namespaces {
+    for (ns, held) in &in_namespace {
         for partner in &gw.partners {
-            for c in &partner.credentials {
+            for c in partner.credentials.iter().filter(|c| held.contains(c.id.0.as_str())) {
                 let secret = secret_name(&c.id);
                 let labels = k8s::labels(
                     prog,

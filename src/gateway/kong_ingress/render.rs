@@ -2,8 +2,11 @@
 //! manifests for one environment in the output's folder (docs/kubernetes.md).
 //!
 //! What both editions render, in the output's `namespace` (default `partnerctl`):
-//! - per partner with access a `KongConsumer` (`username` and `custom_id` = the partner's
-//!   name, as in the `kong` target) listing its credential Secrets;
+//! - per partner subscribed to a served product a `KongConsumer` (`username` and `custom_id`
+//!   = the partner's name, as in the `kong` target) listing its credential Secrets. A partner
+//!   with live keys but no subscription here (to a retired product, a plan not offered) gets
+//!   no consumer and no Secret: the controller's namespace holds the keys of the products'
+//!   subscribers only, as the `envoy-gateway` target's namespaces do;
 //! - per credential an `ExternalSecret` producing the Secret `partnerctl-key-<id>` labelled
 //!   `konghq.com/credential: key-auth` with its `key` from the credential's `secretRef`;
 //! - the `key-auth` KongPlugin [`KEY_AUTH_PLUGIN`], per product an `acl` KongPlugin, and per
@@ -131,7 +134,7 @@ pub fn documents(
     let mut docs = Vec::new();
     // (product, plan) → whether someone holds it.
     let mut held: BTreeSet<(&str, &str)> = BTreeSet::new();
-    for p in &gw.partners {
+    for p in gw.partners.iter().filter(|p| !p.plans.is_empty()) {
         let labels = k8s::labels(prog, env, &[(k8s::PARTNER_LABEL, p.name)]);
         for (product, plan) in &p.plans {
             held.insert((product, plan.name.0.as_str()));
