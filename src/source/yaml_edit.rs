@@ -33,6 +33,8 @@ pub struct Editor {
     line_starts: Vec<usize>,
     /// Byte offset → text inserted there, in the order inserted.
     inserts: BTreeMap<usize, String>,
+    /// Start offset → (end offset, text) of scalars replaced.
+    replaced: BTreeMap<usize, (usize, String)>,
 }
 
 impl Editor {
@@ -51,6 +53,7 @@ impl Editor {
             doc,
             line_starts,
             inserts: BTreeMap::new(),
+            replaced: BTreeMap::new(),
         })
     }
 
@@ -59,19 +62,22 @@ impl Editor {
         &self.doc.value
     }
 
-    /// Whether anything was inserted.
+    /// Whether anything was inserted or replaced.
     pub fn changed(&self) -> bool {
-        !self.inserts.is_empty()
+        !self.inserts.is_empty() || !self.replaced.is_empty()
     }
 
-    /// The text with every insertion made.
+    /// The text with every insertion and replacement made.
     pub fn finish(self) -> String {
         let mut out = String::with_capacity(self.text.len() + 256);
+        let mut edits: Vec<(usize, usize, &str)> = self.inserts.iter().map(|(at, t)| (*at, *at, t.as_str())).collect();
+        edits.extend(self.replaced.iter().map(|(start, (end, t))| (*start, *end, t.as_str())));
+        edits.sort_by_key(|(start, end, _)| (*start, *end));
         let mut last = 0;
-        for (at, text) in &self.inserts {
-            out.push_str(&self.text[last..*at]);
+        for (start, end, text) in edits {
+            out.push_str(&self.text[last..start]);
             out.push_str(text);
-            last = *at;
+            last = end;
         }
         out.push_str(&self.text[last..]);
         out
@@ -281,6 +287,91 @@ impl Editor {
     }
 }
 
+impl Editor {
+    /// Replaces the scalar at `pointer` (which must exist) by `value`, a scalar too. A scalar
+    /// written over several lines, or as a block scalar, is refused.
+    pub fn set(&mut self, pointer: &str, value: &Value) -> Result<(), EditError> {
+        match self.doc.value.pointer(pointer) {
+            Some(Value::Array(_) | Value::Object(_)) | None => {
+                return Err(self.unsupported(pointer, "is not a scalar"));
+            }
+            Some(_) => {}
+        }
+        if matches!(value, Value::Array(_) | Value::Object(_)) {
+            return Err(self.unsupported(pointer, "cannot take a collection in place of a scalar"));
+        }
+        let at = self.doc.pos(pointer);
+        let start = self.offset(at.line, at.column);
+        let end = self
+            .scalar_end(start)
+            .ok_or_else(|| self.unsupported(pointer, "is a scalar written in a way partnerctl does not edit"))?;
+        if self.inserts.range(start..=end).next().is_some() {
+            return Err(self.unsupported(pointer, "was edited already"));
+        }
+        self.replaced.insert(start, (end, flow(value)));
+        Ok(())
+    }
+
+    /// The offset just after the scalar that starts at `start`, on its line: a quoted scalar
+    /// to its closing quote, a plain one to a comment, a flow indicator or the line's end.
+    fn scalar_end(&self, start: usize) -> Option<usize> {
+        let bytes = self.text.as_bytes();
+        let line_end = self.text[start..].find('\n').map_or(self.text.len(), |i| start + i);
+        match bytes.get(start)? {
+            b'"' => {
+                let mut i = start + 1;
+                while i < line_end {
+                    match bytes[i] {
+                        b'\\' => i += 2,
+                        b'"' => return Some(i + 1),
+                        _ => i += 1,
+                    }
+                }
+                None
+            }
+            b'\'' => {
+                let mut i = start + 1;
+                while i < line_end {
+                    if bytes[i] == b'\'' {
+                        if bytes.get(i + 1) == Some(&b'\'') {
+                            i += 2;
+                            continue;
+                        }
+                        return Some(i + 1);
+                    }
+                    i += 1;
+                }
+                None
+            }
+            b'|' | b'>' | b'&' | b'*' | b'!' | b'[' | b'{' => None,
+            _ => {
+                let in_flow = self.text[..start]
+                    .rfind(['{', '['])
+                    .is_some_and(|open| self.text[..start].rfind('\n').is_none_or(|nl| open > nl));
+                let mut end = line_end;
+                let rest = &self.text[start..line_end];
+                if let Some(i) = rest.find(" #") {
+                    end = start + i;
+                }
+                if in_flow && let Some(i) = rest.find([',', '}', ']']) {
+                    end = end.min(start + i);
+                }
+                let end = start + self.text[start..end].trim_end().len();
+                // A plain scalar that goes on on the next line is not edited in place.
+                let next = self.text[line_end..].trim_start_matches('\n');
+                let line_start = self.text[..start].rfind('\n').map_or(0, |nl| nl + 1);
+                let indent = self.text[line_start..start].chars().take_while(|c| *c == ' ').count();
+                let continues = !in_flow
+                    && next.lines().next().is_some_and(|l| {
+                        let t = l.trim_start();
+                        !t.is_empty() && !t.starts_with('#') && l.len() - t.len() > indent
+                    });
+                (!continues && end > start).then_some(end)
+            }
+        }
+    }
+}
+
 fn split_pointer(pointer: &str) -> (String, String) {
     match pointer.rsplit_once('/') {
         Some((parent, key)) => (parent.to_string(), key.replace("~1", "/").replace("~0", "~")),
@@ -393,6 +484,21 @@ mod tests {
         assert_eq!(
             e.finish(),
             "metadata:\n  name: a\n  labels: {kong-consumer: A_b}\nspec:\n  plans:\n  - name: p\n    environments: [sandbox, production]\n  - {name: q}\n  # end of plans\n  empty:\n"
+        );
+    }
+
+    #[test]
+    fn scalars_are_replaced_in_place() {
+        let text = "spec:\n  stage: sandbox   # why\n  name: \"a b\"\n  m: {k: v, j: w}\n  long: a\n    b\n";
+        let mut e = Editor::new("p.yaml", text).unwrap();
+        e.set("/spec/stage", &json!("production_requested")).unwrap();
+        e.set("/spec/name", &json!("c: d")).unwrap();
+        e.set("/spec/m/k", &json!("x")).unwrap();
+        assert!(e.set("/spec/long", &json!("z")).is_err(), "a multi-line plain scalar");
+        assert!(e.set("/spec/m", &json!("z")).is_err(), "a mapping");
+        assert_eq!(
+            e.finish(),
+            "spec:\n  stage: production_requested   # why\n  name: \"c: d\"\n  m: {k: x, j: w}\n  long: a\n    b\n"
         );
     }
 

@@ -9,12 +9,14 @@ mod common;
 mod partner;
 mod product;
 mod program;
+mod request;
 mod terms;
 
 pub use common::*;
 pub use partner::*;
 pub use product::*;
 pub use program::*;
+pub use request::*;
 pub use terms::*;
 
 use schemars::JsonSchema;
