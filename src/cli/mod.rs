@@ -17,6 +17,7 @@ mod init;
 mod plan;
 mod policy;
 mod render;
+mod request;
 mod schema;
 mod validate;
 
@@ -135,6 +136,9 @@ pub enum Command {
     Completions(completions::CompletionsArgs),
     /// The manual pages (roff), for `man -l` or a `man1/` folder.
     Man(completions::ManArgs),
+    /// Apply a partner's request (register, accept terms, sandbox or production access) to
+    /// the working tree, or refuse it with every reason.
+    Request(request::RequestArgs),
 }
 
 /// Parses arguments, runs the command, and turns the outcome into an exit code.
@@ -163,6 +167,7 @@ pub fn main() -> ExitCode {
         Command::Approvals(a) => approvals::run(a, &cli.common),
         Command::Completions(a) => completions::run(a),
         Command::Man(a) => completions::man(a),
+        Command::Request(a) => request::run(a, &cli.common),
     };
     match result {
         Ok(code) => ExitCode::from(code),

@@ -8,4 +8,10 @@
 //! program's approval rules. The `issue-forms` target ([`forms`]) is rendered by the
 //! dispatcher like any output; it imports nothing above the model and the encoders.
 
+mod change;
+mod describe;
+mod draft;
 pub mod forms;
+pub mod github;
+mod input;
+pub mod request;

@@ -137,6 +137,28 @@ impl Editor {
         self.line_starts.get(end).copied().unwrap_or(self.text.len())
     }
 
+    /// The offset just after a mapping entry whose key stands at `column` of `line`: its
+    /// value's lines are indented deeper, or, for a sequence written without indentation
+    /// (`key:` then `- item` in the key's column, as the YAML serializer writes), start with
+    /// the dash in the key's column.
+    fn entry_end(&self, line: usize, column: usize) -> usize {
+        let mut end = line;
+        let mut n = line + 1;
+        while let Some(l) = self.line(n) {
+            let t = l.trim_start();
+            if !(t.is_empty() || t.starts_with('#')) {
+                let indent = l.chars().take_while(|c| *c == ' ').count();
+                let item = indent + 1 == column && (t == "-" || t.starts_with("- "));
+                if indent < column && !item {
+                    break;
+                }
+                end = n;
+            }
+            n += 1;
+        }
+        self.line_starts.get(end).copied().unwrap_or(self.text.len())
+    }
+
     /// Inserts at a line start, after a newline if the file does not end with one.
     fn insert_line(&mut self, at: usize, text: &str) {
         if at == self.text.len() && !self.text.is_empty() && !self.text.ends_with('\n') {
@@ -266,7 +288,7 @@ impl Editor {
             };
             let child = format!("{pointer}/{}", escape_segment(&last_key));
             let key_at = self.doc.key_pos(&child);
-            let end = self.block_end(key_at.line, key_at.column);
+            let end = self.entry_end(key_at.line, key_at.column);
             let indent = " ".repeat(key_at.column.saturating_sub(1));
             let text = match value {
                 Value::Array(items) if !items.is_empty() => {
@@ -485,6 +507,20 @@ mod tests {
             e.finish(),
             "metadata:\n  name: a\n  labels: {kong-consumer: A_b}\nspec:\n  plans:\n  - name: p\n    environments: [sandbox, production]\n  - {name: q}\n  # end of plans\n  empty:\n"
         );
+    }
+
+    #[test]
+    fn an_entry_after_an_indentless_sequence_goes_after_its_items() {
+        let text = "spec:\n  history:\n  - stage: registered\n    date: 2026-11-01\n  agreements:\n  - terms: t\n    version: '1'\n";
+        let mut e = Editor::new("p.yaml", text).unwrap();
+        e.push("/spec/agreements", &json!({"terms": "u"})).unwrap();
+        e.push("/spec/subscriptions", &json!({"product": "a"})).unwrap();
+        let out = e.finish();
+        assert_eq!(
+            out,
+            "spec:\n  history:\n  - stage: registered\n    date: 2026-11-01\n  agreements:\n  - terms: t\n    version: '1'\n  - {terms: u}\n  subscriptions:\n    - {product: a}\n"
+        );
+        yaml::parse("p.yaml", out.as_bytes()).unwrap();
     }
 
     #[test]
