@@ -27,6 +27,7 @@ pub mod explain;
 pub mod fuzzing;
 pub mod gateway;
 pub mod model;
+pub mod onboarding;
 pub mod openapi;
 pub mod output;
 pub mod plan;

@@ -14,6 +14,7 @@ mod funnel;
 mod import;
 mod import_openapi;
 mod init;
+mod lifecycle;
 mod plan;
 mod policy;
 mod render;
@@ -135,6 +136,13 @@ pub enum Command {
     Completions(completions::CompletionsArgs),
     /// The manual pages (roff), for `man -l` or a `man1/` folder.
     Man(completions::ManArgs),
+    /// A partner's lifecycle: new, move, suspend, offboard, reinstate, subscribe,
+    /// unsubscribe, accept. Edits the program in place; refuses what validate would reject.
+    #[command(subcommand)]
+    Partner(lifecycle::PartnerCommand),
+    /// A partner's credentials: issue, rotate, revoke. Edits the program in place.
+    #[command(subcommand)]
+    Credential(lifecycle::CredentialCommand),
 }
 
 /// Parses arguments, runs the command, and turns the outcome into an exit code.
@@ -163,6 +171,8 @@ pub fn main() -> ExitCode {
         Command::Approvals(a) => approvals::run(a, &cli.common),
         Command::Completions(a) => completions::run(a),
         Command::Man(a) => completions::man(a),
+        Command::Partner(c) => lifecycle::run_partner(c, &cli.common),
+        Command::Credential(c) => lifecycle::run_credential(c, &cli.common),
     };
     match result {
         Ok(code) => ExitCode::from(code),
