@@ -323,7 +323,9 @@ impl Editor {
                         self.insert_line(end, &text);
                     }
                     _ => {
-                        return Err(self.unsupported(pointer, "is a sequence written in a way partnerctl does not edit"));
+                        return Err(
+                            self.unsupported(pointer, "is a sequence written in a way partnerctl does not edit")
+                        );
                     }
                 }
                 match self.expected_at(pointer)? {

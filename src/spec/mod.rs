@@ -7,12 +7,14 @@
 
 mod common;
 mod partner;
+mod portal;
 mod product;
 mod program;
 mod terms;
 
 pub use common::*;
 pub use partner::*;
+pub use portal::*;
 pub use product::*;
 pub use program::*;
 pub use terms::*;

@@ -54,6 +54,12 @@ pub struct ProgramSpec {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(range(min = 1, max = 3650))]
     pub exceptions_max_days: Option<u32>,
+    /// What the partner portal tells partners (SPEC §15.1), all of it public: the program
+    /// team's contact, where partners ask for each step (`intake`), and where the portal is
+    /// published. Example:
+    /// `portal: {url: "https://partners.northwind.example", contact: {email: partners@northwind.example}, intake: {github: northwind/partners}}`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub portal: Option<super::PortalSpec>,
 }
 
 /// The default of `spec.exceptionsMaxDays`.
