@@ -74,7 +74,7 @@ codes! {
     TermsOutdated = "terms-outdated", Warning, "the accepted version of a needed terms is older than the current one (an error after its reacceptBy date)";
     DataSharingUncovered = "data-sharing-uncovered", Error, "a subscribed product's dataCategories are not all covered by the partner's accepted data-sharing terms";
     HistoryInvalid = "history-invalid", Error, "history out of date order, dated after today, skipping a stage, or not ending in `stage`";
-    RevokedAccess = "revoked-access", Error, "a suspended or offboarded partner still has a credential that is not revoked, or a subscription";
+    RevokedAccess = "revoked-access", Error, "a suspended or offboarded partner still has a credential that is not revoked, or an offboarded partner a subscription";
     CredentialExpired = "credential-expired", Warning, "a credential has expired and is not revoked";
     SecretInRepo = "secret-in-repo", Error, "a value looks like a secret (a private key, a token, a long random string) outside secretRef";
     TermsImmutable = "terms-immutable", Error, "a published terms version's text or dates differ from the base/applied state (plan only)";

@@ -82,9 +82,9 @@ pub fn explain(code: Code) -> Explanation {
             "List every stage with the date it was reached, oldest first, one step at a time, ending in the current stage.",
         ),
         RevokedAccess => (
-            "A suspended or offboarded partner must not be able to call: every subscription goes and every credential is revoked.",
+            "A suspended or offboarded partner must not be able to call: every credential is revoked. An offboarded partner left the program, so its subscriptions go too; a suspended one keeps them, so that `partner reinstate` and new credentials restore its access (the gateways serve no suspended partner).",
             "stage: suspended\ncredentials:\n  - {id: acme-prd-1, environment: production, created: 2026-01-07, secretRef: \"vault://...\"}\n",
-            "Remove the subscriptions and set `revoked:` on every credential (and revoke them in the vault).",
+            "Set `revoked:` on every credential (and revoke them in the vault); for an offboarded partner remove the subscriptions too. `partnerctl partner suspend` and `partner offboard` make the whole change at once.",
         ),
         CredentialExpired => (
             "An expired credential no longer works, but a file that still lists it as live misleads the next reader and the audit.",

@@ -449,6 +449,30 @@ fn revoked_access() {
         37,
     );
     assert_eq!(codes(dir.path()), vec![Code::RevokedAccess]);
+
+    // A suspended partner keeps its subscriptions (SPEC §15.5); an offboarded one may not.
+    let dir = copy_example();
+    edit(
+        dir.path(),
+        "partners/emea/rhine-river-shipping.yaml",
+        "  subscriptions: []",
+        "  subscriptions:\n    - {product: tracking, plan: standard, environment: production}",
+    );
+    assert_eq!(codes(dir.path()), Vec::<Code>::new());
+    let dir = copy_example();
+    edit(
+        dir.path(),
+        "partners/apac/outback-haulage.yaml",
+        "  subscriptions: []",
+        "  subscriptions:\n    - {product: tracking, plan: standard, environment: production}",
+    );
+    assert_fires(
+        dir.path(),
+        Code::RevokedAccess,
+        "partners/apac/outback-haulage.yaml",
+        27,
+    );
+    assert_eq!(codes(dir.path()), vec![Code::RevokedAccess]);
 }
 
 #[test]

@@ -189,39 +189,7 @@ pub fn run(args: &ImportArgs, common: &Common) -> anyhow::Result<u8> {
     Ok(EXIT_OK)
 }
 
-/// Writes a file of the program through a temporary file in the same folder and a rename,
-/// so a failure never leaves half a file; refuses to write through a symbolic link.
+/// Writes a file of the program through the one writer of program files.
 fn write_atomic(root: &Path, relative: &str, bytes: &[u8]) -> anyhow::Result<()> {
-    partnerctl::source::paths::check_relative(relative)
-        .or_else(|e| {
-            // Program files are protected from outputs, not from the import that writes them.
-            if e.reason.contains("program's own source") {
-                Ok(())
-            } else {
-                Err(e)
-            }
-        })
-        .map_err(|e| anyhow::anyhow!("refusing to write {relative}: {e}"))?;
-    let path = root.join(relative);
-    let mut at = root.to_path_buf();
-    for part in Path::new(relative).iter() {
-        at.push(part);
-        if std::fs::symlink_metadata(&at).is_ok_and(|m| m.file_type().is_symlink()) {
-            anyhow::bail!("refusing to write {relative}: {} is a symbolic link", at.display());
-        }
-    }
-    let dir = path.parent().unwrap_or(Path::new("."));
-    std::fs::create_dir_all(dir).map_err(|e| anyhow::anyhow!("cannot create {}: {e}", dir.display()))?;
-    let mut tmp =
-        tempfile::NamedTempFile::new_in(dir).map_err(|e| anyhow::anyhow!("cannot write in {}: {e}", dir.display()))?;
-    tmp.write_all(bytes)?;
-    #[cfg(unix)]
-    {
-        // Program files are ordinary repository files, not private temporaries.
-        use std::os::unix::fs::PermissionsExt;
-        tmp.as_file().set_permissions(std::fs::Permissions::from_mode(0o644))?;
-    }
-    tmp.persist(&path)
-        .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display()))?;
-    Ok(())
+    partnerctl::source::program_files::write(root, relative, bytes).map_err(|e| anyhow::anyhow!("{e}"))
 }

@@ -14,6 +14,7 @@ mod funnel;
 mod import;
 mod import_openapi;
 mod init;
+mod lifecycle;
 mod plan;
 mod policy;
 mod render;
@@ -136,6 +137,13 @@ pub enum Command {
     Completions(completions::CompletionsArgs),
     /// The manual pages (roff), for `man -l` or a `man1/` folder.
     Man(completions::ManArgs),
+    /// A partner's lifecycle: new, move, suspend, offboard, reinstate, subscribe,
+    /// unsubscribe, accept. Edits the program in place; refuses what validate would reject.
+    #[command(subcommand)]
+    Partner(lifecycle::PartnerCommand),
+    /// A partner's credentials: issue, rotate, revoke. Edits the program in place.
+    #[command(subcommand)]
+    Credential(lifecycle::CredentialCommand),
     /// Apply a partner's request (register, accept terms, sandbox or production access) to
     /// the working tree, or refuse it with every reason.
     Request(request::RequestArgs),
@@ -167,6 +175,8 @@ pub fn main() -> ExitCode {
         Command::Approvals(a) => approvals::run(a, &cli.common),
         Command::Completions(a) => completions::run(a),
         Command::Man(a) => completions::man(a),
+        Command::Partner(c) => lifecycle::run_partner(c, &cli.common),
+        Command::Credential(c) => lifecycle::run_credential(c, &cli.common),
         Command::Request(a) => request::run(a, &cli.common),
     };
     match result {

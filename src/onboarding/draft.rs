@@ -349,7 +349,7 @@ fn accept(
             );
             continue;
         }
-        let Some(sha256) = program.terms_text_sha256(current) else {
+        let Some(sha256) = crate::model::Terms::text_sha256(current, program) else {
             d.refuse(
                 origin,
                 Code::UnknownReference,
@@ -819,6 +819,6 @@ fn edit_partner(
     Ok(FileChange {
         path: p.file.clone(),
         action: FileAction::Update,
-        bytes: e.finish().into_bytes(),
+        bytes: e.finish().map_err(|e| RequestError::Edit(e.to_string()))?.into_bytes(),
     })
 }

@@ -15,7 +15,7 @@
 //!
 //! Each finding names the request field at fault (`spec.subscriptions[1].plan`). Nothing is
 //! written here: [`Outcome::files`] holds what the caller writes, through
-//! [`crate::source::paths::write_program_file`], and only when the request is accepted.
+//! [`crate::source::program_files::write`], and only when the request is accepted.
 
 pub use super::change::{FileAction, FileChange, RequestError};
 pub use super::input::{Input, Origin, RequestDiagnostic, field_of, read_file};

@@ -121,9 +121,14 @@ impl Importer<'_> {
             return file;
         }
         if editor.changed() {
-            file.action = Action::Merge;
-            file.contents = editor.finish();
-            file.added = added;
+            match editor.finish() {
+                Ok(contents) => {
+                    file.action = Action::Merge;
+                    file.contents = contents;
+                    file.added = added;
+                }
+                Err(e) => self.note(todo(None, "merge", Some(path), format!("not merged: {e}"), None)),
+            }
         } else {
             file.action = Action::Unchanged;
         }
