@@ -18,3 +18,4 @@ pub mod github;
 mod input;
 pub mod lifecycle;
 pub mod request;
+pub mod status;
