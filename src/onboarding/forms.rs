@@ -565,7 +565,7 @@ fn plan_choices(program: &Program, env: Environment) -> Vec<Choice> {
             continue;
         }
         let beta = if product.spec.lifecycle == Lifecycle::Beta {
-            " (beta)"
+            ", beta"
         } else {
             ""
         };
@@ -577,7 +577,7 @@ fn plan_choices(program: &Program, env: Environment) -> Vec<Choice> {
                 .unwrap_or_default();
             out.push(Choice {
                 label: format!(
-                    "{}{beta} ({}) — plan {}: {} requests/{}{quota}",
+                    "{} ({}{beta}) — plan {}: {} requests/{}{quota}",
                     markdown::text(&product.spec.display_name),
                     product.name,
                     plan.name,
