@@ -69,7 +69,7 @@ codes! {
     DuplicateName = "duplicate-name", Error, "two resources of one kind share a name, or two credentials share an id";
     UnknownReference = "unknown-reference", Error, "a named team, product, plan, terms, terms version, environment or file does not exist";
     PlanEnvironment = "plan-environment", Error, "a subscription's environment is not one of its plan's, or a live credential's environment has no subscription";
-    StageGate = "stage-gate", Error, "access beyond the stage: sandbox access before `sandbox`, production access before `live`";
+    StageGate = "stage-gate", Error, "access beyond the stage: sandbox access before `sandbox`, production access before `live` (production_requested may hold the production subscriptions it asked for, never an unrevoked production credential)";
     TermsMissing = "terms-missing", Error, "past `registered` without the program's requiredTerms, or subscribed to a product without having accepted its requiredTerms";
     TermsOutdated = "terms-outdated", Warning, "the accepted version of a needed terms is older than the current one (an error after its reacceptBy date)";
     DataSharingUncovered = "data-sharing-uncovered", Error, "a subscribed product's dataCategories are not all covered by the partner's accepted data-sharing terms";
@@ -85,6 +85,8 @@ codes! {
     OpenapiMismatch = "openapi-mismatch", Error, "a product's endpoints and the operations of its OpenAPI description disagree";
     ExceptionExpired = "exception-expired", Warning, "an exception in program.yaml `spec.exceptions` is past its `until` date and covers nothing any more";
     ExceptionInvalid = "exception-invalid", Error, "an exception runs longer than `spec.exceptionsMaxDays`, names a code that cannot be excepted, or a resource that does not exist";
+    AcceptanceMismatch = "acceptance-mismatch", Error, "an agreement's textSha256 is not the SHA-256 of that terms version's text as published";
+    AcceptanceEvidence = "acceptance-evidence", Error, "with spec.agreements.requireEvidence, an acceptance added since the applied state lacks textSha256, method or evidence (plan, and validate with an applied state)";
 }
 
 impl Code {

@@ -57,7 +57,7 @@ pub fn explain(code: Code) -> Explanation {
             "Choose a plan offered in that environment, or revoke the stray credential.",
         ),
         StageGate => (
-            "The onboarding path is the program's control: sandbox access comes with stage `sandbox`, production access only with `live`. Access granted ahead of the stage skips the review the stage stands for.",
+            "The onboarding path is the program's control: sandbox access comes with stage `sandbox`, production access only with `live`. Access granted ahead of the stage skips the review the stage stands for. A `production_requested` partner may hold the production subscriptions it asked for (its request is under review), but no unrevoked production credential until it is live.",
             "stage: sandbox\nsubscriptions:\n  - {product: tracking, plan: enterprise, environment: production}\n",
             "Move the partner to the stage (with a history entry) in the same pull request, so that the approval rules for that stage apply, or remove the access.",
         ),
@@ -135,6 +135,16 @@ pub fn explain(code: Code) -> Explanation {
             "Exceptions are for a known problem and a short, reviewed while. One that runs longer than `spec.exceptionsMaxDays` (default 90 days from today) is a permanent waiver in disguise; one naming an unknown code would silently cover nothing; and some findings cannot be excepted at all: those that leave the program unreadable (yaml-syntax, schema, unknown-reference, ...) and terms-immutable, which guards what partners signed.",
             "spec:\n  exceptions:\n    - {code: terms-outdated, resource: partner/initech, until: 2028-01-01, reason: \"later\"}   # more than 90 days away\n",
             "Choose an earlier `until` and renew the exception when it comes due, or raise `spec.exceptionsMaxDays` in a reviewed change. Name a check code, `policy/<rule>` or `policy`.",
+        ),
+        AcceptanceMismatch => (
+            "An acceptance's textSha256 ties it to the exact text the partner read. A digest that is not the hash of the version's text file proves nothing about what was accepted, or proves that another text was: an agreement nobody can show was made.",
+            "agreements:\n  - {terms: partner-tos, version: \"2.0\", acceptedOn: 2026-11-01, signedBy: Jane Roe,\n     textSha256: 0000000000000000000000000000000000000000000000000000000000000000}\n",
+            "Record the SHA-256 of the text the partner accepted (`sha256sum terms/partner-tos/2.0.md`; `partnerctl partner accept` writes it). If the partner read another text, it must accept the published one.",
+        ),
+        AcceptanceEvidence => (
+            "With spec.agreements.requireEvidence, every acceptance added must say what was accepted (textSha256), how (method) and where the record is (evidence), so that an auditor can follow each agreement to its proof. Acceptances already applied are not judged again.",
+            "# program.yaml: agreements: {requireEvidence: true}\nagreements:\n  - {terms: partner-tos, version: \"2.0\", acceptedOn: 2026-11-01, signedBy: Jane Roe}\n",
+            "Add textSha256, method (click-through, issue-form, e-signature or countersigned) and evidence (an https URL to the signed document, the issue, the portal record). `partnerctl request` and `partnerctl partner accept` write all three.",
         ),
     };
     Explanation { why, example, fix }

@@ -102,6 +102,29 @@ pub fn validate_snapshot(snapshot: source::Snapshot, today: spec::Date) -> Valid
     }
 }
 
+impl Validated {
+    /// Adds the findings made against an applied state (`acceptance-evidence`, SPEC §15.4):
+    /// `validate` calls it when it can read one and the program requires evidence.
+    pub fn check_against_applied(&mut self, applied: source::Snapshot, today: spec::Date) {
+        let base = model::load(applied).program;
+        let mut found = check::acceptance_evidence::check(&base, &self.program);
+        if found.is_empty() {
+            return;
+        }
+        check::exceptions::apply(&self.program, today, &mut found);
+        found.retain(|d| d.code == diag::Code::AcceptanceEvidence);
+        self.redactor.diagnostics(&mut found);
+        self.diagnostics.extend(found);
+        diag::sort_and_dedup(&mut self.diagnostics);
+    }
+
+    /// Whether the program asks for what only an applied state can show
+    /// (`spec.agreements.requireEvidence`).
+    pub fn needs_applied_state(&self) -> bool {
+        self.program.spec().is_some_and(|s| s.agreements.require_evidence)
+    }
+}
+
 /// Reads the working tree at `dir` and validates it.
 pub fn validate_dir(dir: &Path, today: spec::Date) -> Result<Validated, source::SourceError> {
     Ok(validate_snapshot(source::Snapshot::from_dir(dir)?, today))

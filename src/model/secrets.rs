@@ -226,6 +226,24 @@ fn is_credential_ref(partner: bool, path: &[Step]) -> bool {
         )
 }
 
+/// Whether the value is an agreement's `textSha256` (`/spec/agreements/N/textSha256`) written
+/// as a SHA-256 digest: the hash of a published terms text, not a secret (SPEC §15.4). Any
+/// other value there is scanned like every value.
+fn is_text_digest(partner: bool, path: &[Step], value: &str) -> bool {
+    partner
+        && value.len() == 64
+        && value.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+        && matches!(
+            path,
+            [
+                Step::Key("spec"),
+                Step::Key("agreements"),
+                Step::Index(_),
+                Step::Key("textSha256")
+            ]
+        )
+}
+
 type Found<'a> = Vec<(String, &'static str, &'a str)>;
 
 /// What looks like a secret in one document's keys and strings (`partner`: the document is a
@@ -250,6 +268,7 @@ fn walk<'a>(v: &'a Value, partner: bool, path: &mut Vec<Step<'a>>, found: &mut F
     match v {
         Value::String(s) => {
             if !is_credential_ref(partner, path)
+                && !is_text_digest(partner, path, s)
                 && let Some((what, secret)) = find(s)
             {
                 found.push((pointer(path), what, secret));

@@ -1,7 +1,16 @@
-//! Self-service onboarding (SPEC §15): what moves a partner along its path. The lifecycle
-//! commands ([`lifecycle`]) are the provider's side of it: each edits the working tree in
-//! place through the one format-preserving editor (`source::yaml_edit`), and either leaves a
-//! program that `validate` accepts or refuses and writes nothing. This stage sits above the
-//! checks it asks (it validates the edited program in memory) and below the CLI.
+//! Onboarding (SPEC §15): the path a partner moves along by asking. A request (from a file or
+//! from a GitHub issue opened from one of the program's issue forms) becomes edits to the
+//! working tree that the program's own rules check; the issue forms are an output; a
+//! partner's status says where it stands and what blocks its next step. The lifecycle
+//! commands ([`lifecycle`]) are the provider's side of the path: each edits the working tree
+//! in place through the one format-preserving editor (`source::yaml_edit`), and either leaves
+//! a program that `validate` accepts or refuses and writes nothing.
+//!
+//! It sits beside `plan` and `approvals` below the CLI: a request or a lifecycle command is
+//! validated with the same rules as `validate` ([`crate::validate_snapshot`]), and the teams
+//! it needs come from the program's approval rules. The `issue-forms` target ([`forms`]) is
+//! rendered by the dispatcher like any output; it imports nothing above the model and the
+//! encoders.
 
+pub mod forms;
 pub mod lifecycle;

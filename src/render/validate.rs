@@ -27,7 +27,9 @@ fn template_folder(target: Target) -> Option<&'static str> {
         Target::Kong => Some("kong/"),
         Target::Nginx => Some("nginx/"),
         Target::EnvoyRatelimit => Some("envoy-ratelimit/"),
-        Target::Codeowners | Target::FunnelReport | Target::EnvoyGateway | Target::KongIngress => None,
+        Target::Codeowners | Target::FunnelReport | Target::EnvoyGateway | Target::KongIngress | Target::IssueForms => {
+            None
+        }
     }
 }
 
