@@ -18,6 +18,7 @@ mod lifecycle;
 mod plan;
 mod policy;
 mod render;
+mod request;
 mod schema;
 mod validate;
 
@@ -143,6 +144,9 @@ pub enum Command {
     /// A partner's credentials: issue, rotate, revoke. Edits the program in place.
     #[command(subcommand)]
     Credential(lifecycle::CredentialCommand),
+    /// Apply a partner's request (register, accept terms, sandbox or production access) to
+    /// the working tree, or refuse it with every reason.
+    Request(request::RequestArgs),
 }
 
 /// Parses arguments, runs the command, and turns the outcome into an exit code.
@@ -173,6 +177,7 @@ pub fn main() -> ExitCode {
         Command::Man(a) => completions::man(a),
         Command::Partner(c) => lifecycle::run_partner(c, &cli.common),
         Command::Credential(c) => lifecycle::run_credential(c, &cli.common),
+        Command::Request(a) => request::run(a, &cli.common),
     };
     match result {
         Ok(code) => ExitCode::from(code),

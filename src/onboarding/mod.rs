@@ -12,5 +12,11 @@
 //! rendered by the dispatcher like any output; it imports nothing above the model and the
 //! encoders.
 
+mod change;
+mod describe;
+mod draft;
 pub mod forms;
+pub mod github;
+mod input;
 pub mod lifecycle;
+pub mod request;

@@ -189,6 +189,28 @@ impl Editor {
         self.line_starts.get(end).copied().unwrap_or(self.text.len())
     }
 
+    /// The offset just after a mapping entry whose key stands at `column` of `line`: its
+    /// value's lines are indented deeper, or, for a sequence written without indentation
+    /// (`key:` then `- item` in the key's column, as the YAML serializer writes), start with
+    /// the dash in the key's column.
+    fn entry_end(&self, line: usize, column: usize) -> usize {
+        let mut end = line;
+        let mut n = line + 1;
+        while let Some(l) = self.line(n) {
+            let t = l.trim_start();
+            if !(t.is_empty() || t.starts_with('#')) {
+                let indent = l.chars().take_while(|c| *c == ' ').count();
+                let item = indent + 1 == column && (t == "-" || t.starts_with("- "));
+                if indent < column && !item {
+                    break;
+                }
+                end = n;
+            }
+            n += 1;
+        }
+        self.line_starts.get(end).copied().unwrap_or(self.text.len())
+    }
+
     /// Inserts at a line start, after a newline if the file does not end with one.
     fn insert_line(&mut self, at: usize, text: &str) {
         if at == self.text.len() && !self.text.is_empty() && !self.text.ends_with('\n') {
@@ -363,7 +385,7 @@ impl Editor {
             };
             let child = format!("{pointer}/{}", escape_segment(&last_key));
             let key_at = self.doc.key_pos(&child);
-            let end = self.block_end(key_at.line, key_at.column);
+            let end = self.entry_end(key_at.line, key_at.column);
             let indent = " ".repeat(key_at.column.saturating_sub(1));
             let text = match value {
                 Value::Array(items) if !items.is_empty() => {

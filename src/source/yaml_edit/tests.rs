@@ -145,3 +145,16 @@ fn values_cannot_escape_their_scalar() {
     });
     assert_eq!(out.lines().count(), 3, "{out}");
 }
+
+#[test]
+fn an_entry_after_an_indentless_sequence_goes_after_its_items() {
+    let text = "spec:\n  history:\n  - stage: registered\n    date: 2026-11-01\n  agreements:\n  - terms: t\n    version: '1'\n";
+    let out = edited(text, |e| {
+        e.push("/spec/agreements", &json!({"terms": "u"}))?;
+        e.push("/spec/subscriptions", &json!({"product": "a"}))
+    });
+    assert_eq!(
+        out,
+        "spec:\n  history:\n  - stage: registered\n    date: 2026-11-01\n  agreements:\n  - terms: t\n    version: '1'\n  - terms: u\n  subscriptions:\n    - {product: a}\n"
+    );
+}
