@@ -14,7 +14,7 @@ pub fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
             let Some(version) = cx.program.terms.get(&a.terms.0).and_then(|t| t.version(&a.version)) else {
                 continue;
             };
-            let Some(actual) = cx.program.terms_text_sha256(version) else {
+            let Some(actual) = crate::model::Terms::text_sha256(version, cx.program) else {
                 continue;
             };
             if *sha != actual {

@@ -20,6 +20,7 @@ mod policy;
 mod render;
 mod request;
 mod schema;
+mod status;
 mod validate;
 
 use clap::{Parser, Subcommand, ValueEnum};
@@ -147,6 +148,9 @@ pub enum Command {
     /// Apply a partner's request (register, accept terms, sandbox or production access) to
     /// the working tree, or refuse it with every reason.
     Request(request::RequestArgs),
+    /// Where a partner stands: its stage, its next step and what blocks it, its credentials,
+    /// its deadlines and (with --usage) its last call.
+    Status(status::StatusArgs),
 }
 
 /// Parses arguments, runs the command, and turns the outcome into an exit code.
@@ -178,6 +182,7 @@ pub fn main() -> ExitCode {
         Command::Partner(c) => lifecycle::run_partner(c, &cli.common),
         Command::Credential(c) => lifecycle::run_credential(c, &cli.common),
         Command::Request(a) => request::run(a, &cli.common),
+        Command::Status(a) => status::run(a, &cli.common),
     };
     match result {
         Ok(code) => ExitCode::from(code),

@@ -6,7 +6,7 @@ use super::{Common, EXIT_FINDINGS, EXIT_OK, Format};
 use partnerctl::encode::text;
 use partnerctl::onboarding::github;
 use partnerctl::onboarding::request::{self, Input, MAX_INPUT_BYTES, Outcome};
-use partnerctl::source::{Snapshot, paths};
+use partnerctl::source::{Snapshot, paths, program_files};
 use std::io::Write;
 use std::path::PathBuf;
 
@@ -45,7 +45,7 @@ pub fn run(args: &RequestArgs, common: &Common) -> anyhow::Result<u8> {
     let outcome = request::apply(snapshot, input, today)?;
     if outcome.ok && !args.dry_run {
         for f in &outcome.files {
-            paths::write_program_file(&common.dir, &f.path, &f.bytes)
+            program_files::write(&common.dir, &f.path, &f.bytes)
                 .map_err(|r| anyhow::anyhow!("cannot write {}: {r}", f.path))?;
         }
     }

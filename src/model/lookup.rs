@@ -83,20 +83,6 @@ impl Program {
         }
     }
 
-    /// The SHA-256 of a terms version's text as the program holds it, in lower-case hex
-    /// (what `agreements[].textSha256` records, SPEC §15.4); `None` when the file is missing.
-    pub fn terms_text_sha256(&self, v: &TermsVersionSpec) -> Option<String> {
-        use sha2::{Digest, Sha256};
-        use std::fmt::Write as _;
-        let bytes = self.snapshot.bytes(&Terms::text_path(v))?;
-        let digest = Sha256::digest(&bytes);
-        let mut hex = String::with_capacity(64);
-        for b in digest.iter() {
-            let _ = write!(hex, "{b:02x}");
-        }
-        Some(hex)
-    }
-
     /// The partner that owns a credential id.
     pub fn credential_owner(&self, id: &str) -> Option<(&Partner, &crate::spec::CredentialSpec)> {
         self.partners
@@ -132,6 +118,14 @@ impl Terms {
     /// The path of a version's text inside the repository (`terms/<file>`).
     pub fn text_path(v: &TermsVersionSpec) -> String {
         format!("terms/{}", v.file)
+    }
+
+    /// The SHA-256 of a version's text file as published, in lower-case hex (SPEC §15.4):
+    /// what an acceptance's `textSha256` must be. `None` when the file is not in the program.
+    pub fn text_sha256(v: &TermsVersionSpec, program: &Program) -> Option<String> {
+        use sha2::{Digest, Sha256};
+        let bytes = program.snapshot.bytes(&Terms::text_path(v))?;
+        Some(Sha256::digest(&bytes).iter().map(|b| format!("{b:02x}")).collect())
     }
 }
 

@@ -349,7 +349,7 @@ fn accept(
             );
             continue;
         }
-        let Some(sha256) = program.terms_text_sha256(current) else {
+        let Some(sha256) = crate::model::Terms::text_sha256(current, program) else {
             d.refuse(
                 origin,
                 Code::UnknownReference,

@@ -545,7 +545,7 @@ fn terms_choices(program: &Program, today: Date, required_only: bool) -> Vec<Cho
     for name in names {
         let Some(t) = program.terms.get(&name) else { continue };
         let Some(current) = t.current(today) else { continue };
-        let Some(sha256) = program.terms_text_sha256(current) else {
+        let Some(sha256) = crate::model::Terms::text_sha256(current, program) else {
             continue;
         };
         let link = terms_link(program, &name, current);

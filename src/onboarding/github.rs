@@ -55,7 +55,7 @@ pub fn read_event(file: &str, bytes: &[u8], program: &Program, today: Date) -> I
         let loc = Location::new(file, at.line, at.column);
         refusals.push(RequestDiagnostic {
             field: field.map(str::to_string),
-            diagnostic: Diagnostic::new(code, &loc, message),
+            diagnostic: Diagnostic::new(code, &loc, message).with_severity(crate::diag::Severity::Error),
         });
     };
     let Some(issue) = doc.value.get("issue").filter(|i| i.is_object()) else {

@@ -2,7 +2,7 @@
 //! where it came from (a Request file or a GitHub event), and the findings about it, each
 //! naming the request field at fault. The other parts of `onboarding` share these types.
 
-use crate::diag::{Code, Diagnostic, Location};
+use crate::diag::{Code, Diagnostic, Location, Severity};
 use crate::source::yaml::{self, Pos, Positions, YamlDoc};
 use serde::Serialize;
 use serde_json::Value;
@@ -53,11 +53,12 @@ impl Origin {
         }
     }
 
-    /// A finding about a request field.
+    /// A refusal of a request field: an error, whatever the code's usual severity (an
+    /// outdated version is a warning in a program, and a reason to refuse in a request).
     pub fn finding(&self, code: Code, pointer: &str, message: impl Into<String>) -> RequestDiagnostic {
         RequestDiagnostic {
             field: Some(field_of(pointer)),
-            diagnostic: Diagnostic::new(code, &self.at(pointer), message),
+            diagnostic: Diagnostic::new(code, &self.at(pointer), message).with_severity(Severity::Error),
         }
     }
 }

@@ -15,7 +15,7 @@
 //!
 //! Each finding names the request field at fault (`spec.subscriptions[1].plan`). Nothing is
 //! written here: [`Outcome::files`] holds what the caller writes, through
-//! [`crate::source::paths::write_program_file`], and only when the request is accepted.
+//! [`crate::source::program_files::write`], and only when the request is accepted.
 
 pub use super::change::{FileAction, FileChange, RequestError};
 pub use super::input::{Input, Origin, RequestDiagnostic, field_of, read_file};
@@ -200,7 +200,8 @@ fn program_findings(
                 code,
                 &origin.at(""),
                 format!("with this request, `validate` reports `{code}` in another file of the program"),
-            ),
+            )
+            .with_severity(Severity::Error),
         });
     }
     let errors: Vec<&Diagnostic> = old.iter().filter(|d| d.severity == Severity::Error).collect();
@@ -219,6 +220,7 @@ fn program_findings(
                     if files.len() == 1 { "" } else { "s" }
                 ),
             )
+            .with_severity(Severity::Error)
             .with_hint("the program's team runs `partnerctl validate` and fixes what it reports"),
         });
     }

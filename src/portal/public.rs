@@ -5,7 +5,7 @@
 
 use super::context::{self, in_directory};
 use crate::model::{Program, Terms};
-use crate::spec::{ChangeClass, Date, Environment, IntakeSpec, Stage};
+use crate::spec::{ChangeClass, Date, Environment, Stage};
 use crate::template::filters;
 use serde_json::{Value, json};
 
@@ -47,7 +47,7 @@ fn terms_ref(program: &Program, name: &str, today: Date) -> Value {
         // text has no hash to accept yet.
         "current": current.is_some(),
         "effective": shown.map(|v| v.effective.to_string()),
-        "sha256": current.and_then(|v| program.terms_text_sha256(v)),
+        "sha256": current.and_then(|v| Terms::text_sha256(v, program)),
     })
 }
 
@@ -83,7 +83,7 @@ pub fn context(program: &Program, today: Date) -> Value {
                     // A published text never changes again: its hash is what partners accept.
                     ver["sha256"] = json!(
                         Terms::is_published(version, today)
-                            .then(|| program.terms_text_sha256(version))
+                            .then(|| Terms::text_sha256(version, program))
                             .flatten()
                     );
                     ver.as_object_mut().map(|o| o.remove("file"));
@@ -215,29 +215,8 @@ fn capitalized(s: &str) -> String {
 
 /// The link that asks for `action` (SPEC §15.1), when the program names an intake.
 fn ask_href(program: &Program, action: &str) -> Option<String> {
-    let link = intake_link(program.spec()?.portal.as_ref()?.intake.as_ref()?, action)?;
+    let link = program.spec()?.portal.as_ref()?.intake.as_ref()?.link(action)?;
     filters::safe_website(&link).map(str::to_string)
-}
-
-/// The link that asks for `action`: the issue form of the intake repository
-/// (`https://github.com/OWNER/REPO/issues/new?template=partnerctl-<action>.yml`), or the
-/// intake URL with `?action=<action>` (`&action=` when it has a query already).
-pub fn intake_link(intake: &IntakeSpec, action: &str) -> Option<String> {
-    if let Some(repo) = &intake.github {
-        return Some(format!(
-            "https://github.com/{repo}/issues/new?template=partnerctl-{action}.yml"
-        ));
-    }
-    let url = intake.url.as_deref()?;
-    let (base, fragment) = match url.split_once('#') {
-        Some((b, f)) => (b, Some(f)),
-        None => (url, None),
-    };
-    let sep = if base.contains('?') { '&' } else { '?' };
-    Some(format!(
-        "{base}{sep}action={action}{}",
-        fragment.map(|f| format!("#{f}")).unwrap_or_default()
-    ))
 }
 
 /// A step's title, action, what the partner does, the checks, the next step, the terms and
@@ -365,33 +344,4 @@ fn onboarding(program: &Program, terms_ref: &dyn Fn(&str) -> Value) -> Vec<Value
             })
         })
         .collect()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn links_that_ask_for_a_step() {
-        let gh = IntakeSpec {
-            github: Some("northwind/partners".into()),
-            url: None,
-        };
-        assert_eq!(
-            intake_link(&gh, "request-sandbox").unwrap(),
-            "https://github.com/northwind/partners/issues/new?template=partnerctl-request-sandbox.yml"
-        );
-        let url = |u: &str| IntakeSpec {
-            github: None,
-            url: Some(u.into()),
-        };
-        assert_eq!(
-            intake_link(&url("https://x.example/apply"), "register").unwrap(),
-            "https://x.example/apply?action=register"
-        );
-        assert_eq!(
-            intake_link(&url("https://x.example/apply?lang=de#form"), "register").unwrap(),
-            "https://x.example/apply?lang=de&action=register#form"
-        );
-    }
 }

@@ -12,9 +12,8 @@
 //!   its root after symbolic links are resolved, never reaches `.git` (or the repository's git
 //!   folder wherever `--out-dir` points), and never lands on a program source file or folder.
 //!
-//! Loading (`source/mod.rs`, `source/git.rs`), rendering and writing (`render/write.rs`),
-//! removing (`cli/apply.rs`, `state.rs`) and editing program files ([`write_program_file`])
-//! all call these functions.
+//! Loading (`source/mod.rs`, `source/git.rs`), rendering and writing (`render/write.rs`) and
+//! removing (`cli/apply.rs`, `state.rs`) all call these functions.
 
 use std::fs;
 use std::io::Read;
@@ -213,53 +212,6 @@ pub fn check_relative(path: &str) -> Result<(), Refusal> {
             "is the program's own source `{p}`; outputs never replace program files"
         ));
     }
-    Ok(())
-}
-
-/// Writes a program file (`partners/acme.yaml`) below `root`, for the commands that edit the
-/// program (`request`): the path must be relative, lie below one of the program's folders,
-/// pass through no `..`, `.git` or symbolic link, and is written through a temporary file in
-/// the same folder and a rename, so a failure never leaves half a file.
-pub fn write_program_file(root: &Path, relative: &str, bytes: &[u8]) -> Result<(), Refusal> {
-    use std::io::Write as _;
-    let folder = relative.split('/').next().unwrap_or_default();
-    if !crate::source::PROGRAM_DIRS.contains(&folder) || relative.split('/').count() < 2 {
-        return refuse(format!("{relative} is not below a program folder"));
-    }
-    if relative.contains('\\') || relative.starts_with('/') || relative.chars().any(char::is_control) {
-        return refuse(format!("{relative} is not a relative `/`-separated path"));
-    }
-    for part in relative.split('/') {
-        if part.is_empty() || part == "." || part == ".." || is_git_name(part) {
-            return refuse(format!("{relative} holds the folder name `{part}`"));
-        }
-    }
-    let path = root.join(relative);
-    let mut at = root.to_path_buf();
-    for part in Path::new(relative).iter() {
-        at.push(part);
-        match kind_of(&at) {
-            Ok(Some(Kind::Link)) => return refuse(format!("{relative}: {} is a symbolic link", at.display())),
-            Ok(Some(Kind::Special)) => return refuse(format!("{relative}: {} is not a regular file", at.display())),
-            _ => {}
-        }
-    }
-    let io = |e: std::io::Error| Refusal {
-        reason: format!("{relative}: {e}"),
-    };
-    let dir = path.parent().unwrap_or(root);
-    fs::create_dir_all(dir).map_err(io)?;
-    let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(io)?;
-    tmp.write_all(bytes).map_err(io)?;
-    #[cfg(unix)]
-    {
-        // Program files are ordinary repository files, not private temporaries.
-        use std::os::unix::fs::PermissionsExt;
-        tmp.as_file()
-            .set_permissions(fs::Permissions::from_mode(0o644))
-            .map_err(io)?;
-    }
-    tmp.persist(&path).map_err(|e| io(e.error))?;
     Ok(())
 }
 

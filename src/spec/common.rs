@@ -20,10 +20,6 @@ pub const TEXT_PATTERN: &str = r"^[^\x00-\x08\x0B-\x1F\x7F-\x9F]*$";
 /// `|`, `^`, `` ` `` or `$`.
 pub const URL_PATTERN: &str = r#"^[Hh][Tt][Tt][Pp][Ss]?://([A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(:[0-9]{1,5})?([/?#][^\s\x00-\x1F\x7F-\x9F"'<>\\^`{|}$]*)?$"#;
 
-/// An absolute `https` URL, as [`URL_PATTERN`] without plain `http`: evidence and links a
-/// partner follows.
-pub const HTTPS_URL_PATTERN: &str = r#"^[Hh][Tt][Tt][Pp][Ss]://([A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(:[0-9]{1,5})?([/?#][^\s\x00-\x1F\x7F-\x9F"'<>\\^`{|}$]*)?$"#;
-
 /// An e-mail address: one `@`, no space or control character.
 pub const EMAIL_PATTERN: &str = r"^[^@\s\x00-\x1F\x7F-\x9F]+@[^@\s\x00-\x1F\x7F-\x9F]+$";
 

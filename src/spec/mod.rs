@@ -7,6 +7,7 @@
 
 mod common;
 mod partner;
+mod portal;
 mod product;
 mod program;
 mod request;
@@ -14,6 +15,7 @@ mod terms;
 
 pub use common::*;
 pub use partner::*;
+pub use portal::*;
 pub use product::*;
 pub use program::*;
 pub use request::*;

@@ -54,64 +54,15 @@ pub struct ProgramSpec {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(range(min = 1, max = 3650))]
     pub exceptions_max_days: Option<u32>,
-    /// What partners are told (SPEC §15.1): the portal's address, whom to contact, where to
-    /// send requests. Public. Example:
-    /// `portal: {url: "https://partners.northwind.example", intake: {github: northwind/partners}}`.
+    /// What the partner portal tells partners (SPEC §15.1), all of it public: the program
+    /// team's contact, where partners ask for each step (`intake`), and where the portal is
+    /// published. Example:
+    /// `portal: {url: "https://partners.northwind.example", contact: {email: partners@northwind.example}, intake: {github: northwind/partners}}`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub portal: Option<PortalSpec>,
+    pub portal: Option<super::PortalSpec>,
     /// What an acceptance must carry (SPEC §15.4). Example: `agreements: {requireEvidence: true}`.
     #[serde(default, skip_serializing_if = "AgreementsSettings::is_empty")]
     pub agreements: AgreementsSettings,
-}
-
-/// The portal and its intake (`spec.portal`): public, shown to partners.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct PortalSpec {
-    /// Where the portal (the `docs` output) is published, an `https://` URL; links to terms
-    /// texts point there. Example: `https://partners.northwind.example`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schemars(regex(pattern = super::HTTPS_URL_PATTERN))]
-    pub url: Option<String>,
-    /// Whom partners contact. Example: `{email: partners@northwind.example}`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub contact: Option<PortalContact>,
-    /// Where partners send requests (SPEC §15.2): a GitHub repository whose issue forms
-    /// partnerctl writes, or a URL that takes `?action=<action>`.
-    /// Example: `intake: {github: northwind/partners}`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub intake: Option<IntakeSpec>,
-}
-
-/// The program's contact for partners (`spec.portal.contact`).
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct PortalContact {
-    /// Example: `partners@northwind.example`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schemars(regex(pattern = super::EMAIL_PATTERN))]
-    pub email: Option<String>,
-    /// Example: `https://northwind.example/partners/contact`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schemars(regex(pattern = super::HTTPS_URL_PATTERN))]
-    pub url: Option<String>,
-}
-
-/// Where requests go (`spec.portal.intake`): exactly one of `github` or `url`.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-#[schemars(extend("oneOf" = [{"required": ["github"]}, {"required": ["url"]}]))]
-pub struct IntakeSpec {
-    /// A GitHub repository, `OWNER/REPO`, whose issue forms (`issue-forms` target) take requests.
-    /// Example: `northwind/partners`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schemars(regex(pattern = r"^[A-Za-z0-9](-?[A-Za-z0-9]){0,38}/[A-Za-z0-9._-]{1,100}$"))]
-    pub github: Option<String>,
-    /// A form of the provider's that takes `?action=<action>`, an `https://` URL.
-    /// Example: `https://northwind.example/partners/request`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schemars(regex(pattern = super::HTTPS_URL_PATTERN))]
-    pub url: Option<String>,
 }
 
 /// Rules for partners' acceptances (`spec.agreements`).

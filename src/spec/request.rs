@@ -46,6 +46,7 @@ pub struct RequestSpec {
     /// `register`: who the partner is. Example:
     /// `{displayName: ACME Logistics, legalName: ACME Logistics GmbH, contacts: [{name: Jane Roe, email: jane@acme.example, role: technical}]}`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "RegisterSpec")]
     pub register: Option<RegisterSpec>,
     /// `accept-terms` (and `register`): the terms accepted, each the current version with the
     /// SHA-256 of its text. Example: `- {terms: partner-tos, version: "2.0", textSha256: "…"}`.
@@ -179,6 +180,7 @@ pub struct AcceptSpec {
     pub text_sha256: String,
     /// How it was accepted (recorded with the agreement). Example: `click-through`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "AcceptanceMethod")]
     pub method: Option<AcceptanceMethod>,
 }
 

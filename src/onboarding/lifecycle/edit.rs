@@ -310,7 +310,7 @@ impl<'a> PartnerEdit<'a> {
         {
             return refuse(format!("{} has accepted {terms} {version} already", self.name()));
         }
-        let Some(sha) = self.program.terms_text_sha256(v) else {
+        let Some(sha) = Terms::text_sha256(v, self.program) else {
             return refuse(format!(
                 "the text of {terms} {version} ({}) is missing, so there is nothing to accept",
                 Terms::text_path(v)

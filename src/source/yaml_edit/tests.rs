@@ -148,11 +148,12 @@ fn values_cannot_escape_their_scalar() {
 
 #[test]
 fn an_entry_after_an_indentless_sequence_goes_after_its_items() {
+    // As the YAML serializer writes a new partner file: sequences in their key's column.
     let text = "spec:\n  history:\n  - stage: registered\n    date: 2026-11-01\n  agreements:\n  - terms: t\n    version: '1'\n";
-    let out = edited(text, |e| {
-        e.push("/spec/agreements", &json!({"terms": "u"}))?;
-        e.push("/spec/subscriptions", &json!({"product": "a"}))
-    });
+    let mut e = Editor::new("p.yaml", text).unwrap();
+    e.push("/spec/agreements", &json!({"terms": "u"})).unwrap();
+    e.insert("/spec", "subscriptions", &json!([{"product": "a"}])).unwrap();
+    let out = e.finish().unwrap();
     assert_eq!(
         out,
         "spec:\n  history:\n  - stage: registered\n    date: 2026-11-01\n  agreements:\n  - terms: t\n    version: '1'\n  - terms: u\n  subscriptions:\n    - {product: a}\n"
