@@ -130,6 +130,28 @@ fn every_command_keeps_comments_and_key_order_and_leaves_the_program_valid() {
             "sandbox",
         ],
         &[
+            "partner",
+            "accept",
+            "nordlicht",
+            "data-sharing",
+            "1.0",
+            "--signed-by",
+            "Ole Berg, CTO",
+            "--method",
+            "e-signature",
+            "--evidence",
+            "https://sign.example/envelopes/4711",
+        ],
+        &[
+            "partner",
+            "subscribe",
+            "nordlicht",
+            "shipments",
+            "starter",
+            "--env",
+            "sandbox",
+        ],
+        &[
             "credential",
             "issue",
             "nordlicht",
@@ -239,6 +261,18 @@ fn every_command_keeps_comments_and_key_order_and_leaves_the_program_valid() {
     assert_eq!(v["spec"]["stage"], "offboarded");
     assert_eq!(v["spec"]["listed"], false);
     assert_eq!(v["spec"]["subscriptions"], serde_json::json!([]));
+    let accepted = &v["spec"]["agreements"][1];
+    let text = std::fs::read(common::example_dir().join("terms/data-sharing/1.0.md")).unwrap();
+    let sha: String = <sha2::Sha256 as sha2::Digest>::digest(&text)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    assert_eq!(
+        accepted,
+        &serde_json::json!({"terms": "data-sharing", "version": "1.0", "acceptedOn": AS_OF,
+            "signedBy": "Ole Berg, CTO", "textSha256": sha, "method": "e-signature",
+            "evidence": "https://sign.example/envelopes/4711"})
+    );
     let creds = v["spec"]["credentials"].as_array().unwrap();
     let ids: Vec<&str> = creds.iter().map(|c| c["id"].as_str().unwrap()).collect();
     assert_eq!(
@@ -464,6 +498,44 @@ fn refusals_name_the_reason_and_write_nothing() {
             "was revoked on 2026-01-12 already",
         ),
         (
+            vec![
+                "partner",
+                "accept",
+                "nordlicht",
+                "partner-tos",
+                "9.9",
+                "--signed-by",
+                "Ole",
+            ],
+            "partner-tos has no version `9.9`; its versions are 1.0, 2.0",
+        ),
+        (
+            vec![
+                "partner",
+                "accept",
+                "nordlicht",
+                "partner-tos",
+                "2.0",
+                "--signed-by",
+                "Ole",
+            ],
+            "has accepted partner-tos 2.0 already",
+        ),
+        (
+            vec![
+                "partner",
+                "accept",
+                "nordlicht",
+                "data-sharing",
+                "1.0",
+                "--signed-by",
+                "Ole",
+                "--evidence",
+                "http://sign.example/x",
+            ],
+            "--evidence is not an https:// URL",
+        ),
+        (
             vec!["credential", "revoke", "nope-1"],
             "no partner holds a credential `nope-1`",
         ),
@@ -569,4 +641,63 @@ fn what_the_editor_cannot_keep_is_refused() {
     assert_eq!(code, 1, "{out}");
     assert!(out.contains("not edited in place; change it by hand"), "{out}");
     assert_eq!(tree(dir.path()), before);
+}
+
+#[test]
+fn an_acceptance_carries_the_evidence_the_program_requires() {
+    let dir = copy_example();
+    let root = dir.path();
+    common::edit(
+        root,
+        "program.yaml",
+        "  portal:",
+        "  agreements: {requireEvidence: true}\n  portal:",
+    );
+    let git = |args: &[&str]| {
+        let o = Command::new("git")
+            .args(args)
+            .current_dir(root)
+            .env("GIT_CONFIG_GLOBAL", "/dev/null")
+            .env("GIT_AUTHOR_NAME", "t")
+            .env("GIT_AUTHOR_EMAIL", "t@example.invalid")
+            .env("GIT_COMMITTER_NAME", "t")
+            .env("GIT_COMMITTER_EMAIL", "t@example.invalid")
+            .output()
+            .unwrap();
+        assert!(
+            o.status.success(),
+            "git {args:?}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+    };
+    std::fs::write(root.join(".gitignore"), "dist/\n").unwrap();
+    git(&["init", "-q", "-b", "main"]);
+    git(&["add", "-A"]);
+    git(&["commit", "-q", "-m", "program"]);
+    let (code, out, err) = run(root, &["apply", "--initial"]);
+    assert_eq!(code, 0, "{out}{err}");
+    let accept = [
+        "partner",
+        "accept",
+        "baltic-freight",
+        "data-sharing",
+        "1.0",
+        "--signed-by",
+        "Eva Berg",
+    ];
+    let before = tree(root);
+    let (code, out, _) = run(root, &accept);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("error[acceptance-evidence]"), "{out}");
+    assert_eq!(tree(root), before);
+    let mut with_evidence = accept.to_vec();
+    with_evidence.extend([
+        "--method",
+        "countersigned",
+        "--evidence",
+        "https://contracts.example/ds/88",
+    ]);
+    let (code, out, _) = run(root, &with_evidence);
+    assert_eq!(code, 0, "{out}");
+    validates(root);
 }

@@ -283,7 +283,8 @@ pub fn run_credential(cmd: &CredentialCommand, common: &Common) -> anyhow::Resul
 fn execute(command: &Command, write: &WriteArgs, common: &Common) -> anyhow::Result<u8> {
     super::require_format(common, &[Format::Text, Format::Json], command.name())?;
     let snapshot = partnerctl::source::Snapshot::from_dir(&common.dir)?;
-    let outcome = lifecycle::run(snapshot, command, common.today());
+    let applied = applied_snapshot(common);
+    let outcome = lifecycle::run(snapshot, applied.as_ref(), command, common.today());
     if outcome.ok() && !write.dry_run {
         for f in &outcome.files {
             partnerctl::source::program_files::write(&common.dir, &f.path, f.contents.as_bytes())
@@ -292,6 +293,20 @@ fn execute(command: &Command, write: &WriteArgs, common: &Common) -> anyhow::Res
     }
     print(command, &outcome, write.dry_run, common)?;
     Ok(if outcome.ok() { EXIT_OK } else { EXIT_FINDINGS })
+}
+
+/// The applied state's program, as `validate` reads it (from git), when there is one.
+fn applied_snapshot(common: &Common) -> Option<partnerctl::source::Snapshot> {
+    let store = partnerctl::state::Store::open(&common.dir, None).ok()?;
+    match store.load() {
+        Ok(applied) => applied.snapshot,
+        Err(e) => {
+            super::warn(&format!(
+                "acceptance-evidence is not checked: the applied state cannot be read: {e}"
+            ));
+            None
+        }
+    }
 }
 
 fn print(command: &Command, o: &Outcome, dry_run: bool, common: &Common) -> anyhow::Result<()> {
@@ -312,6 +327,7 @@ fn print(command: &Command, o: &Outcome, dry_run: bool, common: &Common) -> anyh
             "partner": o.partner,
             "dryRun": dry_run,
             "files": o.files.iter().map(|f| json!({"path": f.path, "action": f.action.as_str()})).collect::<Vec<_>>(),
+            "credential": o.credential,
             "done": o.done,
             "reasons": o.reasons,
             "diagnostics": diagnostics,

@@ -403,26 +403,31 @@ pub fn form(program: &Program, today: Date, action: RequestAction) -> Result<For
             let mut fields = vec![partner("Your company's id in the program, as registered.")];
             fields.extend(you(true));
             let terms = terms_choices(program, today, false);
-            if terms.is_empty() {
-                return Err(format!(
-                    "{}: the program has no terms in effect on {today} to accept",
-                    file_name(action)
-                ));
+            // Before any terms take effect (a new program's placeholder terms), the form still
+            // exists, so the portal's link leads somewhere, and says there is nothing to accept.
+            let intro = if terms.is_empty() {
+                format!(
+                    "**Accept the {p}'s terms.** No terms are in effect yet, so there is nothing to accept today; this form offers each terms document once its version takes effect."
+                )
+            } else {
+                format!(
+                    "**Accept the {p}'s terms.** Each box is one terms document at its current version; your acceptance is recorded with the SHA-256 of the text you read, your name and this issue."
+                )
+            };
+            if !terms.is_empty() {
+                fields.push(Field {
+                    id: FieldId::Terms,
+                    label: "Terms you accept".into(),
+                    description: "Read each text (follow its link), then check the ones you accept for your company. Each box names the exact version and the SHA-256 of its text.".into(),
+                    required: false,
+                    kind: FieldKind::Checkboxes { options: terms },
+                });
             }
-            fields.push(Field {
-                id: FieldId::Terms,
-                label: "Terms you accept".into(),
-                description: "Read each text (follow its link), then check the ones you accept for your company. Each box names the exact version and the SHA-256 of its text.".into(),
-                required: false,
-                kind: FieldKind::Checkboxes { options: terms },
-            });
             (
                 format!("Accept the terms of the {program_name}"),
                 "Accept the current version of the program's terms for your company.".to_string(),
                 "Accept terms: ".to_string(),
-                format!(
-                    "**Accept the {p}'s terms.** Each box is one terms document at its current version; your acceptance is recorded with the SHA-256 of the text you read, your name and this issue."
-                ),
+                intro,
                 fields,
             )
         }

@@ -202,7 +202,7 @@ fn approval_sentence(program: &Program, what: &str, classes: &[ChangeClass]) -> 
     if who.is_empty() {
         format!("No one needs to approve {what}: it is granted as soon as these checks pass.")
     } else {
-        format!("{} approved by {}.", capitalized(what), join_words(&who))
+        format!("{} is approved by {}.", capitalized(what), join_words(&who))
     }
 }
 
@@ -218,6 +218,18 @@ fn ask_href(program: &Program, action: &str) -> Option<String> {
     let link = program.spec()?.portal.as_ref()?.intake.as_ref()?.link(action)?;
     filters::safe_website(&link).map(str::to_string)
 }
+
+/// A step's title, action, what the partner does, the checks, the next step, the terms and
+/// the products it needs.
+type StepParts = (
+    &'static str,
+    Option<&'static str>,
+    String,
+    Vec<String>,
+    String,
+    Vec<Value>,
+    Vec<Value>,
+);
 
 /// The onboarding path as a guide: one step per stage, each with what the partner does,
 /// what it needs (terms with their current version, SHA-256 and link; products and plans
@@ -250,14 +262,14 @@ fn onboarding(program: &Program, terms_ref: &dyn Fn(&str) -> Value) -> Vec<Value
         .iter()
         .map(|stage| {
             use ChangeClass::*;
-            let (title, action, does, checks, gate, terms, products): (&str, Option<&str>, String, Vec<String>, String, Vec<Value>, Vec<Value>) = match stage {
+            let (title, action, does, checks, gate, terms, products): StepParts = match stage {
                 Stage::Registered => (
                     "Register",
                     Some("register"),
                     "Tell us who you are: your company's name and legal name, your website, and the people we should talk to (technical, business, legal). You may accept the terms below in the same request.".into(),
                     vec![
                         "The name you choose is free and valid: lower-case letters, digits and dashes.".into(),
-                        approval_sentence(program, "a new partner is", &[PartnerAdded]),
+                        approval_sentence(program, "a new partner", &[PartnerAdded]),
                     ],
                     if required.is_empty() {
                         "Nothing to accept: the program has no required terms.".into()
@@ -271,7 +283,7 @@ fn onboarding(program: &Program, terms_ref: &dyn Fn(&str) -> Value) -> Vec<Value
                     "Accept the terms",
                     Some("accept-terms"),
                     "Accept the version in effect of each document below. Your request names the version and the SHA-256 of its text, so both sides hold a record of exactly which text was accepted.".into(),
-                    vec![terms_check.into(), approval_sentence(program, "the acceptance is", &[StageChanged])],
+                    vec![terms_check.into(), approval_sentence(program, "the acceptance", &[StageChanged])],
                     "Then choose a product and a sandbox plan. Some products need further terms; accept them before you subscribe.".into(),
                     required.clone(),
                     vec![],
@@ -283,7 +295,7 @@ fn onboarding(program: &Program, terms_ref: &dyn Fn(&str) -> Value) -> Vec<Value
                     vec![
                         rules_check.into(),
                         "Each plan is offered in the sandbox.".into(),
-                        approval_sentence(program, "sandbox access is", &[SandboxAccess, StageChanged]),
+                        approval_sentence(program, "sandbox access", &[SandboxAccess, StageChanged]),
                     ],
                     "When your integration is ready, ask for production access and the production plan you need.".into(),
                     vec![],
@@ -296,7 +308,7 @@ fn onboarding(program: &Program, terms_ref: &dyn Fn(&str) -> Value) -> Vec<Value
                     vec![
                         rules_check.into(),
                         "Each plan is offered in production.".into(),
-                        approval_sentence(program, "production access is", &[ProductionAccess, StageChanged]),
+                        approval_sentence(program, "production access", &[ProductionAccess, StageChanged]),
                     ],
                     "Once approved, we move you to live and issue your production key.".into(),
                     vec![],
@@ -306,7 +318,7 @@ fn onboarding(program: &Program, terms_ref: &dyn Fn(&str) -> Value) -> Vec<Value
                     "Go live",
                     None,
                     "Call production with your production key, within your plan's rate limit and quota, at the production base URLs.".into(),
-                    vec![approval_sentence(program, "your production key is", &[ProductionAccess])],
+                    vec![approval_sentence(program, "your production key", &[ProductionAccess])],
                     "You stay live while you keep the current terms accepted; new versions say by when to accept them.".into(),
                     vec![],
                     vec![],
