@@ -702,7 +702,10 @@ fn a_partner_with_a_working_sandbox_key_gets_no_second_one() {
     let branch = "partnerctl/request-sandbox/47/baltic-freight";
     let dev = w.path("dev");
     git(&dev, &["fetch", "-q", "origin", branch]);
-    git(&dev, &["merge", "-q", "--no-ff", "-m", "merge the request", "FETCH_HEAD"]);
+    git(
+        &dev,
+        &["merge", "-q", "--no-ff", "-m", "merge the request", "FETCH_HEAD"],
+    );
     git(&dev, &["push", "-q", "origin", "main"]);
     let ci = w.checkout("ci-credential");
     let ran = run_job(&w, "credential", &ci, &credential_context(branch));
@@ -710,8 +713,16 @@ fn a_partner_with_a_working_sandbox_key_gets_no_second_one() {
     assert!(ran.skipped("Open the credential's pull request"), "{}", ran.log);
     assert!(ran.passed("Answer on the request's issue"), "{}", ran.log);
     assert!(!ran.log.contains("minted"), "no key minted: {}", ran.log);
-    assert!(w.gh_log().contains("Your sandbox key works for it too"), "{}", w.gh_log());
-    assert!(!w.remote_branches().iter().any(|b| b.starts_with("partnerctl/credential/")));
+    assert!(
+        w.gh_log().contains("Your sandbox key works for it too"),
+        "{}",
+        w.gh_log()
+    );
+    assert!(
+        !w.remote_branches()
+            .iter()
+            .any(|b| b.starts_with("partnerctl/credential/"))
+    );
 }
 
 #[test]
