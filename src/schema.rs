@@ -277,6 +277,23 @@ fn validate_with(v: &jsonschema::Validator, root: &Value, file: &str, doc: &Yaml
                     ),
                 ));
             }
+            // Said without the value, which may be a megabyte long.
+            ValidationErrorKind::MaxLength { limit } | ValidationErrorKind::MaxItems { limit } => {
+                let pos = doc.pos(&pointer);
+                let what = if matches!(err.kind(), ValidationErrorKind::MaxLength { .. }) {
+                    "characters"
+                } else {
+                    "items"
+                };
+                out.push((
+                    pointer.clone(),
+                    Diagnostic::new(
+                        Code::Schema,
+                        &Location::new(file, pos.line, pos.column),
+                        format!("{field} is longer than {limit} {what}"),
+                    ),
+                ));
+            }
             ValidationErrorKind::OneOfNotValid { .. } | ValidationErrorKind::OneOfMultipleValid { .. }
                 if pointer.starts_with("/spec/outputs/") =>
             {

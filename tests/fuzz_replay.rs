@@ -78,6 +78,13 @@ fn kubernetes() {
     mutated("kubernetes", b"\n\"{:&*", |d| fuzzing::kubernetes(&base, d));
 }
 
+#[test]
+fn request() {
+    let base = base();
+    replay("request", |d| fuzzing::request(&base, d));
+    mutated("request", b"\n\"{:#[", |d| fuzzing::request(&base, d));
+}
+
 /// A few cheap mutations of each seed of `target` too: cut short, and with a byte that YAML
 /// gives a meaning (`bytes`: a newline, a quote, a bracket, a colon, an anchor, an alias) put
 /// in at evenly spaced places. None may panic.

@@ -536,3 +536,37 @@ fn the_request_schema_is_printed_and_committed() {
     let v: Value = serde_json::from_str(&r.stdout).unwrap();
     assert_eq!(v["$id"], "https://partnerctl.dev/schemas/v1/request.schema.json");
 }
+
+#[test]
+fn the_request_fixtures_apply_as_they_say() {
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/requests");
+    for (file, fields) in [
+        ("register.yaml", vec![]),
+        ("accept-terms.json", vec![]),
+        ("request-sandbox.yaml", vec![]),
+        ("request-production.yaml", vec!["spec.subscriptions[1].plan"]),
+    ] {
+        let dir = copy_example();
+        let (code, out) = request(dir.path(), &fixtures.join(file));
+        let errors: Vec<&str> = out["diagnostics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|d| d["severity"] == "error")
+            .map(|d| d["field"].as_str().unwrap())
+            .collect();
+        assert_eq!(errors, fields, "{file}: {out:#}");
+        assert_eq!(code, if fields.is_empty() { 0 } else { 1 }, "{file}");
+    }
+    for action in ["register", "accept-terms", "request-sandbox", "request-production"] {
+        let dir = copy_example();
+        let body = std::fs::read_to_string(fixtures.join(format!("{action}.issue.md"))).unwrap();
+        let payload = common::issue_form::payload(&body, &[&format!("partnerctl:{action}")], "someone", 5);
+        let scratch = tempfile::tempdir().unwrap();
+        let event = scratch.path().join("event.json");
+        std::fs::write(&event, serde_json::to_vec(&payload).unwrap()).unwrap();
+        let r = partnerctl(dir.path(), &["request", "--github-event", event.to_str().unwrap()]);
+        assert_eq!(r.code, 0, "{action}: {}{}", r.stdout, r.stderr);
+        validate_ok(dir.path());
+    }
+}

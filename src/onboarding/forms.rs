@@ -570,7 +570,7 @@ fn plan_choices(program: &Program, env: Environment) -> Vec<Choice> {
             continue;
         }
         let beta = if product.spec.lifecycle == Lifecycle::Beta {
-            " (beta)"
+            ", beta"
         } else {
             ""
         };
@@ -582,7 +582,7 @@ fn plan_choices(program: &Program, env: Environment) -> Vec<Choice> {
                 .unwrap_or_default();
             out.push(Choice {
                 label: format!(
-                    "{}{beta} ({}) — plan {}: {} requests/{}{quota}",
+                    "{} ({}{beta}) — plan {}: {} requests/{}{quota}",
                     markdown::text(&product.spec.display_name),
                     product.name,
                     plan.name,

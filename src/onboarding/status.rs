@@ -333,22 +333,17 @@ fn needs(program: &Program, p: &Partner, to: Stage, today: Date) -> Vec<Need> {
         }
     }
     let teams = approvals(program, p, &hits);
-    let message = if teams.is_empty() {
-        "no approval rule of the program names a team for this step".to_string()
-    } else {
-        format!(
-            "{}",
-            teams
-                .iter()
-                .map(|t| format!(
-                    "{} ({})",
-                    t.team,
-                    t.classes.iter().map(|c| c.as_str()).collect::<Vec<_>>().join(", ")
-                ))
-                .collect::<Vec<_>>()
-                .join("; ")
-        )
-    };
+    let message = teams
+        .iter()
+        .map(|t| {
+            format!(
+                "{} ({})",
+                t.team,
+                t.classes.iter().map(|c| c.as_str()).collect::<Vec<_>>().join(", ")
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("; ");
     if !teams.is_empty() {
         out.push(Need {
             kind: NeedKind::Approval,

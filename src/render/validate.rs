@@ -176,7 +176,7 @@ pub fn check_and_render_outputs(program: &Program, today: Date) -> (Vec<Diagnost
             _ => {}
         }
         if ok && let Some(target) = output.target {
-            for (message, hint) in target_settings(program, output, target) {
+            for (message, hint) in target_settings(program, output, target, today) {
                 out.push(finding(&at, message, hint));
             }
         }
@@ -231,8 +231,8 @@ impl Prerendered {
 /// What a built-in target needs from the program that its schema cannot say, found here so
 /// that the pull request fails rather than the render on merge: an `envoy-gateway` output
 /// needs the `route` of every product it serves, a `kong` or `kong-ingress` output a
-/// complete `quotaPolicy`/`redis` pair.
-fn target_settings(program: &Program, output: &OutputSpec, target: Target) -> Vec<(String, &'static str)> {
+/// complete `quotaPolicy`/`redis` pair, an `issue-forms` output names GitHub accepts in a form.
+fn target_settings(program: &Program, output: &OutputSpec, target: Target, today: Date) -> Vec<(String, &'static str)> {
     let mut out = Vec::new();
     match target {
         Target::Kong | Target::KongIngress => {
@@ -265,6 +265,14 @@ fn target_settings(program: &Program, output: &OutputSpec, target: Target) -> Ve
                         "add `route: {name, namespace}` to the product's environment, naming the HTTPRoute that serves it",
                     ));
                 }
+            }
+        }
+        Target::IssueForms => {
+            if let Err(e) = crate::onboarding::forms::forms(program, today) {
+                out.push((
+                    format!("output `{}`: {e}", output.path),
+                    "GitHub refuses such a form; change the name it comes from, or the terms and plans the forms offer",
+                ));
             }
         }
         _ => {}

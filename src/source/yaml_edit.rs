@@ -319,8 +319,15 @@ impl Editor {
                     }
                 }
                 let open = self.offset(at.line, at.column);
+                // Empty as the edit leaves it so far: a second item pushed onto `[]` follows
+                // the first one with a comma.
+                let now_empty = self
+                    .current(pointer)
+                    .and_then(|now| self.expected.pointer(&now))
+                    .and_then(Value::as_array)
+                    .map_or(n == 0, Vec::is_empty);
                 match self.text.as_bytes().get(open) {
-                    Some(b'[') => self.flow_append(pointer, open, n == 0, &flow(item))?,
+                    Some(b'[') => self.flow_append(pointer, open, now_empty, &flow(item))?,
                     Some(b'-') => {
                         let last_ptr = format!("{pointer}/{}", n - 1);
                         let last = self.doc.pos(&last_ptr);

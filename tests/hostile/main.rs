@@ -12,6 +12,7 @@ mod budgets;
 mod encoding;
 mod messages;
 mod paths;
+mod requests;
 mod secrets;
 
 use std::path::Path;

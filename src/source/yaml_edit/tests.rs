@@ -159,3 +159,11 @@ fn an_entry_after_an_indentless_sequence_goes_after_its_items() {
         "spec:\n  history:\n  - stage: registered\n    date: 2026-11-01\n  agreements:\n  - terms: t\n    version: '1'\n  - terms: u\n  subscriptions:\n    - {product: a}\n"
     );
 }
+
+#[test]
+fn two_items_pushed_onto_an_empty_flow_sequence() {
+    let mut e = Editor::new("p.yaml", "spec:\n  agreements: []\n").unwrap();
+    e.push("/spec/agreements", &json!({"terms": "a"})).unwrap();
+    e.push("/spec/agreements", &json!({"terms": "b"})).unwrap();
+    assert_eq!(e.finish().unwrap(), "spec:\n  agreements: [{terms: a}, {terms: b}]\n");
+}
