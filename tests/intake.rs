@@ -693,7 +693,7 @@ fn a_partner_with_a_working_sandbox_key_gets_no_second_one() {
             ("Partner id", "baltic-freight"),
             ("Your name", "Eva Berg"),
             ("Your work email", "eva@baltic.example"),
-            ("Products and plans", "(rates) — plan starter"),
+            ("Products and plans", "(rates, beta) — plan starter"),
         ],
     );
     let ci = w.checkout("ci-intake");
