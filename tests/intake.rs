@@ -681,6 +681,51 @@ fn sandbox_access_needs_nobody_where_the_rules_say_so() {
 }
 
 #[test]
+fn a_partner_with_a_working_sandbox_key_gets_no_second_one() {
+    if !have_jq() {
+        return;
+    }
+    let w = World::new(|_| {});
+    let event = w.issue_event(
+        47,
+        "request-sandbox",
+        &[
+            ("Partner id", "baltic-freight"),
+            ("Your name", "Eva Berg"),
+            ("Your work email", "eva@baltic.example"),
+            ("Products and plans", "(rates, beta) — plan starter"),
+        ],
+    );
+    let ci = w.checkout("ci-intake");
+    let ran = run_job(&w, "intake", &ci, &intake_context(&event, 47));
+    assert!(ran.passed("Open the pull request"), "{}", ran.log);
+    let branch = "partnerctl/request-sandbox/47/baltic-freight";
+    let dev = w.path("dev");
+    git(&dev, &["fetch", "-q", "origin", branch]);
+    git(
+        &dev,
+        &["merge", "-q", "--no-ff", "-m", "merge the request", "FETCH_HEAD"],
+    );
+    git(&dev, &["push", "-q", "origin", "main"]);
+    let ci = w.checkout("ci-credential");
+    let ran = run_job(&w, "credential", &ci, &credential_context(branch));
+    assert!(ran.passed("Mint the key and record its reference"), "{}", ran.log);
+    assert!(ran.skipped("Open the credential's pull request"), "{}", ran.log);
+    assert!(ran.passed("Answer on the request's issue"), "{}", ran.log);
+    assert!(!ran.log.contains("minted"), "no key minted: {}", ran.log);
+    assert!(
+        w.gh_log().contains("Your sandbox key works for it too"),
+        "{}",
+        w.gh_log()
+    );
+    assert!(
+        !w.remote_branches()
+            .iter()
+            .any(|b| b.starts_with("partnerctl/credential/"))
+    );
+}
+
+#[test]
 fn a_refused_request_gets_its_reasons_and_no_branch() {
     if !have_jq() {
         return;
