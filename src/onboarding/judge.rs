@@ -76,7 +76,7 @@ pub fn draft(program: &Program, req: &RequestDocument, origin: &Origin, today: D
                     Code::UnknownReference,
                     "/spec/partner",
                     why,
-                    Some("register first (action: register), or check the partner id".into()),
+                    Some("register first with a register request, or check the partner id".into()),
                 );
                 return Ok(d);
             }
@@ -434,7 +434,7 @@ fn subscribe(
                 Code::TermsMissing,
                 &at("product"),
                 format!("{} requires terms the partner has not accepted: {names}", s.product),
-                Some(format!("accept {names} first (action: accept-terms)")),
+                Some(format!("accept {names} first, with an accept-terms request")),
             );
             continue;
         }
@@ -476,8 +476,8 @@ fn stage(
                 _ => Stage::Sandbox,
             };
             let how = match need {
-                Stage::TermsAccepted => "accept the program's terms first (action: accept-terms)",
-                _ => "get sandbox access first (action: request-sandbox)",
+                Stage::TermsAccepted => "accept the program's terms first, with an accept-terms request",
+                _ => "get sandbox access first, with a request-sandbox request",
             };
             d.refuse(
                 origin,
