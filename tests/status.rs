@@ -63,8 +63,14 @@ fn the_next_step_names_what_blocks_it() {
     assert_eq!(needs[0]["kind"], "accept-terms");
     assert_eq!(needs[0]["terms"], "partner-tos");
     assert_eq!(needs[0]["version"], "2.0");
-    assert_eq!(needs[0]["textSha256"], "8533bfa6af42db65a006e340456efc11199c115e42afc80913749c54ce615734");
-    assert_eq!(needs[0]["link"], "https://partners.northwind.example/terms/partner-tos/2.0.html");
+    assert_eq!(
+        needs[0]["textSha256"],
+        "8533bfa6af42db65a006e340456efc11199c115e42afc80913749c54ce615734"
+    );
+    assert_eq!(
+        needs[0]["link"],
+        "https://partners.northwind.example/terms/partner-tos/2.0.html"
+    );
     assert_eq!(needs[0]["request"], "accept-terms");
     assert_eq!(needs[1]["kind"], "approval");
     assert_eq!(
@@ -87,7 +93,13 @@ fn the_next_step_names_what_blocks_it() {
     // Waiting for production: a production credential, issued once live.
     let v = json("fjord-cargo");
     assert_eq!(v["next"]["stage"], "live");
-    assert!(v["next"]["needs"].as_array().unwrap().iter().any(|n| n["kind"] == "credential"));
+    assert!(
+        v["next"]["needs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|n| n["kind"] == "credential")
+    );
 }
 
 #[test]
@@ -123,7 +135,10 @@ fn text_and_markdown_read_like_the_product() {
 fn help_offers_only_the_formats_it_writes() {
     let (code, help, _) = status(&["--help"]);
     assert_eq!(code, 0);
-    assert!(help.contains("text:") && help.contains("json:") && help.contains("markdown:"), "{help}");
+    assert!(
+        help.contains("text:") && help.contains("json:") && help.contains("markdown:"),
+        "{help}"
+    );
     for absent in ["sarif", "github"] {
         assert!(!help.contains(absent), "`status --help` offers {absent}: {help}");
     }
