@@ -324,11 +324,18 @@ fn approvals(b: &mut String, before: &Program, after: &Program, name: &str, toda
     let teams = rules.resolve_by_team(&a.hits, Kind::Partner, name, before, after);
     let classes: Vec<String> = a.classes().iter().map(|c: &ChangeClass| format!("`{c}`")).collect();
     if teams.is_empty() {
-        let _ = writeln!(
-            b,
-            "No approval rule of the program names a team for this change ({}): it may merge once its checks pass.",
-            classes.join(", ")
-        );
+        let _ = if classes.is_empty() {
+            writeln!(
+                b,
+                "The change has no class an approval rule can name (recording an acceptance alone has none): it may merge once its checks pass."
+            )
+        } else {
+            writeln!(
+                b,
+                "No approval rule of the program names a team for this change ({}): it may merge once its checks pass.",
+                classes.join(", ")
+            )
+        };
         return;
     }
     for (team, why) in &teams {

@@ -436,22 +436,25 @@ pub fn form(program: &Program, today: Date, action: RequestAction) -> Result<For
             let mut fields = vec![partner("Your company's id in the program, as registered.")];
             fields.extend(you(false));
             let plans = plan_choices(program, env);
-            if plans.is_empty() {
-                return Err(format!("{}: no product offers a plan in {env}", file_name(action)));
+            // Without a plan to offer (a program whose products are not in this environment
+            // yet) the form still exists, as the portal links to it, and says so; a dropdown
+            // needs an option, and a request without a subscription is refused.
+            let none = plans.is_empty();
+            if !none {
+                fields.push(Field {
+                    id: FieldId::Plans,
+                    label: "Products and plans".into(),
+                    description: format!(
+                        "The {env} access you ask for: one plan per product. A product's own terms must be accepted first."
+                    ),
+                    required: true,
+                    kind: FieldKind::Dropdown {
+                        options: plans,
+                        multiple: true,
+                    },
+                });
             }
-            fields.push(Field {
-                id: FieldId::Plans,
-                label: "Products and plans".into(),
-                description: format!(
-                    "The {env} access you ask for: one plan per product. A product's own terms must be accepted first."
-                ),
-                required: true,
-                kind: FieldKind::Dropdown {
-                    options: plans,
-                    multiple: true,
-                },
-            });
-            let (name, description, title, intro) = match env {
+            let (name, description, title, mut intro) = match env {
                 Environment::Sandbox => (
                     "Request sandbox access".to_string(),
                     "Ask for sandbox access to build your integration.".to_string(),
@@ -469,6 +472,11 @@ pub fn form(program: &Program, today: Date, action: RequestAction) -> Result<For
                     ),
                 ),
             };
+            if none {
+                intro.push_str(&format!(
+                    " No product offers a plan in {env} yet, so there is nothing to ask for today."
+                ));
+            }
             (name, description, title, intro, fields)
         }
     };
