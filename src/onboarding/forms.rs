@@ -436,22 +436,24 @@ pub fn form(program: &Program, today: Date, action: RequestAction) -> Result<For
             let mut fields = vec![partner("Your company's id in the program, as registered.")];
             fields.extend(you(false));
             let plans = plan_choices(program, env);
-            if plans.is_empty() {
-                return Err(format!("{}: no product offers a plan in {env}", file_name(action)));
+            // With no plan offered in the environment (yet), the form still exists, so the
+            // portal's link leads somewhere, and says so; a request from it is refused.
+            let offered = !plans.is_empty();
+            if offered {
+                fields.push(Field {
+                    id: FieldId::Plans,
+                    label: "Products and plans".into(),
+                    description: format!(
+                        "The {env} access you ask for: one plan per product. A product's own terms must be accepted first."
+                    ),
+                    required: true,
+                    kind: FieldKind::Dropdown {
+                        options: plans,
+                        multiple: true,
+                    },
+                });
             }
-            fields.push(Field {
-                id: FieldId::Plans,
-                label: "Products and plans".into(),
-                description: format!(
-                    "The {env} access you ask for: one plan per product. A product's own terms must be accepted first."
-                ),
-                required: true,
-                kind: FieldKind::Dropdown {
-                    options: plans,
-                    multiple: true,
-                },
-            });
-            let (name, description, title, intro) = match env {
+            let (name, description, title, mut intro) = match env {
                 Environment::Sandbox => (
                     "Request sandbox access".to_string(),
                     "Ask for sandbox access to build your integration.".to_string(),
@@ -469,6 +471,11 @@ pub fn form(program: &Program, today: Date, action: RequestAction) -> Result<For
                     ),
                 ),
             };
+            if !offered {
+                intro.push_str(&format!(
+                    " No product offers a plan in {env} yet, so there is nothing to ask for today."
+                ));
+            }
             (name, description, title, intro, fields)
         }
     };
