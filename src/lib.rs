@@ -11,8 +11,10 @@
 //! funnel report ([`visibility::report`]). They in turn sit above what they share: the
 //! template engine ([`template`]), the encoders of every output syntax ([`encode`]), the
 //! access view ([`access`]) and rendered files with their writer ([`output`]). Beside the
-//! pipeline, [`visibility`] reads usage logs and computes the funnel and the deadlines, and
-//! [`redact`] keeps flagged secrets out of everything shown.
+//! pipeline, [`visibility`] reads usage logs and computes the funnel and the deadlines,
+//! [`onboarding`] turns partners' requests and the lifecycle commands into edits the same
+//! checks judge (and writes the issue forms requests come from), and [`redact`] keeps
+//! flagged secrets out of everything shown.
 //!
 //! The library prints nothing; `cli/` in the binary decides how results look.
 #![warn(clippy::print_stdout, clippy::print_stderr)]

@@ -16,6 +16,8 @@ mod draft;
 pub mod forms;
 pub mod github;
 mod input;
+mod judge;
 pub mod lifecycle;
+mod partner_file;
 pub mod request;
 pub mod status;

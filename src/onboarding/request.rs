@@ -20,7 +20,8 @@
 pub use super::change::{FileAction, FileChange, RequestError};
 pub use super::input::{Input, Origin, RequestDiagnostic, field_of, read_file};
 
-use super::draft::{self, Draft};
+use super::draft::Draft;
+use super::judge;
 use super::{describe, forms};
 use crate::diag::{Code, Diagnostic, Severity};
 use crate::source::Snapshot;
@@ -116,7 +117,7 @@ pub fn apply(snapshot: Snapshot, input: Input, today: Date) -> Result<Outcome, R
     if before.program.is_none() {
         return Err(RequestError::Program(String::new()));
     }
-    let draft = draft::draft(&before, &request, &origin, today)?;
+    let draft = judge::draft(&before, &request, &origin, today)?;
     refusals.extend(draft.refusals.iter().cloned());
     let Some(change) = draft.file.clone() else {
         return Ok(refused(Some(request.spec.action), partner, refusals));
