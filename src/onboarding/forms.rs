@@ -436,11 +436,10 @@ pub fn form(program: &Program, today: Date, action: RequestAction) -> Result<For
             let mut fields = vec![partner("Your company's id in the program, as registered.")];
             fields.extend(you(false));
             let plans = plan_choices(program, env);
-            // Without a plan to offer (a program whose products are not in this environment
-            // yet) the form still exists, as the portal links to it, and says so; a dropdown
-            // needs an option, and a request without a subscription is refused.
-            let none = plans.is_empty();
-            if !none {
+            // With no plan offered in the environment (yet), the form still exists, so the
+            // portal's link leads somewhere, and says so; a request from it is refused.
+            let offered = !plans.is_empty();
+            if offered {
                 fields.push(Field {
                     id: FieldId::Plans,
                     label: "Products and plans".into(),
@@ -472,7 +471,7 @@ pub fn form(program: &Program, today: Date, action: RequestAction) -> Result<For
                     ),
                 ),
             };
-            if none {
+            if !offered {
                 intro.push_str(&format!(
                     " No product offers a plan in {env} yet, so there is nothing to ask for today."
                 ));
