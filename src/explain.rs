@@ -69,7 +69,7 @@ pub fn explain(code: Code) -> Explanation {
         TermsOutdated => (
             "When terms get a new version, partners must accept it; until its reacceptBy date this is a warning, after it an error, because the partner is then calling under terms it never agreed to.",
             "# terms: 2.0 effective 2026-03-01, reacceptBy 2026-06-01\nagreements:\n  - {terms: partner-tos, version: \"1.0\", acceptedOn: 2025-02-01}\n",
-            "Add an agreement for the current version once the partner has accepted it; suspend the partner if it will not.",
+            "Add an agreement for the current version once the partner has accepted it; suspend the partner if it will not. While a re-acceptance is being negotiated, an exception accepts the finding for a reviewed while: add `- {code: terms-outdated, resource: partner/NAME, until: YYYY-MM-DD, reason: \"...\"}` under `spec.exceptions` in program.yaml (`until` at most `spec.exceptionsMaxDays`, default 90, days ahead). Until that date the finding is a warning carrying the reason; after it, it is an error again and `exception-expired` says so.",
         ),
         DataSharingUncovered => (
             "A product that shares personal or sensitive data (its dataCategories) may only go to partners who accepted data-sharing terms covering each category.",

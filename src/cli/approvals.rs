@@ -116,7 +116,37 @@ fn short(commit: &str) -> &str {
 
 fn summary(a: &Approvals) -> String {
     let done = a.required.iter().filter(|t| t.satisfied).count();
-    format!("{done} of {} required teams approved", a.required.len())
+    let mut s = format!("{done} of {} required teams approved", a.required.len());
+    let open = a.required.iter().filter(|t| !open_requests(t).is_empty()).count();
+    if open > 0 {
+        s.push_str(&format!(" ({open} of them with a change request still open)"));
+    }
+    s
+}
+
+/// Change requests of members of a team that has approved: GitHub counts one member's
+/// approval for the team, but the request stands until it is dismissed or withdrawn, and a
+/// reader of "approved" must see it.
+fn open_requests(t: &TeamStatus) -> &[String] {
+    if t.satisfied { &t.changes_requested_by } else { &[] }
+}
+
+/// `approved by sam; alex requested changes, still open`
+fn approved_plain(t: &TeamStatus) -> String {
+    let mut s = format!("approved by {}", t.approved_by.join(", "));
+    let open = open_requests(t);
+    if !open.is_empty() {
+        s.push_str(&format!("; {} requested changes, still open", open.join(", ")));
+    }
+    s
+}
+
+fn mark(t: &TeamStatus) -> &'static str {
+    match (t.satisfied, open_requests(t).is_empty()) {
+        (true, true) => "✅",
+        (true, false) => "⚠️",
+        (false, _) => "❌",
+    }
 }
 
 fn must_approve_text(t: &TeamStatus) -> String {
@@ -136,13 +166,13 @@ pub fn text(a: &Approvals) -> String {
     for t in &a.required {
         let handle = t.handle.as_deref().map(text::escape).unwrap_or("no handle".into());
         let verdict = if t.satisfied {
-            format!("approved by {}", text::escape(&t.approved_by.join(", ")))
+            text::escape(&approved_plain(t)).into_owned()
         } else {
             text::escape(t.why.as_deref().unwrap_or("not approved")).into_owned()
         };
         s.push_str(&format!(
             "  {} {} ({handle}): {verdict}\n      must approve: {}\n",
-            if t.satisfied { "✅" } else { "❌" },
+            mark(t),
             text::escape(&t.team),
             must_approve_text(t),
         ));
@@ -186,8 +216,14 @@ pub fn markdown(a: &Approvals) -> String {
                 .collect::<Vec<_>>()
                 .join(", ")
         };
-        let status = if t.satisfied {
+        let open = open_requests(t);
+        let status = if t.satisfied && open.is_empty() {
             "✅ approved".to_string()
+        } else if t.satisfied {
+            format!(
+                "⚠️ approved; changes requested by {}, still open",
+                open.iter().map(|l| markdown::text(l)).collect::<Vec<_>>().join(", ")
+            )
         } else {
             format!("❌ {}", markdown::message(t.why.as_deref().unwrap_or("not approved")))
         };
@@ -199,32 +235,41 @@ pub fn markdown(a: &Approvals) -> String {
     s
 }
 
-/// Workflow annotations: one `::error` per team that has not approved, else one `::notice`.
+/// Workflow annotations: one `::error` per team that has not approved, else one `::notice`;
+/// and one `::warning` per team that approved with a member's change request still open.
 pub fn github(a: &Approvals) -> String {
+    let mut s = String::new();
     if a.ok {
-        return format!(
+        s.push_str(&format!(
             "::notice title=partnerctl approvals::{}\n",
             github::data(&if a.required.is_empty() {
                 "This plan needs no approvals.".to_string()
             } else {
                 format!("{}.", summary(a))
             })
-        );
-    }
-    let mut s = String::new();
-    for t in a.required.iter().filter(|t| !t.satisfied) {
-        let message = format!(
-            "{} ({}) has not approved: {}. It must approve: {}",
-            t.team,
-            t.handle.as_deref().unwrap_or("no handle"),
-            t.why.as_deref().unwrap_or("not approved"),
-            must_approve_plain(t)
-        );
-        s.push_str(&format!(
-            "::error title={}::{}\n",
-            github::property(&text::escape(&format!("approval missing: {}", t.team))),
-            github::data(&text::escape(&message))
         ));
+    }
+    for t in &a.required {
+        if !t.satisfied {
+            let message = format!(
+                "{} ({}) has not approved: {}. It must approve: {}",
+                t.team,
+                t.handle.as_deref().unwrap_or("no handle"),
+                t.why.as_deref().unwrap_or("not approved"),
+                must_approve_plain(t)
+            );
+            s.push_str(&format!(
+                "::error title={}::{}\n",
+                github::property(&text::escape(&format!("approval missing: {}", t.team))),
+                github::data(&text::escape(&message))
+            ));
+        } else if !open_requests(t).is_empty() {
+            s.push_str(&format!(
+                "::warning title={}::{}\n",
+                github::property(&text::escape(&format!("changes requested: {}", t.team))),
+                github::data(&text::escape(&format!("{}: {}", t.team, approved_plain(t))))
+            ));
+        }
     }
     s
 }

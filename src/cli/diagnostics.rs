@@ -61,6 +61,14 @@ pub fn color_choice() -> termcolor::ColorChoice {
 }
 
 fn print_text(diags: &[Diagnostic], files: usize, snapshot: &Snapshot, out: &mut impl Write) -> anyhow::Result<()> {
+    out.write_all(&frames(diags, snapshot)?)?;
+    writeln!(out, "{}", summary(diags, files))?;
+    Ok(())
+}
+
+/// Findings as a compiler shows them (the line, a caret, the code, a hint), for `validate`
+/// and for the findings of a text plan.
+pub fn frames(diags: &[Diagnostic], snapshot: &Snapshot) -> anyhow::Result<Vec<u8>> {
     // Snippets go to a buffer, so that they pass through the same redaction and line guard
     // as the rest of the output.
     let mut writer = if color_choice() == termcolor::ColorChoice::Never {
@@ -109,9 +117,7 @@ fn print_text(diags: &[Diagnostic], files: usize, snapshot: &Snapshot, out: &mut
             }
         }
     }
-    out.write_all(writer.as_slice())?;
-    writeln!(out, "{}", summary(diags, files))?;
-    Ok(())
+    Ok(writer.into_inner())
 }
 
 /// The byte range of the token at a 1-based line and character column.

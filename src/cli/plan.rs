@@ -182,7 +182,7 @@ pub fn run(args: &PlanArgs, common: &Common) -> anyhow::Result<u8> {
                 }
             }
         }
-        _ => write!(stdout, "{}", text(&plan, dir))?,
+        _ => write!(stdout, "{}", text(&plan, Some(&planned.desired.snapshot)))?,
     }
     stdout.finish()?;
     if let Some(out) = &args.out {
@@ -261,7 +261,7 @@ pub fn summary_line(plan: &Plan) -> String {
 }
 
 fn diag_line(d: &partnerctl::diag::Diagnostic) -> String {
-    format!(
+    let mut line = format!(
         "{}[{}]: {}:{}:{}: {}",
         d.severity,
         d.code,
@@ -269,7 +269,11 @@ fn diag_line(d: &partnerctl::diag::Diagnostic) -> String {
         d.line,
         d.column,
         esc(&d.message)
-    )
+    );
+    if let Some(h) = &d.hint {
+        line.push_str(&format!("\n  = hint: {}", esc(h)));
+    }
+    line
 }
 
 /// A repository value in the text plan: on its line, no control characters.
@@ -277,8 +281,9 @@ fn esc(s: &str) -> std::borrow::Cow<'_, str> {
     text::escape(s)
 }
 
-/// The text plan, terraform-like.
-pub fn text(plan: &Plan, _dir: &Path) -> String {
+/// The text plan, terraform-like. With the desired program's files, findings are shown with
+/// the lines they point at, as `validate` shows them.
+pub fn text(plan: &Plan, files: Option<&Snapshot>) -> String {
     let mut s = String::new();
     s.push_str(&format!(
         "Comparing {} with {} (as of {}).\n",
@@ -339,9 +344,15 @@ pub fn text(plan: &Plan, _dir: &Path) -> String {
     }
     if !plan.diagnostics.is_empty() {
         s.push('\n');
-        for d in &plan.diagnostics {
-            s.push_str(&diag_line(d));
-            s.push('\n');
+        let framed = files.and_then(|f| super::diagnostics::frames(&plan.diagnostics, f).ok());
+        match framed {
+            Some(bytes) => s.push_str(&String::from_utf8_lossy(&bytes)),
+            None => {
+                for d in &plan.diagnostics {
+                    s.push_str(&diag_line(d));
+                    s.push('\n');
+                }
+            }
         }
         let (e, w) = partnerctl::diag::counts(&plan.diagnostics);
         s.push_str(&format!("{e} error(s), {w} warning(s).\n"));
@@ -468,6 +479,9 @@ pub fn markdown_parts(plan: &Plan, limit: usize) -> Vec<String> {
                 d.line,
                 md_escape(&d.message)
             ));
+            if let Some(h) = &d.hint {
+                f.push_str(&format!("  hint: {}\n", md_escape(h)));
+            }
         }
         for r in &plan.render_errors {
             f.push_str(&format!("- ❌ rendering: {}\n", md_escape(r)));
