@@ -607,18 +607,10 @@ fn hostile_values_are_escaped_in_every_format() {
 #[test]
 fn a_team_that_approved_shows_a_members_open_change_request() {
     // GitHub's rule: one member's approval satisfies the team. bob's change request on the
-    // head still stands, and every format says so next to "approved".
+    // head, made after alice approved, still stands, and every format says so next to
+    // "approved".
     let f = Files::new();
-    let reviews = f.put(
-        "reviews-team-split.json",
-        &json!([
-            {"id": 1, "user": {"login": "alice"}, "state": "APPROVED", "commit_id": HEAD, "submitted_at": "2026-11-02T09:00:00Z"},
-            {"id": 2, "user": {"login": "bob"}, "state": "CHANGES_REQUESTED", "commit_id": HEAD, "submitted_at": "2026-11-02T10:00:00Z"},
-            {"id": 3, "user": {"login": "carol"}, "state": "APPROVED", "commit_id": HEAD, "submitted_at": "2026-11-02T09:00:00Z"},
-            {"id": 4, "user": {"login": "erin"}, "state": "APPROVED", "commit_id": HEAD, "submitted_at": "2026-11-02T09:00:00Z"},
-        ])
-        .to_string(),
-    );
+    let reviews = fixture("reviews-team-split.json");
     let teams = fixture("teams.json");
     let args = ["--head", HEAD];
     let (code, text, err) = approvals(&f.plan(), &reviews, &teams, &args);
