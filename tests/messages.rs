@@ -48,7 +48,10 @@ fn a_key_indented_three_spaces_is_reported_at_its_own_line_with_a_hint_that_work
     let dir = copy_example_with(&["mistake-indent"]);
     let d = only(dir.path());
     let file = "partners/emea/acme-logistics.yaml";
-    assert_eq!((d.code, d.file.as_str(), d.line, d.column), (Code::YamlSyntax, file, 4, 4));
+    assert_eq!(
+        (d.code, d.file.as_str(), d.line, d.column),
+        (Code::YamlSyntax, file, 4, 4)
+    );
     assert_eq!(
         d.message,
         "`name` is indented 3 spaces, but `owner` on line 5, under the same `metadata`, is indented 2 spaces: \
@@ -68,7 +71,13 @@ fn a_key_indented_three_spaces_is_reported_at_its_own_line_with_a_hint_that_work
     let fixed: Vec<String> = text
         .lines()
         .enumerate()
-        .map(|(i, l)| if i + 1 == line { l[by..].to_string() } else { l.to_string() })
+        .map(|(i, l)| {
+            if i + 1 == line {
+                l[by..].to_string()
+            } else {
+                l.to_string()
+            }
+        })
         .collect();
     write(dir.path(), file, &(fixed.join("\n") + "\n"));
     assert_clean(dir.path());
@@ -79,12 +88,17 @@ fn a_key_indented_less_than_the_one_before_it_gets_its_own_hint() {
     let dir = copy_example_with(&["mistake-indent"]);
     let file = "partners/emea/acme-logistics.yaml";
     // The other way round: `name` as the file indents, `owner` one space short.
-    let text = read(dir.path(), file)
-        .replace("   name: acme-logistics\n  owner:", "  name: acme-logistics\n owner:");
+    let text = read(dir.path(), file).replace("   name: acme-logistics\n  owner:", "  name: acme-logistics\n owner:");
     write(dir.path(), file, &text);
     let d = only(dir.path());
     assert_eq!((d.line, d.column), (5, 2));
-    assert!(d.message.starts_with("`owner` is indented 1 space, but `name` before it under `metadata` (line 4) is indented 2 spaces"), "{}", d.message);
+    assert!(
+        d.message.starts_with(
+            "`owner` is indented 1 space, but `name` before it under `metadata` (line 4) is indented 2 spaces"
+        ),
+        "{}",
+        d.message
+    );
     let hint = d.hint.unwrap();
     assert_eq!(hint, "indent `owner` on line 5 by 2 spaces, as `name` on line 4");
     let re = regex::Regex::new(r"^indent `(\w+)` on line (\d+) by (\d+) spaces").unwrap();
@@ -93,7 +107,13 @@ fn a_key_indented_less_than_the_one_before_it_gets_its_own_hint() {
     let fixed: Vec<String> = text
         .lines()
         .enumerate()
-        .map(|(i, l)| if i + 1 == line { format!("{}{}", " ".repeat(to), l.trim_start()) } else { l.to_string() })
+        .map(|(i, l)| {
+            if i + 1 == line {
+                format!("{}{}", " ".repeat(to), l.trim_start())
+            } else {
+                l.to_string()
+            }
+        })
         .collect();
     write(dir.path(), file, &(fixed.join("\n") + "\n"));
     assert_clean(dir.path());
@@ -143,7 +163,10 @@ fn a_date_written_wrong_is_one_finding_per_node_naming_the_form_and_the_date_mea
 /// Appends history entries after the last one of a partner file.
 fn append_history(text: &str, entries: &[String]) -> String {
     let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
-    let last = lines.iter().rposition(|l| l.trim_start().starts_with("- {stage:")).unwrap();
+    let last = lines
+        .iter()
+        .rposition(|l| l.trim_start().starts_with("- {stage:"))
+        .unwrap();
     for (k, e) in entries.iter().enumerate() {
         lines.insert(last + 1 + k, format!("    {e}"));
     }
@@ -202,8 +225,14 @@ fn a_required_terms_that_does_not_exist_is_the_one_finding_with_a_hint() {
     // The cause alone: no "has not accepted nda" for each partner past registered.
     assert!(all.iter().all(|d| d.code != Code::TermsMissing), "{all:#?}");
     let d = only(dir.path());
-    assert_eq!((d.code, d.file.as_str(), d.line), (Code::UnknownReference, "program.yaml", 15));
-    assert_eq!(d.message, "required terms `nda` do not exist, so no partner can accept them");
+    assert_eq!(
+        (d.code, d.file.as_str(), d.line),
+        (Code::UnknownReference, "program.yaml", 15)
+    );
+    assert_eq!(
+        d.message,
+        "required terms `nda` do not exist, so no partner can accept them"
+    );
     let hint = d.hint.unwrap();
     assert_eq!(
         hint,
@@ -220,7 +249,10 @@ fn terms_outdated_names_the_exception_route_and_both_routes_work() {
     let dir = copy_example_with(&["mistake-terms-outdated"]);
     let file = "partners/emea/acme-logistics.yaml";
     let d = only(dir.path());
-    assert_eq!((d.code, d.severity, d.file.as_str()), (Code::TermsOutdated, Severity::Error, file));
+    assert_eq!(
+        (d.code, d.severity, d.file.as_str()),
+        (Code::TermsOutdated, Severity::Error, file)
+    );
     let hint = d.hint.unwrap();
     assert!(hint.contains("an exception keeps it a warning"), "{hint}");
     assert!(hint.contains("until at most 90 days ahead"), "{hint}");
@@ -304,7 +336,10 @@ at the end of spec.versions in terms/partner-tos.yaml
     let line5 = edited.lines().nth(4).unwrap();
     let v3 = r
         .read("terms/partner-tos/2.0.md")
-        .replace("Version 2.0 — effective 1 March 2026", "Version 3.0 — effective 1 December 2026")
+        .replace(
+            "Version 2.0 — effective 1 March 2026",
+            "Version 3.0 — effective 1 December 2026",
+        )
         .replace(published.lines().nth(4).unwrap(), line5);
     r.write(&format!("terms/{new_file}"), &v3);
     let terms = r.read("terms/partner-tos.yaml");

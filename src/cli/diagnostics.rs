@@ -22,7 +22,10 @@ pub fn print(diags: &[Diagnostic], files: usize, snapshot: &Snapshot, common: &C
         Format::Json => writeln!(out, "{}", serde_json::to_string_pretty(&json_report(diags))?)?,
         Format::Github => write!(out, "{}", github(diags, &common.dir))?,
         Format::Markdown => write!(out, "{}", markdown(diags, files))?,
-        Format::Sarif => writeln!(out, "{}", serde_json::to_string_pretty(&sarif(diags, &common.dir))?)?,
+        Format::Sarif => {
+            let log = super::sarif::log(diags, snapshot, |f| display_path(&common.dir, f));
+            writeln!(out, "{}", serde_json::to_string_pretty(&log)?)?
+        }
     }
     out.finish()?;
     Ok(())
@@ -248,44 +251,4 @@ pub fn markdown(diags: &[Diagnostic], files: usize) -> String {
         }
     }
     s
-}
-
-/// SARIF 2.1.0, for code scanning.
-pub fn sarif(diags: &[Diagnostic], dir: &Path) -> serde_json::Value {
-    let rules: Vec<_> = Code::ALL
-        .iter()
-        .map(|c| {
-            json!({
-                "id": c.as_str(),
-                "shortDescription": {"text": c.summary()},
-                "defaultConfiguration": {"level": if c.default_severity() == Severity::Error { "error" } else { "warning" }},
-            })
-        })
-        .collect();
-    let results: Vec<_> = diags
-        .iter()
-        .map(|d| {
-            let mut message = d.message.clone();
-            if let Some(h) = &d.hint {
-                message.push_str(&format!(" (hint: {h})"));
-            }
-            json!({
-                "ruleId": d.code.as_str(),
-                "level": if d.severity == Severity::Error { "error" } else { "warning" },
-                "message": {"text": message},
-                "locations": [{"physicalLocation": {
-                    "artifactLocation": {"uri": display_path(dir, &d.file)},
-                    "region": {"startLine": d.line, "startColumn": d.column},
-                }}],
-            })
-        })
-        .collect();
-    json!({
-        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
-        "version": "2.1.0",
-        "runs": [{
-            "tool": {"driver": {"name": "partnerctl", "version": env!("CARGO_PKG_VERSION"), "rules": rules}},
-            "results": results,
-        }],
-    })
 }

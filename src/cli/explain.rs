@@ -51,15 +51,8 @@ pub fn run(args: &ExplainArgs, common: &Common) -> anyhow::Result<u8> {
                 let e = explain(c);
                 let md = format == Format::Markdown;
                 if md {
-                    println!(
-                        "## `{}` ({})\n\n{}\n\n**Why it matters.** {}\n\n**Example.**\n\n```yaml\n{}```\n\n**What to do.** {}",
-                        c,
-                        c.default_severity(),
-                        c.summary(),
-                        e.why,
-                        e.example,
-                        e.fix
-                    );
+                    // The section of docs/checks.md, as code scanning links to it.
+                    print!("{}", partnerctl::explain::markdown(c));
                 } else {
                     println!(
                         "{} ({})\n\nWhen: {}\n\nWhy it matters: {}\n\nExample that fires it:\n",

@@ -17,6 +17,7 @@ mod init;
 mod plan;
 mod policy;
 mod render;
+mod sarif;
 mod schema;
 mod validate;
 
