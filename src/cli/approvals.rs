@@ -14,8 +14,14 @@ pub const MARKER: &str = "<!-- partnerctl:approvals -->";
 /// No input file is larger than this: a plan of a very large program is a few MiB.
 const MAX_INPUT_BYTES: u64 = 64 << 20;
 
+/// The formats `approvals` writes.
+const FORMATS: &[Format] = &[Format::Text, Format::Json, Format::Markdown, Format::Github];
+
 #[derive(clap::Args, Debug)]
 pub struct ApprovalsArgs {
+    /// Output format.
+    #[arg(id = "format", long = "format", value_name = "FORMAT", default_value = "text", value_parser = super::formats(FORMATS))]
+    pub _format: Format,
     /// The plan: `partnerctl plan --format json` output, or a saved plan (`plan --out`).
     #[arg(long, value_name = "FILE")]
     pub plan: PathBuf,
@@ -49,11 +55,7 @@ fn read(path: &Path) -> anyhow::Result<String> {
 }
 
 pub fn run(args: &ApprovalsArgs, common: &Common) -> anyhow::Result<u8> {
-    super::require_format(
-        common,
-        &[Format::Text, Format::Json, Format::Markdown, Format::Github],
-        "approvals",
-    )?;
+    super::require_format(common, FORMATS, "approvals")?;
     let plan_name = args.plan.display().to_string();
     let needs = review::parse_plan(&plan_name, &read(&args.plan)?)?;
     let reviews = review::parse_reviews(&args.reviews.display().to_string(), &read(&args.reviews)?)?;

@@ -4,14 +4,20 @@ use super::{Common, EXIT_OK, Format};
 use partnerctl::diag::Code;
 use partnerctl::explain::explain;
 
+/// The formats `explain` writes.
+const FORMATS: &[Format] = &[Format::Text, Format::Json, Format::Markdown];
+
 #[derive(clap::Args, Debug)]
 pub struct ExplainArgs {
+    /// Output format.
+    #[arg(id = "format", long = "format", value_name = "FORMAT", default_value = "text", value_parser = super::formats(FORMATS))]
+    pub _format: Format,
     /// A check code, e.g. stage-gate. Without it: every code with its summary.
     pub code: Option<String>,
 }
 
 pub fn run(args: &ExplainArgs, common: &Common) -> anyhow::Result<u8> {
-    super::require_format(common, &[Format::Text, Format::Json, Format::Markdown], "explain")?;
+    super::require_format(common, FORMATS, "explain")?;
     let codes: Vec<Code> = match &args.code {
         Some(name) => match Code::from_name(name) {
             Some(c) => vec![c],

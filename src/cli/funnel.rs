@@ -9,10 +9,16 @@ use partnerctl::visibility::usage::{Usage, UsageError, UsageFormat};
 use std::io::Write;
 use std::path::PathBuf;
 
+/// The formats `funnel` writes.
+const FORMATS: &[Format] = &[Format::Text, Format::Json, Format::Markdown];
+
 #[derive(clap::Args, Debug)]
 pub struct FunnelArgs {
-    /// Usage logs: partnerctl JSON Lines (SPEC §8), daily rollups (SPEC §14), Kong
-    /// file-log/http-log or Envoy JSON access logs; `-` reads stdin. May be given several times.
+    /// Output format.
+    #[arg(id = "format", long = "format", value_name = "FORMAT", default_value = "text", value_parser = super::formats(FORMATS))]
+    pub _format: Format,
+    /// Usage logs: partnerctl JSON Lines, daily rollups, Kong file-log/http-log or Envoy JSON
+    /// access logs (docs/funnel.md, "Usage logs"); `-` reads stdin. May be given several times.
     #[arg(long, value_name = "FILE", num_args = 1..)]
     pub usage: Vec<PathBuf>,
     /// The format of every --usage line; by default each line is told apart by its keys.
@@ -25,9 +31,9 @@ pub struct FunnelArgs {
 pub enum UsageFormatArg {
     /// Each line by its keys: `ts`, `day`, `started_at`, `start_time`.
     Auto,
-    /// SPEC §8 JSON Lines.
+    /// partnerctl JSON Lines (what the `nginx` target logs).
     Partnerctl,
-    /// Daily rollups (SPEC §14).
+    /// Daily rollups (docs/funnel.md, "Rollups where the logs live").
     Rollup,
     /// Kong file-log/http-log.
     Kong,
@@ -74,7 +80,7 @@ pub fn read_usage(files: &[PathBuf], format: UsageFormatArg, today: Date) -> any
 }
 
 pub fn run(args: &FunnelArgs, common: &Common) -> anyhow::Result<u8> {
-    super::require_format(common, &[Format::Text, Format::Json, Format::Markdown], "funnel")?;
+    super::require_format(common, FORMATS, "funnel")?;
     let today = common.today();
     let program = load_program(common)?;
     let usage = read_usage(&args.usage, args.usage_format, today)?;

@@ -18,8 +18,14 @@ pub const MARKDOWN_PART_LIMIT: usize = 65_000;
 /// The line between two markdown parts on stdout.
 pub const PART_BREAK: &str = "<!-- partnerctl:part-break -->";
 
+/// The formats `plan` writes.
+const FORMATS: &[Format] = &[Format::Text, Format::Json, Format::Markdown];
+
 #[derive(clap::Args, Debug)]
 pub struct PlanArgs {
+    /// Output format.
+    #[arg(id = "format", long = "format", value_name = "FORMAT", default_value = "text", value_parser = super::formats(FORMATS))]
+    pub _format: Format,
     /// Compare with this revision instead of the applied state.
     #[arg(long, value_name = "REV", conflicts_with = "merge_base")]
     pub base: Option<String>,
@@ -40,8 +46,8 @@ pub struct PlanArgs {
     /// Read the applied state from this file instead of `refs/partnerctl/applied`.
     #[arg(long, value_name = "PATH")]
     pub state_file: Option<PathBuf>,
-    /// Usage logs (SPEC §8 JSON Lines): an endpoint the change removes then names the
-    /// partners who called it within `activeWithinDays`.
+    /// Usage logs (partnerctl JSON Lines, docs/funnel.md "Usage logs"): an endpoint the
+    /// change removes then names the partners who called it within `activeWithinDays`.
     #[arg(long, value_name = "FILE", num_args = 1..)]
     pub usage: Vec<PathBuf>,
     /// Markdown: write each part to DIR/plan-1.md, plan-2.md, ... instead of stdout.
@@ -63,7 +69,7 @@ pub fn progress() -> Option<indicatif::ProgressBar> {
 }
 
 pub fn run(args: &PlanArgs, common: &Common) -> anyhow::Result<u8> {
-    super::require_format(common, &[Format::Text, Format::Json, Format::Markdown], "plan")?;
+    super::require_format(common, FORMATS, "plan")?;
     let today = common.today();
     let dir = &common.dir;
     let bar = progress();

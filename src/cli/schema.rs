@@ -1,15 +1,22 @@
 //! `partnerctl schema [KIND]`: print the JSON schema of a kind, or all four.
 
-use super::{Common, EXIT_OK};
+use super::{Common, EXIT_OK, Format};
 use partnerctl::spec::Kind;
+
+/// A schema is a JSON document: `schema` writes it as it is, and nothing else.
+const FORMATS: &[Format] = &[Format::Json];
 
 #[derive(clap::Args, Debug)]
 pub struct SchemaArgs {
+    /// Output format.
+    #[arg(id = "format", long = "format", value_name = "FORMAT", default_value = "json", value_parser = super::formats(FORMATS))]
+    pub _format: Format,
     /// program, product, terms or partner. Without it: all four, as one JSON object by kind.
     pub kind: Option<String>,
 }
 
-pub fn run(args: &SchemaArgs, _common: &Common) -> anyhow::Result<u8> {
+pub fn run(args: &SchemaArgs, common: &Common) -> anyhow::Result<u8> {
+    super::require_format(common, FORMATS, "schema")?;
     match &args.kind {
         Some(k) => {
             let kind = Kind::parse(k)
