@@ -119,15 +119,12 @@ pub fn load_program(common: &Common) -> anyhow::Result<partnerctl::model::Progra
 }
 
 fn pct(x: Option<f64>) -> String {
-    x.map(|v| format!("{:.0}%", v * 100.0)).unwrap_or_else(|| "-".into())
+    x.map(|v| format!("{:.0}%", v * 100.0)).unwrap_or_else(|| "–".into())
 }
 
+/// Days as the HTML report writes them too (`406 days`).
 fn days(x: Option<f64>) -> String {
-    match x {
-        Some(v) if v.fract() == 0.0 => format!("{v:.0}d"),
-        Some(v) => format!("{v:.1}d"),
-        None => "-".into(),
-    }
+    partnerctl::visibility::funnel::days_text(x)
 }
 
 fn dist(d: &Distribution) -> String {
@@ -155,7 +152,7 @@ pub fn text(f: &Funnel) -> String {
     let max = f.stages.iter().map(|s| s.count).max().unwrap_or(0).max(1);
     let mut s = format!("Onboarding funnel as of {} ({} partners)\n\n", f.as_of, f.partners);
     s.push_str(&format!(
-        "  {:<21} {:>5}  {:<WIDTH$}  {:>7}  {:>7}  {:>6}\n",
+        "  {:<21} {:>5}  {:<WIDTH$}  {:>7}  {:>7}  {:>9}\n",
         "stage", "now", "", "reached", "to next", "median"
     ));
     for row in &f.stages {
@@ -166,7 +163,7 @@ pub fn text(f: &Funnel) -> String {
             bar
         };
         s.push_str(&format!(
-            "  {:<21} {:>5}  {:<WIDTH$}  {:>7}  {:>7}  {:>6}\n",
+            "  {:<21} {:>5}  {:<WIDTH$}  {:>7}  {:>7}  {:>9}\n",
             row.stage.as_str(),
             row.count,
             bar,
@@ -329,7 +326,7 @@ pub fn markdown(f: &Funnel) -> String {
     let mut s = format!("## Onboarding funnel as of {}\n\n{} partners.\n\n", f.as_of, f.partners);
     s.push_str(&mermaid(f));
     s.push('\n');
-    s.push_str("| stage | now | reached | to next stage | median days |\n| --- | ---: | ---: | ---: | ---: |\n");
+    s.push_str("| stage | now | reached | to next stage | median in stage |\n| --- | ---: | ---: | ---: | ---: |\n");
     for row in &f.stages {
         s.push_str(&format!(
             "| `{}` | {} | {} | {} | {} |\n",
@@ -357,7 +354,7 @@ pub fn markdown(f: &Funnel) -> String {
         }
     }
     if !f.cohorts.is_empty() {
-        s.push_str("\n### Cohorts by registration month\n\n| month | registered | reached sandbox | reached live | median days to live |\n| --- | ---: | ---: | ---: | ---: |\n");
+        s.push_str("\n### Cohorts by registration month\n\n| month | registered | reached sandbox | reached live | median to live |\n| --- | ---: | ---: | ---: | ---: |\n");
         for c in &f.cohorts {
             s.push_str(&format!(
                 "| {} | {} | {} | {} | {} |\n",
