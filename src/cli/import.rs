@@ -9,8 +9,8 @@ use partnerctl::spec::Environment;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-/// The formats `import` writes (both sources).
-pub const FORMATS: &[Format] = &[Format::Text, Format::Json];
+/// The formats `import kong` writes.
+const FORMATS: &[Format] = &[Format::Text, Format::Json];
 
 /// What to import from: each source takes its own flags.
 #[derive(clap::Subcommand, Debug)]

@@ -9,10 +9,13 @@ use partnerctl::spec::Environment;
 use std::io::Write;
 use std::path::PathBuf;
 
+/// The formats `import openapi` writes.
+const FORMATS: &[Format] = &[Format::Text, Format::Json];
+
 #[derive(clap::Args, Debug, Clone)]
 pub struct OpenapiArgs {
     /// Output format.
-    #[arg(id = "format", long = "format", value_name = "FORMAT", default_value = "text", value_parser = super::formats(super::import::FORMATS))]
+    #[arg(id = "format", long = "format", value_name = "FORMAT", default_value = "text", value_parser = super::formats(FORMATS))]
     pub _format: Format,
     /// The description, YAML or JSON (OpenAPI 3.0 or 3.1).
     #[arg(value_name = "FILE")]
@@ -77,7 +80,7 @@ fn parse(args: &OpenapiArgs) -> anyhow::Result<Options> {
 }
 
 pub fn run(args: &OpenapiArgs, common: &Common) -> anyhow::Result<u8> {
-    super::require_format(common, super::import::FORMATS, "import openapi")?;
+    super::require_format(common, FORMATS, "import openapi")?;
     let dry_run = args.dry_run;
     let opts = parse(args)?;
     let outcome = import::plan(&common.dir, &args.file, &opts)?;
