@@ -221,3 +221,45 @@ fn fingerprints_follow_the_finding_not_its_line_or_the_day() {
     let schema = |f: &Vec<(String, String, String)>| f.iter().find(|x| x.0 == "schema").cloned();
     assert_ne!(schema(&changed), schema(&fp));
 }
+
+#[test]
+fn a_flagged_secret_stays_out_of_its_fingerprint() {
+    // Two different tokens at the same place: the same finding, the same fingerprint; a
+    // fingerprint that hashed the value would let anyone holding the log test guesses.
+    let fingerprint = |token: &str, in_list: bool| {
+        let dir = copy_example();
+        let (from, to) = if in_list {
+            // Inside a list item: the item's content must not reach the path either.
+            (
+                "    - {name: Jane Roe, email: jane.roe@acme-logistics.example, role: technical}\n".to_string(),
+                format!(
+                    "    - {{name: Jane Roe, email: jane.roe@acme-logistics.example, role: technical, note: \"{token}\"}}\n"
+                ),
+            )
+        } else {
+            (
+                "  labels: {region: emea, country: de, tier: strategic}\n".to_string(),
+                format!("  labels: {{region: emea, country: de, tier: strategic, deploy-key: \"{token}\"}}\n"),
+            )
+        };
+        edit(dir.path(), "partners/emea/acme-logistics.yaml", &from, &to);
+        let log = sarif(dir.path());
+        let text = log.to_string();
+        assert!(!text.contains(token), "the token is in the log");
+        let secret: Vec<&Value> = results(&log)
+            .iter()
+            .filter(|r| r["ruleId"] == "secret-in-repo")
+            .collect();
+        assert_eq!(secret.len(), 1, "{log:#}");
+        secret[0]["partialFingerprints"]["partnerctl/v1"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    for in_list in [false, true] {
+        assert_eq!(
+            fingerprint("ghp_Q8vT2mLx9RkW4pZs7NcY1bHd5JfA3eGu6Vqo", in_list),
+            fingerprint("ghp_Zk3Wq9Tn5Lm2Xv8Rc4Yb7Hd1Jf6Ga0Eu3Spi", in_list)
+        );
+    }
+}

@@ -81,11 +81,22 @@ pub fn log(diags: &[Diagnostic], snapshot: &Snapshot, uri: impl Fn(&str) -> Stri
     })
 }
 
-/// Where each node of a file is, by (line, column), with a path that stays the same when
-/// lines are added above it or list items around it.
+/// A node of a file: where it is written, its JSON pointer, a path that stays the same when
+/// lines are added above it or list items around it (list items by their content), and its
+/// value as JSON.
+struct Node {
+    line: usize,
+    column: usize,
+    /// Whether the position is its key's.
+    key: bool,
+    pointer: String,
+    stable: String,
+    value: String,
+}
+
+/// Where each node of a file is.
 struct Located {
-    /// (line, column, is the key's position, stable path, the node's value as JSON)
-    at: Vec<(usize, usize, bool, String, String)>,
+    at: Vec<Node>,
 }
 
 /// The files' nodes, parsed once per file that has a finding.
@@ -102,20 +113,28 @@ fn short_hash(s: &str) -> String {
     hex(&Sha256::digest(s.as_bytes())[..6])
 }
 
-fn walk(
-    doc: &YamlDoc,
-    v: &Value,
-    pointer: &mut String,
-    stable: &mut String,
-    out: &mut Vec<(usize, usize, bool, String, String)>,
-) {
+fn walk(doc: &YamlDoc, v: &Value, pointer: &mut String, stable: &mut String, out: &mut Vec<Node>) {
     let p = doc.pos(pointer);
     let text = v.to_string();
-    out.push((p.line, p.column, false, stable.clone(), text));
+    out.push(Node {
+        line: p.line,
+        column: p.column,
+        key: false,
+        pointer: pointer.clone(),
+        stable: stable.clone(),
+        value: text,
+    });
     if !pointer.is_empty() {
         let k = doc.key_pos(pointer);
         if (k.line, k.column) != (p.line, p.column) {
-            out.push((k.line, k.column, true, stable.clone(), v.to_string()));
+            out.push(Node {
+                line: k.line,
+                column: k.column,
+                key: true,
+                pointer: pointer.clone(),
+                stable: stable.clone(),
+                value: v.to_string(),
+            });
         }
     }
     let (plen, slen) = (pointer.len(), stable.len());
@@ -181,23 +200,23 @@ impl<'a> Nodes<'a> {
                     .at
                     .iter()
                     .rev()
-                    .find(|(l, c, k, _, _)| (*l, *c, *k) == (d.line, d.column, key))
+                    .find(|n| (n.line, n.column, n.key) == (d.line, d.column, key))
             };
             let on_line = || {
                 located
                     .at
                     .iter()
                     .rev()
-                    .find(|(l, c, _, _, _)| *l == d.line && *c <= d.column)
+                    .find(|n| n.line == d.line && n.column <= d.column)
             };
-            if let Some((_, _, _, path, value)) = exact(false).or_else(|| exact(true)).or_else(on_line) {
-                // A flagged secret's value stays out of the fingerprint, even hashed.
-                let value = if d.code == Code::SecretInRepo {
-                    ""
+            if let Some(n) = exact(false).or_else(|| exact(true)).or_else(on_line) {
+                // A flagged secret stays out of the fingerprint, even hashed: not its value,
+                // nor the content of the list items around it (its place is their index).
+                return if d.code == Code::SecretInRepo {
+                    n.pointer.clone()
                 } else {
-                    value.as_str()
+                    format!("{}\u{0}{}", n.stable, n.value)
                 };
-                return format!("{path}\u{0}{value}");
             }
         }
         self.snapshot

@@ -95,7 +95,7 @@ fn key(l: &str) -> Option<&str> {
     let rest = &l[key_col(l)..];
     let end = rest.find(": ").or_else(|| rest.strip_suffix(':').map(str::len))?;
     let k = rest[..end].trim();
-    let plain = !k.is_empty() && !k.starts_with(['{', '[', '"', '\'', '&', '*', '!', '#', '?']);
+    let plain = !k.is_empty() && !k.ends_with(':') && !k.starts_with(['{', '[', '"', '\'', '&', '*', '!', '#', '?']);
     plain.then_some(k)
 }
 
@@ -164,15 +164,54 @@ fn misaligned(lines: &[&str], line: usize, column: usize) -> Option<Explained> {
     }
     let parent = parent?;
     let first = *block.last()?;
-    let m = leading(lines[first]);
-    if block.iter().any(|k| leading(lines[*k]) < m) || m == i_l {
+    let first_line = lines[first];
+    let lead = leading(first_line);
+    if block.iter().any(|k| leading(lines[*k]) < lead) {
+        return None;
+    }
+    // A key after a list item lines up with the item's first key (`- on:` / `  require:`);
+    // otherwise the lines line up themselves.
+    let is_item = |l: &str| l.trim_start().starts_with("- ");
+    // A key cannot join a list of `- {…}` or `- scalar` items: it belongs a level up.
+    let key_after_items = is_item(first_line) && !is_item(here);
+    let offset = if key_after_items && key(first_line).is_some() {
+        key_col(first_line) - lead
+    } else {
+        0
+    };
+    let m = lead + offset;
+    if m == i_l {
         return None;
     }
     let p_line = lines[parent];
     let p_key = key(p_line)?;
+    // Where the block's first line belongs, as this file indents.
     let expected = key_col(p_line) + unit(lines, parent);
-    let (this, other) = (what(here), what(lines[first]));
-    if m == expected || i_l > m {
+    let (this, other) = (what(here), what(first_line));
+    let block_right = i_l == expected + offset;
+    if lead == expected || (!block_right && offset == 0 && i_l > m) {
+        // The line belongs with the block, or a level up beside `p_key`: whichever is
+        // nearer, and a level up when it cannot join the block.
+        let up = key_col(p_line);
+        let joins = !(key_after_items && offset == 0) && i_l.abs_diff(m) <= i_l.abs_diff(up);
+        if !joins && i_l > up {
+            return Some(Explained {
+                line,
+                column,
+                message: format!(
+                    "{this} is indented {}, between `{p_key}` on line {} ({}) and the entries under it ({}): it lines up with neither",
+                    spaces(i_l),
+                    parent + 1,
+                    spaces(up),
+                    spaces(m)
+                ),
+                hint: format!(
+                    "indent {this} on line {line} by {}, as `{p_key}` on line {}",
+                    spaces(up),
+                    parent + 1
+                ),
+            });
+        }
         return Some(Explained {
             line,
             column,
@@ -183,36 +222,47 @@ fn misaligned(lines: &[&str], line: usize, column: usize) -> Option<Explained> {
                 spaces(m)
             ),
             hint: format!(
-                "indent {this} on line {line} by {}, as {other} on line {}",
+                "indent {this} on line {line} by {}, as {} on line {}",
                 spaces(m),
+                match (offset, key(first_line)) {
+                    (1.., Some(k)) => format!("`{k}`"),
+                    _ => other.clone(),
+                },
                 first + 1
             ),
         });
     }
-    let hint = if i_l == expected {
+    let hint = if block_right {
         let last = block.first().copied().unwrap_or(first);
         let lines_named = if last == first {
             format!("line {}", first + 1)
         } else {
             format!("lines {}–{}", first + 1, last + 1)
         };
+        let (by, way) = if lead > expected {
+            (lead - expected, "left")
+        } else {
+            (expected - lead, "right")
+        };
+        let like = if offset == 0 {
+            format!("like {this} on line {line}")
+        } else {
+            format!("as the file indents under `{p_key}`")
+        };
         format!(
-            "move {lines_named} {} to the left, so that {other} is indented {} like {this} on line {line}",
-            spaces(m - i_l),
-            spaces(i_l)
+            "move {lines_named} {} to the {way}, so that {other} is indented {} {like}",
+            spaces(by),
+            spaces(expected)
         )
     } else {
-        format!(
-            "indent every entry under `{p_key}` by the same number of spaces ({} in this file)",
-            expected
-        )
+        format!("indent every entry under `{p_key}` by the same number of spaces ({expected} in this file)")
     };
     Some(Explained {
         line: first + 1,
-        column: m + 1,
+        column: lead + 1,
         message: format!(
             "{other} is indented {}, but {this} on line {line}, under the same `{p_key}`, is indented {}: entries of one mapping or list line up",
-            spaces(m),
+            spaces(lead),
             spaces(i_l)
         ),
         hint,
@@ -224,15 +274,48 @@ fn misaligned(lines: &[&str], line: usize, column: usize) -> Option<Explained> {
 fn under_a_value(lines: &[&str], line: usize) -> Option<Explained> {
     let l = line.checked_sub(1)?;
     let here = *lines.get(l)?;
-    let above = (0..l).rev().map(|k| lines[k]).find(|t| content(t))?;
+    let a = (0..l).rev().find(|k| content(lines[*k]))?;
+    let above = lines[a];
     let (i_l, q) = (key_col(here), key_col(above));
     let this = key(here)?;
     let value = value_after_key(above)?;
     let opens_block = value.is_empty() || value.starts_with(['|', '>', '&', '!']);
-    if i_l <= q || opens_block {
+    // A value that holds `: ` is a mistake of its own line, not of this one.
+    if i_l <= q || opens_block || value.contains(": ") {
         return None;
     }
     let other = key(above)?;
+    // When the line above is the first of its mapping and this one is indented as the file
+    // indents under their parent, the line above is the one out of line.
+    let parent = (0..a).rev().find(|k| content(lines[*k]));
+    // For `- key: value`, the item's dash is what is out of line, its key with it.
+    let offset = q - leading(above);
+    if let Some(p) = parent
+        && key_col(lines[p]) < q
+        && lines[p].split(" #").next().unwrap_or("").trim_end().ends_with(':')
+        && key_col(lines[p]) + unit(lines, p) + offset == i_l
+        && let Some(p_key) = key(lines[p])
+    {
+        let (what_above, to) = if offset > 0 {
+            ("the list item".to_string(), i_l - offset)
+        } else {
+            (format!("`{other}`"), i_l)
+        };
+        return Some(Explained {
+            line: a + 1,
+            column: leading(above) + 1,
+            message: format!(
+                "`{other}` is indented {}, but `{this}` after it, under the same `{p_key}`, is indented {}: entries of one mapping line up",
+                spaces(q),
+                spaces(i_l)
+            ),
+            hint: format!(
+                "indent {what_above} on line {} by {}, so that `{other}` lines up with `{this}` on line {line}",
+                a + 1,
+                spaces(to)
+            ),
+        });
+    }
     Some(Explained {
         line,
         column: i_l + 1,
@@ -387,5 +470,97 @@ mod tests {
         let (line, message, hint) = finding("kind: Partner\nmetadata: {name: b, owner: p\nspec: {}\n");
         assert_eq!(line, 2, "{message}");
         assert_eq!(hint, "add the closing `}` at the end of line 2");
+    }
+
+    /// Every everyday mistake, made on every line of the example's files: never a panic,
+    /// always a finding on a line of the file, and where the finding names its cause, the
+    /// hint is there.
+    #[test]
+    fn mistakes_on_every_line_of_the_example_never_panic() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/northwind");
+        let mut files = Vec::new();
+        let mut dirs = vec![root];
+        while let Some(dir) = dirs.pop() {
+            for entry in std::fs::read_dir(dir).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_dir() {
+                    dirs.push(path);
+                } else if path.extension().is_some_and(|e| e == "yaml") {
+                    files.push(std::fs::read_to_string(&path).unwrap());
+                }
+            }
+        }
+        let mut explained = 0;
+        let mut followed = 0;
+        for text in files.iter().take(12) {
+            let lines: Vec<&str> = text.lines().collect();
+            for i in 0..lines.len() {
+                let edits: [Box<dyn Fn(&str) -> String>; 5] = [
+                    Box::new(|l| format!(" {l}")),
+                    Box::new(|l| l.strip_prefix(' ').unwrap_or(l).to_string()),
+                    Box::new(|l| format!("\t{}", l.trim_start())),
+                    Box::new(|l| l.replacen('}', "", 1)),
+                    Box::new(|l| format!("{l}: x")),
+                ];
+                for edit in &edits {
+                    let mut changed: Vec<String> = lines.iter().map(|l| l.to_string()).collect();
+                    changed[i] = edit(lines[i]);
+                    let yaml = changed.join("\n") + "\n";
+                    if let Err(d) = parse("f.yaml", yaml.as_bytes()) {
+                        assert!(d.line >= 1 && d.line <= lines.len() + 1, "{d:?}");
+                        if d.message.contains("(the YAML parser: ") {
+                            explained += 1;
+                            let hint = d.hint.clone().unwrap();
+                            if let Some(fixed) = follow(&changed, d.line, &hint) {
+                                let fixed = fixed.join("\n") + "\n";
+                                assert!(
+                                    parse("f.yaml", fixed.as_bytes()).is_ok(),
+                                    "following {hint:?} left\n{fixed}"
+                                );
+                                followed += 1;
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        assert!(explained > 100, "{explained} mistakes explained");
+        assert!(followed > 50, "{followed} hints followed");
+    }
+
+    /// Does what an indentation hint says, to the lines of a file.
+    fn follow(lines: &[String], at: usize, hint: &str) -> Option<Vec<String>> {
+        let number = |s: &str| -> Option<usize> { s.split(' ').next()?.parse().ok() };
+        let mut out = lines.to_vec();
+        let reindent = |l: &str, to: usize| format!("{}{}", " ".repeat(to), l.trim_start());
+        if let Some(rest) = hint.strip_prefix("move line") {
+            // "move line N K space(s) to the left" or "move lines N–M K space(s) ..."
+            let rest = rest.trim_start_matches('s').trim_start();
+            let (range, rest) = rest.split_once(' ')?;
+            let (from, to) = match range.split_once('–') {
+                Some((a, b)) => (a.parse::<usize>().ok()?, b.parse::<usize>().ok()?),
+                None => (range.parse().ok()?, range.parse().ok()?),
+            };
+            let by = number(rest)?;
+            let right = rest.contains(" to the right");
+            for l in &mut out[from - 1..to] {
+                *l = if right {
+                    format!("{}{l}", " ".repeat(by))
+                } else {
+                    l[by.min(l.len() - l.trim_start().len())..].to_string()
+                };
+            }
+            return Some(out);
+        }
+        if hint.starts_with("indent ") && hint.contains(" by ") {
+            let line = match hint.split(" on line ").nth(1) {
+                Some(r) => number(r)?,
+                None => at,
+            };
+            let to = number(hint.split(" by ").nth(1)?)?;
+            out[line - 1] = reindent(&out[line - 1], to);
+            return Some(out);
+        }
+        None
     }
 }
