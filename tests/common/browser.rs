@@ -17,6 +17,11 @@ pub struct Page {
     pub overflow: bool,
     /// Console errors (a script blocked by the CSP would show here).
     pub errors: Vec<String>,
+    /// How tall the page is, and the window, in CSS pixels.
+    #[serde(default, rename = "scrollHeight")]
+    pub scroll_height: u32,
+    #[serde(default, rename = "innerHeight")]
+    pub inner_height: u32,
 }
 
 #[derive(Debug, serde::Deserialize)]
@@ -59,8 +64,14 @@ pub fn available() -> bool {
 
 /// Opens each file at 1280 and 375 pixels wide and returns what axe and the page said.
 pub fn check(files: &[&Path]) -> Vec<Page> {
+    check_in(files, 900)
+}
+
+/// [`check`] in a window `height` pixels tall (1280×800 is a laptop's screen).
+pub fn check_in(files: &[&Path], height: u32) -> Vec<Page> {
     let o = Command::new("node")
         .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/tools/axe.cjs"))
+        .args(["--height", &height.to_string()])
         .args(files)
         .env("PARTNERCTL_NODE_MODULES", modules().expect("checked by available()"))
         .env("CHROMIUM", chromium())
