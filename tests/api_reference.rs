@@ -257,3 +257,26 @@ fn every_page_of_the_reference_reads_at_desktop_and_phone_width() {
     assert!(found.iter().all(|s| s.status.contains("operation")), "{found:?}");
     drop(dir);
 }
+
+#[test]
+fn import_openapi_gives_the_catalog_a_summary_without_the_description_headings() {
+    let rebilly = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/external/openapi/rebilly-3.0.openapi.json");
+    let dir = copy_example();
+    let o = Command::new(env!("CARGO_BIN_EXE_partnerctl"))
+        .arg("-C")
+        .arg(dir.path())
+        .args(["import", "openapi", rebilly.to_str().unwrap(), "--product", "billing"])
+        .args(["--upstream", "sandbox=https://billing.internal", "--owner", "rates-team"])
+        .args(["--as-of", AS_OF])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let product = read(&dir.path().join("products/billing.yaml"));
+    assert!(product.contains("The Rebilly API is built on HTTP. Our API is RESTful."), "{product}");
+    assert!(!product.contains("Introduction"), "{product}");
+    let index = read(&render(dir.path()).join("index.html"));
+    let summary = index.split("<h3><a href=\"products/billing.html\">").nth(1).unwrap();
+    let summary = summary.split("</section>").next().unwrap();
+    assert!(summary.contains("<p>The Rebilly API is built on HTTP."), "{summary}");
+    assert!(!summary.contains("<h1"), "{summary}");
+}

@@ -419,7 +419,8 @@ fn operation_body(api: &Api, op: &Operation, md: Md) -> Value {
             json!({
                 "status": status,
                 "summary": first_line(description),
-                "descriptionHtml": bold(description),
+                // A one-line description is the summary already.
+                "descriptionHtml": if description.trim().lines().count() > 1 { bold(description) } else { String::new() },
                 "contents": contents(api, r, &bold),
                 "headers": r.get("headers").and_then(Value::as_object).map(|h| h.keys().cloned().collect::<Vec<_>>()).unwrap_or_default(),
             })
