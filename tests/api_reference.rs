@@ -127,7 +127,13 @@ fn every_page_of_the_reference_reads_at_desktop_and_phone_width() {
         ("rebilly", "Rebilly", "rebilly-3.0.openapi.json"),
         ("museum", "Museum", "redocly-museum-3.1.openapi.yaml"),
     ] {
-        add_product(dir.path(), name, display, file, &std::fs::read(external.join(file)).unwrap());
+        add_product(
+            dir.path(),
+            name,
+            display,
+            file,
+            &std::fs::read(external.join(file)).unwrap(),
+        );
     }
     add_product(dir.path(), "hooks", "Hooks", "hooks.yaml", HOOKS.as_bytes());
     let docs = render(dir.path());
@@ -139,7 +145,11 @@ fn every_page_of_the_reference_reads_at_desktop_and_phone_width() {
     for p in &pages {
         let html = read(p);
         assert_eq!(html.matches("<h1").count(), 1, "{}", p.display());
-        let title = html.split("<title>").nth(1).and_then(|t| t.split("</title>").next()).unwrap();
+        let title = html
+            .split("<title>")
+            .nth(1)
+            .and_then(|t| t.split("</title>").next())
+            .unwrap();
         titles.entry(title.to_string()).or_default().push(p);
     }
     let shared: Vec<_> = titles.iter().filter(|(_, ps)| ps.len() > 1).collect();
@@ -193,7 +203,10 @@ fn every_page_of_the_reference_reads_at_desktop_and_phone_width() {
         assert!(hooks.contains(link), "{link} not on the page");
     }
     assert!(hooks.contains(" and nothing."), "a link to no target is text");
-    assert!(hooks.contains("<h3 id=\"tag-subscriptions-subscriptions\">Subscriptions</h3>"), "the tag's own heading under the tag's");
+    assert!(
+        hooks.contains("<h3 id=\"tag-subscriptions-subscriptions\">Subscriptions</h3>"),
+        "the tag's own heading under the tag's"
+    );
 
     // The catalog's summaries hold no heading.
     let index = read(&docs.join("index.html"));
@@ -218,7 +231,10 @@ fn every_page_of_the_reference_reads_at_desktop_and_phone_width() {
     for p in &seen {
         let at = format!("{} @{}px", p.file.split("/docs/").nth(1).unwrap_or(&p.file), p.width);
         if p.scroll_width > p.inner_width {
-            problems.push(format!("{at}: {} px wide in a window of {}", p.scroll_width, p.inner_width));
+            problems.push(format!(
+                "{at}: {} px wide in a window of {}",
+                p.scroll_width, p.inner_width
+            ));
         }
         if p.h1 != 1 {
             problems.push(format!("{at}: {} <h1>", p.h1));
@@ -239,18 +255,32 @@ fn every_page_of_the_reference_reads_at_desktop_and_phone_width() {
     assert!(problems.is_empty(), "{problems:#?}");
 
     // The navigation column of every reference page lists every tag and every operation.
-    for (product, tags, operations) in [("typesense", 14, 79), ("rebilly", 40, 246), ("museum", 4, 9), ("hooks", 2, 2)] {
-        for p in seen.iter().filter(|p| p.file.contains(&format!("/products/{product}/"))) {
+    for (product, tags, operations) in [
+        ("typesense", 14, 79),
+        ("rebilly", 40, 246),
+        ("museum", 4, 9),
+        ("hooks", 2, 2),
+    ] {
+        for p in seen
+            .iter()
+            .filter(|p| p.file.contains(&format!("/products/{product}/")))
+        {
             assert_eq!(p.nav_tags.len(), tags, "{}: {:?}", p.file, p.nav_tags);
             assert_eq!(p.nav.len(), operations + 1, "{}", p.file); // and the overview
         }
     }
     // The Payments tag page, 100,608 px tall when every schema was unfolded.
-    let tall = seen.iter().find(|p| p.file.ends_with("api-tag-payments.html") && p.width == 1280).unwrap();
+    let tall = seen
+        .iter()
+        .find(|p| p.file.ends_with("api-tag-payments.html") && p.width == 1280)
+        .unwrap();
     assert!(tall.scroll_height < 12_000, "{} px", tall.scroll_height);
 
     let hits = |query: &str| -> &Vec<String> { &found.iter().find(|s| s.search == query).unwrap().results };
-    assert_eq!(hits("/collections/{collectionName}/documents/export"), &["api-tag-documents.html#op-exportdocuments"]);
+    assert_eq!(
+        hits("/collections/{collectionName}/documents/export"),
+        &["api-tag-documents.html#op-exportdocuments"]
+    );
     assert!(hits("Retrieve a single collection").contains(&"api-tag-collections.html#op-getcollection".to_string()));
     assert_eq!(hits("multiSearch"), &["api-tag-documents.html#op-multisearch"]);
     assert!(hits("/payments/{id}").contains(&"api-tag-payments.html#op-get-payments-id".to_string()));
@@ -266,13 +296,21 @@ fn import_openapi_gives_the_catalog_a_summary_without_the_description_headings()
         .arg("-C")
         .arg(dir.path())
         .args(["import", "openapi", rebilly.to_str().unwrap(), "--product", "billing"])
-        .args(["--upstream", "sandbox=https://billing.internal", "--owner", "rates-team"])
+        .args([
+            "--upstream",
+            "sandbox=https://billing.internal",
+            "--owner",
+            "rates-team",
+        ])
         .args(["--as-of", AS_OF])
         .output()
         .unwrap();
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let product = read(&dir.path().join("products/billing.yaml"));
-    assert!(product.contains("The Rebilly API is built on HTTP. Our API is RESTful."), "{product}");
+    assert!(
+        product.contains("The Rebilly API is built on HTTP. Our API is RESTful."),
+        "{product}"
+    );
     assert!(!product.contains("Introduction"), "{product}");
     let index = read(&render(dir.path()).join("index.html"));
     let summary = index.split("<h3><a href=\"products/billing.html\">").nth(1).unwrap();

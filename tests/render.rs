@@ -117,8 +117,15 @@ fn every_portal_link_resolves_and_is_relative() {
         let scripts = if page.contains("/api") { 2 } else { 0 };
         assert_eq!(html.matches("<script").count(), scripts, "{page}");
         if scripts > 0 {
-            assert_eq!(html.matches("<script type=\"application/json\" id=\"operations-index\">").count(), 1);
-            assert!(html.contains(&format!("<script>{}</script>", partnerctl::portal::search::SCRIPT)), "{page}");
+            assert_eq!(
+                html.matches("<script type=\"application/json\" id=\"operations-index\">")
+                    .count(),
+                1
+            );
+            assert!(
+                html.contains(&format!("<script>{}</script>", partnerctl::portal::search::SCRIPT)),
+                "{page}"
+            );
         }
         for cap in link.captures_iter(&html) {
             let href = &cap[1];

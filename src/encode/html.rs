@@ -57,8 +57,14 @@ mod tests {
         let value = "</script><!-- & \u{2028}\u{2029}>";
         let json = script_json(&serde_json::to_string(value).unwrap());
         assert_eq!(serde_json::from_str::<String>(&json).unwrap(), value);
-        assert!(!json.contains('<') && !json.contains('>') && !json.contains('&'), "{json}");
+        assert!(
+            !json.contains('<') && !json.contains('>') && !json.contains('&'),
+            "{json}"
+        );
         assert!(!json.contains('\u{2028}') && !json.contains('\u{2029}'), "{json}");
-        assert_eq!(json, "\"\\u003c/script\\u003e\\u003c!-- \\u0026 \\u2028\\u2029\\u003e\"");
+        assert_eq!(
+            json,
+            "\"\\u003c/script\\u003e\\u003c!-- \\u0026 \\u2028\\u2029\\u003e\""
+        );
     }
 }

@@ -191,7 +191,8 @@ fn first_paragraph(text: &str) -> String {
     let mut kept: Vec<&str> = Vec::new();
     for (i, line) in lines.iter().enumerate() {
         let t = line.trim();
-        let atx = t.starts_with('#') && t.trim_start_matches('#').starts_with([' ', '\t']) || (!t.is_empty() && t.chars().all(|c| c == '#'));
+        let atx = t.starts_with('#') && t.trim_start_matches('#').starts_with([' ', '\t'])
+            || (!t.is_empty() && t.chars().all(|c| c == '#'));
         let underline = |l: &str| l.len() >= 2 && (l.chars().all(|c| c == '=') || l.chars().all(|c| c == '-'));
         let setext_text = lines.get(i + 1).is_some_and(|n| underline(n.trim())) && !t.is_empty();
         if atx || setext_text || (underline(t) && i > 0 && !lines[i - 1].trim().is_empty()) {
@@ -323,11 +324,16 @@ mod tests {
     #[test]
     fn the_product_description_is_the_first_paragraph_without_headings() {
         assert_eq!(
-            first_paragraph("# Introduction\nThe Rebilly API is built on HTTP.  Our API is\nRESTful.\n\n# Authentication\nKeys."),
+            first_paragraph(
+                "# Introduction\nThe Rebilly API is built on HTTP.  Our API is\nRESTful.\n\n# Authentication\nKeys."
+            ),
             "The Rebilly API is built on HTTP. Our API is RESTful."
         );
         assert_eq!(first_paragraph("Intro\n=====\n\nThe API.\n"), "The API.");
-        assert_eq!(first_paragraph("## A\n\n### B\n\nText *here*.\nMore."), "Text *here*. More.");
+        assert_eq!(
+            first_paragraph("## A\n\n### B\n\nText *here*.\nMore."),
+            "Text *here*. More."
+        );
         assert_eq!(first_paragraph("#hashtag first\n\nnext"), "#hashtag first");
         assert_eq!(first_paragraph(""), "");
     }

@@ -76,12 +76,19 @@ impl Targets {
             ["operation", id] | ["tag", _, "operation", id] => self
                 .operation_ids
                 .get(*id)
-                .or_else(|| self.operation_ids.iter().find(|(k, _)| anchor(k) == anchor(id)).map(|(_, v)| v))
+                .or_else(|| {
+                    self.operation_ids
+                        .iter()
+                        .find(|(k, _)| anchor(k) == anchor(id))
+                        .map(|(_, v)| v)
+                })
                 .cloned(),
             ["paths", p, m] | ["tag", _, "paths", p, m] => path(p, m),
-            ["section", s, ..] => self.sections.get(&anchor(s)).cloned().or_else(|| {
-                (anchor(s) == "authentication").then(|| format!("{INDEX}#auth"))
-            }),
+            ["section", s, ..] => self
+                .sections
+                .get(&anchor(s))
+                .cloned()
+                .or_else(|| (anchor(s) == "authentication").then(|| format!("{INDEX}#auth"))),
             [id] => self.anchors.get(*id).cloned(),
             _ => None,
         }
@@ -126,7 +133,13 @@ pub fn pages(product: &str, api: &Api) -> Vec<(String, Value)> {
     let targets = targets(api, &groups);
     let md = |text: &str, headings: Headings| {
         let resolve = |f: &str| targets.resolve(f);
-        filters::markdown_to_html_with(text, &MarkdownOptions { headings, fragment: Some(&resolve) })
+        filters::markdown_to_html_with(
+            text,
+            &MarkdownOptions {
+                headings,
+                fragment: Some(&resolve),
+            },
+        )
     };
     let nav: Vec<Value> = groups
         .iter()
@@ -248,7 +261,11 @@ fn groups(api: &Api) -> Vec<Group> {
             })
             .collect();
         out.push(Group {
-            title: if name.is_empty() { "Other operations".to_string() } else { name },
+            title: if name.is_empty() {
+                "Other operations".to_string()
+            } else {
+                name
+            },
             anchor: group_anchor,
             file: String::new(),
             description,
@@ -261,7 +278,10 @@ fn groups(api: &Api) -> Vec<Group> {
         for (method, raw) in methods(&api.doc, item) {
             let op = read_operation(&api.doc, &method, name, raw, item);
             ops.push(Op {
-                anchor: unique(format!("webhook-{}", anchor(op.operation_id.as_deref().unwrap_or(&op.key())))),
+                anchor: unique(format!(
+                    "webhook-{}",
+                    anchor(op.operation_id.as_deref().unwrap_or(&op.key()))
+                )),
                 raw: raw.clone(),
                 op,
                 webhook: true,
@@ -271,7 +291,11 @@ fn groups(api: &Api) -> Vec<Group> {
     if !ops.is_empty() {
         let taken = out.iter().any(|g| g.title.eq_ignore_ascii_case("webhooks"));
         out.push(Group {
-            title: if taken { "Webhooks (sent to you)".into() } else { "Webhooks".into() },
+            title: if taken {
+                "Webhooks (sent to you)".into()
+            } else {
+                "Webhooks".into()
+            },
             anchor: unique("webhooks".into()),
             file: String::new(),
             description: "Requests the API sends to a URL you register, when what they name happens.".into(),
@@ -358,7 +382,8 @@ fn targets(api: &Api, groups: &[Group]) -> Targets {
     }
     for id in filters::heading_ids(&api.description, "section-") {
         let at = format!("{INDEX}#{id}");
-        t.sections.insert(id.trim_start_matches("section-").to_string(), at.clone());
+        t.sections
+            .insert(id.trim_start_matches("section-").to_string(), at.clone());
         t.anchors.insert(id, at);
     }
     t.anchors.insert("auth".into(), format!("{INDEX}#auth"));
@@ -523,17 +548,40 @@ mod tests {
     #[test]
     fn redoc_links_reach_the_page_and_anchor_that_have_their_target() {
         let mut t = Targets::default();
-        t.tags.insert("payment-cards".into(), "api-tag-payment-cards.html#tag-payment-cards".into());
-        t.operation_ids.insert("getPet".into(), "api-tag-pets.html#op-getpet".into());
-        t.paths.insert(("get".into(), "/pets/{id}".into()), "api-tag-pets.html#op-getpet".into());
-        t.sections.insert("introduction".into(), "api.html#section-introduction".into());
+        t.tags.insert(
+            "payment-cards".into(),
+            "api-tag-payment-cards.html#tag-payment-cards".into(),
+        );
+        t.operation_ids
+            .insert("getPet".into(), "api-tag-pets.html#op-getpet".into());
+        t.paths.insert(
+            ("get".into(), "/pets/{id}".into()),
+            "api-tag-pets.html#op-getpet".into(),
+        );
+        t.sections
+            .insert("introduction".into(), "api.html#section-introduction".into());
         let at = |f: &str| t.resolve(f);
-        assert_eq!(at("tag/Payment-Cards").as_deref(), Some("api-tag-payment-cards.html#tag-payment-cards"));
-        assert_eq!(at("tag/Payment%20Cards").as_deref(), Some("api-tag-payment-cards.html#tag-payment-cards"));
+        assert_eq!(
+            at("tag/Payment-Cards").as_deref(),
+            Some("api-tag-payment-cards.html#tag-payment-cards")
+        );
+        assert_eq!(
+            at("tag/Payment%20Cards").as_deref(),
+            Some("api-tag-payment-cards.html#tag-payment-cards")
+        );
         assert_eq!(at("operation/getPet").as_deref(), Some("api-tag-pets.html#op-getpet"));
-        assert_eq!(at("tag/Pets/operation/getPet").as_deref(), Some("api-tag-pets.html#op-getpet"));
-        assert_eq!(at("tag/Pets/paths/~1pets~1{id}/get").as_deref(), Some("api-tag-pets.html#op-getpet"));
-        assert_eq!(at("section/Introduction").as_deref(), Some("api.html#section-introduction"));
+        assert_eq!(
+            at("tag/Pets/operation/getPet").as_deref(),
+            Some("api-tag-pets.html#op-getpet")
+        );
+        assert_eq!(
+            at("tag/Pets/paths/~1pets~1{id}/get").as_deref(),
+            Some("api-tag-pets.html#op-getpet")
+        );
+        assert_eq!(
+            at("section/Introduction").as_deref(),
+            Some("api.html#section-introduction")
+        );
         assert_eq!(at("section/Authentication").as_deref(), Some("api.html#auth"));
         assert_eq!(at("tag/Nowhere"), None);
         assert_eq!(at("schema/Pet"), None);

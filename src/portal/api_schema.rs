@@ -317,8 +317,16 @@ pub fn constraints(s: &Value, out: &mut String) {
             scalar(b),
             if exclusive("exclusiveMaximum") { ")" } else { "]" }
         )),
-        (Some(a), None) => parts.push(format!("{} {}", if exclusive("exclusiveMinimum") { ">" } else { "≥" }, scalar(a))),
-        (None, Some(b)) => parts.push(format!("{} {}", if exclusive("exclusiveMaximum") { "<" } else { "≤" }, scalar(b))),
+        (Some(a), None) => parts.push(format!(
+            "{} {}",
+            if exclusive("exclusiveMinimum") { ">" } else { "≥" },
+            scalar(a)
+        )),
+        (None, Some(b)) => parts.push(format!(
+            "{} {}",
+            if exclusive("exclusiveMaximum") { "<" } else { "≤" },
+            scalar(b)
+        )),
         (None, None) => {}
     }
     // 3.1 writes exclusive bounds as numbers.
@@ -369,12 +377,22 @@ mod tests {
         }}});
         let md = |d: &str| format!("<p>{}</p>", esc(d));
         let mut out = String::new();
-        schema(&doc, &md, &json!({"$ref": "#/components/schemas/Order"}), &mut out, &mut Vec::new(), 0);
+        schema(
+            &doc,
+            &md,
+            &json!({"$ref": "#/components/schemas/Order"}),
+            &mut out,
+            &mut Vec::new(),
+            0,
+        );
         assert!(
             out.contains("<code class=\"field\">customerId</code> <span class=\"type\">string</span> <span class=\"flag\">read-only</span> <span class=\"constraints\">≤ 50 characters</span><p>The customer.</p>"),
             "{out}"
         );
-        assert!(out.contains("<code class=\"field\">pet</code> <span class=\"type\">Pet</span>"), "{out}");
+        assert!(
+            out.contains("<code class=\"field\">pet</code> <span class=\"type\">Pet</span>"),
+            "{out}"
+        );
         assert!(out.contains("[ 1 .. 10 ]") || out.contains("[1 .. 10]"), "{out}");
         // The referenced object's fields are written below the field.
         assert!(out.contains("<code class=\"field\">id</code>"), "{out}");

@@ -57,7 +57,13 @@ pub fn context(program: &Program, today: Date) -> Value {
             }
             // Under the product page's <h1>; in the catalog's summaries, headings are bold text.
             let written = |headings| {
-                filters::markdown_to_html_with(&p.spec.description, &filters::MarkdownOptions { headings, fragment: None })
+                filters::markdown_to_html_with(
+                    &p.spec.description,
+                    &filters::MarkdownOptions {
+                        headings,
+                        fragment: None,
+                    },
+                )
             };
             v["descriptionHtml"] = json!(written(filters::Headings::Under(1, "about-")));
             v["summaryHtml"] = json!(written(filters::Headings::Bold));

@@ -81,7 +81,13 @@ mod tests {
         assert!(s.starts_with("'sha256-") && s.ends_with("='"), "{s}");
         assert_eq!(s.len(), "'sha256-'".len() + 44);
         // RFC 4648 §10's vectors.
-        for (plain, coded) in [("", ""), ("f", "Zg=="), ("fo", "Zm8="), ("foo", "Zm9v"), ("foobar", "Zm9vYmFy")] {
+        for (plain, coded) in [
+            ("", ""),
+            ("f", "Zg=="),
+            ("fo", "Zm8="),
+            ("foo", "Zm9v"),
+            ("foobar", "Zm9vYmFy"),
+        ] {
             assert_eq!(base64(plain.as_bytes()), coded);
         }
         // Only textContent writes the page: no markup from the data.

@@ -27,8 +27,11 @@ pub struct MarkdownOptions<'a> {
     /// For a link whose target starts with `#`: the target to write instead, or `None` to
     /// write the link's text alone (a fragment the page does not have is no link).
     /// Without a resolver, fragment links are kept as written.
-    pub fragment: Option<&'a dyn Fn(&str) -> Option<String>>,
+    pub fragment: Option<Resolver<'a>>,
 }
+
+/// Finds where an in-page link (`tag/Pets`, without the `#`) points.
+pub type Resolver<'a> = &'a dyn Fn(&str) -> Option<String>;
 
 /// What becomes of the headings of a text.
 #[derive(Clone, Copy, Default)]
@@ -109,14 +112,24 @@ pub fn markdown_to_html_with(text: &str, options: &MarkdownOptions) -> String {
         let e = e.clone();
         match e {
             Event::Html(h) | Event::InlineHtml(h) => out.push(Event::Text(h)),
-            Event::Start(Tag::Link { link_type, dest_url, title, id }) => {
+            Event::Start(Tag::Link {
+                link_type,
+                dest_url,
+                title,
+                id,
+            }) => {
                 let target = match (dest_url.strip_prefix('#'), options.fragment) {
                     (Some(fragment), Some(resolve)) => resolve(fragment),
                     _ => safe_link(&dest_url).map(str::to_string),
                 };
                 open.push(target.is_none());
                 if let Some(t) = target {
-                    out.push(Event::Start(Tag::Link { link_type, dest_url: t.into(), title, id }));
+                    out.push(Event::Start(Tag::Link {
+                        link_type,
+                        dest_url: t.into(),
+                        title,
+                        id,
+                    }));
                 }
             }
             Event::Start(Tag::Image { ref dest_url, .. }) => {
@@ -131,8 +144,18 @@ pub fn markdown_to_html_with(text: &str, options: &MarkdownOptions) -> String {
                     out.push(e);
                 }
             }
-            Event::Start(Tag::Heading { level: l, id, classes, attrs }) => match options.headings {
-                Headings::Keep => out.push(Event::Start(Tag::Heading { level: l, id, classes, attrs })),
+            Event::Start(Tag::Heading {
+                level: l,
+                id,
+                classes,
+                attrs,
+            }) => match options.headings {
+                Headings::Keep => out.push(Event::Start(Tag::Heading {
+                    level: l,
+                    id,
+                    classes,
+                    attrs,
+                })),
                 Headings::Under(by, prefix) => {
                     let id = unique_id(prefix, &heading_text(&events[i + 1..]), &mut used);
                     out.push(Event::Start(Tag::Heading {

@@ -484,7 +484,7 @@ impl Funnel {
 pub fn days_text(days: Option<f64>) -> String {
     match days {
         None => "–".into(),
-        Some(d) if d == 1.0 => "1 day".into(),
+        Some(1.0) => "1 day".into(),
         Some(d) if d.fract() == 0.0 => format!("{d:.0} days"),
         Some(d) => format!("{d:.1} days"),
     }

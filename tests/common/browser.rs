@@ -160,7 +160,10 @@ pub fn portal(files: &[PathBuf], searches: &[(PathBuf, &str)]) -> (Vec<PortalPag
         .expect("node runs");
     let mut pages = Vec::new();
     let mut found = Vec::new();
-    for line in String::from_utf8_lossy(&o.stdout).lines().filter(|l| l.starts_with('{')) {
+    for line in String::from_utf8_lossy(&o.stdout)
+        .lines()
+        .filter(|l| l.starts_with('{'))
+    {
         if line.starts_with("{\"search\"") {
             found.push(serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {line}")));
         } else {

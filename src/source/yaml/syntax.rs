@@ -495,7 +495,8 @@ mod tests {
         for text in files.iter().take(12) {
             let lines: Vec<&str> = text.lines().collect();
             for i in 0..lines.len() {
-                let edits: [Box<dyn Fn(&str) -> String>; 5] = [
+                type Edit = Box<dyn Fn(&str) -> String>;
+                let edits: [Edit; 5] = [
                     Box::new(|l| format!(" {l}")),
                     Box::new(|l| l.strip_prefix(' ').unwrap_or(l).to_string()),
                     Box::new(|l| format!("\t{}", l.trim_start())),
