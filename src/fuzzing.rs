@@ -63,6 +63,7 @@ pub fn plan(base: &Snapshot, input: &[u8]) {
         base: Some(base.clone()),
         base_label: "base".into(),
         base_id: "base".into(),
+        base_as_of: None,
         desired: overlay(base, input),
         desired_label: "fuzz".into(),
         drift: Vec::new(),

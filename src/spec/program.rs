@@ -201,10 +201,14 @@ pub enum ChangeClass {
     EndpointAdded,
     EndpointRemoved,
     ApiChanged,
+    // A date written in the program arrived with no commit (SPEC §16): a credential's
+    // `revoked` or `expires`, a terms version's `effective`, a `reacceptBy` passed. (A plain
+    // comment: a doc comment on one variant would turn the schema's enum into a oneOf.)
+    DateEffect,
 }
 
 impl ChangeClass {
-    pub const ALL: [ChangeClass; 20] = [
+    pub const ALL: [ChangeClass; 21] = [
         ChangeClass::PartnerAdded,
         ChangeClass::PartnerRemoved,
         ChangeClass::StageChanged,
@@ -225,12 +229,14 @@ impl ChangeClass {
         ChangeClass::EndpointAdded,
         ChangeClass::EndpointRemoved,
         ChangeClass::ApiChanged,
+        ChangeClass::DateEffect,
     ];
 
-    /// The kind of resource a change of this class is made to (SPEC §5).
-    pub fn kind(self) -> super::Kind {
+    /// The kind of resource a change of this class is made to (SPEC §5); `None` for
+    /// `date-effect`, which comes with a day on a partner or a terms, not with an edit of a file.
+    pub fn kind(self) -> Option<super::Kind> {
         use super::Kind;
-        match self {
+        Some(match self {
             ChangeClass::PartnerAdded
             | ChangeClass::PartnerRemoved
             | ChangeClass::StageChanged
@@ -249,12 +255,16 @@ impl ChangeClass {
             | ChangeClass::ApiChanged => Kind::Product,
             ChangeClass::TermsPublished | ChangeClass::TermsChanged => Kind::Terms,
             ChangeClass::ProgramChanged | ChangeClass::ExceptionChanged => Kind::Program,
-        }
+            ChangeClass::DateEffect => return None,
+        })
     }
 
     /// Every class of change made to one kind of resource.
     pub fn of_kind(kind: super::Kind) -> Vec<ChangeClass> {
-        ChangeClass::ALL.into_iter().filter(|c| c.kind() == kind).collect()
+        ChangeClass::ALL
+            .into_iter()
+            .filter(|c| c.kind() == Some(kind))
+            .collect()
     }
 
     pub fn as_str(self) -> &'static str {
@@ -279,6 +289,7 @@ impl ChangeClass {
             ChangeClass::EndpointAdded => "endpoint-added",
             ChangeClass::EndpointRemoved => "endpoint-removed",
             ChangeClass::ApiChanged => "api-changed",
+            ChangeClass::DateEffect => "date-effect",
         }
     }
 }
@@ -409,6 +420,19 @@ pub struct OutputSpec {
     /// Example: `quotaPolicy: redis`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub quota_policy: Option<QuotaPolicy>,
+    /// kong-ingress: the Kong Gateway edition behind the controller. `oss` (default): Kong
+    /// OSS, what it and the controller's DB-less mode accept (limits per consumer, ACL groups
+    /// through `acl` credential Secrets); `enterprise`: Kong Enterprise with a licence
+    /// (limits and ACL groups through KongConsumerGroups). Example: `edition: enterprise`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub edition: Option<KongEdition>,
+    /// kong, kong-ingress: how the Kong nodes keep their configuration, which decides what
+    /// `quotaPolicy` they accept. `database` (the kong target's default): a Kong with its
+    /// database; `db-less` (the kong-ingress target's default, the controller's usual mode):
+    /// declarative configuration only, no `quotaPolicy: cluster`; `hybrid`: a control plane
+    /// with data planes, no `quotaPolicy: cluster` either. Example: `mode: db-less`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mode: Option<KongMode>,
     /// kong with `quotaPolicy: redis`: the Redis counters are kept in.
     /// Example: `redis: {host: redis.kong.svc, port: 6379, passwordRef: "{vault://env/kong-redis-password}"}`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -492,6 +516,64 @@ impl QuotaPolicy {
             QuotaPolicy::Cluster => "cluster",
             QuotaPolicy::Redis => "redis",
         }
+    }
+}
+
+/// The Kong Gateway edition a kong-ingress output is for (`outputs[].edition`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum KongEdition {
+    /// Kong OSS: no consumer groups, no `include_consumer_groups` in the `acl` plugin.
+    #[default]
+    Oss,
+    /// Kong Enterprise with a valid licence: consumer groups.
+    Enterprise,
+}
+
+impl KongEdition {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            KongEdition::Oss => "oss",
+            KongEdition::Enterprise => "enterprise",
+        }
+    }
+}
+
+/// How Kong keeps its configuration (`outputs[].mode`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum KongMode {
+    /// Kong with its database (PostgreSQL).
+    Database,
+    /// Declarative configuration only (`database = off`), as the Kong Ingress Controller runs it.
+    DbLess,
+    /// A control plane with data planes (`role = control_plane`).
+    Hybrid,
+}
+
+impl KongMode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            KongMode::Database => "database",
+            KongMode::DbLess => "db-less",
+            KongMode::Hybrid => "hybrid",
+        }
+    }
+
+    /// The mode of an output: its `mode`, else the target's usual one (`db-less` for the
+    /// Kong Ingress Controller, `database` for a decK file).
+    pub fn of(output: &OutputSpec) -> KongMode {
+        output.mode.unwrap_or(if output.target == Some(Target::KongIngress) {
+            KongMode::DbLess
+        } else {
+            KongMode::Database
+        })
+    }
+
+    /// Whether the `rate-limiting` plugin accepts `policy: cluster`: Kong's schema allows
+    /// only `local` and `redis` when it runs without a database or as a hybrid control plane.
+    pub fn allows_cluster_counters(self) -> bool {
+        self == KongMode::Database
     }
 }
 

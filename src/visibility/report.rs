@@ -1,7 +1,9 @@
 //! The `funnel-report` target: an internal HTML page with the onboarding funnel (never part of
 //! the partner portal). One self-contained file: inline CSS, inline SVG charts, no script,
-//! no fonts or images to fetch. Deterministic: the dates on the page are `--as-of` and those
-//! the program's files hold.
+//! no fonts or images to fetch. Deterministic, and the same on every day until a date the
+//! program holds arrives (a partner becomes stuck, a deadline passes): it prints no render
+//! date, no count of days that grows with the date, and with usage, the day the usage
+//! measures are taken on.
 //!
 //! It opens with what to act on (stuck partners; what `due` lists, re-acceptances among it;
 //! with usage, the partners that stopped calling), then the funnel with its table, the
@@ -38,7 +40,11 @@ fn month_end(year: i32, month: u32, today: Date) -> Date {
     end.min(today)
 }
 
-/// Partners per stage at the end of each month, from the first history entry to `today`.
+/// Partners per stage at the end of each month, from the month of the first history entry
+/// to that of the last one on or before `today`. After the last stage change every month
+/// would repeat the last row, and a row per month up to `today` would change the report on
+/// the first of every month with nothing happened (SPEC §16: a day passing changes an output
+/// only through a date the program holds).
 ///
 /// A partner's stage at a month's end is its last history entry dated on or before it, so it
 /// can change only in a month that holds one of its dates: each partner is looked at in those
@@ -53,9 +59,17 @@ pub fn monthly(program: &Program, today: Date) -> Vec<(String, [usize; 7])> {
     else {
         return Vec::new();
     };
+    let last = program
+        .partners
+        .values()
+        .flat_map(|p| p.spec.history.iter().map(|h| h.date))
+        .filter(|d| *d <= today)
+        .max()
+        .unwrap_or(start)
+        .min(today);
     let (mut y, mut m) = (start.0.year(), start.0.month());
     let mut months: Vec<(String, Date)> = Vec::new();
-    while (y, m) <= (today.0.year(), today.0.month()) {
+    while (y, m) <= (last.0.year(), last.0.month()) {
         months.push((format!("{y:04}-{m:02}"), month_end(y, m, today)));
         (y, m) = if m == 12 { (y + 1, 1) } else { (y, m + 1) };
         if months.len() > 1200 {
@@ -233,11 +247,16 @@ fn act_on(s: &mut String, program: &Program, f: &funnel::Funnel, today: Date, us
         for st in f.stuck.iter().take(CARD_ITEMS) {
             let _ = writeln!(
                 s,
-                "<li>{}: {}, {} days since {} (limit {})</li>",
+                "<li>{}: {} since {}, stuck from {} (limit {} days)</li>",
                 partner(program, &st.partner),
                 label(st.stage),
-                st.days,
                 st.since,
+                // The day it became stuck, not a count of days that grows every day.
+                st.since
+                    .0
+                    .checked_add_days(chrono::Days::new(u64::from(st.stuck_after_days) + 1))
+                    .map(|d| Date(d).to_string())
+                    .unwrap_or_default(),
                 st.stuck_after_days
             );
         }
@@ -252,17 +271,24 @@ fn act_on(s: &mut String, program: &Program, f: &funnel::Funnel, today: Date, us
     }
     s.push_str("</div>\n");
 
-    // Deadlines: everything `due` lists, less the stuck partners already shown.
-    let within = crate::visibility::due::DEFAULT_WITHIN_DAYS;
-    let d = crate::visibility::due::compute(program, today, within);
+    // Deadlines: everything `due` lists, however far ahead, less the stuck partners already
+    // shown. A window (the next 30 days) would change the page on the day a deadline enters
+    // it, which is no date of the program (SPEC §16); the list is by date, the nearest first.
+    let d = crate::visibility::due::compute(program, today, u32::MAX);
     let items: Vec<&crate::visibility::due::Item> = d
         .items
         .iter()
         .filter(|i| !(i.kind == crate::visibility::due::ItemKind::Stuck && i.overdue))
+        // What takes effect on its day (a revocation, an expiry, a terms version) leaves the
+        // list that day, when the page changes anyway, not the day after.
+        .filter(|i| {
+            use crate::visibility::due::ItemKind::{CredentialExpiry, DateEffect, Effective};
+            !(matches!(i.kind, CredentialExpiry | DateEffect | Effective) && i.date <= today)
+        })
         .collect();
     let _ = writeln!(
         s,
-        "<div class=\"card\">\n<h3>Due within {within} days or overdue ({})</h3>",
+        "<div class=\"card\">\n<h3>Deadlines, coming and overdue ({})</h3>",
         items.len()
     );
     let reaccept = items
@@ -277,16 +303,16 @@ fn act_on(s: &mut String, program: &Program, f: &funnel::Funnel, today: Date, us
         for i in items.iter().take(CARD_ITEMS) {
             let _ = writeln!(
                 s,
-                "<li><span class=\"note\">{} ({})</span>: {}</li>",
+                "<li><span class=\"note\">{}{}</span>: {}</li>",
                 i.date,
-                when(i.days_left),
+                if i.overdue { " (overdue)" } else { "" },
                 message_html(&i.message)
             );
         }
         if items.len() > CARD_ITEMS {
             let _ = writeln!(
                 s,
-                "<li>and {} more: <code>partnerctl due --within {within}</code></li>",
+                "<li>and {} more: <code>partnerctl due --within DAYS</code></li>",
                 items.len() - CARD_ITEMS
             );
         }
@@ -343,8 +369,15 @@ pub fn render_with_usage(program: &Program, today: Date, usage: Option<&Usage>) 
     let mut s = String::new();
     let _ = write!(
         s,
-        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta http-equiv=\"Content-Security-Policy\" content=\"{CSP}\">\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<meta name=\"robots\" content=\"noindex\">\n<title>Onboarding funnel — {t}</title>\n<style>\n{STYLE}</style>\n</head>\n<body>\n<header>\n<h1>Onboarding funnel — {t}</h1>\n<p class=\"note\">Internal report, as of {today}. {n} partners.</p>\n</header>\n<main>\n",
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta http-equiv=\"Content-Security-Policy\" content=\"{CSP}\">\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<meta name=\"robots\" content=\"noindex\">\n<title>Onboarding funnel — {t}</title>\n<style>\n{STYLE}</style>\n</head>\n<body>\n<header>\n<h1>Onboarding funnel — {t}</h1>\n<p class=\"note\">Internal report{d}. {n} partners.</p>\n</header>\n<main>\n",
         t = esc(title),
+        // Only the usage measures (active, dormant) are of a day: without usage nothing
+        // here is, and the report does not print one (SPEC §16).
+        d = if usage.is_some() {
+            format!(", usage as of {today}")
+        } else {
+            String::new()
+        },
         n = f.partners
     );
     act_on(&mut s, program, &f, today, usage.is_some());
