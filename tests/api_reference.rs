@@ -23,7 +23,7 @@ info:
     # Introduction
 
     Subscribe to events; see [Subscriptions](#tag/Subscriptions), [create one](#operation/createSubscription),
-    [the path](#tag/Subscriptions/paths/~1subscriptions/post), [how to authenticate](#section/Authentication),
+    [the path](#tag/Subscriptions/paths/~1hooks~1subscriptions/post), [how to authenticate](#section/Authentication),
     [the introduction](#section/Introduction) and [nothing](#tag/Nowhere).
 
     ## Limits
@@ -33,7 +33,7 @@ tags:
   - name: Subscriptions
     description: "# Subscriptions\n\nEach one names a URL. See [Limits](#section/Limits)."
 paths:
-  /subscriptions:
+  /hooks/subscriptions:
     post:
       tags: [Subscriptions]
       operationId: createSubscription
