@@ -384,6 +384,7 @@ fn other_formats_are_refused() {
         let (code, out, err) = due(&example_dir(), "2026-11-01", &["--format", f]);
         assert_eq!(code, 2);
         assert!(out.is_empty());
+        // clap refuses it, naming the formats `due` writes (its --help offers only those).
         assert!(
             err.contains(&format!("invalid value '{f}' for '--format <FORMAT>'"))
                 && err.contains("[possible values: text, json, markdown]"),

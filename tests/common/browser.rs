@@ -110,3 +110,71 @@ pub fn problems(pages: &[Page]) -> Vec<String> {
     }
     out
 }
+
+/// What tests/tools/portal.cjs reports of one page at one width.
+#[derive(Debug, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PortalPage {
+    pub file: String,
+    pub width: u32,
+    pub title: String,
+    pub h1: usize,
+    pub scroll_width: u32,
+    pub inner_width: u32,
+    pub scroll_height: u32,
+    pub violations: Vec<Violation>,
+    pub dead_links: Vec<String>,
+    pub nav: Vec<String>,
+    pub nav_tags: Vec<String>,
+    pub search_shown: bool,
+    pub errors: Vec<String>,
+}
+
+/// What one search on a reference page found.
+#[derive(Debug, serde::Deserialize)]
+pub struct Search {
+    pub search: String,
+    pub file: String,
+    pub status: String,
+    pub results: Vec<String>,
+}
+
+/// Opens every file at 1280 and 375 pixels in one browser, several at a time, and runs each
+/// `(file, query)` search; see tests/tools/portal.cjs.
+pub fn portal(files: &[PathBuf], searches: &[(PathBuf, &str)]) -> (Vec<PortalPage>, Vec<Search>) {
+    let config = serde_json::json!({
+        "files": files,
+        "widths": [1280, 375],
+        "parallel": 4,
+        "searches": searches.iter().map(|(f, q)| serde_json::json!({"file": f, "query": q})).collect::<Vec<_>>(),
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("config.json");
+    std::fs::write(&path, config.to_string()).unwrap();
+    let o = Command::new("node")
+        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/tools/portal.cjs"))
+        .arg(&path)
+        .env("PARTNERCTL_NODE_MODULES", modules().expect("checked by available()"))
+        .env("CHROMIUM", chromium())
+        .output()
+        .expect("node runs");
+    let mut pages = Vec::new();
+    let mut found = Vec::new();
+    for line in String::from_utf8_lossy(&o.stdout)
+        .lines()
+        .filter(|l| l.starts_with('{'))
+    {
+        if line.starts_with("{\"search\"") {
+            found.push(serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {line}")));
+        } else {
+            pages.push(serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {line}")));
+        }
+    }
+    assert_eq!(
+        (pages.len(), found.len()),
+        (files.len() * 2, searches.len()),
+        "the harness did not report every page: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    (pages, found)
+}
