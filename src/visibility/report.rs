@@ -286,7 +286,7 @@ fn act_on(s: &mut String, program: &Program, f: &funnel::Funnel, today: Date, us
     // shown. A window of the next N days would change the page on the day a deadline enters
     // it, which no date of the program marks (SPEC §16); the first items by date are shown.
     let within = DEADLINE_HORIZON_DAYS;
-    let d = crate::visibility::due::compute(program, today, within);
+    let d = crate::visibility::due::compute_unplaced(program, today, within);
     let items: Vec<&crate::visibility::due::Item> = d
         .items
         .iter()
