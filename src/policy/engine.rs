@@ -43,6 +43,7 @@ pub struct Loaded {
 /// finding, not a hang.
 fn new_engine(budget: &PolicyBudget) -> Engine {
     let mut engine = Engine::new();
+    super::guarded::install(&mut engine);
     engine.set_execution_timer_config(regorus::utils::limits::ExecutionTimerConfig {
         limit: budget.time,
         check_interval: NonZeroU32::new(1000).expect("non-zero"),
