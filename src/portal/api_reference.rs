@@ -10,6 +10,7 @@
 
 use crate::openapi::{Api, Operation, Parameter, deref};
 use crate::template::filters;
+use crate::walk::{Exceeded, Limits, Walk, json_bytes};
 use serde_json::{Value, json};
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
@@ -20,6 +21,12 @@ pub const OPERATIONS_PER_PAGE: usize = 40;
 const MAX_SCHEMA_DEPTH: usize = 8;
 /// The most HTML one schema is written as.
 const MAX_SCHEMA_HTML: usize = 512 * 1024;
+/// The most text and HTML one product's reference is built from, every page together: a
+/// description that needs more (thousands of operations, each with a schema fanned out to
+/// the limit above) is refused, `openapi-invalid` at the description.
+pub const MAX_REFERENCE_BYTES: u64 = 32 * 1024 * 1024;
+/// How deep the walk of a reference goes through references, items and `allOf`.
+const MAX_WALK_DEPTH: usize = 64;
 const TRUNCATED: &str = "<p class=\"schema-more\">… (the rest of this schema is too large to show)</p>";
 /// The header the gateways read the key from (SPEC §7).
 pub const KEY_HEADER: &str = "X-Api-Key";
@@ -34,9 +41,41 @@ fn anchor(s: &str) -> String {
     filters::slug(s)
 }
 
-/// The pages of a product's reference: `(file below the product's folder, context)`.
-pub fn pages(product: &str, api: &Api) -> Vec<(String, Value)> {
-    let groups = groups(api);
+/// Markdown as HTML, its bytes charged to the walk: the text before it is read, the HTML
+/// it grew by after (a bounded factor of the text).
+fn md(w: &mut Walk, text: &str) -> Result<String, Exceeded> {
+    w.spend(text.len() as u64)?;
+    let html = filters::markdown_to_html(text);
+    w.spend((html.len() as u64).saturating_sub(text.len() as u64))?;
+    Ok(html)
+}
+
+/// Runs `f` through the reference `r` (one level deeper when there is none). A reference
+/// already on the path (a recursive schema) or a walk too deep is `Ok(None)`, which the
+/// caller shows by name; only a spent budget is an error.
+fn through<T>(
+    w: &mut Walk,
+    r: Option<&str>,
+    f: impl FnOnce(&mut Walk) -> Result<T, Exceeded>,
+) -> Result<Option<T>, Exceeded> {
+    let out = match r {
+        Some(r) => w.follow(r, |w| f(w).map(Some)),
+        None => w.descend(|w| f(w).map(Some)),
+    };
+    match out {
+        Err(Exceeded::Cycle(_) | Exceeded::Depth(_)) => Ok(None),
+        other => other,
+    }
+}
+
+/// The pages of a product's reference: `(file below the product's folder, context)`; `Err`
+/// when they would take more than [`MAX_REFERENCE_BYTES`].
+pub fn pages(product: &str, api: &Api) -> Result<Vec<(String, Value)>, Exceeded> {
+    let mut w = Walk::new(Limits {
+        depth: MAX_WALK_DEPTH,
+        bytes: MAX_REFERENCE_BYTES,
+    });
+    let groups = groups(api, &mut w)?;
     let summary = |gs: &[Value]| -> Value {
         json!(gs.iter().map(|g| json!({"tag": g["tag"], "anchor": g["anchor"], "count": g["operations"].as_array().map(Vec::len)})).collect::<Vec<_>>())
     };
@@ -45,7 +84,7 @@ pub fn pages(product: &str, api: &Api) -> Vec<(String, Value)> {
         "title": api.title,
         "version": api.version,
         "openapi": api.openapi,
-        "descriptionHtml": filters::markdown_to_html(&api.description),
+        "descriptionHtml": md(&mut w, &api.description)?,
         "keyHeader": KEY_HEADER,
         "operationCount": api.operations.len(),
     });
@@ -54,7 +93,7 @@ pub fn pages(product: &str, api: &Api) -> Vec<(String, Value)> {
         v["toc"] = summary(&groups);
         v["groups"] = json!(groups);
         v["pages"] = json!([]);
-        return vec![("api.html".to_string(), v)];
+        return Ok(vec![("api.html".to_string(), v)]);
     }
     let index: Vec<Value> = groups
         .iter()
@@ -67,6 +106,8 @@ pub fn pages(product: &str, api: &Api) -> Vec<(String, Value)> {
     first["pages"] = json!(index);
     out.push(("api.html".to_string(), first));
     for g in groups {
+        // Each page repeats the product's description and the index.
+        w.spend(json_bytes(&base, MAX_REFERENCE_BYTES) + json_bytes(&json!(index), MAX_REFERENCE_BYTES))?;
         let mut v = base.clone();
         v["pages"] = json!(index);
         v["toc"] = summary(std::slice::from_ref(&g));
@@ -74,12 +115,12 @@ pub fn pages(product: &str, api: &Api) -> Vec<(String, Value)> {
         v["groups"] = json!([g]);
         out.push((file, v));
     }
-    out
+    Ok(out)
 }
 
 /// Operations grouped by their first tag, in the order of the description's tags; untagged
 /// ones last.
-fn groups(api: &Api) -> Vec<Value> {
+fn groups(api: &Api, w: &mut Walk) -> Result<Vec<Value>, Exceeded> {
     let mut names: Vec<String> = api.tags.iter().map(|t| t.name.clone()).collect();
     let untagged = api.operations.iter().any(|o| o.tags.is_empty());
     if untagged {
@@ -106,101 +147,135 @@ fn groups(api: &Api) -> Vec<Value> {
         while !used.insert(a.clone()) {
             a.push('-');
         }
+        let mut operations = Vec::with_capacity(ops.len());
+        for o in ops {
+            operations.push(operation(api, o, &mut used, w)?);
+        }
         out.push(json!({
             "tag": if name.is_empty() { "Other operations".to_string() } else { name.clone() },
             "anchor": a,
-            "descriptionHtml": filters::markdown_to_html(tag_desc),
-            "operations": ops.iter().map(|o| operation(api, o, &mut used)).collect::<Vec<_>>(),
+            "descriptionHtml": md(w, tag_desc)?,
+            "operations": operations,
         }));
     }
-    out
+    Ok(out)
 }
 
-fn operation(api: &Api, op: &Operation, used: &mut BTreeSet<String>) -> Value {
+fn operation(api: &Api, op: &Operation, used: &mut BTreeSet<String>, w: &mut Walk) -> Result<Value, Exceeded> {
     let mut a = format!("op-{}", anchor(op.operation_id.as_deref().unwrap_or(&op.key())));
     while !used.insert(a.clone()) {
         a.push('-');
     }
-    let request = op.request_body.as_ref().map(|b| {
-        json!({
+    w.spend((op.path.len() + op.summary.len() + a.len()) as u64)?;
+    let request = match op.request_body.as_ref() {
+        None => None,
+        Some(b) => Some(json!({
             "required": b.get("required").and_then(Value::as_bool).unwrap_or(false),
-            "descriptionHtml": filters::markdown_to_html(b.get("description").and_then(Value::as_str).unwrap_or("")),
-            "contents": contents(api, b),
-        })
-    });
-    let responses: Vec<Value> = op
-        .responses
-        .iter()
-        .map(|(status, r)| {
-            json!({
-                "status": status,
-                "descriptionHtml": filters::markdown_to_html(r.get("description").and_then(Value::as_str).unwrap_or("")),
-                "contents": contents(api, r),
-                "headers": r.get("headers").and_then(Value::as_object).map(|h| h.keys().cloned().collect::<Vec<_>>()).unwrap_or_default(),
-            })
-        })
-        .collect();
-    json!({
+            "descriptionHtml": md(w, b.get("description").and_then(Value::as_str).unwrap_or(""))?,
+            "contents": contents(api, b, w)?,
+        })),
+    };
+    let mut responses = Vec::with_capacity(op.responses.len());
+    for (status, r) in &op.responses {
+        let headers = r
+            .get("headers")
+            .and_then(Value::as_object)
+            .map(|h| h.keys().cloned().collect::<Vec<_>>())
+            .unwrap_or_default();
+        w.spend(headers.iter().map(|h| h.len() as u64).sum())?;
+        responses.push(json!({
+            "status": status,
+            "descriptionHtml": md(w, r.get("description").and_then(Value::as_str).unwrap_or(""))?,
+            "contents": contents(api, r, w)?,
+            "headers": headers,
+        }));
+    }
+    let mut parameters = Vec::with_capacity(op.parameters.len());
+    for p in &op.parameters {
+        parameters.push(parameter(api, p, w)?);
+    }
+    Ok(json!({
         "anchor": a,
         "method": op.method,
         "path": op.path,
         "operationId": op.operation_id,
         "summary": op.summary,
-        "descriptionHtml": filters::markdown_to_html(&op.description),
+        "descriptionHtml": md(w, &op.description)?,
         "deprecated": op.deprecated,
         "routed": op.endpoint_method().is_some(),
-        "parameters": op.parameters.iter().map(|p| parameter(api, p)).collect::<Vec<_>>(),
+        "parameters": parameters,
         "requestBody": request,
         "responses": responses,
-    })
+    }))
 }
 
-fn parameter(api: &Api, p: &Parameter) -> Value {
+fn parameter(api: &Api, p: &Parameter, w: &mut Walk) -> Result<Value, Exceeded> {
     let schema = p.schema.as_ref().map(|s| deref(&api.doc, s));
-    json!({
+    // Labelled from the schema as written, so that a reference it starts with is on the path.
+    let label = match &p.schema {
+        Some(s) => type_label(&api.doc, s, w)?,
+        None => String::new(),
+    };
+    let example = p
+        .example
+        .as_ref()
+        .or_else(|| schema.and_then(|s| s.get("example")))
+        .map(|e| example_text(e, w))
+        .transpose()?;
+    let values = schema.and_then(|s| s.get("enum")).and_then(Value::as_array);
+    if let Some(values) = values {
+        w.spend(json_bytes(&Value::Array(values.clone()), MAX_REFERENCE_BYTES))?;
+    }
+    Ok(json!({
         "name": p.name,
         "in": p.location,
         "required": p.required,
         "deprecated": p.deprecated,
-        "type": schema.map(|s| type_label(&api.doc, s)).unwrap_or_default(),
-        "descriptionHtml": filters::markdown_to_html(&p.description),
-        "example": p.example.as_ref().or_else(|| schema.and_then(|s| s.get("example"))).map(example_text),
-        "enum": schema.and_then(|s| s.get("enum")).and_then(Value::as_array).map(|e| e.iter().map(scalar).collect::<Vec<_>>()),
-    })
+        "type": label,
+        "descriptionHtml": md(w, &p.description)?,
+        "example": example,
+        "enum": values.map(|e| e.iter().map(scalar).collect::<Vec<_>>()),
+    }))
 }
 
 /// Each media type of a request body or response, with its schema written out and examples.
-fn contents(api: &Api, v: &Value) -> Vec<Value> {
-    v.get("content")
-        .and_then(Value::as_object)
-        .into_iter()
-        .flatten()
-        .map(|(mt, m)| {
-            let mut examples: Vec<Value> = Vec::new();
-            if let Some(e) = m.get("example") {
-                examples.push(json!({"name": "", "text": example_text(e)}));
+fn contents(api: &Api, v: &Value, w: &mut Walk) -> Result<Vec<Value>, Exceeded> {
+    let mut out = Vec::new();
+    for (mt, m) in v.get("content").and_then(Value::as_object).into_iter().flatten() {
+        let mut examples: Vec<Value> = Vec::new();
+        if let Some(e) = m.get("example") {
+            examples.push(json!({"name": "", "text": example_text(e, w)?}));
+        }
+        for (name, e) in m.get("examples").and_then(Value::as_object).into_iter().flatten() {
+            let e = deref(&api.doc, e);
+            if let Some(value) = e.get("value") {
+                let label = e.get("summary").and_then(Value::as_str).unwrap_or(name);
+                w.spend(label.len() as u64)?;
+                examples.push(json!({"name": label, "text": example_text(value, w)?}));
             }
-            for (name, e) in m.get("examples").and_then(Value::as_object).into_iter().flatten() {
-                let e = deref(&api.doc, e);
-                if let Some(value) = e.get("value") {
-                    examples.push(json!({"name": e.get("summary").and_then(Value::as_str).unwrap_or(name), "text": example_text(value)}));
-                }
+        }
+        let schema_html = match m.get("schema") {
+            Some(s) => {
+                let mut html = String::new();
+                schema(api, s, &mut html, 0, w)?;
+                Some(html)
             }
-            let schema_html = m.get("schema").map(|s| {
-                let mut out = String::new();
-                schema(api, s, &mut out, &mut Vec::new(), 0);
-                out
-            });
-            json!({"mediaType": mt, "schemaHtml": schema_html, "examples": examples})
-        })
-        .collect()
+            None => None,
+        };
+        w.spend(mt.len() as u64)?;
+        out.push(json!({"mediaType": mt, "schemaHtml": schema_html, "examples": examples}));
+    }
+    Ok(out)
 }
 
-fn example_text(v: &Value) -> String {
-    match v {
+/// An example as text, its bytes charged before it is written.
+fn example_text(v: &Value, w: &mut Walk) -> Result<String, Exceeded> {
+    // Pretty printing indents each level: a few bytes a node more than compact JSON.
+    w.spend(json_bytes(v, w.remaining()).saturating_mul(2))?;
+    Ok(match v {
         Value::String(s) => s.clone(),
         other => serde_json::to_string_pretty(other).unwrap_or_default(),
-    }
+    })
 }
 
 fn scalar(v: &Value) -> String {
@@ -215,14 +290,17 @@ fn ref_name(r: &str) -> &str {
     r.rsplit('/').next().unwrap_or(r)
 }
 
-/// `string`, `array of Pet`, `integer (int64)`, `string | null`, `one of 2`.
-fn type_label(doc: &Value, s: &Value) -> String {
+/// `string`, `array of Pet`, `integer (int64)`, `string | null`, `one of 2`. A reference
+/// that comes back to itself (`Loop: {type: array, items: {$ref: Loop}}`) is named, not
+/// followed again: `array of Loop`.
+fn type_label(doc: &Value, s: &Value, w: &mut Walk) -> Result<String, Exceeded> {
     if let Some(r) = s.get("$ref").and_then(Value::as_str) {
         let target = deref(doc, s);
-        if target.get("properties").is_some() || target.get("allOf").is_some() {
-            return ref_name(r).to_string();
+        if target.get("properties").is_some() || target.get("allOf").is_some() || target.get("$ref").is_some() {
+            w.spend(ref_name(r).len() as u64)?;
+            return Ok(ref_name(r).to_string());
         }
-        return type_label(doc, target);
+        return Ok(through(w, Some(r), |w| type_label(doc, target, w))?.unwrap_or_else(|| ref_name(r).to_string()));
     }
     let mut t = match s.get("type") {
         Some(Value::String(t)) => t.clone(),
@@ -239,10 +317,11 @@ fn type_label(doc: &Value, s: &Value) -> String {
             }
         }
     };
-    if t == "array" {
-        if let Some(items) = s.get("items") {
-            t = format!("array of {}", type_label(doc, items));
-        }
+    if t == "array"
+        && let Some(items) = s.get("items")
+    {
+        let inner = through(w, None, |w| type_label(doc, items, w))?.unwrap_or_else(|| "…".to_string());
+        t = format!("array of {inner}");
     }
     if let Some(f) = s.get("format").and_then(Value::as_str) {
         t.push_str(&format!(" ({f})"));
@@ -250,12 +329,22 @@ fn type_label(doc: &Value, s: &Value) -> String {
     if s.get("nullable").and_then(Value::as_bool) == Some(true) {
         t.push_str(" | null");
     }
-    t
+    w.spend(t.len() as u64)?;
+    Ok(t)
 }
 
-/// A schema as nested HTML lists. `seen` holds the references being written, so a recursive
-/// schema is written once and then named.
-fn schema(api: &Api, s: &Value, out: &mut String, seen: &mut Vec<String>, depth: usize) {
+/// A schema as nested HTML lists. A reference already being written (a recursive schema) is
+/// named, "(as above)", not written again; past [`MAX_SCHEMA_DEPTH`] levels or
+/// [`MAX_SCHEMA_HTML`] bytes the rest is left out. What it writes is charged to the walk.
+fn schema(api: &Api, s: &Value, out: &mut String, depth: usize, w: &mut Walk) -> Result<(), Exceeded> {
+    let before = out.len();
+    let written = schema_into(api, s, out, depth, w);
+    // What was written is charged once the schema is done (it is at most MAX_SCHEMA_HTML).
+    let grew = out.len().saturating_sub(before) as u64;
+    written.and_then(|()| if depth == 0 { w.spend(grew) } else { Ok(()) })
+}
+
+fn schema_into(api: &Api, s: &Value, out: &mut String, depth: usize, w: &mut Walk) -> Result<(), Exceeded> {
     let doc = &api.doc;
     // A schema that fans out through references (a hundred fields each naming a schema of a
     // hundred fields...) would write without end: past this size, the rest is left out.
@@ -263,56 +352,51 @@ fn schema(api: &Api, s: &Value, out: &mut String, seen: &mut Vec<String>, depth:
         if !out.ends_with(TRUNCATED) {
             out.push_str(TRUNCATED);
         }
-        return;
+        return Ok(());
     }
     if depth > MAX_SCHEMA_DEPTH {
         out.push_str("<p class=\"schema-more\">…</p>");
-        return;
+        return Ok(());
     }
     if let Some(r) = s.get("$ref").and_then(Value::as_str) {
-        if seen.iter().any(|x| x == r) {
+        let target = deref(doc, s);
+        if through(w, Some(r), |w| schema_into(api, target, out, depth, w))?.is_none() {
             let _ = write!(out, "<p class=\"schema-ref\">{} (as above)</p>", esc(ref_name(r)));
-            return;
         }
-        seen.push(r.to_string());
-        schema(api, deref(doc, s), out, seen, depth);
-        seen.pop();
-        return;
+        return Ok(());
     }
-    let _ = write!(
-        out,
-        "<p class=\"schema-type\"><span class=\"type\">{}</span>",
-        esc(&type_label(doc, s))
-    );
+    let label = type_label(doc, s, w)?;
+    let _ = write!(out, "<p class=\"schema-type\"><span class=\"type\">{}</span>", esc(&label));
     constraints(s, out);
     out.push_str("</p>");
     if let Some(d) = s.get("description").and_then(Value::as_str) {
-        out.push_str(&filters::markdown_to_html(d));
+        out.push_str(&md(w, d)?);
     }
     for (key, label) in [("oneOf", "One of"), ("anyOf", "Any of")] {
         if let Some(alts) = s.get(key).and_then(Value::as_array) {
             let _ = write!(out, "<p>{label}:</p><ol class=\"alternatives\">");
             for alt in alts {
                 out.push_str("<li>");
-                schema(api, alt, out, seen, depth + 1);
+                schema_into(api, alt, out, depth + 1, w)?;
                 out.push_str("</li>");
             }
             out.push_str("</ol>");
         }
     }
     // allOf: the parts' fields together, as the composed object has them.
-    let mut props: Vec<(String, Value)> = Vec::new();
-    let mut required: BTreeSet<String> = BTreeSet::new();
-    collect_object(doc, s, &mut props, &mut required, &mut Vec::new(), 0);
+    let mut props: Vec<(&str, &Value)> = Vec::new();
+    let mut required: BTreeSet<&str> = BTreeSet::new();
+    collect_object(doc, s, &mut props, &mut required, w)?;
     if !props.is_empty() {
         out.push_str("<ul class=\"fields\">");
         for (name, p) in &props {
             let p_resolved = deref(doc, p);
+            let label = type_label(doc, p, w)?;
             let _ = write!(
                 out,
                 "<li><code class=\"field\">{}</code> <span class=\"type\">{}</span>",
                 esc(name),
-                esc(&type_label(doc, p))
+                esc(&label)
             );
             if required.contains(name) {
                 out.push_str(" <span class=\"required\">required</span>");
@@ -325,31 +409,26 @@ fn schema(api: &Api, s: &Value, out: &mut String, seen: &mut Vec<String>, depth:
             }
             constraints(p_resolved, out);
             if let Some(d) = p_resolved.get("description").and_then(Value::as_str) {
-                out.push_str(&filters::markdown_to_html(d));
+                out.push_str(&md(w, d)?);
             }
             // Nested objects, arrays of objects and compositions are written below the field.
-            let inner = nested(doc, p);
-            if let Some(inner) = inner {
-                let r = inner.get("$ref").and_then(Value::as_str).map(str::to_string);
-                if let Some(r) = &r
-                    && seen.contains(r)
-                {
-                    let _ = write!(out, "<p class=\"schema-ref\">{} (as above)</p>", esc(ref_name(r)));
-                } else {
-                    if let Some(r) = &r {
-                        seen.push(r.clone());
-                    }
-                    let target = deref(doc, inner);
+            if let Some(inner) = nested(doc, p) {
+                let r = inner.get("$ref").and_then(Value::as_str);
+                let target = deref(doc, inner);
+                let written = through(w, r, |w| {
                     let mut sub_props = Vec::new();
-                    collect_object(doc, target, &mut sub_props, &mut BTreeSet::new(), &mut Vec::new(), 0);
+                    collect_object(doc, target, &mut sub_props, &mut BTreeSet::new(), w)?;
                     if !sub_props.is_empty() || target.get("oneOf").is_some() || target.get("anyOf").is_some() {
                         out.push_str("<div class=\"nested\">");
-                        schema(api, target, out, seen, depth + 1);
+                        schema_into(api, target, out, depth + 1, w)?;
                         out.push_str("</div>");
                     }
-                    if r.is_some() {
-                        seen.pop();
-                    }
+                    Ok(())
+                })?;
+                if written.is_none()
+                    && let Some(r) = r
+                {
+                    let _ = write!(out, "<p class=\"schema-ref\">{} (as above)</p>", esc(ref_name(r)));
                 }
             }
             out.push_str("</li>");
@@ -359,10 +438,11 @@ fn schema(api: &Api, s: &Value, out: &mut String, seen: &mut Vec<String>, depth:
         let target = deref(doc, items);
         if target.get("properties").is_some() || target.get("allOf").is_some() || target.get("oneOf").is_some() {
             out.push_str("<div class=\"nested\"><p>Each item:</p>");
-            schema(api, items, out, seen, depth + 1);
+            schema_into(api, items, out, depth + 1, w)?;
             out.push_str("</div>");
         }
     }
+    Ok(())
 }
 
 /// The schema to write below a field: itself if it is an object or a composition, its items
@@ -382,41 +462,37 @@ fn nested<'a>(doc: &'a Value, p: &'a Value) -> Option<&'a Value> {
     complex(deref(doc, items)).then_some(items)
 }
 
-/// The properties and required names of an object schema, through `allOf` and references.
-fn collect_object(
-    doc: &Value,
-    s: &Value,
-    props: &mut Vec<(String, Value)>,
-    required: &mut BTreeSet<String>,
-    seen: &mut Vec<String>,
-    depth: usize,
-) {
-    if depth > MAX_SCHEMA_DEPTH {
-        return;
-    }
+/// The properties and required names of an object schema, through `allOf` and references
+/// (a reference already on the path is not followed again).
+fn collect_object<'a>(
+    doc: &'a Value,
+    s: &'a Value,
+    props: &mut Vec<(&'a str, &'a Value)>,
+    required: &mut BTreeSet<&'a str>,
+    w: &mut Walk,
+) -> Result<(), Exceeded> {
     if let Some(r) = s.get("$ref").and_then(Value::as_str) {
-        if seen.iter().any(|x| x == r) {
-            return;
-        }
-        seen.push(r.to_string());
-        collect_object(doc, deref(doc, s), props, required, seen, depth + 1);
-        seen.pop();
-        return;
+        through(w, Some(r), |w| collect_object(doc, deref(doc, s), props, required, w))?;
+        return Ok(());
     }
     for part in s.get("allOf").and_then(Value::as_array).into_iter().flatten() {
-        collect_object(doc, part, props, required, seen, depth + 1);
+        through(w, None, |w| collect_object(doc, part, props, required, w))?;
     }
     for (k, v) in s.get("properties").and_then(Value::as_object).into_iter().flatten() {
-        match props.iter_mut().find(|(n, _)| n == k) {
-            Some(slot) => slot.1 = v.clone(),
-            None => props.push((k.clone(), v.clone())),
+        match props.iter_mut().find(|(n, _)| *n == k.as_str()) {
+            Some(slot) => slot.1 = v,
+            None => {
+                w.spend(k.len() as u64)?;
+                props.push((k.as_str(), v));
+            }
         }
     }
     for r in s.get("required").and_then(Value::as_array).into_iter().flatten() {
         if let Some(r) = r.as_str() {
-            required.insert(r.to_string());
+            required.insert(r);
         }
     }
+    Ok(())
 }
 
 /// Enum values, defaults, bounds, patterns and examples, after a type.

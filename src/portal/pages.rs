@@ -56,41 +56,16 @@ pub fn render(
 ) -> Result<Vec<RenderedFile>, RenderError> {
     let site = context(program, today);
     let mut files = Vec::new();
-    let mut page = |template: &str, href: &str, extra: Value| -> Result<(), RenderError> {
-        let depth = href.matches('/').count();
-        let mut ctx = site.clone();
-        ctx["root"] = json!("../".repeat(depth));
-        ctx["page"] = json!(href);
-        if let (Some(o), Value::Object(extra)) = (ctx.as_object_mut(), extra) {
-            o.extend(extra);
-        }
-        let text = with_csp(&templates::render(env, template, ctx)?);
-        files.push(RenderedFile::new(format!("{folder}/{href}"), text));
-        Ok(())
-    };
-    page("docs/index.html.j2", "index.html", json!({}))?;
-    page("docs/onboarding.html.j2", "onboarding.html", json!({}))?;
-    page("docs/partners.html.j2", "partners.html", json!({}))?;
-    page("docs/terms-index.html.j2", "terms/index.html", json!({}))?;
+    let page = |template: &str, href: &str, extra: Value| render_page(env, &site, folder, template, href, extra);
+    files.push(page("docs/index.html.j2", "index.html", json!({}))?);
+    files.push(page("docs/onboarding.html.j2", "onboarding.html", json!({}))?);
+    files.push(page("docs/partners.html.j2", "partners.html", json!({}))?);
+    files.push(page("docs/terms-index.html.j2", "terms/index.html", json!({}))?);
     for product in site["products"].as_array().into_iter().flatten() {
         let href = product["href"].as_str().unwrap_or_default().to_string();
-        page("docs/product.html.j2", &href, json!({"product": product}))?;
+        files.push(page("docs/product.html.j2", &href, json!({"product": product}))?);
         // The API reference, from the product's description (SPEC §13).
-        let name = product["name"].as_str().unwrap_or_default();
-        let api = program
-            .products
-            .get(name)
-            .and_then(|p| p.spec.openapi.as_ref())
-            .and_then(|f| program.apis.get(f));
-        if let Some(api) = api {
-            for (file, v) in super::api_reference::pages(name, api) {
-                page(
-                    "docs/api.html.j2",
-                    &format!("products/{name}/{file}"),
-                    json!({"product": product, "api": v}),
-                )?;
-            }
-        }
+        files.extend(api_pages(program, env, &site, product, folder)?);
     }
     for (terms_value, t) in site["terms"]
         .as_array()
@@ -103,7 +78,7 @@ pub fn render(
             let previous = i.checked_sub(1).map(|p| &t.spec.versions[p]);
             let diff = previous.map(|p| diff_hunks(&terms_text(program, &Terms::text_path(p)), &text));
             let version = &terms_value["versions"][i];
-            page(
+            files.push(page(
                 "docs/terms-version.html.j2",
                 version["href"].as_str().unwrap_or_default(),
                 json!({
@@ -113,12 +88,100 @@ pub fn render(
                     "previous": previous.map(|p| json!({"version": p.version, "href": terms_href(&t.name, &p.version)})),
                     "diff": diff,
                 }),
-            )?;
+            )?);
         }
     }
     let css = templates::render(env, "docs/style.css.j2", site.clone())?;
     files.push(RenderedFile::new(format!("{folder}/style.css"), css));
     Ok(files)
+}
+
+/// One page: `template` with the site's context, the page's place and `extra`.
+fn render_page(
+    env: &minijinja::Environment<'static>,
+    site: &Value,
+    folder: &str,
+    template: &str,
+    href: &str,
+    extra: Value,
+) -> Result<RenderedFile, RenderError> {
+    let depth = href.matches('/').count();
+    let mut ctx = site.clone();
+    ctx["root"] = json!("../".repeat(depth));
+    ctx["page"] = json!(href);
+    if let (Some(o), Value::Object(extra)) = (ctx.as_object_mut(), extra) {
+        o.extend(extra);
+    }
+    let text = with_csp(&templates::render(env, template, ctx)?);
+    Ok(RenderedFile::new(format!("{folder}/{href}"), text))
+}
+
+/// The API reference pages of one product of the site's context (none without a
+/// description). A description too large for its reference, or whose reference runs the
+/// built-in template past its budget, is [`RenderError::Description`]: the description is at
+/// fault. A program's own `api.html.j2` (or the base it extends) over its budget stays the
+/// template's fault.
+fn api_pages(
+    program: &Program,
+    env: &minijinja::Environment<'static>,
+    site: &Value,
+    product: &Value,
+    folder: &str,
+) -> Result<Vec<RenderedFile>, RenderError> {
+    let name = product["name"].as_str().unwrap_or_default();
+    let api = program
+        .products
+        .get(name)
+        .and_then(|p| p.spec.openapi.as_ref())
+        .and_then(|f| program.apis.get(f));
+    let Some(api) = api else {
+        return Ok(Vec::new());
+    };
+    let description = |message: String| RenderError::Description {
+        file: api.file.clone(),
+        message,
+    };
+    let pages = super::api_reference::pages(name, api)
+        .map_err(|e| description(format!("its API reference cannot be written: {e}")))?;
+    let own_template = ["templates/docs/api.html.j2", "templates/docs/base.html.j2"]
+        .iter()
+        .any(|t| program.snapshot.files.contains_key(*t));
+    let mut files = Vec::with_capacity(pages.len());
+    for (file, v) in pages {
+        let href = format!("products/{name}/{file}");
+        match render_page(env, site, folder, "docs/api.html.j2", &href, json!({"product": product, "api": v})) {
+            Ok(f) => files.push(f),
+            Err(RenderError::Budget { what, .. }) if !own_template => {
+                return Err(description(format!(
+                    "its API reference page {href} exceeds the portal's render budget: {what}"
+                )));
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(files)
+}
+
+/// The API references of every product, rendered as the `docs` target would write them but
+/// not kept: `validate` runs this so that a description the portal cannot write within its
+/// budget fails the pull request, not the merge. Returns each failure with the description
+/// it names.
+pub fn check_api_references(
+    program: &Program,
+    today: Date,
+    env: &minijinja::Environment<'static>,
+) -> Vec<RenderError> {
+    if program.apis.is_empty() {
+        return Vec::new();
+    }
+    let site = context(program, today);
+    let mut failed = Vec::new();
+    for product in site["products"].as_array().into_iter().flatten() {
+        if let Err(e) = api_pages(program, env, &site, product, "docs") {
+            failed.push(e);
+        }
+    }
+    failed
 }
 
 fn terms_text(program: &Program, path: &str) -> String {
