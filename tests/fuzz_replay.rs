@@ -78,6 +78,20 @@ fn kubernetes() {
     mutated("kubernetes", b"\n\"{:&*", |d| fuzzing::kubernetes(&base, d));
 }
 
+#[test]
+fn openapi() {
+    let base = base();
+    replay("openapi", |d| fuzzing::openapi(&base, d));
+    mutated("openapi", b"\n\"{:&*", |d| fuzzing::openapi(&base, d));
+}
+
+#[test]
+fn usage() {
+    let base = base();
+    replay("usage", |d| fuzzing::usage(&base, d));
+    mutated("usage", b"\n\"{:9-", |d| fuzzing::usage(&base, d));
+}
+
 /// A few cheap mutations of each seed of `target` too: cut short, and with a byte that YAML
 /// gives a meaning (`bytes`: a newline, a quote, a bracket, a colon, an anchor, an alias) put
 /// in at evenly spaced places. None may panic.
