@@ -10,6 +10,7 @@ mod common;
 
 mod budgets;
 mod encoding;
+mod memory;
 mod messages;
 mod paths;
 mod secrets;
