@@ -437,7 +437,15 @@ def render(p):
     return "\n".join(lines) + "\n"
 
 
-def copy_base(example, out):
+# Envoy Gateway takes one BackendTrafficPolicy per HTTPRoute, of at most 256 rate-limit rules,
+# and the API server objects of at most 1.5 MiB: a product of tens of thousands of subscribers
+# (thousands of them with several keys, each needing rules of its own) does not fit, and
+# `validate` says so (output-invalid). Above this many partners the benchmark program leaves
+# the envoy-gateway output out, so that it stays clean.
+ENVOY_GATEWAY_MAX_PARTNERS = 20_000
+
+
+def copy_base(example, out, partners):
     for item in ("program.yaml", "products", "terms", "apis", "templates"):
         src = os.path.join(example, item)
         dst = os.path.join(out, item)
@@ -445,6 +453,12 @@ def copy_base(example, out):
             shutil.copytree(src, dst)
         elif os.path.exists(src):
             shutil.copy2(src, dst)
+    if partners > ENVOY_GATEWAY_MAX_PARTNERS:
+        path = os.path.join(out, "program.yaml")
+        with open(path, encoding="utf-8") as f:
+            kept = [line for line in f if "target: envoy-gateway" not in line]
+        with open(path, "w", encoding="utf-8") as f:
+            f.writelines(kept)
 
 
 def write_usage(path, partners, gigabytes, rng):
@@ -527,7 +541,7 @@ def main():
         tmp = out + ".tmp"
         shutil.rmtree(tmp, ignore_errors=True)
         os.makedirs(tmp)
-        copy_base(os.path.abspath(args.example), tmp)
+        copy_base(os.path.abspath(args.example), tmp, args.partners)
         for p in partners:
             folder = os.path.join(tmp, "partners", p.region, p.country)
             os.makedirs(folder, exist_ok=True)

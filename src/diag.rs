@@ -76,7 +76,7 @@ codes! {
     HistoryInvalid = "history-invalid", Error, "history out of date order, dated after today, skipping a stage, or not ending in `stage`";
     RevokedAccess = "revoked-access", Error, "a suspended or offboarded partner still has a credential that is not revoked, or a subscription";
     CredentialExpired = "credential-expired", Warning, "a credential has expired and is not revoked";
-    SecretInRepo = "secret-in-repo", Error, "a value looks like a secret (a private key, a token, a long random string) outside secretRef";
+    SecretInRepo = "secret-in-repo", Error, "a value looks like a secret (a private key, a token, a long random string), a reference such as secretRef included";
     TermsImmutable = "terms-immutable", Error, "a published terms version's text or dates differ from the base/applied state (plan only)";
     Policy = "policy", Error, "a finding of a Rego policy, built-in or the program's own";
     FileRefused = "file-refused", Error, "a file partnerctl will not read: a symbolic link, a FIFO, socket or device, over the size limit, or unreadable";
@@ -85,6 +85,8 @@ codes! {
     OpenapiMismatch = "openapi-mismatch", Error, "a product's endpoints and the operations of its OpenAPI description disagree";
     ExceptionExpired = "exception-expired", Warning, "an exception in program.yaml `spec.exceptions` is past its `until` date and covers nothing any more";
     ExceptionInvalid = "exception-invalid", Error, "an exception runs longer than `spec.exceptionsMaxDays`, names a code that cannot be excepted, or a resource that does not exist";
+    ProgramUnguarded = "program-unguarded", Warning, "no approval rule in program.yaml names `program-changed`, so the program's own rules can change with nobody's approval";
+    EndpointConflict = "endpoint-conflict", Error, "two products of one environment serve the same method and path (the same path shape), so one would take the other's calls";
 }
 
 impl Code {

@@ -92,8 +92,8 @@ pub fn explain(code: Code) -> Explanation {
             "Set `revoked:` to the expiry date, and issue a new credential if the partner still needs access.",
         ),
         SecretInRepo => (
-            "Everything in the repository is copied to every clone, CI log and fork, forever. A key or token there must be treated as leaked. partnerctl never repeats the value in its output.",
-            "labels:\n  api-key: \"sk_live_...\"\n",
+            "Everything in the repository is copied to every clone, CI log and fork, forever. A key or token there must be treated as leaked. partnerctl never repeats the value in its output. A reference (`secretRef: vault://partners/acme/sbx-1`) is fine; a token pasted into one, in its query string (`?token=...`), its userinfo (`https://admin:pw@...`) or as the whole value, is not.",
+            "labels:\n  api-key: \"sk_live_...\"\ncredentials:\n  - {id: acme-prd-1, secretRef: \"vault://partners/acme/prd-1?token=ghp_...\"}\n",
             "Remove the value, rotate the secret (it is in the git history), and keep only a reference: `secretRef: vault://...`.",
         ),
         TermsImmutable => (
@@ -112,9 +112,9 @@ pub fn explain(code: Code) -> Explanation {
             "Replace the link with a regular file, or split the large file.",
         ),
         OutputInvalid => (
-            "An output that validate accepts is written on merge, with write access to the gateways. A path into .git or onto the program's own files, an unknown target, a template that does not parse or that runs past its budget would break (or attack) the merge; validate finds it in the pull request instead.",
+            "An output that validate accepts is written on merge, with write access to the gateways. A path into .git or onto the program's own files, an unknown target, a template that does not parse or that runs past its budget would break (or attack) the merge; so would a gateway output its engine refuses: `quotaPolicy: cluster` for a Kong without its database, two products on one Envoy Gateway HTTPRoute (one SecurityPolicy wins, the other is Conflicted), or a Kubernetes manifest the cluster refuses (a name too long, two resources of one name, more rules or values than the CRD allows). validate finds it in the pull request instead.",
             "outputs:\n  - {template: templates/cfg.j2, path: .git/config}\n",
-            "Write outputs below a folder of their own (dist/ is usual), name a built-in target or a template under templates/, and keep templates within their budget (docs/security.md).",
+            "Write outputs below a folder of their own (dist/ is usual), name a built-in target or a template under templates/, and keep templates within their budget (docs/security.md). For a gateway output, follow the message: docs/kubernetes.md says what each target needs and holds.",
         ),
         OpenapiInvalid => (
             "A product's OpenAPI description is what the portal shows partner developers and what the gateways route. One that does not parse, is not OpenAPI 3.0 or 3.1, or has a `$ref` that resolves to nothing (or outside apis/, which partnerctl never reads) would publish a reference that is wrong, or route nothing.",
@@ -135,6 +135,16 @@ pub fn explain(code: Code) -> Explanation {
             "Exceptions are for a known problem and a short, reviewed while. One that runs longer than `spec.exceptionsMaxDays` (default 90 days from today) is a permanent waiver in disguise; one naming an unknown code would silently cover nothing; and some findings cannot be excepted at all: those that leave the program unreadable (yaml-syntax, schema, unknown-reference, ...) and terms-immutable, which guards what partners signed.",
             "spec:\n  exceptions:\n    - {code: terms-outdated, resource: partner/initech, until: 2028-01-01, reason: \"later\"}   # more than 90 days away\n",
             "Choose an earlier `until` and renew the exception when it comes due, or raise `spec.exceptionsMaxDays` in a reviewed change. Name a check code, `policy/<rule>` or `policy`.",
+        ),
+        ProgramUnguarded => (
+            "program.yaml and the files of policies/ and templates/ are the rules for every other change: who approves what, which policies run, which exceptions hold, what the gateways are given. Without an approval rule for `program-changed`, a pull request that raises `exceptionsMaxDays`, switches off the built-in policies or drops an approval rule needs nobody's approval.",
+            "spec:\n  approvals:\n    - on: [production-access]\n      require: [security, owner]\n# no rule names program-changed\n",
+            "Add a rule that requires a team for the program's own changes, for example `- {on: [program-changed, exception-changed], require: [partnerships]}`.",
+        ),
+        EndpointConflict => (
+            "A gateway routes a call by its method and path. When two products of one environment declare the same method and path (`/v1/berths/{id}` and `/v1/berths/{x}` are the same path), one of them wins: its partners reach the other product's upstream, and the other's subscribers are refused. A new product must not take over a route that another product serves.",
+            "# products/berths.yaml\n  endpoints:\n    - {method: GET, path: \"/v1/berths/{id}\"}\n# products/harbour.yaml, also in production\n  endpoints:\n    - {method: GET, path: \"/v1/berths/{berth}\"}\n",
+            "Give each route one product: remove the endpoint from one of them, or serve it under another path. An endpoint that two products must share belongs in one product with two plans.",
         ),
     };
     Explanation { why, example, fix }

@@ -63,6 +63,7 @@ pub fn plan(base: &Snapshot, input: &[u8]) {
         base: Some(base.clone()),
         base_label: "base".into(),
         base_id: "base".into(),
+        base_as_of: None,
         desired: overlay(base, input),
         desired_label: "fuzz".into(),
         drift: Vec::new(),
@@ -159,6 +160,24 @@ pub fn openapi(base: &Snapshot, input: &[u8]) {
         let _ = crate::openapi::diff::diff(&api, &before);
     }
     let _ = crate::portal::api_reference::pages("fuzz", &api);
+}
+
+/// An API Management ARM template (the whole input), read and audited against the base
+/// program: an export of the service is hostile input too.
+pub fn azure_apim(base: &Snapshot, input: &[u8]) {
+    use crate::gateway::{audit::AuditOptions, azure_apim};
+    let Ok(Some(export)) = azure_apim::parse("fuzz.json", input) else {
+        return;
+    };
+    let program = crate::model::load(base.clone()).program;
+    let options = AuditOptions {
+        environment: Some((
+            crate::spec::Environment::Production,
+            crate::gateway::kong::EnvironmentSource::Flag,
+        )),
+        ..AuditOptions::default()
+    };
+    let _ = azure_apim::audit::audit(&program, as_of(), &export, None, &options);
 }
 
 /// Every entry point on one input, as the replay runs them.

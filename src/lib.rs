@@ -26,6 +26,7 @@ pub mod explain;
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod gateway;
+pub mod lock;
 pub mod model;
 pub mod openapi;
 pub mod output;

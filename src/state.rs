@@ -7,9 +7,10 @@
 //! - a state file (`--state-file PATH`): one JSON document holding the record and the applied
 //!   program's files themselves, for folders that are not git repositories.
 //!
-//! A [`Lock`] file keeps two applies from interleaving; the git ref is also moved with a
-//! compare-and-swap, so a lost race fails instead of overwriting.
+//! A [`Lock`] file (`lock.rs`) keeps two applies from interleaving; the git ref is also
+//! moved with a compare-and-swap, so a lost race fails instead of overwriting.
 
+pub use crate::lock::{Lock, LockError};
 use crate::source::git::{ProgramRepo, STATE_NOTES_REF, short};
 use crate::source::{Entry, Snapshot, SourceError};
 use crate::spec::Date;
@@ -31,10 +32,8 @@ pub enum StateError {
         "{what} cannot be read: {message}; fetch the state again from the remote (`git fetch origin '+refs/notes/partnerctl:refs/notes/partnerctl'`); if it is lost for good, delete both state refs (`git update-ref -d refs/partnerctl/applied; git update-ref -d refs/notes/partnerctl`) and run `partnerctl apply --initial`"
     )]
     Note { what: String, message: String },
-    #[error(
-        "another apply holds the lock {path} ({holder}); wait for it to finish, or remove the file if no apply is running"
-    )]
-    Locked { path: PathBuf, holder: String },
+    #[error(transparent)]
+    Lock(#[from] crate::lock::LockError),
     /// One half of the git state is there without the other.
     #[error("the applied state is incomplete: {0}")]
     Split(String),
@@ -51,7 +50,8 @@ pub const RECORD_VERSION: u32 = 1;
 #[serde(rename_all = "camelCase")]
 pub struct Record {
     pub version: u32,
-    /// The `--as-of` date the outputs were rendered for.
+    /// The `--as-of` date the outputs were rendered for: the next plan renders the applied
+    /// side as of this day, so what a date changed since shows as a date effect (SPEC §16).
     pub as_of: Option<Date>,
     /// [`snapshot_digest`] of the program applied.
     pub desired_digest: String,
@@ -142,12 +142,15 @@ impl Store {
                         ),
                     });
                 }
-                let record = Some(record);
+                // A record without its date is read as applied on the day of its commit: the
+                // earliest day it can have been applied, so no date effect since is missed.
+                let as_of = record.as_of.or_else(|| repo.commit_date(commit));
                 Ok(Applied {
                     id: format!("git:{commit}"),
                     label: format!("{} ({})", crate::source::git::APPLIED_REF, short(commit)),
                     snapshot: Some(snapshot),
-                    record,
+                    as_of,
+                    record: Some(record),
                     commit: Some(commit.to_string()),
                 })
             }
@@ -189,6 +192,7 @@ impl Store {
                     id: format!("file:{}", record.desired_digest),
                     label: format!("state file {}", path.display()),
                     snapshot: Some(snapshot),
+                    as_of: record.as_of,
                     commit: record.commit.clone(),
                     record: Some(record),
                 })
@@ -196,7 +200,46 @@ impl Store {
         }
     }
 
-    /// Takes the apply lock for this store.
+    /// The applied program's files below `folders` alone, and what was applied (for people),
+    /// or `None` when nothing was applied. For a check that compares those files only
+    /// (`validate`'s `terms-immutable`): in git one ref lookup and the folders' trees, not the
+    /// whole program nor the record.
+    pub fn applied_folders(&self, folders: &[&str]) -> Result<Option<(String, Snapshot)>, StateError> {
+        match self {
+            Store::Git(repo) => {
+                let Some(commit) = repo.applied()? else {
+                    if repo.has_state_notes() {
+                        return Err(StateError::Split(format!(
+                            "{STATE_NOTES_REF} holds apply records but {} is missing",
+                            crate::source::git::APPLIED_REF
+                        )));
+                    }
+                    return Ok(None);
+                };
+                let snapshot = repo.snapshot_folders(commit, folders)?;
+                Ok(Some((
+                    format!("{} ({})", crate::source::git::APPLIED_REF, short(commit)),
+                    snapshot,
+                )))
+            }
+            Store::File(_) => {
+                let applied = self.load()?;
+                let Some(mut snapshot) = applied.snapshot else {
+                    return Ok(None);
+                };
+                snapshot.files.retain(|p, _| {
+                    folders
+                        .iter()
+                        .any(|f| p.strip_prefix(f).is_some_and(|r| r.starts_with('/')))
+                });
+                Ok(Some((applied.label, snapshot)))
+            }
+        }
+    }
+
+    /// Takes the apply lock for this store. Taken over from an apply that was killed, it also
+    /// removes the locks that apply left on the state refs (git's `<ref>.lock` files), which
+    /// would otherwise stop every later apply from recording.
     pub fn lock(&self) -> Result<Lock, StateError> {
         let path = match self {
             Store::Git(repo) => repo.git_dir().join("partnerctl-apply.lock"),
@@ -206,7 +249,16 @@ impl Store {
                 PathBuf::from(s)
             }
         };
-        Lock::acquire(path)
+        let mut lock = Lock::acquire(path)?;
+        if let (Store::Git(repo), Some(_)) = (self, lock.took_over()) {
+            for r in [crate::source::git::APPLIED_REF, STATE_NOTES_REF] {
+                let stale = repo.git_dir().join(format!("{r}.lock"));
+                if stale.is_file() && fs::remove_file(&stale).is_ok() {
+                    lock.note_take_over(&format!("removed {}, which it left", stale.display()));
+                }
+            }
+        }
+        Ok(lock)
     }
 
     /// Records an apply. `expected` is the state's id as read under the lock; `commit` is the
@@ -292,6 +344,9 @@ pub struct Applied {
     pub snapshot: Option<Snapshot>,
     /// What the last apply wrote, when known.
     pub record: Option<Record>,
+    /// The day the applied outputs were rendered for: the record's date, else (a record
+    /// written without one) the day of the applied commit; `None` when neither is known.
+    pub as_of: Option<Date>,
     /// The commit applied, if any.
     pub commit: Option<String>,
 }
@@ -303,6 +358,7 @@ impl Applied {
             label: "nothing applied yet".into(),
             snapshot: None,
             record: None,
+            as_of: None,
             commit: None,
         }
     }
@@ -328,20 +384,21 @@ pub struct Drift {
 /// An output larger than this is not read back for drift (it counts as changed).
 const MAX_OUTPUT_BYTES: u64 = 256 * 1024 * 1024;
 
-/// Compares every output recorded with the file now under `root`.
+/// Compares every output recorded with the file now under `root`. Each file is read through
+/// the path door ([`crate::source::paths::read_below`]): no component below `root` is
+/// followed if it is a link, so an output folder replaced by `dist/meta -> ../.git` is
+/// `replaced`, and nothing of `.git/config` (or of any file outside the repository) reaches
+/// the plan or its comment.
 pub fn drift(root: &Path, record: &Record) -> Vec<Drift> {
+    use crate::source::paths::{Below, read_below};
     let mut out = Vec::new();
     for (path, want) in &record.outputs {
-        let at = root.join(path);
-        // Absent (a fresh checkout, a cleaned dist/) is not drift: apply writes it.
-        if matches!(fs::symlink_metadata(&at), Err(e) if e.kind() == std::io::ErrorKind::NotFound) {
-            continue;
-        }
-        // Not followed through a link: what stands at an output's place is judged as it is.
-        let (reason, content) = match crate::source::paths::read_regular(&at, MAX_OUTPUT_BYTES) {
-            Ok(bytes) if digest(&bytes) == *want => continue,
-            Ok(bytes) => ("changed", Some(bytes)),
-            Err(_) => ("replaced", None),
+        let (reason, content) = match read_below(root, path, MAX_OUTPUT_BYTES) {
+            // Absent (a fresh checkout, a cleaned dist/) is not drift: apply writes it.
+            Below::Absent => continue,
+            Below::File(bytes) if digest(&bytes) == *want => continue,
+            Below::File(bytes) => ("changed", Some(bytes)),
+            Below::Refused(_) => ("replaced", None),
         };
         out.push(Drift {
             path: path.clone(),
@@ -434,237 +491,9 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     Ok(())
 }
 
-/// The apply lock: a file created exclusively, naming its holder, removed when dropped.
-///
-/// A lock whose holder is on this host and no longer running (a killed apply) is taken over,
-/// and [`Lock::took_over`] says so; a live holder, or one on another host (whose processes
-/// cannot be seen from here), still blocks.
-#[derive(Debug)]
-pub struct Lock {
-    path: PathBuf,
-    took_over: Option<String>,
-}
-
-/// Who holds a lock, as written in the lock file.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Holder {
-    pub host: String,
-    pub pid: u32,
-    /// When the lock was taken (RFC 3339, UTC).
-    pub started: String,
-    /// The holder process's start time in clock ticks since boot (Linux), so a recycled
-    /// process id is not mistaken for the holder.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub process_start: Option<u64>,
-}
-
-impl Holder {
-    fn me() -> Holder {
-        let pid = std::process::id();
-        Holder {
-            host: hostname(),
-            pid,
-            started: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-            process_start: process_start(pid),
-        }
-    }
-
-    /// A lock file's text: this format, or the `pid N` of earlier versions (taken to be on
-    /// this host, which is where those versions could be seen).
-    fn parse(text: &str) -> Option<Holder> {
-        if let Ok(h) = serde_json::from_str::<Holder>(text) {
-            return Some(h);
-        }
-        let pid = text.trim().strip_prefix("pid ")?.trim().parse().ok()?;
-        Some(Holder {
-            host: hostname(),
-            pid,
-            started: String::new(),
-            process_start: None,
-        })
-    }
-
-    /// Whether the holder is known to be gone: on this host, and its process is not running
-    /// (or a different process now has its id).
-    fn is_gone(&self) -> bool {
-        if self.host != hostname() {
-            return false;
-        }
-        match process_start(self.pid) {
-            None => !process_exists(self.pid),
-            Some(now) => self.process_start.is_some_and(|then| then != now),
-        }
-    }
-
-    fn describe(&self) -> String {
-        let started = if self.started.is_empty() {
-            String::new()
-        } else {
-            format!(", since {}", self.started)
-        };
-        format!("process {} on {}{started}", self.pid, self.host)
-    }
-}
-
-fn hostname() -> String {
-    if let Ok(h) = fs::read_to_string("/proc/sys/kernel/hostname") {
-        return h.trim().to_string();
-    }
-    std::process::Command::new("hostname")
-        .output()
-        .ok()
-        .and_then(|o| String::from_utf8(o.stdout).ok())
-        .map(|h| h.trim().to_string())
-        .filter(|h| !h.is_empty())
-        .unwrap_or_else(|| "localhost".into())
-}
-
-/// Field 22 of `/proc/PID/stat`, where there is a `/proc`.
-fn process_start(pid: u32) -> Option<u64> {
-    let stat = fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-    // The command name (field 2) may hold spaces and parentheses: count from the last `)`.
-    let rest = &stat[stat.rfind(')')? + 1..];
-    rest.split_whitespace().nth(19)?.parse().ok()
-}
-
-fn process_exists(pid: u32) -> bool {
-    if Path::new("/proc/self").exists() {
-        return Path::new(&format!("/proc/{pid}")).exists();
-    }
-    // No /proc (macOS, the BSDs): ask `kill -0`; if even that cannot run, assume alive.
-    std::process::Command::new("kill")
-        .args(["-0", &pid.to_string()])
-        .stderr(std::process::Stdio::null())
-        .status()
-        .map(|s| s.success())
-        .unwrap_or(true)
-}
-
-impl Lock {
-    pub fn acquire(path: PathBuf) -> Result<Lock, StateError> {
-        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-            fs::create_dir_all(parent).map_err(|e| StateError::File {
-                path: path.clone(),
-                message: e.to_string(),
-            })?;
-        }
-        let mut took_over = None;
-        // Twice at most: once as found, once after removing a dead holder's lock.
-        for _ in 0..2 {
-            match fs::OpenOptions::new().write(true).create_new(true).open(&path) {
-                Ok(mut f) => {
-                    let me = serde_json::to_string(&Holder::me()).expect("a holder serializes");
-                    let _ = writeln!(f, "{me}");
-                    let _ = f.sync_all();
-                    return Ok(Lock { path, took_over });
-                }
-                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-                    let text = fs::read_to_string(&path).unwrap_or_default();
-                    let holder = Holder::parse(&text);
-                    match holder {
-                        Some(h) if took_over.is_none() && h.is_gone() => {
-                            // Remove only the lock judged stale, not one a racing apply just took.
-                            if fs::read_to_string(&path).unwrap_or_default() == text {
-                                let _ = fs::remove_file(&path);
-                            }
-                            took_over = Some(format!(
-                                "took over the apply lock {}: its holder ({}) is no longer running",
-                                path.display(),
-                                h.describe()
-                            ));
-                        }
-                        Some(h) => {
-                            return Err(StateError::Locked {
-                                path,
-                                holder: format!("held by {}", h.describe()),
-                            });
-                        }
-                        None => {
-                            return Err(StateError::Locked {
-                                path,
-                                holder: "holder unknown".into(),
-                            });
-                        }
-                    }
-                }
-                Err(e) => {
-                    return Err(StateError::File {
-                        path,
-                        message: format!("cannot take the apply lock: {e}"),
-                    });
-                }
-            }
-        }
-        Err(StateError::Locked {
-            path,
-            holder: "taken by another apply while this one took over a stale lock".into(),
-        })
-    }
-
-    pub fn path(&self) -> &Path {
-        &self.path
-    }
-
-    /// The warning to show when this lock was taken over from a holder no longer running.
-    pub fn took_over(&self) -> Option<&str> {
-        self.took_over.as_deref()
-    }
-}
-
-impl Drop for Lock {
-    fn drop(&mut self) {
-        let _ = fs::remove_file(&self.path);
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn a_second_lock_is_refused_until_the_first_is_dropped() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("x.lock");
-        let first = Lock::acquire(path.clone()).unwrap();
-        let err = Lock::acquire(path.clone()).unwrap_err();
-        assert!(err.to_string().contains("another apply holds the lock"), "{err}");
-        drop(first);
-        assert!(Lock::acquire(path).is_ok());
-    }
-
-    #[test]
-    fn a_dead_holders_lock_is_taken_over_and_a_live_one_blocks() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("x.lock");
-        // No process has this id (above Linux's pid_max).
-        fs::write(&path, "pid 4194305\n").unwrap();
-        let lock = Lock::acquire(path.clone()).unwrap();
-        assert!(lock.took_over().unwrap().contains("4194305"), "{:?}", lock.took_over());
-        let holder = Holder::parse(&fs::read_to_string(&path).unwrap()).unwrap();
-        assert_eq!(holder.pid, std::process::id());
-        assert!(!holder.is_gone());
-        drop(lock);
-        let other_host = Holder {
-            host: "elsewhere.invalid".into(),
-            ..Holder::me()
-        };
-        fs::write(
-            &path,
-            serde_json::to_string(&Holder {
-                pid: 4194305,
-                ..other_host
-            })
-            .unwrap(),
-        )
-        .unwrap();
-        assert!(
-            Lock::acquire(path.clone()).is_err(),
-            "a holder on another host cannot be judged"
-        );
-        fs::write(&path, "garbage").unwrap();
-        assert!(Lock::acquire(path).unwrap_err().to_string().contains("holder unknown"));
-    }
 
     #[test]
     fn a_state_file_round_trips_the_program_and_finds_drift() {

@@ -175,6 +175,66 @@ fn misplaced_resource() {
 }
 
 #[test]
+fn program_unguarded_without_a_rule_for_program_changed() {
+    let dir = copy_example();
+    edit(
+        dir.path(),
+        "program.yaml",
+        "    - on: [program-changed, exception-changed]\n      require: [partnerships, security]\n",
+        "    - on: [exception-changed]\n      require: [partnerships]\n",
+    );
+    assert_fires(dir.path(), Code::ProgramUnguarded, "program.yaml", 23);
+    assert_eq!(codes(dir.path()), vec![Code::ProgramUnguarded]);
+    let all = findings(dir.path());
+    assert!(all.iter().all(|f| f.3 == Severity::Warning), "{all:?}");
+}
+
+#[test]
+fn misplaced_resource_outside_the_program_folders() {
+    let dir = copy_example();
+    let partner = std::fs::read_to_string(dir.path().join("partners/emea/sahara-express.yaml")).unwrap();
+    for place in [
+        "partner/sahara-express.yaml",
+        "Partners/x.yaml",
+        "sahara-express.yml",
+        "templates/p.yaml",
+    ] {
+        write(dir.path(), place, &partner);
+        assert_fires(dir.path(), Code::MisplacedResource, place, 2);
+    }
+    // An output's own files are not the program's.
+    write(dir.path(), "dist/docs/p.yaml", &partner);
+    assert!(!findings(dir.path()).iter().any(|f| f.1 == "dist/docs/p.yaml"));
+    assert_eq!(codes(dir.path()), vec![Code::MisplacedResource]);
+}
+
+#[test]
+fn endpoint_conflict_across_products_of_one_environment() {
+    let dir = copy_example();
+    // Listed endpoints take the place of the description's: the tracking product declares
+    // one of the shipments description's operations under another parameter name.
+    edit(
+        dir.path(),
+        "products/tracking.yaml",
+        "  openapi: apis/tracking.yaml   # its operations are the endpoints (SPEC §13)\n",
+        "  endpoints:\n    - {method: GET, path: \"/v1/shipments/{shipment}\"}\n",
+    );
+    assert_fires(dir.path(), Code::EndpointConflict, "products/tracking.yaml", 18);
+    // The shipments product's operation comes from its description: the finding is at `openapi`.
+    assert_fires(dir.path(), Code::EndpointConflict, "products/shipments.yaml", 18);
+    let all = partnerctl::validate_dir(dir.path(), as_of()).unwrap().diagnostics;
+    let d = all.iter().find(|d| d.file == "products/tracking.yaml").unwrap();
+    assert!(
+        d.message.contains("`shipments`") && d.message.contains("sandbox and production"),
+        "{}",
+        d.message
+    );
+    // The azure-apim output cannot place both products' APIs at `/v1/shipments` either, and
+    // says so at its own line.
+    assert_eq!(codes(dir.path()), vec![Code::OutputInvalid, Code::EndpointConflict]);
+}
+
+#[test]
 fn misplaced_resource_when_program_yaml_is_missing() {
     let dir = copy_example();
     std::fs::remove_file(dir.path().join("program.yaml")).unwrap();
@@ -514,12 +574,12 @@ fn output_invalid_for_paths_targets_and_templates() {
         all.iter()
             .any(|(c, f, l, _)| *c == Code::OutputInvalid && f == "program.yaml" && *l == line)
     };
-    assert!(at(40), "a path out of the repository: {all:#?}");
-    assert!(at(41), "kong without environment: {all:#?}");
-    assert!(at(42), "a missing template: {all:#?}");
-    assert!(at(44), "two outputs on one path: {all:#?}");
+    assert!(at(44), "a path out of the repository: {all:#?}");
+    assert!(at(45), "kong without environment: {all:#?}");
+    assert!(at(46), "a missing template: {all:#?}");
+    assert!(at(48), "two outputs on one path: {all:#?}");
     assert!(
-        !at(39) && !at(43),
+        !at(43) && !at(47),
         "valid outputs and a broken template's output: {all:#?}"
     );
     assert_fires(dir.path(), Code::OutputInvalid, "templates/broken.txt.j2", 2);
@@ -533,7 +593,7 @@ fn output_invalid_when_a_template_fails_to_render() {
         "templates/partners.csv.j2",
         "{{ partners | nosuchfilter }}\n",
     );
-    assert_fires(dir.path(), Code::OutputInvalid, "program.yaml", 39);
+    assert_fires(dir.path(), Code::OutputInvalid, "program.yaml", 43);
     assert_eq!(codes(dir.path()), vec![Code::OutputInvalid]);
 }
 
@@ -569,16 +629,16 @@ fn output_invalid_for_a_route_or_redis_setting_that_only_render_would_miss() {
             .any(|(c, f, l, m)| *c == Code::OutputInvalid && f == "program.yaml" && *l == line && m.contains(needle))
     };
     assert!(
-        at(40, "product `tracking`") && at(40, "environments.production.route"),
+        at(44, "product `tracking`") && at(44, "environments.production.route"),
         "envoy-gateway without the product's route: {all:#?}"
     );
-    assert!(!at(40, "product `shipments`"), "shipments has its route: {all:#?}");
+    assert!(!at(44, "product `shipments`"), "shipments has its route: {all:#?}");
     assert!(
-        at(41, "`quotaPolicy: redis` needs `redis"),
+        at(45, "`quotaPolicy: redis` needs `redis"),
         "redis without its settings: {all:#?}"
     );
     assert!(
-        at(34, "`redis` is only read with `quotaPolicy: redis`"),
+        at(38, "`redis` is only read with `quotaPolicy: redis`"),
         "redis settings without redis: {all:#?}"
     );
     assert_eq!(

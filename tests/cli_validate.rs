@@ -69,7 +69,9 @@ fn json_output_has_exactly_the_spec_keys() {
     let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
     let mut keys: Vec<&str> = v.as_object().unwrap().keys().map(String::as_str).collect();
     keys.sort();
-    assert_eq!(keys, ["diagnostics", "errors", "ok", "warnings"]);
+    // SPEC §3's keys, and `base`: the checks made against a base, or why none was read.
+    assert_eq!(keys, ["base", "diagnostics", "errors", "ok", "warnings"]);
+    assert_eq!(v["base"]["checked"], serde_json::json!([]));
     assert_eq!(v["ok"], false);
     assert_eq!(v["errors"], 2);
     assert_eq!(v["warnings"], 0);
@@ -102,7 +104,14 @@ fn github_output_is_workflow_annotations_relative_to_the_checkout() {
         )),
         "{first}"
     );
-    assert_eq!(text.lines().count(), 2);
+    assert_eq!(text.lines().filter(|l| l.starts_with("::error ")).count(), 2);
+    // Not a git repository: the checks against the applied state could not run, and say so.
+    let notice = text.lines().last().unwrap();
+    assert!(
+        notice.starts_with("::notice title=partnerctl::terms-immutable was not checked"),
+        "{notice}"
+    );
+    assert_eq!(text.lines().count(), 3);
 }
 
 #[test]

@@ -195,3 +195,109 @@ fn funnel_report_page_is_self_contained_and_deterministic() {
         "<tr><td>2026-03</td><td>0</td><td>0</td><td>2</td><td>0</td><td>1</td><td>0</td><td>0</td></tr>"
     );
 }
+
+/// Runs `funnel --format json` on the bundled example with `log` as the usage file.
+fn example_funnel(log: &str) -> (i32, serde_json::Value, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("usage.jsonl");
+    std::fs::write(&file, log).unwrap();
+    let out = Command::cargo_bin("partnerctl")
+        .unwrap()
+        .arg("-C")
+        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/northwind"))
+        .args(["--as-of", "2026-11-01", "--format", "json", "funnel", "--usage"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    let v = serde_json::from_str(&stdout).unwrap_or(serde_json::Value::Null);
+    (out.status.code().unwrap_or(-1), v, stderr)
+}
+
+/// A key scanner against the NGINX gateway: 80 of its 100 lines are 401s, logged by the
+/// nginx target with `"credential":""`. They are unauthenticated requests, not unusable
+/// lines: the funnel runs (exit 0), counts them in `usage.anonymous`, and the partner
+/// whose calls went through is active.
+#[test]
+fn an_nginx_log_of_mostly_401s_is_read_as_unauthenticated_calls() {
+    let mut log = String::new();
+    for i in 0..100 {
+        if i % 5 == 0 {
+            log.push_str(&format!(
+                "{{\"ts\":\"2026-10-20T10:00:{:02}Z\",\"credential\":\"acme-sbx-2\",\"environment\":\"sandbox\",\"method\":\"GET\",\"path\":\"/v1/shipments/1\",\"status\":200}}\n",
+                i % 60
+            ));
+        } else {
+            log.push_str(&format!(
+                "{{\"ts\":\"2026-10-20T10:01:{:02}Z\",\"credential\":\"\",\"environment\":\"sandbox\",\"method\":\"GET\",\"path\":\"/v1/shipments/{i}\",\"status\":401}}\n",
+                i % 60
+            ));
+        }
+    }
+    let (code, v, err) = example_funnel(&log);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(v["usage"]["anonymous"], 80, "{v}");
+    assert_eq!(v["usage"]["calls"], 20);
+    assert_eq!(v["usage"]["problemCount"], 0);
+    assert_eq!(v["usage"]["unknownCalls"], 0);
+    assert!(
+        v["active"].as_array().unwrap().iter().any(|p| p == "acme-logistics"),
+        "{}",
+        v["active"]
+    );
+}
+
+/// Kong `file-log` lines as a gateway configured by the kong target writes them: the
+/// service is the product, tagged `partnerctl-<program>-<env>`, the consumer the partner,
+/// and the credential Kong's own id. The calls are the partner's (no unknown caller), in
+/// production by the tag, so the production product shows its active subscriber.
+#[test]
+fn kong_file_log_lines_of_the_kong_target_count_for_their_partner_and_environment() {
+    let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/northwind");
+    let as_of = Date::parse("2026-11-01").unwrap();
+    let v = partnerctl::validate_dir(&example, as_of).unwrap();
+    let files = partnerctl::render::render_all(&v.program, as_of).unwrap();
+    let kong = files
+        .iter()
+        .find(|f| f.path == "dist/gateway/kong-production.yaml")
+        .unwrap();
+    let deck: serde_json::Value = yaml_serde::from_str(std::str::from_utf8(&kong.bytes).unwrap()).unwrap();
+    let service = deck["services"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["name"] == "shipments")
+        .unwrap();
+    let consumer = deck["consumers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["username"] == "acme-logistics")
+        .unwrap();
+    let mut log = String::new();
+    for i in 0..10 {
+        let line = serde_json::json!({
+            "started_at": 1_792_490_400_000_i64 + i * 1000,
+            "request": {"method": "GET", "uri": "/v1/shipments/1?x=1"},
+            "response": {"status": 200},
+            "service": {"name": service["name"], "tags": service["tags"]},
+            "route": {"name": "shipments-v1-shipments-id", "tags": service["tags"]},
+            "consumer": {"id": "8f0a4d3e-0000-4000-8000-000000000001", "username": consumer["username"],
+                         "custom_id": consumer["custom_id"], "tags": consumer["tags"]},
+            "authenticated_entity": {"id": "5e1f0000-0000-4000-8000-00000000000a"},
+        });
+        log.push_str(&format!("{line}\n"));
+    }
+    let (code, v, err) = example_funnel(&log);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(v["usage"]["calls"], 10, "{v}");
+    assert_eq!(v["usage"]["unknownCalls"], 0, "{}", v["usage"]);
+    let row = v["products"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["product"] == "shipments" && r["environment"] == "production" && r["plan"] == "standard")
+        .unwrap();
+    assert!(row["active"].as_u64().unwrap() >= 1, "{row}");
+}

@@ -126,7 +126,13 @@ fn generate(dir: &Path) -> [PathBuf; 3] {
                 let mut line = json!({
                     "request": {"method": "GET", "uri": "/v1/rates?x=1", "headers": {"x-api-key": "not-logged"}},
                     "response": {"status": if anonymous { 401 } else { status }},
-                    "service": {"name": "rates-sandbox", "tags": ["partnerctl", "product:rates"]},
+                    // The kong target's select tag names the environment; other gateways'
+                    // services a `-<env>` suffix.
+                    "service": if rng.next(2) == 0 {
+                        json!({"name": "rates-sandbox", "tags": ["partnerctl", "product:rates"]})
+                    } else {
+                        json!({"name": "rates", "tags": ["partnerctl-measures-sandbox", "product:rates"]})
+                    },
                     "latencies": {"proxy": 3},
                     "started_at": at.timestamp_millis(),
                 });

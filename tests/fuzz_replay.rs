@@ -92,6 +92,13 @@ fn usage() {
     mutated("usage", b"\n\"{:9-", |d| fuzzing::usage(&base, d));
 }
 
+#[test]
+fn azure_apim() {
+    let base = base();
+    replay("azure_apim", |d| fuzzing::azure_apim(&base, d));
+    mutated("azure_apim", b"\n\"{[]:'<", |d| fuzzing::azure_apim(&base, d));
+}
+
 /// A few cheap mutations of each seed of `target` too: cut short, and with a byte that YAML
 /// gives a meaning (`bytes`: a newline, a quote, a bracket, a colon, an anchor, an alias) put
 /// in at evenly spaced places. None may panic.

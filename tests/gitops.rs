@@ -1,7 +1,9 @@
 //! The GitOps loop of SPEC §10 replayed with real git: a bare "remote", clones that play the
-//! CI machines, the example workflow's own apply steps (read from
-//! examples/workflows/partnerctl.yml and run with bash), fetches that fail, an atomic push
-//! that loses a race, depth-1 clones, and branches opened before `main` moved.
+//! CI machines, the example workflow's own steps of its apply and reconcile jobs (read from
+//! examples/workflows/partnerctl.yml and run with bash, their `if:` read back from
+//! `$GITHUB_OUTPUT`), fetches that fail, an atomic push that loses a race, depth-1 clones,
+//! branches opened before `main` moved, a revocation that takes effect on a later day with
+//! no commit (SPEC §16), and the generated CODEOWNERS delivered to `main`.
 //!
 //! Needs the `git` command (as the workflow does).
 
@@ -137,35 +139,78 @@ impl World {
     }
 }
 
-/// The `run:` scripts of the example workflow's apply job, by step name.
-fn apply_steps() -> Vec<(String, String)> {
+/// One `run:` step of a job of the example workflow.
+struct Step {
+    name: String,
+    id: Option<String>,
+    condition: Option<String>,
+    run: String,
+}
+
+/// The `run:` steps of a job of the example workflow, in order (steps that `uses:` an
+/// action — checkout, install, upload — are what the test sets up itself).
+fn job_steps(job: &str) -> Vec<Step> {
     let text = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/workflows/partnerctl.yml"))
         .unwrap();
     let wf: serde_json::Value = yaml_serde::from_str(&text).unwrap();
-    wf["jobs"]["apply"]["steps"]
+    wf["jobs"][job]["steps"]
         .as_array()
-        .unwrap()
+        .unwrap_or_else(|| panic!("the workflow has no job {job}"))
         .iter()
-        .filter_map(|s| Some((s["name"].as_str()?.to_string(), s["run"].as_str()?.to_string())))
+        .filter_map(|s| {
+            Some(Step {
+                name: s["name"].as_str()?.to_string(),
+                id: s["id"].as_str().map(str::to_string),
+                condition: s["if"].as_str().map(str::to_string),
+                run: s["run"].as_str()?.to_string(),
+            })
+        })
         .collect()
 }
 
-/// Runs the apply job's steps in a checkout as GitHub does (`bash -e`), partnerctl on the
-/// PATH; stops at the first failing step and returns its name and output.
-fn apply_job(dir: &Path, initial: bool) -> Result<String, (String, String)> {
+/// Whether a step runs: its `if:` read as GitHub does for the one form the jobs use,
+/// `steps.<id>.outputs.<name> == '<value>'` (anything else fails the test, so it is never
+/// guessed at).
+fn runs(condition: Option<&str>, outputs: &std::collections::BTreeMap<String, String>) -> bool {
+    let Some(c) = condition else { return true };
+    let (left, right) = c
+        .split_once(" == ")
+        .unwrap_or_else(|| panic!("an `if:` this test cannot read: {c}"));
+    let key = left
+        .trim()
+        .strip_prefix("steps.")
+        .unwrap_or_else(|| panic!("an `if:` this test cannot read: {c}"))
+        .replacen(".outputs.", ".", 1);
+    let want = right.trim().trim_matches('\'');
+    outputs.get(&key).map(String::as_str) == Some(want)
+}
+
+/// Runs a job's steps in a checkout as GitHub does (`bash -e`), partnerctl on the PATH,
+/// `$GITHUB_OUTPUT` read back for the steps' `if:`; stops at the first failing step and
+/// returns its name and the log. The log names each step run and each step skipped.
+fn run_job(dir: &Path, job: &str, initial: bool, as_of: &str) -> Result<String, (String, String)> {
     let path = format!(
         "{}:{}",
         bin().parent().unwrap().display(),
         std::env::var("PATH").unwrap_or_default()
     );
     let mut log = String::new();
-    for (name, script) in apply_steps() {
+    let mut outputs = std::collections::BTreeMap::new();
+    let tmp = tempfile::tempdir().unwrap();
+    for (i, step) in job_steps(job).into_iter().enumerate() {
+        if !runs(step.condition.as_deref(), &outputs) {
+            log.push_str(&format!("== {} (skipped)\n", step.name));
+            continue;
+        }
+        let output_file = tmp.path().join(format!("output-{i}"));
+        std::fs::write(&output_file, "").unwrap();
         let o = Command::new("bash")
-            .args(["--noprofile", "--norc", "-e", "-o", "pipefail", "-c", &script])
+            .args(["--noprofile", "--norc", "-e", "-o", "pipefail", "-c", &step.run])
             .current_dir(dir)
             .env("PATH", &path)
-            .env("PARTNERCTL_AS_OF", AS_OF)
+            .env("PARTNERCTL_AS_OF", as_of)
             .env("INITIAL", if initial { "true" } else { "false" })
+            .env("GITHUB_OUTPUT", &output_file)
             .env("GIT_CONFIG_GLOBAL", "/dev/null")
             .env("GIT_CONFIG_NOSYSTEM", "1")
             .output()
@@ -175,12 +220,24 @@ fn apply_job(dir: &Path, initial: bool) -> Result<String, (String, String)> {
             String::from_utf8_lossy(&o.stdout),
             String::from_utf8_lossy(&o.stderr)
         );
-        log.push_str(&format!("== {name}\n{out}"));
+        log.push_str(&format!("== {}\n{out}", step.name));
+        if let Some(id) = &step.id {
+            for line in std::fs::read_to_string(&output_file).unwrap().lines() {
+                if let Some((k, v)) = line.split_once('=') {
+                    outputs.insert(format!("{id}.{k}"), v.to_string());
+                }
+            }
+        }
         if !o.status.success() {
-            return Err((name, log));
+            return Err((step.name, log));
         }
     }
     Ok(log)
+}
+
+/// The apply job (on a push to main), as of [`AS_OF`].
+fn apply_job(dir: &Path, initial: bool) -> Result<String, (String, String)> {
+    run_job(dir, "apply", initial, AS_OF)
 }
 
 #[test]
@@ -255,10 +312,10 @@ fn a_failed_fetch_fails_the_job_and_a_missing_state_never_passes_an_edited_publi
     let (code, _, err) = run(&ci, &["apply"]);
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("no applied state"), "{err}");
-    // ...and with the state, the edited published text is caught.
+    // ...and with the state, the edited published text is caught, by validate already.
     git(&ci, &["remote", "set-url", "origin", &w.url()]);
     let (step, log) = apply_job(&ci, false).unwrap_err();
-    assert_eq!(step, "Plan", "{log}");
+    assert_eq!(step, "Validate", "{log}");
     assert!(log.contains("terms-immutable"), "{log}");
     let (code, _, err) = run(&ci, &["apply"]);
     assert_eq!(code, 1);
@@ -623,4 +680,176 @@ fn the_merge_base_keeps_mains_newer_changes_out_of_a_branch_plan() {
     );
     let (_, out, _) = run(&dev, &["plan", "--merge-base", "origin/main"]);
     assert!(out.contains("the merge base with origin/main"), "{out}");
+}
+
+/// Every file of an output (a file, or a folder's files), by path, in a checkout.
+fn output_files(dir: &Path, rel: &str) -> Vec<(String, String)> {
+    let p = dir.join(rel);
+    if p.is_file() {
+        return vec![(rel.to_string(), std::fs::read_to_string(&p).unwrap())];
+    }
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(&p).unwrap_or_else(|e| panic!("{rel}: {e}")) {
+        let name = e.unwrap().file_name().to_string_lossy().to_string();
+        out.extend(output_files(dir, &format!("{rel}/{name}")));
+    }
+    out
+}
+
+/// The example's outputs that carry production keys.
+const PRODUCTION_KEYS: [&str; 3] = [
+    "dist/gateway/kong-production.yaml",
+    "dist/k8s/envoy-gateway-production",
+    "dist/k8s/kong-ingress-production",
+];
+
+fn names_key(dir: &Path, id: &str) -> Vec<&'static str> {
+    PRODUCTION_KEYS
+        .iter()
+        .filter(|rel| output_files(dir, rel).iter().any(|(_, t)| t.contains(id)))
+        .copied()
+        .collect()
+}
+
+#[test]
+fn the_daily_reconcile_applies_a_revocation_on_its_day_with_no_commit_on_main() {
+    let w = World::new();
+    assert!(apply_job(&w.clone("ci-0"), true).is_ok());
+    // Merged on 2026-11-05: caribe's production key stops on 2026-11-20.
+    w.push_change(
+        "partners/caribe-shipping.yaml",
+        "id: caribe-prd-1, environment: production,",
+        "id: caribe-prd-1, environment: production, revoked: 2026-11-20,",
+        "caribe moves off its production key on 2026-11-20",
+    );
+    let ci = w.clone("ci-1");
+    let log = run_job(&ci, "apply", false, "2026-11-05").unwrap_or_else(|(s, l)| panic!("{s}: {l}"));
+    assert!(
+        log.contains("credential caribe-prd-1 revoked on 2026-11-20 (production)"),
+        "{log}"
+    );
+    assert_eq!(
+        names_key(&ci, "caribe-prd-1"),
+        PRODUCTION_KEYS,
+        "the key works until its day"
+    );
+    let main = w.remote_ref("refs/heads/main").unwrap();
+    let state = || {
+        (
+            w.remote_ref("refs/partnerctl/applied"),
+            w.remote_ref("refs/notes/partnerctl"),
+        )
+    };
+    assert_eq!(state().0.as_deref(), Some(main.as_str()));
+
+    // The day before it, the scheduled run applies what took effect since (three partners
+    // became stuck: the funnel report lists them), not the revocation.
+    let ci = w.clone("ci-2");
+    let log = run_job(&ci, "reconcile", false, "2026-11-19").unwrap_or_else(|(s, l)| panic!("{s}: {l}"));
+    assert!(
+        log.contains("prairie-parcel is stuck in `terms_accepted` from 2026-11-10"),
+        "{log}"
+    );
+    assert!(!log.contains("revoked on 2026-11-20 takes effect"), "{log}");
+    assert_eq!(names_key(&ci, "caribe-prd-1"), PRODUCTION_KEYS);
+    let before = state();
+    assert_eq!(before.0.as_deref(), Some(main.as_str()));
+    // Run again that day: nothing to do, nothing pushed.
+    let log = run_job(&w.clone("ci-2b"), "reconcile", false, "2026-11-19").unwrap_or_else(|(s, l)| panic!("{s}: {l}"));
+    assert!(
+        log.contains("No changes.") && log.contains("== Apply (skipped)"),
+        "{log}"
+    );
+    assert!(log.contains("== Record the applied state (skipped)"), "{log}");
+    assert_eq!(state(), before);
+
+    // On the day, with no commit: a date effect, applied, the state pushed as on a merge.
+    let ci = w.clone("ci-3");
+    let log = run_job(&ci, "reconcile", false, "2026-11-20").unwrap_or_else(|(s, l)| panic!("{s}: {l}"));
+    assert!(
+        log.contains("credential caribe-prd-1 revoked on 2026-11-20 takes effect"),
+        "{log}"
+    );
+    assert!(log.contains("classes: date-effect"), "{log}");
+    assert!(log.contains("Apply complete:"), "{log}");
+    assert_eq!(names_key(&ci, "caribe-prd-1"), Vec::<&str>::new(), "{log}");
+    assert!(
+        output_files(&ci, "dist/gateway/kong-production.yaml")[0]
+            .1
+            .contains("caribe-shipping"),
+        "caribe keeps its consumer, without the key"
+    );
+    // No new commit on main; the state is main's commit again, its record a day later, and
+    // the notes ref moved forward.
+    assert_eq!(w.remote_ref("refs/heads/main"), Some(main.clone()));
+    let after = state();
+    assert_eq!(after.0.as_deref(), Some(main.as_str()));
+    let notes = after.1.clone().unwrap();
+    assert_ne!(Some(notes.clone()), before.1);
+    let parent = git(&w.remote(), &["rev-parse", &format!("{notes}^")]);
+    assert_eq!(Some(parent), before.1, "the notes ref moved forward, never sideways");
+    let record = git(&w.remote(), &["notes", "--ref", "partnerctl", "show", &main]);
+    assert!(record.contains("\"asOf\": \"2026-11-20\""), "{record}");
+
+    // Run again that day (a second schedule, Run workflow): nothing more.
+    let ci = w.clone("ci-4");
+    let log = run_job(&ci, "reconcile", false, "2026-11-20").unwrap_or_else(|(s, l)| panic!("{s}: {l}"));
+    assert!(log.contains("== Apply (skipped)"), "{log}");
+    assert_eq!(state(), after);
+}
+
+#[test]
+fn the_generated_codeowners_reaches_main_once_and_only_when_it_changes() {
+    let w = World::new();
+    // As `init` writes it: the codeowners output is the file GitHub reads.
+    w.push_change(
+        "program.yaml",
+        "{target: codeowners, path: dist/CODEOWNERS}",
+        "{target: codeowners, path: .github/CODEOWNERS}",
+        "CODEOWNERS where GitHub reads it",
+    );
+    let before = w.remote_ref("refs/heads/main").unwrap();
+    let log = apply_job(&w.clone("ci-0"), true).unwrap_or_else(|(s, l)| panic!("{s}: {l}"));
+    assert!(log.contains("Committed .github/CODEOWNERS to main."), "{log}");
+    let main = w.remote_ref("refs/heads/main").unwrap();
+    assert_eq!(
+        git(&w.remote(), &["rev-parse", &format!("{main}^")]),
+        before,
+        "one commit on top"
+    );
+    let committed = git(&w.remote(), &["show", &format!("{main}:.github/CODEOWNERS")]);
+    assert!(committed.contains("@northwind/"), "{committed}");
+    let changed = git(&w.remote(), &["show", "--name-only", "--format=", &main]);
+    assert_eq!(changed, ".github/CODEOWNERS", "only CODEOWNERS");
+    // The state is the commit applied, whose program the CODEOWNERS commit does not change.
+    assert_eq!(w.remote_ref("refs/partnerctl/applied"), Some(before));
+
+    // The next merge that does not change the owners commits nothing more.
+    w.push_change(
+        "partners/caribe-shipping.yaml",
+        "displayName: Caribe Shipping",
+        "displayName: Caribe Shipping Lines",
+        "rename caribe",
+    );
+    let merged = w.remote_ref("refs/heads/main").unwrap();
+    let log = apply_job(&w.clone("ci-1"), false).unwrap_or_else(|(s, l)| panic!("{s}: {l}"));
+    assert!(log.contains("CODEOWNERS on main is what the program renders"), "{log}");
+    assert_eq!(w.remote_ref("refs/heads/main"), Some(merged.clone()));
+
+    // A new team owning a product changes it: delivered again.
+    w.push_change(
+        "products/rates.yaml",
+        "owner: rates-team",
+        "owner: shipments-team",
+        "shipments takes over rates",
+    );
+    let merged = w.remote_ref("refs/heads/main").unwrap();
+    let log = apply_job(&w.clone("ci-2"), false).unwrap_or_else(|(s, l)| panic!("{s}: {l}"));
+    assert!(log.contains("Committed .github/CODEOWNERS to main."), "{log}");
+    let main = w.remote_ref("refs/heads/main").unwrap();
+    assert_eq!(git(&w.remote(), &["rev-parse", &format!("{main}^")]), merged);
+    // Nothing the scheduled run does commits.
+    let log = run_job(&w.clone("ci-3"), "reconcile", false, AS_OF).unwrap_or_else(|(s, l)| panic!("{s}: {l}"));
+    assert!(log.contains("== Apply (skipped)"), "{log}");
+    assert_eq!(w.remote_ref("refs/heads/main"), Some(main));
 }

@@ -977,3 +977,154 @@ fn a_merge_into_imported_files_adds_the_other_environment() {
         );
     }
 }
+
+/// A plan holds one rate limit and one quota; whatever else a `rate-limiting` plugin says
+/// (where it counts, what it limits by, another window, its answers) is a to-do line with
+/// the plugin's place in the decK file.
+#[test]
+fn limits_and_settings_an_import_cannot_carry_are_in_the_todo_with_their_line() {
+    let tmp = tempfile::tempdir().unwrap();
+    let b = bare_program(tmp.path(), "p");
+    let dump = tmp.path().join("dump.yaml");
+    std::fs::write(
+        &dump,
+        r#"_format_version: "3.0"
+services:
+  - name: tracking
+    url: https://tracking.internal
+    tags: [environment:production]
+    routes: [{name: t, paths: [/v1/tracking], methods: [GET]}]
+    plugins:
+      - {name: key-auth, config: {key_names: [x-api-key]}}
+      - {name: acl, config: {allow: [tracking]}}
+consumers:
+  - username: sahara-express
+    acls: [{group: tracking}]
+    plugins:
+      - name: rate-limiting
+        service: tracking
+        config:
+          second: 7
+          hour: 1000
+          month: 70000
+          policy: redis
+          redis: {host: redis.gw.internal, port: 6380}
+          limit_by: credential
+          hide_client_headers: true
+"#,
+    )
+    .unwrap();
+    let out = pctl(&b)
+        .args(["--format", "json", "import", "kong", "--dry-run"])
+        .arg(&dump)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let todo: Vec<&Value> = v["todo"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|t| t["kind"] == "rate-limit")
+        .collect();
+    let at = format!("{}:14", dump.display());
+    for needle in [
+        "counts in Redis at redis.gw.internal:6380 (policy redis)",
+        "limits by credential",
+        "its limit of 1000 a hour is not imported",
+        "`hide_client_headers: true` is not imported",
+    ] {
+        let t = todo
+            .iter()
+            .find(|t| t["message"].as_str().unwrap().contains(needle))
+            .unwrap_or_else(|| panic!("{needle} missing from {todo:#?}"));
+        assert_eq!(t["source"], at.as_str(), "{t}");
+        assert_eq!(t["consumer"], "sahara-express", "{t}");
+    }
+    // The plan keeps what it can: 7 a second and 70 000 a month.
+    let files = v["files"].as_array().unwrap();
+    let product = files.iter().find(|f| f["path"] == "products/tracking.yaml").unwrap();
+    let contents = product["contents"].as_str().unwrap();
+    assert!(
+        contents.contains("requests: 7") && contents.contains("requests: 70000"),
+        "{contents}"
+    );
+}
+
+/// `--merge` copies what the gateway has, drift included; what it copied that the
+/// program's rules flag is listed: a subscription of a suspended partner, a plan the import
+/// made up because the gateway sets no limit, and every finding of `validate` the merged
+/// files did not have before.
+#[test]
+fn merge_lists_what_it_copied_that_the_programs_rules_flag() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (a, _) = render_example(tmp.path());
+    let dump = tmp.path().join("dump.yaml");
+    std::fs::write(
+        &dump,
+        r#"_format_version: "3.0"
+services:
+  - name: tracking
+    url: https://tracking.internal
+    tags: [environment:production]
+    routes: [{name: t, paths: ["~/v1/tracking/(?<id>[^/]+)$"], methods: [GET]}]
+    plugins:
+      - {name: key-auth, config: {key_names: [x-api-key]}}
+      - {name: acl, config: {allow: [tracking]}}
+consumers:
+  - username: Rhine River Shipping
+    custom_id: rhine-river-shipping
+    acls: [{group: tracking}]
+"#,
+    )
+    .unwrap();
+    // The text report lists them under what is still to do (a dry run writes nothing).
+    let text = pctl(&a)
+        .args(["import", "kong", "--merge", "--dry-run"])
+        .arg(&dump)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&text.stdout);
+    assert!(stdout.contains("[merged]"), "{stdout}");
+    let out = pctl(&a)
+        .args(["--format", "json", "import", "kong", "--merge"])
+        .arg(&dump)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let merged: Vec<(String, String)> = v["todo"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|t| t["kind"] == "merged")
+        .map(|t| {
+            (
+                t["file"].as_str().unwrap().to_string(),
+                t["message"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    let has = |file: &str, needle: &str| merged.iter().any(|(f, m)| f == file && m.contains(needle));
+    let rhine = "partners/emea/rhine-river-shipping.yaml";
+    assert!(
+        has(
+            rhine,
+            "partner rhine-river-shipping is suspended but the gateway still lets it call tracking"
+        ),
+        "{merged:#?}"
+    );
+    assert!(has(rhine, "`revoked-access`"), "{merged:#?}");
+    assert!(
+        has("products/tracking.yaml", "plan default was made up by the import"),
+        "{merged:#?}"
+    );
+    // Each finding says its line in the merged file.
+    assert!(
+        merged
+            .iter()
+            .filter(|(_, m)| m.contains("the merge brings"))
+            .all(|(_, m)| m.starts_with("line ")),
+        "{merged:#?}"
+    );
+}

@@ -19,8 +19,13 @@ const ENVOY: &str = "dist/k8s/envoy-gateway-production/";
 const KIC: &str = "dist/k8s/kong-ingress-production/";
 
 fn rendered(folder: &str) -> Vec<Value> {
+    rendered_in(&example_dir(), folder)
+}
+
+fn rendered_in(dir: &Path, folder: &str) -> Vec<Value> {
     let today = Date::parse(AS_OF).unwrap();
-    let v = partnerctl::validate_dir(&example_dir(), today).expect("readable");
+    let v = partnerctl::validate_dir(dir, today).expect("readable");
+    assert!(!v.has_errors(), "{:#?}", v.diagnostics);
     let files: Vec<RenderedFile> = render_all(&v.program, today).expect("renders");
     let docs: Vec<Value> = files
         .iter()
@@ -82,10 +87,14 @@ fn audit(text: &str, format: &str) -> (i32, String, String) {
 }
 
 fn audit_file(file: &Path, format: &str) -> (i32, String, String) {
+    audit_file_in(&example_dir(), file, format)
+}
+
+fn audit_file_in(dir: &Path, file: &Path, format: &str) -> (i32, String, String) {
     let out = Command::cargo_bin("partnerctl")
         .unwrap()
         .arg("-C")
-        .arg(example_dir())
+        .arg(dir)
         .args(["--as-of", AS_OF, "--format", format, "audit", "--gateway"])
         .arg(file)
         .env("NO_COLOR", "1")
@@ -103,7 +112,14 @@ fn yaml(v: &Value) -> String {
 }
 
 fn findings(text: &str) -> (i32, Vec<Value>) {
-    let (code, out, err) = audit(text, "json");
+    findings_in(&example_dir(), text)
+}
+
+fn findings_in(dir: &Path, text: &str) -> (i32, Vec<Value>) {
+    let tmp = tempfile::tempdir().unwrap();
+    let file = tmp.path().join("cluster.yaml");
+    std::fs::write(&file, text).unwrap();
+    let (code, out, err) = audit_file_in(dir, &file, "json");
     let v: Value = serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out}{err}"));
     (code, v["findings"].as_array().unwrap().clone())
 }
@@ -158,12 +174,12 @@ fn kong_ingress_tampering_is_found() {
     docs.push(json!({
         "apiVersion": "configuration.konghq.com/v1", "kind": "KongConsumer",
         "metadata": {"name": "stranger", "namespace": "kong", "annotations": {"kubernetes.io/ingress.class": "kong"}},
-        "username": "stranger", "credentials": ["stranger-key"], "consumerGroups": ["shipments-standard"],
+        "username": "stranger", "credentials": ["stranger-key", "partnerctl-acl.stranger.shipments"],
     }));
     // A plan's rate limit changed in the cluster.
     let plugin = docs
         .iter_mut()
-        .find(|d| kind(d, "KongPlugin", "rate-limiting-shipments-standard"))
+        .find(|d| kind(d, "KongPlugin", "rate-limiting.shipments.standard"))
         .expect("the plugin");
     let second = plugin["config"]["second"].as_u64().unwrap();
     plugin["config"]["second"] = json!(second * 10);
@@ -487,15 +503,15 @@ fn a_security_policy_on_another_route_leaves_the_product_open() {
 }
 
 #[test]
-fn an_acl_plugin_that_ignores_groups_or_only_denies_changes_who_may_call() {
-    // Without include_consumer_groups the groups let nobody through: every subscriber of
-    // the product loses it.
+fn an_acl_plugin_that_allows_another_group_or_only_denies_changes_who_may_call() {
+    // Kong OSS: the product's ACL group comes from the consumers' `acl` credentials; an allow
+    // list naming another group lets none of them through.
     let mut docs = rendered(KIC);
     let acl = docs
         .iter_mut()
-        .find(|d| d["kind"] == "KongPlugin" && d["metadata"]["name"] == "acl-tracking")
+        .find(|d| d["kind"] == "KongPlugin" && d["metadata"]["name"] == "acl.tracking")
         .unwrap();
-    acl["config"]["include_consumer_groups"] = json!(false);
+    acl["config"]["allow"] = json!(["tracking-v2"]);
     let (_, f) = findings(&yaml(&list(docs)));
     assert!(
         has(
@@ -510,9 +526,9 @@ fn an_acl_plugin_that_ignores_groups_or_only_denies_changes_who_may_call() {
     let mut docs = rendered(KIC);
     let acl = docs
         .iter_mut()
-        .find(|d| d["kind"] == "KongPlugin" && d["metadata"]["name"] == "acl-tracking")
+        .find(|d| d["kind"] == "KongPlugin" && d["metadata"]["name"] == "acl.tracking")
         .unwrap();
-    acl["config"] = json!({"deny": ["nobody"], "include_consumer_groups": true});
+    acl["config"] = json!({"deny": ["nobody"]});
     let (code, f) = findings(&yaml(&list(docs)));
     assert_eq!(code, 1);
     assert!(
@@ -521,6 +537,60 @@ fn an_acl_plugin_that_ignores_groups_or_only_denies_changes_who_may_call() {
             "access-beyond-program",
             ("partner", "caribe-shipping"),
             "not subscribed to it in production"
+        ),
+        "{f:#?}"
+    );
+    // An `acl` credential added by hand gives the group, and so the product.
+    let mut docs = rendered(KIC);
+    let caribe = docs
+        .iter_mut()
+        .find(|d| d["kind"] == "KongConsumer" && d["metadata"]["name"] == "caribe-shipping")
+        .unwrap();
+    caribe["credentials"]
+        .as_array_mut()
+        .unwrap()
+        .push(json!("partnerctl-acl.caribe-shipping.tracking"));
+    let (code, f) = findings(&yaml(&list(docs)));
+    assert_eq!(code, 1);
+    assert!(
+        has(
+            &f,
+            "access-beyond-program",
+            ("partner", "caribe-shipping"),
+            "not subscribed to it in production"
+        ),
+        "{f:#?}"
+    );
+}
+
+#[test]
+fn the_enterprise_edition_audits_clean_and_an_acl_that_ignores_groups_lets_nobody_in() {
+    let dir = common::copy_example();
+    common::edit(
+        dir.path(),
+        "program.yaml",
+        "path: dist/k8s/kong-ingress-production, namespace: kong}",
+        "path: dist/k8s/kong-ingress-production, namespace: kong, edition: enterprise}",
+    );
+    let docs = rendered_in(dir.path(), KIC);
+    assert!(docs.iter().any(|d| d["kind"] == "KongConsumerGroup"));
+    let (code, f) = findings_in(dir.path(), &yaml(&list(docs.clone())));
+    assert_eq!((code, f), (0, vec![]));
+    // Without include_consumer_groups the groups let nobody through: every subscriber of
+    // the product loses it.
+    let mut docs = docs;
+    let acl = docs
+        .iter_mut()
+        .find(|d| d["kind"] == "KongPlugin" && d["metadata"]["name"] == "acl.tracking")
+        .unwrap();
+    acl["config"]["include_consumer_groups"] = json!(false);
+    let (_, f) = findings_in(dir.path(), &yaml(&list(docs)));
+    assert!(
+        has(
+            &f,
+            "missing-from-gateway",
+            ("partner", "acme-logistics"),
+            "subscribed to tracking"
         ),
         "{f:#?}"
     );

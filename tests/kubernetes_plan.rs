@@ -93,13 +93,16 @@ fn production_access_on_a_new_plan_updates_and_creates_exactly_its_manifests() {
             (&format!("{EG}/backendtrafficpolicy-tracking.yaml"), "update"),
             (&format!("{EG}/securitypolicy-tracking.yaml"), "update"),
             (&format!("{KIC}/kongconsumer-caribe-shipping.yaml"), "update"),
-            (&format!("{KIC}/kongconsumergroup-tracking-premium.yaml"), "create"),
-            (&format!("{KIC}/kongplugin-acl-tracking.yaml"), "update"),
+            (&format!("{KIC}/kongplugin-acl.tracking.yaml"), "update"),
             (
-                &format!("{KIC}/kongplugin-rate-limiting-tracking-premium.yaml"),
+                &format!("{KIC}/kongplugin-rate-limiting.tracking.premium.yaml"),
                 "create"
             ),
             (&format!("{KIC}/kustomization.yaml"), "update"),
+            (
+                &format!("{KIC}/secret-partnerctl-acl.caribe-shipping.tracking.yaml"),
+                "create"
+            ),
         ]),
         "{a:#?}"
     );
@@ -108,29 +111,48 @@ fn production_access_on_a_new_plan_updates_and_creates_exactly_its_manifests() {
     assert_eq!(added(&sp), vec!["- caribe-prd-1"], "{sp}");
     assert!(removed(&sp).is_empty(), "{sp}");
     let btp = diff(&format!("{EG}/backendtrafficpolicy-tracking.yaml"));
-    assert!(added(&btp).contains(&r"value: ^(?:caribe\-prd\-1)$"), "{btp}");
+    assert!(added(&btp).contains(&"value: ^caribe-prd-1$"), "{btp}");
     assert!(
         btp.contains("+          requests: 800") && btp.contains("+          requests: 40000000"),
         "{btp}"
     );
     assert!(btp.contains("+          unit: Month"), "{btp}");
+    // Kong OSS: the consumer holds the product's ACL group as an `acl` credential and names
+    // the plan's plugin; the route names it too (the acl plugin says how).
     let consumer = diff(&format!("{KIC}/kongconsumer-caribe-shipping.yaml"));
-    assert_eq!(added(&consumer), vec!["- tracking-premium"], "{consumer}");
-    let acl = diff(&format!("{KIC}/kongplugin-acl-tracking.yaml"));
-    assert_eq!(added(&acl), vec!["- tracking-premium"], "{acl}");
+    assert_eq!(
+        added(&consumer),
+        vec![
+            "konghq.com/plugins: rate-limiting.shipments.standard,rate-limiting.tracking.premium",
+            "- partnerctl-acl.caribe-shipping.tracking"
+        ],
+        "{consumer}"
+    );
+    let acl = diff(&format!("{KIC}/kongplugin-acl.tracking.yaml"));
+    assert_eq!(
+        added(&acl),
+        vec![
+            "partnerctl.dev/route-plugins: kong:partnerctl-key-auth,kong:acl.tracking,kong:rate-limiting.tracking.standard,kong:rate-limiting.tracking.enterprise,kong:rate-limiting.tracking.premium"
+        ],
+        "{acl}"
+    );
     let kust = diff(&format!("{KIC}/kustomization.yaml"));
     assert_eq!(
         added(&kust),
         vec![
-            "- kongconsumergroup-tracking-premium.yaml",
-            "- kongplugin-rate-limiting-tracking-premium.yaml"
+            "- kongplugin-rate-limiting.tracking.premium.yaml",
+            "- secret-partnerctl-acl.caribe-shipping.tracking.yaml"
         ],
         "{kust}"
     );
-    let plugin = diff(&format!("{KIC}/kongplugin-rate-limiting-tracking-premium.yaml"));
+    let plugin = diff(&format!("{KIC}/kongplugin-rate-limiting.tracking.premium.yaml"));
     assert!(
         plugin.contains("+  second: 800") && plugin.contains("+  month: 40000000"),
         "{plugin}"
+    );
+    assert!(
+        !plugin.contains("disabled"),
+        "a plan someone holds is enabled: {plugin}"
     );
 }
 
@@ -148,13 +170,13 @@ fn a_limits_change_updates_only_the_plans_limit_manifests() {
         pairs(&[
             (&format!("{EG}/backendtrafficpolicy-tracking.yaml"), "update"),
             (
-                &format!("{KIC}/kongplugin-rate-limiting-tracking-standard.yaml"),
+                &format!("{KIC}/kongplugin-rate-limiting.tracking.standard.yaml"),
                 "update"
             ),
         ]),
         "{a:#?}"
     );
-    let kic = &a[&format!("{KIC}/kongplugin-rate-limiting-tracking-standard.yaml")].1;
+    let kic = &a[&format!("{KIC}/kongplugin-rate-limiting.tracking.standard.yaml")].1;
     assert_eq!(removed(kic), vec!["second: 100"], "{kic}");
     assert_eq!(added(kic), vec!["second: 150"], "{kic}");
     let eg = &a[&format!("{EG}/backendtrafficpolicy-tracking.yaml")].1;
@@ -185,6 +207,10 @@ fn a_deleted_partner_deletes_its_consumer_and_external_secrets() {
             ),
             (&format!("{KIC}/kongconsumer-maple-route.yaml"), "delete"),
             (&format!("{KIC}/kustomization.yaml"), "update"),
+            (
+                &format!("{KIC}/secret-partnerctl-acl.maple-route.shipments.yaml"),
+                "delete"
+            ),
         ]),
         "{a:#?}"
     );

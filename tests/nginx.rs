@@ -46,6 +46,12 @@ fn stub_upstream() -> (u16, Arc<Mutex<Vec<String>>>) {
 
 /// One HTTP/1.1 request; returns the status and the body.
 fn call(port: u16, method: &str, path: &str, key: Option<&str>) -> (u16, String) {
+    let (status, _, body) = call_with_head(port, method, path, key);
+    (status, body)
+}
+
+/// One HTTP/1.1 request; returns the status, the response head and the body.
+fn call_with_head(port: u16, method: &str, path: &str, key: Option<&str>) -> (u16, String, String) {
     let mut stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
     stream.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
     let key_header = key.map(|k| format!("X-Api-Key: {k}\r\n")).unwrap_or_default();
@@ -61,11 +67,24 @@ fn call(port: u16, method: &str, path: &str, key: Option<&str>) -> (u16, String)
         .nth(1)
         .and_then(|s| s.parse().ok())
         .unwrap_or_else(|| panic!("bad response: {response}"));
-    let body = response
+    let (head, body) = response
         .split_once("\r\n\r\n")
-        .map(|(_, b)| b.to_string())
+        .map(|(h, b)| (h.to_string(), b.to_string()))
         .unwrap_or_default();
-    (status, body)
+    (status, head, body)
+}
+
+/// A JSON refusal: the status, `Content-Type: application/json`, and a body with `error`.
+fn assert_json_refusal(port: u16, path: &str, key: Option<&str>, status: u16) -> (String, serde_json::Value) {
+    let (got, head, body) = call_with_head(port, "GET", path, key);
+    assert_eq!(got, status, "{head}\n{body}");
+    assert!(
+        head.to_ascii_lowercase().contains("content-type: application/json"),
+        "{head}"
+    );
+    let v: serde_json::Value = serde_json::from_str(&body).unwrap_or_else(|e| panic!("{e}: {body}"));
+    assert!(v["error"].is_string(), "{body}");
+    (head, v)
 }
 
 #[test]
@@ -163,10 +182,16 @@ fn nginx_enforces_keys_access_and_limits() {
     // A method the endpoint does not have, and a path that is no endpoint.
     assert_eq!(call(listen, "PUT", "/v1/shipments/42", Some("key-acme-current")).0, 405);
     assert_eq!(call(listen, "GET", "/v1/nothing", Some("key-acme-current")).0, 404);
-    // 429: baltic-freight's plan allows 2 a minute.
+    // Refusals are JSON, as the rest of the API.
+    assert_json_refusal(listen, "/v1/shipments/42", None, 401);
+    assert_json_refusal(listen, "/v1/tracking/42", Some("key-acme-current"), 403);
+    // 429: baltic-freight's plan allows 2 a minute: one more call every 30 seconds, which
+    // the JSON answer and `Retry-After` say.
     assert_eq!(call(listen, "GET", "/v1/tracking/7", Some("key-baltic")).0, 200);
     assert_eq!(call(listen, "GET", "/v1/tracking/7/events", Some("key-baltic")).0, 200);
-    assert_eq!(call(listen, "GET", "/v1/tracking/7", Some("key-baltic")).0, 429);
+    let (head, body) = assert_json_refusal(listen, "/v1/tracking/7", Some("key-baltic"), 429);
+    assert!(head.contains("\r\nRetry-After: 30"), "{head}");
+    assert_eq!(body["retryAfterSeconds"], 30, "{body}");
     // Another partner is not limited by baltic's use.
     assert_eq!(call(listen, "GET", "/v1/shipments", Some("key-acme-current")).0, 200);
 
@@ -183,7 +208,7 @@ fn nginx_enforces_keys_access_and_limits() {
         .lines()
         .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{l}: {e}")))
         .collect();
-    assert_eq!(lines.len(), 17, "{log}");
+    assert_eq!(lines.len(), 19, "{log}");
     let proxied = lines
         .iter()
         .find(|l| l["status"] == 200 && l["path"] == "/v1/shipments/42")
@@ -207,4 +232,81 @@ fn nginx_enforces_keys_access_and_limits() {
     );
     assert!(lines.iter().any(|l| l["status"] == 401 && l["credential"] == ""));
     assert!(!log.contains("key-"), "a key reached the usage log");
+}
+
+/// Points every upstream of the program at `upstream`: NGINX resolves upstream host names
+/// when it loads the configuration, and the tests have no DNS for `*.internal`.
+fn local_upstreams(root: &std::path::Path, upstream: &str) {
+    let re = regex::Regex::new(r#"upstream: "https?://[^"]+""#).unwrap();
+    for entry in std::fs::read_dir(root.join("products")).unwrap() {
+        let path = entry.unwrap().path();
+        let text = std::fs::read_to_string(&path).unwrap();
+        let new = re.replace_all(&text, format!("upstream: \"{upstream}\"").as_str());
+        std::fs::write(&path, new.as_bytes()).unwrap();
+    }
+}
+
+/// Names as long as the schema allows (63 characters: products, plans, partners,
+/// credential ids) and 300 subscribers of one product: NGINX refuses a map key or a
+/// variable name that does not fit its hash bucket (FACTS §g), so the include sets the map
+/// hash sizes its keys need and names its variables so they fit; `nginx -t` accepts both
+/// environments' includes without a warning. Products `rates` (plan `pro-annual`) and
+/// `rates-pro` (plan `annual`) get zones of their own, and each counts only its plan's
+/// partners.
+#[test]
+#[allow(clippy::print_stderr)] // the skip message is for the person running the tests
+fn the_longest_names_and_300_subscribers_pass_nginx_t() {
+    let (nginx, perl) = match common::nginx::available() {
+        Ok(found) => found,
+        Err(why) => {
+            eprintln!("SKIPPED the_longest_names_and_300_subscribers_pass_nginx_t: {why}");
+            return;
+        }
+    };
+    let (upstream_port, _) = stub_upstream();
+    let program = common::big_program(300);
+    local_upstreams(program.path(), &format!("http://127.0.0.1:{upstream_port}"));
+    let run = tempfile::tempdir().unwrap();
+    let keys = run.path().join("keys.map");
+    let listen = free_port();
+    edit(
+        program.path(),
+        "program.yaml",
+        "{target: nginx, environment: sandbox, path: dist/gateway/nginx-sandbox.conf}",
+        &format!(
+            "{{target: nginx, environment: sandbox, path: dist/gateway/nginx-sandbox.conf, keysFile: \"{}\", listen: \"127.0.0.1:{listen}\", accessLog: \"{}\"}}",
+            keys.display(),
+            run.path().join("usage.jsonl").display()
+        ),
+    );
+    let today = Date::parse(AS_OF).unwrap();
+    let v = partnerctl::validate_dir(program.path(), today).unwrap();
+    assert!(!v.has_errors(), "{:#?}", v.diagnostics);
+    let files = render_all(&v.program, today).unwrap();
+    let include = |p: &str| files.iter().find(|f| f.path == p).unwrap().bytes.clone();
+    let production = include("dist/gateway/nginx-production.conf");
+    let text = String::from_utf8(production.clone()).unwrap();
+    assert!(
+        text.contains(&common::long_name("c00001")),
+        "the long credential ids are keys"
+    );
+    let (ok, err) = common::nginx::check(&nginx, &perl, run.path(), &production);
+    assert!(ok, "nginx -t refuses the production include:\n{err}");
+    assert!(!err.contains("[warn]"), "{err}");
+
+    let sandbox = include("dist/gateway/nginx-sandbox.conf");
+    std::fs::write(&keys, "\"key-gulf\" gulf-sbx-2;\n\"key-lumen\" lumen-sbx-2;\n").unwrap();
+    let _running = common::nginx::start(&nginx, &perl, run.path(), &sandbox, listen);
+    let (_, err) = common::nginx::check(&nginx, &perl, run.path(), &sandbox);
+    assert!(!err.contains("[warn]"), "{err}");
+    // lumen-parcel holds rates-pro's `annual` (3 a second), gulfstream-carriers rates'
+    // `pro-annual` (7 a second): three calls each pass, lumen's fourth is over its plan and
+    // gulfstream's is not.
+    for _ in 0..3 {
+        assert_eq!(call(listen, "GET", "/v1/rates-pro/quotes", Some("key-lumen")).0, 200);
+    }
+    assert_eq!(call(listen, "GET", "/v1/rates-pro/quotes", Some("key-lumen")).0, 429);
+    for _ in 0..4 {
+        assert_eq!(call(listen, "GET", "/v1/rates/services", Some("key-gulf")).0, 200);
+    }
 }

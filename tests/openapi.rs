@@ -211,7 +211,10 @@ fn openapi_invalid_points_at_the_reference_that_resolves_to_nothing() {
 #[test]
 fn a_plan_names_a_removed_endpoint_and_a_parameter_made_required_with_the_partners_affected() {
     let dir = copy_example();
-    let base = dir.path().join("base");
+    // The base lives outside the program: a copy inside it would be documents outside their
+    // folders (`misplaced-resource`).
+    let base_dir = tempfile::tempdir().unwrap();
+    let base = base_dir.path().to_path_buf();
     common::copy_dir(&common::example_dir(), &base);
     // The change: POST /v1/shipments/{id}/labels goes, and `status` becomes required.
     let api = dir.path().join("apis/shipments.yaml");
@@ -393,6 +396,14 @@ fn import_openapi_writes_a_product_that_validates_and_asks_for_what_it_cannot_kn
     for f in ["shipments.yaml", "common.yaml"] {
         std::fs::copy(common::example_dir().join("apis").join(f), src.path().join(f)).unwrap();
     }
+    // Under paths of its own: the shipments product already serves `/v1/shipments`
+    // (`endpoint-conflict`).
+    let described = std::fs::read_to_string(src.path().join("shipments.yaml")).unwrap();
+    std::fs::write(
+        src.path().join("shipments.yaml"),
+        described.replace("/v1/shipments", "/v1/rated-shipments"),
+    )
+    .unwrap();
     let product = std::fs::read_to_string(d.join("products/rates.yaml")).unwrap();
     let (code, out, err) = run(
         d,

@@ -39,6 +39,7 @@ fn make(base: Option<Snapshot>, desired: Snapshot) -> Plan {
         base,
         base_label: "base".into(),
         base_id: "test".into(),
+        base_as_of: None,
         desired,
         desired_label: "desired".into(),
         drift: Vec::new(),
@@ -532,7 +533,18 @@ fn every_change_class_is_reachable() {
         "products/legacy.yaml",
         &rates.replace("name: rates", "name: legacy"),
     );
-    let p = make(Some(base), d);
+    // Applied a month ago: the dates of that month take effect too (`date-effect`).
+    let input = plan::Input {
+        base: Some(base),
+        base_label: "base".into(),
+        base_id: "test".into(),
+        base_as_of: Date::parse("2026-10-01"),
+        desired: d,
+        desired_label: "desired".into(),
+        drift: Vec::new(),
+        keep_outputs: false,
+    };
+    let p = plan::make(input, today(), &|_| {}).plan;
     let seen: std::collections::BTreeSet<ChangeClass> =
         p.changes.iter().flat_map(|c| c.classes.iter().copied()).collect();
     let missing: Vec<&str> = ChangeClass::ALL
@@ -606,7 +618,8 @@ fn approval_handles_come_from_the_base_so_a_change_cannot_re_point_a_team_at_its
         "security: {github: \"@northwind/security\"}",
         "security: {github: \"@mallory/friends\"}",
     );
-    // A team the change adds takes its handle from the change.
+    // A team the change adds is not trusted before it is merged: the program's owner (as the
+    // base has it) approves in its place, and the plan says so.
     edit(
         &mut d,
         "program.yaml",
@@ -629,8 +642,21 @@ fn approval_handles_come_from_the_base_so_a_change_cannot_re_point_a_team_at_its
             .clone()
     };
     assert_eq!(handle("security").as_deref(), Some("@northwind/security"));
-    assert_eq!(handle("audit").as_deref(), Some("@northwind/audit"));
+    assert_eq!(handle("partnerships").as_deref(), Some("@northwind/partnerships"));
+    assert!(
+        !p.approval_teams.iter().any(|t| t.team == "audit"),
+        "{:?}",
+        p.approval_teams
+    );
+    let program = p.changes.iter().find(|c| c.resource == "program").unwrap();
+    assert!(
+        program.effects.iter().any(|e| e.kind == "approval"
+            && e.message
+                .contains("team `audit` is not a team of the base program: `partnerships`")),
+        "{:?}",
+        program.effects
+    );
     let security = p.approval_teams.iter().find(|t| t.team == "security").unwrap();
-    assert_eq!(security.resources, ["partner/caribe-shipping"]);
-    assert_eq!(security.classes, ["production-access"]);
+    assert_eq!(security.resources, ["program", "partner/caribe-shipping"]);
+    assert_eq!(security.classes, ["production-access", "program-changed"]);
 }

@@ -280,6 +280,7 @@ fn validate_and_plan_let_go_of_the_documents_before_rendering() {
         base: Some(example()),
         base_label: "base".into(),
         base_id: "base".into(),
+        base_as_of: None,
         desired: edited(ACME, "displayName: ACME Logistics", "displayName: ACME Logistics AG"),
         desired_label: "desired".into(),
         drift: Vec::new(),

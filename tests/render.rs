@@ -61,6 +61,9 @@ fn every_output_of_the_example_is_rendered_in_order() {
         "dist/internal/funnel.html",
         "dist/CODEOWNERS",
         "dist/partners.csv",
+        "dist/backstage/catalog-info.yaml",
+        "dist/azure/apim-production.json",
+        "dist/azure/apim-production.parameters.json",
     ];
     let positions: Vec<usize> = expected_order
         .iter()

@@ -186,6 +186,61 @@ fn the_example_workflow_keeps_the_state_safe() {
     ] {
         assert!(text.contains(needed), "the workflow lacks {needed}");
     }
+    the_daily_reconcile_applies_like_a_merge(&wf);
+}
+
+/// The reconcile job (SPEC §16): on a daily schedule and by hand, in the apply job's
+/// concurrency group, applying only when the plan of main has changes, and recording the
+/// state with the same atomic push. (tests/gitops.rs runs its steps.)
+fn the_daily_reconcile_applies_like_a_merge(wf: &serde_json::Value) {
+    let job = &wf["jobs"]["reconcile"];
+    let condition = job["if"].as_str().unwrap();
+    let daily: Vec<&str> = wf["on"]["schedule"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|s| s["cron"].as_str())
+        .filter(|c| c.split_whitespace().skip(2).all(|f| f == "*"))
+        .collect();
+    assert_eq!(daily.len(), 1, "one daily schedule: {daily:?}");
+    assert!(
+        condition.contains(&format!("github.event.schedule == '{}'", daily[0])),
+        "{condition}"
+    );
+    assert!(condition.contains("workflow_dispatch"), "{condition}");
+    assert_eq!(job["concurrency"]["group"], wf["jobs"]["apply"]["concurrency"]["group"]);
+    assert_eq!(job["concurrency"]["cancel-in-progress"], false);
+    assert_eq!(job["steps"][0]["with"]["ref"], "main");
+    let steps = job["steps"].as_array().unwrap();
+    let plan = steps.iter().find(|s| s["id"] == "plan").unwrap();
+    assert!(
+        plan["run"]
+            .as_str()
+            .unwrap()
+            .contains("partnerctl plan --detailed-exitcode")
+    );
+    for name in ["Apply", "Record the applied state"] {
+        let s = steps.iter().find(|s| s["name"] == name).unwrap();
+        assert_eq!(s["if"], "steps.plan.outputs.code == '3'", "{name}");
+    }
+    let push = |job: &serde_json::Value| {
+        job["steps"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["name"] == "Record the applied state")
+            .map(|s| s["run"].clone())
+    };
+    assert_eq!(
+        push(job),
+        push(&wf["jobs"]["apply"]),
+        "the same state push as on a merge"
+    );
+    // The due job keeps its own schedule.
+    assert!(
+        !wf["jobs"]["due"]["if"].as_str().unwrap().contains(daily[0]),
+        "the due job runs on its weekday schedule only"
+    );
 }
 
 /// Runs check-jsonschema with one of its built-in schemas (SchemaStore's, for GitHub).

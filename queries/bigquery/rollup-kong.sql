@@ -5,8 +5,8 @@
 --     format = 'JSON', overwrite = true) AS $(cat queries/bigquery/rollup-kong.sql)"
 --
 -- `credential` is Kong's id of the key-auth credential, `partner` the consumer's custom_id
--- (else username); the environment a service tag `environment:<env>`, else a
--- `-sandbox`/`-production` suffix of the service name. Unauthenticated requests are left out.
+-- (else username); the environment a service tag `environment:<env>` or the kong target's
+-- `partnerctl-<program>-<env>`, else a `-sandbox`/`-production` suffix of the service name. Unauthenticated requests are left out.
 WITH calls AS (
     SELECT
         TIMESTAMP_MILLIS(CAST(TRUNC(SAFE_CAST(JSON_VALUE(line, '$.started_at') AS FLOAT64)) AS INT64)) AS call_at,
@@ -18,7 +18,7 @@ WITH calls AS (
         COALESCE(
             REGEXP_EXTRACT(
                 ARRAY_TO_STRING(JSON_VALUE_ARRAY(line, '$.service.tags'), ','),
-                r'(?:^|,)(?:environment|env):(sandbox|production)(?:,|$)'
+                r'(?:^|,)(?:(?:environment|env):|partnerctl-[^,]*-)(sandbox|production)(?:,|$)'
             ),
             CASE
                 WHEN ENDS_WITH(JSON_VALUE(line, '$.service.name'), '-sandbox') THEN 'sandbox'

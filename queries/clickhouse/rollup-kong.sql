@@ -5,8 +5,8 @@
 --     $(cat queries/clickhouse/rollup-kong.sql) FORMAT JSONEachRow" > rollup.jsonl
 --
 -- `credential` is Kong's id of the key-auth credential, `partner` the consumer's custom_id
--- (else username); the environment a service tag `environment:<env>`, else a
--- `-sandbox`/`-production` suffix of the service name. Unauthenticated requests are left out.
+-- (else username); the environment a service tag `environment:<env>` or the kong target's
+-- `partnerctl-<program>-<env>`, else a `-sandbox`/`-production` suffix of the service name. Unauthenticated requests are left out.
 WITH calls AS (
     SELECT
         fromUnixTimestamp64Milli(toInt64(JSONExtractFloat(json, 'started_at')), 'UTC') AS call_at,
@@ -17,7 +17,7 @@ WITH calls AS (
         ) AS partner,
         coalesce(
             nullIf(extract(arrayStringConcat(JSONExtract(json, 'service', 'tags', 'Array(String)'), ','),
-                '(?:^|,)(?:environment|env):(sandbox|production)(?:,|$)'), ''),
+                '(?:^|,)(?:(?:environment|env):|partnerctl-[^,]*-)(sandbox|production)(?:,|$)'), ''),
             multiIf(
                 endsWith(JSONExtractString(json, 'service', 'name'), '-sandbox'), 'sandbox',
                 endsWith(JSONExtractString(json, 'service', 'name'), '-production'), 'production',

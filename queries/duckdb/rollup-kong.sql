@@ -6,8 +6,8 @@
 --
 -- `credential` is Kong's id of the key-auth credential, `partner` the consumer's custom_id
 -- (else username), which the kong target sets to the partner's name; the environment comes
--- from a service tag `environment:<env>`, else a `-sandbox`/`-production` suffix of the
--- service name. Requests nobody was authenticated for are left out, as partnerctl leaves them.
+-- from a service tag `environment:<env>` or the kong target's `partnerctl-<program>-<env>`,
+-- else a `-sandbox`/`-production` suffix of the service name. Requests nobody was authenticated for are left out, as partnerctl leaves them.
 WITH raw AS (
     SELECT *
     FROM read_json(
@@ -31,7 +31,7 @@ calls AS (
         coalesce(
             nullif(regexp_extract(
                 array_to_string(service.tags, ','),
-                '(?:^|,)(?:environment|env):(sandbox|production)(?:,|$)',
+                '(?:^|,)(?:(?:environment|env):|partnerctl-[^,]*-)(sandbox|production)(?:,|$)',
                 1
             ), ''),
             CASE

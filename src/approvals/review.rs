@@ -51,8 +51,61 @@ pub struct RequiredTeam {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PlanNeeds {
     pub teams: Vec<RequiredTeam>,
-    /// `false` when the plan had no `approvalTeams`: handles must come from program.yaml.
+    /// `false` when the plan had no `approvalTeams`: handles must come from the base's
+    /// program.yaml.
     pub has_handles: bool,
+    /// The plan's `baseId` (`git:<commit>`, `file:<digest>`, `none`), when it has one.
+    pub base_id: Option<String>,
+    /// Why the plan itself fails (error findings, outputs that did not render); `None` when it
+    /// is sound. A plan that fails cannot be approved (SPEC §16).
+    pub broken: Option<String>,
+}
+
+/// Why a plan fails, from its `ok`, its `diagnostics` of severity error and its
+/// `renderErrors`: `None` when none of them says it does.
+fn broken(file: &str, plan: &serde_json::Map<String, Value>) -> Result<Option<String>, InputError> {
+    let ok = match plan.get("ok") {
+        None | Some(Value::Null) => None,
+        Some(Value::Bool(b)) => Some(*b),
+        Some(_) => return Err(bad(file, "`ok` is not true or false")),
+    };
+    let errors = match plan.get("diagnostics") {
+        None | Some(Value::Null) => 0,
+        Some(Value::Array(a)) => a
+            .iter()
+            .filter(|d| d.get("severity").and_then(Value::as_str) == Some("error"))
+            .count(),
+        Some(_) => return Err(bad(file, "`diagnostics` is not an array")),
+    };
+    let render = match plan.get("renderErrors") {
+        None | Some(Value::Null) => 0,
+        Some(Value::Array(a)) => a.len(),
+        Some(_) => return Err(bad(file, "`renderErrors` is not an array")),
+    };
+    if ok != Some(false) && errors == 0 && render == 0 {
+        return Ok(None);
+    }
+    let mut parts = Vec::new();
+    if errors > 0 {
+        parts.push(format!(
+            "{errors} finding{} of severity error",
+            if errors == 1 { "" } else { "s" }
+        ));
+    }
+    if render > 0 {
+        parts.push(format!(
+            "{render} output{} that could not be rendered",
+            if render == 1 { "" } else { "s" }
+        ));
+    }
+    let what = if parts.is_empty() {
+        "the plan is not ok".to_string()
+    } else {
+        format!("the plan has {}", parts.join(" and "))
+    };
+    Ok(Some(format!(
+        "{what}: no approval can pass a pull request that CI fails; fix them and plan again"
+    )))
 }
 
 fn strings(file: &str, v: Option<&Value>, at: &str) -> Result<Vec<String>, InputError> {
@@ -97,6 +150,8 @@ pub fn parse_plan(file: &str, text: &str) -> Result<PlanNeeds, InputError> {
             "not a plan: expected a JSON object from `partnerctl plan --format json`",
         ));
     };
+    let broken = broken(file, obj)?;
+    let base_id = obj.get("baseId").and_then(Value::as_str).map(str::to_string);
     if !obj.contains_key("approvalTeams") && !obj.contains_key("approvals") {
         return Err(bad(
             file,
@@ -134,6 +189,8 @@ pub fn parse_plan(file: &str, text: &str) -> Result<PlanNeeds, InputError> {
         return Ok(PlanNeeds {
             teams: out,
             has_handles: true,
+            base_id,
+            broken,
         });
     }
     // An older plan: team names only; the resources come from the changes that name them.
@@ -167,6 +224,8 @@ pub fn parse_plan(file: &str, text: &str) -> Result<PlanNeeds, InputError> {
     Ok(PlanNeeds {
         teams,
         has_handles: false,
+        base_id,
+        broken,
     })
 }
 
@@ -379,13 +438,28 @@ pub struct TeamStatus {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Approvals {
-    /// Every required team has approved (also when none is required).
+    /// Every required team has approved (also when none is required), and the plan itself has
+    /// no error.
     pub ok: bool,
+    /// Why the plan itself fails ([`PlanNeeds::broken`]); `null` when it does not.
+    pub plan_error: Option<String>,
     pub required: Vec<TeamStatus>,
     /// `--head`, when given.
     pub head: Option<String>,
     /// `--author`, when given.
     pub author: Option<String>,
+}
+
+impl Approvals {
+    /// A plan that fails is never satisfied, whatever the reviews say (SPEC §16): the one status
+    /// a repository requires must not pass a pull request that CI fails.
+    pub fn with_plan(mut self, broken: Option<&str>) -> Approvals {
+        if let Some(why) = broken {
+            self.ok = false;
+            self.plan_error = Some(why.to_string());
+        }
+        self
+    }
 }
 
 /// Each reviewer's latest decision, by lower-cased login.
@@ -502,6 +576,7 @@ pub fn evaluate(
         .collect();
     Approvals {
         ok: required.iter().all(|t| t.satisfied),
+        plan_error: None,
         required,
         head: head.map(str::to_string),
         author: author.map(str::to_string),

@@ -1,4 +1,7 @@
-//! `misplaced-resource`: a document's kind does not belong in its folder, or program.yaml is missing.
+//! `misplaced-resource`: a document's kind does not belong in its folder, program.yaml is
+//! missing, or a partnerctl document is written outside the program's folders (`partner/`,
+//! `Partners/`, `partners-new/`, the repository root, …), where it would be ignored without a
+//! word (SPEC §16). Files below an output's path are the outputs' own, not the program's.
 
 use super::Context;
 use crate::diag::{Code, Diagnostic, Location};
@@ -35,6 +38,35 @@ pub fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
                 format!("a {kind} document in {}: {place}", doc.file),
             )
             .with_hint(hint),
+        );
+    }
+    let outputs: Vec<String> = program
+        .spec()
+        .map(|s| s.outputs.iter().map(|o| crate::output::normalize(&o.path)).collect())
+        .unwrap_or_default();
+    let is_output = |file: &str| {
+        outputs
+            .iter()
+            .any(|o| file == o || file.strip_prefix(o.as_str()).is_some_and(|r| r.starts_with('/')))
+    };
+    for stray in program.strays.iter().filter(|s| !is_output(&s.file)) {
+        let belongs = match stray.kind.folder() {
+            Some(f) => format!("{f}/"),
+            None => "program.yaml at the repository root".to_string(),
+        };
+        out.push(
+            Diagnostic::new(
+                Code::MisplacedResource,
+                &stray.at,
+                format!(
+                    "a {} document in {}, outside the program's folders: partnerctl does not read it, so the change it makes is not validated, planned or applied; it belongs in {belongs}",
+                    stray.kind, stray.file
+                ),
+            )
+            .with_hint(match stray.kind.folder() {
+                Some(f) => format!("move it to {f}/ (with a file name equal to its metadata.name), or delete it"),
+                None => "the Program lives in program.yaml at the repository root; delete this copy".to_string(),
+            }),
         );
     }
 }

@@ -15,12 +15,14 @@ use crate::spec::Date;
 mod credential_expired;
 mod data_sharing;
 mod duplicate_name;
+mod endpoint_conflict;
 /// Run after every check and policy: see [`exceptions::apply`].
 pub mod exceptions;
 mod history;
 mod misplaced_resource;
 mod name_mismatch;
 mod plan_environment;
+mod program_unguarded;
 mod revoked_access;
 /// Also run alone by `plan` on the base, for its values to redact.
 pub mod secret_in_repo;
@@ -57,6 +59,8 @@ const CHECKS: &[Check] = &[
     history::check,
     revoked_access::check,
     credential_expired::check,
+    program_unguarded::check,
+    endpoint_conflict::check,
 ];
 
 /// The findings of every check, and the values `secret-in-repo` flagged (which every

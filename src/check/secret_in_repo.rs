@@ -1,5 +1,7 @@
 //! `secret-in-repo`: a value looks like a secret (a private key, a token, a long random
-//! string) anywhere but a credential's `secretRef`. The finding never repeats the value.
+//! string) anywhere, a credential's `secretRef` and other references included (a reference
+//! itself looks like nothing; a token in its query string or userinfo does). The finding
+//! never repeats the value.
 //! What looks like a secret is decided by [`crate::model::secrets`].
 
 use crate::diag::{Code, Diagnostic, Location};

@@ -68,8 +68,8 @@ pub fn run(args: &ApplyArgs, common: &Common) -> anyhow::Result<u8> {
             if let Some(b) = bar {
                 b.finish_and_clear();
             }
-            eprintln!("error: refusing to apply the stale plan {}: {why}.", path.display());
-            eprintln!(
+            say!("error: refusing to apply the stale plan {}: {why}.", path.display());
+            say!(
                 "Run `partnerctl plan --out {}` again and review the new plan.",
                 path.display()
             );
@@ -89,6 +89,7 @@ pub fn run(args: &ApplyArgs, common: &Common) -> anyhow::Result<u8> {
         base: applied.snapshot.clone(),
         base_label: applied.label.clone(),
         base_id: applied.id.clone(),
+        base_as_of: applied.as_of,
         desired,
         desired_label: commit
             .clone()
@@ -104,14 +105,12 @@ pub fn run(args: &ApplyArgs, common: &Common) -> anyhow::Result<u8> {
         if let Some(b) = bar {
             b.finish_and_clear();
         }
-        let mut err = std::io::stderr().lock();
         for d in p
             .diagnostics
             .iter()
             .filter(|d| d.severity == partnerctl::diag::Severity::Error)
         {
-            writeln!(
-                err,
+            say!(
                 "{}[{}]: {}:{}:{}: {}",
                 d.severity,
                 d.code,
@@ -119,16 +118,15 @@ pub fn run(args: &ApplyArgs, common: &Common) -> anyhow::Result<u8> {
                 d.line,
                 d.column,
                 text::escape(&d.message)
-            )?;
+            );
         }
         for e in &p.render_errors {
-            writeln!(err, "error: an output could not be rendered: {}", text::escape(e))?;
+            say!("error: an output could not be rendered: {}", text::escape(e));
         }
-        writeln!(
-            err,
+        say!(
             "error: apply stopped before writing anything: {} error(s). Nothing was changed.",
             p.errors()
-        )?;
+        );
         return Ok(EXIT_FINDINGS);
     }
 
@@ -146,7 +144,7 @@ pub fn run(args: &ApplyArgs, common: &Common) -> anyhow::Result<u8> {
             if let Some(b) = bar {
                 b.finish_and_clear();
             }
-            eprintln!("error: writing the outputs failed: {e}");
+            say!("error: writing the outputs failed: {e}");
             return Ok(EXIT_FINDINGS);
         }
     };
@@ -197,7 +195,10 @@ pub fn run(args: &ApplyArgs, common: &Common) -> anyhow::Result<u8> {
         b.finish_and_clear();
     }
 
-    let restored: Vec<&state::Drift> = p.drift.iter().filter(|d| !removed.contains(&d.path)).collect();
+    // Restored: the drifted files this apply wrote over. (A drifted file that no longer is an
+    // output was removed or kept above; one that was already right on disk was not drift.)
+    let written: std::collections::HashSet<&str> = report.written.iter().map(String::as_str).collect();
+    let restored: Vec<&state::Drift> = p.drift.iter().filter(|d| written.contains(d.path.as_str())).collect();
     let mut out = super::Out::new(common.format);
     if common.format == Format::Json {
         let v = serde_json::json!({
@@ -209,6 +210,7 @@ pub fn run(args: &ApplyArgs, common: &Common) -> anyhow::Result<u8> {
             "unchanged": report.unchanged,
             "removed": removed,
             "restored": restored,
+            "alreadyWritten": p.already_written,
             "keptEdited": kept,
             "diagnostics": p.diagnostics,
         });
@@ -241,9 +243,15 @@ pub fn run(args: &ApplyArgs, common: &Common) -> anyhow::Result<u8> {
             )?;
         }
         let s = p.summary;
+        // The counts are of the files themselves: written (restored ones among them), and
+        // unchanged (among them those an interrupted apply had already written).
+        let interrupted = match p.already_written.len() {
+            0 => String::new(),
+            n => format!(" ({n} of them written by an interrupted apply)"),
+        };
         writeln!(
             out,
-            "Apply complete: {} added, {} changed, {} destroyed; {} file(s) written, {} unchanged, {} drifted file(s) restored. State: {recorded}.",
+            "Apply complete: {} added, {} changed, {} destroyed; {} file(s) written, {} unchanged{interrupted}, {} drifted file(s) restored. State: {recorded}.",
             s.add,
             s.change,
             s.destroy,
@@ -315,8 +323,8 @@ fn guard_initial(
 /// A warning on stderr that does not tear the progress bar.
 fn warn(bar: Option<&indicatif::ProgressBar>, message: &str) {
     match bar {
-        Some(b) => b.suspend(|| eprintln!("warning: {message}")),
-        None => eprintln!("warning: {message}"),
+        Some(b) => b.suspend(|| say!("warning: {message}")),
+        None => say!("warning: {message}"),
     }
 }
 

@@ -60,7 +60,7 @@ pub fn run(args: &ApprovalsArgs, common: &Common) -> anyhow::Result<u8> {
     let teams = review::parse_teams(&args.teams.display().to_string(), &read(&args.teams)?)?;
     let mut required = needs.teams;
     if !needs.has_handles && !required.is_empty() {
-        add_handles_from_program(&mut required, &common.dir, &plan_name);
+        add_handles_from_base(&mut required, &common.dir, &plan_name, needs.base_id.as_deref());
     }
     let verdict = review::evaluate(
         &required,
@@ -68,7 +68,8 @@ pub fn run(args: &ApprovalsArgs, common: &Common) -> anyhow::Result<u8> {
         &teams,
         args.head.as_deref(),
         args.author.as_deref(),
-    );
+    )
+    .with_plan(needs.broken.as_deref());
     let mut out = super::Out::new(common.format);
     match common.format {
         Format::Json => writeln!(out, "{}", serde_json::to_string_pretty(&verdict)?)?,
@@ -80,23 +81,29 @@ pub fn run(args: &ApprovalsArgs, common: &Common) -> anyhow::Result<u8> {
     Ok(if verdict.ok { EXIT_OK } else { EXIT_FINDINGS })
 }
 
-/// An older plan names teams without handles: read them from `-C DIR`'s program.yaml, if it
-/// is there and parses (a team left without a handle is then reported as such).
-fn add_handles_from_program(required: &mut [RequiredTeam], dir: &Path, plan: &str) {
-    use partnerctl::source::{PROGRAM_FILE, Snapshot, yaml};
-    let teams = Snapshot::from_dir(dir).ok().and_then(|s| {
-        let doc = yaml::parse(PROGRAM_FILE, &s.bytes(PROGRAM_FILE)?).ok()?;
+/// An older plan names teams without handles: read them from program.yaml as the plan's base
+/// has it (`baseId` `git:<commit>`, in `-C DIR`'s repository), never from the working tree,
+/// which is the pull request's and would let it name its own reviewers. A team left without a
+/// handle is then reported as such.
+fn add_handles_from_base(required: &mut [RequiredTeam], dir: &Path, plan: &str, base_id: Option<&str>) {
+    use partnerctl::source::{PROGRAM_FILE, git::ProgramRepo, yaml};
+    let commit = base_id.and_then(|b| b.strip_prefix("git:"));
+    let teams = commit.and_then(|c| {
+        let repo = ProgramRepo::discover(dir).ok()?;
+        let (_, snapshot) = repo.snapshot_at(c).ok()?;
+        let doc = yaml::parse(PROGRAM_FILE, &snapshot.bytes(PROGRAM_FILE)?).ok()?;
         doc.value.pointer("/spec/teams").cloned()
     });
-    match &teams {
-        Some(_) => eprintln!(
-            "note: {} has no approvalTeams (a plan of an older partnerctl); the teams' handles are read from {}",
+    match (&teams, commit) {
+        (Some(_), Some(c)) => say!(
+            "note: {} has no approvalTeams (a plan of an older partnerctl); the teams' handles are read from program.yaml at its base {}",
             text::escape(plan),
-            text::escape(&dir.join(PROGRAM_FILE).display().to_string())
+            text::escape(short(c))
         ),
-        None => eprintln!(
-            "warning: {} has no approvalTeams and {} holds no readable program.yaml: no team has a handle",
+        _ => say!(
+            "warning: {} has no approvalTeams, and program.yaml at its base ({}) cannot be read in {}: no team has a handle; plan again with this partnerctl",
             text::escape(plan),
+            text::escape(base_id.unwrap_or("none")),
             text::escape(&dir.display().to_string())
         ),
     }
@@ -125,10 +132,15 @@ fn must_approve_text(t: &TeamStatus) -> String {
 
 /// For people: a line per team with its verdict, then what it must approve.
 pub fn text(a: &Approvals) -> String {
-    if a.required.is_empty() {
-        return "This plan needs no approvals.\n".into();
+    let mut s = String::new();
+    if let Some(why) = &a.plan_error {
+        s.push_str(&format!("❌ Not satisfied: {}.\n", text::escape(why)));
     }
-    let mut s = format!("Approvals: {}", summary(a));
+    if a.required.is_empty() {
+        s.push_str("This plan needs no approvals.\n");
+        return s;
+    }
+    s.push_str(&format!("Approvals: {}", summary(a)));
     if let Some(h) = &a.head {
         s.push_str(&format!(" on {}", text::escape(short(h))));
     }
@@ -154,6 +166,9 @@ pub fn text(a: &Approvals) -> String {
 pub fn markdown(a: &Approvals) -> String {
     let mark = if a.ok { "✅" } else { "❌" };
     let mut s = format!("{MARKER}\n### {mark} partnerctl approvals\n\n");
+    if let Some(why) = &a.plan_error {
+        s.push_str(&format!("**Not satisfied:** {}.\n\n", markdown::message(why)));
+    }
     if a.required.is_empty() {
         s.push_str("This plan needs no approvals.\n");
         return s;
@@ -212,6 +227,13 @@ pub fn github(a: &Approvals) -> String {
         );
     }
     let mut s = String::new();
+    if let Some(why) = &a.plan_error {
+        s.push_str(&format!(
+            "::error title={}::{}\n",
+            github::property("approvals not satisfied: the plan fails"),
+            github::data(&text::escape(why))
+        ));
+    }
     for t in a.required.iter().filter(|t| !t.satisfied) {
         let message = format!(
             "{} ({}) has not approved: {}. It must approve: {}",

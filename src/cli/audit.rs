@@ -1,11 +1,12 @@
 //! `partnerctl audit --gateway FILE [--usage FILE...]`: the program against a gateway, a
-//! decK dump or a `kubectl get -o yaml` list of the Kubernetes targets' resources.
+//! decK dump, a `kubectl get -o yaml` list of the Kubernetes targets' resources, or an
+//! Azure API Management ARM template (an export of the service, or the `azure-apim` target's).
 
 use super::{Common, EXIT_FINDINGS, EXIT_OK, Format};
 use partnerctl::diag::Severity;
 use partnerctl::encode::{github, markdown, text};
 use partnerctl::gateway::audit::{self, Audit, AuditOptions};
-use partnerctl::gateway::{self, kong, kubernetes};
+use partnerctl::gateway::{self, azure_apim, kong, kubernetes};
 use partnerctl::visibility::usage::Usage;
 use std::io::Write;
 use std::path::PathBuf;
@@ -14,7 +15,8 @@ use std::path::PathBuf;
 pub struct AuditArgs {
     /// A decK file of the gateway (what `deck gateway dump` writes), YAML or JSON; or what
     /// `kubectl get kongconsumers,kongconsumergroups,kongplugins,securitypolicies,backendtrafficpolicies,externalsecrets -A -o yaml`
-    /// prints (a `List`, or a stream of manifests), told apart by content.
+    /// prints (a `List`, or a stream of manifests), or an API Management ARM template (what
+    /// the `azure-apim` target writes, or an export of the service); told apart by content.
     #[arg(long, value_name = "FILE")]
     pub gateway: PathBuf,
     /// Usage logs: partnerctl JSON Lines (SPEC §8) or Kong file-log output. May repeat.
@@ -52,6 +54,10 @@ pub fn run(args: &AuditArgs, common: &Common) -> anyhow::Result<u8> {
             m.items.len() + m.other_kinds
         );
     }
+    let azure_apim_template = match &manifests {
+        Some(_) => None,
+        None => azure_apim::parse(&file, &bytes)?,
+    };
     let usage = if args.usage.is_empty() {
         None
     } else {
@@ -64,8 +70,8 @@ pub fn run(args: &AuditArgs, common: &Common) -> anyhow::Result<u8> {
         }
         Some(usage)
     };
-    let report = match &manifests {
-        Some(m) => gateway::audit_manifests(
+    let report = match (&manifests, &azure_apim_template) {
+        (Some(m), _) => gateway::audit_manifests(
             &program,
             today,
             m,
@@ -75,7 +81,20 @@ pub fn run(args: &AuditArgs, common: &Common) -> anyhow::Result<u8> {
                 environment: flag.map(|e| (e, kong::EnvironmentSource::Flag)),
             },
         ),
-        None => {
+        (None, Some(export)) => {
+            let environment = azure_apim::environment(flag, export, &program);
+            azure_apim::audit::audit(
+                &program,
+                today,
+                export,
+                usage.as_ref(),
+                &AuditOptions {
+                    dormant_days: args.dormant_days,
+                    environment,
+                },
+            )
+        }
+        (None, None) => {
             let deck = kong::parse(&file, &bytes)?;
             let environment = kong::environment(flag, &deck, &program);
             kong::audit::audit(

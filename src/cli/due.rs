@@ -77,7 +77,7 @@ fn load(common: &Common) -> anyhow::Result<partnerctl::model::Program> {
         .filter(|d| d.severity == partnerctl::diag::Severity::Error)
         .count();
     if errors > 0 {
-        eprintln!(
+        say!(
             "warning: {errors} problems while loading the program; documents that did not load are left out (run `partnerctl validate`)"
         );
     }

@@ -65,7 +65,7 @@ pub fn read_usage(files: &[PathBuf], format: UsageFormatArg, today: Date) -> any
         super::warn(&p.to_string());
     }
     if usage.problem_count > usage.problems.len() as u64 {
-        eprintln!(
+        say!(
             "warning: {} more unusable lines not shown",
             usage.problem_count - usage.problems.len() as u64
         );
@@ -105,7 +105,7 @@ pub fn load_program(common: &Common) -> anyhow::Result<partnerctl::model::Progra
         );
     }
     if errors > 0 {
-        eprintln!(
+        say!(
             "warning: {errors} problems while loading the program; documents that did not load are left out (run `partnerctl validate`)"
         );
     }

@@ -87,6 +87,14 @@ pub fn run(args: &ImportArgs, common: &Common) -> anyhow::Result<u8> {
         },
     )?;
 
+    let mut imported = imported;
+    if args.merge && common.dir.exists() {
+        imported
+            .todo
+            .extend(flagged_by_merge(&common.dir, &imported.files, today)?);
+        imported.todo.sort();
+        imported.todo.dedup();
+    }
     if !args.dry_run {
         for f in imported.files.iter().filter(|f| f.action.writes()) {
             write_atomic(&common.dir, &f.path, f.contents.as_bytes())?;
@@ -189,39 +197,57 @@ pub fn run(args: &ImportArgs, common: &Common) -> anyhow::Result<u8> {
     Ok(EXIT_OK)
 }
 
-/// Writes a file of the program through a temporary file in the same folder and a rename,
-/// so a failure never leaves half a file; refuses to write through a symbolic link.
-fn write_atomic(root: &Path, relative: &str, bytes: &[u8]) -> anyhow::Result<()> {
-    partnerctl::source::paths::check_relative(relative)
-        .or_else(|e| {
-            // Program files are protected from outputs, not from the import that writes them.
-            if e.reason.contains("program's own source") {
-                Ok(())
-            } else {
-                Err(e)
-            }
+/// What `validate` finds in the files a merge edits that it did not find before: the
+/// gateway's drift the merge copied into the program (a subscription of a suspended partner,
+/// a plan offered in production without a quota, …), one to-do line each, at its line in the
+/// merged file. Findings are told apart by code, file and message (lines move as the merge
+/// inserts).
+fn flagged_by_merge(
+    dir: &Path,
+    files: &[import::ImportedFile],
+    today: partnerctl::spec::Date,
+) -> anyhow::Result<Vec<import::Todo>> {
+    let merged: Vec<&import::ImportedFile> = files.iter().filter(|f| f.action == Action::Merge).collect();
+    if merged.is_empty() {
+        return Ok(Vec::new());
+    }
+    let before = partnerctl::source::Snapshot::from_dir(dir)?;
+    let mut after = before.clone();
+    for f in files.iter().filter(|f| f.action.writes()) {
+        after.insert(
+            f.path.clone(),
+            partnerctl::source::Entry::Bytes(f.contents.as_bytes().to_vec().into()),
+        );
+    }
+    let key = |d: &partnerctl::diag::Diagnostic| (d.code, d.file.clone(), d.message.clone());
+    let known: std::collections::BTreeSet<_> = partnerctl::validate_snapshot(before, today)
+        .diagnostics
+        .iter()
+        .map(key)
+        .collect();
+    Ok(partnerctl::validate_snapshot(after, today)
+        .diagnostics
+        .iter()
+        .filter(|d| merged.iter().any(|f| f.path == d.file) && !known.contains(&key(d)))
+        .map(|d| import::Todo {
+            consumer: None,
+            kind: "merged".to_string(),
+            file: Some(d.file.clone()),
+            message: format!(
+                "line {}: the merge brings {} `{}`: {}",
+                d.line,
+                d.severity.as_str(),
+                d.code.as_str(),
+                d.message
+            ),
+            source: None,
         })
-        .map_err(|e| anyhow::anyhow!("refusing to write {relative}: {e}"))?;
-    let path = root.join(relative);
-    let mut at = root.to_path_buf();
-    for part in Path::new(relative).iter() {
-        at.push(part);
-        if std::fs::symlink_metadata(&at).is_ok_and(|m| m.file_type().is_symlink()) {
-            anyhow::bail!("refusing to write {relative}: {} is a symbolic link", at.display());
-        }
-    }
-    let dir = path.parent().unwrap_or(Path::new("."));
-    std::fs::create_dir_all(dir).map_err(|e| anyhow::anyhow!("cannot create {}: {e}", dir.display()))?;
-    let mut tmp =
-        tempfile::NamedTempFile::new_in(dir).map_err(|e| anyhow::anyhow!("cannot write in {}: {e}", dir.display()))?;
-    tmp.write_all(bytes)?;
-    #[cfg(unix)]
-    {
-        // Program files are ordinary repository files, not private temporaries.
-        use std::os::unix::fs::PermissionsExt;
-        tmp.as_file().set_permissions(std::fs::Permissions::from_mode(0o644))?;
-    }
-    tmp.persist(&path)
-        .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display()))?;
-    Ok(())
+        .collect())
+}
+
+/// Writes a file of the program through the path door
+/// ([`partnerctl::source::paths::write_in_program`]): atomically, never through a link.
+fn write_atomic(root: &Path, relative: &str, bytes: &[u8]) -> anyhow::Result<()> {
+    partnerctl::source::paths::write_in_program(root, relative, bytes)
+        .map_err(|e| anyhow::anyhow!("refusing to write {relative}: {e}"))
 }

@@ -78,19 +78,10 @@ pub fn run(
     let outcome = import::plan(&common.dir, file, &opts)?;
     if !dry_run {
         for f in &outcome.files {
-            // The names are checked product names; what stands on the way must be folders,
-            // not links (SPEC §9: a link never carries a write out of the program).
-            let mut at = common.dir.clone();
-            for part in f.path.split('/') {
-                at.push(part);
-                if std::fs::symlink_metadata(&at).is_ok_and(|m| m.file_type().is_symlink()) {
-                    anyhow::bail!(
-                        "{} is a symbolic link; import writes only regular files and folders",
-                        at.display()
-                    );
-                }
-            }
-            partnerctl::state::write_atomic(&common.dir.join(&f.path), f.contents.as_bytes())?;
+            // Through the path door: what stands on the way must be folders, not links (SPEC
+            // §9: a link never carries a write out of the program).
+            partnerctl::source::paths::write_in_program(&common.dir, &f.path, f.contents.as_bytes())
+                .map_err(|e| anyhow::anyhow!("refusing to write {}: {e}", f.path))?;
         }
     }
     let mut out = super::Out::new(common.format);

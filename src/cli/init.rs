@@ -2,7 +2,6 @@
 //! product, one terms and one partner to copy from. Refuses to touch an existing program.
 
 use super::{Common, EXIT_OK};
-use anyhow::Context as _;
 use std::path::{Path, PathBuf};
 
 #[derive(clap::Args, Debug)]
@@ -50,10 +49,9 @@ pub fn run(args: &InitArgs, common: &Common) -> anyhow::Result<u8> {
     }
     for (path, text) in FILES {
         let target = dir.join(path);
-        std::fs::create_dir_all(target.parent().unwrap_or(Path::new(".")))
-            .with_context(|| format!("cannot create {}", target.display()))?;
         let text = text.replace("{{name}}", &name).replace("{{today}}", &today.to_string());
-        std::fs::write(&target, text).with_context(|| format!("cannot write {}", target.display()))?;
+        partnerctl::source::paths::write_in_program(&dir, path, text.as_bytes())
+            .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", target.display()))?;
         println!("created {}", target.display());
     }
     println!("\nnext: partnerctl validate -C {}", dir.display());

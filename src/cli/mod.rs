@@ -2,6 +2,12 @@
 //! Only this module prints.
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
+/// Writes a line on stderr through [`stderr_line`], the one writer every stderr line of the CLI
+/// goes through: `say!("warning: {x}")` where `eprintln!` would be.
+macro_rules! say {
+    ($($arg:tt)*) => { $crate::cli::stderr_line(&format!($($arg)*)) };
+}
+
 mod apply;
 mod approvals;
 mod audit;
@@ -165,10 +171,13 @@ pub fn main() -> ExitCode {
         Command::Man(a) => completions::man(a),
     };
     match result {
-        Ok(code) => ExitCode::from(code),
+        Ok(code) => {
+            print_policy_output();
+            ExitCode::from(code)
+        }
         Err(e) => {
-            let message = redactor().text(&format!("{e:#}")).into_owned();
-            eprintln!("error: {}", text::guard_lines(&message));
+            print_policy_output();
+            stderr_line(&format!("error: {e:#}"));
             ExitCode::from(EXIT_USAGE)
         }
     }
@@ -178,8 +187,25 @@ pub fn main() -> ExitCode {
 /// control characters escaped, flagged values redacted, and no line able to start a
 /// workflow command, as on stdout.
 pub fn warn(message: &str) {
-    let text = redactor().text(&text::escape(message)).into_owned();
-    eprintln!("{}", text::guard_lines(&format!("warning: {text}")));
+    stderr_line(&format!("warning: {}", text::escape(message)));
+}
+
+/// The one writer of stderr: flagged values redacted, and no line of the message able to start
+/// a workflow command (`::add-mask::`, `::stop-commands::`; [`text::guard_lines`]), as on stdout.
+/// Values in the message are escaped by the caller where they meet it ([`text::escape`]).
+pub fn stderr_line(message: &str) {
+    let message = redactor().text(message);
+    let mut err = std::io::stderr().lock();
+    let _ = writeln!(err, "{}", text::guard_lines(&message));
+}
+
+/// What the program's policies printed with `print()` in this run (`validate`, `plan`,
+/// `apply`, `policy test`): untrusted text, each line escaped so that it stays one line, and
+/// written through [`stderr_line`].
+fn print_policy_output() {
+    for line in partnerctl::policy::take_prints() {
+        stderr_line(&format!("policy print: {}", text::escape(&line)));
+    }
 }
 
 /// The values `secret-in-repo` flagged in the program this run read (set once it is checked).

@@ -96,6 +96,17 @@ pub fn run(args: &PlanArgs, common: &Common) -> anyhow::Result<u8> {
         .and_then(|a| a.record.as_ref())
         .map(|r| state::drift(dir, r))
         .unwrap_or_default();
+    // Left beside the outputs by an apply that was killed: listed, for apply to remove.
+    let temporaries: Vec<String> = match (
+        applied.as_ref().and_then(|a| a.record.as_ref()),
+        partnerctl::output::output_root(dir, dir),
+    ) {
+        (Some(r), Ok(out)) => partnerctl::output::temporaries(&out, r.outputs.keys().map(String::as_str))
+            .into_iter()
+            .map(|(_, rel)| rel)
+            .collect(),
+        _ => Vec::new(),
+    };
     let base_rev = match (&args.base, &args.merge_base) {
         (Some(rev), _) => Some((rev.clone(), None)),
         (None, Some(r)) => {
@@ -111,7 +122,7 @@ pub fn run(args: &PlanArgs, common: &Common) -> anyhow::Result<u8> {
         }
         (None, None) => None,
     };
-    let (base, base_label, base_id) = match base_rev {
+    let (base, base_label, base_id, base_as_of) = match base_rev {
         Some((rev, from)) => {
             let repo = ProgramRepo::discover(dir)?;
             let (oid, snap) = repo.snapshot_at(&rev)?;
@@ -119,14 +130,17 @@ pub fn run(args: &PlanArgs, common: &Common) -> anyhow::Result<u8> {
                 Some(r) => format!("the merge base with {r} ({})", short(oid)),
                 None => format!("{rev} ({})", short(oid)),
             };
-            (Some(snap), label, format!("git:{oid}"))
+            // A revision was never applied on a day: both sides are rendered as of today, so
+            // a pull request's plan shows what it changes, not what a date did.
+            (Some(snap), label, format!("git:{oid}"), None)
         }
         None => match applied {
-            Some(a) => (a.snapshot, a.label, a.id),
+            Some(a) => (a.snapshot, a.label, a.id, a.as_of),
             None => (
                 None,
                 "nothing applied yet (not a git repository; see --state-file)".to_string(),
                 "none".to_string(),
+                None,
             ),
         },
     };
@@ -135,6 +149,7 @@ pub fn run(args: &PlanArgs, common: &Common) -> anyhow::Result<u8> {
         base,
         base_label,
         base_id,
+        base_as_of,
         desired,
         desired_label,
         drift,
@@ -146,6 +161,7 @@ pub fn run(args: &PlanArgs, common: &Common) -> anyhow::Result<u8> {
         b.finish_and_clear();
     }
     let mut plan = planned.plan;
+    plan.temporaries = temporaries;
     let logs: Vec<&Path> = args.usage.iter().map(PathBuf::as_path).collect();
     partnerctl::plan::callers::annotate(&mut plan, &planned.desired, today, &logs)?;
 
@@ -186,7 +202,7 @@ pub fn run(args: &PlanArgs, common: &Common) -> anyhow::Result<u8> {
     }
     stdout.finish()?;
     if let Some(out) = &args.out {
-        eprintln!(
+        say!(
             "Saved the plan to {}; apply it with `partnerctl apply {}`.",
             out.display(),
             out.display()
@@ -280,8 +296,12 @@ fn esc(s: &str) -> std::borrow::Cow<'_, str> {
 /// The text plan, terraform-like.
 pub fn text(plan: &Plan, _dir: &Path) -> String {
     let mut s = String::new();
+    let applied_on = match plan.base_as_of {
+        Some(d) if d != plan.as_of => format!(", applied as of {d}"),
+        _ => String::new(),
+    };
     s.push_str(&format!(
-        "Comparing {} with {} (as of {}).\n",
+        "Comparing {} with {} (as of {}{applied_on}).\n",
         esc(&plan.desired),
         esc(&plan.base),
         plan.as_of
@@ -332,6 +352,18 @@ pub fn text(plan: &Plan, _dir: &Path) -> String {
             for l in d.diff.as_deref().unwrap_or_default().lines() {
                 s.push_str(&format!("      {}\n", esc(l)));
             }
+        }
+    }
+    if !plan.already_written.is_empty() {
+        s.push_str("\nAlready written by an apply that did not finish (not drift; apply records them):\n");
+        for p in &plan.already_written {
+            s.push_str(&format!("  = {}\n", esc(p)));
+        }
+    }
+    if !plan.temporaries.is_empty() {
+        s.push_str("\nTemporary files left by an interrupted apply (apply removes them):\n");
+        for p in &plan.temporaries {
+            s.push_str(&format!("  ? {}\n", esc(p)));
         }
     }
     for e in &plan.render_errors {
@@ -397,8 +429,12 @@ pub fn markdown_parts(plan: &Plan, limit: usize) -> Vec<String> {
     let mut head = String::new();
     let mark = if plan.ok { "✅" } else { "❌" };
     head.push_str(&format!("{mark} **{}**\n\n", md_escape(&summary_line(plan))));
+    let applied_on = match plan.base_as_of {
+        Some(d) if d != plan.as_of => format!(" (applied as of {d})"),
+        _ => String::new(),
+    };
     head.push_str(&format!(
-        "Desired: {} · base: {} · as of {}\n\n",
+        "Desired: {} · base: {}{applied_on} · as of {}\n\n",
         md_escape(&plan.desired),
         markdown::code(&plan.base),
         plan.as_of
@@ -479,6 +515,16 @@ pub fn markdown_parts(plan: &Plan, limit: usize) -> Vec<String> {
         let mut f = String::from("### Drift\n\nChanged on disk since the last apply; `apply` restores them:\n\n");
         for d in &plan.drift {
             f.push_str(&format!("- {} ({})\n", markdown::code(&d.path), d.reason));
+        }
+        f.push('\n');
+        head.push_str(&truncate(&f, limit / 8));
+    }
+    if !plan.already_written.is_empty() {
+        let mut f = String::from(
+            "### Already written\n\nAn apply that did not finish wrote these; they hold what this plan writes:\n\n",
+        );
+        for p in &plan.already_written {
+            f.push_str(&format!("- {}\n", markdown::code(p)));
         }
         f.push('\n');
         head.push_str(&truncate(&f, limit / 8));

@@ -69,7 +69,7 @@ fn refuse(
         }
         _ => {
             super::diagnostics::print(diags, v.files, &v.program.snapshot, common)?;
-            eprintln!("error: nothing rendered: {why}");
+            say!("error: nothing rendered: {why}");
         }
     }
     Ok(())

@@ -13,12 +13,15 @@
 //! - [`yaml`]: YAML documents, always through the serializer;
 //! - [`nginx`]: NGINX tokens, quoted strings, `map` keys and names;
 //! - [`codeowners`]: CODEOWNERS patterns and owners, which have no quoting at all;
-//! - [`github`]: GitHub workflow commands (`::error file=…::…`).
+//! - [`github`]: GitHub workflow commands (`::error file=…::…`);
+//! - [`arm`]: Azure Resource Manager template strings, kept out of ARM's `[…]` expressions;
+//! - [`xml`]: XML documents (API Management policies), written by an XML writer.
 //!
 //! Each encoder either returns text that cannot leave the place it is written into, or
 //! refuses with the reason. Encoders sit at the bottom of the pipeline: they import nothing
 //! of the crate.
 
+pub mod arm;
 pub mod codeowners;
 pub mod csv;
 pub mod github;
@@ -26,4 +29,5 @@ pub mod html;
 pub mod markdown;
 pub mod nginx;
 pub mod text;
+pub mod xml;
 pub mod yaml;

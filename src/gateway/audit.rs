@@ -58,7 +58,7 @@ audit_codes! {
     DormantCredential = "dormant-credential", Warning, "a credential in the gateway made no call in the last --dormant-days days";
     UnknownCredentialCalling = "unknown-credential-calling", Error, "the usage logs show calls from a credential or consumer the program does not know";
     MissingFromGateway = "missing-from-gateway", Warning, "a credential the program gives access in the gateway's environment is not in the gateway";
-    LimitsDiffer = "limits-differ", Error, "the gateway limits a partner's calls to a product otherwise than its plan says (Kubernetes manifests)";
+    LimitsDiffer = "limits-differ", Error, "the gateway limits a partner's calls to a product otherwise than its plan says (Kubernetes manifests, API Management templates)";
     UnmanagedResource = "unmanaged-resource", Warning, "a gateway resource of a kind partnerctl renders is not labelled as managed by partnerctl (Kubernetes manifests)";
 }
 
@@ -67,8 +67,9 @@ impl AuditCode {
         AuditCode::ALL.iter().copied().find(|c| c.as_str() == name)
     }
 
-    /// Whether only the audit of Kubernetes manifests makes it: a decK dump carries no
-    /// `managed-by` label, and its limits are read by `import`, not compared.
+    /// Whether the decK audit never makes it (the Kubernetes audit does, and API Management's
+    /// makes `limits-differ` too): a decK dump carries no `managed-by` label, and its limits
+    /// are read by `import`, not compared.
     pub fn kubernetes_only(self) -> bool {
         matches!(self, AuditCode::LimitsDiffer | AuditCode::UnmanagedResource)
     }

@@ -7,6 +7,10 @@
 //! - [`envoy_ratelimit`]: envoyproxy/ratelimit's configuration (the `envoy-ratelimit` target);
 //! - [`envoy_gateway`]: Envoy Gateway's Kubernetes manifests (the `envoy-gateway` target);
 //! - [`kong_ingress`]: the Kong Ingress Controller's manifests (the `kong-ingress` target);
+//! - [`azure_apim`]: Azure API Management ARM templates (the `azure-apim` target, and
+//!   `audit --gateway` of a template or an export of the service);
+//! - [`backstage`]: a Backstage software catalog (the `backstage` target): not a gateway, but
+//!   like one it writes what the access view grants, for the platform's own catalog;
 //! - [`kubernetes`]: what the Kubernetes targets share (names, labels, ExternalSecret,
 //!   kustomization, reading a `kubectl get -o yaml` list back, the audits' common checks);
 //! - [`audit`]: the audit's codes, findings and report, shared by every gateway's audit.
@@ -19,6 +23,8 @@
 //! ([`crate::output`]). No gateway imports the dispatcher.
 
 pub mod audit;
+pub mod azure_apim;
+pub mod backstage;
 pub mod envoy_gateway;
 pub mod envoy_ratelimit;
 pub mod kong;
@@ -36,13 +42,27 @@ pub struct Input<'a> {
     pub program: &'a Program,
     /// `--as-of`: which credentials are live and which terms are current.
     pub today: Date,
-    /// The output's `environment` (every gateway target needs one).
-    pub environment: Environment,
+    /// The output's `environment`: always there for a target written for one environment
+    /// ([`Target::needs_environment`]); for `backstage`, an optional filter.
+    pub environment: Option<Environment>,
     pub output: &'a OutputSpec,
     /// The output's path, normalized: a file, or the folder of a Kubernetes target.
     pub path: &'a str,
     /// The template engine, with the program's templates laid over the built-ins.
     pub templates: &'a minijinja::Environment<'static>,
+}
+
+impl Input<'_> {
+    /// The environment of a target written for one environment.
+    pub fn environment(&self) -> Result<Environment, RenderError> {
+        self.environment.ok_or_else(|| {
+            RenderError::Output(format!(
+                "output `{}`: the {} target needs an `environment`",
+                self.output.path,
+                self.output.target.map_or("gateway", |t| t.as_str())
+            ))
+        })
+    }
 }
 
 /// How a gateway's resources read back from a cluster are audited.
@@ -69,6 +89,8 @@ pub const FORMATS: &[Format] = &[
     envoy_ratelimit::FORMAT,
     envoy_gateway::FORMAT,
     kong_ingress::FORMAT,
+    backstage::FORMAT,
+    azure_apim::FORMAT,
 ];
 
 /// The gateway format that renders `target`, if it is a gateway target.

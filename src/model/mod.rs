@@ -140,6 +140,55 @@ pub struct Program {
     pub snapshot: Snapshot,
     /// The API descriptions products name (SPEC §13), by file, bundled and read.
     pub apis: BTreeMap<String, std::sync::Arc<crate::openapi::Api>>,
+    /// partnerctl documents written outside `program.yaml`, `products/`, `terms/` and
+    /// `partners/` (SPEC §16): never loaded, reported by `misplaced-resource`.
+    pub strays: Vec<Stray>,
+}
+
+/// A partnerctl document (`apiVersion: partnerctl/v1`, kind Program, Product, Terms or
+/// Partner) in a file outside the program's folders.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Stray {
+    pub file: String,
+    pub kind: Kind,
+    /// Where its `kind` is written.
+    pub at: Location,
+}
+
+/// The partnerctl documents of the files outside the program's folders: those the source
+/// search kept ([`Snapshot::outside`]) and the YAML files of `policies/`, `templates/` and
+/// `apis/` that carry the marker. Only files with the marker are parsed, once.
+fn strays(snapshot: &Snapshot) -> Vec<Stray> {
+    use crate::source::outside::may_hold_document;
+    let inside = snapshot.files.iter().filter_map(|(p, e)| match e {
+        Entry::Bytes(b) if is_yaml(p) && folder_kind(p).is_none() => Some((p, b)),
+        _ => None,
+    });
+    let candidates: Vec<(&String, &Blob)> = inside
+        .chain(snapshot.outside.iter())
+        .filter(|(_, b)| may_hold_document(&b.bytes()))
+        .collect();
+    let mut out: Vec<Stray> = candidates
+        .par_iter()
+        .flat_map_iter(|(path, blob)| {
+            let docs = yaml::parse_stream(path, &blob.bytes()).unwrap_or_default();
+            docs.into_iter()
+                .filter(|d| d.value.get("apiVersion").and_then(Value::as_str) == Some("partnerctl/v1"))
+                .filter_map(|d| {
+                    let kind = d.value.get("kind").and_then(Value::as_str)?;
+                    let kind = Kind::ALL.into_iter().find(|k| k.as_str() == kind)?;
+                    let pos = d.pos("/kind");
+                    Some(Stray {
+                        file: path.to_string(),
+                        kind,
+                        at: Location::new(path.to_string(), pos.line, pos.column),
+                    })
+                })
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    out.sort_by(|a, b| a.at.cmp(&b.at));
+    out
 }
 
 impl Program {
@@ -269,6 +318,7 @@ pub fn load(snapshot: Snapshot) -> Loaded {
         }
     }
     program.documents = documents;
+    program.strays = strays(&program.snapshot);
     attach_apis(&mut program, &mut diagnostics);
     Loaded { program, diagnostics }
 }
@@ -465,8 +515,7 @@ fn read_document(
         }
     }
     let value = raw::from_json(&doc.value, interner);
-    let partner = kind == Some(Kind::Partner) || folder_kind == Kind::Partner;
-    let secrets = secrets::document_secrets(&value, partner);
+    let secrets = secrets::document_secrets(&value);
     (
         Some(Document {
             file: path.to_string(),

@@ -210,30 +210,18 @@ fn pointer(path: &[Step]) -> String {
     out
 }
 
-/// Whether the path is a partner credential's own `secretRef` (`/spec/credentials/N/secretRef`),
-/// the one place a reference to a secret belongs; a `secretRef` anywhere else (a label, an
-/// annotation) is scanned like any value.
-fn is_credential_ref(partner: bool, path: &[Step]) -> bool {
-    partner
-        && matches!(
-            path,
-            [
-                Step::Key("spec"),
-                Step::Key("credentials"),
-                Step::Index(_),
-                Step::Key("secretRef")
-            ]
-        )
-}
-
 type Found<'a> = Vec<(String, &'static str, &'a str)>;
 
-/// What looks like a secret in one document's keys and strings (`partner`: the document is a
-/// partner's, whose `secretRef`s are references, not secrets). Loading runs this while it
-/// holds the parsed document, so the scan needs no document kept.
-pub fn document_secrets(doc: &Value, partner: bool) -> Vec<FoundSecret> {
+/// What looks like a secret in one document's keys and strings. Every string is scanned, a
+/// credential's `secretRef` and every other reference field (`redis.passwordRef`,
+/// `secretStore`, upstreams, `website`, `evidence`) included (SPEC §16): a reference itself
+/// (`vault://partners/acme/sbx-1`) looks like nothing, while a token pasted into one (a bare
+/// `sk_live_…`, `?token=ghp_…`, `https://admin:pw@vault…`) is found, and only that part is
+/// redacted. Loading runs this
+/// while it holds the parsed document, so the scan needs no document kept.
+pub fn document_secrets(doc: &Value) -> Vec<FoundSecret> {
     let mut found = Vec::new();
-    walk(doc, partner, &mut Vec::new(), &mut found);
+    walk(doc, &mut Vec::new(), &mut found);
     found
         .into_iter()
         .map(|(pointer, what, secret)| FoundSecret {
@@ -246,19 +234,17 @@ pub fn document_secrets(doc: &Value, partner: bool) -> Vec<FoundSecret> {
 
 /// Visits every key and string of a document; the path is kept as steps, so nothing is
 /// allocated per node (a large program has a million strings and no secrets).
-fn walk<'a>(v: &'a Value, partner: bool, path: &mut Vec<Step<'a>>, found: &mut Found<'a>) {
+fn walk<'a>(v: &'a Value, path: &mut Vec<Step<'a>>, found: &mut Found<'a>) {
     match v {
         Value::String(s) => {
-            if !is_credential_ref(partner, path)
-                && let Some((what, secret)) = find(s)
-            {
+            if let Some((what, secret)) = find(s) {
                 found.push((pointer(path), what, secret));
             }
         }
         Value::Array(items) => {
             for (i, item) in items.iter().enumerate() {
                 path.push(Step::Index(i));
-                walk(item, partner, path, found);
+                walk(item, path, found);
                 path.pop();
             }
         }
@@ -273,7 +259,7 @@ fn walk<'a>(v: &'a Value, partner: bool, path: &mut Vec<Step<'a>>, found: &mut F
                 {
                     found.push((pointer(path), what, secret));
                 }
-                walk(item, partner, path, found);
+                walk(item, path, found);
                 path.pop();
             }
         }

@@ -7,7 +7,7 @@ mod write;
 
 pub use write::{
     TMP_PREFIX, TMP_SUFFIX, WriteReport, check_relative_path, output_root, remove_output, remove_temporaries,
-    write_files,
+    temporaries, write_files,
 };
 
 use std::collections::BTreeSet;

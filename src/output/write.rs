@@ -98,16 +98,16 @@ fn write_one(out: &OutputRoot, f: &RenderedFile, target: &Path) -> Result<Writte
         path: path.display().to_string(),
         source,
     };
-    if let Ok(meta) = fs::symlink_metadata(target) {
-        if meta.is_dir() {
-            return Err(RenderError::Path {
-                path: f.path.clone(),
-                reason: "is a folder".into(),
-            });
-        }
-        if meta.is_file() && paths::read_regular(target, f.bytes.len() as u64).is_ok_and(|old| old == f.bytes) {
-            return Ok(Written::Unchanged);
-        }
+    if fs::symlink_metadata(target).is_ok_and(|m| m.is_dir()) {
+        return Err(RenderError::Path {
+            path: f.path.clone(),
+            reason: "is a folder".into(),
+        });
+    }
+    // Read back through the path door: a link on the way is never read through (the file is
+    // then written, through the resolution above).
+    if matches!(out.read(&f.path, f.bytes.len() as u64), paths::Below::File(old) if old == f.bytes) {
+        return Ok(Written::Unchanged);
     }
     let parent = target.parent().unwrap_or(out.root());
     fs::create_dir_all(parent).map_err(|e| io(parent, e))?;
@@ -147,11 +147,8 @@ pub const TMP_SUFFIX: &str = ".tmp";
 /// turned into a link never removes anything outside the root.
 pub fn remove_output(out: &OutputRoot, rel: &str, unchanged: impl Fn(&[u8]) -> bool) -> Result<bool, RenderError> {
     let target = out.resolve(rel).map_err(|r| refusal(rel, r))?;
-    match fs::symlink_metadata(&target) {
-        Ok(m) if m.is_file() => {}
-        _ => return Ok(false),
-    }
-    let Ok(bytes) = paths::read_regular(&target, crate::source::MAX_FILE_BYTES * 32) else {
+    // Only a regular file reached without any link is removed.
+    let paths::Below::File(bytes) = out.read(rel, crate::source::MAX_FILE_BYTES * 32) else {
         return Ok(false);
     };
     if !unchanged(&bytes) {
@@ -168,15 +165,34 @@ pub fn remove_output(out: &OutputRoot, rel: &str, unchanged: impl Fn(&[u8]) -> b
 /// outputs `files` are written to: only regular files of that name, never a link or a folder.
 /// Returns the paths removed, relative to the root.
 pub fn remove_temporaries(out: &OutputRoot, files: &[RenderedFile]) -> Vec<String> {
+    let mut removed = Vec::new();
+    for (path, rel) in temporaries(out, files.iter().map(|f| f.path.as_str())) {
+        if fs::remove_file(&path).is_ok() {
+            removed.push(rel);
+        }
+    }
+    removed
+}
+
+/// The temporary files an interrupted write left (`.partnerctl-*.tmp`, regular files only)
+/// in the folders of the outputs `paths`: each as a path on disk and relative to the root,
+/// sorted. `plan` lists them; `apply` removes them.
+pub fn temporaries<'a>(out: &OutputRoot, paths: impl IntoIterator<Item = &'a str>) -> Vec<(PathBuf, String)> {
+    // One output per folder is resolved: a folder output of 100,000 files is one folder.
+    let mut seen = std::collections::BTreeSet::new();
     let mut folders = std::collections::BTreeSet::new();
-    for f in files {
-        if let Ok(target) = out.resolve(&f.path) {
+    for path in paths {
+        let folder = path.rsplit_once('/').map_or("", |(f, _)| f);
+        if !seen.insert(folder.to_string()) {
+            continue;
+        }
+        if let Ok(target) = out.resolve(path) {
             if let Some(parent) = target.parent() {
                 folders.insert(parent.to_path_buf());
             }
         }
     }
-    let mut removed = Vec::new();
+    let mut found = Vec::new();
     for folder in folders {
         let Ok(entries) = fs::read_dir(&folder) else { continue };
         for entry in entries.filter_map(Result::ok) {
@@ -188,14 +204,17 @@ pub fn remove_temporaries(out: &OutputRoot, files: &[RenderedFile]) -> Vec<Strin
             if !entry.file_type().is_ok_and(|t| t.is_file()) {
                 continue;
             }
-            if fs::remove_file(entry.path()).is_ok() {
-                let rel = entry.path();
-                let rel = rel.strip_prefix(out.root()).unwrap_or(&rel);
-                removed.push(rel.to_string_lossy().replace('\\', "/"));
-            }
+            let path = entry.path();
+            let rel = path
+                .strip_prefix(out.root())
+                .unwrap_or(&path)
+                .to_string_lossy()
+                .replace('\\', "/");
+            found.push((path, rel));
         }
     }
-    removed
+    found.sort();
+    found
 }
 
 #[cfg(unix)]

@@ -1,7 +1,8 @@
 //! The resource changes between two programs: which resources were added, removed or
 //! changed, field by field, with the classes and effects of each.
 
-use super::classes::{self, Assessment};
+use super::classes::{self, Assessment, Effect};
+use super::date_effects::DateEffect;
 use super::fields::{self, FieldChange};
 use super::report::*;
 use crate::model::{self, Program};
@@ -14,10 +15,30 @@ pub fn changes(base: &Program, desired: &Program, today: Date) -> Vec<Change> {
     let mut out = Vec::new();
 
     let (bp, dp) = (base.program.as_ref(), desired.program.as_ref());
-    if !same_document(bp, dp) {
+    // The program's own rules live in program.yaml and in the files of policies/ and
+    // templates/: a change to any of them is the program's change (SPEC §16).
+    let files = program_files(base, desired);
+    if !same_document(bp, dp) || !files.is_empty() {
         let exceptions = |r: Option<&model::ProgramRes>| r.map(|r| r.spec.exceptions.clone()).unwrap_or_default();
-        let a = classes::program(bp.is_some(), dp.is_some(), &exceptions(bp), &exceptions(dp));
-        out.push(build(Kind::Program, "program", bp, dp, a, &rules, base, desired, &[]));
+        let a = classes::program(
+            (bp.is_some(), dp.is_some()),
+            !same_document(bp, dp),
+            &files,
+            &exceptions(bp),
+            &exceptions(dp),
+        );
+        let extra: Vec<FieldChange> = files.iter().map(|f| f.field()).collect();
+        out.push(build(
+            Kind::Program,
+            "program",
+            bp,
+            dp,
+            a,
+            &rules,
+            base,
+            desired,
+            &extra,
+        ));
     }
 
     for (name, b, d) in pairs(&base.products, &desired.products) {
@@ -116,6 +137,42 @@ pub fn changes(base: &Program, desired: &Program, today: Date) -> Vec<Change> {
     out
 }
 
+/// The folders whose files are the program's own rules besides program.yaml.
+pub const RULE_FOLDERS: &[&str] = &["policies/", "templates/"];
+
+/// Every file of [`RULE_FOLDERS`] added, removed or changed, in path order.
+fn program_files(base: &Program, desired: &Program) -> Vec<fields::ProgramFile> {
+    let text = |p: &Program, path: &str| -> Option<String> {
+        match p.snapshot.files.get(path)? {
+            crate::source::Entry::Bytes(b) => Some(String::from_utf8_lossy(&b.bytes()).into_owned()),
+            crate::source::Entry::Refused(why) => Some(format!("(not read: {why})")),
+        }
+    };
+    let mut paths: BTreeSet<&String> = BTreeSet::new();
+    for folder in RULE_FOLDERS {
+        paths.extend(base.snapshot.under(folder).map(|(p, _)| p));
+        paths.extend(desired.snapshot.under(folder).map(|(p, _)| p));
+    }
+    paths
+        .into_iter()
+        .filter(|p| base.snapshot.files.get(*p) != desired.snapshot.files.get(*p))
+        .map(|p| {
+            let (before, after) = (text(base, p), text(desired, p));
+            let op = match (&before, &after) {
+                (None, _) => fields::Op::Add,
+                (_, None) => fields::Op::Remove,
+                _ => fields::Op::Change,
+            };
+            fields::ProgramFile {
+                path: p.clone(),
+                op,
+                before,
+                after,
+            }
+        })
+        .collect()
+}
+
 /// A changed resource as JSON, in the order its file is written (so that a plan lists fields as
 /// the reviewer reads them in the file).
 fn as_written<S>(program: &Program, r: Option<&model::Resource<S>>) -> Option<serde_json::Value> {
@@ -172,10 +229,17 @@ fn build<S>(
     let (bj, dj) = (as_written(base, b), as_written(desired, d));
     let mut fields = fields::diff(kind.lower(), &resource, bj.as_ref(), dj.as_ref());
     fields.extend(extra.iter().cloned());
-    let by_team = rules.resolve_by_team(&a.hits, kind, name, base, desired);
-    let approvals: Vec<String> = by_team.keys().cloned().collect();
-    let approval_classes: BTreeMap<String, Vec<ChangeClass>> =
-        by_team.into_iter().map(|(t, c)| (t, c.into_iter().collect())).collect();
+    let resolved = rules.resolve_by_team(&a.hits, kind, name, base, desired);
+    let approvals: Vec<String> = resolved.teams.keys().cloned().collect();
+    let approval_classes: BTreeMap<String, Vec<ChangeClass>> = resolved
+        .teams
+        .into_iter()
+        .map(|(t, c)| (t, c.into_iter().collect()))
+        .collect();
+    let classes = a.classes();
+    let mut effects = a.effects;
+    // Where a team the change names cannot approve it yet, who does in its place.
+    effects.extend(resolved.notes.into_iter().map(classes::Effect::approval));
     let mut summary = a.phrases.join("; ");
     if summary.is_empty() {
         summary = match fields.len() {
@@ -192,12 +256,106 @@ fn build<S>(
     Change {
         resource,
         action,
-        classes: a.classes(),
+        classes,
         summary,
         approvals,
         file,
         fields,
-        effects: a.effects,
+        effects,
+        date_effects: Vec::new(),
         approval_classes,
     }
+}
+
+/// Adds the date effects to the changes: to a resource's change when it has one, else as a
+/// change of its own (an update of class `date-effect`, with no field changed). The changes
+/// stay in their order: program, products, terms, partners, each by name.
+pub fn add_date_effects(changes: &mut Vec<Change>, effects: Vec<DateEffect>, base: &Program, desired: &Program) {
+    if effects.is_empty() {
+        return;
+    }
+    let rules = crate::approvals::rules::Rules::from_programs(base, desired);
+    let mut by_resource: BTreeMap<String, Vec<DateEffect>> = BTreeMap::new();
+    for e in effects {
+        by_resource.entry(e.resource.clone()).or_default().push(e);
+    }
+    for (resource, effects) in by_resource {
+        let (kind, name) = match resource.split_once('/') {
+            Some(("partner", n)) => (Kind::Partner, n.to_string()),
+            Some(("terms", n)) => (Kind::Terms, n.to_string()),
+            _ => continue,
+        };
+        let words: Vec<&str> = effects.iter().map(|e| e.message.as_str()).collect();
+        let words = words.join("; ");
+        // The keys that stop working that day, as a change that stops them says.
+        let stopped: Vec<String> = effects.iter().filter_map(|e| e.credential.clone()).collect();
+        let stop_effect = (!stopped.is_empty()).then(|| Effect {
+            kind: "credentials-stop".into(),
+            message: format!("credentials that stop working: {} ({name})", stopped.join(", ")),
+            partners: vec![name.clone()],
+            credentials: stopped,
+            by: None,
+            endpoint: None,
+            called_by: Vec::new(),
+        });
+        let hit = [classes::Hit {
+            class: ChangeClass::DateEffect,
+            products: Vec::new(),
+        }];
+        let resolved = rules.resolve_by_team(&hit, kind, &name, base, desired);
+        let notes: Vec<Effect> = resolved.notes.into_iter().map(Effect::approval).collect();
+        let by_team = resolved.teams;
+        match changes.iter_mut().find(|c| c.resource == resource) {
+            Some(c) => {
+                if !c.classes.contains(&ChangeClass::DateEffect) {
+                    c.classes.push(ChangeClass::DateEffect);
+                    c.classes.sort();
+                }
+                c.summary = format!("{}; {words}", c.summary);
+                c.effects.extend(stop_effect);
+                c.effects.extend(notes);
+                c.date_effects.extend(effects);
+                for (team, classes) in by_team {
+                    if !c.approvals.contains(&team) {
+                        c.approvals.push(team.clone());
+                        c.approvals.sort();
+                    }
+                    let mine = c.approval_classes.entry(team).or_default();
+                    for class in classes {
+                        if !mine.contains(&class) {
+                            mine.push(class);
+                        }
+                    }
+                }
+            }
+            None => {
+                let file = match kind {
+                    Kind::Partner => desired.partners.get(&name).map(|r| r.file.clone()),
+                    _ => desired.terms.get(&name).map(|r| r.file.clone()),
+                };
+                changes.push(Change {
+                    resource,
+                    action: Action::Update,
+                    classes: vec![ChangeClass::DateEffect],
+                    summary: words,
+                    approvals: by_team.keys().cloned().collect(),
+                    file: file.unwrap_or_default(),
+                    fields: Vec::new(),
+                    effects: stop_effect.into_iter().chain(notes).collect(),
+                    date_effects: effects,
+                    approval_classes: by_team.into_iter().map(|(t, c)| (t, c.into_iter().collect())).collect(),
+                });
+            }
+        }
+    }
+    let rank = |r: &str| match r.split('/').next() {
+        Some("program") => 0,
+        Some("product") => 1,
+        Some("terms") => 2,
+        _ => 3,
+    };
+    changes.sort_by(|a, b| {
+        (rank(&a.resource), a.resource.split_once('/').map(|x| x.1))
+            .cmp(&(rank(&b.resource), b.resource.split_once('/').map(|x| x.1)))
+    });
 }

@@ -23,7 +23,8 @@ pub struct Hit {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Effect {
-    /// `reaccept`, `credentials-stop`, `access-lost`, `access-gained` or `limits`.
+    /// `reaccept`, `credentials-stop`, `access-lost`, `access-gained`, `limits`, `approval`, ….
+    /// A `credentials-stop` with `by` names credentials that stop working on that later day.
     #[serde(rename = "type")]
     pub kind: String,
     pub message: String,
@@ -40,6 +41,22 @@ pub struct Effect {
     /// `activeWithinDays`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub called_by: Vec<String>,
+}
+
+impl Effect {
+    /// An `approval` effect: who approves in the place of a team the change names but the
+    /// base does not know.
+    pub fn approval(message: String) -> Effect {
+        Effect {
+            kind: "approval".into(),
+            message,
+            partners: Vec::new(),
+            credentials: Vec::new(),
+            by: None,
+            endpoint: None,
+            called_by: Vec::new(),
+        }
+    }
 }
 
 /// Classes, the phrases that summarise the change, and its effects.
@@ -171,6 +188,8 @@ pub fn partner(b: Option<&Partner>, d: Option<&Partner>, today: Date) -> Assessm
             .collect()
     };
     let mut stopping = Vec::new();
+    // Credentials that stop working on a later day, with that day.
+    let mut later: Vec<(Date, String)> = Vec::new();
     for (id, c) in &desired_creds {
         let before = base_creds.get(id);
         let live_now = unrevoked(c, today);
@@ -187,7 +206,9 @@ pub fn partner(b: Option<&Partner>, d: Option<&Partner>, today: Date) -> Assessm
             Some(old) if unrevoked(old, today) && !live_now => {
                 a.hit(ChangeClass::CredentialRevoked, &[]);
                 a.hit(ChangeClass::AccessRevoked, &products_in(c.environment));
-                a.phrases.push(format!("credential {id} revoked ({})", c.environment));
+                let on = c.revoked.map(|r| format!(" on {r}")).unwrap_or_default();
+                a.phrases
+                    .push(format!("credential {id} revoked{on} ({})", c.environment));
                 stopping.push(id.clone());
             }
             Some(old) if !unrevoked(old, today) && live_now => {
@@ -196,6 +217,38 @@ pub fn partner(b: Option<&Partner>, d: Option<&Partner>, today: Date) -> Assessm
                     .push(format!("credential {id} reinstated ({})", c.environment));
             }
             _ => {}
+        }
+        // A stop date written for a later day: the key works until then and stops with no
+        // further commit, so the change that writes it is the one reviewed (SPEC §16).
+        if let Some(old) = before
+            && unrevoked(old, today)
+            && live_now
+        {
+            let stop = |c: &crate::spec::CredentialSpec| match (c.revoked, c.expires) {
+                (Some(r), Some(e)) => Some(r.min(e)),
+                (r, e) => r.or(e),
+            };
+            let earlier = |new: Option<Date>, old: Option<Date>| new.filter(|n| old.is_none_or(|o| o > *n));
+            if let Some(r) = earlier(c.revoked, old.revoked) {
+                a.hit(ChangeClass::CredentialRevoked, &[]);
+                a.hit(ChangeClass::AccessRevoked, &products_in(c.environment));
+                a.phrases
+                    .push(format!("credential {id} revoked on {r} ({})", c.environment));
+                later.push((stop(c).unwrap_or(r), id.clone()));
+            } else if let Some(e) =
+                earlier(c.expires, old.expires).filter(|e| c.revoked.is_none_or(|r| r > *e) && old.is_live(today))
+            {
+                a.hit(ChangeClass::AccessRevoked, &products_in(c.environment));
+                if e > today {
+                    a.phrases
+                        .push(format!("credential {id} expires on {e} ({})", c.environment));
+                    later.push((e, id.clone()));
+                } else {
+                    a.phrases
+                        .push(format!("credential {id} expired on {e} ({})", c.environment));
+                    stopping.push(id.clone());
+                }
+            }
         }
         let gains = live_now && before.is_none_or(|o| !unrevoked(o, today)) && !had_access(c.environment);
         if gains {
@@ -237,6 +290,23 @@ pub fn partner(b: Option<&Partner>, d: Option<&Partner>, today: Date) -> Assessm
         );
         e.partners.push(name.to_string());
         e.credentials = stopping;
+    }
+    later.sort();
+    let mut days: Vec<Date> = later.iter().map(|(d, _)| *d).collect();
+    days.dedup();
+    for day in days {
+        let ids: Vec<String> = later
+            .iter()
+            .filter(|(d, _)| *d == day)
+            .map(|(_, id)| id.clone())
+            .collect();
+        let e = a.effect(
+            "credentials-stop",
+            format!("credentials that stop working on {day}: {} ({name})", ids.join(", ")),
+        );
+        e.partners.push(name.to_string());
+        e.credentials = ids;
+        e.by = Some(day);
     }
     let gained: Vec<String> = a
         .hits
@@ -560,24 +630,41 @@ fn endpoints(
     }
 }
 
-/// The program document: every change is `program-changed`; adding, changing or removing an
-/// exception is also `exception-changed` (SPEC §10), with what changed said in the summary.
+/// The program: every change to program.yaml, and to a file of `policies/` or `templates/`
+/// (`files`), is `program-changed` (SPEC §16); adding, changing or removing an exception is
+/// also `exception-changed` (SPEC §10), with what changed said in the summary.
 pub fn program(
-    b: bool,
-    d: bool,
+    (b, d): (bool, bool),
+    document_changed: bool,
+    files: &[super::fields::ProgramFile],
     before: &[crate::spec::ExceptionSpec],
     after: &[crate::spec::ExceptionSpec],
 ) -> Assessment {
     let mut a = Assessment::default();
     a.hit(ChangeClass::ProgramChanged, &[]);
-    a.phrases.push(
-        match (b, d) {
-            (false, true) => "program created",
-            (true, false) => "program.yaml removed",
-            _ => "program settings changed",
-        }
-        .into(),
-    );
+    if document_changed {
+        a.phrases.push(
+            match (b, d) {
+                (false, true) => "program created",
+                (true, false) => "program.yaml removed",
+                _ => "program settings changed",
+            }
+            .into(),
+        );
+    }
+    for f in files {
+        let what = if f.path.starts_with("policies/") {
+            "policy"
+        } else {
+            "template"
+        };
+        let done = match f.op {
+            super::fields::Op::Add => "added",
+            super::fields::Op::Remove => "removed",
+            super::fields::Op::Change => "changed",
+        };
+        a.phrases.push(format!("{what} {} {done}", f.path));
+    }
     if before != after {
         a.hit(ChangeClass::ExceptionChanged, &[]);
         let key = |e: &crate::spec::ExceptionSpec| (e.code.clone(), e.resource.clone());

@@ -43,6 +43,29 @@ pub struct FieldChange {
     pub diff: Option<String>,
 }
 
+/// A file of `policies/` or `templates/` that differs between the two sides.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ProgramFile {
+    pub path: String,
+    pub op: Op,
+    pub before: Option<String>,
+    pub after: Option<String>,
+}
+
+impl ProgramFile {
+    /// The field of the `program` change naming the file, with a diff of its text.
+    pub fn field(&self) -> FieldChange {
+        let text = |t: &Option<String>| t.clone().unwrap_or_default();
+        FieldChange {
+            address: format!("program/files/{}", self.path),
+            op: self.op,
+            before: None,
+            after: None,
+            diff: Some(text_diff(&self.path, &text(&self.before), &text(&self.after))),
+        }
+    }
+}
+
 /// The key an item of a list at `path` (list names only, e.g. `spec/plans`) is matched by.
 fn item_key(kind: &str, list: &str, item: &Value) -> Option<String> {
     let s = |k: &str| item.get(k).and_then(Value::as_str).map(str::to_string);

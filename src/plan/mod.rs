@@ -9,6 +9,7 @@
 
 pub mod callers;
 pub mod classes;
+pub mod date_effects;
 pub mod fields;
 pub mod outputs;
 pub mod saved;
@@ -19,7 +20,7 @@ mod report;
 
 pub use artifacts::artifacts;
 use artifacts::{artifacts_except, drift_diffs};
-pub use changes::changes;
+pub use changes::{add_date_effects, changes};
 pub use report::*;
 
 use crate::diag::{self, Severity};
@@ -51,6 +52,10 @@ pub struct Input {
     pub base: Option<Snapshot>,
     pub base_label: String,
     pub base_id: String,
+    /// The day the base was applied for (the applied state's record): its outputs are
+    /// rendered as of that day, and what took effect since is a change (SPEC §16). `None`
+    /// (a revision given with `--base`, nothing applied) renders both sides as of today.
+    pub base_as_of: Option<Date>,
     pub desired: Snapshot,
     pub desired_label: String,
     pub drift: Vec<Drift>,
@@ -87,7 +92,14 @@ pub fn make(input: Input, today: Date, progress: Progress<'_>) -> Planned {
     diagnostics.extend(crate::check::terms_immutable::check(base_prog, &desired, today));
 
     progress("comparing resources");
-    let changes = changes(base_prog, &desired, today);
+    let mut changes = changes(base_prog, &desired, today);
+    // The base's day: its outputs are rendered as they were applied.
+    let base_day = input.base_as_of.filter(|_| base.is_some()).unwrap_or(today);
+    let dated = date_effects::between(base_prog, &desired, base_day, today);
+    // A day that changed any output alike on both sides: every output is rendered in full on
+    // both sides (the shortcut below assumes the unchanged partners render alike).
+    let days_differ = !dated.is_empty() || base_day > today;
+    add_date_effects(&mut changes, dated, base_prog, &desired);
     let changes_json = serde_json::to_value(&changes).expect("changes serialize");
     diagnostics.extend(crate::policy::evaluate(&desired, today, Some(&changes_json)));
     // The checks, the comparison and the policies read every document; rendering reads the
@@ -112,7 +124,7 @@ pub fn make(input: Input, today: Date, progress: Progress<'_>) -> Planned {
     // them, unless `apply` writes them or a drifted file of theirs needs its diff.
     let n_outputs = desired.spec().map_or(0, |s| s.outputs.len());
     let unreached: Vec<bool> = match &base {
-        Some(b) if !outputs_invalid => outputs::unreached(b, &desired, today)
+        Some(b) if !outputs_invalid && !days_differ => outputs::unreached_at(b, base_day, &desired, today)
             .ok()
             .filter(|u| u.len() == n_outputs)
             .unwrap_or_else(|| vec![false; n_outputs]),
@@ -142,7 +154,7 @@ pub fn make(input: Input, today: Date, progress: Progress<'_>) -> Planned {
                 render::render_selected(&desired, today, None, prerendered, |i| wanted[i])
             }
         },
-        || base.as_ref().map(|b| outputs::render_reached(b, today, &unreached)),
+        || base.as_ref().map(|b| outputs::render_reached(b, base_day, &unreached)),
     );
     // An output the change cannot reach is the desired program's on both sides: its files
     // (when rendered at all) are not copied, only their paths kept, and they compare equal.
@@ -185,7 +197,18 @@ pub fn make(input: Input, today: Date, progress: Progress<'_>) -> Planned {
     redactor.files(&mut rendered);
     redactor.files(&mut base_files);
     progress("comparing outputs");
-    let drift = drift_diffs(input.drift, &rendered);
+    // A file that already holds what this apply writes is no drift: an apply that was
+    // interrupted wrote it and could not record it.
+    let (already_written, drift): (Vec<Drift>, Vec<Drift>) = input.drift.into_iter().partition(|d| {
+        d.content.as_deref().is_some_and(|bytes| {
+            rendered
+                .iter()
+                .find(|f| f.path == d.path)
+                .is_some_and(|f| f.bytes == bytes)
+        })
+    });
+    let already_written: Vec<String> = already_written.into_iter().map(|d| d.path).collect();
+    let drift = drift_diffs(drift, &rendered);
     let artifacts = if !render_failed {
         artifacts_except(&base_files, &rendered, &same)
     } else {
@@ -210,12 +233,15 @@ pub fn make(input: Input, today: Date, progress: Progress<'_>) -> Planned {
         desired: input.desired_label,
         desired_digest,
         as_of: today,
+        base_as_of: input.base_as_of.filter(|_| base.is_some()),
         summary,
         changes,
         approvals: approvals.into_iter().collect(),
         approval_teams,
         artifacts,
         drift,
+        already_written,
+        temporaries: Vec::new(),
         diagnostics,
         render_errors,
     };
@@ -228,24 +254,16 @@ pub fn make(input: Input, today: Date, progress: Progress<'_>) -> Planned {
     }
 }
 
-/// Each team the plan needs, with its handle: the base's, else (a team the change adds) the
-/// desired program's. The base is what was reviewed before; a pull request that re-points
-/// `security` at a team of its author's must not have that team approve it.
+/// Each team the plan needs, with its handle as the base declares it
+/// ([`crate::approvals::rules::handle`]): a pull request that re-points `security` at a team of
+/// its author's, or adds a team, must not have that team approve it.
 fn approval_teams(
     approvals: &BTreeSet<String>,
     changes: &[Change],
     desired: &Program,
     base: &Program,
 ) -> Vec<ApprovalTeam> {
-    let handle = |team: &str| {
-        [base, desired].iter().find_map(|p| {
-            p.spec()?
-                .teams
-                .iter()
-                .find(|(k, _)| k.0 == team)
-                .and_then(|(_, t)| t.github.clone())
-        })
-    };
+    let handle = |team: &str| crate::approvals::rules::handle(base, desired, team);
     approvals
         .iter()
         .map(|team| {
@@ -336,6 +354,8 @@ fn load_base(desired: &Program, mut base: Snapshot) -> Program {
             .filter(|u| !from_changed.contains(u))
             .cloned()
             .collect(),
+        // The base is compared and rendered, never validated.
+        strays: Vec::new(),
         snapshot: base,
         apis: desired.apis.clone(),
     };

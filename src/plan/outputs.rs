@@ -53,6 +53,13 @@ pub fn render_reached(
 /// reach it: a partner-separable output, a change to partners alone, and the changed
 /// partners rendered alone give the same files on both sides.
 pub fn unreached(base: &Program, desired: &Program, today: Date) -> Result<Vec<bool>, RenderError> {
+    unreached_at(base, today, desired, today)
+}
+
+/// [`unreached`], the base rendered as of `base_day` and the desired program as of `today`.
+/// Only sound when no date between them changes an unchanged partner's part (the plan
+/// renders in full when a date effect falls between them).
+pub fn unreached_at(base: &Program, base_day: Date, desired: &Program, today: Date) -> Result<Vec<bool>, RenderError> {
     let spec = base
         .spec()
         .ok_or_else(|| RenderError::Output("program.yaml did not load, so there is nothing to render".into()))?;
@@ -68,7 +75,7 @@ pub fn unreached(base: &Program, desired: &Program, today: Date) -> Result<Vec<b
             separable(base, output)
                 // A small render that fails (on either side) proves nothing: render in full.
                 && match (
-                    render::render_output(&small_base, output, today, &eb),
+                    render::render_output(&small_base, output, base_day, &eb),
                     render::render_output(&small_desired, output, today, &ed),
                 ) {
                     (Ok(x), Ok(y)) => x == y,
@@ -158,5 +165,6 @@ fn only(program: &Program, names: &BTreeSet<String>) -> Program {
         unloadable: program.unloadable.clone(),
         snapshot,
         apis: program.apis.clone(),
+        strays: Vec::new(),
     }
 }

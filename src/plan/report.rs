@@ -55,6 +55,9 @@ pub struct Change {
     pub fields: Vec<FieldChange>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub effects: Vec<Effect>,
+    /// The dates of the resource that took effect since the applied day (class `date-effect`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub date_effects: Vec<super::date_effects::DateEffect>,
     /// For each team of `approvals`, the classes it is needed for (in `approvalTeams`).
     #[serde(skip)]
     pub approval_classes: BTreeMap<String, Vec<ChangeClass>>,
@@ -92,6 +95,10 @@ pub struct Plan {
     /// A digest of the desired program's files.
     pub desired_digest: String,
     pub as_of: Date,
+    /// The day the base was applied for, when it is the applied state: its outputs are
+    /// rendered as of that day (SPEC §16).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub base_as_of: Option<Date>,
     pub summary: Summary,
     pub changes: Vec<Change>,
     pub approvals: Vec<String>,
@@ -101,6 +108,13 @@ pub struct Plan {
     pub artifacts: Vec<Artifact>,
     /// Outputs on disk that differ from what was last applied; `apply` restores them.
     pub drift: Vec<Drift>,
+    /// Outputs on disk that differ from what was last applied but already hold what this
+    /// plan writes (an apply that was interrupted wrote them): not drift.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub already_written: Vec<String>,
+    /// Temporary files an interrupted apply left beside the outputs; `apply` removes them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub temporaries: Vec<String>,
     pub diagnostics: Vec<Diagnostic>,
     /// Outputs that could not be rendered (desired side).
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -129,6 +143,9 @@ impl Plan {
                 }
             }
             for e in &mut c.effects {
+                redactor.string(&mut e.message);
+            }
+            for e in &mut c.date_effects {
                 redactor.string(&mut e.message);
             }
         }

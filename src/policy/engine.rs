@@ -44,6 +44,9 @@ pub struct Loaded {
 fn new_engine(budget: &PolicyBudget) -> Engine {
     let mut engine = Engine::new();
     super::guarded::install(&mut engine);
+    // `print()` is gathered, never written to stderr by the engine: the library prints
+    // nothing, and the CLI writes each line through its escaping writer (SPEC §9 "Messages").
+    engine.set_gather_prints(true);
     engine.set_execution_timer_config(regorus::utils::limits::ExecutionTimerConfig {
         limit: budget.time,
         check_interval: NonZeroU32::new(1000).expect("non-zero"),

@@ -154,6 +154,43 @@ fn evaluate_here(program: &Program, today: Date, changes: Option<&Json>) -> Vec<
     diagnostics
 }
 
+/// What policies printed (`print()`), gathered from every evaluation of this process, at most
+/// [`MAX_PRINTS`] lines of at most [`MAX_PRINT_BYTES`] each.
+static PRINTS: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
+
+/// Lines of `print()` output kept; the rest are counted in one last line.
+pub const MAX_PRINTS: usize = 1000;
+/// Bytes of one `print()` line kept.
+pub const MAX_PRINT_BYTES: usize = 4096;
+
+fn keep_prints(lines: Vec<String>) {
+    if lines.is_empty() {
+        return;
+    }
+    let Ok(mut kept) = PRINTS.lock() else { return };
+    for mut line in lines {
+        if kept.len() >= MAX_PRINTS {
+            break;
+        }
+        if line.len() > MAX_PRINT_BYTES {
+            let mut end = MAX_PRINT_BYTES;
+            while !line.is_char_boundary(end) {
+                end -= 1;
+            }
+            line.truncate(end);
+            line.push('…');
+        }
+        kept.push(line);
+    }
+}
+
+/// Takes what the policies printed (`print()`, as `file:line: message`) since the last call.
+/// The library never writes it anywhere: it is untrusted text, and the CLI writes it on
+/// stderr escaped, so that no line of it can start a workflow command.
+pub fn take_prints() -> Vec<String> {
+    PRINTS.lock().map(|mut p| std::mem::take(&mut *p)).unwrap_or_default()
+}
+
 type Job = ((String, &'static str, Severity), regorus::Engine);
 type JobResult = (String, &'static str, Severity, anyhow::Result<regorus::Value>);
 
@@ -171,6 +208,7 @@ fn run_jobs(jobs: Vec<Job>, depth: usize) -> Vec<JobResult> {
             };
             guarded::reset();
             let result = engine.eval_rule(format!("{package}.{set}"));
+            keep_prints(engine.take_prints().unwrap_or_default());
             if let Ok(mut d) = done.lock() {
                 d.push((i, (package, set, severity, result)));
             }

@@ -121,6 +121,7 @@ fn run(sources: &[Source], test_files: &[String]) -> TestReport {
                 Ok(_) => (Outcome::Fail, None),
                 Err(e) => (Outcome::Error, Some(engine::error_message(&format!("{e:#}")))),
             };
+            super::keep_prints(loaded.engine.take_prints().unwrap_or_default());
             results.push(TestResult {
                 file: m.path.clone(),
                 line: rule.line,

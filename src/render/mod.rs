@@ -41,7 +41,8 @@ pub fn template_folder(target: Target) -> Option<&'static str> {
 
 /// Renders every output listed in program.yaml, in the order listed.
 ///
-/// A `docs`, `envoy-gateway` or `kong-ingress` output yields many files below its `path` folder; every other
+/// A `docs`, `envoy-gateway`, `kong-ingress` or `backstage` output yields many files below its `path` folder;
+/// an `azure-apim` output its template at `path` and the parameters file beside it; every other
 /// output yields one file at its `path`. `today` (the `--as-of` date) decides which terms versions are current
 /// and which credentials are live; it is the only date that reaches the output, so the same
 /// program and date render byte-identical files.
@@ -181,10 +182,15 @@ pub fn render_output_with_usage(
         gateway_target => {
             let format = gateway::format(gateway_target)
                 .ok_or_else(|| RenderError::Output(format!("output `{}`: no renderer for this target", output.path)))?;
+            let environment = if gateway_target.needs_environment() {
+                Some(environment()?)
+            } else {
+                output.environment
+            };
             (format.render)(&gateway::Input {
                 program,
                 today,
-                environment: environment()?,
+                environment,
                 output,
                 path: &path,
                 templates: env,

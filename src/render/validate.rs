@@ -27,7 +27,12 @@ fn template_folder(target: Target) -> Option<&'static str> {
         Target::Kong => Some("kong/"),
         Target::Nginx => Some("nginx/"),
         Target::EnvoyRatelimit => Some("envoy-ratelimit/"),
-        Target::Codeowners | Target::FunnelReport | Target::EnvoyGateway | Target::KongIngress => None,
+        Target::Codeowners
+        | Target::FunnelReport
+        | Target::EnvoyGateway
+        | Target::KongIngress
+        | Target::Backstage
+        | Target::AzureApim => None,
     }
 }
 
@@ -174,7 +179,7 @@ pub fn check_and_render_outputs(program: &Program, today: Date) -> (Vec<Diagnost
             _ => {}
         }
         if ok && let Some(target) = output.target {
-            for (message, hint) in target_settings(program, output, target) {
+            for (message, hint) in target_settings(program, today, output, target) {
                 out.push(finding(&at, message, hint));
             }
         }
@@ -249,24 +254,54 @@ impl Prerendered {
 
 /// What a built-in target needs from the program that its schema cannot say, found here so
 /// that the pull request fails rather than the render on merge: an `envoy-gateway` output
-/// needs the `route` of every product it serves, a `kong` or `kong-ingress` output a
-/// complete `quotaPolicy`/`redis` pair.
-fn target_settings(program: &Program, output: &OutputSpec, target: Target) -> Vec<(String, &'static str)> {
+/// needs the `route` of every product it serves, one route per product; a `kong` or
+/// `kong-ingress` output a complete `quotaPolicy`/`redis` pair its Kong accepts in its
+/// `mode`; a Kubernetes target's manifests must be what the cluster accepts (names, sizes,
+/// the CRDs' limits: [`crate::gateway::kubernetes::limits`]); an `azure-apim` output what
+/// API Management can hold ([`crate::gateway::azure_apim::render::problems`]); a
+/// `backstage` output Group names that teams and partners do not share.
+fn target_settings(program: &Program, today: Date, output: &OutputSpec, target: Target) -> Vec<(String, &'static str)> {
     let mut out = Vec::new();
+    if output.edition.is_some() && target != Target::KongIngress {
+        out.push((
+            format!(
+                "output `{}`: `edition` is read by the kong-ingress target only",
+                output.path
+            ),
+            "remove `edition`, or move it to the kong-ingress output",
+        ));
+    }
+    if output.mode.is_some() && !matches!(target, Target::Kong | Target::KongIngress) {
+        out.push((
+            format!(
+                "output `{}`: `mode` is read by the kong and kong-ingress targets only",
+                output.path
+            ),
+            "remove `mode`, or move it to the kong or kong-ingress output",
+        ));
+    }
     match target {
         Target::Kong | Target::KongIngress => {
             if let Err(e) = crate::gateway::kong::render::Counters::of(output) {
-                out.push((
-                    e.to_string(),
-                    "with `quotaPolicy: redis` give `redis: {host, port}`; with `local` or `cluster` leave `redis` out",
-                ));
+                let hint = if output.quota_policy == Some(crate::spec::QuotaPolicy::Cluster) {
+                    "without a database (DB-less, the Kong Ingress Controller's usual mode, or a hybrid control plane) use `quotaPolicy: redis` for counters every node shares, or `local`; set `mode: database` only if Kong runs with its database"
+                } else {
+                    "with `quotaPolicy: redis` give `redis: {host, port}`; with `local` or `cluster` leave `redis` out"
+                };
+                out.push((e.to_string(), hint));
+            } else if target == Target::KongIngress
+                && let Some(environment) = output.environment
+            {
+                let docs = crate::gateway::kong_ingress::render::documents(program, today, environment, output);
+                out.extend(refused_manifests(output, docs));
             }
         }
         Target::EnvoyGateway => {
             let Some(environment) = output.environment else {
                 return out;
             };
-            for p in &Gateway::products(program, environment) {
+            let products = Gateway::products(program, environment);
+            for p in &products {
                 let has_route = p
                     .product
                     .spec
@@ -285,8 +320,64 @@ fn target_settings(program: &Program, output: &OutputSpec, target: Target) -> Ve
                     ));
                 }
             }
+            for (route, names) in crate::gateway::envoy_gateway::render::shared_routes(&products, environment) {
+                out.push((
+                    format!(
+                        "output `{}`: products {} share the HTTPRoute {}/{}, but Envoy Gateway applies one SecurityPolicy and one BackendTrafficPolicy per route and marks the others Conflicted: one product's subscribers would pass on the other's paths",
+                        output.path,
+                        names.join(", "),
+                        route.namespace,
+                        route.name
+                    ),
+                    "give each product an HTTPRoute of its own (split the route's rules into one HTTPRoute per product, on the same Gateway and hostname)",
+                ));
+            }
+            if out.is_empty() {
+                let docs = crate::gateway::envoy_gateway::render::documents(program, today, environment, output);
+                out.extend(refused_manifests(output, docs));
+            }
+        }
+        Target::AzureApim => {
+            if let Some(environment) = output.environment {
+                for p in crate::gateway::azure_apim::render::problems(program, today, environment, output) {
+                    out.push((
+                        p,
+                        "docs/azure.md says what the azure-apim target needs: a Key Vault, APIs on paths of their own, at most two live credentials per partner",
+                    ));
+                }
+            }
+        }
+        Target::Backstage => {
+            for p in crate::gateway::backstage::render::problems(program, output) {
+                out.push((
+                    p,
+                    "teams and partners are both Groups in Backstage's catalog, so their names must differ",
+                ));
+            }
         }
         _ => {}
     }
     out
+}
+
+/// The findings of a Kubernetes output whose manifests the cluster would refuse.
+fn refused_manifests(
+    output: &OutputSpec,
+    docs: Result<Vec<crate::gateway::kubernetes::Doc>, RenderError>,
+) -> Vec<(String, &'static str)> {
+    let hint = "the manifests would fail `kubectl apply` or the Argo CD/Flux sync; docs/kubernetes.md says what each target can hold";
+    match docs {
+        Err(e) => vec![(e.to_string(), hint)],
+        Ok(docs) => {
+            let problems = crate::gateway::kubernetes::limits::check(&docs);
+            if problems.is_empty() {
+                Vec::new()
+            } else {
+                vec![(
+                    crate::gateway::kubernetes::limits::refused(&output.path, &problems).to_string(),
+                    hint,
+                )]
+            }
+        }
+    }
 }

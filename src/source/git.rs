@@ -139,6 +139,17 @@ impl ProgramRepo {
 
     /// The program as it is in a commit.
     pub fn snapshot(&self, commit: Oid) -> Result<Snapshot, SourceError> {
+        self.read_commit(commit, true, PROGRAM_DIRS)
+    }
+
+    /// Only some program folders of a commit (`terms`, say), for a check that compares
+    /// those alone: at 100,000 partners, the partners are not read.
+    pub fn snapshot_folders(&self, commit: Oid, folders: &[&str]) -> Result<Snapshot, SourceError> {
+        let known: Vec<&str> = PROGRAM_DIRS.iter().copied().filter(|d| folders.contains(d)).collect();
+        self.read_commit(commit, false, &known)
+    }
+
+    fn read_commit(&self, commit: Oid, program_file: bool, dirs: &[&str]) -> Result<Snapshot, SourceError> {
         let commit = self.repo.find_commit(commit).map_err(|e| {
             SourceError::Git(format!(
                 "commit {} is not in this repository: {}{}",
@@ -163,7 +174,7 @@ impl ProgramRepo {
             }
         };
         let Some(tree) = tree else { return Ok(snapshot) };
-        if let Some(entry) = tree.get_name(PROGRAM_FILE) {
+        if let Some(entry) = tree.get_name(PROGRAM_FILE).filter(|_| program_file) {
             let e = match entry.kind() {
                 Some(ObjectType::Tree) => Some(Entry::Refused("a folder, not a file".into())),
                 _ => self.read_entry(entry.id(), entry.filemode(), entry.kind()),
@@ -174,7 +185,7 @@ impl ProgramRepo {
         }
         // Counted over all program folders, as the working-tree walk counts them.
         let mut entries = 0usize;
-        for dir in PROGRAM_DIRS {
+        for dir in dirs {
             let Some(entry) = tree.get_name(dir) else { continue };
             match (entry.kind(), entry.filemode()) {
                 (_, MODE_LINK) => snapshot.insert(
@@ -188,7 +199,65 @@ impl ProgramRepo {
                 _ => {}
             }
         }
+        self.walk_outside(&tree, &mut snapshot)?;
         Ok(snapshot)
+    }
+
+    /// The YAML files of a revision outside the program's folders that carry the
+    /// `partnerctl/v1` marker (`source/outside.rs`), as the working-tree search finds them:
+    /// links, submodules, hidden names and `.git` skipped, depth and size bounded.
+    fn walk_outside(&self, tree: &Tree<'_>, out: &mut Snapshot) -> Result<(), SourceError> {
+        let mut entries = 0usize;
+        let mut stack: Vec<(Tree<'_>, String, usize)> = Vec::new();
+        let top: Vec<_> = tree
+            .iter()
+            .filter(|e| e.name().is_ok_and(|n| n != PROGRAM_FILE && !PROGRAM_DIRS.contains(&n)))
+            .map(|e| e.to_owned())
+            .collect();
+        let mut pending = vec![(top, String::new(), 0usize)];
+        loop {
+            let (list, rel, depth) = match pending.pop() {
+                Some(x) => x,
+                None => match stack.pop() {
+                    Some((t, rel, depth)) => (t.iter().map(|e| e.to_owned()).collect(), rel, depth),
+                    None => break,
+                },
+            };
+            for entry in list {
+                entries += 1;
+                if entries > paths::MAX_ENTRIES {
+                    return Err(SourceError::TooLarge(format!(
+                        "{}: the repository holds more than {} files and folders outside the program's folders; it is not searched for misplaced documents",
+                        out.origin,
+                        paths::MAX_ENTRIES
+                    )));
+                }
+                let Ok(name) = entry.name() else { continue };
+                if name.starts_with('.') || paths::is_git_name(name) || entry.filemode() == MODE_LINK {
+                    continue;
+                }
+                let child = if rel.is_empty() {
+                    name.to_string()
+                } else {
+                    format!("{rel}/{name}")
+                };
+                match entry.kind() {
+                    Some(ObjectType::Tree) if depth + 1 < paths::MAX_DEPTH => {
+                        let sub = self.repo.find_tree(entry.id()).map_err(git_err)?;
+                        stack.push((sub, child, depth + 1));
+                    }
+                    Some(ObjectType::Blob) if super::outside::is_yaml_name(name) => {
+                        if let Some(Entry::Bytes(b)) = self.read_entry(entry.id(), entry.filemode(), entry.kind()) {
+                            if super::outside::may_hold_document(&b.bytes()) {
+                                out.outside.insert(child, b);
+                            }
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        }
+        Ok(())
     }
 
     /// The program at a revision.
@@ -429,6 +498,13 @@ impl ProgramRepo {
             .ok()
             .and_then(|h| h.peel_to_commit().ok())
             .map(|c| c.id())
+    }
+
+    /// The UTC day a commit was made (its committer date), if the commit can be read.
+    pub fn commit_date(&self, commit: Oid) -> Option<crate::spec::Date> {
+        let c = self.repo.find_commit(commit).ok()?;
+        let at = chrono::DateTime::from_timestamp(c.committer().when().seconds(), 0)?;
+        Some(crate::spec::Date(at.date_naive()))
     }
 
     /// The folder holding the repository's metadata (`.git`).

@@ -8,6 +8,7 @@
 
 pub mod blob;
 pub mod git;
+pub mod outside;
 pub mod paths;
 pub mod yaml;
 
@@ -43,6 +44,10 @@ pub struct Snapshot {
     pub files: BTreeMap<String, Entry>,
     /// Where the snapshot came from, for messages ("working tree", a commit id).
     pub origin: String,
+    /// YAML files outside `program.yaml` and the program folders that carry the
+    /// `partnerctl/v1` marker ([`outside`]): not part of the program, kept only so that a
+    /// document written there is reported (`misplaced-resource`), never loaded.
+    pub outside: BTreeMap<String, Blob>,
 }
 
 /// Why a repository could not be read at all (as opposed to a finding in one of its files).
@@ -113,9 +118,11 @@ impl Snapshot {
         for (rel, why) in walk.refused {
             files.insert(rel, Entry::Refused(why));
         }
+        let found = outside::search(root, PROGRAM_FILE, PROGRAM_DIRS, MAX_FILE_BYTES).map_err(SourceError::TooLarge)?;
         Ok(Snapshot {
             files,
             origin: "working tree".to_string(),
+            outside: found.files.into_iter().map(|(p, b)| (p, b.into())).collect(),
         })
     }
 

@@ -12,8 +12,14 @@
 //!   its root after symbolic links are resolved, never reaches `.git` (or the repository's git
 //!   folder wherever `--out-dir` points), and never lands on a program source file or folder.
 //!
-//! Loading (`source/mod.rs`, `source/git.rs`), rendering and writing (`render/write.rs`) and
-//! removing (`cli/apply.rs`, `state.rs`) all call these functions.
+//! - reading an output back ([`read_below`], [`OutputRoot::read`]) for drift, for `apply`'s
+//!   "unchanged" check and before a removal: every component below the root is opened with
+//!   `O_NOFOLLOW` relative to the one before it, so an output folder that a pull request
+//!   replaced by a link (`dist/meta -> ../.git`) is refused, not read through; `O_NOFOLLOW`
+//!   on the last component alone would follow the folder.
+//!
+//! Loading (`source/mod.rs`, `source/git.rs`, `source/outside.rs`), rendering and writing
+//! (`output/write.rs`) and removing (`cli/apply.rs`, `state.rs`) all call these functions.
 
 use std::fs;
 use std::io::Read;
@@ -183,10 +189,192 @@ fn is_loop(_: &std::io::Error) -> bool {
     false
 }
 
+/// What stands at a path below a root, read without following any link.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Below {
+    /// Nothing there (nor, possibly, the folders leading to it).
+    Absent,
+    /// A regular file, with its bytes.
+    File(Vec<u8>),
+    /// Something that is not read: a link on the way or at the end, a folder, a FIFO, a file
+    /// over the limit, or an error; and why.
+    Refused(String),
+}
+
+/// Reads the regular file at `rel` (`/`-separated, checked by [`check_relative`]) below
+/// `root`, opening each component relative to the folder before it with `O_NOFOLLOW`: a
+/// symbolic link anywhere below `root` (a folder as much as the file) is refused, never
+/// followed. `root` itself is the caller's (the repository or `--out-dir`) and is taken as
+/// it is. A FIFO is not waited on; a file over `limit` bytes is not read.
+pub fn read_below(root: &Path, rel: &str, limit: u64) -> Below {
+    if let Err(r) = check_relative(rel) {
+        return Below::Refused(r.reason);
+    }
+    let parts: Vec<&str> = rel.split('/').filter(|p| *p != ".").collect();
+    let Some((last, folders)) = parts.split_last() else {
+        return Below::Refused("is empty".into());
+    };
+    let file = match open_below(root, folders, last) {
+        Ok(Some(f)) => f,
+        Ok(None) => return Below::Absent,
+        Err(why) => return Below::Refused(why),
+    };
+    let meta = match file.metadata() {
+        Ok(m) => m,
+        Err(e) => return Below::Refused(format!("cannot be read: {e}")),
+    };
+    if !meta.is_file() {
+        let kind = if meta.is_dir() { Kind::Dir } else { Kind::Special };
+        return Below::Refused(kind.refusal().unwrap_or("a folder, not a file").into());
+    }
+    if meta.len() > limit {
+        return Below::Refused(format!("{} bytes, over the limit of {limit} bytes", meta.len()));
+    }
+    let mut buf = Vec::with_capacity(meta.len() as usize + 1);
+    match file.take(limit + 1).read_to_end(&mut buf) {
+        Ok(_) if buf.len() as u64 <= limit => Below::File(buf),
+        Ok(_) => Below::Refused("the file grew past the size limit while being read".into()),
+        Err(e) => Below::Refused(format!("cannot be read: {e}")),
+    }
+}
+
+/// Opens `folders/last` below `root` one component at a time, following no link: `Ok(None)`
+/// when a component does not exist.
+#[cfg(unix)]
+fn open_below(root: &Path, folders: &[&str], last: &str) -> Result<Option<fs::File>, String> {
+    use rustix::fs::{Mode, OFlags, openat};
+    use rustix::io::Errno;
+    let link = |at: &str| format!("`{at}` is a symbolic link or not a folder; outputs are never read through one");
+    let mut dir = match rustix::fs::open(
+        root,
+        OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC,
+        Mode::empty(),
+    ) {
+        Ok(d) => d,
+        Err(Errno::NOENT) => return Ok(None),
+        Err(e) => return Err(format!("cannot be read: {e}")),
+    };
+    let mut walked = String::new();
+    for f in folders {
+        if !walked.is_empty() {
+            walked.push('/');
+        }
+        walked.push_str(f);
+        dir = match openat(
+            &dir,
+            *f,
+            OFlags::RDONLY | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC,
+            Mode::empty(),
+        ) {
+            Ok(d) => d,
+            Err(Errno::NOENT) => return Ok(None),
+            Err(Errno::LOOP | Errno::NOTDIR) => return Err(link(&walked)),
+            Err(e) => return Err(format!("`{walked}` cannot be read: {e}")),
+        };
+    }
+    match openat(
+        &dir,
+        last,
+        OFlags::RDONLY | OFlags::NOFOLLOW | OFlags::NONBLOCK | OFlags::CLOEXEC,
+        Mode::empty(),
+    ) {
+        Ok(fd) => Ok(Some(fs::File::from(fd))),
+        Err(Errno::NOENT) => Ok(None),
+        Err(Errno::LOOP) => Err(Kind::Link.refusal().unwrap_or_default().into()),
+        Err(e) => Err(format!("cannot be read: {e}")),
+    }
+}
+
+/// Without `openat`: every component is checked with `lstat` before the file is opened.
+#[cfg(not(unix))]
+fn open_below(root: &Path, folders: &[&str], last: &str) -> Result<Option<fs::File>, String> {
+    let mut at = root.to_path_buf();
+    for part in folders.iter().chain(std::iter::once(&last)) {
+        at.push(part);
+        match kind_of(&at) {
+            Ok(None) => return Ok(None),
+            Ok(Some(Kind::Link)) => {
+                return Err(format!(
+                    "`{}` is a symbolic link; outputs are never read through one",
+                    at.display()
+                ));
+            }
+            Ok(Some(_)) => {}
+            Err(e) => return Err(format!("cannot be read: {e}")),
+        }
+    }
+    open_no_follow(&at)
+        .map(Some)
+        .map_err(|e| format!("cannot be read: {e}"))
+}
+
+/// Writes a file of the program itself (`import`, `init`, the commands that edit program files)
+/// at `rel` below `root`, atomically (a temporary file beside it, renamed into place, mode
+/// 0644): refused when `rel` is absolute, leaves `root`, names `.git` in any spelling or holds
+/// a control character, or when any component on the way, the file included, is a symbolic
+/// link; a write never follows one out of the program.
+pub fn write_in_program(root: &Path, rel: &str, bytes: &[u8]) -> Result<(), Refusal> {
+    // Program files are protected from outputs, not from the commands that write them.
+    check_lexical(rel)?;
+    let check_links = || -> Result<(), Refusal> {
+        let mut at = root.to_path_buf();
+        for part in rel.split('/') {
+            at.push(part);
+            match kind_of(&at) {
+                Ok(Some(Kind::Link)) => {
+                    return refuse(format!(
+                        "`{}` is a symbolic link; program files are never written through one",
+                        at.display()
+                    ));
+                }
+                Ok(Some(Kind::Special)) => {
+                    return refuse(format!("`{}` is not a regular file or folder", at.display()));
+                }
+                Ok(_) => {}
+                Err(e) => return refuse(format!("`{}` cannot be read: {e}", at.display())),
+            }
+        }
+        Ok(())
+    };
+    check_links()?;
+    let target = root.join(rel);
+    let dir = target.parent().unwrap_or(root);
+    let io = |what: &str, e: std::io::Error| Refusal {
+        reason: format!("cannot {what} {}: {e}", dir.display()),
+    };
+    fs::create_dir_all(dir).map_err(|e| io("create", e))?;
+    // Folders created just now: judged again before the file goes in.
+    check_links()?;
+    let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(|e| io("write in", e))?;
+    std::io::Write::write_all(&mut tmp, bytes).map_err(|e| io("write in", e))?;
+    #[cfg(unix)]
+    {
+        // Program files are ordinary repository files, not private temporaries.
+        use std::os::unix::fs::PermissionsExt;
+        tmp.as_file()
+            .set_permissions(fs::Permissions::from_mode(0o644))
+            .map_err(|e| io("write in", e))?;
+    }
+    tmp.persist(&target).map_err(|e| io("write in", e.error))?;
+    Ok(())
+}
+
 /// The lexical rules for an output path, `/`-separated and relative to the repository or
 /// `--out-dir`: not empty, not absolute, no `..`, no empty or control-character name, no
 /// `.git` in any spelling, and not a program source file or folder ([`PROTECTED`]).
 pub fn check_relative(path: &str) -> Result<(), Refusal> {
+    check_lexical(path)?;
+    if let Some(p) = protected(path) {
+        return refuse(format!(
+            "is the program's own source `{p}`; outputs never replace program files"
+        ));
+    }
+    Ok(())
+}
+
+/// [`check_relative`] without the program's own files: the rules every path written below a
+/// root follows, program files included.
+fn check_lexical(path: &str) -> Result<(), Refusal> {
     if path.is_empty() {
         return refuse("is empty");
     }
@@ -206,11 +394,6 @@ pub fn check_relative(path: &str) -> Result<(), Refusal> {
             p if is_git_name(p) => return refuse("writes into .git"),
             _ => {}
         }
-    }
-    if let Some(p) = protected(path) {
-        return refuse(format!(
-            "is the program's own source `{p}`; outputs never replace program files"
-        ));
     }
     Ok(())
 }
@@ -277,6 +460,11 @@ impl OutputRoot {
     /// The canonical output root.
     pub fn root(&self) -> &Path {
         &self.root
+    }
+
+    /// Reads the output `rel` back ([`read_below`]): no link below the root is followed.
+    pub fn read(&self, rel: &str, limit: u64) -> Below {
+        read_below(&self.root, rel, limit)
     }
 
     /// The absolute path to write (or remove) for output path `rel`, after every rule.
@@ -491,6 +679,20 @@ mod tests {
                 .reason
                 .contains("over the limit")
         );
+        // Read back below a root: no component is followed, the folder no more than the file.
+        fs::create_dir_all(root.join("dist/meta")).unwrap();
+        fs::write(root.join("dist/meta/config"), "mine").unwrap();
+        assert_eq!(read_below(root, "dist/meta/config", 100), Below::File(b"mine".to_vec()));
+        assert_eq!(read_below(root, "dist/none/config", 100), Below::Absent);
+        fs::remove_dir_all(root.join("dist/meta")).unwrap();
+        std::os::unix::fs::symlink("../.git", root.join("dist/meta")).unwrap();
+        assert!(matches!(read_below(root, "dist/meta/config", 1 << 20), Below::Refused(r) if r.contains("dist/meta")));
+        assert!(matches!(read_below(root, "link.txt", 100), Below::Refused(r) if r.contains("symbolic link")));
+        assert!(matches!(read_below(root, "../x", 100), Below::Refused(_)));
+        assert!(write_in_program(root, "dist/meta/x.yaml", b"x").is_err());
+        assert!(write_in_program(root, "partners/a/b.yaml", b"x").is_ok());
+        assert!(write_in_program(root, "partners/../.git/x", b"x").is_err());
+
         let fifo = root.join("fifo");
         assert!(
             std::process::Command::new("mkfifo")

@@ -202,10 +202,14 @@ pub enum ChangeClass {
     EndpointAdded,
     EndpointRemoved,
     ApiChanged,
+    // A date written in the program arrived with no commit (SPEC §16): a credential's
+    // `revoked` or `expires`, a terms version's `effective`, a `reacceptBy` passed. (A plain
+    // comment: a doc comment on one variant would turn the schema's enum into a oneOf.)
+    DateEffect,
 }
 
 impl ChangeClass {
-    pub const ALL: [ChangeClass; 20] = [
+    pub const ALL: [ChangeClass; 21] = [
         ChangeClass::PartnerAdded,
         ChangeClass::PartnerRemoved,
         ChangeClass::StageChanged,
@@ -226,12 +230,14 @@ impl ChangeClass {
         ChangeClass::EndpointAdded,
         ChangeClass::EndpointRemoved,
         ChangeClass::ApiChanged,
+        ChangeClass::DateEffect,
     ];
 
-    /// The kind of resource a change of this class is made to (SPEC §5).
-    pub fn kind(self) -> super::Kind {
+    /// The kind of resource a change of this class is made to (SPEC §5); `None` for
+    /// `date-effect`, which comes with a day on a partner or a terms, not with an edit of a file.
+    pub fn kind(self) -> Option<super::Kind> {
         use super::Kind;
-        match self {
+        Some(match self {
             ChangeClass::PartnerAdded
             | ChangeClass::PartnerRemoved
             | ChangeClass::StageChanged
@@ -250,12 +256,16 @@ impl ChangeClass {
             | ChangeClass::ApiChanged => Kind::Product,
             ChangeClass::TermsPublished | ChangeClass::TermsChanged => Kind::Terms,
             ChangeClass::ProgramChanged | ChangeClass::ExceptionChanged => Kind::Program,
-        }
+            ChangeClass::DateEffect => return None,
+        })
     }
 
     /// Every class of change made to one kind of resource.
     pub fn of_kind(kind: super::Kind) -> Vec<ChangeClass> {
-        ChangeClass::ALL.into_iter().filter(|c| c.kind() == kind).collect()
+        ChangeClass::ALL
+            .into_iter()
+            .filter(|c| c.kind() == Some(kind))
+            .collect()
     }
 
     pub fn as_str(self) -> &'static str {
@@ -280,6 +290,7 @@ impl ChangeClass {
             ChangeClass::EndpointAdded => "endpoint-added",
             ChangeClass::EndpointRemoved => "endpoint-removed",
             ChangeClass::ApiChanged => "api-changed",
+            ChangeClass::DateEffect => "date-effect",
         }
     }
 }
@@ -323,6 +334,12 @@ pub enum Target {
     EnvoyGateway,
     /// Kubernetes manifests for the Kong Ingress Controller for one environment (`path` is a folder).
     KongIngress,
+    /// A Backstage software catalog (`path` is a folder): the program's System, an API per
+    /// product, a Group per team and per partner, a Component per partner and environment.
+    Backstage,
+    /// An Azure API Management ARM template for one environment (`path` is the template; its
+    /// Key Vault parameters file is written beside it as `<stem>.parameters.json`).
+    AzureApim,
 }
 
 impl Target {
@@ -336,6 +353,8 @@ impl Target {
             Target::Codeowners => "codeowners",
             Target::EnvoyGateway => "envoy-gateway",
             Target::KongIngress => "kong-ingress",
+            Target::Backstage => "backstage",
+            Target::AzureApim => "azure-apim",
         }
     }
 
@@ -343,7 +362,12 @@ impl Target {
     pub fn needs_environment(self) -> bool {
         matches!(
             self,
-            Target::Kong | Target::Nginx | Target::EnvoyRatelimit | Target::EnvoyGateway | Target::KongIngress
+            Target::Kong
+                | Target::Nginx
+                | Target::EnvoyRatelimit
+                | Target::EnvoyGateway
+                | Target::KongIngress
+                | Target::AzureApim
         )
     }
 }
@@ -354,7 +378,7 @@ impl Target {
 #[schemars(extend("oneOf" = [{"required": ["target"]}, {"required": ["template"]}]))]
 pub struct OutputSpec {
     /// A built-in target: docs, funnel-report, kong, nginx, envoy-ratelimit, codeowners,
-    /// envoy-gateway, kong-ingress.
+    /// envoy-gateway, kong-ingress, backstage, azure-apim.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub target: Option<Target>,
     /// A minijinja template of the program's, relative to the repository root.
@@ -367,7 +391,9 @@ pub struct OutputSpec {
     #[schemars(length(min = 1))]
     #[schemars(regex(pattern = super::LINE_PATTERN))]
     pub path: String,
-    /// The environment a gateway target is for (kong, nginx, envoy-ratelimit).
+    /// The environment a gateway target is for (kong, nginx, envoy-ratelimit, envoy-gateway,
+    /// kong-ingress, azure-apim). backstage: when given, only that environment's partner
+    /// integrations (Components) are written.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub environment: Option<Environment>,
     /// nginx: the map file of API keys read at run time, one `"<secret>" <credential-id>;`
@@ -395,11 +421,25 @@ pub struct OutputSpec {
     /// Example: `quotaPolicy: redis`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub quota_policy: Option<QuotaPolicy>,
+    /// kong-ingress: the Kong Gateway edition behind the controller. `oss` (default): Kong
+    /// OSS, what it and the controller's DB-less mode accept (limits per consumer, ACL groups
+    /// through `acl` credential Secrets); `enterprise`: Kong Enterprise with a licence
+    /// (limits and ACL groups through KongConsumerGroups). Example: `edition: enterprise`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub edition: Option<KongEdition>,
+    /// kong, kong-ingress: how the Kong nodes keep their configuration, which decides what
+    /// `quotaPolicy` they accept. `database` (the kong target's default): a Kong with its
+    /// database; `db-less` (the kong-ingress target's default, the controller's usual mode):
+    /// declarative configuration only, no `quotaPolicy: cluster`; `hybrid`: a control plane
+    /// with data planes, no `quotaPolicy: cluster` either. Example: `mode: db-less`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mode: Option<KongMode>,
     /// kong with `quotaPolicy: redis`: the Redis counters are kept in.
     /// Example: `redis: {host: redis.kong.svc, port: 6379, passwordRef: "{vault://env/kong-redis-password}"}`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub redis: Option<RedisSpec>,
     /// kong-ingress: the namespace of the manifests. Default `partnerctl`. Example: `namespace: kong`.
+    /// backstage: the catalog namespace of the entities. Default `default`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(regex(pattern = r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$"))]
     pub namespace: Option<String>,
@@ -408,6 +448,25 @@ pub struct OutputSpec {
     /// Example: `secretStore: {name: vault, kind: ClusterSecretStore}`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub secret_store: Option<SecretStoreSpec>,
+    /// backstage: where the program repository's files are browsed, ending in `/`; each
+    /// entity links to its source file there (`backstage.io/view-url`).
+    /// Example: `sourceUrl: "https://github.com/northwind/partners/blob/main/"`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(regex(pattern = r#"^https://[A-Za-z0-9.-]+(:[0-9]{1,5})?(/[A-Za-z0-9._~!$&'()*+,;=:@%/-]*)?/$"#))]
+    pub source_url: Option<String>,
+    /// azure-apim (required there): the API Management instance the template deploys into;
+    /// every resource is named below it. Example: `service: northwind-apim-prod`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(regex(pattern = r"^[A-Za-z]([A-Za-z0-9-]{0,48}[A-Za-z0-9])?$"))]
+    pub service: Option<String>,
+    /// azure-apim: the resource id of the Key Vault that holds the subscription keys, which
+    /// the parameters file references (keys never pass through partnerctl).
+    /// Example: `keyVault: /subscriptions/0000…/resourceGroups/partners/providers/Microsoft.KeyVault/vaults/northwind-keys`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(regex(
+        pattern = r"^/subscriptions/[0-9A-Fa-f-]{36}/resourceGroups/[-\w._()]{1,90}/providers/Microsoft\.KeyVault/vaults/[A-Za-z][A-Za-z0-9-]{1,22}[A-Za-z0-9]$"
+    ))]
+    pub key_vault: Option<String>,
 }
 
 /// An external-secrets store (`outputs[].secretStore`).
@@ -458,6 +517,64 @@ impl QuotaPolicy {
             QuotaPolicy::Cluster => "cluster",
             QuotaPolicy::Redis => "redis",
         }
+    }
+}
+
+/// The Kong Gateway edition a kong-ingress output is for (`outputs[].edition`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum KongEdition {
+    /// Kong OSS: no consumer groups, no `include_consumer_groups` in the `acl` plugin.
+    #[default]
+    Oss,
+    /// Kong Enterprise with a valid licence: consumer groups.
+    Enterprise,
+}
+
+impl KongEdition {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            KongEdition::Oss => "oss",
+            KongEdition::Enterprise => "enterprise",
+        }
+    }
+}
+
+/// How Kong keeps its configuration (`outputs[].mode`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum KongMode {
+    /// Kong with its database (PostgreSQL).
+    Database,
+    /// Declarative configuration only (`database = off`), as the Kong Ingress Controller runs it.
+    DbLess,
+    /// A control plane with data planes (`role = control_plane`).
+    Hybrid,
+}
+
+impl KongMode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            KongMode::Database => "database",
+            KongMode::DbLess => "db-less",
+            KongMode::Hybrid => "hybrid",
+        }
+    }
+
+    /// The mode of an output: its `mode`, else the target's usual one (`db-less` for the
+    /// Kong Ingress Controller, `database` for a decK file).
+    pub fn of(output: &OutputSpec) -> KongMode {
+        output.mode.unwrap_or(if output.target == Some(Target::KongIngress) {
+            KongMode::DbLess
+        } else {
+            KongMode::Database
+        })
+    }
+
+    /// Whether the `rate-limiting` plugin accepts `policy: cluster`: Kong's schema allows
+    /// only `local` and `redis` when it runs without a database or as a hybrid control plane.
+    pub fn allows_cluster_counters(self) -> bool {
+        self == KongMode::Database
     }
 }
 

@@ -5,15 +5,20 @@
 //! [`crate::visibility::funnel::stage_clock`], exceptions), and returns dated [`Item`]s. How they
 //! look is decided in `cli/due.rs`.
 //!
-//! Five kinds of deadline:
+//! Six kinds of deadline:
 //! - `reaccept`: a partner's newest acceptance of a terms it needs (the program's
 //!   `requiredTerms` and its subscribed products' `requiredTerms`) is older than the current
 //!   version, and a newer published version has a `reacceptBy` (the earliest one, as
 //!   `terms-outdated` judges). The item is dated that `reacceptBy`, the last day it is met.
 //! - `effective`: a terms version whose `effective` date is still ahead. Published versions
 //!   are done, so a version taking effect is never overdue.
-//! - `credential-expiry`: a credential that is not revoked, dated its `expires`. The gateway
-//!   refuses it from that day on, so it is overdue on the day itself (`daysLeft` 0).
+//! - `credential-expiry`: a credential that is not revoked, or revoked later than it expires,
+//!   dated its `expires`. The gateway refuses it from that day on, so it is overdue on the day
+//!   itself (`daysLeft` 0).
+//! - `date-effect`: a credential revoked on a day still ahead (and not expiring before it),
+//!   dated its `revoked`: the key works until then and stops with no further commit, when
+//!   the next apply renders the gateways (SPEC §16). Listed until the day itself
+//!   (`daysLeft` 0); after it, the revocation is done and nothing is open.
 //! - `stuck`: a partner in a stage with `stuckAfterDays`, dated the day it entered the stage
 //!   plus `stuckAfterDays`: the last day before the funnel counts it as stuck.
 //! - `exception-expiry`: an exception of `spec.exceptions`, dated its `until`, the last day
@@ -43,6 +48,7 @@ pub enum ItemKind {
     Reaccept,
     Effective,
     CredentialExpiry,
+    DateEffect,
     Stuck,
     ExceptionExpiry,
 }
@@ -53,6 +59,7 @@ impl ItemKind {
             ItemKind::Reaccept => "reaccept",
             ItemKind::Effective => "effective",
             ItemKind::CredentialExpiry => "credential-expiry",
+            ItemKind::DateEffect => "date-effect",
             ItemKind::Stuck => "stuck",
             ItemKind::ExceptionExpiry => "exception-expiry",
         }
@@ -178,7 +185,42 @@ pub fn compute(program: &Program, today: Date, within: u32) -> Due {
         }
 
         for (i, c) in partner.spec.credentials.iter().enumerate() {
-            let (Some(expires), None) = (c.expires, c.revoked) else {
+            // A revocation before any expiry is the day the key stops: ahead, a date effect;
+            // passed, done.
+            if let Some(revoked) = c.revoked.filter(|r| c.expires.is_none_or(|e| e > *r)) {
+                if revoked < today {
+                    continue;
+                }
+                let days_left = today.days_until(revoked);
+                if days_left <= window {
+                    let at = partner.at(&format!("/spec/credentials/{i}/revoked"));
+                    items.push(Item {
+                        date: revoked,
+                        kind: ItemKind::DateEffect,
+                        resource: resource.clone(),
+                        partner: Some(partner.name.clone()),
+                        message: format!(
+                            "credential {} ({}) of {} is revoked on {revoked}: it stops working that day",
+                            c.id.0, c.environment, partner.name
+                        ),
+                        days_left,
+                        overdue: false,
+                        action: format!(
+                            "make sure {} has moved to another credential by {revoked}; the next apply on or after that day removes the key from the gateways",
+                            partner.name
+                        ),
+                        file: at.file,
+                        line: at.line,
+                    });
+                }
+                continue;
+            }
+            // Expired, then revoked: closed.
+            if c.revoked.is_some_and(|r| r <= today) {
+                continue;
+            }
+            // Not revoked, or revoked ahead but expiring first: the expiry is the day it stops.
+            let Some(expires) = c.expires else {
                 continue;
             };
             let days_left = today.days_until(expires);

@@ -1,6 +1,8 @@
 //! The `funnel-report` target: an internal HTML page with the onboarding funnel (never part of
 //! the partner portal). One self-contained file: inline CSS, inline SVG charts, no script,
-//! no fonts or images to fetch. Deterministic: the only date on the page is `--as-of`.
+//! no fonts or images to fetch. Deterministic, and the same on every day until a date the
+//! program holds arrives (a partner becomes stuck): it prints no render date; with usage, the
+//! day the usage measures are taken on.
 //!
 //! The charts (the funnel, the stages month by month, cohorts, product adoption) are drawn
 //! 360 units wide, so that on a phone they are shown at about their own size and their text
@@ -34,7 +36,11 @@ fn month_end(year: i32, month: u32, today: Date) -> Date {
     end.min(today)
 }
 
-/// Partners per stage at the end of each month, from the first history entry to `today`.
+/// Partners per stage at the end of each month, from the month of the first history entry
+/// to that of the last one on or before `today`. After the last stage change every month
+/// would repeat the last row, and a row per month up to `today` would change the report on
+/// the first of every month with nothing happened (SPEC §16: a day passing changes an output
+/// only through a date the program holds).
 ///
 /// A partner's stage at a month's end is its last history entry dated on or before it, so it
 /// can change only in a month that holds one of its dates: each partner is looked at in those
@@ -49,9 +55,17 @@ pub fn monthly(program: &Program, today: Date) -> Vec<(String, [usize; 7])> {
     else {
         return Vec::new();
     };
+    let last = program
+        .partners
+        .values()
+        .flat_map(|p| p.spec.history.iter().map(|h| h.date))
+        .filter(|d| *d <= today)
+        .max()
+        .unwrap_or(start)
+        .min(today);
     let (mut y, mut m) = (start.0.year(), start.0.month());
     let mut months: Vec<(String, Date)> = Vec::new();
-    while (y, m) <= (today.0.year(), today.0.month()) {
+    while (y, m) <= (last.0.year(), last.0.month()) {
         months.push((format!("{y:04}-{m:02}"), month_end(y, m, today)));
         (y, m) = if m == 12 { (y + 1, 1) } else { (y, m + 1) };
         if months.len() > 1200 {
@@ -366,10 +380,16 @@ pub fn render_with_usage(program: &Program, today: Date, usage: Option<&Usage>) 
     let mut s = String::new();
     let _ = write!(
         s,
-        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta http-equiv=\"Content-Security-Policy\" content=\"{csp}\">\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<meta name=\"robots\" content=\"noindex\">\n<title>Onboarding funnel — {t}</title>\n<style>\nbody{{font-family:system-ui,sans-serif;margin:2rem auto;max-width:60rem;color:#222;padding:0 1rem}}\n.chart{{display:block;width:100%;max-width:36rem;height:auto;margin:1rem 0}}\n.scroll{{overflow-x:auto;max-width:100%}}\ntable{{border-collapse:collapse;margin:1rem 0}}\nth,td{{border:1px solid #ccc;padding:.3rem .6rem;text-align:right}}\nth:first-child,td:first-child{{text-align:left;white-space:nowrap}}\n.note{{color:#595959}}\n</style>\n</head>\n<body>\n<header>\n<h1>Onboarding funnel — {t}</h1>\n<p class=\"note\">Internal report, as of {d}. {n} partners.</p>\n</header>\n<main>\n",
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta http-equiv=\"Content-Security-Policy\" content=\"{csp}\">\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<meta name=\"robots\" content=\"noindex\">\n<title>Onboarding funnel — {t}</title>\n<style>\nbody{{font-family:system-ui,sans-serif;margin:2rem auto;max-width:60rem;color:#222;padding:0 1rem}}\n.chart{{display:block;width:100%;max-width:36rem;height:auto;margin:1rem 0}}\n.scroll{{overflow-x:auto;max-width:100%}}\ntable{{border-collapse:collapse;margin:1rem 0}}\nth,td{{border:1px solid #ccc;padding:.3rem .6rem;text-align:right}}\nth:first-child,td:first-child{{text-align:left;white-space:nowrap}}\n.note{{color:#595959}}\n</style>\n</head>\n<body>\n<header>\n<h1>Onboarding funnel — {t}</h1>\n<p class=\"note\">Internal report{d}. {n} partners.</p>\n</header>\n<main>\n",
         csp = CSP,
         t = esc(title),
-        d = today,
+        // Only the usage measures (active, dormant) are of a day: without usage nothing
+        // here is, and the report does not print one (SPEC §16).
+        d = if usage.is_some() {
+            format!(", usage as of {today}")
+        } else {
+            String::new()
+        },
         n = f.partners
     );
     let table = |s: &mut String, label: &str, head: &str| {
@@ -420,7 +440,7 @@ pub fn render_with_usage(program: &Program, today: Date, usage: Option<&Usage>) 
         table(
             &mut s,
             "Stuck partners",
-            "<th>partner</th><th>stage</th><th>since</th><th>days</th><th>limit</th>",
+            "<th>partner</th><th>stage</th><th>since</th><th>stuck from</th><th>limit (days)</th>",
         );
         for st in &f.stuck {
             let name = program
@@ -435,7 +455,12 @@ pub fn render_with_usage(program: &Program, today: Date, usage: Option<&Usage>) 
                 esc(&st.partner),
                 label(st.stage),
                 st.since,
-                st.days,
+                // The day it became stuck, not a count of days that grows every day.
+                st.since
+                    .0
+                    .checked_add_days(chrono::Days::new(u64::from(st.stuck_after_days) + 1))
+                    .map(|d| Date(d).to_string())
+                    .unwrap_or_default(),
                 st.stuck_after_days
             );
         }

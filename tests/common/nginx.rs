@@ -65,9 +65,22 @@ fn running_as_root() -> bool {
     std::fs::metadata("/proc/self").map(|m| m.uid() == 0).unwrap_or(false)
 }
 
-/// Writes `include` as `partnerctl.conf` into `run_dir` inside a minimal `nginx.conf`,
-/// asserts that `nginx -t` accepts it, starts NGINX and waits until `listen` answers.
-pub fn start(nginx: &Path, perl: &str, run_dir: &Path, include: &[u8], listen: u16) -> Running {
+/// Writes `include` as `partnerctl.conf` into `run_dir` inside a minimal `nginx.conf` and
+/// runs `nginx -t` on it: its exit status and what it printed (NGINX writes to stderr).
+pub fn check(nginx: &Path, perl: &str, run_dir: &Path, include: &[u8]) -> (bool, String) {
+    let conf = write_conf(perl, run_dir, include);
+    let out = Command::new(nginx)
+        .arg("-t")
+        .arg("-p")
+        .arg(run_dir)
+        .arg("-c")
+        .arg(&conf)
+        .output()
+        .unwrap();
+    (out.status.success(), String::from_utf8_lossy(&out.stderr).into_owned())
+}
+
+fn write_conf(perl: &str, run_dir: &Path, include: &[u8]) -> PathBuf {
     std::fs::write(run_dir.join("partnerctl.conf"), include).unwrap();
     // Root's workers would run as `nobody`, which cannot read a temp dir of root's.
     let user = if running_as_root() { "user root;\n" } else { "" };
@@ -78,20 +91,15 @@ pub fn start(nginx: &Path, perl: &str, run_dir: &Path, include: &[u8], listen: u
          http {{\n  access_log off;\n  client_body_temp_path {d}/body;\n  proxy_temp_path {d}/proxy;\n  fastcgi_temp_path {d}/fastcgi;\n  uwsgi_temp_path {d}/uwsgi;\n  scgi_temp_path {d}/scgi;\n  include {d}/partnerctl.conf;\n}}\n"
     );
     std::fs::write(run_dir.join("nginx.conf"), main).unwrap();
+    run_dir.join("nginx.conf")
+}
+
+/// Writes `include` as `partnerctl.conf` into `run_dir` inside a minimal `nginx.conf`,
+/// asserts that `nginx -t` accepts it, starts NGINX and waits until `listen` answers.
+pub fn start(nginx: &Path, perl: &str, run_dir: &Path, include: &[u8], listen: u16) -> Running {
+    let (ok, err) = check(nginx, perl, run_dir, include);
+    assert!(ok, "nginx -t refuses the rendered config:\n{err}");
     let conf = run_dir.join("nginx.conf");
-    let check = Command::new(nginx)
-        .arg("-t")
-        .arg("-p")
-        .arg(run_dir)
-        .arg("-c")
-        .arg(&conf)
-        .output()
-        .unwrap();
-    assert!(
-        check.status.success(),
-        "nginx -t refuses the rendered config:\n{}",
-        String::from_utf8_lossy(&check.stderr)
-    );
     let child = Command::new(nginx)
         .arg("-p")
         .arg(run_dir)

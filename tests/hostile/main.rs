@@ -8,11 +8,16 @@
 #[path = "../common/mod.rs"]
 mod common;
 
+mod approvals;
 mod budgets;
+mod catalogs;
 mod encoding;
+mod kubernetes;
 mod memory;
 mod messages;
 mod paths;
+mod placement;
+mod routes;
 mod secrets;
 
 use std::path::Path;

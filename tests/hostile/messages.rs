@@ -46,8 +46,12 @@ deny contains finding if {{
     );
 }
 
-/// A line is one of partnerctl's own annotations: `::error file=…,line=N,col=N,title=CODE::`.
+/// A line is one of partnerctl's own annotations: `::error file=…,line=N,col=N,title=CODE::`,
+/// or its notice that a check could not run (`::notice title=partnerctl::`).
 fn own_annotation(line: &str) -> bool {
+    if line.starts_with("::notice title=partnerctl::") {
+        return true;
+    }
     let Some(rest) = line
         .strip_prefix("::error ")
         .or_else(|| line.strip_prefix("::warning "))
@@ -214,5 +218,35 @@ fn plan_prints_no_workflow_command_escape_or_markup_from_a_value() {
     );
     for part in r.stdout.split("\n<!-- partnerctl:part-break -->\n") {
         assert_markdown_inert(part, 1);
+    }
+}
+
+/// A policy's `print()` output is the policy author's text: at the start of a stderr line it
+/// would be a workflow command (`::add-mask::` hides what CI prints next, `::stop-commands::`
+/// switches off the annotations). `validate` and `plan` write it escaped, on lines of their
+/// own, through the one stderr writer.
+#[test]
+fn policy_print_output_starts_no_workflow_command() {
+    let dir = copy_example();
+    let root = dir.path();
+    write(
+        root,
+        "policies/noisy.rego",
+        "package northwind.noisy\n\nimport rego.v1\n\nwarn contains msg if {\n  print(\"::stop-commands::tok\")\n  print(\"x\\n::add-mask::x\\r##[error]fake\")\n  false\n  msg := \"never\"\n}\n",
+    );
+    git_commit_all(root, "base");
+    for args in [
+        vec!["validate"],
+        vec!["validate", "--format", "json"],
+        vec!["plan", "--base", "HEAD"],
+        vec!["plan", "--base", "HEAD", "--format", "json"],
+    ] {
+        let r = run(root, &args);
+        assert!(
+            r.stderr.contains("stop-commands"),
+            "{args:?}: the print is not shown:\n{}",
+            r.all()
+        );
+        assert_no_workflow_commands(&r.stderr, false);
     }
 }

@@ -574,3 +574,51 @@ fn sha1(data: &[u8]) -> [u8; 20] {
     }
     out
 }
+
+/// An output folder replaced by a link (`dist/meta -> ../.git`, or to a folder outside the
+/// repository): the drift check of `plan` reads nothing through it, so neither `.git/config`
+/// (CI's token) nor any file outside the repository reaches the plan or its comment; `apply`
+/// reads nothing through it either.
+#[test]
+fn drift_never_reads_through_a_linked_output_folder() {
+    let outside = tempfile::tempdir().unwrap();
+    fs::write(outside.path().join("config"), format!("outside {TOKEN}\n")).unwrap();
+    for target in [".git", "outside"] {
+        let dir = copy_example();
+        let root = dir.path();
+        repo_with_token(root);
+        let state = root.join("state.json");
+        let state_arg = state.to_str().unwrap();
+        with_outputs(root, &["{template: templates/partners.csv.j2, path: dist/meta/config}"]);
+        assert_eq!(run(root, &["apply", "--state-file", state_arg]).code, Some(0));
+        fs::remove_dir_all(root.join("dist/meta")).unwrap();
+        let link = if target == ".git" {
+            std::path::PathBuf::from("../.git")
+        } else {
+            outside.path().to_path_buf()
+        };
+        symlink(&link, root.join("dist/meta")).unwrap();
+        for format in ["json", "text", "markdown"] {
+            let r = run(root, &["plan", "--state-file", state_arg, "--format", format]);
+            assert!(
+                !r.all().contains(TOKEN),
+                "{target}: plan --format {format} shows a file read through dist/meta:\n{}",
+                r.all()
+            );
+            assert!(
+                r.all().contains("dist/meta/config"),
+                "{target}: the drift is not reported:\n{}",
+                r.all()
+            );
+        }
+        let r = run(root, &["apply", "--state-file", state_arg]);
+        assert!(!r.all().contains(TOKEN), "{target}: {}", r.all());
+        let config = fs::read_to_string(root.join(".git/config")).unwrap();
+        assert!(config.contains(TOKEN), "{target}: apply wrote into .git/config");
+        assert_eq!(
+            fs::read_to_string(outside.path().join("config")).unwrap(),
+            format!("outside {TOKEN}\n"),
+            "{target}: apply wrote outside the repository"
+        );
+    }
+}

@@ -208,3 +208,131 @@ fn no_rendered_file_carries_a_secret() {
         }
     }
 }
+
+/// A token pasted into a reference: a credential's `secretRef` (in its query string, in its
+/// userinfo, or bare), a product's upstream URL, a partner's website. Each is `secret-in-repo`
+/// at its file, and the secret part is repeated nowhere: not in validate's messages (a schema
+/// error that quotes the value included), not in the plan of any format, not in a rendered
+/// file such as the ExternalSecrets that carry the `secretRef`.
+#[test]
+fn a_token_in_a_reference_is_flagged_and_never_repeated() {
+    let dir = copy_example();
+    let root = dir.path();
+    git_commit_all(root, "base");
+    let query = token("RefQuery");
+    let bare = "sk_live_RefBare4eC39HqLyjWDarjtT1zdp7dc";
+    let userinfo = "RefUserinfoPw9x";
+    let upstream = token("Upstream");
+    let website = "WebsitePassw0rd";
+    edit(
+        root,
+        "partners/emea/acme-logistics.yaml",
+        "secretRef: \"vault://partners/acme-logistics/acme-prd-1\"",
+        &format!("secretRef: \"vault://partners/acme-logistics/acme-prd-1?token={query}\""),
+    );
+    edit(
+        root,
+        "partners/emea/acme-logistics.yaml",
+        "secretRef: \"vault://partners/acme-logistics/acme-sbx-2\"",
+        &format!("secretRef: \"https://admin:{userinfo}@vault.northwind.example/acme-sbx-2\""),
+    );
+    edit(
+        root,
+        "partners/caribe-shipping.yaml",
+        "secretRef: \"vault://partners/caribe-shipping/caribe-prd-1\"",
+        &format!("secretRef: \"{bare}\""),
+    );
+    edit(
+        root,
+        "products/tracking.yaml",
+        "production: {upstream: \"https://tracking.internal\"",
+        &format!("production: {{upstream: \"https://tracking.internal/?key={upstream}\""),
+    );
+    // A website that fails the schema (a space) and so is quoted by a schema error.
+    edit(
+        root,
+        "partners/caribe-shipping.yaml",
+        "displayName:",
+        &format!("website: \"https://ops:{website}@caribe.example/a b\"\n  displayName:"),
+    );
+    let planted: Vec<(String, String)> = [query.as_str(), bare, userinfo, upstream.as_str(), website]
+        .iter()
+        .map(|v| (v.to_string(), String::new()))
+        .collect();
+
+    let r = run(root, &["validate", "--format", "json"]);
+    assert_eq!(r.code, Some(1), "{}", r.all());
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    let flagged: Vec<&str> = v["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["code"] == "secret-in-repo")
+        .map(|d| d["file"].as_str().unwrap())
+        .collect();
+    for file in [
+        "partners/emea/acme-logistics.yaml",
+        "partners/caribe-shipping.yaml",
+        "products/tracking.yaml",
+    ] {
+        assert!(flagged.contains(&file), "nothing flagged in {file}: {flagged:?}");
+    }
+    assert!(
+        flagged
+            .iter()
+            .filter(|f| **f == "partners/emea/acme-logistics.yaml")
+            .count()
+            >= 2,
+        "{flagged:?}"
+    );
+    for format in ["text", "json", "markdown", "github", "sarif"] {
+        let r = run(root, &["validate", "--format", format]);
+        assert_absent(&format!("validate --format {format}"), &r.all(), &planted);
+    }
+    let saved = root.join("saved-plan.json");
+    for format in ["text", "json", "markdown"] {
+        let r = run(
+            root,
+            &[
+                "plan",
+                "--base",
+                "HEAD",
+                "--format",
+                format,
+                "--out",
+                saved.to_str().unwrap(),
+            ],
+        );
+        assert_absent(&format!("plan --format {format}"), &r.all(), &planted);
+        assert_absent("the saved plan", &std::fs::read_to_string(&saved).unwrap(), &planted);
+    }
+    // The references alone, without the broken website: render writes every output, and none
+    // (the ExternalSecrets least of all) carries a secret.
+    edit(
+        root,
+        "partners/caribe-shipping.yaml",
+        &format!("website: \"https://ops:{website}@caribe.example/a b\"\n  "),
+        "",
+    );
+    let out = tempfile::tempdir().unwrap();
+    let _ = run(root, &["render", "--out-dir", out.path().to_str().unwrap()]);
+    for f in walk_files(out.path()) {
+        let text = String::from_utf8_lossy(&std::fs::read(&f).unwrap()).into_owned();
+        assert_absent(&f.display().to_string(), &text, &planted);
+    }
+}
+
+fn walk_files(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).into_iter().flatten().flatten() {
+            if e.file_type().is_ok_and(|t| t.is_dir()) {
+                stack.push(e.path());
+            } else {
+                out.push(e.path());
+            }
+        }
+    }
+    out
+}

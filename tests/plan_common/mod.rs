@@ -35,6 +35,23 @@ impl Repo {
         r
     }
 
+    /// A copy of examples/northwind, committed once, in memory where the system has a
+    /// `/dev/shm` (for tests that write many files many times: no disk to wait for).
+    pub fn northwind_in_memory() -> Repo {
+        let dir = match std::path::Path::new("/dev/shm") {
+            shm if shm.is_dir() => tempfile::tempdir_in(shm).unwrap_or_else(|_| tempfile::tempdir().unwrap()),
+            _ => tempfile::tempdir().unwrap(),
+        };
+        copy_dir(
+            &Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/northwind"),
+            dir.path(),
+        );
+        let repo = Repository::init(dir.path()).unwrap();
+        let r = Repo { dir, repo: Some(repo) };
+        r.commit("initial program");
+        r
+    }
+
     /// A copy of examples/northwind in a folder that is not a git repository.
     pub fn northwind_plain() -> Repo {
         let dir = tempfile::tempdir().unwrap();
@@ -115,6 +132,19 @@ impl Repo {
         c.arg("-C").arg(self.root()).arg("--as-of").arg(AS_OF).args(args);
         c.env("NO_COLOR", "1");
         c
+    }
+
+    /// Runs as of another day and returns (exit code, stdout, stderr).
+    pub fn run_at(&self, as_of: &str, args: &[&str]) -> (i32, String, String) {
+        let mut c = Command::cargo_bin("partnerctl").unwrap();
+        c.arg("-C").arg(self.root()).arg("--as-of").arg(as_of).args(args);
+        c.env("NO_COLOR", "1");
+        let out = c.output().unwrap();
+        (
+            out.status.code().unwrap_or(-1),
+            String::from_utf8(out.stdout).unwrap(),
+            String::from_utf8(out.stderr).unwrap(),
+        )
     }
 
     /// Runs and returns (exit code, stdout, stderr).

@@ -18,5 +18,5 @@ pub const FORMAT: Format = Format {
 };
 
 fn render_output(i: &Input) -> Result<Vec<RenderedFile>, RenderError> {
-    render::render(i.program, i.today, i.environment, i.output, i.path)
+    render::render(i.program, i.today, i.environment()?, i.output, i.path)
 }

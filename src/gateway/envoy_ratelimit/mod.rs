@@ -17,6 +17,6 @@ pub const FORMAT: Format = Format {
 };
 
 fn render_output(i: &Input) -> Result<Vec<RenderedFile>, RenderError> {
-    let text = render::render(i.program, i.today, i.environment, i.output, i.templates)?;
+    let text = render::render(i.program, i.today, i.environment()?, i.output, i.templates)?;
     Ok(vec![RenderedFile::new(i.path, text)])
 }

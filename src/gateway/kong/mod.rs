@@ -28,7 +28,7 @@ pub const FORMAT: Format = Format {
 };
 
 fn render_output(i: &Input) -> Result<Vec<RenderedFile>, RenderError> {
-    let text = render::render(i.program, i.today, i.environment, i.output, i.templates)?;
+    let text = render::render(i.program, i.today, i.environment()?, i.output, i.templates)?;
     Ok(vec![RenderedFile::new(i.path, text)])
 }
 
@@ -41,8 +41,10 @@ pub enum EnvironmentSource {
     Tags,
     /// The `partnerctl.dev/environment` label of Kubernetes manifests.
     Labels,
-    /// The program's only `kong` output.
+    /// The program's only output of the gateway's target.
     Program,
+    /// The `metadata.environment` of an API Management template.
+    Metadata,
 }
 
 impl EnvironmentSource {
@@ -52,6 +54,7 @@ impl EnvironmentSource {
             EnvironmentSource::Tags => "tags",
             EnvironmentSource::Labels => "labels",
             EnvironmentSource::Program => "program",
+            EnvironmentSource::Metadata => "metadata",
         }
     }
 }

@@ -17,7 +17,7 @@ use crate::access::{Gateway, path_regex};
 use crate::diag::Location;
 use crate::model::Program;
 use crate::output::RenderError;
-use crate::spec::{Date, Environment, OutputSpec, PlanSpec, QuotaPolicy, QuotaUnit, RateUnit, RedisSpec};
+use crate::spec::{Date, Environment, KongMode, OutputSpec, PlanSpec, QuotaPolicy, QuotaUnit, RateUnit, RedisSpec};
 use crate::template as templates;
 use crate::template::data::Data;
 use serde_json::{Map, Value, json};
@@ -61,10 +61,20 @@ pub enum Counters {
 }
 
 impl Counters {
-    /// The output's `quotaPolicy` and `redis`; `redis` without its settings cannot render.
+    /// The output's `quotaPolicy` and `redis`; `redis` without its settings cannot render,
+    /// and `cluster` only where Kong has its database (its `mode`, [`KongMode::of`]): without
+    /// one Kong's `rate-limiting` schema allows only `local` and `redis`
+    /// (tests/external/FACTS.md §b).
     pub fn of(output: &OutputSpec) -> Result<Counters, RenderError> {
         match (output.quota_policy.unwrap_or_default(), &output.redis) {
             (QuotaPolicy::Local, None) => Ok(Counters::Local),
+            (QuotaPolicy::Cluster, None) if !KongMode::of(output).allows_cluster_counters() => {
+                Err(RenderError::Output(format!(
+                    "output `{}`: `quotaPolicy: cluster` counts in Kong's database, but the output's mode is {} (Kong's rate-limiting accepts only local or redis there)",
+                    output.path,
+                    KongMode::of(output).as_str()
+                )))
+            }
             (QuotaPolicy::Cluster, None) => Ok(Counters::Cluster),
             (QuotaPolicy::Redis, Some(r)) => Ok(Counters::Redis(r.clone())),
             (QuotaPolicy::Redis, None) => Err(RenderError::Output(format!(

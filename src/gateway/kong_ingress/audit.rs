@@ -8,11 +8,18 @@
 //! - its `credentials` are Secret names; the Secret's credential is the
 //!   `partnerctl.dev/credential` label of the ExternalSecret (or Secret) that makes it, else
 //!   the name after `partnerctl-key-`;
-//! - a consumer can call a product when one of its `consumerGroups` is in the `allow` list
-//!   of the product's `acl` KongPlugin (`partnerctl.dev/product` label, else the name after
-//!   `acl-`), or, with only a `deny` list, when none is in it; without
-//!   `include_consumer_groups: true` groups let nobody through. Its limits there are the `rate-limiting` KongPlugins its group is
-//!   annotated with (`konghq.com/plugins`), compared window by window with the plan's.
+//! - a credential Secret that is an `acl` credential (a listed Secret labelled
+//!   `konghq.com/credential: acl`, or named `partnerctl-acl.<partner>.<product>` as the
+//!   target names them) puts the consumer in an ACL group: the Secret's
+//!   `partnerctl.dev/product` label, else the last part of its name (a Secret's data is never
+//!   read);
+//! - a consumer can call a product when one of its ACL groups, or with
+//!   `include_consumer_groups: true` one of its `consumerGroups`, is in the `allow` list of
+//!   the product's `acl` KongPlugin (`partnerctl.dev/product` label, else the name after
+//!   `acl.` or `acl-`), or, with only a `deny` list, when none is in it. Its limits there are
+//!   the `rate-limiting` KongPlugins its groups are annotated with, and those of the
+//!   product (`partnerctl.dev/product` label) it is annotated with itself
+//!   (`konghq.com/plugins`), compared window by window with the plan's.
 
 use crate::gateway::audit::{AuditCode, Finding};
 use crate::gateway::kong::render::rate_limiting_config;
@@ -34,11 +41,13 @@ struct Acl<'a> {
 }
 
 impl Acl<'_> {
-    /// The consumer groups through which it lets a member of `groups` call, if it does:
-    /// those in `allow`; with only a `deny` list, every group, when none is denied.
-    fn lets(&self, groups: &[String]) -> Option<Vec<String>> {
-        if !self.by_groups {
-            return None;
+    /// The groups through which it lets a consumer call, if it does: of its ACL groups
+    /// (`acl` credentials) and, with `include_consumer_groups`, its consumer groups, those in
+    /// `allow`; with only a `deny` list, every group, when none is denied.
+    fn lets(&self, consumer_groups: &[String], acl_groups: &[String]) -> Option<Vec<String>> {
+        let mut groups: Vec<String> = acl_groups.to_vec();
+        if self.by_groups {
+            groups.extend(consumer_groups.iter().cloned());
         }
         if !self.allow.is_empty() {
             let through: Vec<String> = groups.iter().filter(|g| self.allow.contains(g)).cloned().collect();
@@ -47,7 +56,7 @@ impl Acl<'_> {
         if self.deny.is_empty() || groups.iter().any(|g| self.deny.contains(g)) {
             return None;
         }
-        Some(groups.to_vec())
+        Some(groups)
     }
 }
 
@@ -55,8 +64,43 @@ impl Acl<'_> {
 fn acl_product(m: &Manifest) -> String {
     m.label_value(k8s::PRODUCT_LABEL)
         .map(str::to_string)
-        .or_else(|| m.name.strip_prefix("acl-").map(str::to_string))
+        .or_else(|| {
+            m.name
+                .strip_prefix("acl.")
+                .or_else(|| m.name.strip_prefix("acl-"))
+                .map(str::to_string)
+        })
         .unwrap_or_else(|| m.name.clone())
+}
+
+/// The ACL group a credential Secret puts its consumer in, if it is an `acl` credential.
+fn acl_group(m: &Manifests, secret: &str) -> Option<String> {
+    let listed = m.of("Secret").find(|s| s.name == secret);
+    if let Some(s) = listed
+        && s.label_value("konghq.com/credential") == Some("acl")
+    {
+        return s
+            .label_value(k8s::PRODUCT_LABEL)
+            .map(str::to_string)
+            .or_else(|| secret.rsplit('.').next().map(str::to_string));
+    }
+    let rest = secret.strip_prefix("partnerctl-acl.")?;
+    rest.rsplit_once('.').map(|(_, product)| product.to_string())
+}
+
+/// The plugin names of a `konghq.com/plugins` annotation that are KongPlugins of the list
+/// (a `namespace:` qualifier is dropped: the list is read as one namespace's).
+fn annotated<'a>(r: &Manifest, plugins: &BTreeMap<&str, &'a Manifest>) -> Vec<&'a Manifest> {
+    r.annotations
+        .get("konghq.com/plugins")
+        .map(|a| {
+            a.split(',')
+                .map(|s| s.trim())
+                .map(|s| s.rsplit_once(':').map_or(s, |(_, n)| n))
+                .filter_map(|n| plugins.get(n).copied())
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 fn top_string(m: &Manifest, key: &str) -> Option<String> {
@@ -111,7 +155,11 @@ pub fn audit(ctx: &mut AuditContext<'_>, m: &Manifests) {
             continue;
         };
         consumers.insert(partner.name.clone());
-        let credentials = c.strings("/credentials");
+        let (acl_credentials, credentials): (Vec<String>, Vec<String>) = c
+            .strings("/credentials")
+            .into_iter()
+            .partition(|s| acl_group(m, s).is_some());
+        let acl_groups: Vec<String> = acl_credentials.iter().filter_map(|s| acl_group(m, s)).collect();
         let ids: Vec<String> = credentials.iter().map(|s| m.credential_of(&secrets, s)).collect();
         seen.extend(ids.iter().cloned());
         if partner.stage().is_exit() {
@@ -137,24 +185,22 @@ pub fn audit(ctx: &mut AuditContext<'_>, m: &Manifests) {
         }
         // What its groups let it call, and with which limits.
         let member_of = c.strings("/consumerGroups");
-        let mut reach: BTreeMap<String, (Vec<&str>, String)> = BTreeMap::new();
+        let mut reach: BTreeMap<String, (Vec<String>, String)> = BTreeMap::new();
         for acl in &acls {
-            let Some(through) = acl.lets(&member_of) else { continue };
+            let Some(through) = acl.lets(&member_of, &acl_groups) else {
+                continue;
+            };
             let via = &mut reach
                 .entry(acl.product.clone())
                 .or_insert_with(|| (Vec::new(), acl.plugin.label()))
                 .0;
-            for g in through {
-                if let Some((name, _)) = groups.get_key_value(g.as_str()) {
-                    via.push(name);
-                }
-            }
+            via.extend(through);
         }
         for (product, (via, acl)) in &reach {
             let how = if via.is_empty() {
                 format!("{acl} lets it through")
             } else {
-                format!("{acl} allows its consumer group(s) {}", via.join(", "))
+                format!("{acl} allows its group(s) {}", via.join(", "))
             };
             ctx.access(partner, product, c, &how, Some(&label));
             let plan = gateway
@@ -164,14 +210,19 @@ pub fn audit(ctx: &mut AuditContext<'_>, m: &Manifests) {
             let Some(plan) = plan else { continue };
             let expected = k8s::kong_windows(&rate_limiting_config(plan));
             let mut found = false;
-            for g in via {
-                let group = groups[g];
-                let names = group
-                    .annotations
-                    .get("konghq.com/plugins")
-                    .map(|a| a.split(',').map(|s| s.trim().to_string()).collect::<Vec<_>>())
-                    .unwrap_or_default();
-                for pl in names.iter().filter_map(|n| plugins.get(n.as_str())) {
+            // The plugins of its consumer groups, and those of the product it names itself.
+            let mut limiting: Vec<&Manifest> = via
+                .iter()
+                .filter_map(|g| groups.get(g.as_str()))
+                .flat_map(|group| annotated(group, &plugins))
+                .collect();
+            limiting.extend(
+                annotated(c, &plugins)
+                    .into_iter()
+                    .filter(|pl| pl.label_value(k8s::PRODUCT_LABEL) == Some(product.as_str())),
+            );
+            {
+                for pl in limiting {
                     if pl.body["plugin"] != "rate-limiting" {
                         continue;
                     }
@@ -197,7 +248,7 @@ pub fn audit(ctx: &mut AuditContext<'_>, m: &Manifests) {
                 ctx.limits(
                     &partner.name,
                     format!(
-                        "{} calls product {product} with no rate-limiting KongPlugin on its consumer group, but plan {} says {}",
+                        "{} calls product {product} with no rate-limiting KongPlugin on it or its consumer group, but plan {} says {}",
                         c.label(),
                         plan.name,
                         windows_text(&expected)
@@ -216,7 +267,7 @@ pub fn audit(ctx: &mut AuditContext<'_>, m: &Manifests) {
                         &partner.name,
                         None,
                         format!(
-                            "partner {} is subscribed to {product} ({}) but {} is in no consumer group the product's acl KongPlugin allows",
+                            "partner {} is subscribed to {product} ({}) but {} is in no group the product's acl KongPlugin allows",
                             partner.name,
                             plan.name,
                             c.label()

@@ -1,34 +1,61 @@
 //! The `kong-ingress` target: the program for the Kong Ingress Controller, as Kubernetes
 //! manifests for one environment in the output's folder (docs/kubernetes.md).
 //!
-//! - per partner with access a `KongConsumer` (`username` and `custom_id` = the partner's
-//!   name, as in the `kong` target), its key-auth credential Secrets and its consumer groups;
-//! - per subscribed (product, plan) a `KongConsumerGroup` `<product>-<plan>` with its
-//!   `rate-limiting` `KongPlugin` (the same config as the `kong` target, `quotaPolicy`
-//!   included);
-//! - per product an `acl` `KongPlugin` allowing the consumer groups of its plans
-//!   (`include_consumer_groups`), to attach to the product's route or service;
+//! What both editions render, in the output's `namespace` (default `partnerctl`):
+//! - per partner subscribed to a served product a `KongConsumer` (`username` and `custom_id`
+//!   = the partner's name, as in the `kong` target) listing its credential Secrets. A partner
+//!   with live keys but no subscription here (to a retired product, a plan not offered) gets
+//!   no consumer and no Secret: the controller's namespace holds the keys of the products'
+//!   subscribers only, as the `envoy-gateway` target's namespaces do;
 //! - per credential an `ExternalSecret` producing the Secret `partnerctl-key-<id>` labelled
 //!   `konghq.com/credential: key-auth` with its `key` from the credential's `secretRef`;
+//! - the `key-auth` KongPlugin [`KEY_AUTH_PLUGIN`], per product an `acl` KongPlugin, and per
+//!   plan offered in the environment a `rate-limiting` KongPlugin (the `kong` target's
+//!   config, `quotaPolicy` included): the product's route names them in its
+//!   `konghq.com/plugins` annotation, whose exact value the `acl` plugin carries in
+//!   [`ROUTE_PLUGINS_ANNOTATION`];
+//! - per route namespace other than the output's a `ReferenceGrant` letting HTTPRoutes and
+//!   Ingresses there name those plugins (`<namespace>:<plugin>`): the controller looks an
+//!   unqualified name up in the route's own namespace (tests/external/FACTS.md §d);
 //! - a `kustomization.yaml` listing them.
 //!
-//! Everything is in the output's `namespace` (default `partnerctl`).
+//! How a partner is let in and limited depends on the `edition`:
+//! - `oss` (the default; Kong OSS, DB-less): its ACL groups are `acl` credential Secrets
+//!   (`group: <product>`) in its `credentials`, the `acl` plugin allows the product's group,
+//!   and the consumer names the `rate-limiting` plugin of each plan it holds in its own
+//!   `konghq.com/plugins`;
+//! - `enterprise`: per subscribed (product, plan) a `KongConsumerGroup` annotated with the
+//!   plan's plugin, the consumer lists its groups, and the `acl` plugin allows the groups of
+//!   the product's plans (`include_consumer_groups`, not in Kong OSS's schema).
+//!
+//! Either way the plan's plugin is named by its holders (consumers or groups) *and* by the
+//! route, in one namespace, so the controller scopes one instance to each holder on that
+//! route (`GetCombinations`, FACTS §d): the plan limits a partner per product, as the `kong`
+//! target does. A plan nobody holds renders its plugin `disabled`, since a plugin only the
+//! route names would limit every consumer on it.
 
-use crate::access::Gateway;
-use crate::gateway::kong::render::{Counters, rate_limiting_config};
-use crate::gateway::kubernetes as k8s;
+use crate::access::{Gateway, GatewayProduct};
+use crate::gateway::kong::render::{Counters, KEY_HEADER, rate_limiting_config};
+use crate::gateway::kubernetes::{self as k8s, Doc};
 use crate::model::Program;
 use crate::output::{RenderError, RenderedFile};
-use crate::spec::{Date, Environment, OutputSpec};
-use serde_json::json;
-use std::collections::BTreeMap;
+use crate::spec::{Date, Environment, KongEdition, OutputSpec, PlanSpec};
+use serde_json::{Value, json};
+use std::collections::BTreeSet;
 
 /// The default namespace of the manifests.
 pub const DEFAULT_NAMESPACE: &str = "partnerctl";
 
-/// The consumer group of a product's plan.
+/// The `key-auth` KongPlugin every product's route names.
+pub const KEY_AUTH_PLUGIN: &str = "partnerctl-key-auth";
+
+/// The annotation of a product's `acl` KongPlugin holding the exact `konghq.com/plugins`
+/// value its route must carry.
+pub const ROUTE_PLUGINS_ANNOTATION: &str = "partnerctl.dev/route-plugins";
+
+/// The consumer group of a product's plan (`enterprise`).
 pub fn group_name(product: &str, plan: &str) -> String {
-    k8s::subdomain(&[product, plan])
+    k8s::dotted(&[product, plan])
 }
 
 /// The Secret holding a credential's key.
@@ -36,25 +63,65 @@ pub fn secret_name(credential: &str) -> String {
     k8s::subdomain(&["partnerctl-key", credential])
 }
 
+/// The `acl` credential Secret putting a partner in a product's ACL group (`oss`).
+pub fn acl_secret_name(partner: &str, product: &str) -> String {
+    k8s::dotted(&["partnerctl-acl", partner, product])
+}
+
 /// The `acl` plugin of a product.
 pub fn acl_plugin(product: &str) -> String {
-    k8s::subdomain(&["acl", product])
+    k8s::dotted(&["acl", product])
 }
 
 /// The `rate-limiting` plugin of a product's plan.
 pub fn limit_plugin(product: &str, plan: &str) -> String {
-    k8s::subdomain(&["rate-limiting", product, plan])
+    k8s::dotted(&["rate-limiting", product, plan])
 }
 
-/// Renders the manifests into the folder `path`.
-pub fn render(
+/// The namespace a product's route lives in: its `environments.<env>.route`, else the
+/// output's (the plugins are then named without a namespace).
+fn route_namespace<'a>(p: &GatewayProduct<'a>, environment: Environment, ns: &'a str) -> &'a str {
+    p.product
+        .spec
+        .environments
+        .get(environment)
+        .and_then(|e| e.route.as_ref())
+        .map_or(ns, |r| r.namespace.as_str())
+}
+
+/// The plans of a product offered in the environment.
+fn offered<'a>(p: &GatewayProduct<'a>, environment: Environment) -> impl Iterator<Item = &'a PlanSpec> {
+    p.product
+        .spec
+        .plans
+        .iter()
+        .filter(move |plan| plan.environments.contains(&environment))
+}
+
+/// The `konghq.com/plugins` value a product's route carries: the key-auth, acl and plan
+/// plugins, qualified with the output's namespace when the route lives in another one.
+pub fn route_plugins(p: &GatewayProduct<'_>, environment: Environment, ns: &str) -> String {
+    let qualify = |name: &str| {
+        if route_namespace(p, environment, ns) == ns {
+            name.to_string()
+        } else {
+            format!("{ns}:{name}")
+        }
+    };
+    let mut names = vec![qualify(KEY_AUTH_PLUGIN), qualify(&acl_plugin(p.name))];
+    names.extend(offered(p, environment).map(|plan| qualify(&limit_plugin(p.name, &plan.name))));
+    names.join(",")
+}
+
+/// The manifests of the output, as data (see [`k8s::limits`]).
+pub fn documents(
     program: &Program,
     today: Date,
     environment: Environment,
     output: &OutputSpec,
-    path: &str,
-) -> Result<Vec<RenderedFile>, RenderError> {
+) -> Result<Vec<Doc>, RenderError> {
     let counters = Counters::of(output)?;
+    let edition = output.edition.unwrap_or_default();
     let gw = Gateway::new(program, environment, today);
     let env = environment.as_str();
     let prog = program.name();
@@ -63,30 +130,69 @@ pub fn render(
         .clone()
         .unwrap_or_else(|| DEFAULT_NAMESPACE.to_string());
     let store = output.secret_store.clone().unwrap_or_else(k8s::default_store);
-    let annotations = json!({"kubernetes.io/ingress.class": "kong"});
-    let mut files = Vec::new();
-    let mut groups: BTreeMap<(&str, &str), &crate::spec::PlanSpec> = BTreeMap::new();
-    for p in &gw.partners {
+    let class = json!({"kubernetes.io/ingress.class": "kong"});
+    let mut docs = Vec::new();
+    // (product, plan) → whether someone holds it.
+    let mut held: BTreeSet<(&str, &str)> = BTreeSet::new();
+    for p in gw.partners.iter().filter(|p| !p.plans.is_empty()) {
         let labels = k8s::labels(prog, env, &[(k8s::PARTNER_LABEL, p.name)]);
-        let consumer_groups: Vec<String> = p
-            .plans
-            .iter()
-            .map(|(product, plan)| {
-                groups.insert((product, plan.name.0.as_str()), plan);
-                group_name(product, &plan.name)
-            })
-            .collect();
-        let name = k8s::subdomain(&[p.name]);
-        let consumer = json!({
+        for (product, plan) in &p.plans {
+            held.insert((product, plan.name.0.as_str()));
+        }
+        let mut credentials: Vec<String> = p.credentials.iter().map(|c| secret_name(&c.id)).collect();
+        let mut annotations = class.clone();
+        let mut consumer = json!({
             "apiVersion": "configuration.konghq.com/v1",
             "kind": "KongConsumer",
-            "metadata": {"name": name, "namespace": ns, "labels": labels, "annotations": annotations},
+            "metadata": {"name": k8s::subdomain(&[p.name]), "namespace": ns, "labels": labels},
             "username": p.name,
             "custom_id": p.name,
-            "credentials": p.credentials.iter().map(|c| secret_name(&c.id)).collect::<Vec<_>>(),
-            "consumerGroups": consumer_groups,
         });
-        files.push(k8s::manifest(path, &format!("kongconsumer-{name}.yaml"), &consumer));
+        match edition {
+            KongEdition::Oss => {
+                // ACL groups as `acl` credentials, limits as plugins the consumer names.
+                for product in p.plans.keys() {
+                    let secret = acl_secret_name(p.name, product);
+                    let mut secret_labels = k8s::labels(
+                        prog,
+                        env,
+                        &[(k8s::PARTNER_LABEL, p.name), (k8s::PRODUCT_LABEL, product)],
+                    );
+                    secret_labels["konghq.com/credential"] = json!("acl");
+                    docs.push(Doc::new(
+                        format!("secret-{secret}.yaml"),
+                        json!({
+                            "apiVersion": "v1",
+                            "kind": "Secret",
+                            "metadata": {"name": secret, "namespace": ns, "labels": secret_labels},
+                            "type": "Opaque",
+                            "stringData": {"group": product},
+                        }),
+                    ));
+                    credentials.push(secret);
+                }
+                if !p.plans.is_empty() {
+                    let plugins: Vec<String> = p
+                        .plans
+                        .iter()
+                        .map(|(product, plan)| limit_plugin(product, &plan.name))
+                        .collect();
+                    annotations["konghq.com/plugins"] = json!(plugins.join(","));
+                }
+            }
+            KongEdition::Enterprise => {
+                consumer["consumerGroups"] = json!(
+                    p.plans
+                        .iter()
+                        .map(|(product, plan)| group_name(product, &plan.name))
+                        .collect::<Vec<_>>()
+                );
+            }
+        }
+        consumer["metadata"]["annotations"] = annotations;
+        consumer["credentials"] = json!(credentials);
+        let file = format!("kongconsumer-{}.yaml", k8s::subdomain(&[p.name]));
+        docs.push(Doc::new(file, consumer));
         for c in &p.credentials {
             let secret = secret_name(&c.id);
             let labels = k8s::labels(
@@ -97,60 +203,118 @@ pub fn render(
             let mut secret_labels = labels.clone();
             secret_labels["konghq.com/credential"] = json!("key-auth");
             let doc = k8s::external_secret(c, &secret, &ns, "key", &store, labels, Some(secret_labels));
-            files.push(k8s::manifest(path, &format!("externalsecret-{secret}.yaml"), &doc));
+            docs.push(Doc::new(format!("externalsecret-{secret}.yaml"), doc));
         }
     }
-    for ((product, plan_name), plan) in &groups {
-        let group = group_name(product, plan_name);
-        let plugin = limit_plugin(product, plan_name);
-        let labels = k8s::labels(
-            prog,
-            env,
-            &[(k8s::PRODUCT_LABEL, product), (k8s::PLAN_LABEL, plan_name)],
-        );
-        let mut annotations = annotations.clone();
-        annotations["konghq.com/plugins"] = json!(plugin);
-        let doc = json!({
-            "apiVersion": "configuration.konghq.com/v1beta1",
-            "kind": "KongConsumerGroup",
-            "metadata": {"name": group, "namespace": ns, "labels": labels, "annotations": annotations},
-            "spec": {"name": group},
-        });
-        files.push(k8s::manifest(path, &format!("kongconsumergroup-{group}.yaml"), &doc));
-        let mut config = rate_limiting_config(plan);
-        counters.apply(&mut config);
-        let doc = json!({
-            "apiVersion": "configuration.konghq.com/v1",
-            "kind": "KongPlugin",
-            "metadata": {"name": plugin, "namespace": ns, "labels": labels},
-            "plugin": "rate-limiting",
-            "config": config,
-        });
-        files.push(k8s::manifest(path, &format!("kongplugin-{plugin}.yaml"), &doc));
-    }
-    for p in &gw.products {
-        let allow: Vec<String> = groups
-            .keys()
-            .filter(|(product, _)| *product == p.name)
-            .map(|(product, plan)| group_name(product, plan))
-            .collect();
-        let name = acl_plugin(p.name);
-        let labels = k8s::labels(prog, env, &[(k8s::PRODUCT_LABEL, p.name)]);
-        // An empty allow list is refused by Kong; a product nobody subscribes to allows a
-        // group no consumer is in.
-        let allow = if allow.is_empty() {
-            vec![k8s::subdomain(&[p.name, "nobody"])]
-        } else {
-            allow
-        };
-        let doc = json!({
+    let plugin = |name: &str, labels: Value, plugin: &str, config: Value| {
+        json!({
             "apiVersion": "configuration.konghq.com/v1",
             "kind": "KongPlugin",
             "metadata": {"name": name, "namespace": ns, "labels": labels},
-            "plugin": "acl",
-            "config": {"allow": allow, "include_consumer_groups": true, "hide_groups_header": true},
-        });
-        files.push(k8s::manifest(path, &format!("kongplugin-{name}.yaml"), &doc));
+            "plugin": plugin,
+            "config": config,
+        })
+    };
+    docs.push(Doc::new(
+        format!("kongplugin-{KEY_AUTH_PLUGIN}.yaml"),
+        plugin(
+            KEY_AUTH_PLUGIN,
+            k8s::labels(prog, env, &[]),
+            "key-auth",
+            json!({
+                "key_names": [KEY_HEADER],
+                "key_in_header": true,
+                "key_in_query": false,
+                "key_in_body": false,
+                "hide_credentials": true,
+            }),
+        ),
+    ));
+    let mut route_namespaces: BTreeSet<&str> = BTreeSet::new();
+    for p in &gw.products {
+        let route_ns = route_namespace(p, environment, &ns);
+        if route_ns != ns {
+            route_namespaces.insert(route_ns);
+        }
+        let product_labels = k8s::labels(prog, env, &[(k8s::PRODUCT_LABEL, p.name)]);
+        let mut groups = Vec::new();
+        for plan in offered(p, environment) {
+            let name = limit_plugin(p.name, &plan.name);
+            let labels = k8s::labels(
+                prog,
+                env,
+                &[(k8s::PRODUCT_LABEL, p.name), (k8s::PLAN_LABEL, &plan.name)],
+            );
+            let mut config = rate_limiting_config(plan);
+            counters.apply(&mut config);
+            let mut doc = plugin(&name, labels.clone(), "rate-limiting", config);
+            let holders = held.contains(&(p.name, plan.name.0.as_str()));
+            if !holders {
+                // Named by the route alone, it would limit every consumer of the route.
+                doc["disabled"] = json!(true);
+            }
+            docs.push(Doc::new(format!("kongplugin-{name}.yaml"), doc));
+            if edition == KongEdition::Enterprise && holders {
+                let group = group_name(p.name, &plan.name);
+                let mut annotations = class.clone();
+                annotations["konghq.com/plugins"] = json!(name);
+                docs.push(Doc::new(
+                    format!("kongconsumergroup-{group}.yaml"),
+                    json!({
+                        "apiVersion": "configuration.konghq.com/v1beta1",
+                        "kind": "KongConsumerGroup",
+                        "metadata": {"name": group, "namespace": ns, "labels": labels, "annotations": annotations},
+                        "spec": {"name": group},
+                    }),
+                ));
+                groups.push(group);
+            }
+        }
+        let config = match edition {
+            KongEdition::Oss => json!({"allow": [p.name], "hide_groups_header": true}),
+            KongEdition::Enterprise => {
+                // An empty allow list is refused by Kong; a product nobody holds allows a
+                // group no consumer is in.
+                if groups.is_empty() {
+                    groups.push(k8s::dotted(&[p.name, "nobody"]));
+                }
+                json!({"allow": groups, "include_consumer_groups": true, "hide_groups_header": true})
+            }
+        };
+        let name = acl_plugin(p.name);
+        let mut doc = plugin(&name, product_labels, "acl", config);
+        doc["metadata"]["annotations"] = json!({ROUTE_PLUGINS_ANNOTATION: route_plugins(p, environment, &ns)});
+        docs.push(Doc::new(format!("kongplugin-{name}.yaml"), doc));
     }
-    Ok(k8s::with_kustomization(path, files))
+    for route_ns in route_namespaces {
+        let name = k8s::dotted(&["partnerctl-plugins", route_ns]);
+        docs.push(Doc::new(
+            format!("referencegrant-{name}.yaml"),
+            json!({
+                "apiVersion": "gateway.networking.k8s.io/v1beta1",
+                "kind": "ReferenceGrant",
+                "metadata": {"name": name, "namespace": ns, "labels": k8s::labels(prog, env, &[])},
+                "spec": {
+                    "from": [
+                        {"group": "gateway.networking.k8s.io", "kind": "HTTPRoute", "namespace": route_ns},
+                        {"group": "networking.k8s.io", "kind": "Ingress", "namespace": route_ns},
+                    ],
+                    "to": [{"group": "configuration.konghq.com", "kind": "KongPlugin"}],
+                },
+            }),
+        ));
+    }
+    Ok(docs)
+}
+
+/// Renders the manifests into the folder `path`; nothing when the cluster would refuse one.
+pub fn render(
+    program: &Program,
+    today: Date,
+    environment: Environment,
+    output: &OutputSpec,
+    path: &str,
+) -> Result<Vec<RenderedFile>, RenderError> {
+    let docs = documents(program, today, environment, output)?;
+    k8s::limits::finish(&output.path, path, docs)
 }

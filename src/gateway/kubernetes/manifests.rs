@@ -69,6 +69,26 @@ pub fn subdomain(parts: &[&str]) -> String {
     name(parts, 253)
 }
 
+/// A DNS-1123 subdomain of program names joined by `.`: a name is `[a-z0-9-]` and never
+/// holds a dot, so different parts never give the same name (`rates` + `pro-annual` is
+/// `rates.pro-annual`, `rates-pro` + `annual` is `rates-pro.annual`), which joining with
+/// `-` would. Parts that are not such names fall back to [`subdomain`], hash included.
+pub fn dotted(parts: &[&str]) -> String {
+    let plain = |p: &&str| {
+        !p.is_empty()
+            && p.bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+            && !p.starts_with('-')
+            && !p.ends_with('-')
+    };
+    let joined = parts.join(".");
+    if parts.iter().all(plain) && joined.len() <= 253 {
+        joined
+    } else {
+        subdomain(parts)
+    }
+}
+
 /// The labels of a resource: managed-by, program, environment, and `extra` (`(key, value)`).
 pub fn labels(program: &str, environment: &str, extra: &[(&str, &str)]) -> Value {
     let mut m = Map::new();
@@ -89,10 +109,30 @@ pub fn default_store() -> SecretStoreSpec {
     }
 }
 
-/// The store's key of a `secretRef`: its path after the scheme
-/// (`vault://partners/acme/prd-1` → `partners/acme/prd-1`); the store knows its backend.
+/// The field of the store's entry that holds the key when a `secretRef` names none.
+///
+/// external-secrets hands back a whole entry, JSON-encoded, when `remoteRef.property` is
+/// empty (its Vault provider, `getSecretValue`: tests/external/FACTS.md §e), which no
+/// gateway reads as a key: every reference names a field, this one unless the `secretRef`
+/// says `#field`.
+pub const DEFAULT_PROPERTY: &str = "key";
+
+/// The store's key of a `secretRef`: its path after the scheme, without a `#field`
+/// (`vault://partners/acme/prd-1#api-key` → `partners/acme/prd-1`); the store knows its backend.
 pub fn remote_key(secret_ref: &str) -> &str {
-    secret_ref.split_once("://").map_or(secret_ref, |(_, rest)| rest)
+    remote_ref(secret_ref).0
+}
+
+/// The store's key and the field of its entry that holds the key, of a `secretRef`:
+/// `vault://partners/acme/prd-1#api-key` → (`partners/acme/prd-1`, `api-key`);
+/// `vault://partners/acme/prd-1` → (`partners/acme/prd-1`, [`DEFAULT_PROPERTY`]).
+pub fn remote_ref(secret_ref: &str) -> (&str, &str) {
+    let path = secret_ref.split_once("://").map_or(secret_ref, |(_, rest)| rest);
+    match path.rsplit_once('#') {
+        Some((key, field)) if !key.is_empty() && !field.is_empty() => (key, field),
+        Some((key, _)) => (key, DEFAULT_PROPERTY),
+        None => (path, DEFAULT_PROPERTY),
+    }
 }
 
 /// The `ExternalSecret` that makes the Secret `secret` in `namespace` from a credential's
@@ -120,7 +160,7 @@ pub fn external_secret(
             "target": target,
             "data": [{
                 "secretKey": secret_key,
-                "remoteRef": {"key": remote_key(&credential.secret_ref)},
+                "remoteRef": {"key": remote_ref(&credential.secret_ref).0, "property": remote_ref(&credential.secret_ref).1},
             }],
         },
     })

@@ -10,13 +10,16 @@
 //! `kubectl get … -o yaml` prints (a `List`) or a stream of manifests, as hostile input, and
 //! keeps the resources of the kinds the targets render, never a Secret's data.
 //!
-//! [`manifests`] writes, [`read`] reads back, [`audit`] holds what both audits share.
+//! [`manifests`] writes, [`limits`] holds manifests against what the cluster accepts before
+//! they are written, [`read`] reads back, [`audit`] holds what both audits share.
 
 pub mod audit;
+pub mod limits;
 pub mod manifests;
 pub mod read;
 
 pub use audit::*;
+pub use limits::Doc;
 pub use manifests::*;
 pub use read::*;
 
@@ -77,5 +80,15 @@ items:
         assert!(re.is_match(&n));
         assert!(re.is_match(&label(&["-x.y-"])));
         assert_eq!(remote_key("vault://partners/acme/prd-1"), "partners/acme/prd-1");
+        assert_eq!(
+            remote_ref("vault://partners/acme/prd-1"),
+            ("partners/acme/prd-1", "key")
+        );
+        assert_eq!(
+            remote_ref("vault://secret/partners/acme#api-key"),
+            ("secret/partners/acme", "api-key")
+        );
+        assert_eq!(dotted(&["rates", "pro-annual"]), "rates.pro-annual");
+        assert_ne!(dotted(&["rates", "pro-annual"]), dotted(&["rates-pro", "annual"]));
     }
 }

@@ -9,23 +9,36 @@
 //! 3. The endpoint's `location` (an anchored regex per path) checks the method (405) and
 //!    the partner's plan for the product; no subscription → **403**.
 //! 4. `limit_req` per plan zone, keyed by partner (an empty key is not counted, so each
-//!    partner is limited only by its own plan); over the limit → **429**.
+//!    partner is limited only by its own plan); over the limit → **429**, a JSON body and
+//!    `Retry-After` (the seconds the plan's rate takes to let one more call through).
 //! 5. Otherwise `proxy_pass` to the product's upstream for the environment.
 //!
-//! Every request is logged as one JSON line in the usage format of SPEC §8.
+//! Every request is logged as one JSON line in the usage format of SPEC §8; every refusal
+//! has a JSON body.
+//!
+//! NGINX keeps map keys and variable names in hash tables of fixed-size buckets, and refuses
+//! a configuration whose longest key does not fit one (tests/external/FACTS.md §g): with the
+//! default 64 bytes, any key over 46 bytes, while names may have 63 characters. So the
+//! include sets `map_hash_bucket_size` and `map_hash_max_size` from its own longest key and
+//! largest map ([`hash_sizes`]), and its variables and zones are named by a hash of the
+//! product (and plan) they stand for ([`short_name`]): short enough for the default
+//! variables hash, and never the same for two products or plans, where joining names with
+//! `_` made `rates` + `pro-annual` and `rates-pro` + `annual` one zone.
 //!
 //! Every value reaches the template through [`crate::encode::nginx`] ([`arg`], `quoted`,
 //! [`map_key`], [`word`], [`comment`]), which writes it as one NGINX token or refuses it:
 //! no value can end a comment, a string or a directive, or add a block (SPEC §9). Comments
 //! carry names only, never display names.
 
-use crate::access::{Gateway, ident};
+use crate::access::Gateway;
 use crate::encode::nginx::{Refused, arg, comment, escape_inner, map_key, regex, word};
 use crate::model::Program;
 use crate::output::RenderError;
 use crate::spec::{Date, Environment, OutputSpec, PlanSpec, RateUnit};
 use crate::template as templates;
 use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+use std::collections::BTreeMap;
 
 pub const DEFAULT_KEYS_FILE: &str = "/etc/nginx/partnerctl-keys.map";
 pub const DEFAULT_LISTEN: &str = "8080";
@@ -49,6 +62,53 @@ pub fn rate(plan: &PlanSpec) -> (String, u64) {
         }
     };
     (rate, n.saturating_sub(1))
+}
+
+/// The seconds a client over the plan's rate waits before one more call gets through: NGINX
+/// refills the allowance at the zone's rate ([`rate`]), one call per `1/rate` of its unit.
+pub fn retry_after(plan: &PlanSpec) -> u64 {
+    let n = plan.rate_limit.requests.max(1);
+    match plan.rate_limit.per {
+        RateUnit::Second => 1,
+        RateUnit::Minute => 60u64.div_ceil(n).max(1),
+        RateUnit::Hour | RateUnit::Day => {
+            let per_minute = (n * 60).div_ceil(plan.rate_limit.per.seconds()).max(1);
+            60u64.div_ceil(per_minute).max(1)
+        }
+    }
+}
+
+/// A variable or zone name of the include for what `parts` name: `<prefix>_<kind>_` and 16
+/// hex digits of a SHA-256 of the parts, each ended by a NUL (which no name holds, so
+/// different parts never hash the same input). At most 40 characters with the longest
+/// prefix (`partnerctl_production`), so it fits NGINX's default 64-byte variables hash
+/// bucket (46 bytes a name), whatever the length of the names behind it.
+pub fn short_name(prefix: &str, kind: &str, parts: &[&str]) -> String {
+    let mut h = Sha256::new();
+    for part in parts {
+        h.update(part.as_bytes());
+        h.update([0u8]);
+    }
+    let digest = h.finalize();
+    let hex: String = digest.iter().take(8).map(|b| format!("{b:02x}")).collect();
+    format!("{prefix}_{kind}_{hex}")
+}
+
+/// The bytes a key takes in an NGINX hash: a pointer, the key and two bytes of length,
+/// rounded up to a pointer (`NGX_HASH_ELT_SIZE`, with 8-byte pointers).
+fn hash_element(key_len: usize) -> usize {
+    (8 + key_len + 2).div_ceil(8) * 8
+}
+
+/// `map_hash_bucket_size` and `map_hash_max_size` for maps whose longest key has
+/// `longest` bytes and whose largest map has `entries` keys: a bucket holds four of the
+/// longest elements and its end pointer, rounded up to 64 bytes (a cache line), and never
+/// less than 128; the table may grow to twice the largest map's entries (a power of two,
+/// at least NGINX's default 2048), so NGINX finds a table without warning.
+pub fn hash_sizes(longest: usize, entries: usize) -> (usize, usize) {
+    let bucket = (8 + 4 * hash_element(longest)).div_ceil(64) * 64;
+    let max = (2 * entries).next_power_of_two().max(2048);
+    (bucket.max(128), max)
 }
 
 /// Splits an upstream URL into what `proxy_pass` takes (`https://host:port`) and a path
@@ -132,6 +192,28 @@ pub fn context(
         }
     }
     credentials.sort_by(|a, b| a["sort"].as_str().cmp(&b["sort"].as_str()));
+    // Every map key, for the hash sizes: credential ids, partner names, plan names.
+    let mut longest = gw
+        .partners
+        .iter()
+        .flat_map(|pa| std::iter::once(pa.name.len()).chain(pa.credentials.iter().map(|c| c.id.0.len())))
+        .max()
+        .unwrap_or(0);
+    let mut entries = credentials.len().max(gw.partners.len());
+    // Variable names stand for their product or plan; two that hash alike are refused
+    // rather than merged.
+    let mut names: BTreeMap<String, String> = BTreeMap::new();
+    let mut name = |kind: &str, parts: &[&str]| -> Result<String, RenderError> {
+        let n = short_name(&p, kind, parts);
+        let what = parts.join("/");
+        match names.insert(n.clone(), what.clone()) {
+            Some(other) if other != what => Err(RenderError::Output(format!(
+                "output `{}`: {other} and {what} would share the NGINX name {n}",
+                output.path
+            ))),
+            _ => Ok(n),
+        }
+    };
     let mut products = Vec::new();
     for product in &gw.products {
         let subscribers = gw.subscribers(product.name);
@@ -151,13 +233,18 @@ pub fn context(
                     "value": arg(pa.name).map_err(e("a partner name"))?,
                 }));
             }
+            longest = longest.max(plan.name.len());
             plans.push(json!({
-                "zone": format!("{p}_{}_{}", ident(product.name), ident(&plan.name)),
+                "comment": comment(&format!("{} {}", product.name, plan.name)),
+                "zone": name("zone", &[product.name, &plan.name])?,
+                "name": map_key(&plan.name).map_err(e("a plan name"))?,
                 "rate": rate,
                 "burst": burst,
+                "retryAfter": retry_after(plan),
                 "partners": partners,
             }));
         }
+        entries = entries.max(plans.len());
         let (upstream, upstream_path) = split_upstream(product.upstream);
         let rewrite = if upstream_path.is_empty() {
             String::new()
@@ -186,7 +273,10 @@ pub fn context(
         products.push(json!({
             "name": word(product.name).map_err(e("a product name"))?,
             "comment": comment(product.name),
-            "ident": ident(product.name),
+            "ident": crate::access::ident(product.name),
+            "plan": name("plan", &[product.name])?,
+            "retry": name("retry", &[product.name])?,
+            "rateLimited": name("rate_limited", &[product.name])?,
             "upstream": arg(&upstream).map_err(e("an upstream"))?,
             "rewrite": rewrite,
             "routes": routes,
@@ -195,7 +285,10 @@ pub fn context(
         }));
     }
     let keys_file = output.keys_file.as_deref().unwrap_or(DEFAULT_KEYS_FILE);
+    let (bucket, max) = hash_sizes(longest, entries);
     Ok(json!({
+        "mapHashBucketSize": bucket,
+        "mapHashMaxSize": max,
         "environment": environment.as_str(),
         "asOf": today.to_string(),
         "program": {"comment": comment(program.name())},
@@ -227,6 +320,27 @@ pub fn render(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn names_are_short_distinct_and_hashes_fit_the_longest_key() {
+        let a = short_name("partnerctl_production", "zone", &["rates", "pro-annual"]);
+        let b = short_name("partnerctl_production", "zone", &["rates-pro", "annual"]);
+        assert_ne!(a, b);
+        assert!(a.len() <= 46, "{a}");
+        // 63-character keys: 80 bytes an element, four a bucket.
+        assert_eq!(hash_sizes(63, 10), (384, 2048));
+        assert_eq!(hash_sizes(10, 5000), (128, 16384));
+        let plan = |n, per| PlanSpec {
+            name: crate::spec::Name("p".into()),
+            rate_limit: crate::spec::RateLimit { requests: n, per },
+            quota: None,
+            environments: vec![Environment::Sandbox],
+        };
+        assert_eq!(retry_after(&plan(50, RateUnit::Second)), 1);
+        assert_eq!(retry_after(&plan(2, RateUnit::Minute)), 30);
+        // 100 an hour is NGINX's 2r/m: one call every 30 seconds.
+        assert_eq!(retry_after(&plan(100, RateUnit::Hour)), 30);
+    }
 
     #[test]
     fn upstreams() {

@@ -62,6 +62,8 @@ struct RawLine<'a> {
     authenticated_entity: Option<KongEntity<'a>>,
     #[serde(borrow, default)]
     service: Option<KongService<'a>>,
+    #[serde(borrow, default)]
+    route: Option<KongTagged<'a>>,
 }
 
 #[derive(Deserialize)]
@@ -84,6 +86,8 @@ struct KongConsumer<'a> {
     custom_id: Option<Cow<'a, str>>,
     #[serde(borrow, default)]
     username: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    tags: Option<Vec<Cow<'a, str>>>,
 }
 
 #[derive(Deserialize)]
@@ -96,6 +100,14 @@ struct KongEntity<'a> {
 struct KongService<'a> {
     #[serde(borrow, default)]
     name: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    tags: Option<Vec<Cow<'a, str>>>,
+}
+
+/// A Kong entity of the line that carries tags (the route; the consumer's are read from
+/// [`KongConsumer`]).
+#[derive(Deserialize)]
+struct KongTagged<'a> {
     #[serde(borrow, default)]
     tags: Option<Vec<Cow<'a, str>>>,
 }
@@ -179,8 +191,9 @@ pub enum Record {
     Call(Call),
     /// One day of a caller's calls (a rollup).
     Rollup(Caller, Tally),
-    /// A request nobody was authenticated for.
-    Anonymous,
+    /// Requests nobody was authenticated for (one for a raw line, the rollup's `calls` for
+    /// a rollup line): an empty or missing credential and no consumer, in every dialect.
+    Anonymous(u64),
 }
 
 /// Parses one non-blank line in any format (SPEC §8, Kong, Envoy); a rollup or an anonymous
@@ -189,7 +202,7 @@ pub fn parse_line(text: &[u8]) -> Result<Call, String> {
     match parse_record(text, UsageFormat::Auto)? {
         Record::Call(call) => Ok(call),
         Record::Rollup(..) => Err("the line is a daily rollup, not one call".into()),
-        Record::Anonymous => Err("the line names no consumer and no credential (an unauthenticated request)".into()),
+        Record::Anonymous(_) => Err("the line names no consumer and no credential (an unauthenticated request)".into()),
     }
 }
 
@@ -223,7 +236,16 @@ pub fn parse_record(text: &[u8], format: UsageFormat) -> Result<Record, String> 
 fn parse_partnerctl(raw: RawLine<'_>) -> Result<Record, String> {
     let ts = raw.ts.as_deref().ok_or("the line has no `ts`")?;
     let at = rfc3339("ts", ts)?;
-    let credential = name_of("credential", raw.credential)?.ok_or("the line has no `credential`")?;
+    if raw.credential.is_none() {
+        return Err("the line has no `credential`".into());
+    }
+    // `"credential": ""` is what the nginx target logs for a request without a known key
+    // (its 401s): a real request nobody was authenticated for, as in the other dialects.
+    let Some(credential) = name_of("credential", raw.credential)? else {
+        status_of("status", raw.status.as_ref())?;
+        optional_environment(raw.environment.as_deref())?;
+        return Ok(Record::Anonymous(1));
+    };
     let environment = optional_environment(raw.environment.as_deref())?;
     Ok(Record::Call(Call {
         at,
@@ -243,11 +265,11 @@ fn parse_rollup(raw: RawLine<'_>) -> Result<Record, String> {
     let day_text = raw.day.as_deref().ok_or("the line has no `day`")?;
     let day =
         Date::parse(day_text).ok_or_else(|| format!("`day` {} is not a date such as 2026-01-08", quote(day_text)))?;
-    let credential = name_of("credential", raw.credential)?;
-    let consumer = name_of("partner", raw.partner)?;
-    if credential.is_none() && consumer.is_none() {
+    if raw.credential.is_none() && raw.partner.is_none() {
         return Err("the rollup names no `credential` and no `partner`".into());
     }
+    let credential = name_of("credential", raw.credential)?;
+    let consumer = name_of("partner", raw.partner)?;
     let environment = optional_environment(raw.environment.as_deref())?;
     let calls = count_of("calls", raw.calls.as_ref())?;
     let tally = |key: &str, v: Option<&serde_json::Value>| -> Result<u64, String> {
@@ -283,6 +305,10 @@ fn parse_rollup(raw: RawLine<'_>) -> Result<Record, String> {
     if first.date_naive() != day.0 || last.date_naive() != day.0 || last < first {
         return Err(format!("`firstTs` and `lastTs` are not on `day` {day} in that order"));
     }
+    if credential.is_none() && consumer.is_none() {
+        // `"credential": ""`: a day of requests nobody was authenticated for.
+        return Ok(Record::Anonymous(calls));
+    }
     Ok(Record::Rollup(
         Caller {
             credential,
@@ -311,7 +337,7 @@ fn parse_envoy(raw: RawLine<'_>) -> Result<Record, String> {
     let consumer = name_of("partner", raw.partner)?;
     let status = status_of("response_code", raw.response_code.as_ref())?;
     if credential.is_none() && consumer.is_none() {
-        return Ok(Record::Anonymous);
+        return Ok(Record::Anonymous(1));
     }
     let environment = optional_environment(raw.environment.as_deref())?;
     Ok(Record::Call(Call {
@@ -336,6 +362,7 @@ fn parse_kong(raw: RawLine<'_>) -> Result<Record, String> {
         .ok_or("`started_at` is not a number")?;
     let at = DateTime::<Utc>::from_timestamp_millis(ms).ok_or_else(|| format!("`started_at` {ms} is out of range"))?;
     let credential = name_of("authenticated_entity.id", raw.authenticated_entity.and_then(|e| e.id))?;
+    let consumer_tags = raw.consumer.as_ref().and_then(|c| c.tags.clone());
     let consumer = match raw.consumer {
         Some(c) => name_of("consumer", c.custom_id.filter(|s| !s.is_empty()).or(c.username))?,
         None => None,
@@ -343,21 +370,25 @@ fn parse_kong(raw: RawLine<'_>) -> Result<Record, String> {
     let status = status_of("response.status", raw.response.as_ref().and_then(|r| r.status.as_ref()))?;
     if credential.is_none() && consumer.is_none() {
         // Refused before authentication: a real request, but nobody to count it for.
-        return Ok(Record::Anonymous);
+        return Ok(Record::Anonymous(1));
     }
-    let environment = raw.service.as_ref().and_then(|s| {
-        let from_tags = s.tags.iter().flatten().find_map(|t| {
-            t.strip_prefix("environment:")
-                .or_else(|| t.strip_prefix("env:"))
-                .and_then(environment_of)
-        });
-        from_tags.or_else(|| {
-            let name = s.name.as_deref()?;
+    // The environment the tags of the service, route or consumer name (`environment:<env>`,
+    // `env:<env>`, or the select tag `partnerctl-<program>-<env>` the kong target puts on
+    // every entity it writes), else a `-<env>` suffix of the service's name.
+    let tagged = |tags: Option<&Vec<Cow<'_, str>>>| {
+        let tags: Vec<String> = tags.into_iter().flatten().map(|t| t.to_string()).collect();
+        crate::gateway::kong::model::environment_tag(&tags)
+    };
+    let service_tags = raw.service.as_ref().and_then(|s| s.tags.as_ref());
+    let environment = tagged(service_tags)
+        .or_else(|| tagged(raw.route.as_ref().and_then(|r| r.tags.as_ref())))
+        .or_else(|| tagged(consumer_tags.as_ref()))
+        .or_else(|| {
+            let name = raw.service.as_ref()?.name.as_deref()?;
             Environment::ALL
                 .into_iter()
                 .find(|e| name.ends_with(&format!("-{}", e.as_str())))
-        })
-    });
+        });
     let (method, path) = match raw.request {
         Some(r) => (
             r.method.map(Cow::into_owned),

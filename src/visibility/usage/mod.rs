@@ -99,8 +99,8 @@ pub struct Usage {
     /// The first and last day with a call counted: the window the logs cover.
     pub first_day: Option<Date>,
     pub last_day: Option<Date>,
-    /// Requests no one was authenticated for (a Kong or Envoy line with neither consumer nor
-    /// credential): counted, attributed to nobody.
+    /// Requests no one was authenticated for (a line with neither consumer nor credential, or
+    /// an empty one, as the nginx target logs its 401s): counted, attributed to nobody.
     pub anonymous: u64,
     /// The format forced on every line (`--usage-format`); `Auto` by default.
     #[serde(skip)]
@@ -182,8 +182,8 @@ impl Usage {
             let counted = match parse_record(text, self.format) {
                 Ok(Record::Call(call)) => self.add(call),
                 Ok(Record::Rollup(caller, tally)) => self.add_tally(caller, tally),
-                Ok(Record::Anonymous) => {
-                    self.anonymous = self.anonymous.saturating_add(1);
+                Ok(Record::Anonymous(n)) => {
+                    self.add_anonymous(n);
                     Ok(())
                 }
                 Err(msg) => Err(msg),
@@ -204,6 +204,12 @@ impl Usage {
             });
         }
         Ok(())
+    }
+
+    /// Counts requests nobody was authenticated for (they make nobody active, and no day
+    /// of the window).
+    pub fn add_anonymous(&mut self, n: u64) {
+        self.anonymous = self.anonymous.saturating_add(n);
     }
 
     /// Counts one call.
@@ -366,7 +372,11 @@ impl Usage {
                     }
                 }
             }
-            if credential.is_none() && (caller.credential.is_some() || partner.is_none()) {
+            // A gateway's own credential id (Kong's UUID) says nothing the program knows
+            // unless `gateway_ids` maps such ids: without a map, a caller whose consumer is
+            // a partner is that partner's, not unknown.
+            let unmapped = caller.credential.is_some() && !gateway_ids.is_empty();
+            if credential.is_none() && (partner.is_none() || unmapped) {
                 out.unknown.push((caller.clone(), stats.clone()));
             }
         }
@@ -505,10 +515,73 @@ mod tests {
         let nobody = "{\"start_time\": \"2026-01-08T10:00:00Z\", \"response_code\": 401, \"credential\": \"-\"}";
         assert_eq!(
             parse_record(nobody.as_bytes(), UsageFormat::Auto),
-            Ok(Record::Anonymous)
+            Ok(Record::Anonymous(1))
         );
         // Forced to Kong, an Envoy line is unusable.
         assert!(parse_record(envoy.as_bytes(), UsageFormat::Kong).is_err());
+    }
+
+    #[test]
+    fn an_empty_credential_is_an_unauthenticated_call_in_every_dialect() {
+        for (line, n) in [
+            (
+                "{\"ts\":\"2026-01-08T10:00:00Z\",\"credential\":\"\",\"environment\":\"sandbox\",\"status\":401}",
+                1,
+            ),
+            (
+                "{\"start_time\":\"2026-01-08T10:00:00Z\",\"credential\":\"\",\"response_code\":401}",
+                1,
+            ),
+            (
+                "{\"started_at\":1767866400000,\"authenticated_entity\":{\"id\":\"\"},\"response\":{\"status\":401}}",
+                1,
+            ),
+            (
+                "{\"day\":\"2026-01-08\",\"credential\":\"\",\"calls\":7,\"status4xx\":7,\"status401\":7}",
+                7,
+            ),
+        ] {
+            assert_eq!(
+                parse_record(line.as_bytes(), UsageFormat::Auto),
+                Ok(Record::Anonymous(n)),
+                "{line}"
+            );
+        }
+        // Not a usage record at all: still unusable.
+        assert!(parse_record(b"{\"ts\":\"2026-01-08T10:00:00Z\"}", UsageFormat::Auto).is_err());
+        // 80% of a log unauthenticated is a usage log.
+        let mut log = String::new();
+        for i in 0..10 {
+            let credential = if i < 8 { "" } else { "acme-sbx-1" };
+            log.push_str(&format!(
+                "{{\"ts\":\"2026-01-08T10:00:0{i}Z\",\"credential\":\"{credential}\",\"status\":401}}\n"
+            ));
+        }
+        let mut u = Usage::default();
+        u.read("nginx.jsonl", log.as_bytes()).unwrap();
+        assert_eq!((u.anonymous, u.calls, u.problem_count), (8, 2, 0));
+    }
+
+    #[test]
+    fn kong_lines_take_their_environment_from_the_kong_targets_tags() {
+        let line = |tags: &str| {
+            format!(
+                "{{\"started_at\":1767866400000,\"consumer\":{{\"custom_id\":\"acme\"}},\"authenticated_entity\":{{\"id\":\"4b1f\"}},\"service\":{{\"name\":\"shipments\",\"tags\":{tags}}}}}"
+            )
+        };
+        for (tags, env) in [
+            (
+                "[\"partnerctl-northwind-production\",\"product:shipments\"]",
+                Some(Environment::Production),
+            ),
+            ("[\"environment:sandbox\"]", Some(Environment::Sandbox)),
+            ("[\"product:shipments\"]", None),
+        ] {
+            match parse_record(line(tags).as_bytes(), UsageFormat::Auto).unwrap() {
+                Record::Call(c) => assert_eq!(c.caller.environment, env, "{tags}"),
+                r => panic!("{r:?}"),
+            }
+        }
     }
 
     #[test]

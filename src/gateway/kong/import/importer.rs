@@ -8,12 +8,14 @@ use crate::gateway::kong::mapping::{self, Mapping};
 use crate::gateway::kong::model::{Consumer, Deck, KeyCredential, Plugin, Service};
 use crate::model::Program;
 use crate::spec::{Date, Environment, Method, RateUnit};
-use serde_json::Value;
+use serde_json::{Value, json};
 use std::collections::{BTreeMap, BTreeSet};
 
 pub(crate) struct PlanDraft {
     pub(crate) limits: Limits,
     pub(crate) environments: BTreeSet<Environment>,
+    /// Made up by the import (the gateway sets no limit), not read from it.
+    pub(crate) invented: bool,
 }
 
 pub(crate) struct ProductDraft {
@@ -227,9 +229,17 @@ impl Importer<'_> {
                 .or_insert_with(|| PlanDraft {
                     limits: l,
                     environments: BTreeSet::new(),
+                    invented: false,
                 })
                 .environments
                 .insert(env);
+        }
+    }
+
+    /// Marks a plan of a draft as made up by the import.
+    pub(crate) fn invented(&mut self, product: &str, plan: &str) {
+        if let Some(d) = self.products.get_mut(product).and_then(|p| p.plans.get_mut(plan)) {
+            d.invented = true;
         }
     }
 
@@ -310,6 +320,7 @@ impl Importer<'_> {
         }
         let mut subscriptions = Vec::new();
         let mut notes = Vec::new();
+        let mut invented = Vec::new();
         for s in deck.services_for(c) {
             let product = to_name(&s.product);
             let mut plan = None;
@@ -336,6 +347,7 @@ impl Importer<'_> {
                     let name = existing_plan.unwrap_or_else(|| "default".to_string());
                     if name == "default" && self.existing.plan(&product, "default").is_none() {
                         notes.push(todo(None, "rate-limit", Some(self.product_file(&product)), format!("the gateway sets no rate limit for consumers of service {}; the import wrote a `default` plan of 10 requests a second, set the real limits", s.name), Some(&s.at)));
+                        invented.push(product.clone());
                     }
                     let l = self
                         .existing
@@ -352,6 +364,9 @@ impl Importer<'_> {
         }
         for (product, plan, l) in subscriptions {
             self.add_plan(&product, &plan, l, env);
+            if invented.contains(&product) {
+                self.invented(&product, &plan);
+            }
             if let Some(d) = self.partners.get_mut(&pname) {
                 d.subscriptions.insert((product, plan, env));
             }
@@ -484,8 +499,9 @@ impl Importer<'_> {
     }
 
     /// Facts of the file that no product or partner says.
-    pub(crate) fn leftovers(&mut self, deck: &Deck) {
+    pub(crate) fn leftovers(&mut self, deck: &Deck, env: Environment) {
         let mut notes = Vec::new();
+        let counters = kong_counters(self.existing, env);
         for r in &deck.loose_routes {
             let name = r.name.as_deref().unwrap_or("?");
             notes.push(todo(
@@ -513,7 +529,18 @@ impl Importer<'_> {
                         notes.push(todo(None, "plugin", None, format!("key-auth on {} reads the key from {}; partnerctl's gateways read it from the {} header", p.scope(), names.join(", "), crate::gateway::kong::render::KEY_HEADER), Some(&p.at)));
                     }
                 }
-                _ if rate_limit_used => {}
+                _ if rate_limit_used => {
+                    // Its windows became a plan; what else it says, the plan cannot.
+                    for what in uncarried(&p.config, &counters, env) {
+                        notes.push(todo(
+                            consumer,
+                            "rate-limit",
+                            None,
+                            format!("rate-limiting on {}: {what}", p.scope()),
+                            Some(&p.at),
+                        ));
+                    }
+                }
                 n if n.starts_with("rate-limiting") => notes.push(todo(consumer, "rate-limit", None, format!("{n} on {} is not imported: a plan can only say `rate-limiting` windows (a second, minute, hour, day or month) for a consumer or a whole service", p.scope()), Some(&p.at))),
                 n => notes.push(todo(consumer, "plugin", None, format!("plugin {n} on {} is not imported: the program has no such setting", p.scope()), Some(&p.at))),
             }
@@ -557,6 +584,88 @@ impl Importer<'_> {
             self.note(t);
         }
     }
+}
+
+/// Where the program's `kong` output for `env` keeps its counters (`quotaPolicy`, and the
+/// Redis of `redis`), as a `rate-limiting` config says it: (`policy`, Redis host and port).
+pub(crate) fn kong_counters(program: &Program, env: Environment) -> (String, Option<(String, u64)>) {
+    let output = program
+        .spec()
+        .into_iter()
+        .flat_map(|s| s.outputs.iter())
+        .find(|o| o.target == Some(crate::spec::Target::Kong) && o.environment == Some(env));
+    let policy = output
+        .and_then(|o| o.quota_policy)
+        .unwrap_or_default()
+        .as_str()
+        .to_string();
+    let redis = output
+        .and_then(|o| o.redis.as_ref())
+        .map(|r| (r.host.clone(), u64::from(r.port)));
+    (policy, redis)
+}
+
+/// What a `rate-limiting` config says beyond the windows a plan carries (its rate limit and
+/// quota, [`limits`]), against Kong's defaults (tests/external/FACTS.md §b) and the counters
+/// of the program's `kong` output for `env`: one line each.
+pub(crate) fn uncarried(config: &Value, counters: &(String, Option<(String, u64)>), env: Environment) -> Vec<String> {
+    let mut out = Vec::new();
+    let Some(l) = limits(config) else {
+        return out;
+    };
+    let kept: [&str; 2] = [l.rate.1.as_str(), l.quota.map_or("", |(_, u)| u.as_str())];
+    for w in ["second", "minute", "hour", "day", "month", "year"] {
+        if let Some(n) = config.get(w).filter(|v| !v.is_null())
+            && !kept.contains(&w)
+        {
+            out.push(format!(
+                "its limit of {n} a {w} is not imported (a plan holds one rate limit and one daily or monthly quota)"
+            ));
+        }
+    }
+    let text = |k: &str| config.get(k).and_then(Value::as_str);
+    let policy = text("policy").unwrap_or("local");
+    let redis = config.get("redis").filter(|r| r.is_object());
+    let host = redis.and_then(|r| r["host"].as_str()).or_else(|| text("redis_host"));
+    let port = redis
+        .and_then(|r| r["port"].as_u64())
+        .or_else(|| config.get("redis_port").and_then(Value::as_u64));
+    let same_redis = match (&counters.1, host) {
+        (Some((h, p)), Some(host)) => h == host && Some(*p) == port,
+        _ => false,
+    };
+    if policy != counters.0 || (policy == "redis" && !same_redis) {
+        let where_ = match (policy, host) {
+            ("redis", Some(h)) => format!("in Redis at {h}:{}", port.map_or("?".to_string(), |p| p.to_string())),
+            ("redis", None) => "in Redis".to_string(),
+            ("cluster", _) => "in Kong's database".to_string(),
+            _ => "in each node's memory".to_string(),
+        };
+        out.push(format!(
+            "it counts {where_} (policy {policy}), which a plan cannot say: set `quotaPolicy` (and `redis`) on the program's kong output for {env}, which now says `{}`",
+            counters.0
+        ));
+    }
+    if let Some(by) = text("limit_by").filter(|b| *b != "consumer") {
+        out.push(format!(
+            "it limits by {by}; a plan limits each partner (Kong's `limit_by: consumer`)"
+        ));
+    }
+    let differs = |k: &str, default: Value| config.get(k).is_some_and(|v| !v.is_null() && *v != default);
+    for (k, default) in [
+        ("hide_client_headers", json!(false)),
+        ("fault_tolerant", json!(true)),
+        ("error_code", json!(429)),
+        ("error_message", json!("API rate limit exceeded")),
+        ("sync_rate", json!(-1)),
+        ("header_name", Value::Null),
+        ("path", Value::Null),
+    ] {
+        if differs(k, default) {
+            out.push(format!("its `{k}: {}` is not imported", config[k]));
+        }
+    }
+    out
 }
 
 pub(crate) fn is_url(u: &str) -> bool {

@@ -68,7 +68,7 @@ pub fn import_kong(decks: &[Deck], existing: &Program, options: &ImportOptions) 
         for c in &deck.consumers {
             im.consumer(deck, env, c);
         }
-        im.leftovers(deck);
+        im.leftovers(deck, env);
     }
 
     let owner = options
@@ -89,6 +89,7 @@ pub fn import_kong(decks: &[Deck], existing: &Program, options: &ImportOptions) 
                         quota: None,
                     },
                     environments: p.upstreams.keys().copied().collect(),
+                    invented: true,
                 },
             );
             im.note(todo(None, "rate-limit", Some(im.product_file(&name)), "no consumer of the gateway reaches this product and it sets no rate limit; the import wrote a `default` plan of 10 requests a second, set the real plans".to_string(), None));

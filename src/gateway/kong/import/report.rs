@@ -70,7 +70,8 @@ pub struct Todo {
     /// `basic-auth-credential`, `jwt-credential`, `hmac-auth-credential`,
     /// `mtls-auth-credential`, `oauth2-credential`, `plugin`, `route`, `service`,
     /// `upstream`, `certificate`, …, `merge`, `difference`, `agreements`, `owner`,
-    /// `http-route`.
+    /// `http-route`; `merged` for what a merge copied that the program's rules flag
+    /// (`validate`'s finding, or a subscription of a suspended partner, a made-up plan).
     pub kind: String,
     /// The program file it concerns, if one.
     #[serde(skip_serializing_if = "Option::is_none")]

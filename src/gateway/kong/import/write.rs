@@ -224,6 +224,15 @@ impl Importer<'_> {
                 None => {
                     ed.push("/spec/plans", &plan_value(plan, d))?;
                     added.push(format!("plan {plan}"));
+                    if d.invented {
+                        self.note(todo(
+                            None,
+                            "merged",
+                            file.clone(),
+                            format!("plan {plan} was made up by the import (the gateway sets no limit for this product) and merged into the product: set its real limits, or subscribe its partners to a plan of the program's"),
+                            None,
+                        ));
+                    }
                 }
                 Some(i) => {
                     let spec = &existing.spec.plans[i];
@@ -337,6 +346,15 @@ impl Importer<'_> {
                 None => {
                     ed.push("/spec/subscriptions", &subscription_value(product, plan, *env))?;
                     added.push(format!("subscription {product}/{plan} in {env}"));
+                    if existing.stage().is_exit() {
+                        self.note(todo(
+                            None,
+                            "merged",
+                            file.clone(),
+                            format!("partner {name} is {} but the gateway still lets it call {product} ({plan}) in {env}; the merge copied that subscription, which `validate` reports (revoked-access): remove it, and the consumer from the gateway", existing.stage()),
+                            None,
+                        ));
+                    }
                 }
             }
         }
@@ -347,6 +365,15 @@ impl Importer<'_> {
                 None => {
                     ed.push("/spec/credentials", &credential_value(c))?;
                     added.push(format!("credential {} ({})", c.id, c.environment));
+                    if existing.stage().is_exit() {
+                        self.note(todo(
+                            None,
+                            "merged",
+                            file.clone(),
+                            format!("partner {name} is {} but the gateway still holds its credential {}; the merge copied it unrevoked, which `validate` reports (revoked-access): revoke it, and remove it from the gateway", existing.stage(), c.id),
+                            None,
+                        ));
+                    }
                     if let Some(l) = &c.label {
                         labels.push(l.clone());
                     }

@@ -1,0 +1,323 @@
+//! What the API server would refuse in a manifest, checked before anything is written: the
+//! Kubernetes targets build their resources as data ([`Doc`]), [`check`] holds them against
+//! the limits of Kubernetes itself (names, namespaces, label values, the size of an object)
+//! and of the CRDs they are written for (list and string lengths), and [`finish`] writes
+//! them only when none is broken. So a program that would render a manifest `kubectl apply`
+//! or an Argo CD sync refuses fails `validate` and `render` with the reason, instead of
+//! failing in the cluster after the merge.
+//!
+//! The CRD limits are those of the vendored CRDs (tests/external/FACTS.md §f, the files
+//! under tests/external/k8s/schemas); only the lists and strings the targets fill from the
+//! program are checked, since the rest is fixed text of partnerctl's.
+
+use super::manifests::{manifest, with_kustomization};
+use crate::output::{RenderError, RenderedFile};
+use serde_json::Value;
+use std::collections::BTreeMap;
+
+/// One resource of a Kubernetes target, before it is written: the file it goes to (in the
+/// output's folder) and the document.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Doc {
+    pub file: String,
+    pub body: Value,
+}
+
+impl Doc {
+    pub fn new(file: impl Into<String>, body: Value) -> Doc {
+        Doc {
+            file: file.into(),
+            body,
+        }
+    }
+}
+
+/// A DNS-1123 subdomain: most resource names (Secrets, every CRD of the targets).
+pub const MAX_NAME: usize = 253;
+/// A DNS-1123 label: namespaces, label values.
+pub const MAX_LABEL: usize = 63;
+/// etcd's default request limit (`--max-request-bytes`, 1.5 MiB): a larger object is refused
+/// whatever its kind.
+pub const MAX_OBJECT_BYTES: usize = 1536 * 1024;
+/// The API server's limit on all annotations of an object together (256 KiB).
+pub const MAX_ANNOTATION_BYTES: usize = 256 * 1024;
+
+/// BackendTrafficPolicy `spec.rateLimit.global.rules`: maxItems.
+pub const MAX_RATE_LIMIT_RULES: usize = 256;
+/// BackendTrafficPolicy `rules[].clientSelectors`: maxItems.
+pub const MAX_CLIENT_SELECTORS: usize = 8;
+/// BackendTrafficPolicy `clientSelectors[].headers`: maxItems.
+pub const MAX_SELECTOR_HEADERS: usize = 128;
+/// BackendTrafficPolicy `clientSelectors[].headers[].value`: maxLength.
+pub const MAX_HEADER_VALUE: usize = 1024;
+/// SecurityPolicy `authorization.rules[].principal.headers` and each header's `values`: maxItems.
+pub const MAX_PRINCIPAL_VALUES: usize = 256;
+
+/// At most this many problems are listed; the rest are counted.
+const MAX_LISTED: usize = 10;
+
+fn is_subdomain(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= MAX_NAME
+        && s.split('.').all(|part| {
+            !part.is_empty()
+                && part
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+                && !part.starts_with('-')
+                && !part.ends_with('-')
+        })
+}
+
+fn is_label(s: &str) -> bool {
+    s.len() <= MAX_LABEL && !s.contains('.') && is_subdomain(s)
+}
+
+/// A label value: empty, or at most 63 of `[A-Za-z0-9._-]`, starting and ending
+/// alphanumeric.
+fn is_label_value(s: &str) -> bool {
+    s.is_empty()
+        || (s.len() <= MAX_LABEL
+            && s.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+            && s.as_bytes()[0].is_ascii_alphanumeric()
+            && s.as_bytes()[s.len() - 1].is_ascii_alphanumeric())
+}
+
+fn items<'a>(v: &'a Value, pointer: &str) -> &'a [Value] {
+    v.pointer(pointer)
+        .and_then(Value::as_array)
+        .map(Vec::as_slice)
+        .unwrap_or_default()
+}
+
+/// What the API server or a CRD would refuse in `docs`, one line each.
+pub fn check(docs: &[Doc]) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut seen: BTreeMap<(String, String, String), &str> = BTreeMap::new();
+    let mut files: BTreeMap<&str, usize> = BTreeMap::new();
+    for d in docs {
+        let kind = d.body["kind"].as_str().unwrap_or("?");
+        let api = d.body["apiVersion"].as_str().unwrap_or("");
+        let group = api.rsplit_once('/').map_or("", |(g, _)| g);
+        let name = d.body.pointer("/metadata/name").and_then(Value::as_str).unwrap_or("");
+        let namespace = d
+            .body
+            .pointer("/metadata/namespace")
+            .and_then(Value::as_str)
+            .unwrap_or("");
+        let what = format!("{kind} {namespace}/{name} ({})", d.file);
+        *files.entry(d.file.as_str()).or_default() += 1;
+        if !is_subdomain(name) {
+            out.push(format!(
+                "{what}: the name is not a DNS-1123 subdomain of at most {MAX_NAME} characters"
+            ));
+        }
+        if !namespace.is_empty() && !is_label(namespace) {
+            out.push(format!(
+                "{what}: the namespace is not a DNS-1123 label of at most {MAX_LABEL} characters"
+            ));
+        }
+        if let Some(first) = seen.insert(
+            (format!("{group}/{kind}"), namespace.to_string(), name.to_string()),
+            &d.file,
+        ) {
+            out.push(format!(
+                "{what}: {first} holds a {kind} of the same name and namespace; one would replace the other"
+            ));
+        }
+        for (k, v) in d
+            .body
+            .pointer("/metadata/labels")
+            .and_then(Value::as_object)
+            .into_iter()
+            .flatten()
+        {
+            if !v.as_str().is_some_and(is_label_value) {
+                out.push(format!(
+                    "{what}: the label {k} is not a label value of at most {MAX_LABEL} characters"
+                ));
+            }
+        }
+        let annotations: usize = d
+            .body
+            .pointer("/metadata/annotations")
+            .and_then(Value::as_object)
+            .into_iter()
+            .flatten()
+            .map(|(k, v)| k.len() + v.as_str().map_or(0, str::len))
+            .sum();
+        if annotations > MAX_ANNOTATION_BYTES {
+            out.push(format!(
+                "{what}: its annotations take {annotations} bytes, more than the API server's {MAX_ANNOTATION_BYTES}"
+            ));
+        }
+        let size = serde_json::to_vec(&d.body).map_or(0, |b| b.len());
+        if size > MAX_OBJECT_BYTES {
+            out.push(format!(
+                "{what}: the object takes {size} bytes, more than the {MAX_OBJECT_BYTES} a request to the API server may (etcd's default)"
+            ));
+        }
+        match kind {
+            "BackendTrafficPolicy" => backend_traffic_policy(&what, &d.body, &mut out),
+            "SecurityPolicy" => security_policy(&what, &d.body, &mut out),
+            "ExternalSecret" => {
+                for (i, e) in items(&d.body, "/spec/data").iter().enumerate() {
+                    let key = e["secretKey"].as_str().unwrap_or("");
+                    if key.is_empty() || key.len() > MAX_NAME {
+                        out.push(format!(
+                            "{what}: data[{i}].secretKey is empty or longer than {MAX_NAME}"
+                        ));
+                    }
+                    if e.pointer("/remoteRef/key")
+                        .and_then(Value::as_str)
+                        .is_none_or(str::is_empty)
+                    {
+                        out.push(format!("{what}: data[{i}].remoteRef.key is empty"));
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    for (file, n) in files {
+        if n > 1 {
+            out.push(format!("{n} resources would be written to the same file {file}"));
+        }
+    }
+    out
+}
+
+fn backend_traffic_policy(what: &str, body: &Value, out: &mut Vec<String>) {
+    let rules = items(body, "/spec/rateLimit/global/rules");
+    if rules.len() > MAX_RATE_LIMIT_RULES {
+        out.push(format!(
+            "{what}: {} global rate-limit rules, more than the {MAX_RATE_LIMIT_RULES} the BackendTrafficPolicy CRD allows",
+            rules.len()
+        ));
+    }
+    for (i, r) in rules.iter().enumerate() {
+        let selectors = items(r, "/clientSelectors");
+        if selectors.len() > MAX_CLIENT_SELECTORS {
+            out.push(format!(
+                "{what}: rule {i} has {} client selectors, more than {MAX_CLIENT_SELECTORS}",
+                selectors.len()
+            ));
+        }
+        for s in selectors {
+            let headers = items(s, "/headers");
+            if headers.len() > MAX_SELECTOR_HEADERS {
+                out.push(format!(
+                    "{what}: rule {i} matches {} headers, more than {MAX_SELECTOR_HEADERS}",
+                    headers.len()
+                ));
+            }
+            for h in headers {
+                let len = h["value"].as_str().map_or(0, str::len);
+                if len > MAX_HEADER_VALUE {
+                    out.push(format!(
+                        "{what}: rule {i} matches a header value of {len} characters, more than {MAX_HEADER_VALUE}"
+                    ));
+                }
+            }
+        }
+    }
+}
+
+fn security_policy(what: &str, body: &Value, out: &mut Vec<String>) {
+    for (i, r) in items(body, "/spec/authorization/rules").iter().enumerate() {
+        if r["name"].as_str().is_some_and(|n| n.len() > MAX_NAME) {
+            out.push(format!(
+                "{what}: authorization rule {i}'s name is longer than {MAX_NAME}"
+            ));
+        }
+        let headers = items(r, "/principal/headers");
+        if headers.len() > MAX_PRINCIPAL_VALUES {
+            out.push(format!(
+                "{what}: authorization rule {i} names {} headers, more than {MAX_PRINCIPAL_VALUES}",
+                headers.len()
+            ));
+        }
+        for h in headers {
+            let n = items(h, "/values").len();
+            if n > MAX_PRINCIPAL_VALUES {
+                out.push(format!(
+                    "{what}: authorization rule {i} lists {n} values of a header, more than {MAX_PRINCIPAL_VALUES}"
+                ));
+            }
+        }
+    }
+    for r in items(body, "/spec/apiKeyAuth/credentialRefs") {
+        if r["name"].as_str().is_none_or(|n| !is_subdomain(n)) {
+            out.push(format!("{what}: a credentialRef's name is not a DNS-1123 subdomain"));
+        }
+    }
+}
+
+/// The manifests of an output, with their `kustomization.yaml`, or the reasons the cluster
+/// would refuse them (then nothing is written).
+pub fn finish(output_path: &str, folder: &str, docs: Vec<Doc>) -> Result<Vec<RenderedFile>, RenderError> {
+    let problems = check(&docs);
+    if !problems.is_empty() {
+        return Err(refused(output_path, &problems));
+    }
+    let files = docs.iter().map(|d| manifest(folder, &d.file, &d.body)).collect();
+    Ok(with_kustomization(folder, files))
+}
+
+/// The error of an output whose manifests the cluster would refuse.
+pub fn refused(output_path: &str, problems: &[String]) -> RenderError {
+    let mut message = format!(
+        "output `{output_path}`: the cluster would refuse {} of its manifests: {}",
+        if problems.len() == 1 { "one" } else { "some" },
+        problems.iter().take(MAX_LISTED).cloned().collect::<Vec<_>>().join("; ")
+    );
+    if problems.len() > MAX_LISTED {
+        message.push_str(&format!("; and {} more", problems.len() - MAX_LISTED));
+    }
+    RenderError::Output(message)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn doc(file: &str, body: Value) -> Doc {
+        Doc::new(file, body)
+    }
+
+    #[test]
+    fn names_collisions_and_crd_lists_are_checked() {
+        let ok = doc(
+            "a.yaml",
+            json!({"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "a.b-c", "namespace": "ns", "labels": {"x": "y"}}}),
+        );
+        assert!(check(std::slice::from_ref(&ok)).is_empty());
+        let twice = check(&[ok.clone(), doc("b.yaml", ok.body.clone())]);
+        assert_eq!(twice.len(), 1, "{twice:?}");
+        assert!(twice[0].contains("same name"), "{twice:?}");
+        let long = doc(
+            "c.yaml",
+            json!({"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "x".repeat(254), "namespace": "n".repeat(64), "labels": {"x": "y".repeat(64)}}}),
+        );
+        assert_eq!(check(&[long]).len(), 3);
+        let rule = json!({"clientSelectors": [{"headers": [{"name": "h", "type": "RegularExpression", "value": "v".repeat(1025)}]}], "limit": {"requests": 1, "unit": "Second"}});
+        let btp = doc(
+            "d.yaml",
+            json!({"apiVersion": "gateway.envoyproxy.io/v1alpha1", "kind": "BackendTrafficPolicy", "metadata": {"name": "d", "namespace": "n"},
+                   "spec": {"rateLimit": {"type": "Global", "global": {"rules": vec![rule; 257]}}}}),
+        );
+        let p = check(&[btp]);
+        assert!(p.iter().any(|m| m.contains("257 global rate-limit rules")), "{p:?}");
+        assert!(p.iter().any(|m| m.contains("1025 characters")), "{p:?}");
+        let sp = doc(
+            "e.yaml",
+            json!({"apiVersion": "gateway.envoyproxy.io/v1alpha1", "kind": "SecurityPolicy", "metadata": {"name": "e", "namespace": "n"},
+                   "spec": {"authorization": {"rules": [{"name": "r", "action": "Allow", "principal": {"headers": [{"name": "h", "values": vec!["v"; 257]}]}}]}}}),
+        );
+        assert_eq!(check(&[sp]).len(), 1);
+        let e = refused("dist/k8s", &["one".into()]);
+        assert!(e.to_string().contains("would refuse one of its manifests: one"), "{e}");
+    }
+}
