@@ -197,7 +197,13 @@ mod tests {
                     }
                     w.descend(|w| down(w, n - 1))
                 }
-                down(&mut Walk::new(Limits { depth: 200_000, bytes: 0 }), 100_000)
+                down(
+                    &mut Walk::new(Limits {
+                        depth: 200_000,
+                        bytes: 0,
+                    }),
+                    100_000,
+                )
             })
             .unwrap()
             .join()

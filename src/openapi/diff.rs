@@ -145,7 +145,16 @@ fn operation(bd: &Api, b: &Operation, ad: &Api, a: &Operation, out: &mut Vec<Api
             if !req(x) && req(y) {
                 push("request body made required".into(), true);
             }
-            content(&bd.doc, x, &ad.doc, y, "request body", Direction::Request, &mut push, walk);
+            content(
+                &bd.doc,
+                x,
+                &ad.doc,
+                y,
+                "request body",
+                Direction::Request,
+                &mut push,
+                walk,
+            );
         }
         (None, None) => {}
     }
@@ -266,7 +275,11 @@ fn schema(
         compare(bd, deref(bd, b), ad, deref(ad, a), at, dir, out, walk);
         Ok(())
     };
-    let compared = if key == "|" { walk.descend(run) } else { walk.follow(&key, run) };
+    let compared = if key == "|" {
+        walk.descend(run)
+    } else {
+        walk.follow(&key, run)
+    };
     // A recursion, a depth or the budget passed: that branch is not compared further.
     let _ = compared;
 }
@@ -327,7 +340,12 @@ fn compare(
     let (bp, ap) = (props(b), props(a));
     for (name, x) in &bp {
         match ap.iter().find(|(n, _)| n == name) {
-            None => found(out, walk, format!("{at}: field `{name}` removed"), dir == Direction::Response),
+            None => found(
+                out,
+                walk,
+                format!("{at}: field `{name}` removed"),
+                dir == Direction::Response,
+            ),
             Some((_, y)) => schema(bd, Some(x), ad, Some(y), &format!("{at}.{name}"), dir, out, walk),
         }
     }
@@ -347,7 +365,12 @@ fn compare(
     }
     for name in ar.difference(&br) {
         if bp.iter().any(|(n, _)| n == name) {
-            found(out, walk, format!("{at}: field `{name}` made required"), dir == Direction::Request);
+            found(
+                out,
+                walk,
+                format!("{at}: field `{name}` made required"),
+                dir == Direction::Request,
+            );
         }
     }
     if let (Some(x), Some(y)) = (b.get("items"), a.get("items")) {

@@ -37,8 +37,12 @@ pub fn reset() {
     LEFT.with(|l| l.set(MAX_BUILT_BYTES));
 }
 
+/// How many bytes a builtin's result takes, from its arguments; `None` when they are not of
+/// the kinds the builtin takes (its own error then makes the call undefined).
+type Size = fn(&[Value]) -> Option<u64>;
+
 /// The guarded builtins, by name, with their argument count and the size of their result.
-const GUARDED: &[(&str, u8, fn(&[Value]) -> Option<u64>)] = &[
+const GUARDED: &[(&str, u8, Size)] = &[
     ("numbers.range", 2, range),
     ("numbers.range_step", 3, range_step),
     ("concat", 2, concat),
@@ -64,7 +68,7 @@ pub fn install(engine: &mut regorus::Engine) {
     for &(name, nargs, size) in GUARDED {
         let call = move |args: Vec<Value>| -> Result<Value> {
             // Undefined arguments make the call undefined before anything is built.
-            if args.iter().any(|a| *a == Value::Undefined) {
+            if args.contains(&Value::Undefined) {
                 return Ok(Value::Undefined);
             }
             if let Some(bytes) = size(&args) {
@@ -132,12 +136,20 @@ fn int(v: &Value) -> Option<i128> {
     }
     n.as_i64().map(i128::from).or_else(|| {
         // Past i64: more items than any budget allows.
-        Some(if n.as_f64()? < 0.0 { i128::MIN / 2 } else { i128::MAX / 2 })
+        Some(if n.as_f64()? < 0.0 {
+            i128::MIN / 2
+        } else {
+            i128::MAX / 2
+        })
     })
 }
 
 fn items_bytes(items: i128) -> Option<u64> {
-    Some(u64::try_from(items.max(0)).unwrap_or(u64::MAX).saturating_mul(ITEM_BYTES))
+    Some(
+        u64::try_from(items.max(0))
+            .unwrap_or(u64::MAX)
+            .saturating_mul(ITEM_BYTES),
+    )
 }
 
 fn range(args: &[Value]) -> Option<u64> {
@@ -264,7 +276,11 @@ fn regex_split(args: &[Value]) -> Option<u64> {
 fn regex_find_n(args: &[Value]) -> Option<u64> {
     let s = str_of(&args[1])?;
     let n = int(&args[2])?;
-    let at_most = if n < 0 { u64::MAX } else { u64::try_from(n).unwrap_or(u64::MAX) };
+    let at_most = if n < 0 {
+        u64::MAX
+    } else {
+        u64::try_from(n).unwrap_or(u64::MAX)
+    };
     Some(len(s).saturating_add(pieces(s, at_most).saturating_mul(STRING_ITEM_BYTES)))
 }
 
@@ -298,7 +314,11 @@ fn count(v: &Value) -> u64 {
 }
 
 fn array_concat(args: &[Value]) -> Option<u64> {
-    Some(count(&args[0]).saturating_add(count(&args[1])).saturating_mul(ITEM_BYTES))
+    Some(
+        count(&args[0])
+            .saturating_add(count(&args[1]))
+            .saturating_mul(ITEM_BYTES),
+    )
 }
 
 fn union(args: &[Value]) -> Option<u64> {
@@ -311,7 +331,11 @@ fn union(args: &[Value]) -> Option<u64> {
 }
 
 fn object_union(args: &[Value]) -> Option<u64> {
-    Some(count(&args[0]).saturating_add(count(&args[1])).saturating_mul(ITEM_BYTES))
+    Some(
+        count(&args[0])
+            .saturating_add(count(&args[1]))
+            .saturating_mul(ITEM_BYTES),
+    )
 }
 
 fn object_union_n(args: &[Value]) -> Option<u64> {

@@ -366,7 +366,11 @@ fn schema_into(api: &Api, s: &Value, out: &mut String, depth: usize, w: &mut Wal
         return Ok(());
     }
     let label = type_label(doc, s, w)?;
-    let _ = write!(out, "<p class=\"schema-type\"><span class=\"type\">{}</span>", esc(&label));
+    let _ = write!(
+        out,
+        "<p class=\"schema-type\"><span class=\"type\">{}</span>",
+        esc(&label)
+    );
     constraints(s, out);
     out.push_str("</p>");
     if let Some(d) = s.get("description").and_then(Value::as_str) {

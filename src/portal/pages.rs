@@ -149,7 +149,14 @@ fn api_pages(
     let mut files = Vec::with_capacity(pages.len());
     for (file, v) in pages {
         let href = format!("products/{name}/{file}");
-        match render_page(env, site, folder, "docs/api.html.j2", &href, json!({"product": product, "api": v})) {
+        match render_page(
+            env,
+            site,
+            folder,
+            "docs/api.html.j2",
+            &href,
+            json!({"product": product, "api": v}),
+        ) {
             Ok(f) => files.push(f),
             Err(RenderError::Budget { what, .. }) if !own_template => {
                 return Err(description(format!(
@@ -166,11 +173,7 @@ fn api_pages(
 /// not kept: `validate` runs this so that a description the portal cannot write within its
 /// budget fails the pull request, not the merge. Returns each failure with the description
 /// it names.
-pub fn check_api_references(
-    program: &Program,
-    today: Date,
-    env: &minijinja::Environment<'static>,
-) -> Vec<RenderError> {
+pub fn check_api_references(program: &Program, today: Date, env: &minijinja::Environment<'static>) -> Vec<RenderError> {
     if program.apis.is_empty() {
         return Vec::new();
     }

@@ -412,7 +412,7 @@ impl Deck {
             .filter(|s| {
                 acl.iter().any(|p| {
                     (p.service.as_deref() == Some(s.name.as_str())
-                            || s.routes.iter().any(|r| r.name.is_some() && p.route == r.name))
+                        || s.routes.iter().any(|r| r.name.is_some() && p.route == r.name))
                         && self.acl_allows(p, group)
                 })
             })
@@ -454,7 +454,8 @@ impl Deck {
     /// whose `acl` plugin lets one of its groups in.
     pub fn services_for(&self, consumer: &Consumer) -> Vec<&Service> {
         let acl = self.acl_plugins();
-        let acls_on = |pred: &dyn Fn(&Plugin) -> bool| -> Vec<&Plugin> { acl.iter().copied().filter(|p| pred(p)).collect() };
+        let acls_on =
+            |pred: &dyn Fn(&Plugin) -> bool| -> Vec<&Plugin> { acl.iter().copied().filter(|p| pred(p)).collect() };
         let lets_in = |acls: &[&Plugin]| {
             acls.iter()
                 .any(|p| consumer.groups_of_acl().any(|g| self.acl_allows(p, g)))

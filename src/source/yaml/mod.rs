@@ -175,8 +175,22 @@ mod tests {
         let doc = parse("a.yaml", y.as_bytes()).unwrap();
         let (name, b) = (doc.pos("/items/0/name").column, doc.pos("/items/0/tags/1/b").column);
         for i in [0, 63, 64, 65, 200, 299] {
-            assert_eq!(doc.pos(&format!("/items/{i}/name")), Pos { line: 2 + 2 * i, column: name }, "{i}");
-            assert_eq!(doc.pos(&format!("/items/{i}/tags/1/b")), Pos { line: 3 + 2 * i, column: b }, "{i}");
+            assert_eq!(
+                doc.pos(&format!("/items/{i}/name")),
+                Pos {
+                    line: 2 + 2 * i,
+                    column: name
+                },
+                "{i}"
+            );
+            assert_eq!(
+                doc.pos(&format!("/items/{i}/tags/1/b")),
+                Pos {
+                    line: 3 + 2 * i,
+                    column: b
+                },
+                "{i}"
+            );
         }
         assert_eq!(doc.pos("/items/300/name"), doc.pos("/items"), "past the end: the list");
     }

@@ -169,7 +169,11 @@ impl Positions {
     /// Where the `rank`-th child of the node at `parent` starts, from [`Children`].
     fn child_start(&self, parent: usize, rank: usize) -> Option<usize> {
         let starts = {
-            let mut cache = self.children.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            let mut cache = self
+                .children
+                .0
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
             cache
                 .entry(parent)
                 .or_insert_with(|| {

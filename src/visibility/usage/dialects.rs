@@ -286,9 +286,7 @@ fn parse_rollup(raw: RawLine<'_>) -> Result<Record, String> {
     let status5xx = tally("status5xx", raw.status5xx.as_ref())?;
     // Checked: each count is at most `calls`, but their sums are not, and a sum that wrapped
     // would pass the check (a partner whose every call was refused would look active).
-    let refused = status401
-        .checked_add(status403)
-        .and_then(|n| n.checked_add(status429));
+    let refused = status401.checked_add(status403).and_then(|n| n.checked_add(status429));
     let answered = status4xx.checked_add(status5xx);
     if refused.is_none_or(|n| n > status4xx) || answered.is_none_or(|n| n > calls) {
         return Err("the status counts do not add up (401, 403 and 429 are part of `status4xx`, and `status4xx` and `status5xx` of `calls`)".into());

@@ -135,8 +135,7 @@ impl Tally {
     /// 4xx, which is part of its calls (`parse_rollup` refuses a line where they are not), so
     /// neither the sum nor the difference can leave `u64`.
     pub fn accepted(&self) -> u64 {
-        self.calls
-            .saturating_sub(self.status401.saturating_add(self.status403))
+        self.calls.saturating_sub(self.status401.saturating_add(self.status403))
     }
 }
 
