@@ -16,9 +16,7 @@ const ADDRESS_SPACE_KIB: u32 = 2_097_152;
 fn run_limited(dir: &Path, args: &[&str], limit: Duration) -> Run {
     let mut cmd = assert_cmd::Command::new("sh");
     cmd.arg("-c")
-        .arg(format!(
-            "ulimit -v {ADDRESS_SPACE_KIB} || exit 99; exec \"$0\" \"$@\""
-        ))
+        .arg(format!("ulimit -v {ADDRESS_SPACE_KIB} || exit 99; exec \"$0\" \"$@\""))
         .arg(assert_cmd::cargo::cargo_bin("partnerctl"))
         .args(args)
         .arg("-C")
@@ -45,14 +43,24 @@ fn validate_render_and_plan_of_the_example_fit_a_2_gib_address_space() {
     let dir = common::copy_example();
     for args in [&["validate"][..], &["render"], &["plan"]] {
         let r = run_limited(dir.path(), args, Duration::from_secs(120));
-        assert_eq!(r.code, Some(0), "{args:?} under ulimit -v {ADDRESS_SPACE_KIB}\n{}", r.all());
+        assert_eq!(
+            r.code,
+            Some(0),
+            "{args:?} under ulimit -v {ADDRESS_SPACE_KIB}\n{}",
+            r.all()
+        );
     }
 }
 
 /// Adds schemas to the shipments description's components, and a query parameter of
 /// `GET /v1/shipments` whose schema is `param`.
 fn shipments_schema(dir: &Path, schemas: &str, param: &str) {
-    edit(dir, "apis/shipments.yaml", "  schemas:\n", &format!("  schemas:\n{schemas}"));
+    edit(
+        dir,
+        "apis/shipments.yaml",
+        "  schemas:\n",
+        &format!("  schemas:\n{schemas}"),
+    );
     edit(
         dir,
         "apis/shipments.yaml",
@@ -73,7 +81,8 @@ fn a_recursive_schema_is_written_by_name_not_followed_for_ever() {
         let r = run_limited(dir.path(), args, Duration::from_secs(60));
         assert_eq!(r.code, Some(0), "{args:?} (None: killed or timed out)\n{}", r.all());
     }
-    let reference = std::fs::read_to_string(dir.path().join("dist/docs/products/shipments/api.html")).expect("reference");
+    let reference =
+        std::fs::read_to_string(dir.path().join("dist/docs/products/shipments/api.html")).expect("reference");
     assert!(reference.contains("array of Loop"), "the recursive schema is named");
 }
 
@@ -99,7 +108,11 @@ fn references_that_fan_a_large_string_out_stop_at_the_byte_budget() {
     let dir = common::copy_example();
     // A 1 MB string, and a file whose every level refers twice to the one below: 2^13
     // copies, 8 GB once inlined, from two files of about 1 MB.
-    write(dir.path(), "apis/big.yaml", format!("S: {{type: string, example: \"{}\"}}\n", "x".repeat(1 << 20)));
+    write(
+        dir.path(),
+        "apis/big.yaml",
+        format!("S: {{type: string, example: \"{}\"}}\n", "x".repeat(1 << 20)),
+    );
     let mut fan = String::from("L0: {$ref: \"big.yaml#/S\"}\n");
     for i in 1..=13 {
         fan.push_str(&format!(
@@ -147,10 +160,19 @@ fn writing_a_repeated_list_out_is_paid_for_before_it_is_built() {
     {
         let dir = common::copy_example();
         let name = format!("join{i}.txt.j2");
-        template_output(dir.path(), &name, &format!("{{% set a = \"x\" * 100000 %}}{{{{ {written} }}}}\n"));
+        template_output(
+            dir.path(),
+            &name,
+            &format!("{{% set a = \"x\" * 100000 %}}{{{{ {written} }}}}\n"),
+        );
         let r = run_limited(dir.path(), &["render"], Duration::from_secs(60));
         // Named at the output that runs it, in program.yaml, with the template's name.
-        assert_finding(&r, 1, "output-invalid", &format!("template `{name}` exceeds its budget"));
+        assert_finding(
+            &r,
+            1,
+            "output-invalid",
+            &format!("template `{name}` exceeds its budget"),
+        );
         assert!(!dir.path().join(format!("dist/{name}.out")).exists(), "{written}");
     }
 }
@@ -199,11 +221,24 @@ fn rollup_counts_that_would_wrap_are_refused_at_their_line() {
         Duration::from_secs(60),
     );
     assert!(matches!(r.code, Some(0 | 1)), "exit code (101: a panic)\n{}", r.all());
-    assert!(r.stderr.contains("wrap.jsonl:1") && r.stderr.contains("do not add up"), "{}", r.stderr);
-    assert!(r.stderr.contains("wrap.jsonl:3") && r.stderr.contains("past"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("wrap.jsonl:1") && r.stderr.contains("do not add up"),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        r.stderr.contains("wrap.jsonl:3") && r.stderr.contains("past"),
+        "{}",
+        r.stderr
+    );
     let funnel: serde_json::Value = serde_json::from_str(&r.stdout).expect("funnel JSON");
     // Lines 2 and 4 count, 2^63 + 1 calls, every one refused: nothing wrapped.
-    assert_eq!(funnel["usage"]["calls"], serde_json::json!(9_223_372_036_854_775_809u64), "{}", r.stdout);
+    assert_eq!(
+        funnel["usage"]["calls"],
+        serde_json::json!(9_223_372_036_854_775_809u64),
+        "{}",
+        r.stdout
+    );
     assert_eq!(funnel["usage"]["problemCount"], 2, "{}", r.stdout);
     // Nothing the gateway let through: caribe is not active on the strength of this log.
     let active = funnel["active"].as_array().expect("active partners");
