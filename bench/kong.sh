@@ -9,6 +9,7 @@
 #
 #   bash bench/kong.sh
 #   CONSUMERS=20000 bash bench/kong.sh
+#   SKIP_BUILD=1 bash bench/kong.sh        # time the release binary already built
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -18,10 +19,10 @@ AS_OF=2026-11-01
 WORK=$ROOT/bench/work/kong
 RES=$ROOT/bench/results
 TARGET=${CARGO_TARGET_DIR:-$ROOT/target}
-BIN=$TARGET/release/partnerctl
+BIN=${BIN:-$TARGET/release/partnerctl}
 
 [ -x /usr/bin/time ] || apt-get install -y time
-cargo build --release --locked >&2
+[ "${SKIP_BUILD:-0}" = 1 ] || cargo build --release --locked >&2
 mkdir -p "$WORK" "$RES"
 DUMP=$WORK/kong-$CONSUMERS.json
 [ -f "$DUMP" ] || python3 bench/kong_dump.py --consumers "$CONSUMERS" --out "$DUMP"
