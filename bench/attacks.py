@@ -63,7 +63,6 @@ def rollup(d):
         f'{{"day": "2026-10-21", "credential": "caribe-prd-1", "environment": "production", "calls": {big}, "status4xx": {big}, "status401": 1, "status403": {big}}}',
         f'{{"day": "2026-10-22", "credential": "caribe-prd-1", "environment": "production", "calls": {half}, "status4xx": {half}, "status403": {half}}}',
         f'{{"day": "2026-10-23", "credential": "caribe-prd-1", "environment": "production", "calls": {half}, "status4xx": {half}, "status403": {half}}}',
-        '{"day": "2026-10-24", "credential": "caribe-prd-1", "environment": "production", "calls": 1, "status4xx": 1, "status403": 1}',
     ]
     write(d, "wrap.jsonl", "\n".join(lines) + "\n")
 
