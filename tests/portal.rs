@@ -167,7 +167,9 @@ fn product_pages_and_references_show_base_urls_and_never_an_upstream() {
         assert!(product.contains(shown), "{shown}:\n{product}");
     }
     let api = page(&docs, "products/shipments/api.html");
-    assert!(api.contains("production: <code class=\"url\">https://api.northwind.example/shipments</code>"));
+    assert!(
+        api.contains("<td>production</td><td><code class=\"url\">https://api.northwind.example/shipments</code></td>")
+    );
     let pages = all_pages(&docs);
     assert!(pages.len() > 10);
     for p in &pages {

@@ -42,6 +42,13 @@ fn broken() -> tempfile::TempDir {
         "    - {stage: terms_accepted, date: 2026-09-15}\n",
         "",
     );
+    // A sandbox partner holding a production subscription (stage-gate).
+    edit(
+        dir.path(),
+        "partners/lone-star-dispatch.yaml",
+        "    - {product: shipments, plan: starter, environment: sandbox}\n",
+        "    - {product: shipments, plan: starter, environment: sandbox}\n    - {product: tracking, plan: standard, environment: production}\n",
+    );
     dir
 }
 
@@ -184,6 +191,7 @@ fn fingerprints_follow_the_finding_not_its_line_or_the_day() {
         "products/tracking.yaml",
         "partners/emea/fjord-cargo.yaml",
         "partners/apac/monsoon-freight.yaml",
+        "partners/lone-star-dispatch.yaml",
         "partners/broken.yaml",
     ] {
         let path = dir.path().join(file);
