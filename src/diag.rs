@@ -69,12 +69,12 @@ codes! {
     DuplicateName = "duplicate-name", Error, "two resources of one kind share a name, or two credentials share an id";
     UnknownReference = "unknown-reference", Error, "a named team, product, plan, terms, terms version, environment or file does not exist";
     PlanEnvironment = "plan-environment", Error, "a subscription's environment is not one of its plan's, or a live credential's environment has no subscription";
-    StageGate = "stage-gate", Error, "access beyond the stage: sandbox access before `sandbox`, production access before `live`";
+    StageGate = "stage-gate", Error, "access beyond the stage: sandbox access before `sandbox`, production access before `live` (production_requested may hold the production subscriptions it asked for, never an unrevoked production credential)";
     TermsMissing = "terms-missing", Error, "past `registered` without the program's requiredTerms, or subscribed to a product without having accepted its requiredTerms";
     TermsOutdated = "terms-outdated", Warning, "the accepted version of a needed terms is older than the current one (an error after its reacceptBy date)";
     DataSharingUncovered = "data-sharing-uncovered", Error, "a subscribed product's dataCategories are not all covered by the partner's accepted data-sharing terms";
     HistoryInvalid = "history-invalid", Error, "history out of date order, dated after today, skipping a stage, or not ending in `stage`";
-    RevokedAccess = "revoked-access", Error, "a suspended or offboarded partner still has a credential that is not revoked, or a subscription";
+    RevokedAccess = "revoked-access", Error, "a suspended or offboarded partner still has a credential that is not revoked, or an offboarded partner a subscription";
     CredentialExpired = "credential-expired", Warning, "a credential has expired and is not revoked";
     SecretInRepo = "secret-in-repo", Error, "a value looks like a secret (a private key, a token, a long random string), a reference such as secretRef included";
     TermsImmutable = "terms-immutable", Error, "a published terms version's text or dates differ from the base/applied state (plan only)";
@@ -87,6 +87,8 @@ codes! {
     ExceptionInvalid = "exception-invalid", Error, "an exception runs longer than `spec.exceptionsMaxDays`, names a code that cannot be excepted, or a resource that does not exist";
     ProgramUnguarded = "program-unguarded", Warning, "no approval rule in program.yaml names `program-changed`, so the program's own rules can change with nobody's approval";
     EndpointConflict = "endpoint-conflict", Error, "two products of one environment serve the same method and path (the same path shape), so one would take the other's calls";
+    AcceptanceMismatch = "acceptance-mismatch", Error, "an agreement's textSha256 is not the SHA-256 of that terms version's text as published";
+    AcceptanceEvidence = "acceptance-evidence", Error, "with spec.agreements.requireEvidence, an acceptance added since the applied state lacks textSha256, method or evidence (plan, and validate with an applied state)";
 }
 
 impl Code {

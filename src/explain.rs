@@ -57,7 +57,7 @@ pub fn explain(code: Code) -> Explanation {
             "Choose a plan offered in that environment, or revoke the stray credential.",
         ),
         StageGate => (
-            "The onboarding path is the program's control: sandbox access comes with stage `sandbox`, production access only with `live`. Access granted ahead of the stage skips the review the stage stands for.",
+            "The onboarding path is the program's control: sandbox access comes with stage `sandbox`, production access only with `live`. Access granted ahead of the stage skips the review the stage stands for. A `production_requested` partner may hold the production subscriptions it asked for (its request is under review), but no unrevoked production credential until it is live.",
             "stage: sandbox\nsubscriptions:\n  - {product: tracking, plan: enterprise, environment: production}\n",
             "Move the partner to the stage (with a history entry) in the same pull request, so that the approval rules for that stage apply, or remove the access.",
         ),
@@ -82,9 +82,9 @@ pub fn explain(code: Code) -> Explanation {
             "List every stage with the date it was reached, oldest first, one step at a time, ending in the current stage.",
         ),
         RevokedAccess => (
-            "A suspended or offboarded partner must not be able to call: every subscription goes and every credential is revoked.",
+            "A suspended or offboarded partner must not be able to call: every credential is revoked. An offboarded partner left the program, so its subscriptions go too; a suspended one keeps them, so that `partner reinstate` and new credentials restore its access (the gateways serve no suspended partner).",
             "stage: suspended\ncredentials:\n  - {id: acme-prd-1, environment: production, created: 2026-01-07, secretRef: \"vault://...\"}\n",
-            "Remove the subscriptions and set `revoked:` on every credential (and revoke them in the vault).",
+            "Set `revoked:` on every credential (and revoke them in the vault); for an offboarded partner remove the subscriptions too. `partnerctl partner suspend` and `partner offboard` make the whole change at once.",
         ),
         CredentialExpired => (
             "An expired credential no longer works, but a file that still lists it as live misleads the next reader and the audit.",
@@ -145,6 +145,16 @@ pub fn explain(code: Code) -> Explanation {
             "A gateway routes a call by its method and path. When two products of one environment declare the same method and path (`/v1/berths/{id}` and `/v1/berths/{x}` are the same path), one of them wins: its partners reach the other product's upstream, and the other's subscribers are refused. A new product must not take over a route that another product serves.",
             "# products/berths.yaml\n  endpoints:\n    - {method: GET, path: \"/v1/berths/{id}\"}\n# products/harbour.yaml, also in production\n  endpoints:\n    - {method: GET, path: \"/v1/berths/{berth}\"}\n",
             "Give each route one product: remove the endpoint from one of them, or serve it under another path. An endpoint that two products must share belongs in one product with two plans.",
+        ),
+        AcceptanceMismatch => (
+            "An acceptance's textSha256 ties it to the exact text the partner read. A digest that is not the hash of the version's text file proves nothing about what was accepted, or proves that another text was: an agreement nobody can show was made.",
+            "agreements:\n  - {terms: partner-tos, version: \"2.0\", acceptedOn: 2026-11-01, signedBy: Jane Roe,\n     textSha256: 0000000000000000000000000000000000000000000000000000000000000000}\n",
+            "Record the SHA-256 of the text the partner accepted (`sha256sum terms/partner-tos/2.0.md`; `partnerctl partner accept` writes it). If the partner read another text, it must accept the published one.",
+        ),
+        AcceptanceEvidence => (
+            "With spec.agreements.requireEvidence, every acceptance added must say what was accepted (textSha256), how (method) and where the record is (evidence), so that an auditor can follow each agreement to its proof. Acceptances already applied are not judged again.",
+            "# program.yaml: agreements: {requireEvidence: true}\nagreements:\n  - {terms: partner-tos, version: \"2.0\", acceptedOn: 2026-11-01, signedBy: Jane Roe}\n",
+            "Add textSha256, method (click-through, issue-form, e-signature or countersigned) and evidence (an https URL to the signed document, the issue, the portal record). `partnerctl request` and `partnerctl partner accept` write all three.",
         ),
     };
     Explanation { why, example, fix }

@@ -137,6 +137,36 @@ pub fn azure_apim(base: &Snapshot, input: &[u8]) {
     let _ = azure_apim::audit::audit(&program, as_of(), &export, None, &options);
 }
 
+/// A partner's request judged against the base program, as `partnerctl request` judges it
+/// (nothing is written): the first byte picks the intake. Even: the rest is a Request
+/// document. Odd: the rest is the body of an issue opened from the form of the action
+/// `(byte / 2) % 4`, read from GitHub's `issues` event payload with that form's label.
+pub fn request(base: &Snapshot, input: &[u8]) {
+    use crate::onboarding::{forms, github, request};
+    use crate::spec::RequestAction;
+    let Some((&mode, rest)) = input.split_first() else {
+        return;
+    };
+    let read = if mode % 2 == 0 {
+        request::read_file("request.yaml", rest)
+    } else {
+        let action = RequestAction::ALL[usize::from(mode / 2) % RequestAction::ALL.len()];
+        let program = crate::model::load(base.clone()).program;
+        let payload = serde_json::json!({
+            "action": "opened",
+            "issue": {
+                "body": String::from_utf8_lossy(rest),
+                "labels": [{"name": forms::label(action)}],
+                "user": {"login": "fuzz"},
+                "html_url": "https://github.com/northwind/partners/issues/1",
+            },
+        });
+        let bytes = serde_json::to_vec(&payload).expect("a JSON value serializes");
+        github::read_event("event.json", &bytes, &program, as_of())
+    };
+    let _ = request::apply(base.clone(), read, as_of());
+}
+
 /// Every entry point on one input, as the replay runs them.
 pub fn all(base: &Snapshot, input: &[u8]) {
     load_yaml(input);

@@ -11,8 +11,10 @@
 //! funnel report ([`visibility::report`]). They in turn sit above what they share: the
 //! template engine ([`template`]), the encoders of every output syntax ([`encode`]), the
 //! access view ([`access`]) and rendered files with their writer ([`output`]). Beside the
-//! pipeline, [`visibility`] reads usage logs and computes the funnel and the deadlines, and
-//! [`redact`] keeps flagged secrets out of everything shown.
+//! pipeline, [`visibility`] reads usage logs and computes the funnel and the deadlines,
+//! [`onboarding`] turns partners' requests and the lifecycle commands into edits the same
+//! checks judge (and writes the issue forms requests come from), and [`redact`] keeps
+//! flagged secrets out of everything shown.
 //!
 //! The library prints nothing; `cli/` in the binary decides how results look.
 #![warn(clippy::print_stdout, clippy::print_stderr)]
@@ -28,6 +30,7 @@ pub mod fuzzing;
 pub mod gateway;
 pub mod lock;
 pub mod model;
+pub mod onboarding;
 pub mod openapi;
 pub mod output;
 pub mod plan;
@@ -99,6 +102,29 @@ pub fn validate_snapshot(snapshot: source::Snapshot, today: spec::Date) -> Valid
         files,
         redactor,
         prerendered,
+    }
+}
+
+impl Validated {
+    /// Adds the findings made against an applied state (`acceptance-evidence`, SPEC §15.4):
+    /// `validate` calls it when it can read one and the program requires evidence.
+    pub fn check_against_applied(&mut self, applied: source::Snapshot, today: spec::Date) {
+        let base = model::load(applied).program;
+        let mut found = check::acceptance_evidence::check(&base, &self.program);
+        if found.is_empty() {
+            return;
+        }
+        check::exceptions::apply(&self.program, today, &mut found);
+        found.retain(|d| d.code == diag::Code::AcceptanceEvidence);
+        self.redactor.diagnostics(&mut found);
+        self.diagnostics.extend(found);
+        diag::sort_and_dedup(&mut self.diagnostics);
+    }
+
+    /// Whether the program asks for what only an applied state can show
+    /// (`spec.agreements.requireEvidence`).
+    pub fn needs_applied_state(&self) -> bool {
+        self.program.spec().is_some_and(|s| s.agreements.require_evidence)
     }
 }
 

@@ -7,7 +7,7 @@
 
 use crate::diag::{Code, Diagnostic, Location};
 use crate::source::yaml::YamlDoc;
-use crate::spec::{Kind, PartnerDocument, ProductDocument, ProgramDocument, TermsDocument};
+use crate::spec::{Kind, PartnerDocument, ProductDocument, ProgramDocument, RequestDocument, TermsDocument};
 use jsonschema::error::ValidationErrorKind;
 use serde_json::Value;
 use std::sync::OnceLock;
@@ -22,16 +22,32 @@ pub fn schema_value(kind: Kind) -> Value {
         Kind::Terms => schemars::schema_for!(TermsDocument),
         Kind::Partner => schemars::schema_for!(PartnerDocument),
     };
-    let mut value = schema.to_value();
+    finish_schema(schema.to_value(), kind.lower())
+}
+
+/// The name `schema request` takes and the committed file is named after.
+pub const REQUEST: &str = "request";
+
+/// The JSON schema of a Request (SPEC §15.2), committed as `schemas/request.schema.json`.
+/// A Request is not a resource kind: it is never read from the repository.
+pub fn request_schema_value() -> Value {
+    finish_schema(schemars::schema_for!(RequestDocument).to_value(), REQUEST)
+}
+
+/// [`request_schema_value`] as the text committed in `schemas/`.
+pub fn request_schema_text() -> String {
+    let mut s = serde_json::to_string_pretty(&request_schema_value()).expect("a schema serializes");
+    s.push('\n');
+    s
+}
+
+/// Enums as `enum`s, and the identity first so the file reads well.
+fn finish_schema(mut value: Value, name: &str) -> Value {
     consts_to_enums(&mut value);
     if let Value::Object(map) = &mut value {
-        // Put the identity first so the file reads well.
         let mut out = serde_json::Map::new();
         out.insert("$schema".into(), map.remove("$schema").unwrap_or(Value::Null));
-        out.insert(
-            "$id".into(),
-            Value::String(format!("{SCHEMA_BASE}/{}.schema.json", kind.lower())),
-        );
+        out.insert("$id".into(), Value::String(format!("{SCHEMA_BASE}/{name}.schema.json")));
         for (k, v) in std::mem::take(map) {
             out.insert(k, v);
         }
@@ -127,6 +143,32 @@ pub fn validate(kind: Kind, file: &str, doc: &YamlDoc) -> Vec<Diagnostic> {
     if v.is_valid(&doc.value) {
         return Vec::new();
     }
+    validate_with(v, &schema_value(kind), file, doc)
+        .into_iter()
+        .map(|(_, d)| d)
+        .collect()
+}
+
+/// Validates a Request against its schema, as [`validate`] does a resource; each finding
+/// comes with the JSON pointer of the request field at fault.
+pub fn validate_request(file: &str, doc: &YamlDoc) -> Vec<(String, Diagnostic)> {
+    static VALIDATOR: OnceLock<(jsonschema::Validator, Value)> = OnceLock::new();
+    let (v, root) = VALIDATOR.get_or_init(|| {
+        let root = request_schema_value();
+        let v = jsonschema::options()
+            .should_validate_formats(true)
+            .build(&root)
+            .expect("the generated schemas compile");
+        (v, root)
+    });
+    if v.is_valid(&doc.value) {
+        return Vec::new();
+    }
+    validate_with(v, root, file, doc)
+}
+
+/// Each finding with the JSON pointer of the value it is about.
+fn validate_with(v: &jsonschema::Validator, root: &Value, file: &str, doc: &YamlDoc) -> Vec<(String, Diagnostic)> {
     let mut out = Vec::new();
     for err in v.iter_errors(&doc.value) {
         let pointer = err.instance_path().as_str().to_string();
@@ -134,7 +176,7 @@ pub fn validate(kind: Kind, file: &str, doc: &YamlDoc) -> Vec<Diagnostic> {
         match err.kind() {
             ValidationErrorKind::AdditionalProperties { unexpected }
             | ValidationErrorKind::UnevaluatedProperties { unexpected } => {
-                let allowed = allowed_fields(kind, &doc.value, &pointer);
+                let allowed = allowed_fields(root, &doc.value, &pointer);
                 for key in unexpected {
                     let child = format!("{pointer}/{}", key.replace('~', "~0").replace('/', "~1"));
                     let pos = doc.key_pos(&child);
@@ -150,16 +192,19 @@ pub fn validate(kind: Kind, file: &str, doc: &YamlDoc) -> Vec<Diagnostic> {
                         };
                         d = d.with_hint(hint);
                     }
-                    out.push(d);
+                    out.push((child, d));
                 }
             }
             ValidationErrorKind::Required { property } => {
                 let pos = doc.pos(&pointer);
                 let name = property.as_str().unwrap_or("?");
-                out.push(Diagnostic::new(
-                    Code::Schema,
-                    &Location::new(file, pos.line, pos.column),
-                    format!("{field} is missing the required field `{name}`"),
+                out.push((
+                    pointer.clone(),
+                    Diagnostic::new(
+                        Code::Schema,
+                        &Location::new(file, pos.line, pos.column),
+                        format!("{field} is missing the required field `{name}`"),
+                    ),
                 ));
             }
             ValidationErrorKind::Enum { options } => {
@@ -183,7 +228,7 @@ pub fn validate(kind: Kind, file: &str, doc: &YamlDoc) -> Vec<Diagnostic> {
                 {
                     d = d.with_hint(format!("did you mean `{best}`?"));
                 }
-                out.push(d);
+                out.push((pointer.clone(), d));
             }
             ValidationErrorKind::Type { .. } => {
                 let pos = doc.pos(&pointer);
@@ -205,7 +250,7 @@ pub fn validate(kind: Kind, file: &str, doc: &YamlDoc) -> Vec<Diagnostic> {
                 if err.instance().is_number() && expected.contains("string") {
                     d = d.with_hint("quote the value, e.g. version: \"1.0\"");
                 }
-                out.push(d);
+                out.push((pointer.clone(), d));
             }
             ValidationErrorKind::Pattern { pattern } => {
                 let pos = doc.pos(&pointer);
@@ -223,28 +268,54 @@ pub fn validate(kind: Kind, file: &str, doc: &YamlDoc) -> Vec<Diagnostic> {
                 } else {
                     format!("does not match the pattern {pattern}")
                 };
-                out.push(Diagnostic::new(
-                    Code::Schema,
-                    &Location::new(file, pos.line, pos.column),
-                    format!("{field}: {got} {what}"),
+                out.push((
+                    pointer.clone(),
+                    Diagnostic::new(
+                        Code::Schema,
+                        &Location::new(file, pos.line, pos.column),
+                        format!("{field}: {got} {what}"),
+                    ),
+                ));
+            }
+            // Said without the value, which may be a megabyte long.
+            ValidationErrorKind::MaxLength { limit } | ValidationErrorKind::MaxItems { limit } => {
+                let pos = doc.pos(&pointer);
+                let what = if matches!(err.kind(), ValidationErrorKind::MaxLength { .. }) {
+                    "characters"
+                } else {
+                    "items"
+                };
+                out.push((
+                    pointer.clone(),
+                    Diagnostic::new(
+                        Code::Schema,
+                        &Location::new(file, pos.line, pos.column),
+                        format!("{field} is longer than {limit} {what}"),
+                    ),
                 ));
             }
             ValidationErrorKind::OneOfNotValid { .. } | ValidationErrorKind::OneOfMultipleValid { .. }
                 if pointer.starts_with("/spec/outputs/") =>
             {
                 let pos = doc.pos(&pointer);
-                out.push(Diagnostic::new(
-                    Code::Schema,
-                    &Location::new(file, pos.line, pos.column),
-                    format!("{field}: an output names exactly one of `target` or `template`"),
+                out.push((
+                    pointer.clone(),
+                    Diagnostic::new(
+                        Code::Schema,
+                        &Location::new(file, pos.line, pos.column),
+                        format!("{field}: an output names exactly one of `target` or `template`"),
+                    ),
                 ));
             }
             _ => {
                 let pos = doc.pos(&pointer);
-                out.push(Diagnostic::new(
-                    Code::Schema,
-                    &Location::new(file, pos.line, pos.column),
-                    format!("{field}: {err}"),
+                out.push((
+                    pointer.clone(),
+                    Diagnostic::new(
+                        Code::Schema,
+                        &Location::new(file, pos.line, pos.column),
+                        format!("{field}: {err}"),
+                    ),
                 ));
             }
         }
@@ -309,9 +380,8 @@ fn article(t: &str) -> String {
 
 /// The property names the schema allows for the object at `pointer`, found by walking the
 /// schema along the instance path (through `$ref`s and array `items`).
-fn allowed_fields(kind: Kind, instance: &Value, pointer: &str) -> Option<Vec<String>> {
-    let root = schema_value(kind);
-    let mut schema = &root;
+fn allowed_fields(root: &Value, instance: &Value, pointer: &str) -> Option<Vec<String>> {
+    let mut schema = root;
     let mut inst = instance;
     let resolve = |s: &'static Value| -> &'static Value { s };
     let _ = resolve;
@@ -327,20 +397,20 @@ fn allowed_fields(kind: Kind, instance: &Value, pointer: &str) -> Option<Vec<Str
         }
         s
     }
-    schema = deref(&root, schema);
+    schema = deref(root, schema);
     for seg in pointer.split('/').skip(1) {
         let seg = seg.replace("~1", "/").replace("~0", "~");
         if let Some(arr) = inst.as_array() {
             let i: usize = seg.parse().ok()?;
             inst = arr.get(i)?;
-            schema = deref(&root, schema.get("items")?);
+            schema = deref(root, schema.get("items")?);
         } else {
             inst = inst.get(&seg)?;
             let next = schema
                 .get("properties")
                 .and_then(|p| p.get(&seg))
                 .or_else(|| schema.get("additionalProperties").filter(|a| a.is_object()))?;
-            schema = deref(&root, next);
+            schema = deref(root, next);
         }
     }
     let props = schema.get("properties")?.as_object()?;

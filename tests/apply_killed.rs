@@ -66,7 +66,9 @@ fn outputs(root: &Path) -> BTreeMap<String, Vec<u8>> {
         }
     }
     let mut out = BTreeMap::new();
+    // The example's outputs: dist/ and the issue forms.
     walk(root, &root.join("dist"), &mut out);
+    walk(root, &root.join(".github/ISSUE_TEMPLATE"), &mut out);
     out
 }
 
@@ -88,7 +90,9 @@ fn identities(root: &Path) -> BTreeMap<String, (u64, std::time::SystemTime)> {
         }
     }
     let mut out = BTreeMap::new();
+    // The example's outputs: dist/ and the issue forms.
     walk(root, &root.join("dist"), &mut out);
+    walk(root, &root.join(".github/ISSUE_TEMPLATE"), &mut out);
     out
 }
 

@@ -338,17 +338,45 @@ fn stage_gate() {
     let dir = copy_example();
     edit(
         dir.path(),
-        "partners/emea/fjord-cargo.yaml",
-        "    - {product: tracking, plan: starter, environment: sandbox}\n",
-        "    - {product: tracking, plan: starter, environment: sandbox}\n    - {product: tracking, plan: standard, environment: production}\n",
+        "partners/lone-star-dispatch.yaml",
+        "    - {product: shipments, plan: starter, environment: sandbox}\n",
+        "    - {product: shipments, plan: starter, environment: sandbox}\n    - {product: shipments, plan: standard, environment: production}\n",
     );
-    assert_fires(dir.path(), Code::StageGate, "partners/emea/fjord-cargo.yaml", 27);
+    assert_fires(dir.path(), Code::StageGate, "partners/lone-star-dispatch.yaml", 24);
     assert_eq!(codes(dir.path()), vec![Code::StageGate]);
     let v = partnerctl::validate_dir(dir.path(), as_of()).unwrap();
     assert_eq!(
         v.diagnostics[0].message,
-        "subscription to tracking/standard in production needs stage `live`; fjord-cargo is in `production_requested`"
+        "subscription to shipments/standard in production needs stage `live`; lone-star-dispatch is in `sandbox`"
     );
+}
+
+#[test]
+fn stage_gate_lets_production_requested_hold_its_subscriptions_but_no_credential() {
+    let dir = copy_example();
+    edit(
+        dir.path(),
+        "partners/emea/fjord-cargo.yaml",
+        "    - {product: tracking, plan: starter, environment: sandbox}\n",
+        "    - {product: tracking, plan: starter, environment: sandbox}\n    - {product: tracking, plan: standard, environment: production}\n",
+    );
+    assert_eq!(codes(dir.path()), Vec::<Code>::new(), "the subscriptions it asked for");
+    edit(
+        dir.path(),
+        "partners/emea/fjord-cargo.yaml",
+        "       secretRef: \"vault://partners/fjord-cargo/fjord-sbx-1\"}\n",
+        "       secretRef: \"vault://partners/fjord-cargo/fjord-sbx-1\"}\n    - {id: fjord-prd-1, environment: production, created: 2026-10-30, secretRef: \"vault://partners/fjord-cargo/fjord-prd-1\"}\n",
+    );
+    assert_fires(dir.path(), Code::StageGate, "partners/emea/fjord-cargo.yaml", 31);
+    assert_eq!(codes(dir.path()), vec![Code::StageGate]);
+    // Revoked, it grants nothing: no finding.
+    edit(
+        dir.path(),
+        "partners/emea/fjord-cargo.yaml",
+        "created: 2026-10-30, secretRef",
+        "created: 2026-10-30, revoked: 2026-10-31, secretRef",
+    );
+    assert_eq!(codes(dir.path()), Vec::<Code>::new());
 }
 
 #[test]
@@ -479,6 +507,30 @@ fn revoked_access() {
         Code::RevokedAccess,
         "partners/emea/rhine-river-shipping.yaml",
         37,
+    );
+    assert_eq!(codes(dir.path()), vec![Code::RevokedAccess]);
+
+    // A suspended partner keeps its subscriptions (SPEC §15.5); an offboarded one may not.
+    let dir = copy_example();
+    edit(
+        dir.path(),
+        "partners/emea/rhine-river-shipping.yaml",
+        "  subscriptions: []",
+        "  subscriptions:\n    - {product: tracking, plan: standard, environment: production}",
+    );
+    assert_eq!(codes(dir.path()), Vec::<Code>::new());
+    let dir = copy_example();
+    edit(
+        dir.path(),
+        "partners/apac/outback-haulage.yaml",
+        "  subscriptions: []",
+        "  subscriptions:\n    - {product: tracking, plan: standard, environment: production}",
+    );
+    assert_fires(
+        dir.path(),
+        Code::RevokedAccess,
+        "partners/apac/outback-haulage.yaml",
+        27,
     );
     assert_eq!(codes(dir.path()), vec![Code::RevokedAccess]);
 }
@@ -646,4 +698,78 @@ fn output_invalid_for_a_route_or_redis_setting_that_only_render_would_miss() {
         3,
         "{all:#?}"
     );
+}
+
+#[test]
+fn acceptance_mismatch() {
+    let dir = copy_example();
+    // The right digest: no finding, and a digest is not a secret.
+    edit(
+        dir.path(),
+        "partners/lone-star-dispatch.yaml",
+        "acceptedOn: 2026-10-07, signedBy: Maria Hernández}\n    - {terms: data-sharing",
+        "acceptedOn: 2026-10-07, signedBy: {name: Maria Hernández, email: maria.hernandez@lonestardispatch.example, title: COO},\n       textSha256: 8533bfa6af42db65a006e340456efc11199c115e42afc80913749c54ce615734, method: issue-form,\n       evidence: \"https://github.com/northwind/partners/issues/7\"}\n    - {terms: data-sharing",
+    );
+    assert_eq!(codes(dir.path()), Vec::<Code>::new());
+    // The digest of version 1.0's text, recorded for 2.0.
+    edit(
+        dir.path(),
+        "partners/lone-star-dispatch.yaml",
+        "8533bfa6af42db65a006e340456efc11199c115e42afc80913749c54ce615734",
+        "fe91f91e126005ed4ed2d2a3562012a2f259f6f3ea5f39dde0331c753fc04fd0",
+    );
+    assert_fires(
+        dir.path(),
+        Code::AcceptanceMismatch,
+        "partners/lone-star-dispatch.yaml",
+        21,
+    );
+    assert_eq!(codes(dir.path()), vec![Code::AcceptanceMismatch]);
+}
+
+#[test]
+fn acceptance_evidence_against_the_applied_state() {
+    let applied = partnerctl::source::Snapshot::from_dir(&common::example_dir()).unwrap();
+    let dir = copy_example();
+    edit(
+        dir.path(),
+        "program.yaml",
+        "  activeWithinDays: 30\n",
+        "  activeWithinDays: 30\n  agreements: {requireEvidence: true}\n",
+    );
+    // An acceptance already applied is not judged; one added without evidence is.
+    edit(
+        dir.path(),
+        "partners/lone-star-dispatch.yaml",
+        "    - {terms: data-sharing, version: \"1.0\", acceptedOn: 2026-10-07, signedBy: Maria Hernández}\n",
+        "    - {terms: data-sharing, version: \"1.0\", acceptedOn: 2026-10-07, signedBy: Maria Hernández}\n    - {terms: partner-tos, version: \"1.0\", acceptedOn: 2026-10-08, signedBy: Maria Hernández}\n",
+    );
+    let mut v = partnerctl::validate_dir(dir.path(), as_of()).unwrap();
+    assert!(v.needs_applied_state());
+    assert!(v.diagnostics.is_empty(), "{:#?}", v.diagnostics);
+    v.check_against_applied(applied.clone(), as_of());
+    let found: Vec<(Code, &str, usize)> = v
+        .diagnostics
+        .iter()
+        .map(|d| (d.code, d.file.as_str(), d.line))
+        .collect();
+    assert_eq!(
+        found,
+        vec![(Code::AcceptanceEvidence, "partners/lone-star-dispatch.yaml", 22)]
+    );
+    assert!(
+        v.diagnostics[0]
+            .message
+            .contains("without textSha256, method, evidence")
+    );
+    // With all three, nothing.
+    edit(
+        dir.path(),
+        "partners/lone-star-dispatch.yaml",
+        "acceptedOn: 2026-10-08, signedBy: Maria Hernández}",
+        "acceptedOn: 2026-10-08, signedBy: Maria Hernández, textSha256: fe91f91e126005ed4ed2d2a3562012a2f259f6f3ea5f39dde0331c753fc04fd0, method: countersigned, evidence: \"https://contracts.northwind.example/lsd/1\"}",
+    );
+    let mut v = partnerctl::validate_dir(dir.path(), as_of()).unwrap();
+    v.check_against_applied(applied, as_of());
+    assert!(v.diagnostics.is_empty(), "{:#?}", v.diagnostics);
 }

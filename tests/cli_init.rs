@@ -70,3 +70,92 @@ fn init_renders_gateways_for_the_environments_its_products_offer() {
         );
     }
 }
+
+/// `init` scaffolds the self-service path (SPEC §15): the portal's contact and intake, an
+/// `issue-forms` output, base URLs, and terms that are not in effect yet, so that no
+/// placeholder text is ever what a partner accepted; the program validates clean and renders.
+#[test]
+fn init_scaffolds_the_onboarding_path_without_publishing_placeholder_terms() {
+    let dir = tempfile::tempdir().unwrap();
+    let target = dir.path().join("p");
+    let cmd = |args: &[&str]| {
+        Command::cargo_bin("partnerctl")
+            .unwrap()
+            .env("NO_COLOR", "1")
+            .env("PARTNERCTL_AS_OF", "2026-11-01")
+            .args(args)
+            .arg(&target)
+            .output()
+            .unwrap()
+    };
+    assert!(cmd(&["init"]).status.success());
+    let program: serde_json::Value =
+        yaml_serde::from_str(&std::fs::read_to_string(target.join("program.yaml")).unwrap()).unwrap();
+    let spec = &program["spec"];
+    assert!(spec["portal"]["contact"]["email"].is_string(), "{spec}");
+    assert!(spec["portal"]["intake"]["github"].is_string(), "{spec}");
+    assert!(
+        spec["outputs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|o| o["target"] == "issue-forms" && o["path"] == ".github/ISSUE_TEMPLATE")
+    );
+    let product: serde_json::Value =
+        yaml_serde::from_str(&std::fs::read_to_string(target.join("products/example-api.yaml")).unwrap()).unwrap();
+    for env in ["sandbox", "production"] {
+        let base = product["spec"]["environments"][env]["baseUrl"].as_str().unwrap();
+        assert!(base.starts_with("https://"), "{base}");
+    }
+    let terms: serde_json::Value =
+        yaml_serde::from_str(&std::fs::read_to_string(target.join("terms/partner-tos.yaml")).unwrap()).unwrap();
+    let effective = terms["spec"]["versions"][0]["effective"].as_str().unwrap();
+    assert!(
+        effective > "2026-11-01",
+        "the placeholder takes effect later: {effective}"
+    );
+
+    let o = cmd(&["validate", "-C"]);
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(o.status.success() && out.starts_with("no problems in 5 files"), "{out}");
+    // `due` names the day the placeholder would take effect, before it does.
+    let o = cmd(&["due", "--within", "120", "--format", "json", "-C"]);
+    let due: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert!(
+        due["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|i| i["kind"] == "effective"),
+        "{due}"
+    );
+    let out_dir = dir.path().join("out");
+    let o = Command::cargo_bin("partnerctl")
+        .unwrap()
+        .env("PARTNERCTL_AS_OF", "2026-11-01")
+        .args(["render", "--out-dir"])
+        .arg(&out_dir)
+        .arg("-C")
+        .arg(&target)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    for action in ["register", "accept-terms", "request-sandbox", "request-production"] {
+        assert!(
+            out_dir
+                .join(format!(".github/ISSUE_TEMPLATE/partnerctl-{action}.yml"))
+                .is_file(),
+            "{action}"
+        );
+    }
+    let onboarding = std::fs::read_to_string(out_dir.join("dist/docs/onboarding.html")).unwrap();
+    assert!(onboarding.contains("issues/new?template=partnerctl-request-sandbox.yml"));
+    assert!(
+        onboarding.contains("not yet published"),
+        "no hash of a text not in effect"
+    );
+    assert!(
+        onboarding.contains("No one needs to approve sandbox access: it is granted as soon as these checks pass."),
+        "sandbox access needs no team in a new program"
+    );
+}

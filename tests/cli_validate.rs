@@ -25,9 +25,9 @@ fn broken_example() -> tempfile::TempDir {
     );
     edit(
         dir.path(),
-        "partners/emea/fjord-cargo.yaml",
-        "    - {product: tracking, plan: starter, environment: sandbox}\n",
-        "    - {product: tracking, plan: starter, environment: sandbox}\n    - {product: tracking, plan: standard, environment: production}\n",
+        "partners/lone-star-dispatch.yaml",
+        "    - {product: shipments, plan: starter, environment: sandbox}\n",
+        "    - {product: shipments, plan: starter, environment: sandbox}\n    - {product: tracking, plan: standard, environment: production}\n",
     );
     dir
 }
@@ -127,7 +127,7 @@ fn markdown_and_sarif_formats() {
         .clone();
     let md = String::from_utf8(md).unwrap();
     assert!(
-        md.contains("| ❌ | `stage-gate` | `partners/emea/fjord-cargo.yaml:27:7` |"),
+        md.contains("| ❌ | `stage-gate` | `partners/lone-star-dispatch.yaml:24:7` |"),
         "{md}"
     );
     let sarif = partnerctl()

@@ -85,6 +85,13 @@ fn azure_apim() {
     mutated("azure_apim", b"\n\"{[]:'<", |d| fuzzing::azure_apim(&base, d));
 }
 
+#[test]
+fn request() {
+    let base = base();
+    replay("request", |d| fuzzing::request(&base, d));
+    mutated("request", b"\n\"{:#[", |d| fuzzing::request(&base, d));
+}
+
 /// A few cheap mutations of each seed of `target` too: cut short, and with a byte that YAML
 /// gives a meaning (`bytes`: a newline, a quote, a bracket, a colon, an anchor, an alias) put
 /// in at evenly spaced places. None may panic.

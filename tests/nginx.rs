@@ -107,8 +107,8 @@ fn nginx_enforces_keys_access_and_limits() {
         edit(
             program.path(),
             &format!("products/{product}.yaml"),
-            &format!("sandbox: {{upstream: \"https://sandbox.{product}.internal\"}}"),
-            &format!("sandbox: {{upstream: \"{upstream}\"}}"),
+            &format!("upstream: \"https://sandbox.{product}.internal\""),
+            &format!("upstream: \"{upstream}\""),
         );
     }
     // Tracking's starter plan (baltic-freight's) drops to 2 a minute, so the third call is over.

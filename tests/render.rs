@@ -170,7 +170,7 @@ fn nothing_private_reaches_the_portal() {
             private.push(c.email.clone());
         }
         for a in &p.spec.agreements {
-            private.extend(a.signed_by.clone());
+            private.extend(a.signed_by.as_ref().map(|s| s.name().to_string()));
         }
         for c in &p.spec.credentials {
             private.push(c.secret_ref.clone());

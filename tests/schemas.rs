@@ -9,9 +9,16 @@ fn committed_schemas_match_the_spec_types() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("schemas");
     let update = std::env::var_os("UPDATE_SCHEMAS").is_some();
     let mut stale = Vec::new();
-    for kind in Kind::ALL {
-        let path = dir.join(format!("{}.schema.json", kind.lower()));
-        let generated = partnerctl::schema::schema_text(kind);
+    let mut all: Vec<(String, String)> = Kind::ALL
+        .iter()
+        .map(|k| (k.lower().to_string(), partnerctl::schema::schema_text(*k)))
+        .collect();
+    all.push((
+        partnerctl::schema::REQUEST.to_string(),
+        partnerctl::schema::request_schema_text(),
+    ));
+    for (name, generated) in all {
+        let path = dir.join(format!("{name}.schema.json"));
         if update {
             std::fs::create_dir_all(&dir).unwrap();
             std::fs::write(&path, &generated).unwrap();

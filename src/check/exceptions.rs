@@ -17,7 +17,8 @@ use crate::spec::{DEFAULT_EXCEPTIONS_MAX_DAYS, Date, ExceptionSpec, Kind};
 use std::collections::BTreeMap;
 
 /// Codes no exception can cover: findings that leave the program unreadable or ambiguous
-/// (it could not be rendered from), or that guard what partners signed (`terms-immutable`).
+/// (it could not be rendered from), or that guard what partners signed (`terms-immutable`,
+/// `acceptance-mismatch`).
 pub const NOT_EXCEPTABLE: &[Code] = &[
     Code::YamlSyntax,
     Code::DuplicateKey,
@@ -32,6 +33,7 @@ pub const NOT_EXCEPTABLE: &[Code] = &[
     Code::TermsImmutable,
     Code::ExceptionExpired,
     Code::ExceptionInvalid,
+    Code::AcceptanceMismatch,
 ];
 
 /// An exception in force today, with where it is written.
@@ -171,6 +173,8 @@ fn code_problem(code: &str) -> Option<String> {
             "`{code}` cannot be excepted: {}",
             if c == Code::TermsImmutable {
                 "a published terms text is what partners signed; publish a new version instead"
+            } else if c == Code::AcceptanceMismatch {
+                "an acceptance must name the digest of the text the partner signed"
             } else {
                 "the program cannot be read or written safely while it stands"
             }

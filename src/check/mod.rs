@@ -5,13 +5,16 @@
 //! `secret-in-repo` ([`secret_in_repo::scan`]) also returns the values it flagged, which
 //! [`crate::redact`] then keeps out of every output; [`run`] runs it beside the others.
 //! `yaml-syntax`, `duplicate-key`, `schema` and `file-refused` come from loading (`source/`,
-//! `schema.rs`, `model/`); `terms-immutable` needs a base and runs in `plan` (see [`terms_immutable`]); `policy` comes
-//! from `policy/`.
+//! `schema.rs`, `model/`); `terms-immutable` and `acceptance-evidence` need a base and run in
+//! `plan` (see [`terms_immutable`], [`acceptance_evidence`]); `policy` comes from `policy/`.
 
 use crate::diag::Diagnostic;
 use crate::model::Program;
 use crate::spec::Date;
 
+/// Needs a base: run by `plan`, and by `validate` with an applied state (not in [`CHECKS`]).
+pub mod acceptance_evidence;
+mod acceptance_mismatch;
 mod credential_expired;
 mod data_sharing;
 mod duplicate_name;
@@ -61,6 +64,7 @@ const CHECKS: &[Check] = &[
     credential_expired::check,
     program_unguarded::check,
     endpoint_conflict::check,
+    acceptance_mismatch::check,
 ];
 
 /// The findings of every check, and the values `secret-in-repo` flagged (which every

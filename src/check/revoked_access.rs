@@ -1,5 +1,7 @@
 //! `revoked-access`: a suspended or offboarded partner still has a credential that is not
-//! revoked, or a subscription.
+//! revoked, or an offboarded partner a subscription. A suspended partner keeps its
+//! subscriptions (SPEC §15.5): the gateways serve no suspended partner, and `partner
+//! reinstate` with new credentials restores its access without re-subscribing.
 
 use super::Context;
 use crate::diag::{Code, Diagnostic};
@@ -10,7 +12,12 @@ pub fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
         if !stage.is_exit() {
             continue;
         }
-        for (i, s) in partner.spec.subscriptions.iter().enumerate() {
+        let subscriptions = if stage == crate::spec::Stage::Offboarded {
+            partner.spec.subscriptions.as_slice()
+        } else {
+            &[]
+        };
+        for (i, s) in subscriptions.iter().enumerate() {
             out.push(
                 Diagnostic::new(
                     Code::RevokedAccess,
@@ -20,7 +27,7 @@ pub fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
                         partner.name, s.product, s.plan, s.environment
                     ),
                 )
-                .with_hint("remove the subscription"),
+                .with_hint("remove the subscription (`partnerctl partner offboard` removes them all)"),
             );
         }
         for (i, c) in partner.spec.credentials.iter().enumerate() {
@@ -35,8 +42,8 @@ pub fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
                         ),
                     )
                     .with_hint(format!(
-                        "set `revoked: {}` on the credential and revoke it in the vault",
-                        cx.today
+                        "set `revoked: {}` on the credential and revoke it in the vault (`partnerctl credential revoke {}`)",
+                        cx.today, c.id
                     )),
                 );
             }

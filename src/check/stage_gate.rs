@@ -1,8 +1,12 @@
 //! `stage-gate`: access beyond the stage. Sandbox access needs stage `sandbox` or later,
-//! production access needs `live`.
+//! production access needs `live`; a `production_requested` partner may hold the production
+//! subscriptions it asked for (SPEC §15.2: the request is what moves it there, and reviewing
+//! it is what the stage stands for) but no unrevoked production credential, so it cannot call
+//! production before it is live.
 
 use super::Context;
 use crate::diag::{Code, Diagnostic};
+use crate::spec::{Environment, Stage};
 
 pub fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
     for partner in cx.program.partners.values() {
@@ -11,7 +15,8 @@ pub fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
             continue; // revoked-access reports access kept by exited partners
         }
         for (i, s) in partner.spec.subscriptions.iter().enumerate() {
-            if !stage.allows(s.environment) {
+            let requested = stage == Stage::ProductionRequested && s.environment == Environment::Production;
+            if !stage.allows(s.environment) && !requested {
                 out.push(
                     Diagnostic::new(
                         Code::StageGate,

@@ -45,7 +45,7 @@ pub fn run(args: &DueArgs, common: &Common) -> anyhow::Result<u8> {
 /// Loads the model without the checks: a program that does not validate still has deadlines,
 /// so only a program.yaml that is missing or does not load stops `due` (every deadline
 /// depends on it: stages, required terms, exceptions).
-fn load(common: &Common) -> anyhow::Result<partnerctl::model::Program> {
+pub fn load(common: &Common) -> anyhow::Result<partnerctl::model::Program> {
     let dir = &common.dir;
     let snapshot = Snapshot::from_dir(dir)?;
     match snapshot.files.get(PROGRAM_FILE) {

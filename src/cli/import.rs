@@ -245,9 +245,7 @@ fn flagged_by_merge(
         .collect())
 }
 
-/// Writes a file of the program through the path door
-/// ([`partnerctl::source::paths::write_in_program`]): atomically, never through a link.
+/// Writes a file of the program through the one writer of program files.
 fn write_atomic(root: &Path, relative: &str, bytes: &[u8]) -> anyhow::Result<()> {
-    partnerctl::source::paths::write_in_program(root, relative, bytes)
-        .map_err(|e| anyhow::anyhow!("refusing to write {relative}: {e}"))
+    partnerctl::source::program_files::write(root, relative, bytes).map_err(|e| anyhow::anyhow!("{e}"))
 }

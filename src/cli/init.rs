@@ -13,6 +13,9 @@ pub struct InitArgs {
     pub name: Option<String>,
 }
 
+/// Days until the placeholder terms would take effect: time for legal to replace the text.
+const PLACEHOLDER_DAYS: i64 = 90;
+
 const FILES: &[(&str, &str)] = &[
     ("program.yaml", include_str!("init/program.yaml")),
     ("products/example-api.yaml", include_str!("init/example-api.yaml")),
@@ -41,6 +44,9 @@ pub fn run(args: &InitArgs, common: &Common) -> anyhow::Result<u8> {
         anyhow::bail!("`{name}` is not a valid program name: lower case letters, digits and dashes (pass --name)");
     }
     let today = common.today();
+    // The placeholder terms are not in effect on day one: a version in effect is published
+    // and never changes again, and placeholder text must never be what partners accepted.
+    let effective = partnerctl::spec::Date(today.0 + chrono::Duration::days(PLACEHOLDER_DAYS));
     for (path, _) in FILES {
         let target = dir.join(path);
         if target.exists() {
@@ -49,7 +55,10 @@ pub fn run(args: &InitArgs, common: &Common) -> anyhow::Result<u8> {
     }
     for (path, text) in FILES {
         let target = dir.join(path);
-        let text = text.replace("{{name}}", &name).replace("{{today}}", &today.to_string());
+        let text = text
+            .replace("{{name}}", &name)
+            .replace("{{today}}", &today.to_string())
+            .replace("{{effective}}", &effective.to_string());
         partnerctl::source::paths::write_in_program(&dir, path, text.as_bytes())
             .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", target.display()))?;
         println!("created {}", target.display());

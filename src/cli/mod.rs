@@ -20,10 +20,13 @@ mod funnel;
 mod import;
 mod import_openapi;
 mod init;
+mod lifecycle;
 mod plan;
 mod policy;
 mod render;
+mod request;
 mod schema;
+mod status;
 mod validate;
 
 use clap::{Parser, Subcommand, ValueEnum};
@@ -141,6 +144,19 @@ pub enum Command {
     Completions(completions::CompletionsArgs),
     /// The manual pages (roff), for `man -l` or a `man1/` folder.
     Man(completions::ManArgs),
+    /// A partner's lifecycle: new, move, suspend, offboard, reinstate, subscribe,
+    /// unsubscribe, accept. Edits the program in place; refuses what validate would reject.
+    #[command(subcommand)]
+    Partner(lifecycle::PartnerCommand),
+    /// A partner's credentials: issue, rotate, revoke. Edits the program in place.
+    #[command(subcommand)]
+    Credential(lifecycle::CredentialCommand),
+    /// Apply a partner's request (register, accept terms, sandbox or production access) to
+    /// the working tree, or refuse it with every reason.
+    Request(request::RequestArgs),
+    /// Where a partner stands: its stage, its next step and what blocks it, its credentials,
+    /// its deadlines and (with --usage) its last call.
+    Status(status::StatusArgs),
 }
 
 /// Parses arguments, runs the command, and turns the outcome into an exit code.
@@ -169,6 +185,10 @@ pub fn main() -> ExitCode {
         Command::Approvals(a) => approvals::run(a, &cli.common),
         Command::Completions(a) => completions::run(a),
         Command::Man(a) => completions::man(a),
+        Command::Partner(c) => lifecycle::run_partner(c, &cli.common),
+        Command::Credential(c) => lifecycle::run_credential(c, &cli.common),
+        Command::Request(a) => request::run(a, &cli.common),
+        Command::Status(a) => status::run(a, &cli.common),
     };
     match result {
         Ok(code) => {

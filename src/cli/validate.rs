@@ -59,6 +59,9 @@ pub fn run(args: &ValidateArgs, common: &Common) -> anyhow::Result<u8> {
         }),
         Err(why) => not_checked(why),
     };
+    if v.needs_applied_state() {
+        check_against_applied(&mut v, args, common);
+    }
     match common.format {
         Format::Json => {
             let mut report = super::diagnostics::json_report(&v.diagnostics);
@@ -127,4 +130,31 @@ fn read_base(args: &ValidateArgs, common: &Common) -> Result<Option<(String, Sna
     store
         .applied_folders(FOLDERS)
         .map_err(|e| format!("the applied state cannot be read: {e}"))
+}
+
+/// `acceptance-evidence` needs what was applied before (`--base REV` stands for it): read it
+/// whole when the program requires evidence. A folder outside git, or a repository where
+/// nothing is applied yet, has none, and the rule waits for `plan`; a state that cannot be
+/// read is said, not taken for "nothing applied".
+fn check_against_applied(v: &mut partnerctl::Validated, args: &ValidateArgs, common: &Common) {
+    if let Some(rev) = &args.base {
+        match ProgramRepo::discover(&common.dir).and_then(|repo| repo.snapshot_at(rev)) {
+            Ok((_, snapshot)) => v.check_against_applied(snapshot, common.today()),
+            Err(e) => super::warn(&format!("acceptance-evidence is not checked: {e}")),
+        }
+        return;
+    }
+    let Ok(store) = Store::open(&common.dir, args.state_file.as_deref()) else {
+        return;
+    };
+    match store.load() {
+        Ok(applied) => {
+            if let Some(snapshot) = applied.snapshot {
+                v.check_against_applied(snapshot, common.today());
+            }
+        }
+        Err(e) => super::warn(&format!(
+            "acceptance-evidence is not checked: the applied state cannot be read: {e}"
+        )),
+    }
 }

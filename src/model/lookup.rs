@@ -119,6 +119,14 @@ impl Terms {
     pub fn text_path(v: &TermsVersionSpec) -> String {
         format!("terms/{}", v.file)
     }
+
+    /// The SHA-256 of a version's text file as published, in lower-case hex (SPEC §15.4):
+    /// what an acceptance's `textSha256` must be. `None` when the file is not in the program.
+    pub fn text_sha256(v: &TermsVersionSpec, program: &Program) -> Option<String> {
+        use sha2::{Digest, Sha256};
+        let bytes = program.snapshot.bytes(&Terms::text_path(v))?;
+        Some(Sha256::digest(&bytes).iter().map(|b| format!("{b:02x}")).collect())
+    }
 }
 
 impl Partner {

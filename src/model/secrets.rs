@@ -210,6 +210,23 @@ fn pointer(path: &[Step]) -> String {
     out
 }
 
+/// Whether the value is an agreement's `textSha256` (`/spec/agreements/N/textSha256`) written
+/// (only partners have agreements) as a SHA-256 digest: the hash of a published terms text, not a secret (SPEC §15.4). Any
+/// other value there is scanned like every value.
+fn is_text_digest(path: &[Step], value: &str) -> bool {
+    value.len() == 64
+        && value.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+        && matches!(
+            path,
+            [
+                Step::Key("spec"),
+                Step::Key("agreements"),
+                Step::Index(_),
+                Step::Key("textSha256")
+            ]
+        )
+}
+
 type Found<'a> = Vec<(String, &'static str, &'a str)>;
 
 /// What looks like a secret in one document's keys and strings. Every string is scanned, a
@@ -237,7 +254,9 @@ pub fn document_secrets(doc: &Value) -> Vec<FoundSecret> {
 fn walk<'a>(v: &'a Value, path: &mut Vec<Step<'a>>, found: &mut Found<'a>) {
     match v {
         Value::String(s) => {
-            if let Some((what, secret)) = find(s) {
+            if !is_text_digest(path, s)
+                && let Some((what, secret)) = find(s)
+            {
                 found.push((pointer(path), what, secret));
             }
         }

@@ -4,7 +4,8 @@
 //! working tree or `--rev REV`), loads both into models, and returns a [`Plan`]: one
 //! [`Change`] per resource that differs (action, per-field changes, classes, approvals with
 //! `owner` resolved, effects in business terms), a diff of every rendered output, drift
-//! handed in by `state.rs`, and the findings of checks, `terms-immutable` and policies (which
+//! handed in by `state.rs`, and the findings of checks, `terms-immutable`,
+//! `acceptance-evidence` and policies (which
 //! see the change set as `input.changes`). How a plan looks is decided in `cli/plan.rs`.
 
 pub mod callers;
@@ -90,6 +91,10 @@ pub fn make(input: Input, today: Date, progress: Progress<'_>) -> Planned {
     }
     let redactor = crate::redact::Redactor::new(&secrets);
     diagnostics.extend(crate::check::terms_immutable::check(base_prog, &desired, today));
+    // With nothing applied there is no history to tell new acceptances from old ones.
+    if let Some(b) = &base {
+        diagnostics.extend(crate::check::acceptance_evidence::check(b, &desired));
+    }
 
     progress("comparing resources");
     let mut changes = changes(base_prog, &desired, today);

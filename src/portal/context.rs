@@ -180,7 +180,8 @@ impl minijinja::value::Object for PartnerView {
     }
 }
 
-/// A product as data; `internal` adds upstreams and the owning team.
+/// A product as data, with each environment's public `baseUrl`; `internal` adds upstreams
+/// and the owning team.
 pub fn product(p: &Product, internal: bool) -> Value {
     let s = &p.spec;
     let environments: Vec<Value> = s
@@ -188,10 +189,15 @@ pub fn product(p: &Product, internal: bool) -> Value {
         .names()
         .into_iter()
         .map(|e| {
+            let spec = s.environments.get(e);
+            // `baseUrl` is public (where partners call); `upstream` is internal.
+            let base_url = spec
+                .and_then(|x| x.base_url.as_deref())
+                .and_then(crate::template::filters::safe_website);
             if internal {
-                json!({"name": e.as_str(), "upstream": s.environments.get(e).map(|x| x.upstream.as_str())})
+                json!({"name": e.as_str(), "baseUrl": base_url, "upstream": spec.map(|x| x.upstream.as_str())})
             } else {
-                json!({"name": e.as_str()})
+                json!({"name": e.as_str(), "baseUrl": base_url})
             }
         })
         .collect();

@@ -29,23 +29,32 @@ pub(crate) fn terms_href(name: &str, version: &str) -> String {
     format!("terms/{name}/{}", version_file(version))
 }
 
+/// A terms document as the portal refers to it: its current version with the SHA-256 of
+/// that version's text (SPEC §15.1), or, before any version is in effect, the first one and
+/// when it takes effect.
+fn terms_ref(program: &Program, name: &str, today: Date) -> Value {
+    let Some(t) = program.terms.get(name) else {
+        return json!({"name": name, "title": name, "version": null, "href": "terms/index.html", "current": false});
+    };
+    let current = t.current(today);
+    let shown = current.or_else(|| t.spec.versions.first());
+    json!({
+        "name": name,
+        "title": t.spec.title,
+        "version": shown.map(|v| v.version.as_str()),
+        "href": shown.map(|v| terms_href(name, &v.version)).unwrap_or_else(|| "terms/index.html".into()),
+        // Whether `version` is in effect: a version that is not can still change, so its
+        // text has no hash to accept yet.
+        "current": current.is_some(),
+        "effective": shown.map(|v| v.effective.to_string()),
+        "sha256": current.and_then(|v| Terms::text_sha256(v, program)),
+    })
+}
+
 /// The portal's data: see docs/templates.md.
 pub fn context(program: &Program, today: Date) -> Value {
     let spec = program.spec();
-    let terms_ref = |name: &str| -> Value {
-        match program.terms.get(name) {
-            Some(t) => {
-                let current = t.current(today).or_else(|| t.spec.versions.first());
-                json!({
-                    "name": name,
-                    "title": t.spec.title,
-                    "version": current.map(|v| v.version.as_str()),
-                    "href": current.map(|v| terms_href(name, &v.version)).unwrap_or_else(|| "terms/index.html".into()),
-                })
-            }
-            None => json!({"name": name, "title": name, "version": null, "href": "terms/index.html"}),
-        }
-    };
+    let terms_ref = |name: &str| terms_ref(program, name, today);
     let products: Vec<Value> = program
         .products
         .values()
@@ -71,6 +80,12 @@ pub fn context(program: &Program, today: Date) -> Value {
                     let version = &t.spec.versions[i];
                     ver["href"] = json!(terms_href(&t.name, &version.version));
                     ver["status"] = json!(version_status(t, i, today));
+                    // A published text never changes again: its hash is what partners accept.
+                    ver["sha256"] = json!(
+                        Terms::is_published(version, today)
+                            .then(|| Terms::text_sha256(version, program))
+                            .flatten()
+                    );
                     ver.as_object_mut().map(|o| o.remove("file"));
                 }
             }
@@ -101,11 +116,42 @@ pub fn context(program: &Program, today: Date) -> Value {
             "name": program.name(),
             "displayName": spec.map(|s| s.display_name.as_str()).unwrap_or(""),
             "requiredTerms": program.required_terms().iter().map(|t| terms_ref(t)).collect::<Vec<_>>(),
+            "portal": portal(program),
         },
         "products": products,
         "terms": terms,
         "onboarding": onboarding(program, &terms_ref),
         "directory": directory,
+    })
+}
+
+/// `spec.portal` as the pages show it: the contact (`emailHref` a `mailto:` link) and the
+/// intake, each link only when its scheme is one the portal writes (SPEC §9 "Links").
+fn portal(program: &Program) -> Value {
+    let Some(p) = program.spec().and_then(|s| s.portal.as_ref()) else {
+        return json!({"url": null, "contact": null, "intake": null});
+    };
+    let contact = p.contact.as_ref().map(|c| {
+        let email = c
+            .email
+            .as_deref()
+            .filter(|e| !e.chars().any(|ch| ch.is_whitespace() || ch.is_control()));
+        json!({
+            "email": email,
+            "emailHref": email.map(|e| format!("mailto:{e}")).filter(|h| filters::safe_link(h).is_some()),
+            "url": c.url.as_deref().and_then(filters::safe_website),
+        })
+    });
+    let intake = p.intake.as_ref().map(|i| {
+        json!({
+            "github": i.github,
+            "url": i.url.as_deref().and_then(filters::safe_website),
+        })
+    });
+    json!({
+        "url": p.url.as_deref().and_then(filters::safe_website),
+        "contact": contact,
+        "intake": intake,
     })
 }
 
@@ -121,11 +167,11 @@ fn version_status(t: &Terms, index: usize, today: Date) -> &'static str {
     }
 }
 
-/// Who approves a class of change, in words (`owner` becomes the product's team).
-fn approvers(program: &Program, class: ChangeClass) -> Vec<String> {
+/// Who approves the classes of a change, in words (`owner` becomes the product's team).
+fn approvers(program: &Program, classes: &[ChangeClass]) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     for rule in program.spec().map(|s| s.approvals.as_slice()).unwrap_or(&[]) {
-        if !rule.on.contains(&class) {
+        if !rule.on.iter().any(|c| classes.contains(c)) {
             continue;
         }
         for team in &rule.require {
@@ -150,7 +196,45 @@ fn join_words(items: &[String]) -> String {
     }
 }
 
-/// The onboarding path, one step per stage, derived from program.yaml and the products.
+/// Who must approve, as a sentence.
+fn approval_sentence(program: &Program, what: &str, classes: &[ChangeClass]) -> String {
+    let who = approvers(program, classes);
+    if who.is_empty() {
+        format!("No one needs to approve {what}: it is granted as soon as these checks pass.")
+    } else {
+        format!("{} is approved by {}.", capitalized(what), join_words(&who))
+    }
+}
+
+fn capitalized(s: &str) -> String {
+    let mut c = s.chars();
+    c.next()
+        .map(|f| f.to_uppercase().chain(c).collect())
+        .unwrap_or_default()
+}
+
+/// The link that asks for `action` (SPEC §15.1), when the program names an intake.
+fn ask_href(program: &Program, action: &str) -> Option<String> {
+    let link = program.spec()?.portal.as_ref()?.intake.as_ref()?.link(action)?;
+    filters::safe_website(&link).map(str::to_string)
+}
+
+/// A step's title, action, what the partner does, the checks, the next step, the terms and
+/// the products it needs.
+type StepParts = (
+    &'static str,
+    Option<&'static str>,
+    String,
+    Vec<String>,
+    String,
+    Vec<Value>,
+    Vec<Value>,
+);
+
+/// The onboarding path as a guide: one step per stage, each with what the partner does,
+/// what it needs (terms with their current version, SHA-256 and link; products and plans
+/// with their base URLs), what the provider checks (the program's rules and who approves),
+/// and the link that asks for it.
 fn onboarding(program: &Program, terms_ref: &dyn Fn(&str) -> Value) -> Vec<Value> {
     let offered = |env: Environment| -> Vec<Value> {
         program
@@ -166,67 +250,96 @@ fn onboarding(program: &Program, terms_ref: &dyn Fn(&str) -> Value) -> Vec<Value
                     "requiredTerms": p.spec.required_terms.iter()
                         .filter(|t| !program.required_terms().contains(t))
                         .map(|t| terms_ref(t)).collect::<Vec<_>>(),
+                    "baseUrl": p.spec.environments.get(env).and_then(|e| e.base_url.as_deref()).and_then(filters::safe_website),
                 })
             })
             .collect()
     };
-    let sandbox_approvers = approvers(program, ChangeClass::SandboxAccess);
-    let production_approvers = approvers(program, ChangeClass::ProductionAccess);
     let required: Vec<Value> = program.required_terms().iter().map(|t| terms_ref(t)).collect();
+    let terms_check = "Each SHA-256 you send is the hash of the published text of the version in effect, so the record shows exactly what you accepted.";
+    let rules_check = "Your accepted terms are current and include every terms document the products you ask for require, including data-sharing terms that cover the data they share.";
     Stage::PATH
         .iter()
         .map(|stage| {
-            let (title, does, gate, products): (&str, String, String, Vec<Value>) = match stage {
+            use ChangeClass::*;
+            let (title, action, does, checks, gate, terms, products): StepParts = match stage {
                 Stage::Registered => (
                     "Register",
-                    "Tell us who you are. You get access to this portal and the terms to review.".into(),
+                    Some("register"),
+                    "Tell us who you are: your company's name and legal name, your website, and the people we should talk to (technical, business, legal). You may accept the terms below in the same request.".into(),
+                    vec![
+                        "The name you choose is free and valid: lower-case letters, digits and dashes.".into(),
+                        approval_sentence(program, "a new partner", &[PartnerAdded]),
+                    ],
                     if required.is_empty() {
                         "Nothing to accept: the program has no required terms.".into()
                     } else {
                         "To move on, accept the current version of the program's required terms.".into()
                     },
+                    required.clone(),
                     vec![],
                 ),
                 Stage::TermsAccepted => (
                     "Accept the terms",
-                    "Choose a product and a sandbox plan. Some products need further terms; accept them before you subscribe.".into(),
-                    if sandbox_approvers.is_empty() {
-                        "The program team grants sandbox access and issues your sandbox API key.".into()
-                    } else {
-                        format!("Sandbox access is approved by {} and comes with your sandbox API key.", join_words(&sandbox_approvers))
-                    },
-                    offered(Environment::Sandbox),
+                    Some("accept-terms"),
+                    "Accept the version in effect of each document below. Your request names the version and the SHA-256 of its text, so both sides hold a record of exactly which text was accepted.".into(),
+                    vec![terms_check.into(), approval_sentence(program, "the acceptance", &[StageChanged])],
+                    "Then choose a product and a sandbox plan. Some products need further terms; accept them before you subscribe.".into(),
+                    required.clone(),
+                    vec![],
                 ),
                 Stage::Sandbox => (
-                    "Build in the sandbox",
-                    "Build your integration against the sandbox. Send your key in the X-Api-Key header; calls over your plan's limits get 429.".into(),
+                    "Get sandbox access and build",
+                    Some("request-sandbox"),
+                    "Choose the products and sandbox plans you want to build with. Once granted, your sandbox API key reaches your technical contact; build your integration against the sandbox base URLs, sending the key in the X-Api-Key header. Calls over your plan's limits get 429.".into(),
+                    vec![
+                        rules_check.into(),
+                        "Each plan is offered in the sandbox.".into(),
+                        approval_sentence(program, "sandbox access", &[SandboxAccess, StageChanged]),
+                    ],
                     "When your integration is ready, ask for production access and the production plan you need.".into(),
                     vec![],
+                    offered(Environment::Sandbox),
                 ),
                 Stage::ProductionRequested => (
-                    "Request production access",
-                    "We review your integration and the production plan you asked for.".into(),
-                    if production_approvers.is_empty() {
-                        "The program team approves production access.".into()
-                    } else {
-                        format!("Production access is approved by {}.", join_words(&production_approvers))
-                    },
+                    "Ask for production access",
+                    Some("request-production"),
+                    "Choose the products and production plans you need. We review your integration and the plan you asked for.".into(),
+                    vec![
+                        rules_check.into(),
+                        "Each plan is offered in production.".into(),
+                        approval_sentence(program, "production access", &[ProductionAccess, StageChanged]),
+                    ],
+                    "Once approved, we move you to live and issue your production key.".into(),
                     vec![],
+                    offered(Environment::Production),
                 ),
                 Stage::Live => (
                     "Go live",
-                    "Call production with your production key, within your plan's rate limit and quota.".into(),
+                    None,
+                    "Call production with your production key, within your plan's rate limit and quota, at the production base URLs.".into(),
+                    vec![approval_sentence(program, "your production key", &[ProductionAccess])],
                     "You stay live while you keep the current terms accepted; new versions say by when to accept them.".into(),
-                    offered(Environment::Production),
+                    vec![],
+                    vec![],
                 ),
                 Stage::Suspended | Stage::Offboarded => unreachable!("not on the onboarding path"),
             };
             json!({
                 "stage": stage.as_str(),
                 "title": title,
+                "action": action,
+                "askHref": action.and_then(|a| ask_href(program, a)),
+                "ask": action.map(|a| match a {
+                    "register" => "Ask to register",
+                    "accept-terms" => "Accept the terms",
+                    "request-sandbox" => "Ask for sandbox access",
+                    _ => "Ask for production access",
+                }),
                 "does": does,
+                "checks": checks,
                 "gate": gate,
-                "terms": if *stage == Stage::Registered { json!(required) } else { json!([]) },
+                "terms": terms,
                 "products": products,
             })
         })

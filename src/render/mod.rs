@@ -4,11 +4,12 @@
 //!
 //! It sits above what it dispatches to: the portal ([`crate::portal`]), each gateway
 //! through its row of [`crate::gateway::FORMATS`], the CODEOWNERS file
-//! ([`crate::approvals::codeowners`]), the funnel report ([`crate::visibility::report`]) and
-//! the program's own `template:` outputs, all of which render through the template engine
-//! ([`crate::template`]). A program's `templates/` folder overrides a built-in template of
-//! the same path. Gateways see only what the program grants on the day rendered
-//! ([`crate::access`]); the portal sees only public facts ([`crate::portal::public`]).
+//! ([`crate::approvals::codeowners`]), the funnel report ([`crate::visibility::report`]), the
+//! issue forms ([`crate::onboarding::forms`]) and the program's own `template:` outputs, all
+//! of which render through the template engine ([`crate::template`]) or a serializer. A
+//! program's `templates/` folder overrides a built-in template of the same path. Gateways see
+//! only what the program grants on the day rendered ([`crate::access`]); the portal sees only
+//! public facts ([`crate::portal::public`]).
 //! `validate.rs` is `output-invalid`: what `validate` checks of the outputs.
 
 mod validate;
@@ -20,7 +21,7 @@ use crate::model::Program;
 use crate::output::{RenderError, RenderedFile, check_paths, check_relative_path, normalize};
 use crate::spec::{Date, OutputSpec, Target};
 use crate::visibility::usage::Usage;
-use crate::{approvals, portal, template, visibility};
+use crate::{approvals, onboarding, portal, template, visibility};
 
 /// The template engine with every built-in template (the portal's and each gateway's) and
 /// the program's own `templates/` laid over them.
@@ -175,6 +176,7 @@ pub fn render_output_with_usage(
     match target {
         Target::Docs => portal::pages::render(program, today, env, &path),
         Target::Codeowners => Ok(vec![RenderedFile::new(path, approvals::codeowners::render(program)?)]),
+        Target::IssueForms => onboarding::forms::render(program, today, &path),
         Target::FunnelReport => Ok(vec![RenderedFile::new(
             path,
             visibility::report::render_with_usage(program, today, usage),

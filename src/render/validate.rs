@@ -33,7 +33,8 @@ fn template_folder(target: Target) -> Option<&'static str> {
         | Target::EnvoyGateway
         | Target::KongIngress
         | Target::Backstage
-        | Target::AzureApim => None,
+        | Target::AzureApim
+        | Target::IssueForms => None,
     }
 }
 
@@ -278,7 +279,8 @@ impl Prerendered {
 /// `mode`; a Kubernetes target's manifests must be what the cluster accepts (names, sizes,
 /// the CRDs' limits: [`crate::gateway::kubernetes::limits`]); an `azure-apim` output what
 /// API Management can hold ([`crate::gateway::azure_apim::render::problems`]); a
-/// `backstage` output Group names that teams and partners do not share.
+/// `backstage` output Group names that teams and partners do not share; an `issue-forms`
+/// output names GitHub accepts in a form.
 fn target_settings(program: &Program, today: Date, output: &OutputSpec, target: Target) -> Vec<(String, &'static str)> {
     let mut out = Vec::new();
     if output.edition.is_some() && target != Target::KongIngress {
@@ -371,6 +373,14 @@ fn target_settings(program: &Program, today: Date, output: &OutputSpec, target: 
                 out.push((
                     p,
                     "teams and partners are both Groups in Backstage's catalog, so their names must differ",
+                ));
+            }
+        }
+        Target::IssueForms => {
+            if let Err(e) = crate::onboarding::forms::forms(program, today) {
+                out.push((
+                    format!("output `{}`: {e}", output.path),
+                    "GitHub refuses such a form; change the name it comes from, or the terms and plans the forms offer",
                 ));
             }
         }

@@ -10,6 +10,7 @@ pub mod blob;
 pub mod git;
 pub mod outside;
 pub mod paths;
+pub mod program_files;
 pub mod yaml;
 
 pub use blob::Blob;

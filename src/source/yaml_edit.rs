@@ -1,22 +1,29 @@
-//! Format-preserving edits of a program file: add an item to a sequence, or an entry to a
-//! mapping, at the place [`super::yaml`] says the node is written, and leave every other
-//! byte — comments, blank lines, flow or block style, quoting — as it was (as `toml_edit`
-//! does for Cargo.toml). `import --merge` edits partner and product files this way.
+//! Format-preserving edits of a program file: add an item to a sequence, an entry to a
+//! mapping, set a scalar, remove a sequence item — each at the place [`super::yaml`] says the
+//! node is written — and leave every other byte (comments, blank lines, flow or block style,
+//! quoting, key order) as it was, as `toml_edit` does for Cargo.toml. Every command that
+//! edits a program file goes through it: `import --merge`, requests and the lifecycle
+//! commands.
 //!
-//! What is inserted is written by [`flow`], an encoder for YAML flow syntax: keys and values
-//! that could read back as something else (a number, a boolean, a date-like or quoted
-//! string, anything with a special character) are double-quoted with every control
-//! character escaped, so no value can add a line, a key or a document.
+//! What is written is encoded by [`crate::encode::yaml`] ([`flow`], [`scalar`]), so no value
+//! can add a line, a key or a document. A new item takes the style of its siblings (a flow
+//! `{…}` line after flow items, a block mapping after block mappings).
+//!
+//! The editor keeps the document it expects the edited text to read back as. [`Editor::finish`]
+//! parses the result and refuses it unless it reads back as exactly that document: whatever
+//! the editor cannot change in place (an anchor, a block scalar, a multi-line plain scalar, a
+//! sequence written on one line with its parent) is refused, never rewritten.
 
 use super::yaml::{self, YamlDoc};
 use crate::diag::Diagnostic;
+use crate::encode::yaml::{flow, scalar};
 use serde_json::Value;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// Why an edit cannot be made in place.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum EditError {
-    #[error("{file}: `{pointer}` {what}; add it by hand")]
+    #[error("{file}: `{pointer}` {what}, so it is not edited in place; change it by hand")]
     Unsupported {
         file: String,
         pointer: String,
@@ -24,15 +31,28 @@ pub enum EditError {
     },
 }
 
-/// A file being edited: the original text, its parsed document, and the insertions so far.
+/// One change to the text: the bytes `start..end` replaced by `text` (an insertion when
+/// they are equal). Edits at one offset keep the order they were made in.
+#[derive(Debug, Clone)]
+struct Change {
+    start: usize,
+    end: usize,
+    text: String,
+}
+
+/// A file being edited: the original text, its parsed document, the changes so far and the
+/// document the result must read back as.
 pub struct Editor {
     file: String,
     text: String,
     doc: YamlDoc,
     /// Byte offset of each line's start (line 1 at index 0).
     line_starts: Vec<usize>,
-    /// Byte offset → text inserted there, in the order inserted.
-    inserts: BTreeMap<usize, String>,
+    changes: Vec<Change>,
+    /// Sequence (pointer into the original document) → the original indices removed from it.
+    removed: BTreeMap<String, BTreeSet<usize>>,
+    /// The document as it must read back once every change is made.
+    expected: Value,
 }
 
 impl Editor {
@@ -48,9 +68,11 @@ impl Editor {
         Ok(Editor {
             file: file.to_string(),
             text: text.to_string(),
+            expected: doc.value.clone(),
             doc,
             line_starts,
-            inserts: BTreeMap::new(),
+            changes: Vec::new(),
+            removed: BTreeMap::new(),
         })
     }
 
@@ -59,28 +81,51 @@ impl Editor {
         &self.doc.value
     }
 
-    /// Whether anything was inserted.
-    pub fn changed(&self) -> bool {
-        !self.inserts.is_empty()
+    /// The document as it will read once every edit is made.
+    pub fn expected(&self) -> &Value {
+        &self.expected
     }
 
-    /// The text with every insertion made.
-    pub fn finish(self) -> String {
+    /// Whether anything was changed.
+    pub fn changed(&self) -> bool {
+        !self.changes.is_empty() || !self.removed.is_empty()
+    }
+
+    /// The text with every edit made, once it is confirmed to read back as the document the
+    /// edits describe; anything else is refused.
+    pub fn finish(mut self) -> Result<String, EditError> {
+        let removed = std::mem::take(&mut self.removed);
+        for (seq, indices) in &removed {
+            self.removal_changes(seq, indices)?;
+        }
+        let mut changes = std::mem::take(&mut self.changes);
+        // Stable: insertions at one offset stay in the order they were made.
+        changes.sort_by_key(|c| c.start);
         let mut out = String::with_capacity(self.text.len() + 256);
         let mut last = 0;
-        for (at, text) in &self.inserts {
-            out.push_str(&self.text[last..*at]);
-            out.push_str(text);
-            last = *at;
+        for c in &changes {
+            if c.start < last {
+                return Err(self.unsupported("", "would need two edits of the same text"));
+            }
+            out.push_str(&self.text[last..c.start]);
+            out.push_str(&c.text);
+            last = c.end;
         }
         out.push_str(&self.text[last..]);
-        out
+        match yaml::parse(&self.file, out.as_bytes()) {
+            Ok(doc) if doc.value == self.expected => Ok(out),
+            _ => Err(self.unsupported("", "is written in a way the edit cannot keep")),
+        }
     }
 
     fn unsupported(&self, pointer: &str, what: &'static str) -> EditError {
         EditError::Unsupported {
             file: self.file.clone(),
-            pointer: pointer.to_string(),
+            pointer: if pointer.is_empty() {
+                "/".into()
+            } else {
+                pointer.to_string()
+            },
             what,
         }
     }
@@ -91,13 +136,16 @@ impl Editor {
         Some(self.text[start..end].trim_end_matches(['\n', '\r']))
     }
 
-    /// The byte offset of a 1-based line and character column.
-    fn offset(&self, line: usize, column: usize) -> usize {
-        let start = self
-            .line_starts
+    fn line_start(&self, line: usize) -> usize {
+        self.line_starts
             .get(line.saturating_sub(1))
             .copied()
-            .unwrap_or(self.text.len());
+            .unwrap_or(self.text.len())
+    }
+
+    /// The byte offset of a 1-based line and character column.
+    fn offset(&self, line: usize, column: usize) -> usize {
+        let start = self.line_start(line);
         let rest = &self.text[start..];
         start
             + rest
@@ -107,8 +155,18 @@ impl Editor {
                 .unwrap_or(rest.len())
     }
 
+    /// The offset where the node at `pointer` (of the original document) is written.
+    fn node_offset(&self, pointer: &str) -> usize {
+        let at = self.doc.pos(pointer);
+        self.offset(at.line, at.column)
+    }
+
     fn insert_at(&mut self, at: usize, text: &str) {
-        self.inserts.entry(at).or_default().push_str(text);
+        self.changes.push(Change {
+            start: at,
+            end: at,
+            text: text.to_string(),
+        });
     }
 
     /// The offset just after the last line of the block node whose first line is `line` and
@@ -131,6 +189,28 @@ impl Editor {
         self.line_starts.get(end).copied().unwrap_or(self.text.len())
     }
 
+    /// The offset just after a mapping entry whose key stands at `column` of `line`: its
+    /// value's lines are indented deeper, or, for a sequence written without indentation
+    /// (`key:` then `- item` in the key's column, as the YAML serializer writes), start with
+    /// the dash in the key's column.
+    fn entry_end(&self, line: usize, column: usize) -> usize {
+        let mut end = line;
+        let mut n = line + 1;
+        while let Some(l) = self.line(n) {
+            let t = l.trim_start();
+            if !(t.is_empty() || t.starts_with('#')) {
+                let indent = l.chars().take_while(|c| *c == ' ').count();
+                let item = indent + 1 == column && (t == "-" || t.starts_with("- "));
+                if indent < column && !item {
+                    break;
+                }
+                end = n;
+            }
+            n += 1;
+        }
+        self.line_starts.get(end).copied().unwrap_or(self.text.len())
+    }
+
     /// Inserts at a line start, after a newline if the file does not end with one.
     fn insert_line(&mut self, at: usize, text: &str) {
         if at == self.text.len() && !self.text.is_empty() && !self.text.ends_with('\n') {
@@ -140,43 +220,28 @@ impl Editor {
         }
     }
 
-    /// The offset of the closing bracket of the flow collection opening at `open`.
-    fn flow_close(&self, open: usize) -> Option<usize> {
+    /// From `from`, the offset of the first `,` or closing bracket outside quotes and nested
+    /// brackets: the end of a flow item (or, from an opening bracket, its closing one).
+    fn flow_scan(&self, from: usize, stop_at_comma: bool) -> Option<usize> {
         let bytes = self.text.as_bytes();
         let mut depth = 0usize;
-        let mut i = open;
+        let mut i = from;
         while i < bytes.len() {
             match bytes[i] {
                 b'[' | b'{' => depth += 1,
                 b']' | b'}' => {
-                    depth = depth.saturating_sub(1);
                     if depth == 0 {
+                        return stop_at_comma.then_some(i);
+                    }
+                    depth -= 1;
+                    if depth == 0 && !stop_at_comma {
                         return Some(i);
                     }
                 }
-                b'"' => {
-                    i += 1;
-                    while i < bytes.len() && bytes[i] != b'"' {
-                        if bytes[i] == b'\\' {
-                            i += 1;
-                        }
-                        i += 1;
-                    }
-                }
-                b'\'' => {
-                    i += 1;
-                    while i < bytes.len() {
-                        if bytes[i] == b'\'' {
-                            if bytes.get(i + 1) == Some(&b'\'') {
-                                i += 1;
-                            } else {
-                                break;
-                            }
-                        }
-                        i += 1;
-                    }
-                }
-                b'#' if i > 0 && matches!(bytes[i - 1], b' ' | b'\t') => {
+                b',' if depth == 0 && stop_at_comma => return Some(i),
+                b'"' => i = skip_double_quoted(bytes, i),
+                b'\'' => i = skip_single_quoted(bytes, i),
+                b'#' if i > 0 && matches!(bytes[i - 1], b' ' | b'\t' | b'\n') => {
                     while i < bytes.len() && bytes[i] != b'\n' {
                         i += 1;
                     }
@@ -188,18 +253,50 @@ impl Editor {
         None
     }
 
-    /// Adds `text` as the last entry of the flow collection at `pointer`.
+    /// Adds `text` as the last entry of the flow collection opening at `open`.
     fn flow_append(&mut self, pointer: &str, open: usize, empty: bool, text: &str) -> Result<(), EditError> {
         let close = self
-            .flow_close(open)
+            .flow_scan(open, false)
             .ok_or_else(|| self.unsupported(pointer, "is a flow collection that does not close"))?;
         if empty {
-            self.insert_at(close, text);
+            let inside = self.text[open + 1..close].trim_end().len();
+            self.insert_at(open + 1 + inside, text);
         } else {
             let last = self.text[..close].trim_end().len();
             self.insert_at(last, &format!(", {text}"));
         }
         Ok(())
+    }
+
+    /// The pointer into [`Editor::expected`] of a node given by its pointer into the original
+    /// document (items removed before it shift its index); `None` for a removed node.
+    fn current(&self, pointer: &str) -> Option<String> {
+        let mut original = String::new();
+        let mut now = String::new();
+        for seg in pointer.split('/').skip(1) {
+            let mapped = match (self.removed.get(&original), seg.parse::<usize>()) {
+                (Some(gone), Ok(i)) => {
+                    if gone.contains(&i) {
+                        return None;
+                    }
+                    (i - gone.range(..i).count()).to_string()
+                }
+                _ => seg.to_string(),
+            };
+            original.push('/');
+            original.push_str(seg);
+            now.push('/');
+            now.push_str(&mapped);
+        }
+        Some(now)
+    }
+
+    fn expected_at(&mut self, pointer: &str) -> Result<&mut Value, EditError> {
+        let now = self
+            .current(pointer)
+            .ok_or_else(|| self.unsupported(pointer, "was removed by this change"))?;
+        let err = self.unsupported(pointer, "does not exist");
+        self.expected.pointer_mut(&now).ok_or(err)
     }
 
     /// Appends `item` to the sequence at `pointer`, or, when there is none, adds the key with
@@ -208,6 +305,9 @@ impl Editor {
         match self.doc.value.pointer(pointer) {
             Some(Value::Array(items)) => {
                 let n = items.len();
+                if n > 0 && self.removed.get(pointer).is_some_and(|r| r.len() == n) {
+                    return Err(self.unsupported(pointer, "had every item removed by this change"));
+                }
                 let mut at = self.doc.pos(pointer);
                 // An indentless list (`plans:` then `- name: …` in the key's column, as the
                 // YAML serializer writes) is placed at its first item: its dash is the only
@@ -219,17 +319,49 @@ impl Editor {
                     }
                 }
                 let open = self.offset(at.line, at.column);
+                // Empty as the edit leaves it so far: a second item pushed onto `[]` follows
+                // the first one with a comma.
+                let now_empty = self
+                    .current(pointer)
+                    .and_then(|now| self.expected.pointer(&now))
+                    .and_then(Value::as_array)
+                    .map_or(n == 0, Vec::is_empty);
                 match self.text.as_bytes().get(open) {
-                    Some(b'[') => self.flow_append(pointer, open, n == 0, &flow(item)),
+                    Some(b'[') => self.flow_append(pointer, open, now_empty, &flow(item))?,
                     Some(b'-') => {
-                        let last = self.doc.pos(&format!("{pointer}/{}", n - 1));
+                        let last_ptr = format!("{pointer}/{}", n - 1);
+                        let last = self.doc.pos(&last_ptr);
                         let end = self.block_end(last.line, at.column);
                         let indent = " ".repeat(at.column.saturating_sub(1));
-                        self.insert_line(end, &format!("{indent}- {}\n", flow(item)));
-                        Ok(())
+                        let last_is_block_map = matches!(items[n - 1], Value::Object(ref o) if !o.is_empty())
+                            && self.text.as_bytes().get(self.node_offset(&last_ptr)) != Some(&b'{');
+                        let text = match item {
+                            Value::Object(o) if last_is_block_map && !o.is_empty() => {
+                                // Keys where the last item's keys stand.
+                                let inner = " ".repeat(last.column.saturating_sub(1));
+                                let mut t = String::new();
+                                for (i, (k, v)) in o.iter().enumerate() {
+                                    let lead = if i == 0 { format!("{indent}- ") } else { inner.clone() };
+                                    let pad = " ".repeat((last.column.saturating_sub(1)).saturating_sub(lead.len()));
+                                    t.push_str(&format!("{lead}{pad}{}: {}\n", scalar(k), flow(v)));
+                                }
+                                t
+                            }
+                            _ => format!("{indent}- {}\n", flow(item)),
+                        };
+                        self.insert_line(end, &text);
                     }
-                    _ => Err(self.unsupported(pointer, "is a sequence written in a way partnerctl does not edit")),
+                    _ => {
+                        return Err(
+                            self.unsupported(pointer, "is a sequence written in a way partnerctl does not edit")
+                        );
+                    }
                 }
+                match self.expected_at(pointer)? {
+                    Value::Array(a) => a.push(item.clone()),
+                    _ => return Err(self.unsupported(pointer, "is not a sequence")),
+                }
+                Ok(())
             }
             Some(_) => Err(self.unsupported(pointer, "is not a sequence")),
             None => {
@@ -247,38 +379,234 @@ impl Editor {
         if map.contains_key(key) {
             return Err(self.unsupported(pointer, "already has that key"));
         }
+        let empty = map.is_empty();
         // The entry written last, whatever order the mapping keeps its keys in.
         let last_key = map
             .keys()
             .max_by_key(|k| self.doc.key_pos(&format!("{pointer}/{}", escape_segment(k))).line)
             .cloned();
-        let at = self.doc.pos(pointer);
-        let open = self.offset(at.line, at.column);
+        let open = self.node_offset(pointer);
         if pointer.is_empty() || self.text.as_bytes().get(open) != Some(&b'{') {
             let Some(last_key) = last_key else {
                 return Err(self.unsupported(pointer, "is an empty mapping"));
             };
             let child = format!("{pointer}/{}", escape_segment(&last_key));
             let key_at = self.doc.key_pos(&child);
-            let end = self.block_end(key_at.line, key_at.column);
+            let end = self.entry_end(key_at.line, key_at.column);
             let indent = " ".repeat(key_at.column.saturating_sub(1));
             let text = match value {
                 Value::Array(items) if !items.is_empty() => {
-                    let mut t = format!("{indent}{}:\n", flow_key(key));
+                    let mut t = format!("{indent}{}:\n", scalar(key));
                     for i in items {
                         t.push_str(&format!("{indent}  - {}\n", flow(i)));
                     }
                     t
                 }
-                v => format!("{indent}{}: {}\n", flow_key(key), flow(v)),
+                v => format!("{indent}{}: {}\n", scalar(key), flow(v)),
             };
             self.insert_line(end, &text);
-            Ok(())
         } else {
-            let text = format!("{}: {}", flow_key(key), flow(value));
-            self.flow_append(pointer, open, map.is_empty(), &text)
+            let text = format!("{}: {}", scalar(key), flow(value));
+            self.flow_append(pointer, open, empty, &text)?;
         }
+        match self.expected_at(pointer)? {
+            Value::Object(o) => {
+                o.insert(key.to_string(), value.clone());
+            }
+            _ => return Err(self.unsupported(pointer, "is not a mapping")),
+        }
+        Ok(())
     }
+
+    /// Replaces the scalar at `pointer` (which must exist) by `value`, a scalar too.
+    pub fn set(&mut self, pointer: &str, value: &Value) -> Result<(), EditError> {
+        match self.doc.value.pointer(pointer) {
+            None => return Err(self.unsupported(pointer, "does not exist")),
+            Some(Value::Array(_) | Value::Object(_)) => return Err(self.unsupported(pointer, "is not a single value")),
+            Some(_) => {}
+        }
+        if matches!(value, Value::Array(_) | Value::Object(_)) {
+            return Err(self.unsupported(pointer, "would become a collection"));
+        }
+        let start = self.node_offset(pointer);
+        let bytes = self.text.as_bytes();
+        let end = match bytes.get(start) {
+            Some(b'"') => skip_double_quoted(bytes, start) + 1,
+            Some(b'\'') => skip_single_quoted(bytes, start) + 1,
+            Some(b'|' | b'>') => return Err(self.unsupported(pointer, "is a block scalar")),
+            Some(b'&' | b'*' | b'!') => return Err(self.unsupported(pointer, "has an anchor, alias or tag")),
+            Some(_) => {
+                let (parent, _) = split_pointer(pointer);
+                let in_flow = matches!(bytes.get(self.node_offset(&parent)), Some(b'{' | b'['));
+                let mut i = start;
+                while i < bytes.len() && bytes[i] != b'\n' && bytes[i] != b'\r' {
+                    if matches!(bytes[i], b' ' | b'\t') && bytes.get(i + 1) == Some(&b'#') {
+                        break;
+                    }
+                    if in_flow && matches!(bytes[i], b',' | b']' | b'}') {
+                        break;
+                    }
+                    i += 1;
+                }
+                start + self.text[start..i].trim_end().len()
+            }
+            None => return Err(self.unsupported(pointer, "is not written in the file")),
+        };
+        if end > bytes.len() || end <= start {
+            return Err(self.unsupported(pointer, "is not written in the file"));
+        }
+        self.changes.push(Change {
+            start,
+            end,
+            text: flow(value),
+        });
+        *self.expected_at(pointer)? = value.clone();
+        Ok(())
+    }
+
+    /// Removes the item at `pointer` (`/spec/subscriptions/2`) from its sequence. A block
+    /// sequence left with no item becomes `[]`.
+    pub fn remove(&mut self, pointer: &str) -> Result<(), EditError> {
+        let (seq, index) = split_pointer(pointer);
+        let Ok(index) = index.parse::<usize>() else {
+            return Err(self.unsupported(pointer, "is not a sequence item"));
+        };
+        match self.doc.value.pointer(&seq) {
+            Some(Value::Array(items)) if index < items.len() => {}
+            _ => return Err(self.unsupported(pointer, "is not a sequence item")),
+        }
+        let now = self
+            .current(pointer)
+            .ok_or_else(|| self.unsupported(pointer, "was removed by this change"))?;
+        let (now_seq, now_index) = split_pointer(&now);
+        let i: usize = now_index.parse().unwrap_or(usize::MAX);
+        match self.expected.pointer_mut(&now_seq) {
+            Some(Value::Array(a)) if i < a.len() => {
+                a.remove(i);
+            }
+            _ => return Err(self.unsupported(pointer, "does not exist")),
+        }
+        self.removed.entry(seq).or_default().insert(index);
+        Ok(())
+    }
+
+    /// The text changes that remove `indices` from the sequence at `seq`.
+    fn removal_changes(&mut self, seq: &str, indices: &BTreeSet<usize>) -> Result<(), EditError> {
+        let n = match self.doc.value.pointer(seq) {
+            Some(Value::Array(a)) => a.len(),
+            _ => return Err(self.unsupported(seq, "is not a sequence")),
+        };
+        let item = |i: usize| format!("{seq}/{i}");
+        let open = self.node_offset(seq);
+        if self.text.as_bytes().get(open) == Some(&b'[') {
+            // Each run of removed items goes with the separator after it, or, at the end of
+            // the list, with the separator before it.
+            let mut i = 0;
+            while i < n {
+                if !indices.contains(&i) {
+                    i += 1;
+                    continue;
+                }
+                let first = i;
+                while i < n && indices.contains(&i) {
+                    i += 1;
+                }
+                let last = i - 1;
+                let start_of = |e: &Editor, k: usize| e.node_offset(&item(k));
+                let end_of = |e: &Editor, k: usize| -> Result<usize, EditError> {
+                    let s = start_of(e, k);
+                    let stop = e
+                        .flow_scan(s, true)
+                        .ok_or_else(|| e.unsupported(&item(k), "is a flow item that does not end"))?;
+                    Ok(s + e.text[s..stop].trim_end().len())
+                };
+                let (start, end) = if last + 1 < n {
+                    (start_of(self, first), start_of(self, last + 1))
+                } else if first > 0 {
+                    let prev = start_of(self, first - 1);
+                    let comma = self
+                        .flow_scan(prev, true)
+                        .ok_or_else(|| self.unsupported(&item(first - 1), "is a flow item that does not end"))?;
+                    (comma, end_of(self, last)?)
+                } else {
+                    (start_of(self, first), end_of(self, last)?)
+                };
+                self.changes.push(Change {
+                    start,
+                    end,
+                    text: String::new(),
+                });
+            }
+            return Ok(());
+        }
+        for &i in indices {
+            let at = self.doc.pos(&item(i));
+            let line = self.line(at.line).unwrap_or("");
+            let before: String = line.chars().take(at.column.saturating_sub(1)).collect();
+            let dash = before.trim_end();
+            // Only an item whose dash starts its line is removed with its lines.
+            if !(dash.ends_with('-') && dash.trim_start() == "-") {
+                return Err(self.unsupported(&item(i), "does not start its own line"));
+            }
+            let dash_column = dash.chars().count();
+            let start = self.line_start(at.line);
+            let end = self.block_end(at.line, dash_column);
+            self.changes.push(Change {
+                start,
+                end,
+                text: String::new(),
+            });
+        }
+        if indices.len() == n {
+            // No item left: the key says `[]` rather than nothing, which would read as null.
+            let key_at = self.doc.key_pos(seq);
+            if key_at == self.doc.pos(seq) {
+                return Err(self.unsupported(seq, "has no key to hold an empty list"));
+            }
+            let from = self.offset(key_at.line, key_at.column);
+            let line_end = self.text[from..].find('\n').map_or(self.text.len(), |e| from + e);
+            let colon = self.text[from..line_end]
+                .match_indices(':')
+                .map(|(i, _)| from + i)
+                .find(|&c| {
+                    matches!(
+                        self.text.as_bytes().get(c + 1),
+                        None | Some(b' ' | b'\n' | b'\r' | b'\t')
+                    )
+                })
+                .ok_or_else(|| self.unsupported(seq, "has a key partnerctl cannot find"))?;
+            self.insert_at(colon + 1, " []");
+        }
+        Ok(())
+    }
+}
+
+/// The offset of the closing quote of the double-quoted scalar opening at `open`.
+fn skip_double_quoted(bytes: &[u8], open: usize) -> usize {
+    let mut i = open + 1;
+    while i < bytes.len() && bytes[i] != b'"' {
+        if bytes[i] == b'\\' {
+            i += 1;
+        }
+        i += 1;
+    }
+    i
+}
+
+/// The offset of the closing quote of the single-quoted scalar opening at `open`.
+fn skip_single_quoted(bytes: &[u8], open: usize) -> usize {
+    let mut i = open + 1;
+    while i < bytes.len() {
+        if bytes[i] == b'\'' {
+            if bytes.get(i + 1) == Some(&b'\'') {
+                i += 1;
+            } else {
+                break;
+            }
+        }
+        i += 1;
+    }
+    i
 }
 
 fn split_pointer(pointer: &str) -> (String, String) {
@@ -292,119 +620,5 @@ fn escape_segment(key: &str) -> String {
     key.replace('~', "~0").replace('/', "~1")
 }
 
-/// A string as a plain scalar when it reads back as the same string, else double-quoted.
-pub fn scalar(s: &str) -> String {
-    let plain = !s.is_empty()
-        && s.chars().next().is_some_and(|c| c.is_ascii_alphanumeric() || c == '/')
-        && s.chars().all(|c| c.is_ascii_alphanumeric() || "_./-".contains(c))
-        && s.parse::<f64>().is_err()
-        && !s.starts_with("0x")
-        && !s.starts_with("0o")
-        && !matches!(
-            s.to_ascii_lowercase().as_str(),
-            "true" | "false" | "yes" | "no" | "on" | "off" | "null" | "y" | "n"
-        );
-    if plain { s.to_string() } else { quoted(s) }
-}
-
-/// A YAML double-quoted string: `"` and `\` escaped, and every character that is not
-/// printable (C0 and C1 controls, DEL, the line and paragraph separators, bidi controls) as
-/// `\uXXXX`.
-pub fn quoted(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            c if c.is_control()
-                || matches!(c, '\u{2028}' | '\u{2029}' | '\u{FEFF}' | '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}') =>
-            {
-                out.push_str(&format!("\\u{:04x}", c as u32));
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
-}
-
-fn flow_key(k: &str) -> String {
-    scalar(k)
-}
-
-/// A value in YAML flow syntax, on one line: `{id: acme-sbx-2, created: 2026-01-12}`.
-pub fn flow(v: &Value) -> String {
-    match v {
-        Value::Null => "null".to_string(),
-        Value::Bool(b) => b.to_string(),
-        Value::Number(n) => n.to_string(),
-        Value::String(s) => scalar(s),
-        Value::Array(a) => format!("[{}]", a.iter().map(flow).collect::<Vec<_>>().join(", ")),
-        Value::Object(o) => format!(
-            "{{{}}}",
-            o.iter()
-                .map(|(k, v)| format!("{}: {}", flow_key(k), flow(v)))
-                .collect::<Vec<_>>()
-                .join(", ")
-        ),
-    }
-}
-
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use serde_json::json;
-
-    const PARTNER: &str = "# a partner\nspec:\n  stage: live   # why\n  subscriptions:\n    - {product: a, plan: p, environment: sandbox}\n    # the next one is new\n  credentials:\n    - {id: x-1, environment: sandbox,\n       secretRef: \"vault://x/1\"}\n\n  # trailing comment\nother: [a, b]\nempty: []\nmap: {k: v}\n";
-
-    #[test]
-    fn inserts_keep_everything_else() {
-        let mut e = Editor::new("p.yaml", PARTNER).unwrap();
-        e.push("/spec/credentials", &json!({"id": "x-2", "created": "2026-01-02"}))
-            .unwrap();
-        e.push("/spec/subscriptions", &json!({"product": "b"})).unwrap();
-        e.push("/other", &json!("c")).unwrap();
-        e.push("/empty", &json!("1.0")).unwrap();
-        e.insert("/map", "n", &json!(1)).unwrap();
-        e.push("/spec/agreements", &json!({"terms": "t"})).unwrap();
-        let out = e.finish();
-        assert_eq!(
-            out,
-            "# a partner\nspec:\n  stage: live   # why\n  subscriptions:\n    - {product: a, plan: p, environment: sandbox}\n    - {product: b}\n    # the next one is new\n  credentials:\n    - {id: x-1, environment: sandbox,\n       secretRef: \"vault://x/1\"}\n    - {id: x-2, created: 2026-01-02}\n  agreements:\n    - {terms: t}\n\n  # trailing comment\nother: [a, b, c]\nempty: [\"1.0\"]\nmap: {k: v, \"n\": 1}\n"
-        );
-        let doc = yaml::parse("p.yaml", out.as_bytes()).unwrap();
-        assert_eq!(doc.value["spec"]["credentials"][1]["created"], "2026-01-02");
-    }
-
-    #[test]
-    fn block_lists_of_mappings_new_keys_and_what_is_refused() {
-        let text = "metadata:\n  name: a\nspec:\n  plans:\n  - name: p\n    environments: [sandbox]\n  # end of plans\n  empty:\n";
-        let mut e = Editor::new("p.yaml", text).unwrap();
-        e.insert("/metadata", "labels", &json!({"kong-consumer": "A_b"}))
-            .unwrap();
-        e.push("/spec/plans", &json!({"name": "q"})).unwrap();
-        e.push("/spec/plans/0/environments", &json!("production")).unwrap();
-        assert!(e.push("/spec/empty", &json!(1)).is_err(), "a null is not a list");
-        assert!(
-            e.insert("/metadata", "name", &json!("b")).is_err(),
-            "an existing key is not replaced"
-        );
-        assert_eq!(
-            e.finish(),
-            "metadata:\n  name: a\n  labels: {kong-consumer: A_b}\nspec:\n  plans:\n  - name: p\n    environments: [sandbox, production]\n  - {name: q}\n  # end of plans\n  empty:\n"
-        );
-    }
-
-    #[test]
-    fn values_cannot_escape_their_scalar() {
-        assert_eq!(scalar("acme-sbx-1"), "acme-sbx-1");
-        assert_eq!(scalar("1234567890"), "\"1234567890\"");
-        assert_eq!(scalar("yes"), "\"yes\"");
-        assert_eq!(scalar("a: b\n- c"), "\"a: b\\u000a- c\"");
-        assert_eq!(scalar("vault://x/y"), "\"vault://x/y\"");
-        let v = flow(&json!({"k\n": "\u{85}\"#"}));
-        let doc = yaml::parse("x", format!("m: {v}\n").as_bytes()).unwrap();
-        assert_eq!(doc.value["m"]["k\n"], "\u{85}\"#");
-    }
-}
+mod tests;

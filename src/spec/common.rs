@@ -20,6 +20,12 @@ pub const TEXT_PATTERN: &str = r"^[^\x00-\x08\x0B-\x1F\x7F-\x9F]*$";
 /// `|`, `^`, `` ` `` or `$`.
 pub const URL_PATTERN: &str = r#"^[Hh][Tt][Tt][Pp][Ss]?://([A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(:[0-9]{1,5})?([/?#][^\s\x00-\x1F\x7F-\x9F"'<>\\^`{|}$]*)?$"#;
 
+/// An e-mail address: one `@`, no space or control character.
+pub const EMAIL_PATTERN: &str = r"^[^@\s\x00-\x1F\x7F-\x9F]+@[^@\s\x00-\x1F\x7F-\x9F]+$";
+
+/// A SHA-256 digest in lower-case hex.
+pub const SHA256_PATTERN: &str = "^[0-9a-f]{64}$";
+
 /// The pattern every resource name matches.
 pub const NAME_PATTERN: &str = "^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$";
 

@@ -7,14 +7,18 @@
 
 mod common;
 mod partner;
+mod portal;
 mod product;
 mod program;
+mod request;
 mod terms;
 
 pub use common::*;
 pub use partner::*;
+pub use portal::*;
 pub use product::*;
 pub use program::*;
+pub use request::*;
 pub use terms::*;
 
 use schemars::JsonSchema;

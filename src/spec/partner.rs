@@ -51,7 +51,7 @@ pub struct ContactSpec {
     #[schemars(regex(pattern = super::LINE_PATTERN))]
     pub name: String,
     /// Example: `jane@acme.example`.
-    #[schemars(regex(pattern = r"^[^@\s\x00-\x1F\x7F-\x9F]+@[^@\s\x00-\x1F\x7F-\x9F]+$"))]
+    #[schemars(regex(pattern = super::EMAIL_PATTERN))]
     pub email: String,
     /// technical, business or legal.
     pub role: ContactRole,
@@ -84,10 +84,86 @@ pub struct AgreementSpec {
     pub version: String,
     /// The day it was accepted. Example: `2026-01-06`.
     pub accepted_on: Date,
-    /// Who signed for the partner. Example: `Jane Roe`.
+    /// Who signed for the partner: a name, or the person with the authority they signed
+    /// with. Example: `Jane Roe`, or `{name: Jane Roe, email: jane@acme.example, title: CTO}`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signed_by: Option<SignedBy>,
+    /// The SHA-256 of the accepted version's text file as published, in lower-case hex: what
+    /// ties the acceptance to the exact text (SPEC §15.4). A digest of a public text, not a
+    /// secret. Example: `9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(regex(pattern = super::SHA256_PATTERN))]
+    pub text_sha256: Option<String>,
+    /// How the partner accepted: click-through, issue-form, e-signature or countersigned.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub method: Option<AcceptanceMethod>,
+    /// Where the evidence of the acceptance is kept, an `https://` URL (the issue, the
+    /// signed document in the contract system). Example: `https://github.com/northwind/partners/issues/42`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(regex(pattern = super::HTTPS_URL_PATTERN))]
+    pub evidence: Option<String>,
+}
+
+/// Who signed an acceptance: a name alone, or the person with their address and title.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(untagged)]
+pub enum SignedBy {
+    /// The signer's name. Example: `Jane Roe`.
+    Name(#[schemars(regex(pattern = super::LINE_PATTERN))] String),
+    /// The signer, with what gives them the authority to sign.
+    Person(Signer),
+}
+
+impl SignedBy {
+    /// The signer's name.
+    pub fn name(&self) -> &str {
+        match self {
+            SignedBy::Name(n) => n,
+            SignedBy::Person(p) => &p.name,
+        }
+    }
+}
+
+/// A signer written out (`signedBy: {name, email, title}`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Signer {
+    /// Example: `Jane Roe`.
+    #[schemars(regex(pattern = super::LINE_PATTERN))]
+    pub name: String,
+    /// Example: `jane@acme.example`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(regex(pattern = super::EMAIL_PATTERN))]
+    pub email: Option<String>,
+    /// The signer's position, which gives the authority to sign. Example: `Chief Technology Officer`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(regex(pattern = super::LINE_PATTERN))]
-    pub signed_by: Option<String>,
+    pub title: Option<String>,
+}
+
+/// How an acceptance was given (`agreements[].method`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum AcceptanceMethod {
+    /// A checkbox on the portal or in an application.
+    ClickThrough,
+    /// A checked box of the accept-terms or register issue form (SPEC §15.3).
+    IssueForm,
+    /// An electronic signature service.
+    ESignature,
+    /// A signed document countersigned by the provider.
+    Countersigned,
+}
+
+impl AcceptanceMethod {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AcceptanceMethod::ClickThrough => "click-through",
+            AcceptanceMethod::IssueForm => "issue-form",
+            AcceptanceMethod::ESignature => "e-signature",
+            AcceptanceMethod::Countersigned => "countersigned",
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema)]

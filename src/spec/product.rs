@@ -102,6 +102,12 @@ pub struct EnvironmentSpec {
     /// The URL the gateway forwards calls to. Example: `https://shipments.internal`.
     #[schemars(regex(pattern = super::URL_PATTERN))]
     pub upstream: String,
+    /// Where partners send their calls in this environment, shown in the portal (SPEC
+    /// §15.1); public, `https://` only. The `upstream` is internal and never shown.
+    /// Example: `https://sandbox.api.northwind.example/shipments`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(regex(pattern = super::HTTPS_URL_PATTERN), length(max = 2048))]
+    pub base_url: Option<String>,
     /// The Gateway API `HTTPRoute` that serves the product here, for the `envoy-gateway`
     /// target's policies. Example: `route: {name: shipments, namespace: northwind}`.
     #[serde(default, skip_serializing_if = "Option::is_none")]

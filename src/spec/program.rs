@@ -54,6 +54,32 @@ pub struct ProgramSpec {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(range(min = 1, max = 3650))]
     pub exceptions_max_days: Option<u32>,
+    /// What the partner portal tells partners (SPEC §15.1), all of it public: the program
+    /// team's contact, where partners ask for each step (`intake`), and where the portal is
+    /// published. Example:
+    /// `portal: {url: "https://partners.northwind.example", contact: {email: partners@northwind.example}, intake: {github: northwind/partners}}`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub portal: Option<super::PortalSpec>,
+    /// What an acceptance must carry (SPEC §15.4). Example: `agreements: {requireEvidence: true}`.
+    #[serde(default, skip_serializing_if = "AgreementsSettings::is_empty")]
+    pub agreements: AgreementsSettings,
+}
+
+/// Rules for partners' acceptances (`spec.agreements`).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct AgreementsSettings {
+    /// An acceptance added without `textSha256`, `method` and `evidence` is an error
+    /// (`acceptance-evidence`), found against the applied state by `plan` (and by `validate`
+    /// when it can read one); acceptances already applied are not affected. Default false.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub require_evidence: bool,
+}
+
+impl AgreementsSettings {
+    pub fn is_empty(&self) -> bool {
+        *self == AgreementsSettings::default()
+    }
 }
 
 /// The default of `spec.exceptionsMaxDays`.
@@ -339,6 +365,9 @@ pub enum Target {
     /// An Azure API Management ARM template for one environment (`path` is the template; its
     /// Key Vault parameters file is written beside it as `<stem>.parameters.json`).
     AzureApim,
+    /// GitHub issue forms, one per onboarding request (`path` is a folder, normally
+    /// `.github/ISSUE_TEMPLATE`).
+    IssueForms,
 }
 
 impl Target {
@@ -354,6 +383,7 @@ impl Target {
             Target::KongIngress => "kong-ingress",
             Target::Backstage => "backstage",
             Target::AzureApim => "azure-apim",
+            Target::IssueForms => "issue-forms",
         }
     }
 
@@ -377,7 +407,7 @@ impl Target {
 #[schemars(extend("oneOf" = [{"required": ["target"]}, {"required": ["template"]}]))]
 pub struct OutputSpec {
     /// A built-in target: docs, funnel-report, kong, nginx, envoy-ratelimit, codeowners,
-    /// envoy-gateway, kong-ingress, backstage, azure-apim.
+    /// envoy-gateway, kong-ingress, backstage, azure-apim, issue-forms.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub target: Option<Target>,
     /// A minijinja template of the program's, relative to the repository root.
@@ -385,7 +415,8 @@ pub struct OutputSpec {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(regex(pattern = super::LINE_PATTERN))]
     pub template: Option<String>,
-    /// Where to write, relative to the repository (or `--out-dir`); a folder for `docs`.
+    /// Where to write, relative to the repository (or `--out-dir`); a folder for `docs`,
+    /// `envoy-gateway`, `kong-ingress` and `issue-forms`.
     /// Example: `dist/gateway/kong-production.yaml`.
     #[schemars(length(min = 1))]
     #[schemars(regex(pattern = super::LINE_PATTERN))]

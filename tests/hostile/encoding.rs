@@ -114,8 +114,8 @@ fn nginx_display_name_newline_adds_no_server_block() {
         edit(
             dir.path(),
             &format!("products/{product}.yaml"),
-            &format!("sandbox: {{upstream: \"https://sandbox.{product}.internal\"}}"),
-            "sandbox: {upstream: \"http://127.0.0.1:9\"}",
+            &format!("upstream: \"https://sandbox.{product}.internal\""),
+            "upstream: \"http://127.0.0.1:9\"",
         );
     }
     assert_schema_finding(dir.path(), "products/shipments.yaml");
@@ -154,8 +154,8 @@ fn nginx_values_that_no_token_can_carry_are_refused() {
     edit(
         dir.path(),
         "products/shipments.yaml",
-        "sandbox: {upstream: \"https://sandbox.shipments.internal\"}",
-        "sandbox: {upstream: \"https://sandbox.shipments.internal/$http_x_api_key\"}",
+        "upstream: \"https://sandbox.shipments.internal\"",
+        "upstream: \"https://sandbox.shipments.internal/$http_x_api_key\"",
     );
     assert_schema_finding(dir.path(), "products/shipments.yaml");
     let r = run(dir.path(), &["render"]);

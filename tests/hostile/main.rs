@@ -16,6 +16,7 @@ mod kubernetes;
 mod messages;
 mod paths;
 mod placement;
+mod requests;
 mod routes;
 mod secrets;
 

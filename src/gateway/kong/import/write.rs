@@ -5,7 +5,7 @@ use super::convert::*;
 use super::importer::*;
 use super::report::*;
 use crate::source::yaml_edit::{EditError, Editor};
-use crate::spec::{Environment, Kind};
+use crate::spec::{Environment, Kind, Stage};
 use serde_json::{Map, Value, json};
 use std::collections::BTreeSet;
 
@@ -121,9 +121,14 @@ impl Importer<'_> {
             return file;
         }
         if editor.changed() {
-            file.action = Action::Merge;
-            file.contents = editor.finish();
-            file.added = added;
+            match editor.finish() {
+                Ok(contents) => {
+                    file.action = Action::Merge;
+                    file.contents = contents;
+                    file.added = added;
+                }
+                Err(e) => self.note(todo(None, "merge", Some(path), format!("not merged: {e}"), None)),
+            }
         } else {
             file.action = Action::Unchanged;
         }
@@ -351,7 +356,13 @@ impl Importer<'_> {
                             None,
                             "merged",
                             file.clone(),
-                            format!("partner {name} is {} but the gateway still lets it call {product} ({plan}) in {env}; the merge copied that subscription, which `validate` reports (revoked-access): remove it, and the consumer from the gateway", existing.stage()),
+                            if existing.stage() == Stage::Offboarded {
+                                format!("partner {name} is offboarded but the gateway still lets it call {product} ({plan}) in {env}; the merge copied that subscription, which `validate` reports (revoked-access): remove it, and the consumer from the gateway")
+                            } else {
+                                // A suspended partner keeps its subscriptions for its
+                                // reinstatement (SPEC §15.5); its access is what must go.
+                                format!("partner {name} is {} but the gateway still lets it call {product} ({plan}) in {env}; the merge copied that subscription, which a suspended partner may keep, but the program gives it no access: remove the consumer from the gateway", existing.stage())
+                            },
                             None,
                         ));
                     }
