@@ -12,6 +12,8 @@
 #   SKIP_SCALING=1 bash bench/run.sh       # no scaling table (saves ~1 GB of disk and minutes)
 #   ONLY_SCALING=1 bash bench/run.sh       # build, then the scaling table alone
 #   SCALE_COMMANDS="validate floor ajv" ONLY_SCALING=1 bash bench/run.sh  # some of its commands
+#   NO_BUILD=1 ...                          # time the release binaries as they are
+#   WARMUP=0 ...                            # no warm-up round in the scaling table
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -25,7 +27,7 @@ WORK=$ROOT/bench/work
 RES=$ROOT/bench/results
 PROGRAM=$WORK/program
 TARGET=${CARGO_TARGET_DIR:-$ROOT/target}
-BIN=$TARGET/release/partnerctl
+BIN=${BIN:-$TARGET/release/partnerctl}
 
 mkdir -p "$WORK" "$RES"
 # A scaling-only run keeps its own record, beside the full run's.
@@ -45,10 +47,15 @@ if [ "${ONLY_SCALING:-0}" != 1 ]; then
 fi
 
 note "build"
-cargo build --release
-# The floors: read every file and run the YAML scanner over it, building nothing
-# (--scan-only), or parse it into a serde_json value and do nothing else (--parse-only).
-PHASES=$TARGET/release/deps/$(cargo bench --bench phases --no-run 2>&1 | grep -o 'release/deps/phases-[0-9a-f]*' | head -1 | sed 's|.*/||')
+if [ "${NO_BUILD:-0}" = 1 ]; then
+  # Time the binaries built last (another build may hold the target directory).
+  PHASES=${PHASES:-$(ls -t "$TARGET"/release/deps/phases-* | grep -v '\.d$' | head -1)}
+else
+  cargo build --release
+  # The floors: read every file and run the YAML scanner over it, building nothing
+  # (--scan-only), or parse it into a serde_json value and do nothing else (--parse-only).
+  PHASES=$TARGET/release/deps/$(cargo bench --bench phases --no-run 2>&1 | grep -o 'release/deps/phases-[0-9a-f]*' | head -1 | sed 's|.*/||')
+fi
 [ -x "$PHASES" ] || { echo "cannot find the phases benchmark binary" >&2; exit 1; }
 
 if [ "${ONLY_SCALING:-0}" != 1 ]; then
@@ -105,6 +112,7 @@ fi
   echo "- cores (nproc): $(nproc)"
   echo "- CPU: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')"
   echo "- memory: $(free -g | awk '/Mem:/ {print $2 " GB"}')"
+  echo "- binary: $BIN"
   echo "- partnerctl: $(git -C "$ROOT" rev-parse --short HEAD) ($(git -C "$ROOT" status --porcelain -- src | wc -l) files under src/ modified in the work tree)"
   echo "- hyperfine $(hyperfine --version | cut -d' ' -f2), check-jsonschema $(check-jsonschema --version | awk '{print $NF}'), ajv-cli $(npm ls -g ajv-cli --depth=0 2>/dev/null | grep -o 'ajv-cli@[0-9.]*' | cut -d@ -f2), node $(node --version)"
   [ "${ONLY_SCALING:-0}" = 1 ] || echo "- program: $PARTNERS partners ($nfiles partner files, $(du -sh "$PROGRAM/partners" | cut -f1)), as of $AS_OF"
@@ -244,6 +252,7 @@ else
       )
       touch "$prog/.generated-$n"
     fi
+    [[ " $SCALE_COMMANDS " == *" plan "* ]] || continue
     "$BIN" plan -C "$prog/program" --base HEAD --as-of "$AS_OF" --format json > "$prog/plan.json" || true
     python3 -c "import json,sys; d=json.load(open(sys.argv[1])); assert d['ok'] and len(d['changes']) == 1, (d['ok'], d['changes'][:3], d['diagnostics'][:3], d.get('renderErrors'))" "$prog/plan.json"
   done
@@ -268,7 +277,7 @@ else
   # it go to runs.csv.
   steal() { awk '/^cpu /{t=0; for(i=2;i<=NF;i++) t+=$i; print $9, t}' /proc/stat; }
   echo "round,size,command,wall_s,cpu_s,peak_kib,steal,load1" > "$WORK/runs.csv"
-  for round in $(seq 0 "$SLOW_RUNS"); do
+  for round in $(seq "$((1 - ${WARMUP:-1}))" "$SLOW_RUNS"); do
     for cmd in $SCALE_COMMANDS; do
       for n in $SCALE_PARTNERS; do
         prog=$WORK/scale-$n

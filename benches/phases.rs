@@ -170,7 +170,9 @@ fn parse_only(dir: &str) {
         .par_iter()
         .filter(|(path, _)| path.ends_with(".yaml"))
         .filter_map(|(path, entry)| {
-            let source::Entry::Bytes(bytes) = entry else { return None };
+            let source::Entry::Bytes(bytes) = entry else {
+                return None;
+            };
             let bytes = bytes.bytes();
             let text = std::str::from_utf8(&bytes).unwrap_or_else(|_| panic!("{path} is not UTF-8"));
             Some(to_json(text, path))
@@ -211,15 +213,15 @@ fn to_json(text: &str, path: &str) -> serde_json::Value {
                 Some(Open::Map(map, _)) => Some(Value::Object(map)),
                 _ => panic!("{path}: unbalanced events"),
             },
-            Event::Scalar(text, style, _, tag) => {
-                Some(match saphyr::Scalar::parse_from_cow_and_metadata(text, style, tag.as_ref()) {
+            Event::Scalar(text, style, _, tag) => Some(
+                match saphyr::Scalar::parse_from_cow_and_metadata(text, style, tag.as_ref()) {
                     Some(saphyr::Scalar::Null) | None => Value::Null,
                     Some(saphyr::Scalar::Boolean(b)) => Value::Bool(b),
                     Some(saphyr::Scalar::Integer(i)) => Value::from(i),
                     Some(saphyr::Scalar::FloatingPoint(f)) => Value::from(f.into_inner()),
                     Some(saphyr::Scalar::String(s)) => Value::String(s.into_owned()),
-                })
-            }
+                },
+            ),
             _ => None,
         };
         let Some(value) = done else { continue };
