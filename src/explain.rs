@@ -1,7 +1,86 @@
 //! What each check code means, why it matters, and an example that fires it: the text of
-//! `partnerctl explain CODE`.
+//! `partnerctl explain CODE`, of `docs/checks.md` (one section per code, generated from here
+//! and compared with the file by a test) and of the SARIF rules' help, which links there.
 
 use crate::diag::Code;
+
+/// Where `docs/checks.md` of this version is published: SARIF rules link each code to its
+/// section there (`#stage-gate`), so that code scanning shows the explanation.
+pub const DOCS_CHECKS_URL: &str = concat!(
+    "https://github.com/partnerctl/partnerctl/blob/v",
+    env!("CARGO_PKG_VERSION"),
+    "/docs/checks.md"
+);
+
+/// The address of a code's section of `docs/checks.md`.
+pub fn help_uri(code: Code) -> String {
+    format!("{DOCS_CHECKS_URL}#{}", code.as_str())
+}
+
+/// One code's section of `docs/checks.md`, in Markdown. Its heading is the code alone, so
+/// that the anchor GitHub gives it is the code (`#stage-gate`).
+pub fn markdown(code: Code) -> String {
+    let e = explain(code);
+    format!(
+        "## {code}\n\n**{}.** {}\n\n**Why it matters.** {}\n\n**Example that fires it.**\n\n```yaml\n{}{}```\n\n**What to do.** {}\n",
+        capitalised(code.default_severity().as_str()),
+        sentence(code.summary()),
+        e.why,
+        e.example,
+        if e.example.ends_with('\n') { "" } else { "\n" },
+        e.fix
+    )
+}
+
+/// The same, as plain text (the SARIF rules' `help.text`).
+pub fn text(code: Code) -> String {
+    let e = explain(code);
+    let example: String = e.example.lines().map(|l| format!("    {l}\n")).collect();
+    format!(
+        "{code} ({}): {}\n\nWhy it matters: {}\n\nExample that fires it:\n\n{example}\nWhat to do: {}\n",
+        code.default_severity(),
+        sentence(code.summary()),
+        e.why,
+        e.fix
+    )
+}
+
+/// `docs/checks.md`: every code, in the order of `partnerctl explain`.
+pub fn checks_page() -> String {
+    let mut s = String::from(
+        "<!-- Generated from src/explain.rs by `UPDATE_DOCS=1 cargo test --test docs`; edit it there. -->\n\
+         # Check codes\n\n\
+         Every finding of `partnerctl validate` (and of `plan`) carries one of these codes. \
+         `partnerctl explain CODE` prints the same text; code scanning links each SARIF rule to its section here.\n\n\
+         | code | severity | when |\n| --- | --- | --- |\n",
+    );
+    for c in Code::ALL {
+        s.push_str(&format!(
+            "| [`{c}`](#{c}) | {} | {} |\n",
+            c.default_severity(),
+            c.summary().replace('|', "\\|")
+        ));
+    }
+    for c in Code::ALL {
+        s.push('\n');
+        s.push_str(&markdown(*c));
+    }
+    s
+}
+
+fn capitalised(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => f.to_uppercase().chain(c).collect(),
+        None => String::new(),
+    }
+}
+
+/// A summary as a sentence: capitalised, with a full stop.
+fn sentence(s: &str) -> String {
+    let s = capitalised(s);
+    if s.ends_with('.') { s } else { format!("{s}.") }
+}
 
 /// The long form of a code.
 pub struct Explanation {
@@ -69,7 +148,7 @@ pub fn explain(code: Code) -> Explanation {
         TermsOutdated => (
             "When terms get a new version, partners must accept it; until its reacceptBy date this is a warning, after it an error, because the partner is then calling under terms it never agreed to.",
             "# terms: 2.0 effective 2026-03-01, reacceptBy 2026-06-01\nagreements:\n  - {terms: partner-tos, version: \"1.0\", acceptedOn: 2025-02-01}\n",
-            "Add an agreement for the current version once the partner has accepted it; suspend the partner if it will not.",
+            "Add an agreement for the current version once the partner has accepted it; suspend the partner if it will not. While a re-acceptance is being negotiated, an exception accepts the finding for a reviewed while: add `- {code: terms-outdated, resource: partner/NAME, until: YYYY-MM-DD, reason: \"...\"}` under `spec.exceptions` in program.yaml (`until` at most `spec.exceptionsMaxDays`, default 90, days ahead). Until that date the finding is a warning carrying the reason; after it, it is an error again and `exception-expired` says so.",
         ),
         DataSharingUncovered => (
             "A product that shares personal or sensitive data (its dataCategories) may only go to partners who accepted data-sharing terms covering each category.",

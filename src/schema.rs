@@ -12,6 +12,8 @@ use jsonschema::error::ValidationErrorKind;
 use serde_json::Value;
 use std::sync::OnceLock;
 
+mod dates;
+
 const SCHEMA_BASE: &str = "https://partnerctl.dev/schemas/v1";
 
 /// The JSON schema of a kind, as committed in `schemas/<kind>.schema.json`.
@@ -170,9 +172,31 @@ pub fn validate_request(file: &str, doc: &YamlDoc) -> Vec<(String, Diagnostic)> 
 /// Each finding with the JSON pointer of the value it is about.
 fn validate_with(v: &jsonschema::Validator, root: &Value, file: &str, doc: &YamlDoc) -> Vec<(String, Diagnostic)> {
     let mut out = Vec::new();
+    // A date written wrong breaks its format, its pattern or the `anyOf` of an optional
+    // date at once: one finding per node, saying what is wrong with it.
+    let mut dates: Vec<String> = Vec::new();
     for err in v.iter_errors(&doc.value) {
         let pointer = err.instance_path().as_str().to_string();
         let field = describe_pointer(&pointer);
+        if let Some(text) = err.instance().as_str()
+            && is_date(root, &doc.value, &pointer)
+        {
+            if !dates.contains(&pointer) {
+                let pos = doc.pos(&pointer);
+                let (what, hint) = dates::advice(text);
+                out.push((
+                    pointer.clone(),
+                    Diagnostic::new(
+                        Code::Schema,
+                        &Location::new(file, pos.line, pos.column),
+                        format!("{field}: {} {what}", short(err.instance())),
+                    )
+                    .with_hint(hint),
+                ));
+                dates.push(pointer);
+            }
+            continue;
+        }
         match err.kind() {
             ValidationErrorKind::AdditionalProperties { unexpected }
             | ValidationErrorKind::UnevaluatedProperties { unexpected } => {
@@ -381,23 +405,29 @@ fn article(t: &str) -> String {
 /// The property names the schema allows for the object at `pointer`, found by walking the
 /// schema along the instance path (through `$ref`s and array `items`).
 fn allowed_fields(root: &Value, instance: &Value, pointer: &str) -> Option<Vec<String>> {
-    let mut schema = root;
-    let mut inst = instance;
-    let resolve = |s: &'static Value| -> &'static Value { s };
-    let _ = resolve;
-    fn deref<'a>(root: &'a Value, mut s: &'a Value) -> &'a Value {
-        for _ in 0..16 {
-            match s.get("$ref").and_then(Value::as_str) {
-                Some(r) if r.starts_with("#/") => match root.pointer(&r[1..]) {
-                    Some(t) => s = t,
-                    None => return s,
-                },
-                _ => break,
-            }
+    let schema = schema_at(root, instance, pointer)?;
+    let props = schema.get("properties")?.as_object()?;
+    Some(props.keys().cloned().collect())
+}
+
+/// Follows `$ref`s within the schema.
+fn deref<'a>(root: &'a Value, mut s: &'a Value) -> &'a Value {
+    for _ in 0..16 {
+        match s.get("$ref").and_then(Value::as_str) {
+            Some(r) if r.starts_with("#/") => match root.pointer(&r[1..]) {
+                Some(t) => s = t,
+                None => return s,
+            },
+            _ => break,
         }
-        s
     }
-    schema = deref(root, schema);
+    s
+}
+
+/// The schema of the node at `pointer` of `instance` (through `$ref`s and array `items`).
+fn schema_at<'a>(root: &'a Value, instance: &Value, pointer: &str) -> Option<&'a Value> {
+    let mut schema = deref(root, root);
+    let mut inst = instance;
     for seg in pointer.split('/').skip(1) {
         let seg = seg.replace("~1", "/").replace("~0", "~");
         if let Some(arr) = inst.as_array() {
@@ -413,8 +443,19 @@ fn allowed_fields(root: &Value, instance: &Value, pointer: &str) -> Option<Vec<S
             schema = deref(root, next);
         }
     }
-    let props = schema.get("properties")?.as_object()?;
-    Some(props.keys().cloned().collect())
+    Some(schema)
+}
+
+/// Whether the node at `pointer` is a date (`format: date`, or an optional one).
+fn is_date(root: &Value, instance: &Value, pointer: &str) -> bool {
+    let Some(s) = schema_at(root, instance, pointer) else {
+        return false;
+    };
+    let date = |s: &Value| s.get("format").and_then(Value::as_str) == Some("date");
+    date(s)
+        || s.get("anyOf")
+            .and_then(Value::as_array)
+            .is_some_and(|alts| alts.iter().any(|a| date(deref(root, a))))
 }
 
 /// The allowed word closest to `word`, if it is close enough to be a likely typo.

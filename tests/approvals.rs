@@ -473,8 +473,8 @@ fn text_markdown_and_github_formats() {
     assert_eq!(code, 1, "{err}");
     assert_eq!(
         out,
-        "Approvals: 2 of 3 required teams approved on 6dcb09b5b578.\n\
-         \x20 ✅ legal (@northwind/legal): approved by bob\n\
+        "Approvals: 2 of 3 required teams approved (1 of them with a change request still open) on 6dcb09b5b578.\n\
+         \x20 ⚠️ legal (@northwind/legal): approved by bob; alice requested changes, still open\n\
          \x20     must approve: terms/partner-tos (terms-published)\n\
          \x20 ❌ security (@northwind/security): no member of `@northwind/security` has approved; `carol` is the author, whose own review does not count\n\
          \x20     must approve: partner/caribe-shipping (production-access)\n\
@@ -493,9 +493,9 @@ fn text_markdown_and_github_formats() {
     assert_eq!(code, 1);
     assert_eq!(
         out,
-        "<!-- partnerctl:approvals -->\n### ❌ partnerctl approvals\n\n2 of 3 required teams approved on `6dcb09b5b578`.\n\n\
+        "<!-- partnerctl:approvals -->\n### ❌ partnerctl approvals\n\n2 of 3 required teams approved (1 of them with a change request still open) on `6dcb09b5b578`.\n\n\
          | team | handle | must approve | approved by | status |\n| --- | --- | --- | --- | --- |\n\
-         | legal | `@northwind/legal` | `terms/partner-tos` (terms-published) | bob | ✅ approved |\n\
+         | legal | `@northwind/legal` | `terms/partner-tos` (terms-published) | bob | ⚠️ approved; changes requested by alice, still open |\n\
          | security | `@northwind/security` | `partner/caribe-shipping` (production-access) | — | ❌ no member of `@northwind/security` has approved; `carol` is the author, whose own review does not count |\n\
          | tracking-team | `@northwind/tracking` | `partner/caribe-shipping` (production-access) | frank | ✅ approved |\n"
     );
@@ -511,7 +511,8 @@ fn text_markdown_and_github_formats() {
     assert_eq!(code, 1);
     assert_eq!(
         out,
-        "::error title=approval missing%3A security::security (@northwind/security) has not approved: no member of `@northwind/security` has approved; `carol` is the author, whose own review does not count. It must approve: partner/caribe-shipping (production-access)\n"
+        "::warning title=changes requested%3A legal::legal: approved by bob; alice requested changes, still open\n\
+         ::error title=approval missing%3A security::security (@northwind/security) has not approved: no member of `@northwind/security` has approved; `carol` is the author, whose own review does not count. It must approve: partner/caribe-shipping (production-access)\n"
     );
     let (code, out, _) = approvals(
         &f.plan(),
@@ -532,7 +533,12 @@ fn text_markdown_and_github_formats() {
         &["--format", "sarif"],
     );
     assert_eq!(code, 2);
-    assert!(err.contains("`approvals` does not write --format sarif"), "{err}");
+    // `approvals --help` does not offer it, and clap refuses it with the list it offers.
+    assert!(
+        err.contains("invalid value 'sarif' for '--format <FORMAT>'")
+            && err.contains("[possible values: text, json, markdown, github]"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -605,4 +611,55 @@ fn hostile_values_are_escaped_in_every_format() {
     assert_eq!(v["required"][0]["approvedBy"], json!([login]));
     assert_eq!(v["required"][0]["resources"], json!([hostile_resource]));
     assert_eq!(v["required"][1]["changesRequestedBy"], json!(["carol"]));
+}
+
+#[test]
+fn a_team_that_approved_shows_a_members_open_change_request() {
+    // GitHub's rule: one member's approval satisfies the team. bob's change request on the
+    // head, made after alice approved, still stands, and every format says so next to
+    // "approved".
+    let f = Files::new();
+    let reviews = fixture("reviews-team-split.json");
+    let teams = fixture("teams.json");
+    let args = ["--head", HEAD];
+    let (code, text, err) = approvals(&f.plan(), &reviews, &teams, &args);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        text.starts_with(
+            "Approvals: 3 of 3 required teams approved (1 of them with a change request still open) on 6dcb09b5b578."
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("  ⚠️ legal (@northwind/legal): approved by alice; bob requested changes, still open\n"),
+        "{text}"
+    );
+    assert!(!text.contains("✅ legal"), "{text}");
+
+    let mut md_args = args.to_vec();
+    md_args.extend(["--format", "markdown"]);
+    let (_, md, _) = approvals(&f.plan(), &reviews, &teams, &md_args);
+    let legal = md.lines().find(|l| l.starts_with("| legal")).unwrap();
+    assert!(
+        legal.ends_with("| alice | ⚠️ approved; changes requested by bob, still open |"),
+        "{legal}"
+    );
+
+    let mut gh_args = args.to_vec();
+    gh_args.extend(["--format", "github"]);
+    let (_, gh, _) = approvals(&f.plan(), &reviews, &teams, &gh_args);
+    assert!(gh.lines().next().unwrap().starts_with("::notice "), "{gh}");
+    assert!(
+        gh.contains(
+            "::warning title=changes requested%3A legal::legal: approved by alice; bob requested changes, still open"
+        ),
+        "{gh}"
+    );
+
+    let v = verdict(&f.plan(), "reviews-approved.json", &teams, &args, 0);
+    assert_eq!(team(&v, "legal")["changesRequestedBy"], json!([]));
+    let (_, js, _) = approvals(&f.plan(), &reviews, &teams, &["--head", HEAD, "--format", "json"]);
+    let v: Value = serde_json::from_str(&js).unwrap();
+    assert_eq!(team(&v, "legal")["satisfied"], true);
+    assert_eq!(team(&v, "legal")["changesRequestedBy"], json!(["bob"]));
 }

@@ -177,7 +177,7 @@ fn text_has_a_bar_chart_and_markdown_a_table() {
         .output()
         .unwrap();
     let md = String::from_utf8(md.stdout).unwrap();
-    assert!(md.contains("| `sandbox` | 2 | 4 | 25% | 55d |"), "{md}");
+    assert!(md.contains("| `sandbox` | 2 | 4 | 25% | 55 days |"), "{md}");
 }
 
 #[test]

@@ -282,8 +282,8 @@ fn every_format_carries_the_measures() {
     for needle in [
         "Usage window: 2026-05-01 to 2026-06-29",
         "Dormant (called, but not within 30 days): hotel (1)",
-        "Time to first call (from sandbox access): median 3d, p90 10d over 3 partners; unknown for 2",
-        "  2026-05           3        3     0                -",
+        "Time to first call (from sandbox access): median 3 days, p90 10 days over 3 partners; unknown for 2",
+        "  2026-05           3        3     0                –",
         "rates free (sandbox)",
         "juliet                       403  3 calls",
         "first seen; sandbox access is outside the usage window (unknown)",
@@ -296,7 +296,7 @@ fn every_format_carries_the_measures() {
         "```mermaid\nxychart-beta\n",
         "    bar [7, 6, 6, 2, 2]\n",
         "Usage window: **2026-05-01 to 2026-06-29**",
-        "| 2025-11 | 1 | 1 | 1 | 42d |",
+        "| 2025-11 | 1 | 1 | 1 | 42 days |",
         "| rates | free | sandbox | 5 | 2 |",
         "| india | 429 | 2 |",
         "- **Dormant** (called, not within 30 days): hotel (1)",
@@ -362,6 +362,7 @@ fn render_usage_feeds_the_report() {
     let page = std::fs::read_to_string(out_dir.path().join("internal/funnel.html")).unwrap();
     assert!(page.contains("Usage window: <strong>2026-05-01 to 2026-06-29</strong>"));
     assert!(page.contains("Dormant (called, not within 30 days): Hotel <span class=\"note\">(hotel)</span>"));
+    assert!(page.contains("<h3>Stopped calling (1)</h3>"));
 }
 
 fn copy_dir(from: &Path, to: &Path) {
@@ -393,6 +394,99 @@ fn report_snapshot_with_usage() {
     insta::assert_snapshot!("funnel_report_with_usage", page);
 }
 
+/// The example's report as the `funnel-report` output renders it, with the example's usage
+/// log or without.
+fn example_report(with_usage: bool) -> String {
+    let northwind =
+        partnerctl::model::load(partnerctl::source::Snapshot::from_dir(&common::example_dir()).unwrap()).program;
+    let as_of = Date::parse(common::AS_OF).unwrap();
+    let mut u = Usage::until(as_of);
+    u.read_file(&common::example_dir().join("usage/calls.jsonl")).unwrap();
+    partnerctl::visibility::report::render_with_usage(&northwind, as_of, with_usage.then_some(&u))
+}
+
+#[test]
+fn the_report_opens_with_what_to_act_on_and_labels_every_axis() {
+    for with_usage in [true, false] {
+        let page = example_report(with_usage);
+        let main = &page[page.find("<main>").unwrap()..];
+        // The first thing in it: who is stuck, what falls due, who stopped calling.
+        assert!(
+            main.starts_with("<main>\n<section id=\"act-on\" aria-labelledby=\"act\">\n<h2 id=\"act\">To act on</h2>"),
+            "{main}"
+        );
+        let act = &main[..main.find("</section>").unwrap()];
+        // Dates, never counts of days or a window of the next days: the page changes only on
+        // a date the program holds (SPEC §16).
+        assert!(act.contains("<h3>Stuck (4)</h3>") && act.contains("<strong>Baltic Freight</strong> <span class=\"note\">(baltic-freight)</span>: sandbox since 2026-05-11, stuck from 2026-07-11 (limit 60 days)"), "{act}");
+        assert!(
+            act.contains("<h3>Deadlines (23)</h3>\n<p>No partner has terms to re-accept.</p>"),
+            "{act}"
+        );
+        assert!(
+            act.contains(
+                "by 2026-12-01</span>: credential lumen-prd-1 (production) of lumen-parcel expires on 2026-12-01"
+            ),
+            "{act}"
+        );
+        if with_usage {
+            assert!(act.contains("<h3>Stopped calling (2)</h3>"), "{act}");
+            assert!(act.contains("<strong>Harbour Line</strong> <span class=\"note\">(harbour-line)</span>: last call 2026-04-01 (214 days ago)"), "{act}");
+            // The blocked calls have a heading of their own.
+            assert!(page.contains("<h3 id=\"blocked\">Blocked calls (403 refused, 429 over the limit)</h3>"));
+        } else {
+            assert!(act.contains("<h3>Stopped calling</h3>\n<p>Needs usage logs"), "{act}");
+        }
+        // Every chart labels both axes: a title along each, values on the value axis.
+        let charts: Vec<&str> = page
+            .split("<svg ")
+            .skip(1)
+            .map(|c| &c[..c.find("</svg>").unwrap()])
+            .collect();
+        assert_eq!(charts.len(), 4, "funnel, months, cohorts, products");
+        for (chart, (x, y)) in charts.iter().zip([
+            ("partners who reached the stage", "stage"),
+            ("subscribers", "product, plan and environment"),
+            ("month (stage at its end)", "partners"),
+            ("registration month", "partners"),
+        ]) {
+            assert!(chart.contains(&format!(">{x}</text>")), "no x axis title {x}: {chart}");
+            assert!(
+                chart.contains(&format!(
+                    "rotate(-90)\" font-size=\"11\" fill=\"#222\" text-anchor=\"middle\">{y}</text>"
+                )),
+                "no y axis title {y}"
+            );
+            assert!(chart.contains(">0</text>"), "the value axis has its values");
+        }
+        // The month chart: a tick per month, and more than the first and the last labelled.
+        let months = charts[2];
+        let labelled = (1..=12)
+            .flat_map(|m| [format!(">2025-{m:02}</text>"), format!(">2026-{m:02}</text>")])
+            .filter(|l| months.contains(l.as_str()))
+            .count();
+        assert!(labelled >= 5, "{labelled} months labelled: {months}");
+        // The months end with the last stage change (2026-10-27): later months would repeat
+        // it, and a month per month up to today would change the page with nothing happened.
+        assert!(months.contains(">2026-10</text>"), "the last month is labelled");
+        assert!(!months.contains(">2026-11</text>"), "no month after the last change");
+        // The cohorts are one chart, not a chart per month.
+        assert_eq!(page.matches("Cohorts by registration month: registered").count(), 1);
+        // Medians read as the CLI writes them.
+        assert!(page.contains("<td>406 days</td>"), "median in stage");
+        assert!(!page.contains("406.0"));
+    }
+    let cli = Command::cargo_bin("partnerctl")
+        .unwrap()
+        .args(["funnel", "--as-of", common::AS_OF, "-C"])
+        .arg(common::example_dir())
+        .output()
+        .unwrap();
+    let cli = String::from_utf8(cli.stdout).unwrap();
+    let live = cli.lines().find(|l| l.trim_start().starts_with("live ")).unwrap();
+    assert!(live.ends_with(" 406 days"), "{live}");
+}
+
 #[test]
 fn report_charts_pass_axe_core_in_headless_chromium() {
     if !common::browser::available() {
@@ -405,14 +499,28 @@ fn report_charts_pass_axe_core_in_headless_chromium() {
     std::fs::write(&with, report(Some(&u))).unwrap();
     std::fs::write(&without, report(None)).unwrap();
     let example = dir.path().join("northwind.html");
-    let northwind =
-        partnerctl::model::load(partnerctl::source::Snapshot::from_dir(&common::example_dir()).unwrap()).program;
-    std::fs::write(
-        &example,
-        partnerctl::visibility::report::render(&northwind, Date::parse(common::AS_OF).unwrap()),
-    )
-    .unwrap();
-    let pages = common::browser::check(&[&with, &without, &example]);
+    let example_usage = dir.path().join("northwind-usage.html");
+    std::fs::write(&example, example_report(false)).unwrap();
+    std::fs::write(&example_usage, example_report(true)).unwrap();
+    // A laptop's screen: 1280 by 800.
+    let pages = common::browser::check_in(&[&with, &without, &example, &example_usage], 800);
     let problems = common::browser::problems(&pages);
     assert!(problems.is_empty(), "{problems:#?}");
+    for p in pages.iter().filter(|p| p.file.contains("northwind")) {
+        assert!(
+            !p.overflow || p.width > 600,
+            "{} scrolls sideways at {} px",
+            p.file,
+            p.width
+        );
+        if p.width == 1280 {
+            assert_eq!(p.inner_height, 800);
+            assert!(
+                p.scroll_height <= 2 * p.inner_height,
+                "{} is {} px tall at 1280×800: more than two screens",
+                p.file,
+                p.scroll_height
+            );
+        }
+    }
 }

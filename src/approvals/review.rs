@@ -430,7 +430,9 @@ pub struct TeamStatus {
     pub why: Option<String>,
     /// Members whose latest review approved an older commit.
     pub stale: Vec<Stale>,
-    /// Members whose latest review requests changes.
+    /// Members whose latest review requests changes. Listed for a team that has approved
+    /// too: GitHub counts one member's approval for the team, but the request stands until
+    /// it is dismissed or withdrawn, and whoever reads "approved" must see it.
     pub changes_requested_by: Vec<String>,
 }
 

@@ -66,21 +66,79 @@ pub fn check(base: &Program, desired: &Program, today: Date) -> Vec<Diagnostic> 
             }
             let before = base.snapshot.bytes(&Terms::text_path(bv));
             let after = desired.snapshot.bytes(&Terms::text_path(dv));
-            if before.is_some() && after.is_some() && before != after {
-                let loc = Location::file_start(Terms::text_path(dv));
+            if let (Some(before), Some(after)) = (&before, &after)
+                && before != after
+            {
+                // Where the text first differs, so that the finding (and its frame) shows the
+                // edit rather than the top of the file.
+                let line = first_changed_line(before, after);
+                let loc = Location::new(Terms::text_path(dv), line, 1);
+                let next = next_version(&dt.spec.versions.iter().map(|v| v.version.as_str()).collect::<Vec<_>>());
                 out.push(
                     Diagnostic::new(
                         Code::TermsImmutable,
                         &loc,
-                        format!("terms {name} version {}: the published text was changed", bv.version),
+                        format!(
+                            "terms {name} version {}: the published text was changed (line {line}); partners accepted it as it was on {}",
+                            bv.version, bv.effective
+                        ),
                     )
                     .with_hint(format!(
-                        "{} took effect on {}; restore its text and publish a new version with the change",
-                        bv.version, bv.effective
+                        "restore {} as published and put the change in a new version: a new file (e.g. {name}/{next}.md) and `- {{version: \"{next}\", effective: YYYY-MM-DD, file: {name}/{next}.md}}` at the end of spec.versions in {}",
+                        Terms::text_path(dv),
+                        dt.file
                     )),
                 );
             }
         }
     }
     out
+}
+
+/// The 1-based line where two texts first differ (one past the shorter when one extends the
+/// other).
+fn first_changed_line(before: &[u8], after: &[u8]) -> usize {
+    let a = before.split_inclusive(|b| *b == b'\n');
+    let mut b = after.split_inclusive(|b| *b == b'\n');
+    let mut line = 1;
+    for x in a {
+        match b.next() {
+            Some(y) if x == y => line += 1,
+            _ => return line,
+        }
+    }
+    line
+}
+
+/// A version string after every one listed: the last one's major number plus one (`"2.0"` →
+/// `"3.0"`), or the last one with `-2` appended when it has no number.
+fn next_version(versions: &[&str]) -> String {
+    let last = versions.last().copied().unwrap_or("1");
+    let major: Option<u64> = last
+        .split('.')
+        .next()
+        .and_then(|m| m.trim_start_matches('v').parse().ok());
+    let mut candidate = match major {
+        Some(m) => format!("{}.0", m + 1),
+        None => format!("{last}-2"),
+    };
+    while versions.contains(&candidate.as_str()) {
+        candidate.push_str(".1");
+    }
+    candidate
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_changed_line_and_the_next_version() {
+        assert_eq!(first_changed_line(b"a\nb\nc\n", b"a\nb\nC\n"), 3);
+        assert_eq!(first_changed_line(b"a\nb\n", b"a\nb\nc\n"), 3);
+        assert_eq!(first_changed_line(b"x\n", b"y\n"), 1);
+        assert_eq!(next_version(&["1.0", "2.0"]), "3.0");
+        assert_eq!(next_version(&["2026-q1"]), "2026-q1-2");
+        assert_eq!(next_version(&["beta"]), "beta-2");
+    }
 }

@@ -62,7 +62,10 @@ pub(crate) fn needed_terms(cx: &Context, partner: &Partner) -> Vec<(String, Need
 pub fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
     for partner in cx.program.partners.values() {
         for (terms, need) in needed_terms(cx, partner) {
-            if partner.accepted(&terms, cx.program).is_some() {
+            // Terms that do not exist (or did not load) are reported where they are named
+            // (`unknown-reference`) or in their own file: no partner can accept them, and a
+            // finding per partner would bury the one cause under its consequences.
+            if partner.accepted(&terms, cx.program).is_some() || !cx.program.terms.contains_key(&terms) {
                 continue;
             }
             let current = cx
@@ -75,7 +78,9 @@ pub fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
                 Some(v) => format!(
                     "add `- {{terms: {terms}, version: \"{v}\", acceptedOn: YYYY-MM-DD, signedBy: ...}}` under spec.agreements once the partner has accepted"
                 ),
-                None => format!("record the partner's acceptance of {terms} under spec.agreements"),
+                None => format!(
+                    "no version of {terms} is in effect yet; move the partner back to `registered`, or publish a version of {terms} first"
+                ),
             };
             let d = match need {
                 Need::Program => Diagnostic::new(

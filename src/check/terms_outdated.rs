@@ -54,9 +54,16 @@ pub fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
                     )
                 }
             };
+            // The exception route is for the while a re-acceptance is negotiated: it keeps the
+            // finding visible, as a warning carrying its reason, until a reviewed date.
+            let max_days = cx
+                .program
+                .spec()
+                .and_then(|p| p.exceptions_max_days)
+                .unwrap_or(crate::spec::DEFAULT_EXCEPTIONS_MAX_DAYS);
             out.push(d.with_hint(format!(
-                "once the partner accepts, add `- {{terms: {name}, version: \"{}\", acceptedOn: YYYY-MM-DD, signedBy: ...}}`",
-                current.version
+                "once the partner accepts, add `- {{terms: {name}, version: \"{}\", acceptedOn: YYYY-MM-DD, signedBy: ...}}` under spec.agreements; while that is negotiated, an exception keeps it a warning: add `- {{code: terms-outdated, resource: partner/{}, until: YYYY-MM-DD, reason: \"...\"}}` under spec.exceptions in program.yaml (until at most {max_days} days ahead)",
+                current.version, partner.name
             )));
         }
     }

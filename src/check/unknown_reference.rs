@@ -28,10 +28,15 @@ pub fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
     for product in p.products.values() {
         for (i, t) in product.spec.required_terms.iter().enumerate() {
             if !p.is_known(Kind::Terms, t) {
+                let add =
+                    format!("remove `{t}` from the product's requiredTerms, or add terms/{t}.yaml in the same change");
                 out.push(unknown(
                     product.at(&format!("/spec/requiredTerms/{i}")),
                     format!("product {} requires terms `{t}`, which do not exist", product.name),
-                    suggest(t, p.terms.keys().cloned()),
+                    Some(match suggest(t, p.terms.keys().cloned()) {
+                        Some(s) => format!("{s} Otherwise {add}"),
+                        None => add,
+                    }),
                 ));
             }
         }
@@ -185,10 +190,16 @@ fn program_refs(p: &Program, out: &mut Vec<Diagnostic>) {
     let Some(prog) = &p.program else { return };
     for (i, t) in prog.spec.required_terms.iter().enumerate() {
         if !p.is_known(Kind::Terms, t) {
+            let add = format!(
+                "remove `{t}` from requiredTerms, or add terms/{t}.yaml (a Terms document with its versions and their texts) in the same change"
+            );
             out.push(unknown(
                 prog.at(&format!("/spec/requiredTerms/{i}")),
-                format!("required terms `{t}` do not exist"),
-                suggest(t, p.terms.keys().cloned()),
+                format!("required terms `{t}` do not exist, so no partner can accept them"),
+                Some(match suggest(t, p.terms.keys().cloned()) {
+                    Some(s) => format!("{s} Otherwise {add}"),
+                    None => add,
+                }),
             ));
         }
     }

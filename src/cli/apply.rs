@@ -12,8 +12,14 @@ use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::PathBuf;
 
+/// The formats `apply` writes.
+const FORMATS: &[Format] = &[Format::Text, Format::Json];
+
 #[derive(clap::Args, Debug)]
 pub struct ApplyArgs {
+    /// Output format.
+    #[arg(id = "format", long = "format", value_name = "FORMAT", default_value = "text", value_parser = super::formats(FORMATS))]
+    pub _format: Format,
     /// A plan saved with `plan --out FILE`; apply refuses it if it is stale.
     #[arg(value_name = "PLAN_FILE")]
     pub plan_file: Option<PathBuf>,
@@ -22,13 +28,14 @@ pub struct ApplyArgs {
     pub state_file: Option<PathBuf>,
     /// This is the program's first apply: there is no applied state to compare with. Without
     /// it, apply refuses to run with no state in a repository that has history, because a
-    /// lost state would silently switch off the checks made against it (SPEC §10).
+    /// lost state would silently switch off the checks made against it (docs/plan.md, "Applied
+    /// state").
     #[arg(long)]
     pub initial: bool,
 }
 
 pub fn run(args: &ApplyArgs, common: &Common) -> anyhow::Result<u8> {
-    super::require_format(common, &[Format::Text, Format::Json], "apply")?;
+    super::require_format(common, FORMATS, "apply")?;
     let dir = &common.dir;
     let store = Store::open(dir, args.state_file.as_deref())?;
 

@@ -14,8 +14,14 @@ pub const MARKER: &str = "<!-- partnerctl:approvals -->";
 /// No input file is larger than this: a plan of a very large program is a few MiB.
 const MAX_INPUT_BYTES: u64 = 64 << 20;
 
+/// The formats `approvals` writes.
+const FORMATS: &[Format] = &[Format::Text, Format::Json, Format::Markdown, Format::Github];
+
 #[derive(clap::Args, Debug)]
 pub struct ApprovalsArgs {
+    /// Output format.
+    #[arg(id = "format", long = "format", value_name = "FORMAT", default_value = "text", value_parser = super::formats(FORMATS))]
+    pub _format: Format,
     /// The plan: `partnerctl plan --format json` output, or a saved plan (`plan --out`).
     #[arg(long, value_name = "FILE")]
     pub plan: PathBuf,
@@ -49,11 +55,7 @@ fn read(path: &Path) -> anyhow::Result<String> {
 }
 
 pub fn run(args: &ApprovalsArgs, common: &Common) -> anyhow::Result<u8> {
-    super::require_format(
-        common,
-        &[Format::Text, Format::Json, Format::Markdown, Format::Github],
-        "approvals",
-    )?;
+    super::require_format(common, FORMATS, "approvals")?;
     let plan_name = args.plan.display().to_string();
     let needs = review::parse_plan(&plan_name, &read(&args.plan)?)?;
     let reviews = review::parse_reviews(&args.reviews.display().to_string(), &read(&args.reviews)?)?;
@@ -123,7 +125,37 @@ fn short(commit: &str) -> &str {
 
 fn summary(a: &Approvals) -> String {
     let done = a.required.iter().filter(|t| t.satisfied).count();
-    format!("{done} of {} required teams approved", a.required.len())
+    let mut s = format!("{done} of {} required teams approved", a.required.len());
+    let open = a.required.iter().filter(|t| !open_requests(t).is_empty()).count();
+    if open > 0 {
+        s.push_str(&format!(" ({open} of them with a change request still open)"));
+    }
+    s
+}
+
+/// Change requests of members of a team that has approved: GitHub counts one member's
+/// approval for the team, but the request stands until it is dismissed or withdrawn, and a
+/// reader of "approved" must see it.
+fn open_requests(t: &TeamStatus) -> &[String] {
+    if t.satisfied { &t.changes_requested_by } else { &[] }
+}
+
+/// `approved by sam; alex requested changes, still open`
+fn approved_plain(t: &TeamStatus) -> String {
+    let mut s = format!("approved by {}", t.approved_by.join(", "));
+    let open = open_requests(t);
+    if !open.is_empty() {
+        s.push_str(&format!("; {} requested changes, still open", open.join(", ")));
+    }
+    s
+}
+
+fn mark(t: &TeamStatus) -> &'static str {
+    match (t.satisfied, open_requests(t).is_empty()) {
+        (true, true) => "✅",
+        (true, false) => "⚠️",
+        (false, _) => "❌",
+    }
 }
 
 fn must_approve_text(t: &TeamStatus) -> String {
@@ -148,13 +180,13 @@ pub fn text(a: &Approvals) -> String {
     for t in &a.required {
         let handle = t.handle.as_deref().map(text::escape).unwrap_or("no handle".into());
         let verdict = if t.satisfied {
-            format!("approved by {}", text::escape(&t.approved_by.join(", ")))
+            text::escape(&approved_plain(t)).into_owned()
         } else {
             text::escape(t.why.as_deref().unwrap_or("not approved")).into_owned()
         };
         s.push_str(&format!(
             "  {} {} ({handle}): {verdict}\n      must approve: {}\n",
-            if t.satisfied { "✅" } else { "❌" },
+            mark(t),
             text::escape(&t.team),
             must_approve_text(t),
         ));
@@ -201,8 +233,14 @@ pub fn markdown(a: &Approvals) -> String {
                 .collect::<Vec<_>>()
                 .join(", ")
         };
-        let status = if t.satisfied {
+        let open = open_requests(t);
+        let status = if t.satisfied && open.is_empty() {
             "✅ approved".to_string()
+        } else if t.satisfied {
+            format!(
+                "⚠️ approved; changes requested by {}, still open",
+                open.iter().map(|l| markdown::text(l)).collect::<Vec<_>>().join(", ")
+            )
         } else {
             format!("❌ {}", markdown::message(t.why.as_deref().unwrap_or("not approved")))
         };
@@ -214,19 +252,20 @@ pub fn markdown(a: &Approvals) -> String {
     s
 }
 
-/// Workflow annotations: one `::error` per team that has not approved, else one `::notice`.
+/// Workflow annotations: one `::error` per team that has not approved, else one `::notice`;
+/// and one `::warning` per team that approved with a member's change request still open.
 pub fn github(a: &Approvals) -> String {
+    let mut s = String::new();
     if a.ok {
-        return format!(
+        s.push_str(&format!(
             "::notice title=partnerctl approvals::{}\n",
             github::data(&if a.required.is_empty() {
                 "This plan needs no approvals.".to_string()
             } else {
                 format!("{}.", summary(a))
             })
-        );
+        ));
     }
-    let mut s = String::new();
     if let Some(why) = &a.plan_error {
         s.push_str(&format!(
             "::error title={}::{}\n",
@@ -234,19 +273,27 @@ pub fn github(a: &Approvals) -> String {
             github::data(&text::escape(why))
         ));
     }
-    for t in a.required.iter().filter(|t| !t.satisfied) {
-        let message = format!(
-            "{} ({}) has not approved: {}. It must approve: {}",
-            t.team,
-            t.handle.as_deref().unwrap_or("no handle"),
-            t.why.as_deref().unwrap_or("not approved"),
-            must_approve_plain(t)
-        );
-        s.push_str(&format!(
-            "::error title={}::{}\n",
-            github::property(&text::escape(&format!("approval missing: {}", t.team))),
-            github::data(&text::escape(&message))
-        ));
+    for t in &a.required {
+        if !t.satisfied {
+            let message = format!(
+                "{} ({}) has not approved: {}. It must approve: {}",
+                t.team,
+                t.handle.as_deref().unwrap_or("no handle"),
+                t.why.as_deref().unwrap_or("not approved"),
+                must_approve_plain(t)
+            );
+            s.push_str(&format!(
+                "::error title={}::{}\n",
+                github::property(&text::escape(&format!("approval missing: {}", t.team))),
+                github::data(&text::escape(&message))
+            ));
+        } else if !open_requests(t).is_empty() {
+            s.push_str(&format!(
+                "::warning title={}::{}\n",
+                github::property(&text::escape(&format!("changes requested: {}", t.team))),
+                github::data(&text::escape(&format!("{}: {}", t.team, approved_plain(t))))
+            ));
+        }
     }
     s
 }

@@ -11,15 +11,22 @@ use partnerctl::visibility::usage::Usage;
 use std::io::Write;
 use std::path::PathBuf;
 
+/// The formats `audit` writes.
+const FORMATS: &[Format] = &[Format::Text, Format::Json, Format::Markdown, Format::Github];
+
 #[derive(clap::Args, Debug)]
 pub struct AuditArgs {
+    /// Output format.
+    #[arg(id = "format", long = "format", value_name = "FORMAT", default_value = "text", value_parser = super::formats(FORMATS))]
+    pub _format: Format,
     /// A decK file of the gateway (what `deck gateway dump` writes), YAML or JSON; or what
     /// `kubectl get kongconsumers,kongconsumergroups,kongplugins,securitypolicies,backendtrafficpolicies,externalsecrets -A -o yaml`
     /// prints (a `List`, or a stream of manifests), or an API Management ARM template (what
     /// the `azure-apim` target writes, or an export of the service); told apart by content.
     #[arg(long, value_name = "FILE")]
     pub gateway: PathBuf,
-    /// Usage logs: partnerctl JSON Lines (SPEC §8) or Kong file-log output. May repeat.
+    /// Usage logs: partnerctl JSON Lines or Kong file-log output (docs/funnel.md, "Usage
+    /// logs"). May repeat.
     #[arg(long, value_name = "FILE", num_args = 1..)]
     pub usage: Vec<PathBuf>,
     /// A credential in the gateway with no call in this many days is dormant.
@@ -33,11 +40,7 @@ pub struct AuditArgs {
 }
 
 pub fn run(args: &AuditArgs, common: &Common) -> anyhow::Result<u8> {
-    super::require_format(
-        common,
-        &[Format::Text, Format::Json, Format::Markdown, Format::Github],
-        "audit",
-    )?;
+    super::require_format(common, FORMATS, "audit")?;
     let today = common.today();
     let program = super::funnel::load_program(common)?;
     let flag = args.environment.map(|e| e.environment());

@@ -22,7 +22,10 @@ pub fn print(diags: &[Diagnostic], files: usize, snapshot: &Snapshot, common: &C
         Format::Json => writeln!(out, "{}", serde_json::to_string_pretty(&json_report(diags))?)?,
         Format::Github => write!(out, "{}", github(diags, &common.dir))?,
         Format::Markdown => write!(out, "{}", markdown(diags, files))?,
-        Format::Sarif => writeln!(out, "{}", serde_json::to_string_pretty(&sarif(diags, &common.dir))?)?,
+        Format::Sarif => {
+            let log = super::sarif::log(diags, snapshot, |f| display_path(&common.dir, f));
+            writeln!(out, "{}", serde_json::to_string_pretty(&log)?)?
+        }
     }
     out.finish()?;
     Ok(())
@@ -61,6 +64,14 @@ pub fn color_choice() -> termcolor::ColorChoice {
 }
 
 fn print_text(diags: &[Diagnostic], files: usize, snapshot: &Snapshot, out: &mut impl Write) -> anyhow::Result<()> {
+    out.write_all(&frames(diags, snapshot)?)?;
+    writeln!(out, "{}", summary(diags, files))?;
+    Ok(())
+}
+
+/// Findings as a compiler shows them (the line, a caret, the code, a hint), for `validate`
+/// and for the findings of a text plan.
+pub fn frames(diags: &[Diagnostic], snapshot: &Snapshot) -> anyhow::Result<Vec<u8>> {
     // Snippets go to a buffer, so that they pass through the same redaction and line guard
     // as the rest of the output.
     let mut writer = if color_choice() == termcolor::ColorChoice::Never {
@@ -109,9 +120,7 @@ fn print_text(diags: &[Diagnostic], files: usize, snapshot: &Snapshot, out: &mut
             }
         }
     }
-    out.write_all(writer.as_slice())?;
-    writeln!(out, "{}", summary(diags, files))?;
-    Ok(())
+    Ok(writer.into_inner())
 }
 
 /// The byte range of the token at a 1-based line and character column.
@@ -242,44 +251,4 @@ pub fn markdown(diags: &[Diagnostic], files: usize) -> String {
         }
     }
     s
-}
-
-/// SARIF 2.1.0, for code scanning.
-pub fn sarif(diags: &[Diagnostic], dir: &Path) -> serde_json::Value {
-    let rules: Vec<_> = Code::ALL
-        .iter()
-        .map(|c| {
-            json!({
-                "id": c.as_str(),
-                "shortDescription": {"text": c.summary()},
-                "defaultConfiguration": {"level": if c.default_severity() == Severity::Error { "error" } else { "warning" }},
-            })
-        })
-        .collect();
-    let results: Vec<_> = diags
-        .iter()
-        .map(|d| {
-            let mut message = d.message.clone();
-            if let Some(h) = &d.hint {
-                message.push_str(&format!(" (hint: {h})"));
-            }
-            json!({
-                "ruleId": d.code.as_str(),
-                "level": if d.severity == Severity::Error { "error" } else { "warning" },
-                "message": {"text": message},
-                "locations": [{"physicalLocation": {
-                    "artifactLocation": {"uri": display_path(dir, &d.file)},
-                    "region": {"startLine": d.line, "startColumn": d.column},
-                }}],
-            })
-        })
-        .collect();
-    json!({
-        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
-        "version": "2.1.0",
-        "runs": [{
-            "tool": {"driver": {"name": "partnerctl", "version": env!("CARGO_PKG_VERSION"), "rules": rules}},
-            "results": results,
-        }],
-    })
 }

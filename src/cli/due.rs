@@ -14,8 +14,14 @@ pub const MARKER: &str = "<!-- partnerctl:due -->";
 /// are "this week".
 const WEEK: i64 = 7;
 
+/// The formats `due` writes.
+const FORMATS: &[Format] = &[Format::Text, Format::Json, Format::Markdown];
+
 #[derive(clap::Args, Debug)]
 pub struct DueArgs {
+    /// Output format.
+    #[arg(id = "format", long = "format", value_name = "FORMAT", default_value = "text", value_parser = super::formats(FORMATS))]
+    pub _format: Format,
     /// The window: deadlines in the next DAYS days (overdue ones are always listed).
     #[arg(long, value_name = "DAYS", default_value_t = due::DEFAULT_WITHIN_DAYS)]
     pub within: u32,
@@ -25,7 +31,7 @@ pub struct DueArgs {
 }
 
 pub fn run(args: &DueArgs, common: &Common) -> anyhow::Result<u8> {
-    super::require_format(common, &[Format::Text, Format::Json, Format::Markdown], "due")?;
+    super::require_format(common, FORMATS, "due")?;
     let program = load(common)?;
     let d = due::compute(&program, common.today(), args.within);
     let mut out = super::Out::new(common.format);

@@ -4,14 +4,20 @@ use super::{Common, EXIT_OK, Format};
 use partnerctl::diag::Code;
 use partnerctl::explain::explain;
 
+/// The formats `explain` writes.
+const FORMATS: &[Format] = &[Format::Text, Format::Json, Format::Markdown];
+
 #[derive(clap::Args, Debug)]
 pub struct ExplainArgs {
+    /// Output format.
+    #[arg(id = "format", long = "format", value_name = "FORMAT", default_value = "text", value_parser = super::formats(FORMATS))]
+    pub _format: Format,
     /// A check code, e.g. stage-gate. Without it: every code with its summary.
     pub code: Option<String>,
 }
 
 pub fn run(args: &ExplainArgs, common: &Common) -> anyhow::Result<u8> {
-    super::require_format(common, &[Format::Text, Format::Json, Format::Markdown], "explain")?;
+    super::require_format(common, FORMATS, "explain")?;
     let codes: Vec<Code> = match &args.code {
         Some(name) => match Code::from_name(name) {
             Some(c) => vec![c],
@@ -51,15 +57,8 @@ pub fn run(args: &ExplainArgs, common: &Common) -> anyhow::Result<u8> {
                 let e = explain(c);
                 let md = format == Format::Markdown;
                 if md {
-                    println!(
-                        "## `{}` ({})\n\n{}\n\n**Why it matters.** {}\n\n**Example.**\n\n```yaml\n{}```\n\n**What to do.** {}",
-                        c,
-                        c.default_severity(),
-                        c.summary(),
-                        e.why,
-                        e.example,
-                        e.fix
-                    );
+                    // The section of docs/checks.md, as code scanning links to it.
+                    print!("{}", partnerctl::explain::markdown(c));
                 } else {
                     println!(
                         "{} ({})\n\nWhen: {}\n\nWhy it matters: {}\n\nExample that fires it:\n",

@@ -9,10 +9,16 @@ use partnerctl::visibility::usage::{Usage, UsageError, UsageFormat};
 use std::io::Write;
 use std::path::PathBuf;
 
+/// The formats `funnel` writes.
+const FORMATS: &[Format] = &[Format::Text, Format::Json, Format::Markdown];
+
 #[derive(clap::Args, Debug)]
 pub struct FunnelArgs {
-    /// Usage logs: partnerctl JSON Lines (SPEC §8), daily rollups (SPEC §14), Kong
-    /// file-log/http-log or Envoy JSON access logs; `-` reads stdin. May be given several times.
+    /// Output format.
+    #[arg(id = "format", long = "format", value_name = "FORMAT", default_value = "text", value_parser = super::formats(FORMATS))]
+    pub _format: Format,
+    /// Usage logs: partnerctl JSON Lines, daily rollups, Kong file-log/http-log or Envoy JSON
+    /// access logs (docs/funnel.md, "Usage logs"); `-` reads stdin. May be given several times.
     #[arg(long, value_name = "FILE", num_args = 1..)]
     pub usage: Vec<PathBuf>,
     /// The format of every --usage line; by default each line is told apart by its keys.
@@ -25,9 +31,9 @@ pub struct FunnelArgs {
 pub enum UsageFormatArg {
     /// Each line by its keys: `ts`, `day`, `started_at`, `start_time`.
     Auto,
-    /// SPEC §8 JSON Lines.
+    /// partnerctl JSON Lines (what the `nginx` target logs).
     Partnerctl,
-    /// Daily rollups (SPEC §14).
+    /// Daily rollups (docs/funnel.md, "Rollups where the logs live").
     Rollup,
     /// Kong file-log/http-log.
     Kong,
@@ -74,7 +80,7 @@ pub fn read_usage(files: &[PathBuf], format: UsageFormatArg, today: Date) -> any
 }
 
 pub fn run(args: &FunnelArgs, common: &Common) -> anyhow::Result<u8> {
-    super::require_format(common, &[Format::Text, Format::Json, Format::Markdown], "funnel")?;
+    super::require_format(common, FORMATS, "funnel")?;
     let today = common.today();
     let program = load_program(common)?;
     let usage = read_usage(&args.usage, args.usage_format, today)?;
@@ -113,15 +119,12 @@ pub fn load_program(common: &Common) -> anyhow::Result<partnerctl::model::Progra
 }
 
 fn pct(x: Option<f64>) -> String {
-    x.map(|v| format!("{:.0}%", v * 100.0)).unwrap_or_else(|| "-".into())
+    x.map(|v| format!("{:.0}%", v * 100.0)).unwrap_or_else(|| "–".into())
 }
 
+/// Days as the HTML report writes them too (`406 days`).
 fn days(x: Option<f64>) -> String {
-    match x {
-        Some(v) if v.fract() == 0.0 => format!("{v:.0}d"),
-        Some(v) => format!("{v:.1}d"),
-        None => "-".into(),
-    }
+    partnerctl::visibility::funnel::days_text(x)
 }
 
 fn dist(d: &Distribution) -> String {
@@ -149,7 +152,7 @@ pub fn text(f: &Funnel) -> String {
     let max = f.stages.iter().map(|s| s.count).max().unwrap_or(0).max(1);
     let mut s = format!("Onboarding funnel as of {} ({} partners)\n\n", f.as_of, f.partners);
     s.push_str(&format!(
-        "  {:<21} {:>5}  {:<WIDTH$}  {:>7}  {:>7}  {:>6}\n",
+        "  {:<21} {:>5}  {:<WIDTH$}  {:>7}  {:>7}  {:>9}\n",
         "stage", "now", "", "reached", "to next", "median"
     ));
     for row in &f.stages {
@@ -160,7 +163,7 @@ pub fn text(f: &Funnel) -> String {
             bar
         };
         s.push_str(&format!(
-            "  {:<21} {:>5}  {:<WIDTH$}  {:>7}  {:>7}  {:>6}\n",
+            "  {:<21} {:>5}  {:<WIDTH$}  {:>7}  {:>7}  {:>9}\n",
             row.stage.as_str(),
             row.count,
             bar,
@@ -323,7 +326,7 @@ pub fn markdown(f: &Funnel) -> String {
     let mut s = format!("## Onboarding funnel as of {}\n\n{} partners.\n\n", f.as_of, f.partners);
     s.push_str(&mermaid(f));
     s.push('\n');
-    s.push_str("| stage | now | reached | to next stage | median days |\n| --- | ---: | ---: | ---: | ---: |\n");
+    s.push_str("| stage | now | reached | to next stage | median in stage |\n| --- | ---: | ---: | ---: | ---: |\n");
     for row in &f.stages {
         s.push_str(&format!(
             "| `{}` | {} | {} | {} | {} |\n",
@@ -351,7 +354,7 @@ pub fn markdown(f: &Funnel) -> String {
         }
     }
     if !f.cohorts.is_empty() {
-        s.push_str("\n### Cohorts by registration month\n\n| month | registered | reached sandbox | reached live | median days to live |\n| --- | ---: | ---: | ---: | ---: |\n");
+        s.push_str("\n### Cohorts by registration month\n\n| month | registered | reached sandbox | reached live | median to live |\n| --- | ---: | ---: | ---: | ---: |\n");
         for c in &f.cohorts {
             s.push_str(&format!(
                 "| {} | {} | {} | {} | {} |\n",

@@ -1,4 +1,5 @@
-//! `partnerctl import kong FILE...`: program files from a Kong declarative configuration.
+//! `partnerctl import kong FILE...`: program files from a Kong declarative configuration;
+//! `import openapi` is in `import_openapi.rs`.
 
 use super::{Common, EXIT_OK, Format};
 use partnerctl::encode::text;
@@ -8,19 +9,24 @@ use partnerctl::spec::Environment;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Source {
-    /// A Kong decK file (`deck gateway dump`, or what the `kong` target renders).
-    Kong,
-    /// An OpenAPI 3.0 or 3.1 description: writes or updates a product (`--product NAME`).
-    Openapi,
+/// The formats `import kong` writes.
+const FORMATS: &[Format] = &[Format::Text, Format::Json];
+
+/// What to import from: each source takes its own flags.
+#[derive(clap::Subcommand, Debug)]
+pub enum ImportCommand {
+    /// Partner and product files from a Kong decK file (`deck gateway dump`, or what the
+    /// `kong` target renders).
+    Kong(KongArgs),
+    /// Write or update a product from an OpenAPI 3.0 or 3.1 description.
+    Openapi(super::import_openapi::OpenapiArgs),
 }
 
 #[derive(clap::Args, Debug)]
-pub struct ImportArgs {
-    /// What to import from.
-    #[arg(value_enum)]
-    pub source: Source,
+pub struct KongArgs {
+    /// Output format.
+    #[arg(id = "format", long = "format", value_name = "FORMAT", default_value = "text", value_parser = super::formats(FORMATS))]
+    pub _format: Format,
     /// The decK file(s), YAML or JSON; one per environment.
     #[arg(required = true, value_name = "FILE")]
     pub files: Vec<PathBuf>,
@@ -38,8 +44,6 @@ pub struct ImportArgs {
     /// Show what would be written, write nothing.
     #[arg(long)]
     pub dry_run: bool,
-    #[command(flatten)]
-    pub openapi: super::import_openapi::OpenapiArgs,
 }
 
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -57,14 +61,15 @@ impl EnvArg {
     }
 }
 
-pub fn run(args: &ImportArgs, common: &Common) -> anyhow::Result<u8> {
-    super::require_format(common, &[Format::Text, Format::Json], "import")?;
-    if args.source == Source::Openapi {
-        let [file] = args.files.as_slice() else {
-            anyhow::bail!("`import openapi` reads one description: partnerctl import openapi FILE --product NAME");
-        };
-        return super::import_openapi::run(file, &args.openapi, args.owner.as_deref(), args.dry_run, common);
+pub fn run(cmd: &ImportCommand, common: &Common) -> anyhow::Result<u8> {
+    match cmd {
+        ImportCommand::Kong(args) => kong(args, common),
+        ImportCommand::Openapi(args) => super::import_openapi::run(args, common),
     }
+}
+
+fn kong(args: &KongArgs, common: &Common) -> anyhow::Result<u8> {
+    super::require_format(common, FORMATS, "import kong")?;
     let today = common.today();
     let decks = args
         .files

@@ -7,12 +7,22 @@ use partnerctl::encode::text;
 use partnerctl::openapi::import::{self, Options};
 use partnerctl::spec::Environment;
 use std::io::Write;
+use std::path::PathBuf;
 
-#[derive(clap::Args, Debug, Clone, Default)]
+/// The formats `import openapi` writes.
+const FORMATS: &[Format] = &[Format::Text, Format::Json];
+
+#[derive(clap::Args, Debug, Clone)]
 pub struct OpenapiArgs {
+    /// Output format.
+    #[arg(id = "format", long = "format", value_name = "FORMAT", default_value = "text", value_parser = super::formats(FORMATS))]
+    pub _format: Format,
+    /// The description, YAML or JSON (OpenAPI 3.0 or 3.1).
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
     /// The product to write or update (`products/NAME.yaml`, `apis/NAME.yaml`).
     #[arg(long, value_name = "NAME")]
-    pub product: Option<String>,
+    pub product: String,
     /// A new product's upstream for an environment: `sandbox=https://...`, `production=https://...`.
     #[arg(long = "upstream", value_name = "ENV=URL")]
     pub upstreams: Vec<String>,
@@ -23,13 +33,16 @@ pub struct OpenapiArgs {
     /// A new product's lifecycle (beta, ga). Default: beta, listed in the to-do.
     #[arg(long, value_name = "LIFECYCLE")]
     pub lifecycle: Option<String>,
+    /// The owning team of a new product (default: the program's owner).
+    #[arg(long, value_name = "TEAM")]
+    pub owner: Option<String>,
+    /// Show what would be written, write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
 }
 
-fn parse(args: &OpenapiArgs, owner: Option<&str>) -> anyhow::Result<Options> {
-    let product = args
-        .product
-        .clone()
-        .ok_or_else(|| anyhow::anyhow!("`import openapi` needs --product NAME: the product the description is for"))?;
+fn parse(args: &OpenapiArgs) -> anyhow::Result<Options> {
+    let product = args.product.clone();
     let mut upstreams = Vec::new();
     for u in &args.upstreams {
         let (env, url) = u.split_once('=').ok_or_else(|| {
@@ -61,21 +74,16 @@ fn parse(args: &OpenapiArgs, owner: Option<&str>) -> anyhow::Result<Options> {
         product,
         upstreams,
         plans,
-        owner: owner.map(str::to_string),
+        owner: args.owner.clone(),
         lifecycle: args.lifecycle.clone(),
     })
 }
 
-pub fn run(
-    file: &std::path::Path,
-    args: &OpenapiArgs,
-    owner: Option<&str>,
-    dry_run: bool,
-    common: &Common,
-) -> anyhow::Result<u8> {
-    super::require_format(common, &[Format::Text, Format::Json], "import")?;
-    let opts = parse(args, owner)?;
-    let outcome = import::plan(&common.dir, file, &opts)?;
+pub fn run(args: &OpenapiArgs, common: &Common) -> anyhow::Result<u8> {
+    super::require_format(common, FORMATS, "import openapi")?;
+    let dry_run = args.dry_run;
+    let opts = parse(args)?;
+    let outcome = import::plan(&common.dir, &args.file, &opts)?;
     if !dry_run {
         for f in &outcome.files {
             // Through the path door: what stands on the way must be folders, not links (SPEC

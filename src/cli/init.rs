@@ -1,11 +1,17 @@
 //! `partnerctl init [DIR]`: start a new program repository that validates cleanly, with one
 //! product, one terms and one partner to copy from. Refuses to touch an existing program.
 
-use super::{Common, EXIT_OK};
+use super::{Common, EXIT_OK, Format};
 use std::path::{Path, PathBuf};
+
+/// `init` reports what it wrote in text only.
+const FORMATS: &[Format] = &[Format::Text];
 
 #[derive(clap::Args, Debug)]
 pub struct InitArgs {
+    /// Output format.
+    #[arg(id = "format", long = "format", value_name = "FORMAT", default_value = "text", value_parser = super::formats(FORMATS))]
+    pub _format: Format,
     /// Where to create the program (default: `-C`, the current directory).
     pub dir: Option<PathBuf>,
     /// The program's name (default: the folder's name).
@@ -29,6 +35,7 @@ const FILES: &[(&str, &str)] = &[
 ];
 
 pub fn run(args: &InitArgs, common: &Common) -> anyhow::Result<u8> {
+    super::require_format(common, FORMATS, "init")?;
     let dir = args.dir.clone().unwrap_or_else(|| common.dir.clone());
     if dir.join("program.yaml").exists() {
         anyhow::bail!(

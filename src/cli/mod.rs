@@ -25,6 +25,7 @@ mod plan;
 mod policy;
 mod render;
 mod request;
+mod sarif;
 mod schema;
 mod status;
 mod validate;
@@ -69,9 +70,9 @@ pub struct Common {
     /// The program repository.
     #[arg(short = 'C', long = "dir", global = true, default_value = ".", value_name = "DIR")]
     pub dir: PathBuf,
-    /// Output format: text (for people), json (for machines), markdown (pull-request comment),
-    /// github (workflow annotations), sarif (code scanning).
-    #[arg(long, global = true, value_enum, default_value_t = Format::Text)]
+    /// Output format. Each command's own `--format` lists the formats it writes (see
+    /// [`formats`]); this one only takes the flag before the command's name.
+    #[arg(long, global = true, value_enum, default_value_t = Format::Text, hide = true)]
     pub format: Format,
     /// "Today" for every date rule (YYYY-MM-DD). Default: the current UTC date.
     #[arg(long = "as-of", global = true, env = "PARTNERCTL_AS_OF", value_name = "DATE", value_parser = parse_date)]
@@ -99,6 +100,17 @@ pub enum Format {
 }
 
 impl Format {
+    /// What the format is for, as `--help` says it.
+    fn purpose(self) -> &'static str {
+        match self {
+            Format::Text => "for people",
+            Format::Json => "for machines",
+            Format::Markdown => "a pull-request comment",
+            Format::Github => "GitHub workflow annotations",
+            Format::Sarif => "SARIF 2.1.0, for code scanning",
+        }
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Format::Text => "text",
@@ -124,9 +136,10 @@ pub enum Command {
     Funnel(funnel::FunnelArgs),
     /// Compare the program with what a gateway and its logs show.
     Audit(audit::AuditArgs),
-    /// Write partner and product files from an existing gateway configuration.
-    Import(import::ImportArgs),
-    /// Print the JSON schema of a kind (program, product, terms, partner).
+    /// Write program files from what exists: a Kong configuration, an OpenAPI description.
+    #[command(subcommand)]
+    Import(import::ImportCommand),
+    /// Print the JSON schema of a kind (program, product, terms, partner) or of a request.
     Schema(schema::SchemaArgs),
     /// Start a new program repository.
     Init(init::InitArgs),
@@ -293,6 +306,34 @@ impl Drop for Out {
     fn drop(&mut self) {
         let _ = self.emit();
     }
+}
+
+/// The parser of a command's own `--format`: exactly the formats it writes, so that its
+/// `--help` offers those and clap refuses the others. Every command declares one, as
+///
+/// ```ignore
+/// /// Output format.
+/// #[arg(long, value_name = "FORMAT", default_value = "text", value_parser = super::formats(FORMATS))]
+/// pub format: Format,
+/// ```
+///
+/// with the same `FORMATS` its `run` hands [`require_format`] (which refuses a format given
+/// before the command's name, `partnerctl --format sarif plan`). The value lands in
+/// [`Common::format`]: clap copies a subcommand's value of a global argument up to it.
+pub fn formats(allowed: &'static [Format]) -> impl clap::builder::TypedValueParser<Value = Format> {
+    use clap::builder::TypedValueParser as _;
+    clap::builder::PossibleValuesParser::new(
+        allowed
+            .iter()
+            .map(|f| clap::builder::PossibleValue::new(f.as_str()).help(f.purpose())),
+    )
+    .map(|name| {
+        Format::value_variants()
+            .iter()
+            .copied()
+            .find(|f| f.as_str() == name)
+            .unwrap_or(Format::Text)
+    })
 }
 
 /// Refuses a format the command does not offer, with the list it does.

@@ -18,8 +18,14 @@ pub const MARKDOWN_PART_LIMIT: usize = 65_000;
 /// The line between two markdown parts on stdout.
 pub const PART_BREAK: &str = "<!-- partnerctl:part-break -->";
 
+/// The formats `plan` writes.
+const FORMATS: &[Format] = &[Format::Text, Format::Json, Format::Markdown];
+
 #[derive(clap::Args, Debug)]
 pub struct PlanArgs {
+    /// Output format.
+    #[arg(id = "format", long = "format", value_name = "FORMAT", default_value = "text", value_parser = super::formats(FORMATS))]
+    pub _format: Format,
     /// Compare with this revision instead of the applied state.
     #[arg(long, value_name = "REV", conflicts_with = "merge_base")]
     pub base: Option<String>,
@@ -40,8 +46,8 @@ pub struct PlanArgs {
     /// Read the applied state from this file instead of `refs/partnerctl/applied`.
     #[arg(long, value_name = "PATH")]
     pub state_file: Option<PathBuf>,
-    /// Usage logs (SPEC §8 JSON Lines): an endpoint the change removes then names the
-    /// partners who called it within `activeWithinDays`.
+    /// Usage logs (partnerctl JSON Lines, docs/funnel.md "Usage logs"): an endpoint the
+    /// change removes then names the partners who called it within `activeWithinDays`.
     #[arg(long, value_name = "FILE", num_args = 1..)]
     pub usage: Vec<PathBuf>,
     /// Markdown: write each part to DIR/plan-1.md, plan-2.md, ... instead of stdout.
@@ -63,7 +69,7 @@ pub fn progress() -> Option<indicatif::ProgressBar> {
 }
 
 pub fn run(args: &PlanArgs, common: &Common) -> anyhow::Result<u8> {
-    super::require_format(common, &[Format::Text, Format::Json, Format::Markdown], "plan")?;
+    super::require_format(common, FORMATS, "plan")?;
     let today = common.today();
     let dir = &common.dir;
     let bar = progress();
@@ -198,7 +204,7 @@ pub fn run(args: &PlanArgs, common: &Common) -> anyhow::Result<u8> {
                 }
             }
         }
-        _ => write!(stdout, "{}", text(&plan, dir))?,
+        _ => write!(stdout, "{}", text(&plan, Some(&planned.desired.snapshot)))?,
     }
     stdout.finish()?;
     if let Some(out) = &args.out {
@@ -277,7 +283,7 @@ pub fn summary_line(plan: &Plan) -> String {
 }
 
 fn diag_line(d: &partnerctl::diag::Diagnostic) -> String {
-    format!(
+    let mut line = format!(
         "{}[{}]: {}:{}:{}: {}",
         d.severity,
         d.code,
@@ -285,7 +291,11 @@ fn diag_line(d: &partnerctl::diag::Diagnostic) -> String {
         d.line,
         d.column,
         esc(&d.message)
-    )
+    );
+    if let Some(h) = &d.hint {
+        line.push_str(&format!("\n  = hint: {}", esc(h)));
+    }
+    line
 }
 
 /// A repository value in the text plan: on its line, no control characters.
@@ -293,8 +303,9 @@ fn esc(s: &str) -> std::borrow::Cow<'_, str> {
     text::escape(s)
 }
 
-/// The text plan, terraform-like.
-pub fn text(plan: &Plan, _dir: &Path) -> String {
+/// The text plan, terraform-like. With the desired program's files, findings are shown with
+/// the lines they point at, as `validate` shows them.
+pub fn text(plan: &Plan, files: Option<&Snapshot>) -> String {
     let mut s = String::new();
     let applied_on = match plan.base_as_of {
         Some(d) if d != plan.as_of => format!(", applied as of {d}"),
@@ -371,9 +382,15 @@ pub fn text(plan: &Plan, _dir: &Path) -> String {
     }
     if !plan.diagnostics.is_empty() {
         s.push('\n');
-        for d in &plan.diagnostics {
-            s.push_str(&diag_line(d));
-            s.push('\n');
+        let framed = files.and_then(|f| super::diagnostics::frames(&plan.diagnostics, f).ok());
+        match framed {
+            Some(bytes) => s.push_str(&String::from_utf8_lossy(&bytes)),
+            None => {
+                for d in &plan.diagnostics {
+                    s.push_str(&diag_line(d));
+                    s.push('\n');
+                }
+            }
         }
         let (e, w) = partnerctl::diag::counts(&plan.diagnostics);
         s.push_str(&format!("{e} error(s), {w} warning(s).\n"));
@@ -504,6 +521,9 @@ pub fn markdown_parts(plan: &Plan, limit: usize) -> Vec<String> {
                 d.line,
                 md_escape(&d.message)
             ));
+            if let Some(h) = &d.hint {
+                f.push_str(&format!("  hint: {}\n", md_escape(h)));
+            }
         }
         for r in &plan.render_errors {
             f.push_str(&format!("- ❌ rendering: {}\n", md_escape(r)));

@@ -14,13 +14,36 @@ pub enum PolicyCommand {
     /// Run the program's Rego tests (`test_` rules in `policies/**/*_test.rego`), like `opa test`.
     Test(TestArgs),
     /// Print the `input` document the policies see (JSON).
-    Input,
+    Input(InputArgs),
     /// List the built-in rules, their default severity and what they ask for.
-    Rules,
+    Rules(RulesArgs),
+}
+
+/// The formats `policy test` and `policy rules` write.
+const FORMATS: &[Format] = &[Format::Text, Format::Json];
+
+/// `policy input` prints a JSON document, and nothing else.
+const INPUT_FORMATS: &[Format] = &[Format::Json];
+
+#[derive(clap::Args, Debug)]
+pub struct InputArgs {
+    /// Output format.
+    #[arg(id = "format", long = "format", value_name = "FORMAT", default_value = "json", value_parser = super::formats(INPUT_FORMATS))]
+    pub _format: Format,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct RulesArgs {
+    /// Output format.
+    #[arg(id = "format", long = "format", value_name = "FORMAT", default_value = "text", value_parser = super::formats(FORMATS))]
+    pub _format: Format,
 }
 
 #[derive(clap::Args, Debug)]
 pub struct TestArgs {
+    /// Output format.
+    #[arg(id = "format", long = "format", value_name = "FORMAT", default_value = "text", value_parser = super::formats(FORMATS))]
+    pub _format: Format,
     /// Run the built-in pack's own tests instead of the program's.
     #[arg(long)]
     pub builtin: bool,
@@ -29,13 +52,13 @@ pub struct TestArgs {
 pub fn run(cmd: &PolicyCommand, common: &Common) -> anyhow::Result<u8> {
     match cmd {
         PolicyCommand::Test(args) => test(args, common),
-        PolicyCommand::Input => input(common),
-        PolicyCommand::Rules => rules(common),
+        PolicyCommand::Input(_) => input(common),
+        PolicyCommand::Rules(_) => rules(common),
     }
 }
 
 fn test(args: &TestArgs, common: &Common) -> anyhow::Result<u8> {
-    require_format(common, &[Format::Text, Format::Json], "policy test")?;
+    require_format(common, FORMATS, "policy test")?;
     let report = if args.builtin {
         run_builtin_tests()
     } else {
@@ -123,7 +146,7 @@ fn json_report(report: &TestReport) -> serde_json::Value {
 }
 
 fn input(common: &Common) -> anyhow::Result<u8> {
-    require_format(common, &[Format::Text, Format::Json], "policy input")?;
+    require_format(common, INPUT_FORMATS, "policy input")?;
     let loaded = partnerctl::model::load(Snapshot::from_dir(&common.dir)?);
     let input = partnerctl::policy::input_json(&loaded.program, common.today(), None);
     // The input is the program itself: what secret-in-repo flags in it is shown redacted.
@@ -135,7 +158,7 @@ fn input(common: &Common) -> anyhow::Result<u8> {
 }
 
 fn rules(common: &Common) -> anyhow::Result<u8> {
-    require_format(common, &[Format::Text, Format::Json], "policy rules")?;
+    require_format(common, FORMATS, "policy rules")?;
     let mut out = super::Out::new(common.format);
     if common.format == Format::Json {
         let rules: Vec<_> = builtin::RULES

@@ -6,8 +6,14 @@ use partnerctl::output::{self, WriteReport};
 use serde_json::json;
 use std::path::PathBuf;
 
+/// The formats `render` writes.
+const FORMATS: &[Format] = &[Format::Text, Format::Json];
+
 #[derive(clap::Args, Debug)]
 pub struct RenderArgs {
+    /// Output format.
+    #[arg(id = "format", long = "format", value_name = "FORMAT", default_value = "text", value_parser = super::formats(FORMATS))]
+    pub _format: Format,
     /// Write the outputs below DIR instead of the repository (output paths stay relative).
     #[arg(long = "out-dir", value_name = "DIR")]
     pub out_dir: Option<PathBuf>,
@@ -20,7 +26,7 @@ pub struct RenderArgs {
 }
 
 pub fn run(args: &RenderArgs, common: &Common) -> anyhow::Result<u8> {
-    super::require_format(common, &[Format::Text, Format::Json], "render")?;
+    super::require_format(common, FORMATS, "render")?;
     let mut v = super::load_and_validate(common)?;
     if v.has_errors() {
         refuse(

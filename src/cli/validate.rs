@@ -11,8 +11,20 @@ use serde::Serialize;
 use std::io::Write;
 use std::path::PathBuf;
 
+/// The formats `validate` writes: all of them.
+const FORMATS: &[Format] = &[
+    Format::Text,
+    Format::Json,
+    Format::Markdown,
+    Format::Github,
+    Format::Sarif,
+];
+
 #[derive(clap::Args, Debug)]
 pub struct ValidateArgs {
+    /// Output format.
+    #[arg(id = "format", long = "format", value_name = "FORMAT", default_value = "text", value_parser = super::formats(FORMATS))]
+    pub _format: Format,
     /// Check `terms-immutable` against this revision instead of the applied state.
     #[arg(long, value_name = "REV")]
     pub base: Option<String>,
@@ -39,6 +51,7 @@ struct BaseChecks {
 const FOLDERS: &[&str] = &["terms"];
 
 pub fn run(args: &ValidateArgs, common: &Common) -> anyhow::Result<u8> {
+    super::require_format(common, FORMATS, "validate")?;
     let mut v = super::load_and_validate(common)?;
     let base = match read_base(args, common) {
         Ok(Some((label, snapshot))) => {

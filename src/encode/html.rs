@@ -22,6 +22,26 @@ pub fn escape(s: &str) -> String {
     out
 }
 
+/// JSON text for a `<script type="application/json">` element: `<`, `>`, `&`, U+2028 and
+/// U+2029 written as `\u` escapes, which JSON reads back as the same characters, so the text
+/// can never close the element (`</script>`), open a comment (`<!--`) or end a line for a
+/// script that reads it. Only call it with JSON a serializer wrote: the escapes are valid in
+/// JSON strings, and outside strings JSON has none of these characters.
+pub fn script_json(json: &str) -> String {
+    let mut out = String::with_capacity(json.len());
+    for c in json.chars() {
+        match c {
+            '<' => out.push_str("\\u003c"),
+            '>' => out.push_str("\\u003e"),
+            '&' => out.push_str("\\u0026"),
+            '\u{2028}' => out.push_str("\\u2028"),
+            '\u{2029}' => out.push_str("\\u2029"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -30,5 +50,21 @@ mod tests {
     fn closes_nothing() {
         assert_eq!(escape("<a href='x'>\"&"), "&lt;a href=&#39;x&#39;&gt;&quot;&amp;");
         assert_eq!(escape("a\x1bb\nc/d"), "a\u{FFFD}b\nc/d");
+    }
+
+    #[test]
+    fn script_json_closes_no_element_and_reads_back_the_same() {
+        let value = "</script><!-- & \u{2028}\u{2029}>";
+        let json = script_json(&serde_json::to_string(value).unwrap());
+        assert_eq!(serde_json::from_str::<String>(&json).unwrap(), value);
+        assert!(
+            !json.contains('<') && !json.contains('>') && !json.contains('&'),
+            "{json}"
+        );
+        assert!(!json.contains('\u{2028}') && !json.contains('\u{2029}'), "{json}");
+        assert_eq!(
+            json,
+            "\"\\u003c/script\\u003e\\u003c!-- \\u0026 \\u2028\\u2029\\u003e\""
+        );
     }
 }

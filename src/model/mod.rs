@@ -97,6 +97,16 @@ impl<S> Resource<S> {
         Location::new(self.file.clone(), p.line, p.column)
     }
 
+    /// [`Resource::at`] when `place`, else the file alone (line 0): what needs no line need
+    /// not read the document again.
+    pub fn at_if(&self, place: bool, pointer: &str) -> Location {
+        if place {
+            self.at(pointer)
+        } else {
+            Location::new(self.file.clone(), 0, 0)
+        }
+    }
+
     /// The location of the key leading to a JSON pointer (where `plan:` is written).
     pub fn key_at(&self, pointer: &str) -> Location {
         let p = self.written.key_pos(pointer);

@@ -183,6 +183,35 @@ pub fn plan(root: &Path, file: &Path, opts: &Options) -> Result<Outcome, ImportE
     Ok(out)
 }
 
+/// The first paragraph of a description's text, its headings left out (`# Introduction\nThe
+/// Rebilly API…` gives `The Rebilly API…`): a product's description is a summary the catalog
+/// shows beside others, where a heading has no place.
+fn first_paragraph(text: &str) -> String {
+    let lines: Vec<&str> = text.lines().collect();
+    let mut kept: Vec<&str> = Vec::new();
+    for (i, line) in lines.iter().enumerate() {
+        let t = line.trim();
+        let atx = t.starts_with('#') && t.trim_start_matches('#').starts_with([' ', '\t'])
+            || (!t.is_empty() && t.chars().all(|c| c == '#'));
+        let underline = |l: &str| l.len() >= 2 && (l.chars().all(|c| c == '=') || l.chars().all(|c| c == '-'));
+        let setext_text = lines.get(i + 1).is_some_and(|n| underline(n.trim())) && !t.is_empty();
+        if atx || setext_text || (underline(t) && i > 0 && !lines[i - 1].trim().is_empty()) {
+            if !kept.is_empty() {
+                break; // a heading ends the first paragraph
+            }
+            continue;
+        }
+        if t.is_empty() {
+            if !kept.is_empty() {
+                break;
+            }
+            continue;
+        }
+        kept.push(t);
+    }
+    kept.join(" ").split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
 /// Whether a description names other files in its `$ref`s.
 fn references_files(bytes: &[u8]) -> bool {
     let text = String::from_utf8_lossy(bytes);
@@ -243,14 +272,7 @@ fn new_product(api: &Api, target: &str, opts: &Options, todo: &mut Vec<String>) 
     } else {
         api.title.clone()
     };
-    let description: String = api
-        .description
-        .split("\n\n")
-        .next()
-        .unwrap_or_default()
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ");
+    let description = first_paragraph(&api.description);
     let mut metadata = json!({"name": opts.product});
     match &opts.owner {
         Some(o) => metadata["owner"] = json!(o),
@@ -292,5 +314,27 @@ fn servers(api: &Api) -> String {
         "none".into()
     } else {
         list.join(", ")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_product_description_is_the_first_paragraph_without_headings() {
+        assert_eq!(
+            first_paragraph(
+                "# Introduction\nThe Rebilly API is built on HTTP.  Our API is\nRESTful.\n\n# Authentication\nKeys."
+            ),
+            "The Rebilly API is built on HTTP. Our API is RESTful."
+        );
+        assert_eq!(first_paragraph("Intro\n=====\n\nThe API.\n"), "The API.");
+        assert_eq!(
+            first_paragraph("## A\n\n### B\n\nText *here*.\nMore."),
+            "Text *here*. More."
+        );
+        assert_eq!(first_paragraph("#hashtag first\n\nnext"), "#hashtag first");
+        assert_eq!(first_paragraph(""), "");
     }
 }

@@ -18,6 +18,7 @@ pub mod bundle;
 pub mod diff;
 pub mod import;
 pub mod operations;
+pub mod schema;
 
 pub use api::*;
 pub use bundle::{deref, resolve_pointer};

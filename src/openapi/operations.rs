@@ -103,7 +103,8 @@ pub(crate) fn operations(
     out
 }
 
-fn parameter(doc: &Value, p: &Value) -> Option<Parameter> {
+/// A parameter, its reference followed; `None` without a name or a location.
+pub fn parameter(doc: &Value, p: &Value) -> Option<Parameter> {
     let p = deref(doc, p);
     let location = p.get("in")?.as_str()?.to_string();
     Some(Parameter {

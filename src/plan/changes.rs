@@ -103,24 +103,38 @@ pub fn changes(base: &Program, desired: &Program, today: Date) -> Vec<Change> {
                 });
             }
         }
-        // A new version's text is shown whole, for the reviewers who sign it off.
-        for (version, after) in &dt {
+        // A new version's text is shown as a redline against the version before it (the
+        // text its partners accepted), for the reviewers who sign it off; the first version
+        // of a terms is shown whole.
+        for (i, (version, after)) in dt.iter().enumerate() {
             if bt.iter().any(|(v, _)| v == version)
                 || b.is_none() && dt.len() > 1 && Some(version) != dt.last().map(|x| &x.0)
             {
                 continue;
             }
             let Some(after) = after else { continue };
-            let label = d
-                .and_then(|t| t.version(version))
-                .map(model::Terms::text_path)
-                .unwrap_or_default();
+            let path = |v: &str| d.and_then(|t| t.version(v)).map(model::Terms::text_path);
+            let label = path(version).unwrap_or_default();
+            let after = String::from_utf8_lossy(after);
+            let previous = i
+                .checked_sub(1)
+                .and_then(|p| dt.get(p))
+                .and_then(|(v, text)| Some((path(v)?, text.as_deref()?)));
+            let diff = match previous {
+                Some((old, before)) => fields::text_diff_of(
+                    &format!("a/{old}"),
+                    &format!("b/{label}"),
+                    &String::from_utf8_lossy(before),
+                    &after,
+                ),
+                None => fields::text_diff(&label, "", &after),
+            };
             extra.push(FieldChange {
                 address: format!("terms/{name}/versions/{version}/text"),
                 op: fields::Op::Add,
                 before: None,
                 after: None,
-                diff: Some(fields::text_diff(&label, "", &String::from_utf8_lossy(after))),
+                diff: Some(diff),
             });
         }
         let a = classes::terms(b, d, base, desired);

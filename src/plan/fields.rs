@@ -197,6 +197,12 @@ fn walk(kind: &str, address: &str, list: &str, a: &Value, b: &Value, out: &mut V
 /// the common head and tail are cut off (keeping the context lines) before diffing, and the
 /// hunk headers are shifted back, which keeps a one-partner change fast.
 pub fn text_diff(label: &str, before: &str, after: &str) -> String {
+    text_diff_of(&format!("a/{label}"), &format!("b/{label}"), before, after)
+}
+
+/// A unified diff of two different files' texts: a new terms version against the one
+/// before it, so that reviewers read what changed rather than the whole text again.
+pub fn text_diff_of(old_label: &str, new_label: &str, before: &str, after: &str) -> String {
     if before == after {
         return String::new();
     }
@@ -217,7 +223,7 @@ pub fn text_diff(label: &str, before: &str, after: &str) -> String {
     let diff = similar::TextDiff::from_lines(&mid_a, &mid_b)
         .unified_diff()
         .context_radius(CONTEXT)
-        .header(&format!("a/{label}"), &format!("b/{label}"))
+        .header(old_label, new_label)
         .to_string();
     if skip == 0 {
         return diff;

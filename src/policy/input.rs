@@ -82,7 +82,7 @@ pub fn input_schema() -> Json {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "$id": INPUT_SCHEMA_ID,
         "title": "partnerctl policy input",
-        "description": "The `input` document every Rego policy sees (SPEC §6). Documents are passed as written in the repository; only documents that passed their schema are included.",
+        "description": "The `input` document every Rego policy sees (docs/policies.md, \"The `input` document\"). Documents are passed as written in the repository; only documents that passed their schema are included.",
         "type": "object",
         "required": ["products", "terms", "partners", "today"],
         "properties": {
@@ -107,7 +107,7 @@ pub fn input_schema() -> Json {
                     "properties": {
                         "resource": {"type": "string", "description": "`partner/<name>`, `product/<name>`, `terms/<name>` or `program`."},
                         "action": {"enum": ["create", "update", "delete"]},
-                        "classes": {"type": "array", "items": {"type": "string"}, "description": "Change classes (SPEC §5)."},
+                        "classes": {"type": "array", "items": {"type": "string"}, "description": "Change classes (docs/plan.md, \"The plan\")."},
                         "summary": {"type": "string"},
                         "approvals": {"type": "array", "items": {"type": "string"}}
                     }

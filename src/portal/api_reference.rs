@@ -1,91 +1,239 @@
 //! The portal's API reference (SPEC §13): one page per product with an OpenAPI description,
-//! or one per tag when the API is large, with every operation grouped by tag, its
-//! parameters, request body and responses with their schemas, examples, and how to send the
-//! key.
+//! or, when the API is large, an overview page and one page per tag, with every operation
+//! grouped by tag, its parameters, request body, responses and callbacks, the description's
+//! webhooks, and how to send the key.
 //!
-//! The page's data is built here; schemas, which nest without bound, are written here as
-//! HTML too, every value escaped ([`esc`]) and every description through the portal's
-//! Markdown renderer with its link rules ([`filters::markdown_to_html`]). Nothing here
-//! writes a script or an inline handler, so the portal's Content-Security-Policy holds.
+//! Every page has a navigation column of all tags and their operations and a search over
+//! operations ([`super::search`]); request bodies, responses, examples and callbacks are
+//! folded in `<details>`, so a tag of a few operations with large schemas stays a page one
+//! scrolls through. Descriptions go through the portal's Markdown writer with their headings
+//! fitted under the page's (one `<h1>` per page) and Redoc-style in-page links
+//! (`#tag/Sessions`, `#operation/…`, `#section/…`) sent to where this reference has the
+//! target, or written as text. Schemas are written by [`super::api_schema`].
 
+use super::api_schema::{example_text, scalar, schema, type_label};
+use crate::openapi::operations::parameter as read_parameter;
 use crate::openapi::{Api, Operation, Parameter, deref};
-use crate::template::filters;
+use crate::template::filters::{self, Headings, MarkdownOptions};
 use serde_json::{Value, json};
-use std::collections::BTreeSet;
-use std::fmt::Write as _;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// An API with more operations than this gets one page per tag.
 pub const OPERATIONS_PER_PAGE: usize = 40;
-/// How deep a schema is written before "…".
-const MAX_SCHEMA_DEPTH: usize = 8;
-/// The most HTML one schema is written as.
-const MAX_SCHEMA_HTML: usize = 512 * 1024;
-const TRUNCATED: &str = "<p class=\"schema-more\">… (the rest of this schema is too large to show)</p>";
 /// The header the gateways read the key from (SPEC §7).
 pub const KEY_HEADER: &str = "X-Api-Key";
-
-/// HTML text and attribute escaping (the one encoder, [`crate::encode::html`]).
-pub fn esc(s: &str) -> String {
-    crate::encode::html::escape(s)
-}
+/// The file of the reference's first page.
+const INDEX: &str = "api.html";
+const METHODS: [&str; 8] = ["get", "put", "post", "delete", "options", "head", "patch", "trace"];
 
 /// An id for an anchor: the portal's slug (letters, digits and `-`).
 fn anchor(s: &str) -> String {
     filters::slug(s)
 }
 
+/// One operation to write: a path's, a webhook's or a callback's.
+struct Op {
+    op: Operation,
+    /// The operation as written, for its callbacks.
+    raw: Value,
+    anchor: String,
+    /// A webhook's name (its `path` is the name too).
+    webhook: bool,
+}
+
+/// A tag's operations, or the webhooks, and the page they are on.
+struct Group {
+    title: String,
+    anchor: String,
+    file: String,
+    description: String,
+    ops: Vec<Op>,
+}
+
+/// Where each thing the descriptions may link to is: `file#anchor`.
+#[derive(Default)]
+struct Targets {
+    tags: BTreeMap<String, String>,
+    operation_ids: BTreeMap<String, String>,
+    paths: BTreeMap<(String, String), String>,
+    sections: BTreeMap<String, String>,
+    anchors: BTreeMap<String, String>,
+}
+
+impl Targets {
+    /// A Redoc-style fragment (`tag/Sessions`, `operation/getPet`,
+    /// `tag/Pets/operation/getPet`, `tag/Pets/paths/~1pets/get`, `section/Authentication`)
+    /// or an anchor of this reference, as the link that reaches it here.
+    fn resolve(&self, fragment: &str) -> Option<String> {
+        let f = percent_decode(fragment);
+        let parts: Vec<&str> = f.split('/').collect();
+        let path = |p: &str, m: &str| {
+            let p = p.replace("~1", "/").replace("~0", "~");
+            self.paths.get(&(m.to_ascii_lowercase(), p)).cloned()
+        };
+        match parts.as_slice() {
+            ["tag", t] => self.tags.get(&anchor(t)).cloned(),
+            ["operation", id] | ["tag", _, "operation", id] => self
+                .operation_ids
+                .get(*id)
+                .or_else(|| {
+                    self.operation_ids
+                        .iter()
+                        .find(|(k, _)| anchor(k) == anchor(id))
+                        .map(|(_, v)| v)
+                })
+                .cloned(),
+            ["paths", p, m] | ["tag", _, "paths", p, m] => path(p, m),
+            ["section", s, ..] => self
+                .sections
+                .get(&anchor(s))
+                .cloned()
+                .or_else(|| (anchor(s) == "authentication").then(|| format!("{INDEX}#auth"))),
+            [id] => self.anchors.get(*id).cloned(),
+            _ => None,
+        }
+    }
+}
+
+/// `%20` → ` `; anything not a valid escape is kept.
+fn percent_decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = |b: u8| (b as char).to_digit(16);
+        if bytes[i] == b'%'
+            && let (Some(h), Some(l)) = (
+                bytes.get(i + 1).copied().and_then(hex),
+                bytes.get(i + 2).copied().and_then(hex),
+            )
+        {
+            out.push((h * 16 + l) as u8);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
 /// The pages of a product's reference: `(file below the product's folder, context)`.
 pub fn pages(product: &str, api: &Api) -> Vec<(String, Value)> {
-    let groups = groups(api);
-    let summary = |gs: &[Value]| -> Value {
-        json!(gs.iter().map(|g| json!({"tag": g["tag"], "anchor": g["anchor"], "count": g["operations"].as_array().map(Vec::len)})).collect::<Vec<_>>())
+    let mut groups = groups(api);
+    let count: usize = groups.iter().map(|g| g.ops.len()).sum();
+    let split = count > OPERATIONS_PER_PAGE && groups.len() >= 2;
+    for g in &mut groups {
+        g.file = if split {
+            format!("api-{}.html", g.anchor)
+        } else {
+            INDEX.to_string()
+        };
+    }
+    let targets = targets(api, &groups);
+    let md = |text: &str, headings: Headings| {
+        let resolve = |f: &str| targets.resolve(f);
+        filters::markdown_to_html_with(
+            text,
+            &MarkdownOptions {
+                headings,
+                fragment: Some(&resolve),
+            },
+        )
     };
+    let nav: Vec<Value> = groups
+        .iter()
+        .map(|g| {
+            json!({
+                "title": g.title,
+                "file": g.file,
+                "href": format!("{}#{}", g.file, g.anchor),
+                "operations": g.ops.iter().map(|o| json!({
+                    "href": format!("{}#{}", g.file, o.anchor),
+                    "method": o.op.method,
+                    "path": o.op.path,
+                    "summary": o.op.summary,
+                })).collect::<Vec<_>>(),
+            })
+        })
+        .collect();
+    let index: Vec<Value> = groups
+        .iter()
+        .flat_map(|g| {
+            g.ops.iter().map(move |o| {
+                json!({"m": o.op.method, "p": o.op.path, "s": o.op.summary, "i": o.op.operation_id.clone().unwrap_or_default(), "t": g.title, "h": format!("{}#{}", g.file, o.anchor)})
+            })
+        })
+        .collect();
+    let search_data = crate::encode::html::script_json(&serde_json::to_string(&index).unwrap_or_default());
     let base = json!({
         "product": product,
         "title": api.title,
         "version": api.version,
         "openapi": api.openapi,
-        "descriptionHtml": filters::markdown_to_html(&api.description),
+        "descriptionHtml": md(&api.description, Headings::Under(1, "section-")),
         "keyHeader": KEY_HEADER,
         "operationCount": api.operations.len(),
+        "webhookCount": groups.iter().flat_map(|g| &g.ops).filter(|o| o.webhook).count(),
+        "nav": nav,
+        "searchData": search_data,
+        "searchScript": super::search::SCRIPT,
+        "index": INDEX,
     });
-    if api.operations.len() <= OPERATIONS_PER_PAGE || groups.len() < 2 {
+    let written = |g: &Group, level: u8| -> Value {
+        json!({
+            "title": g.title,
+            "anchor": g.anchor,
+            "file": g.file,
+            "descriptionHtml": md(&g.description, Headings::Under(level, &format!("{}-", g.anchor))),
+            "operations": g.ops.iter().map(|o| operation(api, o, level + 1, &md)).collect::<Vec<_>>(),
+        })
+    };
+    if !split {
         let mut v = base;
-        v["toc"] = summary(&groups);
-        v["groups"] = json!(groups);
+        v["level"] = json!(2);
+        v["groups"] = json!(groups.iter().map(|g| written(g, 2)).collect::<Vec<_>>());
         v["pages"] = json!([]);
-        return vec![("api.html".to_string(), v)];
+        v["current"] = json!(INDEX);
+        return vec![(INDEX.to_string(), v)];
     }
-    let index: Vec<Value> = groups
+    let parts: Vec<Value> = groups
         .iter()
-        .map(|g| json!({"tag": g["tag"], "href": format!("api-{}.html", g["anchor"].as_str().unwrap_or("other")), "count": g["operations"].as_array().map(Vec::len)}))
+        .map(|g| json!({"tag": g.title, "href": g.file, "count": g.ops.len()}))
         .collect();
     let mut out = Vec::new();
     let mut first = base.clone();
-    first["toc"] = json!([]);
     first["groups"] = json!([]);
-    first["pages"] = json!(index);
-    out.push(("api.html".to_string(), first));
-    for g in groups {
+    first["pages"] = json!(parts);
+    first["current"] = json!(INDEX);
+    out.push((INDEX.to_string(), first));
+    for g in &groups {
         let mut v = base.clone();
-        v["pages"] = json!(index);
-        v["toc"] = summary(std::slice::from_ref(&g));
-        let file = format!("api-{}.html", g["anchor"].as_str().unwrap_or("other"));
-        v["groups"] = json!([g]);
-        out.push((file, v));
+        v["level"] = json!(1);
+        v["pages"] = json!(parts);
+        v["current"] = json!(g.file);
+        v["group"] = written(g, 1);
+        v["groups"] = json!([v["group"].clone()]);
+        out.push((g.file.clone(), v));
     }
     out
 }
 
-/// Operations grouped by their first tag, in the order of the description's tags; untagged
-/// ones last.
-fn groups(api: &Api) -> Vec<Value> {
+/// Operations grouped by their first tag, in the order of the description's tags, untagged
+/// ones next, then the webhooks (3.1).
+fn groups(api: &Api) -> Vec<Group> {
     let mut names: Vec<String> = api.tags.iter().map(|t| t.name.clone()).collect();
-    let untagged = api.operations.iter().any(|o| o.tags.is_empty());
-    if untagged {
+    if api.operations.iter().any(|o| o.tags.is_empty()) {
         names.push(String::new());
     }
     let mut used = BTreeSet::new();
+    let mut unique = |a: String| {
+        let mut a = a;
+        while !used.insert(a.clone()) {
+            a.push('-');
+        }
+        a
+    };
     let mut out = Vec::new();
     for name in names {
         let ops: Vec<&Operation> = api
@@ -96,81 +244,266 @@ fn groups(api: &Api) -> Vec<Value> {
         if ops.is_empty() {
             continue;
         }
-        let tag_desc = api
+        let description = api
             .tags
             .iter()
             .find(|t| t.name == name)
-            .map(|t| t.description.as_str())
-            .unwrap_or("");
-        let mut a = format!("tag-{}", anchor(if name.is_empty() { "other" } else { &name }));
-        while !used.insert(a.clone()) {
-            a.push('-');
+            .map(|t| t.description.clone())
+            .unwrap_or_default();
+        let group_anchor = unique(format!("tag-{}", anchor(if name.is_empty() { "other" } else { &name })));
+        let ops = ops
+            .into_iter()
+            .map(|o| Op {
+                raw: raw_operation(&api.doc, "paths", &o.path, &o.method),
+                anchor: unique(format!("op-{}", anchor(o.operation_id.as_deref().unwrap_or(&o.key())))),
+                op: o.clone(),
+                webhook: false,
+            })
+            .collect();
+        out.push(Group {
+            title: if name.is_empty() {
+                "Other operations".to_string()
+            } else {
+                name
+            },
+            anchor: group_anchor,
+            file: String::new(),
+            description,
+            ops,
+        });
+    }
+    let webhooks = api.doc.get("webhooks").and_then(Value::as_object);
+    let mut ops = Vec::new();
+    for (name, item) in webhooks.into_iter().flatten() {
+        for (method, raw) in methods(&api.doc, item) {
+            let op = read_operation(&api.doc, &method, name, raw, item);
+            ops.push(Op {
+                anchor: unique(format!(
+                    "webhook-{}",
+                    anchor(op.operation_id.as_deref().unwrap_or(&op.key()))
+                )),
+                raw: raw.clone(),
+                op,
+                webhook: true,
+            });
         }
-        out.push(json!({
-            "tag": if name.is_empty() { "Other operations".to_string() } else { name.clone() },
-            "anchor": a,
-            "descriptionHtml": filters::markdown_to_html(tag_desc),
-            "operations": ops.iter().map(|o| operation(api, o, &mut used)).collect::<Vec<_>>(),
-        }));
+    }
+    if !ops.is_empty() {
+        let taken = out.iter().any(|g| g.title.eq_ignore_ascii_case("webhooks"));
+        out.push(Group {
+            title: if taken {
+                "Webhooks (sent to you)".into()
+            } else {
+                "Webhooks".into()
+            },
+            anchor: unique("webhooks".into()),
+            file: String::new(),
+            description: "Requests the API sends to a URL you register, when what they name happens.".into(),
+            ops,
+        });
     }
     out
 }
 
-fn operation(api: &Api, op: &Operation, used: &mut BTreeSet<String>) -> Value {
-    let mut a = format!("op-{}", anchor(op.operation_id.as_deref().unwrap_or(&op.key())));
-    while !used.insert(a.clone()) {
-        a.push('-');
+/// The methods of a path item, in the order written: `(GET, operation)`.
+fn methods<'a>(doc: &'a Value, item: &'a Value) -> Vec<(String, &'a Value)> {
+    deref(doc, item)
+        .as_object()
+        .into_iter()
+        .flatten()
+        .filter(|(k, _)| METHODS.contains(&k.as_str()))
+        .map(|(k, v)| (k.to_ascii_uppercase(), v))
+        .collect()
+}
+
+/// The operation object at `/{root}/{path}/{method}`, as written.
+fn raw_operation(doc: &Value, root: &str, path: &str, method: &str) -> Value {
+    doc.get(root)
+        .and_then(|p| p.get(path))
+        .map(|item| deref(doc, item))
+        .and_then(|item| item.get(method.to_ascii_lowercase()))
+        .cloned()
+        .unwrap_or(Value::Null)
+}
+
+/// A webhook's or a callback's operation, read as the path operations are.
+fn read_operation(doc: &Value, method: &str, path: &str, raw: &Value, item: &Value) -> Operation {
+    let item = deref(doc, item);
+    let text = |k: &str| raw.get(k).and_then(Value::as_str).unwrap_or_default().to_string();
+    let mut parameters: Vec<Parameter> = Vec::new();
+    for p in [item, raw]
+        .into_iter()
+        .flat_map(|v| v.get("parameters").and_then(Value::as_array).into_iter().flatten())
+    {
+        if let Some(p) = read_parameter(doc, p) {
+            parameters.retain(|x| !(x.name == p.name && x.location == p.location));
+            parameters.push(p);
+        }
     }
+    Operation {
+        method: method.to_string(),
+        path: path.to_string(),
+        operation_id: raw.get("operationId").and_then(Value::as_str).map(str::to_string),
+        tags: Vec::new(),
+        summary: text("summary"),
+        description: text("description"),
+        deprecated: raw.get("deprecated").and_then(Value::as_bool).unwrap_or(false),
+        parameters,
+        request_body: raw.get("requestBody").map(|b| deref(doc, b).clone()),
+        responses: raw
+            .get("responses")
+            .and_then(Value::as_object)
+            .into_iter()
+            .flatten()
+            .map(|(k, v)| (k.clone(), deref(doc, v).clone()))
+            .collect(),
+        line: 0,
+    }
+}
+
+/// Where every group, operation and section of the description's text is.
+fn targets(api: &Api, groups: &[Group]) -> Targets {
+    let mut t = Targets::default();
+    for g in groups {
+        let at = format!("{}#{}", g.file, g.anchor);
+        t.tags.entry(anchor(&g.title)).or_insert_with(|| at.clone());
+        t.anchors.insert(g.anchor.clone(), at);
+        for o in &g.ops {
+            let at = format!("{}#{}", g.file, o.anchor);
+            if let Some(id) = &o.op.operation_id {
+                t.operation_ids.entry(id.clone()).or_insert_with(|| at.clone());
+            }
+            if !o.webhook {
+                t.paths
+                    .insert((o.op.method.to_ascii_lowercase(), o.op.path.clone()), at.clone());
+            }
+            t.anchors.insert(o.anchor.clone(), at);
+        }
+    }
+    for id in filters::heading_ids(&api.description, "section-") {
+        let at = format!("{INDEX}#{id}");
+        t.sections
+            .insert(id.trim_start_matches("section-").to_string(), at.clone());
+        t.anchors.insert(id, at);
+    }
+    t.anchors.insert("auth".into(), format!("{INDEX}#auth"));
+    t
+}
+
+type Md<'a> = &'a dyn Fn(&str, Headings) -> String;
+
+/// One operation's page data; its heading is an `<h{level}>`.
+fn operation(api: &Api, o: &Op, level: u8, md: Md) -> Value {
+    let op = &o.op;
+    let mut v = operation_body(api, op, md);
+    v["anchor"] = json!(o.anchor);
+    v["webhook"] = json!(o.webhook);
+    v["routed"] = json!(o.webhook || op.endpoint_method().is_some());
+    v["descriptionHtml"] = json!(md(&op.description, Headings::Under(level, &format!("{}-", o.anchor))));
+    // Callbacks: the requests the API makes back, named and with their URL expression.
+    let callbacks = o.raw.get("callbacks").and_then(Value::as_object);
+    v["callbacks"] = json!(
+        callbacks
+            .into_iter()
+            .flatten()
+            .flat_map(|(name, cb)| {
+                deref(&api.doc, cb)
+                    .as_object()
+                    .into_iter()
+                    .flatten()
+                    .flat_map(move |(expression, item)| {
+                        methods(&api.doc, item).into_iter().map(move |(method, raw)| {
+                            let cop = read_operation(&api.doc, &method, expression, raw, item);
+                            let mut c = operation_body(api, &cop, md);
+                            c["name"] = json!(name);
+                            c["descriptionHtml"] = json!(md(&cop.description, Headings::Bold));
+                            c
+                        })
+                    })
+            })
+            .collect::<Vec<_>>()
+    );
+    v
+}
+
+/// What an operation and a callback both show: method, path, parameters, bodies.
+fn operation_body(api: &Api, op: &Operation, md: Md) -> Value {
+    let bold = |t: &str| md(t, Headings::Bold);
     let request = op.request_body.as_ref().map(|b| {
         json!({
             "required": b.get("required").and_then(Value::as_bool).unwrap_or(false),
-            "descriptionHtml": filters::markdown_to_html(b.get("description").and_then(Value::as_str).unwrap_or("")),
-            "contents": contents(api, b),
+            "descriptionHtml": bold(b.get("description").and_then(Value::as_str).unwrap_or("")),
+            "contents": contents(api, b, &bold),
         })
     });
     let responses: Vec<Value> = op
         .responses
         .iter()
         .map(|(status, r)| {
+            let description = r.get("description").and_then(Value::as_str).unwrap_or("");
             json!({
                 "status": status,
-                "descriptionHtml": filters::markdown_to_html(r.get("description").and_then(Value::as_str).unwrap_or("")),
-                "contents": contents(api, r),
+                "summary": first_line(description),
+                // A one-line description is the summary already.
+                "descriptionHtml": if description.trim().lines().count() > 1 { bold(description) } else { String::new() },
+                "contents": contents(api, r, &bold),
                 "headers": r.get("headers").and_then(Value::as_object).map(|h| h.keys().cloned().collect::<Vec<_>>()).unwrap_or_default(),
             })
         })
         .collect();
     json!({
-        "anchor": a,
         "method": op.method,
         "path": op.path,
         "operationId": op.operation_id,
         "summary": op.summary,
-        "descriptionHtml": filters::markdown_to_html(&op.description),
         "deprecated": op.deprecated,
-        "routed": op.endpoint_method().is_some(),
-        "parameters": op.parameters.iter().map(|p| parameter(api, p)).collect::<Vec<_>>(),
+        "parameters": op.parameters.iter().map(|p| parameter(api, p, &bold)).collect::<Vec<_>>(),
         "requestBody": request,
         "responses": responses,
     })
 }
 
-fn parameter(api: &Api, p: &Parameter) -> Value {
-    let schema = p.schema.as_ref().map(|s| deref(&api.doc, s));
+/// The first line of a description as plain text, for a folded response's summary.
+fn first_line(text: &str) -> String {
+    let line = text.lines().map(str::trim).find(|l| !l.is_empty()).unwrap_or("");
+    let plain: String = line
+        .trim_start_matches('#')
+        .chars()
+        .filter(|c| !matches!(c, '*' | '`' | '_'))
+        .collect();
+    let plain = plain.trim();
+    match plain.char_indices().nth(120) {
+        Some((i, _)) => format!("{}…", &plain[..i]),
+        None => plain.to_string(),
+    }
+}
+
+fn parameter(api: &Api, p: &Parameter, md: &dyn Fn(&str) -> String) -> Value {
+    let schema = p.schema.as_ref().map(|s| crate::openapi::schema::merged(&api.doc, s));
+    let mut limits = String::new();
+    if let Some(Value::Object(s)) = &schema {
+        // The enum and the example have their own lines in the table.
+        let mut s = s.clone();
+        for k in ["enum", "example", "examples", "description"] {
+            s.remove(k);
+        }
+        super::api_schema::constraints(&Value::Object(s), &mut limits);
+    }
     json!({
         "name": p.name,
         "in": p.location,
         "required": p.required,
         "deprecated": p.deprecated,
-        "type": schema.map(|s| type_label(&api.doc, s)).unwrap_or_default(),
-        "descriptionHtml": filters::markdown_to_html(&p.description),
-        "example": p.example.as_ref().or_else(|| schema.and_then(|s| s.get("example"))).map(example_text),
-        "enum": schema.and_then(|s| s.get("enum")).and_then(Value::as_array).map(|e| e.iter().map(scalar).collect::<Vec<_>>()),
+        "type": p.schema.as_ref().map(|s| type_label(&api.doc, s)).unwrap_or_default(),
+        "limitsHtml": limits.trim(),
+        "descriptionHtml": md(&p.description),
+        "example": p.example.as_ref().or_else(|| schema.as_ref().and_then(|s| s.get("example"))).map(example_text),
+        "enum": schema.as_ref().and_then(|s| s.get("enum")).and_then(Value::as_array).map(|e| e.iter().map(scalar).collect::<Vec<_>>()),
     })
 }
 
 /// Each media type of a request body or response, with its schema written out and examples.
-fn contents(api: &Api, v: &Value) -> Vec<Value> {
+fn contents(api: &Api, v: &Value, md: &dyn Fn(&str) -> String) -> Vec<Value> {
     v.get("content")
         .and_then(Value::as_object)
         .into_iter()
@@ -188,7 +521,7 @@ fn contents(api: &Api, v: &Value) -> Vec<Value> {
             }
             let schema_html = m.get("schema").map(|s| {
                 let mut out = String::new();
-                schema(api, s, &mut out, &mut Vec::new(), 0);
+                schema(&api.doc, md, s, &mut out, &mut Vec::new(), 0);
                 out
             });
             json!({"mediaType": mt, "schemaHtml": schema_html, "examples": examples})
@@ -196,271 +529,10 @@ fn contents(api: &Api, v: &Value) -> Vec<Value> {
         .collect()
 }
 
-fn example_text(v: &Value) -> String {
-    match v {
-        Value::String(s) => s.clone(),
-        other => serde_json::to_string_pretty(other).unwrap_or_default(),
-    }
-}
-
-fn scalar(v: &Value) -> String {
-    match v {
-        Value::String(s) => s.clone(),
-        other => other.to_string(),
-    }
-}
-
-/// The last segment of a `#/components/schemas/Pet` reference: `Pet`.
-fn ref_name(r: &str) -> &str {
-    r.rsplit('/').next().unwrap_or(r)
-}
-
-/// `string`, `array of Pet`, `integer (int64)`, `string | null`, `one of 2`.
-fn type_label(doc: &Value, s: &Value) -> String {
-    if let Some(r) = s.get("$ref").and_then(Value::as_str) {
-        let target = deref(doc, s);
-        if target.get("properties").is_some() || target.get("allOf").is_some() {
-            return ref_name(r).to_string();
-        }
-        return type_label(doc, target);
-    }
-    let mut t = match s.get("type") {
-        Some(Value::String(t)) => t.clone(),
-        Some(Value::Array(a)) => a.iter().filter_map(Value::as_str).collect::<Vec<_>>().join(" | "),
-        _ => {
-            if s.get("oneOf").is_some() {
-                "one of".into()
-            } else if s.get("anyOf").is_some() {
-                "any of".into()
-            } else if s.get("allOf").is_some() || s.get("properties").is_some() {
-                "object".into()
-            } else {
-                "any".into()
-            }
-        }
-    };
-    if t == "array" {
-        if let Some(items) = s.get("items") {
-            t = format!("array of {}", type_label(doc, items));
-        }
-    }
-    if let Some(f) = s.get("format").and_then(Value::as_str) {
-        t.push_str(&format!(" ({f})"));
-    }
-    if s.get("nullable").and_then(Value::as_bool) == Some(true) {
-        t.push_str(" | null");
-    }
-    t
-}
-
-/// A schema as nested HTML lists. `seen` holds the references being written, so a recursive
-/// schema is written once and then named.
-fn schema(api: &Api, s: &Value, out: &mut String, seen: &mut Vec<String>, depth: usize) {
-    let doc = &api.doc;
-    // A schema that fans out through references (a hundred fields each naming a schema of a
-    // hundred fields...) would write without end: past this size, the rest is left out.
-    if out.len() > MAX_SCHEMA_HTML {
-        if !out.ends_with(TRUNCATED) {
-            out.push_str(TRUNCATED);
-        }
-        return;
-    }
-    if depth > MAX_SCHEMA_DEPTH {
-        out.push_str("<p class=\"schema-more\">…</p>");
-        return;
-    }
-    if let Some(r) = s.get("$ref").and_then(Value::as_str) {
-        if seen.iter().any(|x| x == r) {
-            let _ = write!(out, "<p class=\"schema-ref\">{} (as above)</p>", esc(ref_name(r)));
-            return;
-        }
-        seen.push(r.to_string());
-        schema(api, deref(doc, s), out, seen, depth);
-        seen.pop();
-        return;
-    }
-    let _ = write!(
-        out,
-        "<p class=\"schema-type\"><span class=\"type\">{}</span>",
-        esc(&type_label(doc, s))
-    );
-    constraints(s, out);
-    out.push_str("</p>");
-    if let Some(d) = s.get("description").and_then(Value::as_str) {
-        out.push_str(&filters::markdown_to_html(d));
-    }
-    for (key, label) in [("oneOf", "One of"), ("anyOf", "Any of")] {
-        if let Some(alts) = s.get(key).and_then(Value::as_array) {
-            let _ = write!(out, "<p>{label}:</p><ol class=\"alternatives\">");
-            for alt in alts {
-                out.push_str("<li>");
-                schema(api, alt, out, seen, depth + 1);
-                out.push_str("</li>");
-            }
-            out.push_str("</ol>");
-        }
-    }
-    // allOf: the parts' fields together, as the composed object has them.
-    let mut props: Vec<(String, Value)> = Vec::new();
-    let mut required: BTreeSet<String> = BTreeSet::new();
-    collect_object(doc, s, &mut props, &mut required, &mut Vec::new(), 0);
-    if !props.is_empty() {
-        out.push_str("<ul class=\"fields\">");
-        for (name, p) in &props {
-            let p_resolved = deref(doc, p);
-            let _ = write!(
-                out,
-                "<li><code class=\"field\">{}</code> <span class=\"type\">{}</span>",
-                esc(name),
-                esc(&type_label(doc, p))
-            );
-            if required.contains(name) {
-                out.push_str(" <span class=\"required\">required</span>");
-            }
-            if p_resolved.get("readOnly").and_then(Value::as_bool) == Some(true) {
-                out.push_str(" <span class=\"flag\">read-only</span>");
-            }
-            if p_resolved.get("deprecated").and_then(Value::as_bool) == Some(true) {
-                out.push_str(" <span class=\"flag\">deprecated</span>");
-            }
-            constraints(p_resolved, out);
-            if let Some(d) = p_resolved.get("description").and_then(Value::as_str) {
-                out.push_str(&filters::markdown_to_html(d));
-            }
-            // Nested objects, arrays of objects and compositions are written below the field.
-            let inner = nested(doc, p);
-            if let Some(inner) = inner {
-                let r = inner.get("$ref").and_then(Value::as_str).map(str::to_string);
-                if let Some(r) = &r
-                    && seen.contains(r)
-                {
-                    let _ = write!(out, "<p class=\"schema-ref\">{} (as above)</p>", esc(ref_name(r)));
-                } else {
-                    if let Some(r) = &r {
-                        seen.push(r.clone());
-                    }
-                    let target = deref(doc, inner);
-                    let mut sub_props = Vec::new();
-                    collect_object(doc, target, &mut sub_props, &mut BTreeSet::new(), &mut Vec::new(), 0);
-                    if !sub_props.is_empty() || target.get("oneOf").is_some() || target.get("anyOf").is_some() {
-                        out.push_str("<div class=\"nested\">");
-                        schema(api, target, out, seen, depth + 1);
-                        out.push_str("</div>");
-                    }
-                    if r.is_some() {
-                        seen.pop();
-                    }
-                }
-            }
-            out.push_str("</li>");
-        }
-        out.push_str("</ul>");
-    } else if let Some(items) = s.get("items") {
-        let target = deref(doc, items);
-        if target.get("properties").is_some() || target.get("allOf").is_some() || target.get("oneOf").is_some() {
-            out.push_str("<div class=\"nested\"><p>Each item:</p>");
-            schema(api, items, out, seen, depth + 1);
-            out.push_str("</div>");
-        }
-    }
-}
-
-/// The schema to write below a field: itself if it is an object or a composition, its items
-/// if it is an array of those.
-fn nested<'a>(doc: &'a Value, p: &'a Value) -> Option<&'a Value> {
-    let t = deref(doc, p);
-    let complex = |v: &Value| {
-        v.get("properties").is_some()
-            || v.get("allOf").is_some()
-            || v.get("oneOf").is_some()
-            || v.get("anyOf").is_some()
-    };
-    if complex(t) {
-        return Some(p);
-    }
-    let items = t.get("items")?;
-    complex(deref(doc, items)).then_some(items)
-}
-
-/// The properties and required names of an object schema, through `allOf` and references.
-fn collect_object(
-    doc: &Value,
-    s: &Value,
-    props: &mut Vec<(String, Value)>,
-    required: &mut BTreeSet<String>,
-    seen: &mut Vec<String>,
-    depth: usize,
-) {
-    if depth > MAX_SCHEMA_DEPTH {
-        return;
-    }
-    if let Some(r) = s.get("$ref").and_then(Value::as_str) {
-        if seen.iter().any(|x| x == r) {
-            return;
-        }
-        seen.push(r.to_string());
-        collect_object(doc, deref(doc, s), props, required, seen, depth + 1);
-        seen.pop();
-        return;
-    }
-    for part in s.get("allOf").and_then(Value::as_array).into_iter().flatten() {
-        collect_object(doc, part, props, required, seen, depth + 1);
-    }
-    for (k, v) in s.get("properties").and_then(Value::as_object).into_iter().flatten() {
-        match props.iter_mut().find(|(n, _)| n == k) {
-            Some(slot) => slot.1 = v.clone(),
-            None => props.push((k.clone(), v.clone())),
-        }
-    }
-    for r in s.get("required").and_then(Value::as_array).into_iter().flatten() {
-        if let Some(r) = r.as_str() {
-            required.insert(r.to_string());
-        }
-    }
-}
-
-/// Enum values, defaults, bounds, patterns and examples, after a type.
-fn constraints(s: &Value, out: &mut String) {
-    let mut parts: Vec<String> = Vec::new();
-    if let Some(e) = s.get("enum").and_then(Value::as_array) {
-        let values: Vec<String> = e.iter().map(|v| format!("<code>{}</code>", esc(&scalar(v)))).collect();
-        parts.push(format!("one of {}", values.join(", ")));
-    }
-    if let Some(c) = s.get("const") {
-        parts.push(format!("always <code>{}</code>", esc(&scalar(c))));
-    }
-    if let Some(d) = s.get("default") {
-        parts.push(format!("default <code>{}</code>", esc(&scalar(d))));
-    }
-    for (k, label) in [
-        ("minimum", "≥"),
-        ("maximum", "≤"),
-        ("minLength", "length ≥"),
-        ("maxLength", "length ≤"),
-        ("minItems", "items ≥"),
-        ("maxItems", "items ≤"),
-    ] {
-        if let Some(v) = s.get(k) {
-            parts.push(format!("{label} {}", esc(&scalar(v))));
-        }
-    }
-    if let Some(p) = s.get("pattern").and_then(Value::as_str) {
-        parts.push(format!("pattern <code>{}</code>", esc(p)));
-    }
-    let example = s
-        .get("example")
-        .or_else(|| s.get("examples").and_then(Value::as_array).and_then(|a| a.first()));
-    if let Some(e) = example.filter(|e| !e.is_object() && !e.is_array()) {
-        parts.push(format!("example <code>{}</code>", esc(&scalar(e))));
-    }
-    if !parts.is_empty() {
-        let _ = write!(out, " <span class=\"constraints\">{}</span>", parts.join("; "));
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::portal::api_schema::esc;
 
     #[test]
     fn values_are_escaped_and_anchors_are_plain() {
@@ -470,5 +542,48 @@ mod tests {
         );
         assert_eq!(anchor("GET /pets/{id}"), "get-pets-id");
         assert_eq!(anchor("\"><script>"), "script");
+        assert_eq!(percent_decode("Payment%20Cards%zz"), "Payment Cards%zz");
+    }
+
+    #[test]
+    fn redoc_links_reach_the_page_and_anchor_that_have_their_target() {
+        let mut t = Targets::default();
+        t.tags.insert(
+            "payment-cards".into(),
+            "api-tag-payment-cards.html#tag-payment-cards".into(),
+        );
+        t.operation_ids
+            .insert("getPet".into(), "api-tag-pets.html#op-getpet".into());
+        t.paths.insert(
+            ("get".into(), "/pets/{id}".into()),
+            "api-tag-pets.html#op-getpet".into(),
+        );
+        t.sections
+            .insert("introduction".into(), "api.html#section-introduction".into());
+        let at = |f: &str| t.resolve(f);
+        assert_eq!(
+            at("tag/Payment-Cards").as_deref(),
+            Some("api-tag-payment-cards.html#tag-payment-cards")
+        );
+        assert_eq!(
+            at("tag/Payment%20Cards").as_deref(),
+            Some("api-tag-payment-cards.html#tag-payment-cards")
+        );
+        assert_eq!(at("operation/getPet").as_deref(), Some("api-tag-pets.html#op-getpet"));
+        assert_eq!(
+            at("tag/Pets/operation/getPet").as_deref(),
+            Some("api-tag-pets.html#op-getpet")
+        );
+        assert_eq!(
+            at("tag/Pets/paths/~1pets~1{id}/get").as_deref(),
+            Some("api-tag-pets.html#op-getpet")
+        );
+        assert_eq!(
+            at("section/Introduction").as_deref(),
+            Some("api.html#section-introduction")
+        );
+        assert_eq!(at("section/Authentication").as_deref(), Some("api.html#auth"));
+        assert_eq!(at("tag/Nowhere"), None);
+        assert_eq!(at("schema/Pet"), None);
     }
 }

@@ -1,17 +1,21 @@
 //! The partner portal (the `docs` target, SPEC §7, §13, §15.1): static HTML pages that work
-//! from `file://`, with a Content-Security-Policy that forbids scripts.
+//! from `file://`, with a Content-Security-Policy that forbids
+//! every script but the API reference's search, allowed by its hash.
 //!
 //! [`public`] builds the only data a page is given (no contacts, secret references,
 //! upstreams or stages of other partners); [`pages`] renders the catalog, product, onboarding,
 //! terms and directory pages from the built-in templates below `templates/`;
-//! [`api_reference`] turns a product's OpenAPI description into reference pages;
+//! [`api_reference`] turns a product's OpenAPI description into reference pages, with
+//! [`api_schema`] writing their schemas and [`search`] the one script the portal runs;
 //! [`context`] is the resolved program as template data, for the program's own `template:`
 //! outputs and the parts the portal shares with them.
 
 pub mod api_reference;
+pub mod api_schema;
 pub mod context;
 pub mod pages;
 pub mod public;
+pub mod search;
 
 /// The portal's built-in templates, by the name a program's `templates/` overrides them with.
 pub const TEMPLATES: &[(&str, &str)] = &[

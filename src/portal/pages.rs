@@ -28,8 +28,12 @@ base-uri 'none'; form-action 'none'; style-src 'self' file:; img-src 'self' file
 /// A page with the CSP as its first element, right after the doctype: whatever a program's
 /// template writes (its own `base.html.j2`, a `<script>` in `<head>`) comes after it and is
 /// bound by it; a second policy in the page can only narrow it.
-fn with_csp(page: &str) -> String {
-    let meta = format!("<meta http-equiv=\"Content-Security-Policy\" content=\"{CSP}\">\n");
+fn with_csp(page: &str, scripts: Option<&str>) -> String {
+    let csp = match scripts {
+        Some(hash) => CSP.replace("script-src 'none'", &format!("script-src {hash}")),
+        None => CSP.to_string(),
+    };
+    let meta = format!("<meta http-equiv=\"Content-Security-Policy\" content=\"{csp}\">\n");
     let start = page.trim_start();
     let skipped = page.len() - start.len();
     let doctype_end = if start.get(..9).is_some_and(|d| d.eq_ignore_ascii_case("<!doctype")) {
@@ -64,7 +68,9 @@ pub fn render(
         if let (Some(o), Value::Object(extra)) = (ctx.as_object_mut(), extra) {
             o.extend(extra);
         }
-        let text = with_csp(&templates::render(env, template, ctx)?);
+        // Only the reference's pages run a script, the search, and only that one.
+        let scripts = (template == "docs/api.html.j2").then(super::search::script_source);
+        let text = with_csp(&templates::render(env, template, ctx)?, scripts.as_deref());
         files.push(RenderedFile::new(format!("{folder}/{href}"), text));
         Ok(())
     };
@@ -109,7 +115,7 @@ pub fn render(
                 json!({
                     "terms": terms_value,
                     "version": version,
-                    "textHtml": filters::markdown_to_html(&text),
+                    "textHtml": filters::markdown_to_html_with(&text, &filters::MarkdownOptions { headings: filters::Headings::Under(1, ""), fragment: None }),
                     "previous": previous.map(|p| json!({"version": p.version, "href": terms_href(&t.name, &p.version)})),
                     "diff": diff,
                 }),

@@ -64,7 +64,18 @@ pub fn context(program: &Program, today: Date) -> Value {
             if p.spec.openapi.as_ref().is_some_and(|f| program.apis.contains_key(f)) {
                 v["apiHref"] = json!(format!("products/{}/api.html", p.name));
             }
-            v["descriptionHtml"] = json!(filters::markdown_to_html(&p.spec.description));
+            // Under the product page's <h1>; in the catalog's summaries, headings are bold text.
+            let written = |headings| {
+                filters::markdown_to_html_with(
+                    &p.spec.description,
+                    &filters::MarkdownOptions {
+                        headings,
+                        fragment: None,
+                    },
+                )
+            };
+            v["descriptionHtml"] = json!(written(filters::Headings::Under(1, "about-")));
+            v["summaryHtml"] = json!(written(filters::Headings::Bold));
             v["requiredTerms"] = json!(p.spec.required_terms.iter().map(|t| terms_ref(t)).collect::<Vec<_>>());
             v
         })

@@ -15,24 +15,174 @@ pub fn markdown(text: &str) -> Value {
 /// autolink) whose target is not [`safe_link`] is written as its text: the portal links
 /// only `http`, `https` and `mailto` (SPEC §9 "Links").
 pub fn markdown_to_html(text: &str) -> String {
-    let opts = Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH | Options::ENABLE_FOOTNOTES;
+    markdown_to_html_with(text, &MarkdownOptions::default())
+}
+
+/// How a Markdown text placed inside a page is written: its headings fitted under the page's
+/// own, and its in-page links (`#tag/Pets`) sent where the page has them.
+#[derive(Default)]
+pub struct MarkdownOptions<'a> {
+    /// How the text's headings are written.
+    pub headings: Headings<'a>,
+    /// For a link whose target starts with `#`: the target to write instead, or `None` to
+    /// write the link's text alone (a fragment the page does not have is no link).
+    /// Without a resolver, fragment links are kept as written.
+    pub fragment: Option<Resolver<'a>>,
+}
+
+/// Finds where an in-page link (`tag/Pets`, without the `#`) points.
+pub type Resolver<'a> = &'a dyn Fn(&str) -> Option<String>;
+
+/// What becomes of the headings of a text.
+#[derive(Clone, Copy, Default)]
+pub enum Headings<'a> {
+    /// As written (`#` is `<h1>`).
+    #[default]
+    Keep,
+    /// Under a heading of level `n`: the text's highest heading is written `<h{n+1}>` and the
+    /// others as many levels below it as they were, never below `<h6>`. Each gets the id
+    /// `prefix` followed by the slug of its text ([`heading_ids`]).
+    Under(u8, &'a str),
+    /// Bold paragraphs: for text inside a list or a table, where a heading has no place.
+    Bold,
+}
+
+/// The ids [`Headings::Under`] gives a text's headings, in order: `prefix` + slug of the
+/// heading's text, with `-2`, `-3`… on a repeat.
+pub fn heading_ids(text: &str, prefix: &str) -> Vec<String> {
+    let events: Vec<Event> = Parser::new_ext(text, markdown_options()).collect();
+    let mut used = std::collections::BTreeSet::new();
+    let mut out = Vec::new();
+    for (i, e) in events.iter().enumerate() {
+        if let Event::Start(Tag::Heading { .. }) = e {
+            out.push(unique_id(prefix, &heading_text(&events[i + 1..]), &mut used));
+        }
+    }
+    out
+}
+
+fn markdown_options() -> Options {
+    Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH | Options::ENABLE_FOOTNOTES
+}
+
+fn heading_text(rest: &[Event]) -> String {
+    let mut text = String::new();
+    for e in rest {
+        match e {
+            Event::End(TagEnd::Heading(_)) => break,
+            Event::Text(t) | Event::Code(t) => text.push_str(t),
+            _ => {}
+        }
+    }
+    text
+}
+
+fn unique_id(prefix: &str, text: &str, used: &mut std::collections::BTreeSet<String>) -> String {
+    let base = format!("{prefix}{}", slug(text));
+    let mut id = base.clone();
+    let mut n = 1;
+    while !used.insert(id.clone()) {
+        n += 1;
+        id = format!("{base}-{n}");
+    }
+    id
+}
+
+/// [`markdown_to_html`] with the headings and in-page links fitted to the page.
+pub fn markdown_to_html_with(text: &str, options: &MarkdownOptions) -> String {
+    use pulldown_cmark::HeadingLevel;
+    let events: Vec<Event> = Parser::new_ext(text, markdown_options()).collect();
+    let top = events
+        .iter()
+        .filter_map(|e| match e {
+            Event::Start(Tag::Heading { level, .. }) => Some(*level as usize),
+            _ => None,
+        })
+        .min()
+        .unwrap_or(1);
+    let level = |l: HeadingLevel, under: u8| -> HeadingLevel {
+        let n = (l as usize + usize::from(under) + 1).saturating_sub(top).clamp(1, 6);
+        HeadingLevel::try_from(n).unwrap_or(HeadingLevel::H6)
+    };
+    let mut used = std::collections::BTreeSet::new();
+    let mut out: Vec<Event> = Vec::with_capacity(events.len());
     // One entry per open link or image: whether it was dropped, so its end is dropped too.
     let mut open: Vec<bool> = Vec::new();
-    let events = Parser::new_ext(text, opts).filter_map(|e| match e {
-        Event::Html(h) | Event::InlineHtml(h) => Some(Event::Text(h)),
-        Event::Start(Tag::Link { ref dest_url, .. }) | Event::Start(Tag::Image { ref dest_url, .. }) => {
-            let drop = safe_link(dest_url).is_none();
-            open.push(drop);
-            (!drop).then_some(e)
+    for (i, e) in events.iter().enumerate() {
+        let e = e.clone();
+        match e {
+            Event::Html(h) | Event::InlineHtml(h) => out.push(Event::Text(h)),
+            Event::Start(Tag::Link {
+                link_type,
+                dest_url,
+                title,
+                id,
+            }) => {
+                let target = match (dest_url.strip_prefix('#'), options.fragment) {
+                    (Some(fragment), Some(resolve)) => resolve(fragment),
+                    _ => safe_link(&dest_url).map(str::to_string),
+                };
+                open.push(target.is_none());
+                if let Some(t) = target {
+                    out.push(Event::Start(Tag::Link {
+                        link_type,
+                        dest_url: t.into(),
+                        title,
+                        id,
+                    }));
+                }
+            }
+            Event::Start(Tag::Image { ref dest_url, .. }) => {
+                let drop = safe_link(dest_url).is_none();
+                open.push(drop);
+                if !drop {
+                    out.push(e);
+                }
+            }
+            Event::End(TagEnd::Link) | Event::End(TagEnd::Image) => {
+                if !open.pop().unwrap_or(false) {
+                    out.push(e);
+                }
+            }
+            Event::Start(Tag::Heading {
+                level: l,
+                id,
+                classes,
+                attrs,
+            }) => match options.headings {
+                Headings::Keep => out.push(Event::Start(Tag::Heading {
+                    level: l,
+                    id,
+                    classes,
+                    attrs,
+                })),
+                Headings::Under(by, prefix) => {
+                    let id = unique_id(prefix, &heading_text(&events[i + 1..]), &mut used);
+                    out.push(Event::Start(Tag::Heading {
+                        level: level(l, by),
+                        id: Some(id.into()),
+                        classes,
+                        attrs,
+                    }));
+                }
+                Headings::Bold => {
+                    out.push(Event::Start(Tag::Paragraph));
+                    out.push(Event::Start(Tag::Strong));
+                }
+            },
+            Event::End(TagEnd::Heading(l)) => match options.headings {
+                Headings::Keep => out.push(Event::End(TagEnd::Heading(l))),
+                Headings::Under(by, _) => out.push(Event::End(TagEnd::Heading(level(l, by)))),
+                Headings::Bold => {
+                    out.push(Event::End(TagEnd::Strong));
+                    out.push(Event::End(TagEnd::Paragraph));
+                }
+            },
+            other => out.push(other),
         }
-        Event::End(TagEnd::Link) | Event::End(TagEnd::Image) => {
-            let drop = open.pop().unwrap_or(false);
-            (!drop).then_some(e)
-        }
-        other => Some(other),
-    });
+    }
     let mut html = String::new();
-    pulldown_cmark::html::push_html(&mut html, events);
+    pulldown_cmark::html::push_html(&mut html, out.into_iter());
     html
 }
 

@@ -121,6 +121,17 @@ fn add_days(d: Date, days: u32) -> Option<Date> {
 
 /// The deadlines of `program` within `within` days of `today`, and those overdue.
 pub fn compute(program: &Program, today: Date, within: u32) -> Due {
+    compute_with(program, today, within, true)
+}
+
+/// [`compute`] without each item's line: every item names its file, with line 0. For a
+/// rendered page, which shows no lines: placing an item reads its document again, which
+/// after [`Program::release_documents`] would parse every partner file anew.
+pub fn compute_unplaced(program: &Program, today: Date, within: u32) -> Due {
+    compute_with(program, today, within, false)
+}
+
+fn compute_with(program: &Program, today: Date, within: u32, place: bool) -> Due {
     let mut items = Vec::new();
     let window = i64::from(within);
     let cx = Context { program, today };
@@ -160,7 +171,7 @@ pub fn compute(program: &Program, today: Date, within: u32) -> Due {
             if days_left > window {
                 continue;
             }
-            let at = partner.at(&format!("/spec/agreements/{i}/version"));
+            let at = partner.at_if(place, &format!("/spec/agreements/{i}/version"));
             items.push(Item {
                 date: by,
                 kind: ItemKind::Reaccept,
@@ -193,7 +204,7 @@ pub fn compute(program: &Program, today: Date, within: u32) -> Due {
                 }
                 let days_left = today.days_until(revoked);
                 if days_left <= window {
-                    let at = partner.at(&format!("/spec/credentials/{i}/revoked"));
+                    let at = partner.at_if(place, &format!("/spec/credentials/{i}/revoked"));
                     items.push(Item {
                         date: revoked,
                         kind: ItemKind::DateEffect,
@@ -228,7 +239,7 @@ pub fn compute(program: &Program, today: Date, within: u32) -> Due {
                 continue;
             }
             let overdue = days_left <= 0;
-            let at = partner.at(&format!("/spec/credentials/{i}/expires"));
+            let at = partner.at_if(place, &format!("/spec/credentials/{i}/expires"));
             items.push(Item {
                 date: expires,
                 kind: ItemKind::CredentialExpiry,
@@ -265,7 +276,7 @@ pub fn compute(program: &Program, today: Date, within: u32) -> Due {
         {
             let days_left = today.days_until(date);
             if days_left <= window {
-                let at = partner.at("/spec/stage");
+                let at = partner.at_if(place, "/spec/stage");
                 let overdue = days_left < 0;
                 let stage = partner.stage();
                 items.push(Item {
@@ -308,7 +319,7 @@ pub fn compute(program: &Program, today: Date, within: u32) -> Due {
                 .reaccept_by
                 .map(|by| format!("; partners who accepted an older version must re-accept it by {by}"))
                 .unwrap_or_default();
-            let at = terms.at(&format!("/spec/versions/{i}/effective"));
+            let at = terms.at_if(place, &format!("/spec/versions/{i}/effective"));
             items.push(Item {
                 date: v.effective,
                 kind: ItemKind::Effective,

@@ -477,6 +477,19 @@ impl Funnel {
     }
 }
 
+/// A number of days as every report writes it, the CLI's and the HTML page's alike:
+/// `406 days`, `2.5 days`, `1 day`, `–` for none. The word, not `406d`: the reports already
+/// say "174 days" of a stuck partner, and a unit letter is one more thing to decode (a
+/// screen reader reads it as a letter).
+pub fn days_text(days: Option<f64>) -> String {
+    match days {
+        None => "–".into(),
+        Some(1.0) => "1 day".into(),
+        Some(d) if d.fract() == 0.0 => format!("{d:.0} days"),
+        Some(d) => format!("{d:.1} days"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::{Distribution, median};

@@ -1,19 +1,22 @@
 //! The `funnel-report` target: an internal HTML page with the onboarding funnel (never part of
 //! the partner portal). One self-contained file: inline CSS, inline SVG charts, no script,
 //! no fonts or images to fetch. Deterministic, and the same on every day until a date the
-//! program holds arrives (a partner becomes stuck): it prints no render date; with usage, the
-//! day the usage measures are taken on.
+//! program holds arrives (a partner becomes stuck, a deadline passes): it prints no render
+//! date and no count of days; with usage, the day the usage measures are taken on.
 //!
-//! The charts (the funnel, the stages month by month, cohorts, product adoption) are drawn
-//! 360 units wide, so that on a phone they are shown at about their own size and their text
-//! stays readable; each has its numbers in a table beside it, which a screen reader reads.
-//! With usage (`render --usage`), the page also states the usage window and lists active,
-//! dormant, never-called and blocked partners.
+//! It opens with what to act on (stuck partners; what `due` lists, re-acceptances among it;
+//! with usage, the partners that stopped calling), then the funnel with its table, the
+//! stages month by month, one chart of every registration cohort and product adoption
+//! (charts in [`charts`], every axis labelled; the numbers of each in a table, folded under
+//! the chart where the chart says it already, which a screen reader opens). On a wide
+//! screen the sections sit in two columns, so that a program like the example fits two
+//! screens. With usage (`render --usage`), the page also states the usage window and lists
+//! active, dormant, never-called and blocked partners.
 
 use crate::model::Program;
 use crate::spec::{Date, HistoryEntry, Stage};
-use crate::visibility::funnel;
 use crate::visibility::usage::Usage;
+use crate::visibility::{charts, funnel};
 use chrono::{Datelike, NaiveDate};
 use std::fmt::Write;
 
@@ -125,219 +128,29 @@ fn stage_counts<'a>(histories: impl Iterator<Item = &'a [HistoryEntry]>, ends: &
         .collect()
 }
 
-/// The width of every chart, in SVG units (about a phone's width in CSS pixels).
-const W: f64 = 360.0;
-
 /// One colour per stage, in `Stage::ALL` order (distinct in hue and lightness).
 const STAGE_COLOURS: [&str; 7] = [
     "#9ecae1", "#6baed6", "#3182bd", "#08519c", "#2ca25f", "#fdae6b", "#969696",
 ];
 
-fn svg_open(h: f64, label: &str) -> String {
+/// How many entries a card of "to act on" lists before pointing at the full list.
+const CARD_ITEMS: usize = 6;
+
+fn display_name<'a>(program: &'a Program, name: &'a str) -> &'a str {
+    program
+        .partners
+        .get(name)
+        .map(|p| p.spec.display_name.as_str())
+        .unwrap_or(name)
+}
+
+/// A partner as the page names it: its display name, its program name beside it.
+fn partner(program: &Program, name: &str) -> String {
     format!(
-        "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {W} {h}\" width=\"{W}\" height=\"{h}\" class=\"chart\" role=\"img\" aria-label=\"{}\">\n",
-        esc(label)
+        "<strong>{}</strong> <span class=\"note\">({})</span>",
+        esc(display_name(program, name)),
+        esc(name)
     )
-}
-
-fn svg_funnel(f: &funnel::Funnel) -> String {
-    const ROW: f64 = 44.0;
-    let path: Vec<&funnel::StageRow> = Stage::PATH.iter().map(|s| f.stage(*s)).collect();
-    let max = path.iter().map(|r| r.reached).max().unwrap_or(0).max(1) as f64;
-    let h = ROW * path.len() as f64 + 4.0;
-    let mut s = svg_open(h, "Onboarding funnel: partners who reached each stage");
-    for (i, row) in path.iter().enumerate() {
-        let width = (row.reached as f64 / max * W).max(2.0);
-        let x = (W - width) / 2.0;
-        let y = i as f64 * ROW;
-        let conv = row
-            .conversion
-            .map(|c| format!(" · {:.0}% on", c * 100.0))
-            .unwrap_or_default();
-        let _ = writeln!(
-            s,
-            "  <text x=\"0\" y=\"{:.1}\" font-size=\"13\" fill=\"#222\">{}: {} reached, {} now{conv}</text>",
-            y + 14.0,
-            label(row.stage),
-            row.reached,
-            row.count
-        );
-        let _ = writeln!(
-            s,
-            "  <rect x=\"{x:.1}\" y=\"{:.1}\" width=\"{width:.1}\" height=\"18\" rx=\"3\" fill=\"{}\"><title>{}: {} reached</title></rect>",
-            y + 20.0,
-            STAGE_COLOURS[i],
-            label(row.stage),
-            row.reached
-        );
-    }
-    s.push_str("</svg>\n");
-    s
-}
-
-/// Stacked bars: the partners in each stage at the end of each month (the last 24 months).
-fn svg_monthly(rows: &[(String, [usize; 7])]) -> String {
-    let rows = &rows[rows.len().saturating_sub(24)..];
-    let legend_rows = Stage::ALL.len().div_ceil(2) as f64;
-    let plot = 160.0;
-    let top = 8.0;
-    let h = top + plot + 22.0 + legend_rows * 18.0 + 4.0;
-    let max = rows
-        .iter()
-        .map(|(_, c)| c.iter().sum::<usize>())
-        .max()
-        .unwrap_or(0)
-        .max(1) as f64;
-    let mut s = svg_open(h, "Partners per stage at the end of each month");
-    let left = 28.0;
-    let slot = (W - left) / rows.len().max(1) as f64;
-    let bar = (slot * 0.7).max(1.0);
-    let _ = writeln!(
-        s,
-        "  <text x=\"0\" y=\"{:.1}\" font-size=\"11\" fill=\"#222\">{max}</text>\n  <text x=\"0\" y=\"{:.1}\" font-size=\"11\" fill=\"#222\">0</text>\n  <line x1=\"{left}\" y1=\"{:.1}\" x2=\"{W}\" y2=\"{:.1}\" stroke=\"#888\"/>",
-        top + 10.0,
-        top + plot,
-        top + plot,
-        top + plot
-    );
-    for (i, (month, counts)) in rows.iter().enumerate() {
-        let x = left + i as f64 * slot + (slot - bar) / 2.0;
-        let mut y = top + plot;
-        for (k, c) in counts.iter().enumerate() {
-            if *c == 0 {
-                continue;
-            }
-            let hh = *c as f64 / max * plot;
-            y -= hh;
-            let _ = writeln!(
-                s,
-                "  <rect x=\"{x:.1}\" y=\"{y:.1}\" width=\"{bar:.1}\" height=\"{hh:.1}\" fill=\"{}\"><title>{month}: {c} {}</title></rect>",
-                STAGE_COLOURS[k],
-                label(Stage::ALL[k])
-            );
-        }
-    }
-    // First and last month under the axis; every month is in the table below.
-    if let (Some(first), Some(last)) = (rows.first(), rows.last()) {
-        let _ = writeln!(
-            s,
-            "  <text x=\"{left}\" y=\"{:.1}\" font-size=\"11\" fill=\"#222\">{}</text>\n  <text x=\"{W}\" y=\"{:.1}\" font-size=\"11\" fill=\"#222\" text-anchor=\"end\">{}</text>",
-            top + plot + 14.0,
-            first.0,
-            top + plot + 14.0,
-            last.0
-        );
-    }
-    for (k, st) in Stage::ALL.iter().enumerate() {
-        let x = if k % 2 == 0 { 0.0 } else { W / 2.0 };
-        let y = top + plot + 24.0 + (k / 2) as f64 * 18.0;
-        let _ = writeln!(
-            s,
-            "  <rect x=\"{x}\" y=\"{y:.1}\" width=\"12\" height=\"12\" fill=\"{}\"/><text x=\"{:.1}\" y=\"{:.1}\" font-size=\"12\" fill=\"#222\">{}</text>",
-            STAGE_COLOURS[k],
-            x + 16.0,
-            y + 10.5,
-            label(*st)
-        );
-    }
-    s.push_str("</svg>\n");
-    s
-}
-
-/// Per registration month (the last 24), three bars: registered, reached sandbox, reached live.
-fn svg_cohorts(cohorts: &[funnel::Cohort]) -> String {
-    let cohorts = &cohorts[cohorts.len().saturating_sub(24)..];
-    const ROW: f64 = 58.0;
-    let h = ROW * cohorts.len() as f64 + 22.0;
-    let max = cohorts.iter().map(|c| c.registered).max().unwrap_or(0).max(1) as f64;
-    let mut s = svg_open(
-        h,
-        "Cohorts by registration month: registered, reached sandbox, reached live",
-    );
-    let colours = [STAGE_COLOURS[0], STAGE_COLOURS[2], STAGE_COLOURS[4]];
-    for (i, c) in cohorts.iter().enumerate() {
-        let y = i as f64 * ROW;
-        // The median days to live is in the table: the line must fit a phone's width.
-        let _ = writeln!(
-            s,
-            "  <text x=\"0\" y=\"{:.1}\" font-size=\"13\" fill=\"#222\">{}: {} registered · {} sandbox · {} live</text>",
-            y + 13.0,
-            esc(&c.month),
-            c.registered,
-            c.reached_sandbox,
-            c.reached_live
-        );
-        for (k, (n, what)) in [
-            (c.registered, "registered"),
-            (c.reached_sandbox, "reached sandbox"),
-            (c.reached_live, "reached live"),
-        ]
-        .into_iter()
-        .enumerate()
-        {
-            let width = (n as f64 / max * W).max(1.0);
-            let _ = writeln!(
-                s,
-                "  <rect x=\"0\" y=\"{:.1}\" width=\"{width:.1}\" height=\"10\" fill=\"{}\"><title>{}: {n} {what}</title></rect>",
-                y + 19.0 + k as f64 * 12.0,
-                colours[k],
-                esc(&c.month)
-            );
-        }
-    }
-    let y = ROW * cohorts.len() as f64 + 6.0;
-    for (k, (x, what)) in [(0.0, "registered"), (100.0, "reached sandbox"), (240.0, "reached live")]
-        .into_iter()
-        .enumerate()
-    {
-        let _ = writeln!(
-            s,
-            "  <rect x=\"{x}\" y=\"{y:.1}\" width=\"12\" height=\"12\" fill=\"{}\"/><text x=\"{:.1}\" y=\"{:.1}\" font-size=\"12\" fill=\"#222\">{what}</text>",
-            colours[k],
-            x + 16.0,
-            y + 10.5
-        );
-    }
-    s.push_str("</svg>\n");
-    s
-}
-
-/// Per product, plan and environment: subscribers, with the active ones (with usage) on top.
-fn svg_products(products: &[funnel::ProductRow]) -> String {
-    const ROW: f64 = 40.0;
-    let h = ROW * products.len() as f64 + 4.0;
-    let max = products.iter().map(|p| p.subscribers).max().unwrap_or(0).max(1) as f64;
-    let mut s = svg_open(h, "Product adoption: subscribers and active subscribers per plan");
-    for (i, p) in products.iter().enumerate() {
-        let y = i as f64 * ROW;
-        let active = p.active.map(|a| format!(", {a} active")).unwrap_or_default();
-        let _ = writeln!(
-            s,
-            "  <text x=\"0\" y=\"{:.1}\" font-size=\"13\" fill=\"#222\">{} {} ({}): {} subscribers{active}</text>",
-            y + 13.0,
-            esc(&p.product),
-            esc(&p.plan),
-            p.environment.as_str(),
-            p.subscribers
-        );
-        let width = (p.subscribers as f64 / max * W).max(1.0);
-        let _ = writeln!(
-            s,
-            "  <rect x=\"0\" y=\"{:.1}\" width=\"{width:.1}\" height=\"14\" fill=\"#c6dbef\"><title>{} subscribers</title></rect>",
-            y + 19.0,
-            p.subscribers
-        );
-        if let Some(a) = p.active {
-            let width = a as f64 / max * W;
-            let _ = writeln!(
-                s,
-                "  <rect x=\"0\" y=\"{:.1}\" width=\"{width:.1}\" height=\"14\" fill=\"#08519c\"><title>{a} active</title></rect>",
-                y + 19.0
-            );
-        }
-    }
-    s.push_str("</svg>\n");
-    s
 }
 
 fn names(program: &Program, list: &[String]) -> String {
@@ -346,28 +159,214 @@ fn names(program: &Program, list: &[String]) -> String {
     }
     list.iter()
         .map(|n| {
-            let shown = program
-                .partners
-                .get(n)
-                .map(|p| p.spec.display_name.as_str())
-                .unwrap_or(n);
-            format!("{} <span class=\"note\">({})</span>", esc(shown), esc(n))
+            format!(
+                "{} <span class=\"note\">({})</span>",
+                esc(display_name(program, n)),
+                esc(n)
+            )
         })
         .collect::<Vec<_>>()
         .join(", ")
 }
 
-fn days(d: Option<f64>) -> String {
-    d.map(|d| format!("{d:.1}")).unwrap_or_else(|| "–".into())
+/// A message of `due`, its `code` spans kept as code.
+fn message_html(m: &str) -> String {
+    m.split('`')
+        .enumerate()
+        .map(|(i, part)| {
+            if i % 2 == 1 {
+                format!("<code>{}</code>", esc(part))
+            } else {
+                esc(part)
+            }
+        })
+        .collect()
+}
+
+/// How far ahead the report's deadlines card looks: every deadline the program holds.
+const DEADLINE_HORIZON_DAYS: u32 = 36_500;
+
+/// The nearest deadlines the card shows; with its "and N more" line, as tall as the other
+/// cards, so that the page still fits two screens.
+const DEADLINE_ITEMS: usize = 5;
+
+/// The day a stuck partner became stuck: a date of the program, not a count of days that
+/// grows every day.
+fn stuck_from(st: &funnel::Stuck) -> String {
+    st.since
+        .0
+        .checked_add_days(chrono::Days::new(u64::from(st.stuck_after_days) + 1))
+        .map(|d| Date(d).to_string())
+        .unwrap_or_default()
+}
+
+fn when(days_left: i64) -> String {
+    match days_left {
+        0 => "today".into(),
+        1 => "tomorrow".into(),
+        -1 => "yesterday".into(),
+        d if d > 0 => format!("in {d} days"),
+        d => format!("{} days ago", -d),
+    }
 }
 
 /// The report's Content-Security-Policy, like the portal's (SPEC §9): no script, plugin,
 /// form or `<base>`; its one stylesheet is inline, so inline styles only.
 const CSP: &str = "default-src 'none'; script-src 'none'; object-src 'none'; frame-src 'none'; base-uri 'none'; form-action 'none'; style-src 'unsafe-inline'";
 
+/// The page's stylesheet: one column on a phone; on a wide screen "to act on" across the
+/// top and two columns of charts below, so that the example's page fits two screens.
+const STYLE: &str = "\
+body{font-family:system-ui,sans-serif;margin:1rem auto;max-width:76rem;color:#222;padding:0 1rem;line-height:1.35}\n\
+h1{font-size:1.6rem;margin:.2rem 0}h2{font-size:1.2rem;margin:.9rem 0 .3rem}h3{font-size:1rem;margin:.2rem 0 .3rem}\n\
+.chart{display:block;width:100%;max-width:24rem;height:auto;margin:.4rem 0}\n\
+.scroll{overflow-x:auto;max-width:100%}\n\
+table{border-collapse:collapse;margin:.4rem 0;font-size:.9rem}\n\
+th,td{border:1px solid #ccc;padding:.15rem .45rem;text-align:right}\n\
+th:first-child,td:first-child{text-align:left;white-space:nowrap}\n\
+.note{color:#595959}p{margin:.4rem 0}\n\
+.cards{display:grid;grid-template-columns:repeat(auto-fit,minmax(17rem,1fr));gap:.8rem}\n\
+.card{border:1px solid #ccc;border-radius:4px;padding:.4rem .7rem;font-size:.92rem}\n\
+.card ul{margin:0;padding-left:1.1rem}.card li{margin:.15rem 0}\n\
+details{margin:.3rem 0}summary{cursor:pointer;color:#08519c}\n\
+@media (min-width:60rem){main{display:grid;grid-template-columns:1fr 1fr;column-gap:2.5rem;align-items:start}\n\
+#act-on{grid-column:1/-1}.cards{grid-template-columns:1fr 1.4fr 1fr}}\n";
+
 /// Renders the funnel report page from the repository alone.
 pub fn render(program: &Program, today: Date) -> String {
     render_with_usage(program, today, None)
+}
+
+/// A table in a region that scrolls on its own when it is wider than the screen.
+fn table_open(s: &mut String, label: &str, head: &str) {
+    let _ = write!(
+        s,
+        "<div class=\"scroll\" role=\"region\" aria-label=\"{} (table)\" tabindex=\"0\">\n<table>\n<thead><tr>{head}</tr></thead>\n<tbody>\n",
+        esc(label)
+    );
+}
+
+const TABLE_END: &str = "</tbody>\n</table>\n</div>\n";
+
+/// What needs someone's attention, first: who is stuck, what falls due (re-acceptances
+/// among it), who stopped calling.
+fn act_on(s: &mut String, program: &Program, f: &funnel::Funnel, today: Date, usage: bool) {
+    s.push_str(
+        "<section id=\"act-on\" aria-labelledby=\"act\">\n<h2 id=\"act\">To act on</h2>\n<div class=\"cards\">\n",
+    );
+    // Stuck partners.
+    let _ = writeln!(s, "<div class=\"card\">\n<h3>Stuck ({})</h3>", f.stuck.len());
+    if f.stuck.is_empty() {
+        s.push_str("<p>No partner is stuck.</p>\n");
+    } else {
+        s.push_str("<ul>\n");
+        for st in f.stuck.iter().take(CARD_ITEMS) {
+            let _ = writeln!(
+                s,
+                "<li>{}: {} since {}, stuck from {} (limit {} days)</li>",
+                partner(program, &st.partner),
+                label(st.stage),
+                st.since,
+                stuck_from(st),
+                st.stuck_after_days
+            );
+        }
+        if f.stuck.len() > CARD_ITEMS {
+            let _ = writeln!(
+                s,
+                "<li>and {} more, in the funnel below</li>",
+                f.stuck.len() - CARD_ITEMS
+            );
+        }
+        s.push_str("</ul>\n");
+    }
+    s.push_str("</div>\n");
+
+    // Deadlines: everything `due` lists at any distance, less the stuck partners already
+    // shown. A window of the next N days would change the page on the day a deadline enters
+    // it, which no date of the program marks (SPEC §16); the first items by date are shown.
+    let within = DEADLINE_HORIZON_DAYS;
+    let d = crate::visibility::due::compute_unplaced(program, today, within);
+    let items: Vec<&crate::visibility::due::Item> = d
+        .items
+        .iter()
+        .filter(|i| !(i.kind == crate::visibility::due::ItemKind::Stuck && i.overdue))
+        // `due` lists a revocation and a version taking effect on their day too; here they
+        // leave on that day, the day the program marks, not the day after.
+        .filter(|i| {
+            !(matches!(
+                i.kind,
+                crate::visibility::due::ItemKind::DateEffect | crate::visibility::due::ItemKind::Effective
+            ) && i.days_left <= 0)
+        })
+        .collect();
+    let _ = writeln!(s, "<div class=\"card\">\n<h3>Deadlines ({})</h3>", items.len());
+    let reaccept = items
+        .iter()
+        .filter(|i| i.kind == crate::visibility::due::ItemKind::Reaccept)
+        .count();
+    if reaccept == 0 {
+        s.push_str("<p>No partner has terms to re-accept.</p>\n");
+    }
+    if !items.is_empty() {
+        s.push_str("<ul>\n");
+        for i in items.iter().take(DEADLINE_ITEMS) {
+            let _ = writeln!(
+                s,
+                "<li><span class=\"note\">{} {}</span>: {}</li>",
+                if i.overdue { "overdue since" } else { "by" },
+                i.date,
+                message_html(&i.message)
+            );
+        }
+        if items.len() > DEADLINE_ITEMS {
+            let _ = writeln!(
+                s,
+                "<li>and {} more, later: <code>partnerctl due --within DAYS</code></li>",
+                items.len() - DEADLINE_ITEMS
+            );
+        }
+        s.push_str("</ul>\n");
+    }
+    s.push_str("</div>\n");
+
+    // Partners that stopped calling.
+    let _ = write!(s, "<div class=\"card\">\n<h3>Stopped calling");
+    if !usage {
+        s.push_str("</h3>\n<p>Needs usage logs: <code>render --usage FILE</code> shows the partners that called before and no longer do.</p>\n</div>\n");
+    } else {
+        let _ = writeln!(s, " ({})</h3>", f.dormant.len());
+        if f.dormant.is_empty() {
+            let _ = writeln!(
+                s,
+                "<p>Every partner that called has called within {} days.</p>",
+                f.active_within_days
+            );
+        } else {
+            s.push_str("<ul>\n");
+            for name in f.dormant.iter().take(CARD_ITEMS) {
+                let last = f
+                    .first_calls
+                    .iter()
+                    .find(|c| &c.partner == name)
+                    .map(|c| {
+                        format!(
+                            "last call {} ({})",
+                            c.last,
+                            when(c.last.0.signed_duration_since(today.0).num_days())
+                        )
+                    })
+                    .unwrap_or_default();
+                let _ = writeln!(s, "<li>{}: {last}</li>", partner(program, name));
+            }
+            if f.dormant.len() > CARD_ITEMS {
+                let _ = writeln!(s, "<li>and {} more, under Usage</li>", f.dormant.len() - CARD_ITEMS);
+            }
+            s.push_str("</ul>\n");
+        }
+        s.push_str("</div>\n");
+    }
+    s.push_str("</div>\n</section>\n");
 }
 
 /// Renders the funnel report page, with the calls of `usage` when given.
@@ -380,8 +379,7 @@ pub fn render_with_usage(program: &Program, today: Date, usage: Option<&Usage>) 
     let mut s = String::new();
     let _ = write!(
         s,
-        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta http-equiv=\"Content-Security-Policy\" content=\"{csp}\">\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<meta name=\"robots\" content=\"noindex\">\n<title>Onboarding funnel — {t}</title>\n<style>\nbody{{font-family:system-ui,sans-serif;margin:2rem auto;max-width:60rem;color:#222;padding:0 1rem}}\n.chart{{display:block;width:100%;max-width:36rem;height:auto;margin:1rem 0}}\n.scroll{{overflow-x:auto;max-width:100%}}\ntable{{border-collapse:collapse;margin:1rem 0}}\nth,td{{border:1px solid #ccc;padding:.3rem .6rem;text-align:right}}\nth:first-child,td:first-child{{text-align:left;white-space:nowrap}}\n.note{{color:#595959}}\n</style>\n</head>\n<body>\n<header>\n<h1>Onboarding funnel — {t}</h1>\n<p class=\"note\">Internal report{d}. {n} partners.</p>\n</header>\n<main>\n",
-        csp = CSP,
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta http-equiv=\"Content-Security-Policy\" content=\"{CSP}\">\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<meta name=\"robots\" content=\"noindex\">\n<title>Onboarding funnel — {t}</title>\n<style>\n{STYLE}</style>\n</head>\n<body>\n<header>\n<h1>Onboarding funnel — {t}</h1>\n<p class=\"note\">Internal report{d}. {n} partners.</p>\n</header>\n<main>\n",
         t = esc(title),
         // Only the usage measures (active, dormant) are of a day: without usage nothing
         // here is, and the report does not print one (SPEC §16).
@@ -392,20 +390,38 @@ pub fn render_with_usage(program: &Program, today: Date, usage: Option<&Usage>) 
         },
         n = f.partners
     );
-    let table = |s: &mut String, label: &str, head: &str| {
-        let _ = write!(
-            s,
-            "<div class=\"scroll\" role=\"region\" aria-label=\"{} (table)\" tabindex=\"0\">\n<table>\n<thead><tr>{head}</tr></thead>\n<tbody>\n",
-            esc(label)
-        );
-    };
-    const END: &str = "</tbody>\n</table>\n</div>\n";
-    s.push_str("<section aria-labelledby=\"funnel\">\n<h2 id=\"funnel\">Funnel</h2>\n");
-    s.push_str(&svg_funnel(&f));
-    table(
+    act_on(&mut s, program, &f, today, usage.is_some());
+
+    // Two columns on a wide screen: the funnel and the products; the months, the cohorts
+    // and the usage. On a phone, one after the other.
+    s.push_str("<div class=\"column\">\n");
+    // The funnel: a bar per stage of the path, its numbers in the table.
+    s.push_str("<section id=\"funnel-section\" aria-labelledby=\"funnel\">\n<h2 id=\"funnel\">Funnel</h2>\n");
+    let rows: Vec<(String, Vec<usize>, String)> = Stage::PATH
+        .iter()
+        .map(|st| {
+            let row = f.stage(*st);
+            let conv = row
+                .conversion
+                .map(|c| format!(" · {:.0}% on", c * 100.0))
+                .unwrap_or_default();
+            (label(*st), vec![row.reached], format!("{}{conv}", row.reached))
+        })
+        .collect();
+    s.push_str(&charts::hbars(
+        "Onboarding funnel: partners who reached each stage",
+        &rows,
+        &[charts::Series {
+            name: "reached",
+            colour: STAGE_COLOURS[2],
+        }],
+        "partners who reached the stage",
+        "stage",
+    ));
+    table_open(
         &mut s,
-        "Funnel table",
-        "<th>stage</th><th>now</th><th>reached</th><th>to next stage</th><th>median days in stage</th><th>stuck after</th>",
+        "Funnel",
+        "<th>stage</th><th>now</th><th>reached</th><th>to next stage</th><th>median in stage</th><th>stuck after</th>",
     );
     for row in &f.stages {
         let _ = writeln!(
@@ -417,59 +433,186 @@ pub fn render_with_usage(program: &Program, today: Date, usage: Option<&Usage>) 
             row.conversion
                 .map(|c| format!("{:.0}%", c * 100.0))
                 .unwrap_or_else(|| "–".into()),
-            days(row.median_days),
+            funnel::days_text(row.median_days),
             row.stuck_after_days
                 .map(|d| format!("{d} days"))
                 .unwrap_or_else(|| "–".into())
         );
     }
-    s.push_str(END);
+    s.push_str(TABLE_END);
     let ttl = &f.time_to_live;
     let _ = writeln!(
         s,
-        "<p>Time to live (registration to live): median {} days, p90 {} days, over {} partners.</p>\n</section>",
-        days(ttl.median),
-        ttl.p90.map(|d| d.to_string()).unwrap_or_else(|| "–".into()),
+        "<p>Registration to live: median {}, p90 {}, over {} partners.</p>\n</section>",
+        funnel::days_text(ttl.median),
+        funnel::days_text(ttl.p90.map(|d| d as f64)),
         ttl.n
     );
 
-    s.push_str("<section aria-labelledby=\"stuck\">\n<h2 id=\"stuck\">Stuck partners</h2>\n");
-    if f.stuck.is_empty() {
-        s.push_str("<p>No partner is stuck.</p>\n");
+    // Products.
+    s.push_str(
+        "<section id=\"products-section\" aria-labelledby=\"products\">\n<h2 id=\"products\">Product adoption</h2>\n",
+    );
+    if f.products.is_empty() {
+        s.push_str("<p>No partner subscribes to a product.</p>\n");
     } else {
-        table(
-            &mut s,
-            "Stuck partners",
-            "<th>partner</th><th>stage</th><th>since</th><th>stuck from</th><th>limit (days)</th>",
-        );
-        for st in &f.stuck {
-            let name = program
-                .partners
-                .get(&st.partner)
-                .map(|p| p.spec.display_name.as_str())
-                .unwrap_or(&st.partner);
-            let _ = writeln!(
-                s,
-                "<tr><td>{} <span class=\"note\">({})</span></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-                esc(name),
-                esc(&st.partner),
-                label(st.stage),
-                st.since,
-                // The day it became stuck, not a count of days that grows every day.
-                st.since
-                    .0
-                    .checked_add_days(chrono::Days::new(u64::from(st.stuck_after_days) + 1))
-                    .map(|d| Date(d).to_string())
-                    .unwrap_or_default(),
-                st.stuck_after_days
+        if usage.is_none() {
+            s.push_str(
+                "<p class=\"note\">Active subscribers need usage logs (<code>render --usage FILE</code>).</p>\n",
             );
         }
-        s.push_str(END);
+        let rows: Vec<(String, Vec<usize>, String)> = f
+            .products
+            .iter()
+            .map(|p| {
+                let name = format!("{} {}, {}", p.product, p.plan, p.environment.as_str());
+                let mut values = vec![p.subscribers];
+                let note = match p.active {
+                    Some(a) => {
+                        values.push(a);
+                        format!("{} ({a} active)", p.subscribers)
+                    }
+                    None => p.subscribers.to_string(),
+                };
+                (name, values, note)
+            })
+            .collect();
+        let active_series = format!("active within {} days", f.active_within_days);
+        let series = [
+            charts::Series {
+                name: "subscribers",
+                colour: "#c6dbef",
+            },
+            charts::Series {
+                name: &active_series,
+                colour: "#08519c",
+            },
+        ];
+        s.push_str(&charts::hbars(
+            "Product adoption: subscribers and active subscribers per plan",
+            &rows,
+            if usage.is_some() { &series } else { &series[..1] },
+            "subscribers",
+            "product, plan and environment",
+        ));
+        s.push_str("<details>\n<summary>The numbers, plan by plan</summary>\n");
+        table_open(
+            &mut s,
+            "Product adoption",
+            "<th>product</th><th>plan</th><th>environment</th><th>subscribers</th><th>active</th>",
+        );
+        for p in &f.products {
+            let _ = writeln!(
+                s,
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                esc(&p.product),
+                esc(&p.plan),
+                p.environment.as_str(),
+                p.subscribers,
+                p.active.map(|a| a.to_string()).unwrap_or_else(|| "–".into())
+            );
+        }
+        s.push_str(TABLE_END);
+        s.push_str("</details>\n");
+    }
+    s.push_str("</section>\n");
+
+    s.push_str("</div>\n<div class=\"column\">\n");
+
+    // Month by month.
+    let months = monthly(program, today);
+    s.push_str("<section id=\"monthly-section\" aria-labelledby=\"monthly\">\n<h2 id=\"monthly\">Partners per stage, month by month</h2>\n<p class=\"note\">At each month's end, from the histories (the last 24 months).</p>\n");
+    let stage_names: Vec<String> = Stage::ALL.iter().map(|st| label(*st)).collect();
+    let stage_series: Vec<charts::Series> = stage_names
+        .iter()
+        .zip(STAGE_COLOURS)
+        .map(|(name, colour)| charts::Series { name, colour })
+        .collect();
+    if !months.is_empty() {
+        let shown = &months[months.len().saturating_sub(24)..];
+        let data: Vec<(String, Vec<usize>)> = shown.iter().map(|(m, c)| (m.clone(), c.to_vec())).collect();
+        s.push_str(&charts::month_bars(
+            "Partners per stage at the end of each month",
+            &data,
+            &stage_series,
+            true,
+            "month (stage at its end)",
+            "partners",
+            2,
+        ));
+    }
+    let mut head = "<th>month</th>".to_string();
+    for st in Stage::ALL {
+        let _ = write!(head, "<th>{}</th>", label(st));
+    }
+    s.push_str("<details>\n<summary>The numbers, month by month</summary>\n");
+    table_open(&mut s, "Partners per stage, month by month", &head);
+    for (month, counts) in &months {
+        let _ = write!(s, "<tr><td>{month}</td>");
+        for c in counts {
+            let _ = write!(s, "<td>{c}</td>");
+        }
+        s.push_str("</tr>\n");
+    }
+    s.push_str(TABLE_END);
+    s.push_str("</details>\n</section>\n");
+
+    // Cohorts: one chart of every registration month.
+    s.push_str("<section id=\"cohorts-section\" aria-labelledby=\"cohorts\">\n<h2 id=\"cohorts\">Cohorts by registration month</h2>\n");
+    if f.cohorts.is_empty() {
+        s.push_str("<p>No partner has a registration date.</p>\n");
+    } else {
+        let shown = &f.cohorts[f.cohorts.len().saturating_sub(24)..];
+        let data: Vec<(String, Vec<usize>)> = shown
+            .iter()
+            .map(|c| (c.month.clone(), vec![c.registered, c.reached_sandbox, c.reached_live]))
+            .collect();
+        s.push_str(&charts::month_bars(
+            "Cohorts by registration month: registered, reached sandbox, reached live",
+            &data,
+            &[
+                charts::Series {
+                    name: "registered",
+                    colour: STAGE_COLOURS[0],
+                },
+                charts::Series {
+                    name: "reached sandbox",
+                    colour: STAGE_COLOURS[2],
+                },
+                charts::Series {
+                    name: "reached live",
+                    colour: STAGE_COLOURS[4],
+                },
+            ],
+            false,
+            "registration month",
+            "partners",
+            3,
+        ));
+        s.push_str("<details>\n<summary>The numbers, cohort by cohort</summary>\n");
+        table_open(
+            &mut s,
+            "Cohorts by registration month",
+            "<th>month</th><th>registered</th><th>reached sandbox</th><th>reached live</th><th>median to live</th>",
+        );
+        for c in &f.cohorts {
+            let _ = writeln!(
+                s,
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                esc(&c.month),
+                c.registered,
+                c.reached_sandbox,
+                c.reached_live,
+                funnel::days_text(c.median_days_to_live)
+            );
+        }
+        s.push_str(TABLE_END);
+        s.push_str("</details>\n");
     }
     s.push_str("</section>\n");
 
     if let Some(u) = &f.usage {
-        s.push_str("<section aria-labelledby=\"usage\">\n<h2 id=\"usage\">Usage</h2>\n");
+        s.push_str("<section id=\"usage-section\" aria-labelledby=\"usage\">\n<h2 id=\"usage\">Usage</h2>\n");
         match f.usage_window {
             Some(w) => {
                 let _ = writeln!(
@@ -491,20 +634,18 @@ pub fn render_with_usage(program: &Program, today: Date, usage: Option<&Usage>) 
         if let Some(t) = &f.time_to_first_call {
             let _ = writeln!(
                 s,
-                "<li>Time to first call (from sandbox access): median {} days, p90 {} days, over {} partners; unknown for {}</li>",
-                days(t.median),
-                t.p90.map(|d| d.to_string()).unwrap_or_else(|| "–".into()),
+                "<li>Time to first call (from sandbox access): median {}, p90 {}, over {} partners; unknown for {}</li>",
+                funnel::days_text(t.median),
+                funnel::days_text(t.p90.map(|d| d as f64)),
                 t.n,
                 t.unknown
             );
         }
-        s.push_str("</ul>\n");
-        if !f.blocked.is_empty() {
-            table(
-                &mut s,
-                "Blocked answers",
-                "<th>partner</th><th>status</th><th>calls</th>",
-            );
+        s.push_str("</ul>\n<h3 id=\"blocked\">Blocked calls (403 refused, 429 over the limit)</h3>\n");
+        if f.blocked.is_empty() {
+            s.push_str("<p>No call was answered 403 or 429.</p>\n");
+        } else {
+            table_open(&mut s, "Blocked calls", "<th>partner</th><th>status</th><th>calls</th>");
             for b in &f.blocked {
                 let _ = writeln!(
                     s,
@@ -514,85 +655,11 @@ pub fn render_with_usage(program: &Program, today: Date, usage: Option<&Usage>) 
                     b.count
                 );
             }
-            s.push_str(END);
+            s.push_str(TABLE_END);
         }
         s.push_str("</section>\n");
     }
-
-    let months = monthly(program, today);
-    s.push_str("<section aria-labelledby=\"monthly\">\n<h2 id=\"monthly\">Partners per stage, month by month</h2>\n<p class=\"note\">The stage each partner was in at the end of the month, from the histories.</p>\n");
-    if !months.is_empty() {
-        s.push_str(&svg_monthly(&months));
-    }
-    let mut head = "<th>month</th>".to_string();
-    for st in Stage::ALL {
-        let _ = write!(head, "<th>{}</th>", label(st));
-    }
-    table(&mut s, "Partners per stage, month by month", &head);
-    for (month, counts) in &months {
-        let _ = write!(s, "<tr><td>{month}</td>");
-        for c in counts {
-            let _ = write!(s, "<td>{c}</td>");
-        }
-        s.push_str("</tr>\n");
-    }
-    s.push_str(END);
-    s.push_str("</section>\n");
-
-    s.push_str("<section aria-labelledby=\"cohorts\">\n<h2 id=\"cohorts\">Cohorts by registration month</h2>\n");
-    if f.cohorts.is_empty() {
-        s.push_str("<p>No partner has a registration date.</p>\n");
-    } else {
-        s.push_str(&svg_cohorts(&f.cohorts));
-        table(
-            &mut s,
-            "Cohorts by registration month",
-            "<th>month</th><th>registered</th><th>reached sandbox</th><th>reached live</th><th>median days to live</th>",
-        );
-        for c in &f.cohorts {
-            let _ = writeln!(
-                s,
-                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-                esc(&c.month),
-                c.registered,
-                c.reached_sandbox,
-                c.reached_live,
-                days(c.median_days_to_live)
-            );
-        }
-        s.push_str(END);
-    }
-    s.push_str("</section>\n");
-
-    s.push_str("<section aria-labelledby=\"products\">\n<h2 id=\"products\">Product adoption</h2>\n");
-    if f.products.is_empty() {
-        s.push_str("<p>No partner subscribes to a product.</p>\n");
-    } else {
-        if usage.is_none() {
-            s.push_str(
-                "<p class=\"note\">Active subscribers need usage logs (<code>render --usage FILE</code>).</p>\n",
-            );
-        }
-        s.push_str(&svg_products(&f.products));
-        table(
-            &mut s,
-            "Product adoption",
-            "<th>product</th><th>plan</th><th>environment</th><th>subscribers</th><th>active</th>",
-        );
-        for p in &f.products {
-            let _ = writeln!(
-                s,
-                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-                esc(&p.product),
-                esc(&p.plan),
-                p.environment.as_str(),
-                p.subscribers,
-                p.active.map(|a| a.to_string()).unwrap_or_else(|| "–".into())
-            );
-        }
-        s.push_str(END);
-    }
-    s.push_str("</section>\n</main>\n</body>\n</html>\n");
+    s.push_str("</div>\n</main>\n</body>\n</html>\n");
     s
 }
 

@@ -17,6 +17,11 @@ pub struct Page {
     pub overflow: bool,
     /// Console errors (a script blocked by the CSP would show here).
     pub errors: Vec<String>,
+    /// How tall the page is, and the window, in CSS pixels.
+    #[serde(default, rename = "scrollHeight")]
+    pub scroll_height: u32,
+    #[serde(default, rename = "innerHeight")]
+    pub inner_height: u32,
 }
 
 #[derive(Debug, serde::Deserialize)]
@@ -59,8 +64,14 @@ pub fn available() -> bool {
 
 /// Opens each file at 1280 and 375 pixels wide and returns what axe and the page said.
 pub fn check(files: &[&Path]) -> Vec<Page> {
+    check_in(files, 900)
+}
+
+/// [`check`] in a window `height` pixels tall (1280×800 is a laptop's screen).
+pub fn check_in(files: &[&Path], height: u32) -> Vec<Page> {
     let o = Command::new("node")
         .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/tools/axe.cjs"))
+        .args(["--height", &height.to_string()])
         .args(files)
         .env("PARTNERCTL_NODE_MODULES", modules().expect("checked by available()"))
         .env("CHROMIUM", chromium())
@@ -98,4 +109,72 @@ pub fn problems(pages: &[Page]) -> Vec<String> {
         }
     }
     out
+}
+
+/// What tests/tools/portal.cjs reports of one page at one width.
+#[derive(Debug, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PortalPage {
+    pub file: String,
+    pub width: u32,
+    pub title: String,
+    pub h1: usize,
+    pub scroll_width: u32,
+    pub inner_width: u32,
+    pub scroll_height: u32,
+    pub violations: Vec<Violation>,
+    pub dead_links: Vec<String>,
+    pub nav: Vec<String>,
+    pub nav_tags: Vec<String>,
+    pub search_shown: bool,
+    pub errors: Vec<String>,
+}
+
+/// What one search on a reference page found.
+#[derive(Debug, serde::Deserialize)]
+pub struct Search {
+    pub search: String,
+    pub file: String,
+    pub status: String,
+    pub results: Vec<String>,
+}
+
+/// Opens every file at 1280 and 375 pixels in one browser, several at a time, and runs each
+/// `(file, query)` search; see tests/tools/portal.cjs.
+pub fn portal(files: &[PathBuf], searches: &[(PathBuf, &str)]) -> (Vec<PortalPage>, Vec<Search>) {
+    let config = serde_json::json!({
+        "files": files,
+        "widths": [1280, 375],
+        "parallel": 4,
+        "searches": searches.iter().map(|(f, q)| serde_json::json!({"file": f, "query": q})).collect::<Vec<_>>(),
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("config.json");
+    std::fs::write(&path, config.to_string()).unwrap();
+    let o = Command::new("node")
+        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/tools/portal.cjs"))
+        .arg(&path)
+        .env("PARTNERCTL_NODE_MODULES", modules().expect("checked by available()"))
+        .env("CHROMIUM", chromium())
+        .output()
+        .expect("node runs");
+    let mut pages = Vec::new();
+    let mut found = Vec::new();
+    for line in String::from_utf8_lossy(&o.stdout)
+        .lines()
+        .filter(|l| l.starts_with('{'))
+    {
+        if line.starts_with("{\"search\"") {
+            found.push(serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {line}")));
+        } else {
+            pages.push(serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {line}")));
+        }
+    }
+    assert_eq!(
+        (pages.len(), found.len()),
+        (files.len() * 2, searches.len()),
+        "the harness did not report every page: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    (pages, found)
 }

@@ -2,10 +2,10 @@
 // axe-core on each, as a partner developer's browser would show them: from file://, at a
 // desktop and a narrow (phone) width. Prints one JSON object per page and width:
 //   {"file", "width", "violations": [{"id", "impact", "help", "nodes": [html...]}],
-//    "overflow": bool, "errors": [console errors], "title"}
+//    "overflow": bool, "errors": [console errors], "title", "scrollHeight", "innerHeight"}
 // and exits 1 when any page has a violation, overflows the narrow width, or logs an error.
 //
-// Usage: node axe.cjs [--widths 1280,375] [--screenshots DIR] FILE...
+// Usage: node axe.cjs [--widths 1280,375] [--height 900] [--screenshots DIR] FILE...
 // Environment: PARTNERCTL_NODE_MODULES (the folder holding axe-core and puppeteer-core),
 // CHROMIUM (the browser; default /usr/bin/chromium).
 const path = require("node:path");
@@ -19,10 +19,12 @@ async function main() {
   const args = process.argv.slice(2);
   let widths = [1280, 375];
   let shots = null;
+  let height = 900;
   const files = [];
   for (let i = 0; i < args.length; i++) {
     if (args[i] === "--widths") widths = args[++i].split(",").map(Number);
     else if (args[i] === "--screenshots") shots = args[++i];
+    else if (args[i] === "--height") height = Number(args[++i]);
     else files.push(args[i]);
   }
   const browser = await puppeteer.launch({
@@ -40,7 +42,7 @@ async function main() {
           if (m.type() === "error") errors.push(m.text());
         });
         page.on("pageerror", (e) => errors.push(String(e)));
-        await page.setViewport({ width, height: 900 });
+        await page.setViewport({ width, height });
         // The pages forbid every script (their CSP); axe is injected past it, the page's own
         // content still runs under it.
         await page.setBypassCSP(true);
@@ -57,6 +59,10 @@ async function main() {
         });
         const overflow = await page.evaluate(() => document.documentElement.scrollWidth > window.innerWidth + 1);
         const title = await page.title();
+        const [scrollHeight, innerHeight] = await page.evaluate(() => [
+          document.documentElement.scrollHeight,
+          window.innerHeight,
+        ]);
         if (shots) {
           fs.mkdirSync(shots, { recursive: true });
           const name = path.basename(file).replace(/\W+/g, "_") + "-" + width + ".png";
@@ -65,7 +71,7 @@ async function main() {
         const narrow = width === Math.min(...widths);
         const bad = result.length > 0 || errors.length > 0 || (narrow && overflow);
         failed = failed || bad;
-        console.log(JSON.stringify({ file, width, title, violations: result, overflow, errors }));
+        console.log(JSON.stringify({ file, width, title, violations: result, overflow, errors, scrollHeight, innerHeight }));
         await page.close();
       }
     }

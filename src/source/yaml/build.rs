@@ -4,7 +4,7 @@
 use super::positions::*;
 use crate::diag::{Code, Diagnostic, Location};
 use saphyr::Scalar;
-use saphyr_parser::{Event, ScanError, Span, Tag};
+use saphyr_parser::{Event, Span, Tag};
 use serde_json::{Map, Number, Value};
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -31,11 +31,6 @@ pub(crate) fn pos(span: &Span) -> Pos {
         line: span.start.line(),
         column: span.start.col() + 1,
     }
-}
-
-pub(crate) fn scan_error(file: &str, e: &ScanError) -> Diagnostic {
-    let at = Location::new(file, e.marker().line(), e.marker().col() + 1);
-    Diagnostic::new(Code::YamlSyntax, &at, format!("invalid YAML: {}", e.info()))
 }
 
 /// Builds the value and its positions from parser events.

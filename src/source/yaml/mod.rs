@@ -13,10 +13,12 @@
 //! scanner itself.
 //!
 //! [`positions`] keeps where each node is written, [`build`] turns events into the value
-//! under the alias and depth budgets; this module parses a file or a stream of documents.
+//! under the alias and depth budgets, `syntax` says why a file does not parse in the terms of
+//! the mistake made; this module parses a file or a stream of documents.
 
 pub mod build;
 pub mod positions;
+mod syntax;
 
 pub use build::{ALIAS_BYTE_LIMIT, ALIAS_NODE_LIMIT, ALIAS_SIZE_FACTOR, MAX_DEPTH};
 pub use positions::*;
@@ -61,7 +63,7 @@ pub fn parse(file: &str, bytes: &[u8]) -> Result<YamlDoc, Diagnostic> {
     let mut second_at = None;
     let mut failed = None;
     while let Some(event) = parser.next_event() {
-        let (event, span) = event.map_err(|e| scan_error(file, &e))?;
+        let (event, span) = event.map_err(|e| syntax::scan_error(file, text, &e))?;
         if let Event::DocumentStart(_) = event {
             documents += 1;
             if documents == 2 {
@@ -123,7 +125,7 @@ pub fn parse_stream(file: &str, bytes: &[u8]) -> Result<Vec<YamlDoc>, Diagnostic
     let mut builder = Builder::new(file, text.len());
     let mut parser = Parser::new_from_str(text);
     while let Some(event) = parser.next_event() {
-        let (event, span) = event.map_err(|e| scan_error(file, &e))?;
+        let (event, span) = event.map_err(|e| syntax::scan_error(file, text, &e))?;
         if let Event::DocumentEnd = event {
             let next = Builder {
                 alias_budget: builder.alias_budget,
