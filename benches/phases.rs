@@ -24,8 +24,7 @@
 use partnerctl::{check, model, policy, source};
 use std::time::Instant;
 
-#[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+// The global allocator is the binary's: mimalloc, installed by regorus (see src/main.rs).
 
 fn main() {
     let mut args: Vec<String> = std::env::args().skip(1).filter(|a| a != "--bench").collect();

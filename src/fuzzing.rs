@@ -119,6 +119,49 @@ pub fn kubernetes(base: &Snapshot, input: &[u8]) {
     let _ = gateway::audit_manifests(&program, as_of(), &manifests, None, &AuditOptions::default());
 }
 
+/// A usage log (the whole input) read in every dialect, rollups among them, attributed to
+/// the base program's credentials and folded into the funnel's measures: a log is hostile
+/// input too, and no count in it may wrap, panic or make the funnel fail. The invariant that
+/// reading keeps is checked here: every caller's calls add up to the total.
+pub fn usage(base: &Snapshot, input: &[u8]) {
+    use crate::visibility::usage::{Usage, UsageFormat};
+    let program = crate::model::load(base.clone()).program;
+    for format in [UsageFormat::Auto, UsageFormat::Rollup] {
+        let mut usage = Usage::until(as_of()).with_format(format);
+        let _ = usage.read("fuzz.jsonl", input);
+        let total = usage
+            .by_caller
+            .values()
+            .try_fold(0u64, |sum, s| sum.checked_add(s.calls));
+        assert_eq!(total, Some(usage.calls), "the callers' calls add up to the total");
+        for stats in usage.by_caller.values() {
+            assert!(
+                stats.status4xx.saturating_add(stats.status5xx) <= stats.calls,
+                "{stats:?}"
+            );
+        }
+        let _ = usage.attribute(&program, &std::collections::BTreeMap::new());
+        let _ = crate::visibility::funnel::compute(&program, as_of(), Some(&usage));
+    }
+}
+
+/// One OpenAPI description (the input, as `apis/fuzz.yaml`, beside the example's own
+/// descriptions it may reference) read, compared with the example's shipments description
+/// for the plan, and written as the portal's API reference within its budget: recursion,
+/// fan-out and size end in a finding, never in a crash or a hang.
+pub fn openapi(base: &Snapshot, input: &[u8]) {
+    let mut snapshot = base.clone();
+    snapshot.insert("apis/fuzz.yaml", Entry::Bytes(input.into()));
+    let Ok((api, _)) = crate::openapi::load(&snapshot, "apis/fuzz.yaml") else {
+        return;
+    };
+    if let Ok((before, _)) = crate::openapi::load(&snapshot, "apis/shipments.yaml") {
+        let _ = crate::openapi::diff::diff(&before, &api);
+        let _ = crate::openapi::diff::diff(&api, &before);
+    }
+    let _ = crate::portal::api_reference::pages("fuzz", &api);
+}
+
 /// An API Management ARM template (the whole input), read and audited against the base
 /// program: an export of the service is hostile input too.
 pub fn azure_apim(base: &Snapshot, input: &[u8]) {

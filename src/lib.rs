@@ -44,6 +44,7 @@ pub mod spec;
 pub mod state;
 pub mod template;
 pub mod visibility;
+pub mod walk;
 
 use std::path::Path;
 

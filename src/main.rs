@@ -4,10 +4,11 @@
 
 mod cli;
 
-// Loading a program allocates many small strings and maps from several threads; mimalloc
-// handles that pattern markedly faster than the system allocator (see bench/README.md).
-#[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+// The global allocator is mimalloc, installed by regorus (its `allocator-memory-limits`
+// feature): loading a program allocates many small strings and maps from several threads,
+// which mimalloc handles markedly faster than the system allocator (see bench/README.md), and
+// this build of it counts the bytes it hands out, which is how the policy engine's memory
+// budget stops a rule set that grows past it (src/policy/budget.rs).
 
 fn main() -> std::process::ExitCode {
     cli::main()

@@ -79,6 +79,20 @@ fn kubernetes() {
 }
 
 #[test]
+fn openapi() {
+    let base = base();
+    replay("openapi", |d| fuzzing::openapi(&base, d));
+    mutated("openapi", b"\n\"{:&*", |d| fuzzing::openapi(&base, d));
+}
+
+#[test]
+fn usage() {
+    let base = base();
+    replay("usage", |d| fuzzing::usage(&base, d));
+    mutated("usage", b"\n\"{:9-", |d| fuzzing::usage(&base, d));
+}
+
+#[test]
 fn azure_apim() {
     let base = base();
     replay("azure_apim", |d| fuzzing::azure_apim(&base, d));

@@ -4,6 +4,7 @@
 //! `endpoint-removed` and `api-changed` (SPEC §13).
 
 use super::{Api, Operation, Parameter, deref, path_shape};
+use crate::walk::{Limits, Walk};
 use serde_json::Value;
 use std::collections::BTreeSet;
 
@@ -28,18 +29,19 @@ impl ApiChange {
     }
 }
 
-/// How deep schemas are compared, and how many schema nodes one comparison visits at most
-/// (references can fan out without bound).
+/// How deep schemas are compared, and the budget of one comparison: every schema visited
+/// costs [`VISIT_COST`] and every change its text (references can fan out without bound, and
+/// a schema can refer to itself).
 const MAX_DEPTH: usize = 12;
-const MAX_VISITS: usize = 100_000;
-
-thread_local! {
-    static VISITS: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
-}
+const MAX_COMPARED: u64 = 8 * 1024 * 1024;
+const VISIT_COST: u64 = 64;
 
 /// The changes from `before` to `after`, operations in the order of `after` (removed ones last).
 pub fn diff(before: &Api, after: &Api) -> Vec<ApiChange> {
-    VISITS.with(|v| v.set(0));
+    let mut walk = Walk::new(Limits {
+        depth: MAX_DEPTH,
+        bytes: MAX_COMPARED,
+    });
     let shape = |op: &Operation| format!("{} {}", op.method, path_shape(&op.path));
     let mut out = Vec::new();
     for op in &after.operations {
@@ -48,7 +50,7 @@ pub fn diff(before: &Api, after: &Api) -> Vec<ApiChange> {
                 key: op.key(),
                 line: op.line,
             }),
-            Some(b) => operation(before, b, after, op, &mut out),
+            Some(b) => operation(before, b, after, op, &mut out, &mut walk),
         }
     }
     for b in &before.operations {
@@ -60,6 +62,13 @@ pub fn diff(before: &Api, after: &Api) -> Vec<ApiChange> {
             });
         }
     }
+    if walk.remaining() == 0 {
+        out.push(ApiChange::Changed {
+            key: String::new(),
+            what: "more changes than these: the comparison stopped at its budget".into(),
+            breaking: false,
+        });
+    }
     if out.is_empty() && before.doc != after.doc {
         out.push(ApiChange::Changed {
             key: String::new(),
@@ -70,7 +79,7 @@ pub fn diff(before: &Api, after: &Api) -> Vec<ApiChange> {
     out
 }
 
-fn operation(bd: &Api, b: &Operation, ad: &Api, a: &Operation, out: &mut Vec<ApiChange>) {
+fn operation(bd: &Api, b: &Operation, ad: &Api, a: &Operation, out: &mut Vec<ApiChange>, walk: &mut Walk) {
     let key = a.key();
     let mut push = |what: String, breaking: bool| {
         out.push(ApiChange::Changed {
@@ -105,7 +114,7 @@ fn operation(bd: &Api, b: &Operation, ad: &Api, a: &Operation, out: &mut Vec<Api
                     &format!("parameter `{}`", p.name),
                     Direction::Request,
                     &mut s,
-                    0,
+                    walk,
                 );
                 for (what, breaking) in s {
                     push(what, breaking);
@@ -136,7 +145,16 @@ fn operation(bd: &Api, b: &Operation, ad: &Api, a: &Operation, out: &mut Vec<Api
             if !req(x) && req(y) {
                 push("request body made required".into(), true);
             }
-            content(&bd.doc, x, &ad.doc, y, "request body", Direction::Request, &mut push);
+            content(
+                &bd.doc,
+                x,
+                &ad.doc,
+                y,
+                "request body",
+                Direction::Request,
+                &mut push,
+                walk,
+            );
         }
         (None, None) => {}
     }
@@ -152,6 +170,7 @@ fn operation(bd: &Api, b: &Operation, ad: &Api, a: &Operation, out: &mut Vec<Api
                 &format!("response {status}"),
                 Direction::Response,
                 &mut push,
+                walk,
             ),
         }
     }
@@ -170,6 +189,7 @@ enum Direction {
     Response,
 }
 
+#[allow(clippy::too_many_arguments)]
 fn content(
     bd: &Value,
     b: &Value,
@@ -178,6 +198,7 @@ fn content(
     what: &str,
     dir: Direction,
     push: &mut dyn FnMut(String, bool),
+    walk: &mut Walk,
 ) {
     let media = |v: &Value| -> Vec<(String, Option<Value>)> {
         v.get("content")
@@ -201,7 +222,7 @@ fn content(
                     &format!("{what} ({mt})"),
                     dir,
                     &mut found,
-                    0,
+                    walk,
                 );
                 for (w, breaking) in found {
                     push(w, breaking);
@@ -224,6 +245,9 @@ fn type_of(v: &Value) -> String {
     }
 }
 
+/// Compares two schemas under the walk's guard: a reference already on the path (a
+/// recursive schema) is not followed again, nesting stops at [`MAX_DEPTH`], and once the
+/// budget is spent nothing more is compared.
 #[allow(clippy::too_many_arguments)]
 fn schema(
     bd: &Value,
@@ -233,19 +257,54 @@ fn schema(
     at: &str,
     dir: Direction,
     out: &mut Vec<(String, bool)>,
-    depth: usize,
+    walk: &mut Walk,
 ) {
     let (Some(b), Some(a)) = (b, a) else {
         return;
     };
-    if depth > MAX_DEPTH || VISITS.with(|v| v.get()) > MAX_VISITS {
+    if walk.spend(VISIT_COST).is_err() {
         return;
     }
-    VISITS.with(|v| v.set(v.get() + 1));
-    let (b, a) = (deref(bd, b), deref(ad, a));
+    // The references on the path are the pair's: the same pair met again is a recursion.
+    let key = format!(
+        "{}|{}",
+        b.get("$ref").and_then(Value::as_str).unwrap_or_default(),
+        a.get("$ref").and_then(Value::as_str).unwrap_or_default()
+    );
+    let run = |walk: &mut Walk| {
+        compare(bd, deref(bd, b), ad, deref(ad, a), at, dir, out, walk);
+        Ok(())
+    };
+    let compared = if key == "|" {
+        walk.descend(run)
+    } else {
+        walk.follow(&key, run)
+    };
+    // A recursion, a depth or the budget passed: that branch is not compared further.
+    let _ = compared;
+}
+
+/// A change found, when its text fits the budget.
+fn found(out: &mut Vec<(String, bool)>, walk: &mut Walk, what: String, breaking: bool) {
+    if walk.spend(what.len() as u64).is_ok() {
+        out.push((what, breaking));
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn compare(
+    bd: &Value,
+    b: &Value,
+    ad: &Value,
+    a: &Value,
+    at: &str,
+    dir: Direction,
+    out: &mut Vec<(String, bool)>,
+    walk: &mut Walk,
+) {
     let (bt, at_) = (type_of(b), type_of(a));
     if !bt.is_empty() && !at_.is_empty() && bt != at_ {
-        out.push((format!("{at}: type changed from {bt} to {at_}"), true));
+        found(out, walk, format!("{at}: type changed from {bt} to {at_}"), true);
         return;
     }
     let list = |v: &Value, k: &str| -> BTreeSet<String> {
@@ -263,14 +322,14 @@ fn schema(
     let (be, ae) = (list(b, "enum"), list(a, "enum"));
     if !be.is_empty() || !ae.is_empty() {
         for v in be.difference(&ae) {
-            out.push((format!("{at}: value {v} removed"), dir == Direction::Request));
+            found(out, walk, format!("{at}: value {v} removed"), dir == Direction::Request);
         }
         for v in ae.difference(&be) {
-            out.push((format!("{at}: value {v} added"), dir == Direction::Response));
+            found(out, walk, format!("{at}: value {v} added"), dir == Direction::Response);
         }
     }
     let (br, ar) = (list(b, "required"), list(a, "required"));
-    let props = |v: &Value| -> Vec<(String, Value)> {
+    let props = |v: &'_ Value| -> Vec<(String, Value)> {
         v.get("properties")
             .and_then(Value::as_object)
             .into_iter()
@@ -281,28 +340,40 @@ fn schema(
     let (bp, ap) = (props(b), props(a));
     for (name, x) in &bp {
         match ap.iter().find(|(n, _)| n == name) {
-            None => out.push((format!("{at}: field `{name}` removed"), dir == Direction::Response)),
-            Some((_, y)) => schema(bd, Some(x), ad, Some(y), &format!("{at}.{name}"), dir, out, depth + 1),
+            None => found(
+                out,
+                walk,
+                format!("{at}: field `{name}` removed"),
+                dir == Direction::Response,
+            ),
+            Some((_, y)) => schema(bd, Some(x), ad, Some(y), &format!("{at}.{name}"), dir, out, walk),
         }
     }
     for (name, _) in &ap {
         if !bp.iter().any(|(n, _)| n == name) {
             let required = ar.contains(name);
-            out.push((
+            found(
+                out,
+                walk,
                 format!(
                     "{at}: new {} field `{name}`",
                     if required { "required" } else { "optional" }
                 ),
                 required && dir == Direction::Request,
-            ));
+            );
         }
     }
     for name in ar.difference(&br) {
         if bp.iter().any(|(n, _)| n == name) {
-            out.push((format!("{at}: field `{name}` made required"), dir == Direction::Request));
+            found(
+                out,
+                walk,
+                format!("{at}: field `{name}` made required"),
+                dir == Direction::Request,
+            );
         }
     }
     if let (Some(x), Some(y)) = (b.get("items"), a.get("items")) {
-        schema(bd, Some(x), ad, Some(y), &format!("{at}[]"), dir, out, depth + 1);
+        schema(bd, Some(x), ad, Some(y), &format!("{at}[]"), dir, out, walk);
     }
 }

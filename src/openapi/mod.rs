@@ -42,15 +42,9 @@ pub fn load(snapshot: &Snapshot, file: &str) -> Result<(Api, Vec<Diagnostic>), V
     let mut warnings = Vec::new();
 
     // Bundle: inline every file reference, relative to the file that holds it.
-    let mut b = Bundler {
-        snapshot,
-        cache: BTreeMap::new(),
-        nodes: 0,
-        problems: Vec::new(),
-    };
+    let mut b = Bundler::new(snapshot);
     b.cache.insert(file.to_string(), main.clone());
-    let mut stack = Vec::new();
-    let doc = b.bundle(file, &main.value, "", &mut stack, 0);
+    let doc = b.bundle_main(file, &main.value);
     if !b.problems.is_empty() {
         return Err(b.problems);
     }
@@ -121,6 +115,34 @@ pub fn load(snapshot: &Snapshot, file: &str) -> Result<(Api, Vec<Diagnostic>), V
                     p.column,
                     format!("`$ref: \"{target}\"` in {file} resolves to nothing"),
                 )
+            })
+            .collect());
+    }
+
+    // A chain of references that comes back to itself names nothing (`Loop: {$ref:
+    // "#/components/schemas/Loop"}`): every walk that follows it would go round for ever.
+    let mut cyclic = Vec::new();
+    local_refs(&doc, "", &mut |at, target| {
+        if cyclic.len() < 20
+            && let Some(chain) = ref_cycle(&doc, target)
+        {
+            cyclic.push((at.to_string(), target.to_string(), chain));
+        }
+    });
+    if !cyclic.is_empty() {
+        return Err(cyclic
+            .into_iter()
+            .map(|(at, target, chain)| {
+                let p = pos(&at);
+                invalid(
+                    p.line,
+                    p.column,
+                    format!(
+                        "`$ref: \"{target}\"` in {file} never reaches a schema: it refers back to itself ({})",
+                        chain.join(" → ")
+                    ),
+                )
+                .with_hint("a recursive schema must hold something besides the reference (`type: array, items: {$ref: …}`, a property)")
             })
             .collect());
     }

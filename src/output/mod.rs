@@ -44,6 +44,11 @@ pub enum RenderError {
     /// depth or recursion. Reported as `output-invalid` naming the template.
     #[error("output-invalid: template `{name}` exceeds its budget: {what}")]
     Budget { name: String, what: String },
+    /// An API description the portal cannot write within its budget (SPEC §9 "Limits"):
+    /// the description is at fault, not the built-in template, so it is reported as
+    /// `openapi-invalid` at the description's file.
+    #[error("openapi-invalid: {file}: {message}")]
+    Description { file: String, message: String },
     /// Writing a file failed.
     #[error("{path}: {source}")]
     Io { path: String, source: std::io::Error },

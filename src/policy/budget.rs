@@ -7,9 +7,16 @@
 //!   rules, not functions, and a function calling itself overflows the stack. [`static_check`]
 //!   refuses every cycle among the loaded rules and functions, and every chain of calls
 //!   deeper than [`PolicyBudget::depth`] (`spec.limits.policyDepth`, default 256), at load.
-//! - **Stack**: loading and evaluation run on threads with [`POLICY_STACK`] bytes of stack
-//!   (reserved, not committed), so what the static check cannot see (a literal nested
-//!   thousands of levels deep) has room to be refused by the parser's own limits.
+//! - **Stack**: loading and evaluation run on threads whose stack grows with the depth the
+//!   budget allows ([`stack_for`]): the static check bounds the chain of calls, regorus's
+//!   parser bounds nesting within a rule (32 levels) and [`MAX_BRACKET_DEPTH`] bounds literals,
+//!   so the deepest evaluation is known before it starts; measured at about 5 KiB a call, the
+//!   stack gives each allowed level 64 KiB, and fits a 2 GiB address space.
+//! - **Memory**: builtins that build large values are refused before they build them
+//!   ([`super::guarded`]); whatever else a rule set grows (comprehensions, sets and objects
+//!   built rule by rule) is bounded by [`MemoryScope`]: while policies run, the process may
+//!   hold at most [`MAX_MEMORY`] more than it held when they started, counted by the
+//!   allocator and checked by regorus at every statement and loop step.
 //! - **Determinism**: builtins that read the clock, randomness, the network or the
 //!   environment make findings differ between runs; [`nondeterministic`] refuses a file
 //!   that calls one, at the line of the call.
@@ -25,8 +32,60 @@ use std::time::Duration;
 pub const DEFAULT_SECONDS: u32 = 10;
 /// Default longest chain of rule and function calls.
 pub const DEFAULT_DEPTH: u32 = 256;
-/// Stack of the threads policies load and run on.
-pub const POLICY_STACK: usize = 1024 * 1024 * 1024;
+/// Stack of a policy thread before the depth it allows, and per level of depth allowed.
+const BASE_STACK: usize = 16 * 1024 * 1024;
+const STACK_PER_LEVEL: usize = 64 * 1024;
+
+/// The stack of the threads policies load and run on, for a call-chain depth of `depth`.
+pub fn stack_for(depth: usize) -> usize {
+    BASE_STACK.saturating_add(depth.saturating_mul(STACK_PER_LEVEL))
+}
+
+/// Memory the policies may take while they run, beyond what the process held when they
+/// started (the program and the input document already built).
+pub const MAX_MEMORY: u64 = 512 * 1024 * 1024;
+
+/// While one is alive, regorus stops any evaluation once the process holds more than
+/// [`MAX_MEMORY`] beyond what it held when the first one was made (evaluations running at the
+/// same time share the allowance). The count is the allocator's (`src/main.rs` installs the
+/// counting build of mimalloc); under another allocator nothing is counted and nothing is
+/// stopped, and the other budgets still hold.
+pub struct MemoryScope(());
+
+static SCOPES: std::sync::Mutex<usize> = std::sync::Mutex::new(0);
+
+impl MemoryScope {
+    pub fn enter() -> MemoryScope {
+        let mut open = SCOPES.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if *open == 0 {
+            regorus::flush_thread_memory_counters();
+            let held = regorus_mimalloc::mimalloc::global_allocation_stats_snapshot().allocated;
+            regorus::set_global_memory_limit(Some(held.saturating_add(MAX_MEMORY)));
+        }
+        *open += 1;
+        MemoryScope(())
+    }
+}
+
+impl Drop for MemoryScope {
+    fn drop(&mut self) {
+        let mut open = SCOPES.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        *open = open.saturating_sub(1);
+        if *open == 0 {
+            regorus::set_global_memory_limit(None);
+        }
+    }
+}
+
+/// Whether an evaluation error is regorus stopping at the memory limit.
+pub fn is_memory_limit(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        matches!(
+            c.downcast_ref::<regorus::LimitError>(),
+            Some(regorus::LimitError::MemoryLimitExceeded { .. })
+        )
+    }) || format!("{e:#}").to_lowercase().contains("memory limit")
+}
 
 /// Builtins whose result depends on something besides the program: refused at load.
 pub const NONDETERMINISTIC: &[&str] = &[
@@ -71,13 +130,13 @@ impl PolicyBudget {
     }
 }
 
-/// Runs `f` on a thread with [`POLICY_STACK`] bytes of stack and returns what it returns;
-/// `None` when the thread could not start or `f` panicked.
-pub fn on_large_stack<T: Send>(f: impl FnOnce() -> T + Send) -> Option<T> {
+/// Runs `f` on a thread with [`stack_for`] `depth` bytes of stack and returns what it
+/// returns; `None` when the thread could not start or `f` panicked.
+pub fn on_large_stack<T: Send>(depth: usize, f: impl FnOnce() -> T + Send) -> Option<T> {
     std::thread::scope(|scope| {
         std::thread::Builder::new()
             .name("policy".into())
-            .stack_size(POLICY_STACK)
+            .stack_size(stack_for(depth))
             .spawn_scoped(scope, f)
             .ok()?
             .join()

@@ -43,6 +43,7 @@ pub struct Loaded {
 /// finding, not a hang.
 fn new_engine(budget: &PolicyBudget) -> Engine {
     let mut engine = Engine::new();
+    super::guarded::install(&mut engine);
     // `print()` is gathered, never written to stderr by the engine: the library prints
     // nothing, and the CLI writes each line through its escaping writer (SPEC §9 "Messages").
     engine.set_gather_prints(true);

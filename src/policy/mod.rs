@@ -20,6 +20,7 @@
 pub mod budget;
 pub mod builtin;
 mod engine;
+pub mod guarded;
 mod input;
 pub mod test;
 
@@ -52,7 +53,8 @@ pub fn is_test_file(path: &str) -> bool {
 /// Loading and every rule set run on threads with a large stack and under the budget of
 /// program.yaml `spec.limits` (see [`budget`]).
 pub fn evaluate(program: &Program, today: Date, changes: Option<&Json>) -> Vec<Diagnostic> {
-    budget::on_large_stack(|| evaluate_here(program, today, changes)).unwrap_or_else(|| {
+    let limits = budget::PolicyBudget::from_limits(&program.spec().map(|s| s.limits.clone()).unwrap_or_default());
+    budget::on_large_stack(limits.depth, || evaluate_here(program, today, changes)).unwrap_or_else(|| {
         vec![Diagnostic::new(
             Code::Policy,
             &Location::file_start(POLICY_DIR),
@@ -92,7 +94,10 @@ fn evaluate_here(program: &Program, today: Date, changes: Option<&Json>) -> Vec<
     // Rule sets are independent: evaluate them in parallel on clones of the prepared engine
     // (a clone shares the parsed modules and the input), each on a thread with a large stack.
     let jobs: Vec<_> = wanted.into_iter().map(|w| (w, loaded.engine.clone())).collect();
-    let results = run_jobs(jobs);
+    let results = {
+        let _memory = budget::MemoryScope::enter();
+        run_jobs(jobs, limits.depth)
+    };
     for (package, set, severity, result) in results {
         let origin = origin(&loaded.modules, &package, set);
         match result {
@@ -122,6 +127,19 @@ fn evaluate_here(program: &Program, today: Date, changes: Option<&Json>) -> Vec<
                     ),
                 )
                 .with_hint("a rule that loops over every pair or triple of partners grows fast; iterate over what the rule needs"),
+            ),
+            Err(e) if budget::is_memory_limit(&e) => diagnostics.push(
+                Diagnostic::new(
+                    Code::Policy,
+                    &Location::new(origin.file.clone(), origin.line.max(1), 1),
+                    format!(
+                        "{}: `{set}` of {} took more than {} MiB of memory and was stopped",
+                        origin.file,
+                        origin.package,
+                        budget::MAX_MEMORY / (1024 * 1024)
+                    ),
+                )
+                .with_hint("a rule that builds every pair or triple of partners, or a very large range, grows fast; build only what the rule needs"),
             ),
             Err(e) => diagnostics.push(engine::error_diagnostic(
                 &e,
@@ -176,9 +194,10 @@ pub fn take_prints() -> Vec<String> {
 type Job = ((String, &'static str, Severity), regorus::Engine);
 type JobResult = (String, &'static str, Severity, anyhow::Result<regorus::Value>);
 
-/// Evaluates each rule set on one of a few threads with [`budget::POLICY_STACK`] of stack,
-/// results in the order of `jobs`.
-fn run_jobs(jobs: Vec<Job>) -> Vec<JobResult> {
+/// Evaluates each rule set on one of a few threads with the stack `depth` needs
+/// ([`budget::stack_for`]), each with the whole budget of [`guarded`]; results in the order
+/// of `jobs`.
+fn run_jobs(jobs: Vec<Job>, depth: usize) -> Vec<JobResult> {
     let total = jobs.len();
     let queue = std::sync::Mutex::new(jobs.into_iter().enumerate().collect::<Vec<_>>());
     let done = std::sync::Mutex::new(Vec::with_capacity(total));
@@ -187,6 +206,7 @@ fn run_jobs(jobs: Vec<Job>) -> Vec<JobResult> {
             let Some((i, ((package, set, severity), mut engine))) = queue.lock().ok().and_then(|mut q| q.pop()) else {
                 break;
             };
+            guarded::reset();
             let result = engine.eval_rule(format!("{package}.{set}"));
             keep_prints(engine.take_prints().unwrap_or_default());
             if let Ok(mut d) = done.lock() {
@@ -202,7 +222,7 @@ fn run_jobs(jobs: Vec<Job>) -> Vec<JobResult> {
         for _ in 0..workers {
             let spawned = std::thread::Builder::new()
                 .name("policy".into())
-                .stack_size(budget::POLICY_STACK)
+                .stack_size(budget::stack_for(depth))
                 .spawn_scoped(scope, work);
             if spawned.is_ok() {
                 started += 1;

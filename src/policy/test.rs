@@ -115,6 +115,7 @@ fn run(sources: &[Source], test_files: &[String]) -> TestReport {
     for m in loaded.modules.iter().filter(|m| test_files.contains(&m.path)) {
         for rule in m.rules.iter().filter(|r| r.name.starts_with("test_")) {
             let start = Instant::now();
+            super::guarded::reset();
             let (outcome, message) = match loaded.engine.eval_rule(format!("{}.{}", m.package, rule.name)) {
                 Ok(regorus::Value::Bool(true)) => (Outcome::Pass, None),
                 Ok(_) => (Outcome::Fail, None),

@@ -53,14 +53,27 @@ fn is_object(s: &Value) -> bool {
 /// holds. A reference to an object is named by its schema's name; a reference to anything
 /// else (or an `allOf` of one) is the type it stands for.
 pub fn type_label(doc: &Value, s: &Value) -> String {
+    label(doc, s, &mut Vec::new(), 0)
+}
+
+/// [`type_label`] with the references on the way: one met again (`Loop: {type: array, items:
+/// {$ref: Loop}}`) is written by its name, `array of Loop`, as is anything deeper than
+/// [`MAX_SCHEMA_DEPTH`], so a recursive schema never recurses here.
+fn label(doc: &Value, s: &Value, seen: &mut Vec<String>, depth: usize) -> String {
     let reference = s.get("$ref").and_then(Value::as_str).or_else(|| single_ref(s));
     if let Some(r) = reference {
+        if depth > MAX_SCHEMA_DEPTH || seen.iter().any(|x| x == r) {
+            return ref_name(r).to_string();
+        }
         let target = deref(doc, &serde_json::json!({"$ref": r})).clone();
         if is_object(&target) {
             return ref_name(r).to_string();
         }
         if s.get("$ref").is_some() {
-            return type_label(doc, &target);
+            seen.push(r.to_string());
+            let out = label(doc, &target, seen, depth + 1);
+            seen.pop();
+            return out;
         }
     }
     let s = &merged(doc, s);
@@ -81,7 +94,11 @@ pub fn type_label(doc: &Value, s: &Value) -> String {
     };
     if t == "array" {
         if let Some(items) = s.get("items") {
-            t = format!("array of {}", type_label(doc, items));
+            t = if depth > MAX_SCHEMA_DEPTH {
+                "array".to_string()
+            } else {
+                format!("array of {}", label(doc, items, seen, depth + 1))
+            };
         }
     }
     if let Some(f) = s.get("format").and_then(Value::as_str) {

@@ -127,6 +127,41 @@ pub fn render(
     Ok(files)
 }
 
+/// The API references of every product, rendered as the `docs` target would write them but
+/// not kept: `validate` runs this so that a description the portal cannot write within its
+/// budget (the templates' fuel) fails the pull request, not the merge. Returns each failure.
+pub fn check_api_references(program: &Program, today: Date, env: &minijinja::Environment<'static>) -> Vec<RenderError> {
+    if program.apis.is_empty() {
+        return Vec::new();
+    }
+    let site = context(program, today);
+    let mut failed = Vec::new();
+    for product in site["products"].as_array().into_iter().flatten() {
+        let name = product["name"].as_str().unwrap_or_default();
+        let Some(api) = program
+            .products
+            .get(name)
+            .and_then(|p| p.spec.openapi.as_ref())
+            .and_then(|f| program.apis.get(f))
+        else {
+            continue;
+        };
+        for (file, v) in super::api_reference::pages(name, api) {
+            let href = format!("products/{name}/{file}");
+            let mut ctx = site.clone();
+            ctx["root"] = json!("../".repeat(href.matches('/').count()));
+            ctx["page"] = json!(href);
+            ctx["product"] = product.clone();
+            ctx["api"] = v;
+            if let Err(e) = templates::render(env, "docs/api.html.j2", ctx) {
+                failed.push(e);
+                break;
+            }
+        }
+    }
+    failed
+}
+
 fn terms_text(program: &Program, path: &str) -> String {
     match program.snapshot.files.get(path) {
         Some(Entry::Bytes(b)) => String::from_utf8_lossy(&b.bytes()).into_owned(),

@@ -237,6 +237,9 @@ pub fn check_and_render_outputs(program: &Program, today: Date) -> (Vec<Diagnost
             if render && let Some(env) = &env {
                 match render_output(program, output, today, env) {
                     Ok(f) => files = Some(f),
+                    Err(e @ RenderError::Description { .. }) => {
+                        out.extend(crate::template::budget::diagnostic(&e));
+                    }
                     Err(e) => {
                     let hint = match &e {
                         RenderError::Template { .. } => {
@@ -255,6 +258,24 @@ pub fn check_and_render_outputs(program: &Program, today: Date) -> (Vec<Diagnost
         out.extend(found);
         if let Some(files) = files {
             rendered.0.insert(i, files);
+        }
+    }
+    // The portal's API reference is written from each product's description by built-in
+    // templates, on merge; a description too large for it fails here instead (an output that
+    // runs the program's own templates was rendered whole above).
+    let docs_on_merge = spec.outputs.iter().enumerate().any(|(i, o)| {
+        o.target == Some(Target::Docs) && !rendered.0.contains_key(&i) && !runs_program_template(program, o)
+    });
+    if docs_on_merge && let Some(env) = &env {
+        for e in crate::portal::pages::check_api_references(program, today, env) {
+            match crate::template::budget::diagnostic(&e) {
+                Some(d) => out.push(d),
+                None => out.push(finding(
+                    &Location::file_start("apis"),
+                    e.to_string(),
+                    "fix the API description",
+                )),
+            }
         }
     }
     (out, rendered)

@@ -130,9 +130,10 @@ pub struct LimitsSpec {
     pub template_seconds: Option<u32>,
     /// Fuel for one template render: about one unit per template instruction and one per
     /// 64 bytes of data a template builds or writes. Default 10,000,000 (about a second of
-    /// work, at most about 640 MB of data). Example: `templateFuel: 50000000`.
+    /// work, at most about 640 MB of data); at most 12,000,000, which keeps a render's data
+    /// under 1 GiB. Example: `templateFuel: 12000000`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schemars(range(min = 1000, max = 100_000_000))]
+    #[schemars(range(min = 1000, max = 12_000_000))]
     pub template_fuel: Option<u64>,
     /// Largest file, in bytes, one template render may write. Default 268,435,456 (256 MiB).
     /// Example: `templateOutputBytes: 1048576`.

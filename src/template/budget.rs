@@ -6,17 +6,24 @@
 //! `output-invalid`):
 //! - **fuel** (minijinja's own): one unit per instruction and per 64 bytes of data the
 //!   template builds or writes. This is what stops a silent loop (`range` inside `range`)
-//!   and bounds the memory a template's values take.
+//!   and bounds the memory a template's values take: a value is paid for before it is built,
+//!   also when a list that holds one long string many times is written out as text (`join`,
+//!   `~`, `format`, any string argument; the patch of vendor/minijinja/PATCHES.md), and by
+//!   the `tojson`, `json` and `yaml` filters ([`check_value`]), which count the bytes a value
+//!   serialises to under the one walk guard of [`crate::walk`] before serialising it.
 //! - **time**: a deadline checked at every write into the output and in every filter of
 //!   ours; with the default fuel a render cannot reach it, but a raised fuel still ends.
 //! - **output size**: the output is written into a bounded buffer that refuses to grow
 //!   past the limit, so a render never holds more than that.
 //!
-//! Stack: a render runs on a thread of its own with [`RENDER_STACK`] bytes of stack (more for
-//! a larger fuel), enough
-//! for the deepest value the fuel lets a template build to be displayed, compared or dropped;
-//! the JSON and YAML filters refuse values nested deeper than [`MAX_VALUE_DEPTH`] before
-//! serialising them.
+//! Stack: a render runs on a thread of its own whose stack grows with its fuel
+//! ([`stack_for`]): the deepest value a template can build costs about 9 units a level, and
+//! comparing or dropping one takes at most about 420 bytes of stack a level (measured), so the
+//! stack is what the fuel can nest, not a fixed gigabyte; 560 MiB at the default fuel, which
+//! fits a 2 GiB address space. Writing a value out as text refuses one nested deeper than 500
+//! levels before it recurses (the patched engine), the JSON and YAML filters one deeper than
+//! [`MAX_VALUE_DEPTH`]; the engine's own recursion (macros, includes) grows its stack on demand
+//! (minijinja's `stacker` feature).
 
 use crate::output::RenderError;
 use crate::spec::LimitsSpec;
@@ -26,28 +33,27 @@ use std::time::{Duration, Instant};
 
 /// Default fuel for one render (`spec.limits.templateFuel`).
 pub const DEFAULT_FUEL: u64 = 10_000_000;
-/// Most fuel `spec.limits.templateFuel` may give (the schema says so too).
-pub const MAX_FUEL: u64 = 100_000_000;
+/// Most fuel `spec.limits.templateFuel` may give (the schema says so too): fuel also bounds
+/// the data a render builds, 64 bytes a unit, and this keeps that under 1 GiB.
+pub const MAX_FUEL: u64 = 12_000_000;
 /// Default time for one render (`spec.limits.templateSeconds`).
 pub const DEFAULT_SECONDS: u32 = 10;
 /// Largest output of one render (`spec.limits.templateOutputBytes` may only lower it).
 pub const MAX_OUTPUT_BYTES: u64 = 256 * 1024 * 1024;
 /// Values nested deeper than this are refused by `tojson`, `json` and `yaml`.
 pub const MAX_VALUE_DEPTH: usize = 128;
-/// Items a depth check visits at most: a value built by sharing (`[x, x]` nested) has few
-/// distinct parts but exponentially many paths, and serialising it would never end.
-pub const MAX_VALUE_ITEMS: usize = 2_000_000;
 /// Least stack of the thread a render runs on. Reserved, not committed: only what a render
 /// uses is backed by memory.
-pub const RENDER_STACK: usize = 1024 * 1024 * 1024;
+pub const RENDER_STACK: usize = 64 * 1024 * 1024;
 
 /// Stack reserved per unit of fuel: the deepest value a template can build grows with its
-/// fuel (a level costs more than 20 units), and showing or comparing it takes well under
-/// 2 KiB of stack a level.
-const STACK_PER_FUEL: u64 = 128;
+/// fuel (a level costs about 9 units: `{% set ns.x = [ns.x] %}` in a loop), and comparing,
+/// writing or dropping it takes at most about 420 bytes of stack a level (measured with
+/// minijinja 3.1: `==` 419, `~` 392, drop 67).
+const STACK_PER_FUEL: u64 = 56;
 
 /// The stack a render with `fuel` gets.
-fn stack_for(fuel: u64) -> usize {
+pub fn stack_for(fuel: u64) -> usize {
     usize::try_from(fuel.saturating_mul(STACK_PER_FUEL))
         .unwrap_or(usize::MAX)
         .max(RENDER_STACK)
@@ -106,6 +112,16 @@ pub fn install(env: &mut Environment<'static>, budget: TemplateBudget) {
 /// The `output-invalid` finding for a render that exceeded its budget, at the template's
 /// file (`templates/<name>`); `None` for any other error.
 pub fn diagnostic(e: &RenderError) -> Option<crate::diag::Diagnostic> {
+    if let RenderError::Description { file, message } = e {
+        return Some(
+            crate::diag::Diagnostic::new(
+                crate::diag::Code::OpenapiInvalid,
+                &crate::diag::Location::file_start(file.clone()),
+                format!("{file}: {message}"),
+            )
+            .with_hint("the portal writes every operation, schema and example of a description within a budget (docs/security.md): split the description, or trim what it repeats"),
+        );
+    }
     let RenderError::Budget { name, what } = e else {
         return None;
     };
@@ -133,6 +149,9 @@ fn budget_of(env: &Environment<'static>) -> TemplateBudget {
 thread_local! {
     /// The deadline of the render running on this thread, for the filters to check.
     static DEADLINE: std::cell::Cell<Option<Instant>> = const { std::cell::Cell::new(None) };
+    /// The output budget of the render running on this thread: no value larger than what
+    /// the render may write is worth serialising.
+    static OUTPUT_LIMIT: std::cell::Cell<u64> = const { std::cell::Cell::new(MAX_OUTPUT_BYTES) };
 }
 
 /// Fails once the render on this thread is past its deadline; called by our filters so that
@@ -214,6 +233,7 @@ fn render_here(
     let start = Instant::now();
     let deadline = start + budget.time;
     DEADLINE.with(|d| d.set(Some(deadline)));
+    OUTPUT_LIMIT.with(|l| l.set(budget.output_bytes));
     let template_error = |e: &Error| RenderError::Template {
         name: name.to_string(),
         message: describe(e),
@@ -290,37 +310,48 @@ fn classify(e: &Error) -> Option<Exceeded> {
 const DEPTH_MARK: &str = "nested deeper than";
 const SIZE_MARK: &str = "cannot be serialised";
 
-/// Fails when `value` is nested deeper than [`MAX_VALUE_DEPTH`] or has more than
-/// [`MAX_VALUE_ITEMS`] items counted along every path; walks without recursion.
+/// Fails when `value` is nested deeper than [`MAX_VALUE_DEPTH`], or when written as JSON it
+/// would take more bytes than the render can still pay for (its fuel left, at 64 bytes a
+/// unit) or write (its output budget). Bytes are counted along every path, so a value built
+/// by sharing (`[x, x]` nested, a list that repeats one long string) pays for every copy it
+/// would write; the count stops at the budget, and it walks without recursion.
 ///
 /// Data handed to the template by Rust ([`super::data::Data`]) is a tree without sharing, as
 /// deep as the program's own documents: its first appearance in a value counts one item, and
 /// every further appearance of data from the same tree counts its size, so a value that
 /// repeats the program's data pays for each copy.
-pub fn check_value(value: &Value) -> Result<(), Error> {
-    let mut todo: Vec<(Value, usize)> = vec![(value.clone(), 0)];
-    let mut items = 0usize;
-    let mut trees = std::collections::HashSet::new();
-    let too_many = || {
+pub fn check_value(state: &State, value: &Value) -> Result<(), Error> {
+    let fuel_bytes = state
+        .fuel_levels()
+        .map_or(u64::MAX, |(_, remaining)| remaining.saturating_mul(64));
+    let limit = fuel_bytes.min(OUTPUT_LIMIT.with(std::cell::Cell::get));
+    let mut walk = crate::walk::Walk::new(crate::walk::Limits {
+        depth: MAX_VALUE_DEPTH,
+        bytes: limit,
+    });
+    let too_large = |limit: u64| {
         Error::new(
             ErrorKind::InvalidOperation,
-            format!("a value with more than {MAX_VALUE_ITEMS} items, counted along every path, {SIZE_MARK}"),
+            format!("a value that would take more than {limit} bytes written out {SIZE_MARK}"),
         )
     };
+    let mut todo: Vec<(Value, usize)> = vec![(value.clone(), 0)];
+    let mut trees = std::collections::HashSet::new();
     while let Some((v, depth)) = todo.pop() {
-        items += 1;
-        if items > MAX_VALUE_ITEMS {
-            return Err(too_many());
-        }
         if let Some(data) = v.downcast_object_ref::<super::data::Data>() {
-            if !trees.insert(data.tree()) {
-                items += super::data::size(data.json(), MAX_VALUE_ITEMS - items);
-                if items > MAX_VALUE_ITEMS {
-                    return Err(too_many());
-                }
-            }
+            let bytes = if trees.insert(data.tree()) {
+                1
+            } else {
+                crate::walk::json_bytes(data.json(), walk.remaining())
+            };
+            walk.spend(bytes).map_err(|_| too_large(limit))?;
             continue;
         }
+        let bytes = match v.as_str() {
+            Some(s) => s.len() as u64 + 2,
+            None => 8,
+        };
+        walk.spend(bytes).map_err(|_| too_large(limit))?;
         match v.kind() {
             ValueKind::Seq | ValueKind::Map | ValueKind::Iterable => {
                 if depth >= MAX_VALUE_DEPTH {
@@ -329,9 +360,14 @@ pub fn check_value(value: &Value) -> Result<(), Error> {
                         format!("a value {DEPTH_MARK} {MAX_VALUE_DEPTH} levels cannot be serialised"),
                     ));
                 }
+                // More items than bytes left is too large whatever the items are.
+                if v.len().is_some_and(|n| n as u64 > walk.remaining()) {
+                    return Err(too_large(limit));
+                }
                 let is_map = v.kind() == ValueKind::Map;
                 if let Ok(iter) = v.try_iter() {
                     for key in iter {
+                        walk.spend(1).map_err(|_| too_large(limit))?;
                         if is_map {
                             if let Ok(item) = v.get_item(&key) {
                                 todo.push((item, depth + 1));
@@ -348,8 +384,8 @@ pub fn check_value(value: &Value) -> Result<(), Error> {
 }
 
 /// minijinja's `tojson`, after [`check_value`].
-fn tojson(_state: &State, value: &Value, indent: Option<Value>, args: Kwargs) -> Result<Value, Error> {
-    check_value(value)?;
+fn tojson(state: &State, value: &Value, indent: Option<Value>, args: Kwargs) -> Result<Value, Error> {
+    check_value(state, value)?;
     minijinja::filters::tojson(value, indent, args)
 }
 

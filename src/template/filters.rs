@@ -232,23 +232,24 @@ fn in_syntax(state: &State, text: String) -> Value {
 
 /// A value as JSON; `json(2)` indents by two spaces (any indent pretty-prints).
 pub fn json(state: &State, value: &Value, indent: Option<u32>) -> Result<Value, Error> {
-    json_text(value, indent).map(|t| in_syntax(state, t))
+    json_text(state, value, indent).map(|t| in_syntax(state, t))
 }
 
 /// A value as a YAML document (block style, keys in their order).
 pub fn yaml(state: &State, value: &Value) -> Result<Value, Error> {
-    yaml_text(value).map(|t| in_syntax(state, t))
+    yaml_text(state, value).map(|t| in_syntax(state, t))
 }
 
 /// A value as JSON, within the budget ([`super::budget::check_value`]: serde_json writes
 /// recursively and without a depth limit): data Rust built is read from its tree
 /// ([`super::data::Data`]), anything else converted into `converted`.
 fn as_json<'a>(
+    state: &State,
     value: &'a Value,
     converted: &'a mut Option<serde_json::Value>,
     what: &str,
 ) -> Result<&'a serde_json::Value, Error> {
-    super::budget::check_value(value)?;
+    super::budget::check_value(state, value)?;
     if let Some(data) = value.downcast_object_ref::<super::data::Data>() {
         return Ok(data.json());
     }
@@ -260,22 +261,23 @@ fn as_json<'a>(
 /// The model a value is the whole of, written by `write`, if it is one (a gateway's decK
 /// document is written from the deck itself, never from a tree of it).
 fn written_model(
+    state: &State,
     value: &Value,
     what: &str,
     write: impl FnOnce(&dyn super::data::Model) -> Result<String, String>,
 ) -> Option<Result<String, Error>> {
     let model = value.downcast_object_ref::<super::data::Data>()?.whole_model()?;
-    Some(super::budget::check_value(value).and_then(|()| {
+    Some(super::budget::check_value(state, value).and_then(|()| {
         write(model).map_err(|e| Error::new(ErrorKind::BadSerialization, format!("cannot write {what}: {e}")))
     }))
 }
 
-fn json_text(value: &Value, indent: Option<u32>) -> Result<String, Error> {
-    if let Some(written) = written_model(value, "JSON", |m| m.json(indent.is_some())) {
+fn json_text(state: &State, value: &Value, indent: Option<u32>) -> Result<String, Error> {
+    if let Some(written) = written_model(state, value, "JSON", |m| m.json(indent.is_some())) {
         return written;
     }
     let mut converted = None;
-    let v = as_json(value, &mut converted, "JSON")?;
+    let v = as_json(state, value, &mut converted, "JSON")?;
     let s = match indent {
         Some(_) => serde_json::to_string_pretty(v),
         None => serde_json::to_string(v),
@@ -283,12 +285,12 @@ fn json_text(value: &Value, indent: Option<u32>) -> Result<String, Error> {
     s.map_err(|e| Error::new(ErrorKind::BadSerialization, format!("cannot write JSON: {e}")))
 }
 
-fn yaml_text(value: &Value) -> Result<String, Error> {
-    if let Some(written) = written_model(value, "YAML", |m| m.yaml()) {
+fn yaml_text(state: &State, value: &Value) -> Result<String, Error> {
+    if let Some(written) = written_model(state, value, "YAML", |m| m.yaml()) {
         return written;
     }
     let mut converted = None;
-    let v = as_json(value, &mut converted, "YAML")?;
+    let v = as_json(state, value, &mut converted, "YAML")?;
     yaml_serde::to_string(v).map_err(|e| Error::new(ErrorKind::BadSerialization, format!("cannot write YAML: {e}")))
 }
 

@@ -126,9 +126,11 @@ fn formatter(out: &mut minijinja::Output, state: &mut minijinja::State, value: &
         .clone()
         .filter(|_| !value.is_safe() && !value.is_undefined() && !value.is_none())
     {
-        // Numbers and booleans are written as they print; only text needs encoding.
+        // Numbers, booleans and lists are written as they print, straight into the bounded
+        // output (never first into a string of their own); only text needs encoding.
         let Some(text) = value.as_str() else {
-            return write(out, &value.to_string());
+            return std::fmt::Write::write_fmt(out, format_args!("{value}"))
+                .map_err(|e| minijinja::Error::new(minijinja::ErrorKind::WriteFailure, e.to_string()));
         };
         let encoded = match kind.as_ref() {
             "csv" => crate::encode::csv::field(text),
@@ -152,13 +154,19 @@ fn formatter(out: &mut minijinja::Output, state: &mut minijinja::State, value: &
     if value.is_undefined() {
         return Ok(());
     }
-    let text = match value.as_str() {
-        Some(s) => s.to_string(),
-        None => value.to_string(),
-    };
-    let escaped = crate::encode::html::escape(&text);
-    out.write_str(&escaped)
-        .map_err(|e| minijinja::Error::new(minijinja::ErrorKind::WriteFailure, e.to_string()))
+    let failed = |e: std::fmt::Error| minijinja::Error::new(minijinja::ErrorKind::WriteFailure, e.to_string());
+    if let Some(s) = value.as_str() {
+        return out.write_str(&crate::encode::html::escape(s)).map_err(failed);
+    }
+    // Anything else is written piece by piece, each piece escaped, into the bounded output:
+    // a list that holds one long string many times never becomes one string here.
+    struct Escaping<'o, 'w>(&'o mut minijinja::Output<'w>);
+    impl std::fmt::Write for Escaping<'_, '_> {
+        fn write_str(&mut self, s: &str) -> std::fmt::Result {
+            self.0.write_str(&crate::encode::html::escape(s))
+        }
+    }
+    std::fmt::Write::write_fmt(&mut Escaping(out), format_args!("{value}")).map_err(failed)
 }
 
 /// Renders template `name` with a JSON context, under the budget of SPEC §9 (fuel, time,

@@ -51,19 +51,32 @@ mod data {
 
     #[test]
     fn the_budget_counts_data_once_free_and_every_repeat_in_full() {
-        use crate::template::budget::{MAX_VALUE_ITEMS, check_value};
-        // More nodes than the item budget: written once it passes (it is the program's data, as
-        // large as the program); written twice, or a part of it again, the repeat counts in full.
-        let big = json!({"items": (0..MAX_VALUE_ITEMS + 10).collect::<Vec<_>>()});
-        let data = Data::value(big);
-        check_value(&data).expect("the program's data, once");
-        check_value(&Value::from(vec![data.clone(), Value::from(1)])).expect("once, inside a list");
-        for twice in [
-            Value::from(vec![data.clone(), data.clone()]),
-            Value::from(vec![data.clone(), data.get_attr("items").unwrap()]),
+        use crate::template::budget::{TemplateBudget, install, render};
+        // Larger written than the render's output budget: written once it passes (it is the
+        // program's data, as large as the program); written twice, or a part of it again,
+        // the repeat counts in full.
+        let budget = TemplateBudget {
+            output_bytes: 1024 * 1024,
+            ..TemplateBudget::default()
+        };
+        let big = json!({"items": (0..300_000).collect::<Vec<_>>()});
+        for (t, ok) in [
+            ("{{ (d | tojson) | length }}", true),
+            ("{{ ([d, 1] | tojson) | length }}", true),
+            ("{{ ([d, d] | tojson) | length }}", false),
+            ("{{ ([d, d.items] | tojson) | length }}", false),
         ] {
-            let e = check_value(&twice).unwrap_err();
-            assert!(e.to_string().contains("cannot be serialised"), "{e}");
+            let mut env = minijinja::Environment::new();
+            env.add_template("t.j2", t).unwrap();
+            install(&mut env, budget);
+            let r = render(&env, "t.j2", minijinja::context! {d => Data::value(big.clone())});
+            match (r, ok) {
+                (Ok(_), true) => {}
+                (Err(crate::output::RenderError::Budget { what, .. }), false) => {
+                    assert!(what.contains("cannot be serialised"), "{t}: {what}")
+                }
+                (r, _) => panic!("{t}: {r:?}"),
+            }
         }
     }
 }

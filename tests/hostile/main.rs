@@ -13,6 +13,7 @@ mod budgets;
 mod catalogs;
 mod encoding;
 mod kubernetes;
+mod memory;
 mod messages;
 mod paths;
 mod placement;

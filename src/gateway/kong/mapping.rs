@@ -30,13 +30,17 @@ pub struct Mapping<'a> {
     program: &'a Program,
     by_custom_id: BTreeMap<&'a str, &'a Partner>,
     by_username: BTreeMap<&'a str, &'a Partner>,
+    /// Every credential id of the program: a gateway of 100,000 consumers asks once a key.
+    credential_ids: std::collections::HashSet<&'a str>,
 }
 
 impl<'a> Mapping<'a> {
     pub fn new(program: &'a Program) -> Mapping<'a> {
         let mut by_custom_id = BTreeMap::new();
         let mut by_username = BTreeMap::new();
+        let mut credential_ids = std::collections::HashSet::new();
         for p in program.partners.values() {
+            credential_ids.extend(p.spec.credentials.iter().map(|c| c.id.0.as_str()));
             if let Some(c) = p.metadata.labels.get(LABEL_CUSTOM_ID) {
                 by_custom_id.entry(c.as_str()).or_insert(p);
             }
@@ -48,6 +52,7 @@ impl<'a> Mapping<'a> {
             program,
             by_custom_id,
             by_username,
+            credential_ids,
         }
     }
 
@@ -73,11 +78,7 @@ impl<'a> Mapping<'a> {
         environment: Option<Environment>,
     ) -> Option<String> {
         if let Some(id) = &kc.credential
-            && self
-                .program
-                .partners
-                .values()
-                .any(|p| p.spec.credentials.iter().any(|c| &c.id.0 == id))
+            && self.credential_ids.contains(id.as_str())
         {
             return Some(id.clone());
         }

@@ -258,6 +258,74 @@ pub struct Deck {
     /// Every plugin, wherever it was nested, with its scope filled in.
     pub plugins: Vec<Plugin>,
     pub other_entities: Vec<OtherEntities>,
+    /// Where the plugins and consumers a query needs are, built on the first query.
+    pub lookup: Lookup,
+}
+
+/// An index of a [`Deck`]'s `acl` and rate-limiting plugins and of its consumers by name,
+/// built once on the first query: `audit` and `import` ask for every consumer which services
+/// it may call and which limits apply to it, and scanning every plugin each time made a
+/// gateway of 100,000 consumers (and as many plugins) quadratic. A deck is read, then
+/// queried; one that grows after a query is indexed again (the index knows the lengths it
+/// was built for). It takes no part in comparing decks.
+#[derive(Clone, Default)]
+pub struct Lookup(std::sync::OnceLock<Index>);
+
+impl PartialEq for Lookup {
+    fn eq(&self, _: &Lookup) -> bool {
+        true
+    }
+}
+
+impl std::fmt::Debug for Lookup {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Lookup")
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Index {
+    plugins: usize,
+    consumers: usize,
+    /// Enabled `acl` plugins, in file order.
+    acl: Vec<usize>,
+    /// Enabled rate-limiting plugins scoped to a consumer, by the reference they name.
+    rate_by_consumer: std::collections::HashMap<String, Vec<usize>>,
+    /// The other enabled rate-limiting plugins (a consumer group's, a service's, global).
+    rate_other: Vec<usize>,
+    /// The first consumer each username and custom_id names.
+    consumer_by_ref: std::collections::HashMap<String, usize>,
+}
+
+impl Index {
+    fn of(deck: &Deck) -> Index {
+        let mut ix = Index {
+            plugins: deck.plugins.len(),
+            consumers: deck.consumers.len(),
+            acl: Vec::new(),
+            rate_by_consumer: std::collections::HashMap::new(),
+            rate_other: Vec::new(),
+            consumer_by_ref: std::collections::HashMap::new(),
+        };
+        for (i, p) in deck.plugins.iter().enumerate().filter(|(_, p)| p.enabled) {
+            if p.name == "acl" {
+                ix.acl.push(i);
+            } else if p.name.starts_with("rate-limiting") {
+                if let Some(c) = &p.consumer {
+                    ix.rate_by_consumer.entry(c.clone()).or_default().push(i);
+                }
+                if p.consumer.is_none() || p.consumer_group.is_some() {
+                    ix.rate_other.push(i);
+                }
+            }
+        }
+        for (i, c) in deck.consumers.iter().enumerate() {
+            for name in [&c.username, &c.custom_id].into_iter().flatten() {
+                ix.consumer_by_ref.entry(name.clone()).or_insert(i);
+            }
+        }
+        ix
+    }
 }
 
 /// The value of a `<prefix>:<value>` (or `<prefix>=<value>`) tag, for any of the prefixes.
@@ -305,12 +373,28 @@ impl Deck {
             consumer_groups: Vec::new(),
             plugins: Vec::new(),
             other_entities: Vec::new(),
+            lookup: Lookup::default(),
         }
+    }
+
+    /// The deck's [`Index`], built on the first call.
+    fn index(&self) -> std::borrow::Cow<'_, Index> {
+        let ix = self.lookup.0.get_or_init(|| Index::of(self));
+        if ix.plugins == self.plugins.len() && ix.consumers == self.consumers.len() {
+            std::borrow::Cow::Borrowed(ix)
+        } else {
+            std::borrow::Cow::Owned(Index::of(self))
+        }
+    }
+
+    /// The enabled `acl` plugins.
+    fn acl_plugins(&self) -> Vec<&Plugin> {
+        self.index().acl.iter().map(|&i| &self.plugins[i]).collect()
     }
 
     /// The consumer a plugin's `consumer` reference names.
     pub fn consumer(&self, reference: &str) -> Option<&Consumer> {
-        self.consumers.iter().find(|c| c.is(reference))
+        self.index().consumer_by_ref.get(reference).map(|&i| &self.consumers[i])
     }
 
     fn acl_allows(&self, p: &Plugin, group: &str) -> bool {
@@ -322,14 +406,13 @@ impl Deck {
     /// The services whose `acl` plugin lets a group in (services without an `acl` plugin let
     /// every authenticated consumer in and are not listed).
     pub fn services_allowing(&self, group: &str) -> Vec<&Service> {
+        let acl = self.acl_plugins();
         self.services
             .iter()
             .filter(|s| {
-                self.plugins.iter().any(|p| {
-                    p.enabled
-                        && p.name == "acl"
-                        && (p.service.as_deref() == Some(s.name.as_str())
-                            || s.routes.iter().any(|r| r.name.is_some() && p.route == r.name))
+                acl.iter().any(|p| {
+                    (p.service.as_deref() == Some(s.name.as_str())
+                        || s.routes.iter().any(|r| r.name.is_some() && p.route == r.name))
                         && self.acl_allows(p, group)
                 })
             })
@@ -338,11 +421,9 @@ impl Deck {
 
     /// Whether a service, or one of its routes, is guarded by an `acl` plugin.
     pub fn has_acl(&self, service: &Service) -> bool {
-        self.plugins.iter().any(|p| {
-            p.enabled
-                && p.name == "acl"
-                && (p.service.as_deref() == Some(service.name.as_str())
-                    || service.routes.iter().any(|r| r.name.is_some() && p.route == r.name))
+        self.acl_plugins().iter().any(|p| {
+            p.service.as_deref() == Some(service.name.as_str())
+                || service.routes.iter().any(|r| r.name.is_some() && p.route == r.name)
         })
     }
 
@@ -372,12 +453,9 @@ impl Deck {
     /// and those without one that have a route either without an `acl` plugin of its own or
     /// whose `acl` plugin lets one of its groups in.
     pub fn services_for(&self, consumer: &Consumer) -> Vec<&Service> {
-        let acls_on = |pred: &dyn Fn(&Plugin) -> bool| -> Vec<&Plugin> {
-            self.plugins
-                .iter()
-                .filter(|p| p.enabled && p.name == "acl" && pred(p))
-                .collect()
-        };
+        let acl = self.acl_plugins();
+        let acls_on =
+            |pred: &dyn Fn(&Plugin) -> bool| -> Vec<&Plugin> { acl.iter().copied().filter(|p| pred(p)).collect() };
         let lets_in = |acls: &[&Plugin]| {
             acls.iter()
                 .any(|p| consumer.groups_of_acl().any(|g| self.acl_allows(p, g)))
@@ -404,10 +482,22 @@ impl Deck {
         let is_consumer = |p: &Plugin| p.consumer.as_deref().is_some_and(|c| consumer.is(c));
         let is_group = |p: &Plugin| p.consumer_group.as_ref().is_some_and(|g| consumer.groups.contains(g));
         let on_service = |p: &Plugin| p.service.as_deref() == Some(service.name.as_str());
-        let mut out: Vec<(u8, &Plugin)> = self
-            .plugins
-            .iter()
-            .filter(|p| p.enabled && p.name.starts_with("rate-limiting"))
+        // Only the plugins that can apply: the consumer's own, and those scoped to no consumer
+        // or to a group; in file order, as a scan of every plugin would find them.
+        let ix = self.index();
+        let mut candidates: Vec<usize> = [&consumer.username, &consumer.custom_id]
+            .into_iter()
+            .flatten()
+            .filter_map(|name| ix.rate_by_consumer.get(name))
+            .flatten()
+            .chain(&ix.rate_other)
+            .copied()
+            .collect();
+        candidates.sort_unstable();
+        candidates.dedup();
+        let mut out: Vec<(u8, &Plugin)> = candidates
+            .into_iter()
+            .map(|i| &self.plugins[i])
             .filter_map(|p| {
                 let rank = match (
                     is_consumer(p) || is_group(p),

@@ -295,6 +295,7 @@ impl<'f> Builder<'f> {
             value,
             positions: Positions {
                 nodes: self.nodes.into_boxed_slice(),
+                children: Default::default(),
             },
         })
     }

@@ -167,6 +167,37 @@ mod tests {
     }
 
     #[test]
+    fn positions_in_a_long_list_come_from_its_index_of_children() {
+        // Items past the first 64 are found through the index of the list's children: the
+        // same places as skipping sibling by sibling, nested values and all.
+        let mut y = String::from("items:\n");
+        for i in 0..300 {
+            y.push_str(&format!("  - name: n{i}\n    tags: [a, {{b: c}}]\n"));
+        }
+        let doc = parse("a.yaml", y.as_bytes()).unwrap();
+        let (name, b) = (doc.pos("/items/0/name").column, doc.pos("/items/0/tags/1/b").column);
+        for i in [0, 63, 64, 65, 200, 299] {
+            assert_eq!(
+                doc.pos(&format!("/items/{i}/name")),
+                Pos {
+                    line: 2 + 2 * i,
+                    column: name
+                },
+                "{i}"
+            );
+            assert_eq!(
+                doc.pos(&format!("/items/{i}/tags/1/b")),
+                Pos {
+                    line: 3 + 2 * i,
+                    column: b
+                },
+                "{i}"
+            );
+        }
+        assert_eq!(doc.pos("/items/300/name"), doc.pos("/items"), "past the end: the list");
+    }
+
+    #[test]
     fn duplicate_keys_are_refused_with_their_line() {
         let d = parse("a.yaml", b"a: 1\nb: 2\na: 3\n").unwrap_err();
         assert_eq!(d.code, Code::DuplicateKey);

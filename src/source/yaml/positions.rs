@@ -20,6 +20,38 @@ pub struct Pos {
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Positions {
     pub(crate) nodes: Box<[NodePos]>,
+    /// Where the children of a long list or mapping start, built on the first lookup below it.
+    pub(crate) children: Children,
+}
+
+/// Lists and mappings with more than [`SKIP_LIMIT`] entries, each with where every child
+/// starts: finding the n-th child otherwise skips the n siblings before it, and a reader
+/// that asks where each of 100,000 consumers is written would skip 5 billion times. Built
+/// when first needed, for the containers looked into; no part of comparing positions.
+#[derive(Default)]
+pub(crate) struct Children(std::sync::Mutex<std::collections::HashMap<usize, std::sync::Arc<[u32]>>>);
+
+/// Siblings skipped one by one before a container's children are indexed.
+const SKIP_LIMIT: usize = 64;
+
+impl Clone for Children {
+    fn clone(&self) -> Children {
+        Children::default()
+    }
+}
+
+impl PartialEq for Children {
+    fn eq(&self, _: &Children) -> bool {
+        true
+    }
+}
+
+impl Eq for Children {}
+
+impl std::fmt::Debug for Children {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Children")
+    }
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -111,10 +143,17 @@ impl Positions {
                 return (self.nodes.get(index), false);
             };
             let mut at = index + 1;
-            for _ in 0..rank {
-                match self.nodes.get(at) {
-                    Some(sibling) => at += sibling.size.max(1) as usize,
-                    None => break,
+            if rank > SKIP_LIMIT {
+                match self.child_start(index, rank) {
+                    Some(start) => at = start,
+                    None => return (self.nodes.get(index), false),
+                }
+            } else {
+                for _ in 0..rank {
+                    match self.nodes.get(at) {
+                        Some(sibling) => at += sibling.size.max(1) as usize,
+                        None => break,
+                    }
                 }
             }
             if at >= self.nodes.len() {
@@ -125,6 +164,31 @@ impl Positions {
             node = child;
         }
         (self.nodes.get(index), true)
+    }
+
+    /// Where the `rank`-th child of the node at `parent` starts, from [`Children`].
+    fn child_start(&self, parent: usize, rank: usize) -> Option<usize> {
+        let starts = {
+            let mut cache = self
+                .children
+                .0
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            cache
+                .entry(parent)
+                .or_insert_with(|| {
+                    let end = parent.saturating_add(self.nodes.get(parent).map_or(1, |n| n.size.max(1) as usize));
+                    let mut starts = Vec::new();
+                    let mut at = parent + 1;
+                    while at < end.min(self.nodes.len()) {
+                        starts.push(clamp32(at));
+                        at += self.nodes[at].size.max(1) as usize;
+                    }
+                    starts.into()
+                })
+                .clone()
+        };
+        starts.get(rank).map(|&s| s as usize)
     }
 
     /// The position of the node at `pointer` in `tree`, or of its nearest ancestor.

@@ -284,8 +284,12 @@ fn parse_rollup(raw: RawLine<'_>) -> Result<Record, String> {
     let status403 = tally("status403", raw.status403.as_ref())?;
     let status429 = tally("status429", raw.status429.as_ref())?;
     let status5xx = tally("status5xx", raw.status5xx.as_ref())?;
-    if status401 + status403 + status429 > status4xx || status4xx + status5xx > calls {
-        return Err("the status counts do not add up (401, 403 and 429 are part of `status4xx`)".into());
+    // Checked: each count is at most `calls`, but their sums are not, and a sum that wrapped
+    // would pass the check (a partner whose every call was refused would look active).
+    let refused = status401.checked_add(status403).and_then(|n| n.checked_add(status429));
+    let answered = status4xx.checked_add(status5xx);
+    if refused.is_none_or(|n| n > status4xx) || answered.is_none_or(|n| n > calls) {
+        return Err("the status counts do not add up (401, 403 and 429 are part of `status4xx`, and `status4xx` and `status5xx` of `calls`)".into());
     }
     let start = day.0.and_time(chrono::NaiveTime::MIN).and_utc();
     let first = match raw.first_ts.as_deref() {

@@ -179,14 +179,18 @@ impl Usage {
                 continue;
             }
             nonblank += 1;
-            match parse_record(text, self.format) {
+            let counted = match parse_record(text, self.format) {
                 Ok(Record::Call(call)) => self.add(call),
                 Ok(Record::Rollup(caller, tally)) => self.add_tally(caller, tally),
-                Ok(Record::Anonymous(n)) => self.add_anonymous(n),
-                Err(msg) => {
-                    note(line_no, &msg, &mut bad);
-                    self.problem(name, line_no, msg);
+                Ok(Record::Anonymous(n)) => {
+                    self.add_anonymous(n);
+                    Ok(())
                 }
+                Err(msg) => Err(msg),
+            };
+            if let Err(msg) = counted {
+                note(line_no, &msg, &mut bad);
+                self.problem(name, line_no, msg);
             }
         }
         if bad > 0 && bad * 2 > nonblank {
@@ -209,31 +213,37 @@ impl Usage {
     }
 
     /// Counts one call.
-    pub fn add(&mut self, call: Call) {
+    pub fn add(&mut self, call: Call) -> Result<(), String> {
         let tally = Tally::of_call(&call);
-        self.add_tally(call.caller, tally);
+        self.add_tally(call.caller, tally)
     }
 
-    /// Counts one day of a caller's calls (a rollup line, or one raw call).
-    pub fn add_tally(&mut self, caller: Caller, tally: Tally) {
+    /// Counts one day of a caller's calls (a rollup line, or one raw call). Counts come from
+    /// outside: a line that would take a total past `u64::MAX` is refused (the caller reports
+    /// it at its line) and counts nothing, so that no total ever wraps. Every caller's
+    /// statistics add up to `calls`, so keeping `calls` in range keeps them all in range.
+    pub fn add_tally(&mut self, caller: Caller, tally: Tally) -> Result<(), String> {
         if tally.calls == 0 {
-            return;
+            return Ok(());
         }
+        let overflow = || format!("its {} calls take the total past {} calls", tally.calls, u64::MAX);
         if self.cutoff.is_some_and(|c| tally.day > c) {
-            self.after_cutoff += tally.calls;
-            return;
+            self.after_cutoff = self.after_cutoff.checked_add(tally.calls).ok_or_else(overflow)?;
+            return Ok(());
         }
-        self.calls += tally.calls;
-        self.first_day = Some(self.first_day.map_or(tally.day, |d| d.min(tally.day)));
-        self.last_day = Some(self.last_day.map_or(tally.day, |d| d.max(tally.day)));
+        let calls = self.calls.checked_add(tally.calls).ok_or_else(overflow)?;
         match self.by_caller.get_mut(&caller) {
-            Some(stats) => stats.tally(&tally),
+            Some(stats) => stats.tally(&tally).ok_or_else(overflow)?,
             None => {
                 let mut stats = CallStats::new(tally.first);
-                stats.tally(&tally);
+                stats.tally(&tally).ok_or_else(overflow)?;
                 self.by_caller.insert(caller, stats);
             }
         }
+        self.calls = calls;
+        self.first_day = Some(self.first_day.map_or(tally.day, |d| d.min(tally.day)));
+        self.last_day = Some(self.last_day.map_or(tally.day, |d| d.max(tally.day)));
+        Ok(())
     }
 
     fn problem(&mut self, file: &str, line: u64, message: String) {

@@ -131,9 +131,11 @@ impl Tally {
         }
     }
 
-    /// Calls the gateway let through (not 401 or 403).
+    /// Calls the gateway let through (not 401 or 403). A rollup's 401 and 403 are part of its
+    /// 4xx, which is part of its calls (`parse_rollup` refuses a line where they are not), so
+    /// neither the sum nor the difference can leave `u64`.
     pub fn accepted(&self) -> u64 {
-        self.calls.saturating_sub(self.status401 + self.status403)
+        self.calls.saturating_sub(self.status401.saturating_add(self.status403))
     }
 }
 
@@ -154,33 +156,44 @@ impl CallStats {
         }
     }
 
-    pub(crate) fn tally(&mut self, t: &Tally) {
-        self.calls += t.calls;
-        self.first = self.first.min(t.first);
-        self.last = self.last.max(t.last);
-        self.failed += t.status4xx + t.status5xx;
-        self.status4xx += t.status4xx;
-        self.status401 += t.status401;
-        self.status403 += t.status403;
-        self.status429 += t.status429;
-        self.status5xx += t.status5xx;
+    /// Adds one day of calls; `None` (and nothing changed) when a count would pass
+    /// `u64::MAX`: the counts come from a log, and a count that wrapped would make a partner
+    /// whose every call was refused look active.
+    pub(crate) fn tally(&mut self, t: &Tally) -> Option<()> {
+        let next = CallStats {
+            calls: self.calls.checked_add(t.calls)?,
+            first: self.first.min(t.first),
+            last: self.last.max(t.last),
+            failed: self.failed.checked_add(t.status4xx.checked_add(t.status5xx)?)?,
+            status4xx: self.status4xx.checked_add(t.status4xx)?,
+            status401: self.status401.checked_add(t.status401)?,
+            status403: self.status403.checked_add(t.status403)?,
+            status429: self.status429.checked_add(t.status429)?,
+            status5xx: self.status5xx.checked_add(t.status5xx)?,
+            first_accepted: self.first_accepted,
+            last_accepted: self.last_accepted,
+        };
+        *self = next;
         if t.accepted() > 0 {
             self.first_accepted = Some(self.first_accepted.map_or(t.day, |d| d.min(t.day)));
             self.last_accepted = Some(self.last_accepted.map_or(t.day, |d| d.max(t.day)));
         }
+        Some(())
     }
 
-    /// Folds another caller's statistics into these.
+    /// Folds another caller's statistics into these. The callers of one [`super::Usage`] add
+    /// up to its `calls`, which reading keeps within `u64` line by line, so these sums cannot
+    /// overflow; they saturate rather than wrap all the same.
     pub fn merge(&mut self, other: &CallStats) {
-        self.calls += other.calls;
-        self.failed += other.failed;
+        self.calls = self.calls.saturating_add(other.calls);
+        self.failed = self.failed.saturating_add(other.failed);
         self.first = self.first.min(other.first);
         self.last = self.last.max(other.last);
-        self.status4xx += other.status4xx;
-        self.status401 += other.status401;
-        self.status403 += other.status403;
-        self.status429 += other.status429;
-        self.status5xx += other.status5xx;
+        self.status4xx = self.status4xx.saturating_add(other.status4xx);
+        self.status401 = self.status401.saturating_add(other.status401);
+        self.status403 = self.status403.saturating_add(other.status403);
+        self.status429 = self.status429.saturating_add(other.status429);
+        self.status5xx = self.status5xx.saturating_add(other.status5xx);
         self.first_accepted = min_opt(self.first_accepted, other.first_accepted);
         self.last_accepted = self.last_accepted.max(other.last_accepted);
     }
