@@ -11,6 +11,9 @@
 #   SCALE_PARTNERS="10000 100000" bash bench/run.sh  # the sizes of the scaling table (default)
 #   SKIP_SCALING=1 bash bench/run.sh       # no scaling table (saves ~1 GB of disk and minutes)
 #   ONLY_SCALING=1 bash bench/run.sh       # build, then the scaling table alone
+#   SCALE_COMMANDS="validate floor ajv" ONLY_SCALING=1 bash bench/run.sh  # some of its commands
+#   NO_BUILD=1 ...                          # time the release binaries as they are
+#   WARMUP=0 ...                            # no warm-up round in the scaling table
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -23,7 +26,8 @@ AS_OF=2026-11-01
 WORK=$ROOT/bench/work
 RES=$ROOT/bench/results
 PROGRAM=$WORK/program
-BIN=$ROOT/target/release/partnerctl
+TARGET=${CARGO_TARGET_DIR:-$ROOT/target}
+BIN=${BIN:-$TARGET/release/partnerctl}
 
 mkdir -p "$WORK" "$RES"
 # A scaling-only run keeps its own record, beside the full run's.
@@ -43,9 +47,15 @@ if [ "${ONLY_SCALING:-0}" != 1 ]; then
 fi
 
 note "build"
-cargo build --release
-# The scan-only floor: read every file and run the YAML scanner over it, building nothing.
-PHASES=$ROOT/$(cargo bench --bench phases --no-run 2>&1 | grep -o 'target/release/deps/phases-[0-9a-f]*' | head -1)
+if [ "${NO_BUILD:-0}" = 1 ]; then
+  # Time the binaries built last (another build may hold the target directory).
+  PHASES=${PHASES:-$(ls -t "$TARGET"/release/deps/phases-* | grep -v '\.d$' | head -1)}
+else
+  cargo build --release
+  # The floors: read every file and run the YAML scanner over it, building nothing
+  # (--scan-only), or parse it into a serde_json value and do nothing else (--parse-only).
+  PHASES=$TARGET/release/deps/$(cargo bench --bench phases --no-run 2>&1 | grep -o 'release/deps/phases-[0-9a-f]*' | head -1 | sed 's|.*/||')
+fi
 [ -x "$PHASES" ] || { echo "cannot find the phases benchmark binary" >&2; exit 1; }
 
 if [ "${ONLY_SCALING:-0}" != 1 ]; then
@@ -102,6 +112,7 @@ fi
   echo "- cores (nproc): $(nproc)"
   echo "- CPU: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')"
   echo "- memory: $(free -g | awk '/Mem:/ {print $2 " GB"}')"
+  echo "- binary: $BIN"
   echo "- partnerctl: $(git -C "$ROOT" rev-parse --short HEAD) ($(git -C "$ROOT" status --porcelain -- src | wc -l) files under src/ modified in the work tree)"
   echo "- hyperfine $(hyperfine --version | cut -d' ' -f2), check-jsonschema $(check-jsonschema --version | awk '{print $NF}'), ajv-cli $(npm ls -g ajv-cli --depth=0 2>/dev/null | grep -o 'ajv-cli@[0-9.]*' | cut -d@ -f2), node $(node --version)"
   [ "${ONLY_SCALING:-0}" = 1 ] || echo "- program: $PARTNERS partners ($nfiles partner files, $(du -sh "$PROGRAM/partners" | cut -f1)), as of $AS_OF"
@@ -223,7 +234,7 @@ if [ "${SKIP_SCALING:-0}" = 1 ]; then
 else
   # validate, render and plan at each size of SCALE_PARTNERS, in this one run, with wall time
   # and peak memory (/usr/bin/time); ratios against the first size.
-  note "scaling: ${SCALE_PARTNERS:=10000 100000} partners"
+  note "scaling: ${SCALE_PARTNERS:=10000 100000} partners: ${SCALE_COMMANDS:=validate floor ajv render plan}"
   record_load "scaling"
   for n in $SCALE_PARTNERS; do
     prog=$WORK/scale-$n
@@ -241,65 +252,92 @@ else
       )
       touch "$prog/.generated-$n"
     fi
+    [[ " $SCALE_COMMANDS " == *" plan "* ]] || continue
     "$BIN" plan -C "$prog/program" --base HEAD --as-of "$AS_OF" --format json > "$prog/plan.json" || true
     python3 -c "import json,sys; d=json.load(open(sys.argv[1])); assert d['ok'] and len(d['changes']) == 1, (d['ok'], d['changes'][:3], d['diagnostics'][:3], d.get('renderErrors'))" "$prog/plan.json"
   done
+  # ajv-cli must accept every partner file of each size before it is timed.
+  if [[ " $SCALE_COMMANDS " == *" ajv "* ]]; then
+    command -v ajv >/dev/null || npm install -g ajv-cli ajv-formats
+    NODE_PATH=$(npm root -g)
+    export NODE_PATH
+    for n in $SCALE_PARTNERS; do
+      prog=$WORK/scale-$n
+      nfiles=$(wc -l < "$prog/partner-files.txt")
+      nvalid=$(ajv validate --spec=draft2020 -c ajv-formats -s schemas/partner.schema.json \
+        -d "$prog/program/partners/**/*.yaml" 2>&1 | grep -c ' valid$' || true)
+      [ "$nvalid" = "$nfiles" ] || { echo "ajv-cli accepted $nvalid of $nfiles files (scale-$n)" >&2; exit 1; }
+    done
+  fi
   # The sizes take turns, run by run (one warm-up round first), so that both sample the
   # same state of the machine: on a shared VM the CPU time the host steals changes over
   # minutes, and timing every run of one size before the other turned that drift into a
-  # ratio. Each run's wall time, peak RSS (/usr/bin/time) and the share of CPU time stolen
-  # while it ran (/proc/stat) go to runs.csv.
+  # ratio. Each run's wall time, CPU time (user + sys) and peak RSS (/usr/bin/time), the
+  # share of CPU time stolen while it ran (/proc/stat) and the 1-minute load average before
+  # it go to runs.csv.
   steal() { awk '/^cpu /{t=0; for(i=2;i<=NF;i++) t+=$i; print $9, t}' /proc/stat; }
-  echo "round,size,command,wall_s,peak_kib,steal" > "$WORK/runs.csv"
-  for round in $(seq 0 "$SLOW_RUNS"); do
-    for cmd in validate render plan; do
+  echo "round,size,command,wall_s,cpu_s,peak_kib,steal,load1" > "$WORK/runs.csv"
+  for round in $(seq "$((1 - ${WARMUP:-1}))" "$SLOW_RUNS"); do
+    for cmd in $SCALE_COMMANDS; do
       for n in $SCALE_PARTNERS; do
         prog=$WORK/scale-$n
         case $cmd in
-          validate) args=(validate -C "$prog/program" --as-of "$AS_OF") ;;
-          render) args=(render -C "$prog/program" --as-of "$AS_OF" --out-dir "$prog/out") ;;
-          plan) args=(plan -C "$prog/program" --base HEAD --as-of "$AS_OF" --format json) ;;
+          validate) run=("$BIN" validate -C "$prog/program" --as-of "$AS_OF") ;;
+          floor) run=("$PHASES" --parse-only "$prog/program") ;;
+          ajv) run=(ajv validate --spec=draft2020 -c ajv-formats -s "$ROOT/schemas/partner.schema.json" -d "$prog/program/partners/**/*.yaml") ;;
+          render) run=("$BIN" render -C "$prog/program" --as-of "$AS_OF" --out-dir "$prog/out") ;;
+          plan) run=("$BIN" plan -C "$prog/program" --base HEAD --as-of "$AS_OF" --format json) ;;
         esac
+        load1=$(cut -d' ' -f1 /proc/loadavg)
         read -r s0 t0 < <(steal)
-        /usr/bin/time -f "%e %M" -o "$WORK/one.time" "$BIN" "${args[@]}" > /dev/null 2>&1 || true
+        /usr/bin/time -f "%e %M %U %S" -o "$WORK/one.time" "${run[@]}" > /dev/null 2>&1 || true
         read -r s1 t1 < <(steal)
-        read -r wall kib < <(tail -1 "$WORK/one.time")
+        read -r wall kib user sys < <(tail -1 "$WORK/one.time")
         [ "$round" = 0 ] && continue # the warm-up
-        echo "$round,$n,$cmd,$wall,$kib,$(python3 -c "print(f'{($s1-$s0)/max($t1-$t0,1):.3f}')")" >> "$WORK/runs.csv"
+        echo "$round,$n,$cmd,$wall,$(python3 -c "print(f'{$user+$sys:.2f}')"),$kib,$(python3 -c "print(f'{($s1-$s0)/max($t1-$t0,1):.3f}')"),$load1" >> "$WORK/runs.csv"
       done
     done
   done
+  cp "$WORK/runs.csv" "$RES/scaling-runs.csv"
   python3 - "$WORK/runs.csv" > "$WORK/scaling.csv" <<'PY'
 import csv, statistics, sys
 rows = list(csv.DictReader(open(sys.argv[1])))
-print("size,command,mean_s,stddev_s,peak_mib,steal")
+order = ["validate", "floor", "ajv", "render", "plan"]
+print("size,command,mean_s,stddev_s,cpu_s,peak_mib,steal,load1")
 seen = []
 for r in rows:
     if (r["size"], r["command"]) not in seen:
         seen.append((r["size"], r["command"]))
-for size, cmd in sorted(seen, key=lambda k: (int(k[0]), ["validate", "render", "plan"].index(k[1]))):
+for size, cmd in sorted(seen, key=lambda k: (int(k[0]), order.index(k[1]))):
     runs = [r for r in rows if r["size"] == size and r["command"] == cmd]
     walls = [float(r["wall_s"]) for r in runs]
     sd = statistics.stdev(walls) if len(walls) > 1 else 0.0
+    cpu = statistics.mean(float(r["cpu_s"]) for r in runs)
     peak = max(int(r["peak_kib"]) for r in runs) // 1024
     steal = statistics.mean(float(r["steal"]) for r in runs)
-    print(f"{size},{cmd},{statistics.mean(walls):.3f},{sd:.3f},{peak},{steal:.3f}")
+    load = statistics.mean(float(r["load1"]) for r in runs)
+    print(f"{size},{cmd},{statistics.mean(walls):.3f},{sd:.3f},{cpu:.3f},{peak},{steal:.3f},{load:.1f}")
 PY
   python3 - "$WORK/scaling.csv" > "$RES/scaling.md" <<'PY'
 import csv, sys
 rows = list(csv.DictReader(open(sys.argv[1])))
 sizes = sorted({int(r["size"]) for r in rows})
 at = {(int(r["size"]), r["command"]): r for r in rows}
-print("| partners | command | mean ± σ | peak RSS | × the first size (time) | plan ÷ validate | CPU stolen |")
-print("| ---: | :--- | ---: | ---: | ---: | ---: | ---: |")
+names = {"validate": "validate", "floor": "parse floor (`phases --parse-only`)", "ajv": "ajv-cli (schema only)",
+         "render": "render", "plan": "plan (one partner's `displayName`)"}
+print("| partners | command | wall, mean ± σ | CPU (user+sys) | peak RSS | × the first size (wall / CPU) | ÷ validate (wall / CPU) | CPU stolen | load (1 min) |")
+print("| ---: | :--- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
 for n in sizes:
-    for cmd in ("validate", "render", "plan"):
-        r = at[(n, cmd)]
+    for cmd in ("validate", "floor", "ajv", "render", "plan"):
+        r = at.get((n, cmd))
+        if r is None:
+            continue
         first = at[(sizes[0], cmd)]
-        ratio = float(r["mean_s"]) / float(first["mean_s"])
-        pv = float(at[(n, "plan")]["mean_s"]) / float(at[(n, "validate")]["mean_s"]) if cmd == "plan" else None
-        print(f"| {n:,} | {cmd} | {float(r['mean_s']):.2f} s ± {float(r['stddev_s']):.2f} | {int(r['peak_mib']):,} MiB "
-              f"| {ratio:.1f}× | {'' if pv is None else f'{pv:.2f}×'} | {float(r['steal']):.0%} |")
+        v = at.get((n, "validate"))
+        ratio = f"{float(r['mean_s']) / float(first['mean_s']):.1f}× / {float(r['cpu_s']) / max(float(first['cpu_s']), 0.001):.1f}×"
+        pv = "" if cmd == "validate" or v is None else f"{float(r['mean_s']) / float(v['mean_s']):.2f}× / {float(r['cpu_s']) / max(float(v['cpu_s']), 0.001):.2f}×"
+        print(f"| {n:,} | {names[cmd]} | {float(r['mean_s']):.2f} s ± {float(r['stddev_s']):.2f} | {float(r['cpu_s']):.2f} s "
+              f"| {int(r['peak_mib']):,} MiB | {ratio} | {pv} | {float(r['steal']):.0%} | {float(r['load1']):.1f} |")
 PY
   cat "$RES/scaling.md" >&2
 fi

@@ -13,6 +13,11 @@
 //! With `--scan-only`, it only reads the files and runs the YAML scanner over each one, in
 //! parallel, building nothing: the floor under any `validate` built on this YAML parser.
 //! `bench/run.sh` times it next to `validate` and the schema validators.
+//!
+//! With `--parse-only`, it reads the files and parses each YAML file into a
+//! `serde_json::Value` (saphyr's events, YAML 1.2 core schema), in parallel, and does nothing
+//! else: no positions, no budgets, no schema, no checks. That is the parse floor `validate`
+//! is measured against.
 
 #![allow(clippy::print_stderr)]
 
@@ -23,6 +28,11 @@ use std::time::Instant;
 
 fn main() {
     let mut args: Vec<String> = std::env::args().skip(1).filter(|a| a != "--bench").collect();
+    if let Some(i) = args.iter().position(|a| a == "--parse-only") {
+        args.remove(i);
+        parse_only(args.first().map(String::as_str).unwrap_or("examples/northwind"));
+        return;
+    }
     if let Some(i) = args.iter().position(|a| a == "--scan-only") {
         args.remove(i);
         scan_only(args.first().map(String::as_str).unwrap_or("examples/northwind"));
@@ -147,4 +157,83 @@ fn scan_only(dir: &str) {
         .sum();
     eprintln!("scanned {} files, {events} YAML events", snapshot.files.len());
     std::mem::forget(snapshot);
+}
+
+/// Reads the program's files and parses every YAML file into a `serde_json::Value`, in
+/// parallel: the parse floor.
+fn parse_only(dir: &str) {
+    use rayon::prelude::*;
+    let snapshot = source::Snapshot::from_dir(std::path::Path::new(dir)).expect("a readable program");
+    let values: Vec<serde_json::Value> = snapshot
+        .files
+        .par_iter()
+        .filter(|(path, _)| path.ends_with(".yaml"))
+        .filter_map(|(path, entry)| {
+            let source::Entry::Bytes(bytes) = entry else {
+                return None;
+            };
+            let bytes = bytes.bytes();
+            let text = std::str::from_utf8(&bytes).unwrap_or_else(|_| panic!("{path} is not UTF-8"));
+            Some(to_json(text, path))
+        })
+        .collect();
+    eprintln!("parsed {} of {} files", values.len(), snapshot.files.len());
+    std::mem::forget(values);
+    std::mem::forget(snapshot);
+}
+
+/// The document of a one-document file as a `serde_json::Value`.
+fn to_json(text: &str, path: &str) -> serde_json::Value {
+    use saphyr_parser::Event;
+    use serde_json::{Map, Value};
+    enum Open {
+        List(Vec<Value>),
+        Map(Map<String, Value>, Option<String>),
+    }
+    let mut parser = saphyr_parser::Parser::new_from_str(text);
+    let mut stack: Vec<Open> = Vec::new();
+    let mut root = Value::Null;
+    while let Some(event) = parser.next_event() {
+        let (event, _) = event.unwrap_or_else(|e| panic!("{path}: {e}"));
+        let done = match event {
+            Event::SequenceStart(..) => {
+                stack.push(Open::List(Vec::new()));
+                None
+            }
+            Event::MappingStart(..) => {
+                stack.push(Open::Map(Map::new(), None));
+                None
+            }
+            Event::SequenceEnd => match stack.pop() {
+                Some(Open::List(items)) => Some(Value::Array(items)),
+                _ => panic!("{path}: unbalanced events"),
+            },
+            Event::MappingEnd => match stack.pop() {
+                Some(Open::Map(map, _)) => Some(Value::Object(map)),
+                _ => panic!("{path}: unbalanced events"),
+            },
+            Event::Scalar(text, style, _, tag) => Some(
+                match saphyr::Scalar::parse_from_cow_and_metadata(text, style, tag.as_ref()) {
+                    Some(saphyr::Scalar::Null) | None => Value::Null,
+                    Some(saphyr::Scalar::Boolean(b)) => Value::Bool(b),
+                    Some(saphyr::Scalar::Integer(i)) => Value::from(i),
+                    Some(saphyr::Scalar::FloatingPoint(f)) => Value::from(f.into_inner()),
+                    Some(saphyr::Scalar::String(s)) => Value::String(s.into_owned()),
+                },
+            ),
+            _ => None,
+        };
+        let Some(value) = done else { continue };
+        match stack.last_mut() {
+            None => root = value,
+            Some(Open::List(items)) => items.push(value),
+            Some(Open::Map(map, key)) => match key.take() {
+                None => *key = Some(value.as_str().map(str::to_string).unwrap_or_else(|| value.to_string())),
+                Some(k) => {
+                    map.insert(k, value);
+                }
+            },
+        }
+    }
+    root
 }

@@ -18,6 +18,7 @@ use crate::model::Program;
 use crate::output::{RenderError, RenderedFile, check_relative_path, normalize};
 use crate::source::Entry;
 use crate::spec::{Date, OutputSpec, Target};
+use rayon::prelude::*;
 use std::collections::BTreeMap;
 
 /// The built-in template folder a target renders from, if it renders through templates.
@@ -109,8 +110,21 @@ pub fn check_and_render_outputs(program: &Program, today: Date) -> (Vec<Diagnost
         }
     }
 
+    // What one output's settings say, in program.yaml's order; then, in parallel, what
+    // checking or rendering it finds. The outputs are independent, and a gateway target's
+    // manifests or a program template over every partner are most of validate's work after
+    // loading.
+    struct Planned {
+        at: Location,
+        before: Vec<Diagnostic>,
+        settings: Option<Target>,
+        duplicate: Option<Diagnostic>,
+        render: bool,
+    }
     let mut written: BTreeMap<String, usize> = BTreeMap::new();
+    let mut planned = Vec::with_capacity(spec.outputs.len());
     for (i, output) in spec.outputs.iter().enumerate() {
+        let mut out = Vec::new();
         let at = res.at(&format!("/spec/outputs/{i}"));
         let path = normalize(&output.path);
         let mut ok = true;
@@ -179,13 +193,10 @@ pub fn check_and_render_outputs(program: &Program, today: Date) -> (Vec<Diagnost
             }
             _ => {}
         }
-        if ok && let Some(target) = output.target {
-            for (message, hint) in target_settings(program, today, output, target) {
-                out.push(finding(&at, message, hint));
-            }
-        }
+        let settings = output.target.filter(|_| ok);
+        let mut duplicate = None;
         if let Some(first) = written.insert(path.clone(), i) {
-            out.push(finding(
+            duplicate = Some(finding(
                 &at,
                 format!(
                     "output `{}` writes the same path as output {} does",
@@ -196,28 +207,57 @@ pub fn check_and_render_outputs(program: &Program, today: Date) -> (Vec<Diagnost
             ));
             ok = false;
         }
-        if ok
-            && runs_program_template(program, output)
-            && broken_templates.is_empty()
-            && let Some(env) = &env
-        {
-            match render_output(program, output, today, env) {
-                Ok(files) => {
-                    rendered.0.insert(i, files);
+        let render = ok && runs_program_template(program, output) && broken_templates.is_empty() && env.is_some();
+        planned.push(Planned {
+            at,
+            before: out,
+            settings,
+            duplicate,
+            render,
+        });
+    }
+    let checked: Vec<(Vec<Diagnostic>, Option<Vec<RenderedFile>>)> = planned
+        .into_par_iter()
+        .zip(spec.outputs.par_iter())
+        .map(|(plan, output)| {
+            let Planned {
+                at,
+                before: mut out,
+                settings,
+                duplicate,
+                render,
+            } = plan;
+            if let Some(target) = settings {
+                for (message, hint) in target_settings(program, today, output, target) {
+                    out.push(finding(&at, message, hint));
                 }
-                Err(e @ RenderError::Description { .. }) => {
-                    out.extend(crate::template::budget::diagnostic(&e));
-                }
-                Err(e) => {
+            }
+            out.extend(duplicate);
+            let mut files = None;
+            if render && let Some(env) = &env {
+                match render_output(program, output, today, env) {
+                    Ok(f) => files = Some(f),
+                    Err(e @ RenderError::Description { .. }) => {
+                        out.extend(crate::template::budget::diagnostic(&e));
+                    }
+                    Err(e) => {
                     let hint = match &e {
                         RenderError::Template { .. } => {
                             "fix the template; a render has a budget (docs/security.md), so loops over loops of the program's data are refused"
                         }
                         _ => "fix the output in program.yaml",
                     };
-                    out.push(finding(&at, format!("output `{}`: {e}", output.path), hint));
+                        out.push(finding(&at, format!("output `{}`: {e}", output.path), hint));
+                    }
                 }
             }
+            (out, files)
+        })
+        .collect();
+    for (i, (found, files)) in checked.into_iter().enumerate() {
+        out.extend(found);
+        if let Some(files) = files {
+            rendered.0.insert(i, files);
         }
     }
     // The portal's API reference is written from each product's description by built-in
