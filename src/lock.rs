@@ -165,21 +165,25 @@ fn create_whole(path: &Path) -> std::io::Result<()> {
 /// The lock file's text and its holder. A text that does not parse is read again for a
 /// moment: on a file system without hard links the holder is written after the file is
 /// created.
-fn read_holder(path: &Path) -> (String, Option<Holder>) {
+/// The lock's text and holder; `None` when the lock was released before it could be read
+/// (another apply may have taken it again since: the caller tries again rather than judge a
+/// file that is no longer the one it found).
+fn read_holder(path: &Path) -> Option<(String, Option<Holder>)> {
     let mut text = String::new();
     for attempt in 0..10 {
-        text = fs::read_to_string(path).unwrap_or_default();
+        text = match fs::read_to_string(path) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return None,
+            Err(_) => String::new(),
+        };
         if let Some(h) = Holder::parse(&text) {
-            return (text, Some(h));
-        }
-        if !path.exists() {
-            return (String::new(), None);
+            return Some((text, Some(h)));
         }
         if attempt < 9 {
             std::thread::sleep(std::time::Duration::from_millis(20));
         }
     }
-    (text, None)
+    Some((text, None))
 }
 
 /// Removes the holder temporaries (`<lock>.<pid>.<n>.tmp`) of processes that are gone: a
@@ -225,12 +229,16 @@ impl Lock {
         }
         remove_dead_temporaries(&path);
         let mut took_over = None;
-        // Twice at most: once as found, once after removing a dead holder's lock.
-        for _ in 0..2 {
+        // A few times at most: as found, after removing a dead holder's lock, and after a
+        // lock released between the attempt and the read.
+        for _ in 0..4 {
             match create_whole(&path) {
                 Ok(()) => return Ok(Lock { path, took_over }),
                 Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-                    let (text, holder) = read_holder(&path);
+                    // Released between the attempt and the read: try again.
+                    let Some((text, holder)) = read_holder(&path) else {
+                        continue;
+                    };
                     match holder {
                         Some(h) if took_over.is_none() && h.is_gone() => {
                             // Remove only the lock judged stale, not one a racing apply just took.
@@ -249,8 +257,6 @@ impl Lock {
                                 holder: format!("held by {}", h.describe()),
                             });
                         }
-                        // Released between the attempt and the read: try again.
-                        None if text.is_empty() && !path.exists() => {}
                         None => {
                             return Err(LockError::Locked {
                                 path,
@@ -269,7 +275,7 @@ impl Lock {
         }
         Err(LockError::Locked {
             path,
-            holder: "taken by another apply while this one took over a stale lock".into(),
+            holder: "taken by other applies while this one tried (or took over a stale lock)".into(),
         })
     }
 
