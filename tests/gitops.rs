@@ -9,36 +9,12 @@
 
 mod common;
 
+use common::git::{git, git_in};
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 const AS_OF: &str = "2026-11-01";
-
-fn git_in(dir: &Path, args: &[&str]) -> std::process::Output {
-    Command::new("git")
-        .args(args)
-        .current_dir(dir)
-        .env("GIT_AUTHOR_NAME", "dev")
-        .env("GIT_AUTHOR_EMAIL", "dev@example.invalid")
-        .env("GIT_COMMITTER_NAME", "dev")
-        .env("GIT_COMMITTER_EMAIL", "dev@example.invalid")
-        .env("GIT_CONFIG_GLOBAL", "/dev/null")
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .output()
-        .expect("git runs")
-}
-
-/// Runs git and insists that it succeeds.
-fn git(dir: &Path, args: &[&str]) -> String {
-    let o = git_in(dir, args);
-    assert!(
-        o.status.success(),
-        "git {args:?} failed: {}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    );
-    String::from_utf8_lossy(&o.stdout).trim().to_string()
-}
 
 fn bin() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_partnerctl"))

@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod browser;
+pub mod git;
 pub mod issue_form;
 pub mod nginx;
 
