@@ -347,6 +347,10 @@ impl Reader<'_> {
 
 /// Parses an ARM template; `Ok(None)` when the file is not one.
 pub fn parse(file: &str, bytes: &[u8]) -> Result<Option<Export>, DeckError> {
+    // A decK file says so near its start; it is not parsed twice.
+    if crate::gateway::kong::read::declares_deck(bytes) {
+        return Ok(None);
+    }
     let parsed = yaml::parse(file, bytes).ok();
     let value: Value = match &parsed {
         Some(d) => d.value.clone(),

@@ -130,6 +130,20 @@ const MODELLED: [&str; 9] = [
 /// Route fields that match requests beyond path and method.
 const OTHER_MATCHES: [&str; 5] = ["hosts", "headers", "snis", "sources", "destinations"];
 
+/// Whether a file says it is a decK file near its start: a `_format_version` key on a line of
+/// its own (YAML), or as the first key of a JSON object. Readers of other formats ask this
+/// before parsing, so a large decK dump is parsed once, by [`parse`].
+pub fn declares_deck(bytes: &[u8]) -> bool {
+    let head = &bytes[..bytes.len().min(64 * 1024)];
+    head.split(|b| *b == b'\n').any(|l| {
+        let l = l.trim_ascii_start();
+        l.starts_with(b"_format_version") || l.starts_with(b"\"_format_version\"") || {
+            let rest = l.strip_prefix(b"{").map(<[u8]>::trim_ascii_start);
+            rest.is_some_and(|r| r.starts_with(b"\"_format_version\""))
+        }
+    })
+}
+
 /// Reads a decK file from disk.
 pub fn read(path: &std::path::Path) -> Result<Deck, DeckError> {
     let name = path.display().to_string();

@@ -177,12 +177,8 @@ pub fn parse(file: &str, bytes: &[u8]) -> Result<Option<Manifests>, DeckError> {
         column,
         message,
     };
-    // A decK file says so on a line of its own; it is not parsed twice.
-    let head = &bytes[..bytes.len().min(64 * 1024)];
-    if head
-        .split(|b| *b == b'\n')
-        .any(|l| l.starts_with(b"_format_version") || l.trim_ascii_start().starts_with(b"\"_format_version\""))
-    {
+    // A decK file says so near its start; it is not parsed twice.
+    if crate::gateway::kong::read::declares_deck(bytes) {
         return Ok(None);
     }
     let docs = match yaml::parse_stream(file, bytes) {

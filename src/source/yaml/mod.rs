@@ -14,9 +14,12 @@
 //!
 //! [`positions`] keeps where each node is written, [`build`] turns events into the value
 //! under the alias and depth budgets, `syntax` says why a file does not parse in the terms of
-//! the mistake made; this module parses a file or a stream of documents.
+//! the mistake made, `json` reads a strict JSON text into the same value and positions
+//! without the YAML scanner (which queues a whole one-line JSON file before its first event);
+//! this module parses a file or a stream of documents.
 
 pub mod build;
+mod json;
 pub mod positions;
 mod syntax;
 
@@ -57,6 +60,11 @@ pub fn parse(file: &str, bytes: &[u8]) -> Result<YamlDoc, Diagnostic> {
         );
     }
 
+    if json::may_be_json(text)
+        && let Some(doc) = json::parse(file, text)
+    {
+        return Ok(doc);
+    }
     let mut builder = Builder::new(file, text.len());
     let mut parser = Parser::new_from_str(text);
     let mut documents = 0usize;
@@ -121,6 +129,11 @@ pub fn parse_stream(file: &str, bytes: &[u8]) -> Result<Vec<YamlDoc>, Diagnostic
             format!("the file is not UTF-8 (invalid byte at offset {})", e.valid_up_to()),
         )
     })?;
+    if json::may_be_json(text)
+        && let Some(doc) = json::parse(file, text)
+    {
+        return Ok(vec![doc]);
+    }
     let mut docs = Vec::new();
     let mut builder = Builder::new(file, text.len());
     let mut parser = Parser::new_from_str(text);
