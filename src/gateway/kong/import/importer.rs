@@ -50,6 +50,9 @@ pub(crate) struct Importer<'a> {
     pub(crate) partners: BTreeMap<String, PartnerDraft>,
     /// The partner name each consumer became, by `custom_id`/`username`.
     pub(crate) consumer_names: BTreeMap<String, String>,
+    /// The names given so far (the values of `consumer_names`), to find a free one without
+    /// scanning every consumer imported before.
+    pub(crate) names_taken: std::collections::HashSet<String>,
     pub(crate) taken_ids: BTreeSet<String>,
     pub(crate) todo: BTreeSet<Todo>,
 }
@@ -270,7 +273,7 @@ impl Importer<'_> {
             Some(p) => p.name.clone(),
             None => {
                 let base = to_name(&raw);
-                let taken = |n: &str| self.consumer_names.values().any(|x| x == n);
+                let taken = |n: &str| self.names_taken.contains(n);
                 let mut name = base.clone();
                 let mut k = 2;
                 while taken(&name) {
@@ -281,6 +284,7 @@ impl Importer<'_> {
                 name
             }
         };
+        self.names_taken.insert(name.clone());
         self.consumer_names.insert(raw, name.clone());
         Some(name)
     }

@@ -50,6 +50,7 @@ pub fn import_kong(decks: &[Deck], existing: &Program, options: &ImportOptions) 
         products: BTreeMap::new(),
         partners: BTreeMap::new(),
         consumer_names: BTreeMap::new(),
+        names_taken: Default::default(),
         taken_ids: existing
             .partners
             .values()
