@@ -273,10 +273,14 @@ pub fn load(snapshot: Snapshot) -> Loaded {
         .filter(|(path, _, _)| !bad_folders.iter().any(|f| under_folder(path, f)))
         .collect();
 
+    // The documents in the policy engine's form are needed only for the program's own
+    // policies (the built-in rules are evaluated over the typed program): without any, none
+    // is made, and a document asked for later is read again from its bytes.
+    let keep_raw = snapshot.files.keys().any(|p| crate::source::is_policy_file(p));
     let parsed: Vec<(Option<Document>, Option<Typed>, Vec<Diagnostic>)> = candidates
         .par_iter()
         .map_init(raw::Interner::default, |interner, (path, bytes, fk)| {
-            read_document(path, bytes, *fk, interner)
+            read_document(path, bytes, *fk, keep_raw.then_some(interner))
         })
         .collect();
 
@@ -452,7 +456,7 @@ fn read_document(
     path: &str,
     bytes: &Blob,
     folder_kind: Kind,
-    interner: &mut raw::Interner,
+    interner: Option<&mut raw::Interner>,
 ) -> (Option<Document>, Option<Typed>, Vec<Diagnostic>) {
     let doc = match yaml::parse(path, &bytes.bytes()) {
         Ok(d) => d,
@@ -524,15 +528,18 @@ fn read_document(
             diags.push(d);
         }
     }
-    let value = raw::from_json(&doc.value, interner);
-    let secrets = secrets::document_secrets(&value);
+    let secrets = secrets::document_secrets(&doc.value);
+    let written = match interner {
+        Some(interner) => Written::new(bytes.clone(), raw::from_json(&doc.value, interner)),
+        None => Written::unread(bytes.clone()),
+    };
     (
         Some(Document {
             file: path.to_string(),
             folder_kind: Some(folder_kind),
             kind,
             name,
-            written: Arc::new(Written::new(bytes.clone(), value)),
+            written: Arc::new(written),
             secrets,
             valid: typed.is_some(),
         }),

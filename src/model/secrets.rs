@@ -4,8 +4,8 @@
 //! `secret-in-repo` check (`check/secret_in_repo.rs`) turns what is found into findings and
 //! also scans file names and texts that are not YAML.
 
-use super::Raw as Value;
 use regex::{Regex, RegexSet};
+use serde_json::Value;
 use std::fmt::Write as _;
 use std::sync::LazyLock;
 
@@ -268,8 +268,7 @@ fn walk<'a>(v: &'a Value, path: &mut Vec<Step<'a>>, found: &mut Found<'a>) {
             }
         }
         Value::Object(map) => {
-            for (k, item) in map.iter_sorted() {
-                let Value::String(k) = k else { continue };
+            for (k, item) in map {
                 path.push(Step::Key(k));
                 // Schema keys are short words; only a key as long as the shortest token is
                 // searched, which keeps the scan of a million keys to a length test each.

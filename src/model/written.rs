@@ -1,9 +1,11 @@
 //! A document as written: its file's bytes, shared with the snapshot, and what is derived from
 //! them only while something needs it.
 //!
-//! Loading parses each file once and keeps the document in the policy engine's form ([`Raw`])
-//! for the checks and the policies, which read every document. That form is several times the
-//! size of the file, so once the policies have run, [`Written::release`] drops it: rendering
+//! When the program has policies of its own, loading parses each file once and keeps the
+//! document in the policy engine's form ([`Raw`]) for them, since they read every document
+//! (the built-in rules are evaluated over the typed program and need none; without program
+//! policies no document is kept in that form: [`Written::unread`]). That form is several times
+//! the size of the file, so once the policies have run, [`Written::release`] drops it: rendering
 //! and the rest of a plan work on the typed resources. A location for a finding (or a plan's
 //! comparison of a changed file) reads the bytes again when it is asked for, one file at a
 //! time. The positions of a document's nodes are never kept from loading: a clean program
@@ -37,6 +39,16 @@ impl Written {
         Written {
             bytes,
             raw: RwLock::new(Some(raw)),
+            positions: OnceLock::new(),
+        }
+    }
+
+    /// A document whose policy form was not made while loading: [`Written::raw`] reads the
+    /// bytes when first asked.
+    pub fn unread(bytes: Blob) -> Written {
+        Written {
+            bytes,
+            raw: RwLock::new(None),
             positions: OnceLock::new(),
         }
     }

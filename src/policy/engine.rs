@@ -39,6 +39,17 @@ pub struct Loaded {
     pub diagnostics: Vec<Diagnostic>,
 }
 
+impl Loaded {
+    /// No source: nothing to evaluate.
+    pub fn empty(limits: &PolicyBudget) -> Loaded {
+        Loaded {
+            engine: new_engine(limits),
+            modules: Vec::new(),
+            diagnostics: Vec::new(),
+        }
+    }
+}
+
 /// An engine whose every evaluation stops after the budget's time: a runaway rule becomes a
 /// finding, not a hang.
 fn new_engine(budget: &PolicyBudget) -> Engine {

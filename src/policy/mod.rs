@@ -22,6 +22,7 @@ pub mod builtin;
 mod engine;
 pub mod guarded;
 mod input;
+pub mod native;
 pub mod test;
 
 pub use input::{input_json, input_schema, input_schema_text};
@@ -34,18 +35,7 @@ use engine::{Module, Source};
 use serde_json::Value as Json;
 use std::collections::BTreeMap;
 
-/// The folder of the program's own policies.
-pub const POLICY_DIR: &str = "policies/";
-
-/// Whether a repository path is one of the program's policies (not a test).
-pub fn is_policy_file(path: &str) -> bool {
-    path.starts_with(POLICY_DIR) && path.ends_with(".rego") && !is_test_file(path)
-}
-
-/// Whether a repository path is one of the program's policy tests.
-pub fn is_test_file(path: &str) -> bool {
-    path.starts_with(POLICY_DIR) && path.ends_with("_test.rego")
-}
+pub use crate::source::{POLICY_DIR, is_policy_file, is_test_file};
 
 /// Runs the built-in pack and the program's `policies/*.rego` over the program; `changes` is
 /// the plan's change set (the `changes` array of `plan --format json`) when called from `plan`.
@@ -53,8 +43,19 @@ pub fn is_test_file(path: &str) -> bool {
 /// Loading and every rule set run on threads with a large stack and under the budget of
 /// program.yaml `spec.limits` (see [`budget`]).
 pub fn evaluate(program: &Program, today: Date, changes: Option<&Json>) -> Vec<Diagnostic> {
+    evaluate_with(program, today, changes, false)
+}
+
+/// [`evaluate`] with the built-in rules in the policy engine too, as their Rego says: what
+/// the native evaluation of the built-in rules ([`native`]) must agree with, finding for
+/// finding (`tests/policy_native.rs`).
+pub fn evaluate_in_rego(program: &Program, today: Date, changes: Option<&Json>) -> Vec<Diagnostic> {
+    evaluate_with(program, today, changes, true)
+}
+
+fn evaluate_with(program: &Program, today: Date, changes: Option<&Json>, all_rego: bool) -> Vec<Diagnostic> {
     let limits = budget::PolicyBudget::from_limits(&program.spec().map(|s| s.limits.clone()).unwrap_or_default());
-    budget::on_large_stack(limits.depth, || evaluate_here(program, today, changes)).unwrap_or_else(|| {
+    budget::on_large_stack(limits.depth, || evaluate_here(program, today, changes, all_rego)).unwrap_or_else(|| {
         vec![Diagnostic::new(
             Code::Policy,
             &Location::file_start(POLICY_DIR),
@@ -63,7 +64,7 @@ pub fn evaluate(program: &Program, today: Date, changes: Option<&Json>) -> Vec<D
     })
 }
 
-fn evaluate_here(program: &Program, today: Date, changes: Option<&Json>) -> Vec<Diagnostic> {
+fn evaluate_here(program: &Program, today: Date, changes: Option<&Json>, all_rego: bool) -> Vec<Diagnostic> {
     let limits = budget::PolicyBudget::from_limits(&program.spec().map(|s| s.limits.clone()).unwrap_or_default());
     let empty = BTreeMap::new();
     let settings = program.spec().map(|s| &s.policies).unwrap_or(&empty);
@@ -73,11 +74,56 @@ fn evaluate_here(program: &Program, today: Date, changes: Option<&Json>) -> Vec<
     diagnostics.extend(read_errors);
     diagnostics.extend(unknown_settings(program, settings, &program_sources));
 
-    let mut sources = builtin_sources(settings);
-    sources.extend(program_sources);
-    let mut loaded = engine::load(&sources, &limits);
+    // The built-in rules are evaluated natively ([`native`]) unless a program policy declares
+    // a package under `partnerctl`, which could add members to a built-in rule set: then
+    // everything is Rego, as written.
+    let own_packages = !program_sources.is_empty();
+    let mut loaded = if own_packages {
+        let mut sources = vec![lib_source()];
+        sources.extend(program_sources.iter().cloned());
+        engine::load(&sources, &limits)
+    } else {
+        engine::Loaded::empty(&limits)
+    };
+    let native = !all_rego
+        && !loaded
+            .modules
+            .iter()
+            .any(|m| !m.path.starts_with('<') && is_builtin_package(&m.package));
+    if !native {
+        let mut sources = builtin_sources(settings);
+        sources.extend(program_sources);
+        loaded = engine::load(&sources, &limits);
+    }
     diagnostics.append(&mut loaded.diagnostics);
-    if loaded.modules.is_empty() {
+    if native {
+        for rule in enabled_rules(settings) {
+            let (set, line) = native::declaration(rule);
+            let origin = Origin {
+                file: rule.path.to_string(),
+                line,
+                package: format!(
+                    "data.partnerctl.rules.{}",
+                    rule.path
+                        .trim_start_matches("<built-in>/policies/")
+                        .trim_end_matches(".rego")
+                ),
+                builtin: true,
+            };
+            let severity = if set == "deny" {
+                Severity::Error
+            } else {
+                Severity::Warning
+            };
+            for member in native::evaluate(rule, program, today, changes).unwrap_or_default() {
+                if let Some(d) = finding(program, settings, &member, severity, &origin) {
+                    diagnostics.push(d);
+                }
+            }
+        }
+    }
+    // Natively evaluated, the library alone holds no rule set to evaluate.
+    if loaded.modules.is_empty() || (native && loaded.modules.iter().all(|m| m.path.starts_with('<'))) {
         return diagnostics;
     }
     loaded.engine.set_input(input::input_value(program, today, changes));
@@ -242,16 +288,31 @@ fn is_time_limit(e: &anyhow::Error) -> bool {
     text.contains("time limit") || text.contains("execution time") || text.contains("timed out")
 }
 
-/// The built-in rules that are switched on, with the shared library.
-fn builtin_sources(settings: &BTreeMap<String, PolicySetting>) -> Vec<Source> {
-    let mut out = vec![Source {
+/// The built-in rules that are switched on, in the order they are documented.
+fn enabled_rules(settings: &BTreeMap<String, PolicySetting>) -> impl Iterator<Item = &'static builtin::BuiltinRule> {
+    builtin::RULES
+        .iter()
+        .filter(|r| settings.get(r.name).and_then(|s| s.enabled) != Some(false))
+}
+
+/// The helpers every built-in rule imports, which program policies may import too.
+fn lib_source() -> Source {
+    Source {
         path: builtin::LIB_PATH.to_string(),
         text: builtin::LIB_SOURCE.to_string(),
-    }];
-    for r in builtin::RULES {
-        if settings.get(r.name).and_then(|s| s.enabled) == Some(false) {
-            continue;
-        }
+    }
+}
+
+/// Whether a package (`data.x.y`, as the engine names it) is the built-in pack's or below it.
+fn is_builtin_package(package: &str) -> bool {
+    let p = package.strip_prefix("data.").unwrap_or(package);
+    p == "partnerctl" || p.starts_with("partnerctl.") || p.starts_with("partnerctl[")
+}
+
+/// The built-in rules that are switched on, with the shared library, as Rego.
+fn builtin_sources(settings: &BTreeMap<String, PolicySetting>) -> Vec<Source> {
+    let mut out = vec![lib_source()];
+    for r in enabled_rules(settings) {
         out.push(Source {
             path: r.path.to_string(),
             text: r.source.to_string(),

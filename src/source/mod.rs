@@ -29,6 +29,19 @@ pub const PROGRAM_DIRS: &[&str] = &["products", "terms", "partners", "policies",
 /// The program's root document.
 pub const PROGRAM_FILE: &str = "program.yaml";
 
+/// The folder of the program's own policies.
+pub const POLICY_DIR: &str = "policies/";
+
+/// Whether a repository path is one of the program's policies (not a test).
+pub fn is_policy_file(path: &str) -> bool {
+    path.starts_with(POLICY_DIR) && path.ends_with(".rego") && !is_test_file(path)
+}
+
+/// Whether a repository path is one of the program's policy tests.
+pub fn is_test_file(path: &str) -> bool {
+    path.starts_with(POLICY_DIR) && path.ends_with("_test.rego")
+}
+
 /// One file of a snapshot.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Entry {
