@@ -101,9 +101,13 @@ fn kong(args: &KongArgs, common: &Common) -> anyhow::Result<u8> {
         imported.todo.dedup();
     }
     if !args.dry_run {
-        for f in imported.files.iter().filter(|f| f.action.writes()) {
-            write_atomic(&common.dir, &f.path, f.contents.as_bytes())?;
-        }
+        let files: Vec<(&str, &[u8])> = imported
+            .files
+            .iter()
+            .filter(|f| f.action.writes())
+            .map(|f| (f.path.as_str(), f.contents.as_bytes()))
+            .collect();
+        partnerctl::source::program_files::write_all(&common.dir, &files).map_err(|e| anyhow::anyhow!("{e}"))?;
     }
     let mut out = super::Out::new(common.format);
     if common.format == Format::Json {
@@ -248,9 +252,4 @@ fn flagged_by_merge(
             source: None,
         })
         .collect())
-}
-
-/// Writes a file of the program through the one writer of program files.
-fn write_atomic(root: &Path, relative: &str, bytes: &[u8]) -> anyhow::Result<()> {
-    partnerctl::source::program_files::write(root, relative, bytes).map_err(|e| anyhow::anyhow!("{e}"))
 }

@@ -41,11 +41,22 @@ pub fn check(rel: &str) -> Result<(), Refusal> {
 /// Writes one program file below `root` after [`check`], through the one writer of program
 /// files ([`paths::write_in_program`]): atomically, never through a symbolic link.
 pub fn write(root: &Path, rel: &str, bytes: &[u8]) -> Result<(), Refusal> {
-    check(rel).map_err(|r| Refusal {
-        reason: format!("refusing to write {rel}: it {}", r.reason),
-    })?;
-    paths::write_in_program(root, rel, bytes).map_err(|r| Refusal {
-        reason: format!("refusing to write {rel}: {}", r.reason),
+    write_all(root, &[(rel, bytes)])
+}
+
+/// [`write`] for many files: each is judged before any is written, then they are written
+/// through [`paths::write_all_in_program`].
+pub fn write_all(root: &Path, files: &[(&str, &[u8])]) -> Result<(), Refusal> {
+    for (rel, _) in files {
+        check(rel).map_err(|r| Refusal {
+            reason: format!("refusing to write {rel}: it {}", r.reason),
+        })?;
+    }
+    paths::write_all_in_program(root, files).map_err(|r| Refusal {
+        reason: match files {
+            [(rel, _)] => format!("refusing to write {rel}: {}", r.reason),
+            _ => format!("refusing to write the files: {}", r.reason),
+        },
     })
 }
 

@@ -13,7 +13,7 @@
 use super::manifests::{manifest, with_kustomization};
 use crate::output::{RenderError, RenderedFile};
 use serde_json::Value;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 /// One resource of a Kubernetes target, before it is written: the file it goes to (in the
 /// output's folder) and the document.
@@ -91,10 +91,46 @@ fn items<'a>(v: &'a Value, pointer: &str) -> &'a [Value] {
         .unwrap_or_default()
 }
 
+/// How a refused manifest is named in a finding (`Kind namespace/name (file)`), written only
+/// for one that is refused.
+struct Lazy<'a>(std::cell::OnceCell<String>, &'a str, &'a str, &'a str, &'a str);
+
+impl Lazy<'_> {
+    fn get(&self) -> &str {
+        self.0
+            .get_or_init(|| format!("{} {}/{} ({})", self.1, self.2, self.3, self.4))
+    }
+}
+
+impl std::fmt::Display for Lazy<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.get())
+    }
+}
+
+/// The bytes a value takes as compact JSON (what the API server receives), counted without
+/// writing them anywhere.
+fn json_size(v: &Value) -> usize {
+    struct Count(usize);
+    impl std::io::Write for Count {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0 += buf.len();
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut c = Count(0);
+    serde_json::to_writer(&mut c, v).map_or(0, |_| c.0)
+}
+
 /// What the API server or a CRD would refuse in `docs`, one line each.
 pub fn check(docs: &[Doc]) -> Vec<String> {
     let mut out = Vec::new();
-    let mut seen: BTreeMap<(String, String, String), &str> = BTreeMap::new();
+    // Borrowed from the documents: validate checks tens of thousands of manifests, nearly
+    // all fine, so nothing is allocated for one unless it is refused.
+    let mut seen: HashMap<(&str, &str, &str, &str), &str> = HashMap::with_capacity(docs.len());
     let mut files: BTreeMap<&str, usize> = BTreeMap::new();
     for d in docs {
         let kind = d.body["kind"].as_str().unwrap_or("?");
@@ -106,7 +142,7 @@ pub fn check(docs: &[Doc]) -> Vec<String> {
             .pointer("/metadata/namespace")
             .and_then(Value::as_str)
             .unwrap_or("");
-        let what = format!("{kind} {namespace}/{name} ({})", d.file);
+        let what = Lazy(std::cell::OnceCell::new(), kind, namespace, name, &d.file);
         *files.entry(d.file.as_str()).or_default() += 1;
         if !is_subdomain(name) {
             out.push(format!(
@@ -118,10 +154,7 @@ pub fn check(docs: &[Doc]) -> Vec<String> {
                 "{what}: the namespace is not a DNS-1123 label of at most {MAX_LABEL} characters"
             ));
         }
-        if let Some(first) = seen.insert(
-            (format!("{group}/{kind}"), namespace.to_string(), name.to_string()),
-            &d.file,
-        ) {
+        if let Some(first) = seen.insert((group, kind, namespace, name), &d.file) {
             out.push(format!(
                 "{what}: {first} holds a {kind} of the same name and namespace; one would replace the other"
             ));
@@ -152,15 +185,15 @@ pub fn check(docs: &[Doc]) -> Vec<String> {
                 "{what}: its annotations take {annotations} bytes, more than the API server's {MAX_ANNOTATION_BYTES}"
             ));
         }
-        let size = serde_json::to_vec(&d.body).map_or(0, |b| b.len());
+        let size = json_size(&d.body);
         if size > MAX_OBJECT_BYTES {
             out.push(format!(
                 "{what}: the object takes {size} bytes, more than the {MAX_OBJECT_BYTES} a request to the API server may (etcd's default)"
             ));
         }
         match kind {
-            "BackendTrafficPolicy" => backend_traffic_policy(&what, &d.body, &mut out),
-            "SecurityPolicy" => security_policy(&what, &d.body, &mut out),
+            "BackendTrafficPolicy" => backend_traffic_policy(what.get(), &d.body, &mut out),
+            "SecurityPolicy" => security_policy(what.get(), &d.body, &mut out),
             "ExternalSecret" => {
                 for (i, e) in items(&d.body, "/spec/data").iter().enumerate() {
                     let key = e["secretKey"].as_str().unwrap_or("");
