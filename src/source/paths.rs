@@ -350,10 +350,9 @@ pub fn write_all_in_program(root: &Path, files: &[(&str, &[u8])]) -> Result<(), 
     }
     let check_folders = || folders.iter().try_for_each(|f| no_link(&root.join(f)));
     check_folders()?;
-    for (rel, _) in files {
-        let dir = root.join(rel);
-        let dir = dir.parent().unwrap_or(root);
-        fs::create_dir_all(dir).map_err(|e| Refusal {
+    for folder in &folders {
+        let dir = root.join(folder);
+        fs::create_dir_all(&dir).map_err(|e| Refusal {
             reason: format!("cannot create {}: {e}", dir.display()),
         })?;
     }
