@@ -3,6 +3,7 @@
 
 use crate::spec::{EndpointSpec, Method};
 use serde_json::Value;
+use std::sync::Arc;
 
 /// One API description, bundled and read.
 #[derive(Clone, Debug, PartialEq)]
@@ -29,12 +30,32 @@ pub struct Tag {
     pub description: String,
 }
 
-/// One operation of a description.
+/// One operation of a description: where it is, and what its operation object says.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Operation {
     /// Upper case: `GET`, `HEAD`, ...
     pub method: String,
     pub path: String,
+    /// Where the operation is written in its file.
+    pub line: usize,
+    /// What the operation object says, read once and shared by every path that refers to the
+    /// same object (path items can be `$ref`s): read as `op.summary`, `op.responses`.
+    pub spec: Arc<OperationSpec>,
+}
+
+impl std::ops::Deref for Operation {
+    type Target = OperationSpec;
+
+    fn deref(&self) -> &OperationSpec {
+        &self.spec
+    }
+}
+
+/// What an operation object says. Parameters, bodies and responses that the document shares
+/// (`$ref`s to components) are held once however many operations refer to them: a
+/// description is small, what it shares is not copied per operation.
+#[derive(Clone, Debug, PartialEq)]
+pub struct OperationSpec {
     pub operation_id: Option<String>,
     pub tags: Vec<String>,
     pub summary: String,
@@ -42,13 +63,11 @@ pub struct Operation {
     pub deprecated: bool,
     /// Path-level and operation-level parameters merged (the operation's win), references
     /// resolved.
-    pub parameters: Vec<Parameter>,
+    pub parameters: Vec<Arc<Parameter>>,
     /// The request body, references resolved at its top.
-    pub request_body: Option<Value>,
+    pub request_body: Option<Arc<Value>>,
     /// Status (`200`, `4XX`, `default`) → response, references resolved at its top.
-    pub responses: Vec<(String, Value)>,
-    /// Where the operation is written in its file.
-    pub line: usize,
+    pub responses: Vec<(String, Arc<Value>)>,
 }
 
 impl Operation {

@@ -46,9 +46,9 @@ pub enum RenderError {
     Budget { name: String, what: String },
     /// An API description the portal cannot write within its budget (SPEC §9 "Limits"):
     /// the description is at fault, not the built-in template, so it is reported as
-    /// `openapi-invalid` at the description's file.
-    #[error("openapi-invalid: {file}: {message}")]
-    Description { file: String, message: String },
+    /// `openapi-invalid` at the description's file and the line where it ran out.
+    #[error("openapi-invalid: {file}:{line}: {message}")]
+    Description { file: String, line: usize, message: String },
     /// Writing a file failed.
     #[error("{path}: {source}")]
     Io { path: String, source: std::io::Error },

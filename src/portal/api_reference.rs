@@ -9,12 +9,15 @@
 //! scrolls through. Descriptions go through the portal's Markdown writer with their headings
 //! fitted under the page's (one `<h1>` per page) and Redoc-style in-page links
 //! (`#tag/Sessions`, `#operation/…`, `#section/…`) sent to where this reference has the
-//! target, or written as text. Schemas are written by [`super::api_schema`].
+//! target, or written as text. Schemas are written by [`super::api_schema`]. What the pages
+//! hold is paid for from the product's budget ([`super::api_budget`]) as it is built.
 
+use super::api_budget::{Budget, MAX_REFERENCE_BYTES, OverBudget, example_bytes};
 use super::api_schema::{example_text, scalar, schema, type_label};
-use crate::openapi::operations::parameter as read_parameter;
+use crate::openapi::operations::Reader;
 use crate::openapi::{Api, Operation, Parameter, deref};
 use crate::template::filters::{self, Headings, MarkdownOptions};
+use crate::walk::json_bytes;
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -32,22 +35,22 @@ fn anchor(s: &str) -> String {
 }
 
 /// One operation to write: a path's, a webhook's or a callback's.
-struct Op {
+struct Op<'a> {
     op: Operation,
     /// The operation as written, for its callbacks.
-    raw: Value,
+    raw: &'a Value,
     anchor: String,
     /// A webhook's name (its `path` is the name too).
     webhook: bool,
 }
 
 /// A tag's operations, or the webhooks, and the page they are on.
-struct Group {
+struct Group<'a> {
     title: String,
     anchor: String,
     file: String,
     description: String,
-    ops: Vec<Op>,
+    ops: Vec<Op<'a>>,
 }
 
 /// Where each thing the descriptions may link to is: `file#anchor`.
@@ -118,8 +121,25 @@ fn percent_decode(s: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
-/// The pages of a product's reference: `(file below the product's folder, context)`.
-pub fn pages(product: &str, api: &Api) -> Vec<(String, Value)> {
+/// The pages of a product's reference: `(file below the product's folder, context)`, or
+/// where the reference ran out of its budget of [`MAX_REFERENCE_BYTES`].
+pub fn pages(product: &str, api: &Api) -> Result<Vec<(String, Value)>, OverBudget> {
+    pages_within(product, api, MAX_REFERENCE_BYTES)
+}
+
+/// [`pages`] within a budget of `limit` bytes of page data.
+pub fn pages_within(product: &str, api: &Api, limit: u64) -> Result<Vec<(String, Value)>, OverBudget> {
+    let budget = Budget::new(limit);
+    let pages = written_pages(product, api, &budget);
+    match budget.over() {
+        Some(over) => Err(over),
+        None => Ok(pages),
+    }
+}
+
+/// The pages, each part paid for from `budget` as it is built; once it runs out, what is
+/// left is not built and the pages are incomplete (the caller discards them).
+fn written_pages(product: &str, api: &Api, budget: &Budget) -> Vec<(String, Value)> {
     let mut groups = groups(api);
     let count: usize = groups.iter().map(|g| g.ops.len()).sum();
     let split = count > OPERATIONS_PER_PAGE && groups.len() >= 2;
@@ -131,7 +151,11 @@ pub fn pages(product: &str, api: &Api) -> Vec<(String, Value)> {
         };
     }
     let targets = targets(api, &groups);
+    // A description's text, written as HTML once its bytes fit in what is left.
     let md = |text: &str, headings: Headings| {
+        if !budget.fits(text.len() as u64) {
+            return String::new();
+        }
         let resolve = |f: &str| targets.resolve(f);
         filters::markdown_to_html_with(
             text,
@@ -141,6 +165,20 @@ pub fn pages(product: &str, api: &Api) -> Vec<(String, Value)> {
             },
         )
     };
+    // The navigation and the search index name every operation: what they copy of the
+    // description (a summary that many paths share through one path item) fits first.
+    budget.at(1, "the navigation and search index".into());
+    let named: u64 = groups
+        .iter()
+        .flat_map(|g| &g.ops)
+        .map(|o| {
+            let id = o.op.operation_id.as_ref().map_or(0, String::len);
+            2 * (o.op.summary.len() + o.op.path.len() + o.anchor.len()) as u64 + id as u64
+        })
+        .sum();
+    if !budget.fits(named) {
+        return Vec::new();
+    }
     let nav: Vec<Value> = groups
         .iter()
         .map(|g| {
@@ -180,17 +218,45 @@ pub fn pages(product: &str, api: &Api) -> Vec<(String, Value)> {
         "searchScript": super::search::SCRIPT,
         "index": INDEX,
     });
+    // Each operation is paid for once it is built, before the next one is.
     let written = |g: &Group, level: u8| -> Value {
+        budget.at(1, format!("the description of tag `{}`", g.title));
+        let description = md(&g.description, Headings::Under(level, &format!("{}-", g.anchor)));
+        budget.pay(&json!([g.title, g.anchor, g.file, description]));
+        let mut operations = Vec::with_capacity(g.ops.len());
+        for o in &g.ops {
+            let name = if o.webhook {
+                format!("webhook {} {}", o.op.method, o.op.path)
+            } else {
+                o.op.key()
+            };
+            budget.at(o.op.line, name);
+            if !budget.operation() {
+                break;
+            }
+            let v = operation(api, o, level + 1, &md, budget);
+            if !budget.pay(&v) {
+                break;
+            }
+            operations.push(v);
+        }
         json!({
             "title": g.title,
             "anchor": g.anchor,
             "file": g.file,
-            "descriptionHtml": md(&g.description, Headings::Under(level, &format!("{}-", g.anchor))),
-            "operations": g.ops.iter().map(|o| operation(api, o, level + 1, &md)).collect::<Vec<_>>(),
+            "descriptionHtml": description,
+            "operations": operations,
         })
     };
+    // Every page holds the navigation, the search index and the description's text.
+    let page = |file: &str| {
+        budget.at(1, format!("the navigation and search index of {file}"));
+        budget.pay(&base).then(|| base.clone())
+    };
     if !split {
-        let mut v = base;
+        let Some(mut v) = page(INDEX) else {
+            return Vec::new();
+        };
         v["level"] = json!(2);
         v["groups"] = json!(groups.iter().map(|g| written(g, 2)).collect::<Vec<_>>());
         v["pages"] = json!([]);
@@ -201,19 +267,30 @@ pub fn pages(product: &str, api: &Api) -> Vec<(String, Value)> {
         .iter()
         .map(|g| json!({"tag": g.title, "href": g.file, "count": g.ops.len()}))
         .collect();
+    let parts = json!(parts);
     let mut out = Vec::new();
-    let mut first = base.clone();
+    let Some(mut first) = page(INDEX).filter(|_| budget.pay(&parts)) else {
+        return out;
+    };
     first["groups"] = json!([]);
-    first["pages"] = json!(parts);
+    first["pages"] = parts.clone();
     first["current"] = json!(INDEX);
     out.push((INDEX.to_string(), first));
     for g in &groups {
-        let mut v = base.clone();
+        let Some(mut v) = page(&g.file).filter(|_| budget.pay(&parts)) else {
+            break;
+        };
         v["level"] = json!(1);
-        v["pages"] = json!(parts);
+        v["pages"] = parts.clone();
         v["current"] = json!(g.file);
-        v["group"] = written(g, 1);
-        v["groups"] = json!([v["group"].clone()]);
+        let group = written(g, 1);
+        // The page holds its group twice, as `group` and as `groups`' one item.
+        budget.at(1, format!("the operations of {}", g.file));
+        if !budget.ok() || !budget.pay(&group) {
+            break;
+        }
+        v["groups"] = json!([group.clone()]);
+        v["group"] = group;
         out.push((g.file.clone(), v));
     }
     out
@@ -221,7 +298,7 @@ pub fn pages(product: &str, api: &Api) -> Vec<(String, Value)> {
 
 /// Operations grouped by their first tag, in the order of the description's tags, untagged
 /// ones next, then the webhooks (3.1).
-fn groups(api: &Api) -> Vec<Group> {
+fn groups(api: &Api) -> Vec<Group<'_>> {
     let mut names: Vec<String> = api.tags.iter().map(|t| t.name.clone()).collect();
     if api.operations.iter().any(|o| o.tags.is_empty()) {
         names.push(String::new());
@@ -274,15 +351,21 @@ fn groups(api: &Api) -> Vec<Group> {
     }
     let webhooks = api.doc.get("webhooks").and_then(Value::as_object);
     let mut ops = Vec::new();
+    let mut reader = Reader::new(&api.doc);
     for (name, item) in webhooks.into_iter().flatten() {
         for (method, raw) in methods(&api.doc, item) {
-            let op = read_operation(&api.doc, &method, name, raw, item);
+            let op = Operation {
+                method,
+                path: name.clone(),
+                line: 0,
+                spec: reader.spec(item, raw),
+            };
             ops.push(Op {
                 anchor: unique(format!(
                     "webhook-{}",
                     anchor(op.operation_id.as_deref().unwrap_or(&op.key()))
                 )),
-                raw: raw.clone(),
+                raw,
                 op,
                 webhook: true,
             });
@@ -317,52 +400,17 @@ fn methods<'a>(doc: &'a Value, item: &'a Value) -> Vec<(String, &'a Value)> {
 }
 
 /// The operation object at `/{root}/{path}/{method}`, as written.
-fn raw_operation(doc: &Value, root: &str, path: &str, method: &str) -> Value {
+fn raw_operation<'a>(doc: &'a Value, root: &str, path: &str, method: &str) -> &'a Value {
+    static NONE: Value = Value::Null;
     doc.get(root)
         .and_then(|p| p.get(path))
         .map(|item| deref(doc, item))
         .and_then(|item| item.get(method.to_ascii_lowercase()))
-        .cloned()
-        .unwrap_or(Value::Null)
-}
-
-/// A webhook's or a callback's operation, read as the path operations are.
-fn read_operation(doc: &Value, method: &str, path: &str, raw: &Value, item: &Value) -> Operation {
-    let item = deref(doc, item);
-    let text = |k: &str| raw.get(k).and_then(Value::as_str).unwrap_or_default().to_string();
-    let mut parameters: Vec<Parameter> = Vec::new();
-    for p in [item, raw]
-        .into_iter()
-        .flat_map(|v| v.get("parameters").and_then(Value::as_array).into_iter().flatten())
-    {
-        if let Some(p) = read_parameter(doc, p) {
-            parameters.retain(|x| !(x.name == p.name && x.location == p.location));
-            parameters.push(p);
-        }
-    }
-    Operation {
-        method: method.to_string(),
-        path: path.to_string(),
-        operation_id: raw.get("operationId").and_then(Value::as_str).map(str::to_string),
-        tags: Vec::new(),
-        summary: text("summary"),
-        description: text("description"),
-        deprecated: raw.get("deprecated").and_then(Value::as_bool).unwrap_or(false),
-        parameters,
-        request_body: raw.get("requestBody").map(|b| deref(doc, b).clone()),
-        responses: raw
-            .get("responses")
-            .and_then(Value::as_object)
-            .into_iter()
-            .flatten()
-            .map(|(k, v)| (k.clone(), deref(doc, v).clone()))
-            .collect(),
-        line: 0,
-    }
+        .unwrap_or(&NONE)
 }
 
 /// Where every group, operation and section of the description's text is.
-fn targets(api: &Api, groups: &[Group]) -> Targets {
+fn targets(api: &Api, groups: &[Group<'_>]) -> Targets {
     let mut t = Targets::default();
     for g in groups {
         let at = format!("{}#{}", g.file, g.anchor);
@@ -393,15 +441,17 @@ fn targets(api: &Api, groups: &[Group]) -> Targets {
 type Md<'a> = &'a dyn Fn(&str, Headings) -> String;
 
 /// One operation's page data; its heading is an `<h{level}>`.
-fn operation(api: &Api, o: &Op, level: u8, md: Md) -> Value {
+fn operation(api: &Api, o: &Op, level: u8, md: Md, budget: &Budget) -> Value {
     let op = &o.op;
-    let mut v = operation_body(api, op, md);
+    let mut v = operation_body(api, op, md, budget);
     v["anchor"] = json!(o.anchor);
     v["webhook"] = json!(o.webhook);
     v["routed"] = json!(o.webhook || op.endpoint_method().is_some());
     v["descriptionHtml"] = json!(md(&op.description, Headings::Under(level, &format!("{}-", o.anchor))));
     // Callbacks: the requests the API makes back, named and with their URL expression.
     let callbacks = o.raw.get("callbacks").and_then(Value::as_object);
+    let reader = std::cell::RefCell::new(Reader::new(&api.doc));
+    let reader = &reader;
     v["callbacks"] = json!(
         callbacks
             .into_iter()
@@ -413,8 +463,13 @@ fn operation(api: &Api, o: &Op, level: u8, md: Md) -> Value {
                     .flatten()
                     .flat_map(move |(expression, item)| {
                         methods(&api.doc, item).into_iter().map(move |(method, raw)| {
-                            let cop = read_operation(&api.doc, &method, expression, raw, item);
-                            let mut c = operation_body(api, &cop, md);
+                            let cop = Operation {
+                                method,
+                                path: expression.clone(),
+                                line: 0,
+                                spec: reader.borrow_mut().spec(item, raw),
+                            };
+                            let mut c = operation_body(api, &cop, md, budget);
                             c["name"] = json!(name);
                             c["descriptionHtml"] = json!(md(&cop.description, Headings::Bold));
                             c
@@ -427,13 +482,13 @@ fn operation(api: &Api, o: &Op, level: u8, md: Md) -> Value {
 }
 
 /// What an operation and a callback both show: method, path, parameters, bodies.
-fn operation_body(api: &Api, op: &Operation, md: Md) -> Value {
+fn operation_body(api: &Api, op: &Operation, md: Md, budget: &Budget) -> Value {
     let bold = |t: &str| md(t, Headings::Bold);
     let request = op.request_body.as_ref().map(|b| {
         json!({
             "required": b.get("required").and_then(Value::as_bool).unwrap_or(false),
             "descriptionHtml": bold(b.get("description").and_then(Value::as_str).unwrap_or("")),
-            "contents": contents(api, b, &bold),
+            "contents": contents(api, b, &bold, budget),
         })
     });
     let responses: Vec<Value> = op
@@ -446,8 +501,8 @@ fn operation_body(api: &Api, op: &Operation, md: Md) -> Value {
                 "summary": first_line(description),
                 // A one-line description is the summary already.
                 "descriptionHtml": if description.trim().lines().count() > 1 { bold(description) } else { String::new() },
-                "contents": contents(api, r, &bold),
-                "headers": r.get("headers").and_then(Value::as_object).map(|h| h.keys().cloned().collect::<Vec<_>>()).unwrap_or_default(),
+                "contents": contents(api, r, &bold, budget),
+                "headers": r.get("headers").and_then(Value::as_object).filter(|h| budget.fits(h.keys().map(|k| k.len() as u64).sum())).map(|h| h.keys().cloned().collect::<Vec<_>>()).unwrap_or_default(),
             })
         })
         .collect();
@@ -457,7 +512,7 @@ fn operation_body(api: &Api, op: &Operation, md: Md) -> Value {
         "operationId": op.operation_id,
         "summary": op.summary,
         "deprecated": op.deprecated,
-        "parameters": op.parameters.iter().map(|p| parameter(api, p, &bold)).collect::<Vec<_>>(),
+        "parameters": op.parameters.iter().map(|p| parameter(api, p, &bold, budget)).collect::<Vec<_>>(),
         "requestBody": request,
         "responses": responses,
     })
@@ -478,7 +533,10 @@ fn first_line(text: &str) -> String {
     }
 }
 
-fn parameter(api: &Api, p: &Parameter, md: &dyn Fn(&str) -> String) -> Value {
+fn parameter(api: &Api, p: &Parameter, md: &dyn Fn(&str) -> String, budget: &Budget) -> Value {
+    if !budget.ok() {
+        return Value::Null;
+    }
     let schema = p.schema.as_ref().map(|s| crate::openapi::schema::merged(&api.doc, s));
     let mut limits = String::new();
     if let Some(Value::Object(s)) = &schema {
@@ -489,6 +547,18 @@ fn parameter(api: &Api, p: &Parameter, md: &dyn Fn(&str) -> String) -> Value {
         }
         super::api_schema::constraints(&Value::Object(s), &mut limits);
     }
+    let example = p
+        .example
+        .as_ref()
+        .or_else(|| schema.as_ref().and_then(|s| s.get("example")));
+    let values = schema.as_ref().and_then(|s| s.get("enum")).and_then(Value::as_array);
+    let left = budget.left();
+    let large = (limits.len() as u64)
+        .saturating_add(example.map_or(0, |e| example_bytes(e, left)))
+        .saturating_add(values.map_or(0, |e| e.iter().map(|x| json_bytes(x, left)).sum()));
+    if !budget.fits(large) {
+        return Value::Null;
+    }
     json!({
         "name": p.name,
         "in": p.location,
@@ -497,26 +567,32 @@ fn parameter(api: &Api, p: &Parameter, md: &dyn Fn(&str) -> String) -> Value {
         "type": p.schema.as_ref().map(|s| type_label(&api.doc, s)).unwrap_or_default(),
         "limitsHtml": limits.trim(),
         "descriptionHtml": md(&p.description),
-        "example": p.example.as_ref().or_else(|| schema.as_ref().and_then(|s| s.get("example"))).map(example_text),
-        "enum": schema.as_ref().and_then(|s| s.get("enum")).and_then(Value::as_array).map(|e| e.iter().map(scalar).collect::<Vec<_>>()),
+        "example": example.map(example_text),
+        "enum": values.map(|e| e.iter().map(scalar).collect::<Vec<_>>()),
     })
 }
 
 /// Each media type of a request body or response, with its schema written out and examples.
-fn contents(api: &Api, v: &Value, md: &dyn Fn(&str) -> String) -> Vec<Value> {
+/// Examples are written only once their bytes fit in what is left of the budget, and a
+/// schema (at most 512 KiB of HTML) is reserved once written, so an example that a hundred
+/// operations show by `$ref` is paid for a hundred times, and stops the reference at its budget.
+fn contents(api: &Api, v: &Value, md: &dyn Fn(&str) -> String, budget: &Budget) -> Vec<Value> {
+    let text = |e: &Value| budget.fits(example_bytes(e, budget.left())).then(|| example_text(e));
     v.get("content")
         .and_then(Value::as_object)
         .into_iter()
         .flatten()
-        .map(|(mt, m)| {
+        .map_while(|(mt, m)| {
             let mut examples: Vec<Value> = Vec::new();
             if let Some(e) = m.get("example") {
-                examples.push(json!({"name": "", "text": example_text(e)}));
+                examples.push(json!({"name": "", "text": text(e)?}));
             }
             for (name, e) in m.get("examples").and_then(Value::as_object).into_iter().flatten() {
                 let e = deref(&api.doc, e);
                 if let Some(value) = e.get("value") {
-                    examples.push(json!({"name": e.get("summary").and_then(Value::as_str).unwrap_or(name), "text": example_text(value)}));
+                    examples.push(
+                        json!({"name": e.get("summary").and_then(Value::as_str).unwrap_or(name), "text": text(value)?}),
+                    );
                 }
             }
             let schema_html = m.get("schema").map(|s| {
@@ -524,7 +600,10 @@ fn contents(api: &Api, v: &Value, md: &dyn Fn(&str) -> String) -> Vec<Value> {
                 schema(&api.doc, md, s, &mut out, &mut Vec::new(), 0);
                 out
             });
-            json!({"mediaType": mt, "schemaHtml": schema_html, "examples": examples})
+            if !budget.fits(schema_html.as_ref().map_or(0, |h| h.len() as u64)) {
+                return None;
+            }
+            Some(json!({"mediaType": mt, "schemaHtml": schema_html, "examples": examples}))
         })
         .collect()
 }

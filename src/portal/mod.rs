@@ -10,6 +10,7 @@
 //! [`context`] is the resolved program as template data, for the program's own `template:`
 //! outputs and the parts the portal shares with them.
 
+pub mod api_budget;
 pub mod api_reference;
 pub mod api_schema;
 pub mod context;

@@ -89,7 +89,8 @@ pub fn render(
             .and_then(|p| p.spec.openapi.as_ref())
             .and_then(|f| program.apis.get(f));
         if let Some(api) = api {
-            for (file, v) in super::api_reference::pages(name, api) {
+            let pages = super::api_reference::pages(name, api).map_err(|e| over_budget(api, &e))?;
+            for (file, v) in pages {
                 page(
                     "docs/api.html.j2",
                     &format!("products/{name}/{file}"),
@@ -146,7 +147,14 @@ pub fn check_api_references(program: &Program, today: Date, env: &minijinja::Env
         else {
             continue;
         };
-        for (file, v) in super::api_reference::pages(name, api) {
+        let pages = match super::api_reference::pages(name, api) {
+            Ok(pages) => pages,
+            Err(e) => {
+                failed.push(over_budget(api, &e));
+                continue;
+            }
+        };
+        for (file, v) in pages {
             let href = format!("products/{name}/{file}");
             let mut ctx = site.clone();
             ctx["root"] = json!("../".repeat(href.matches('/').count()));
@@ -160,6 +168,16 @@ pub fn check_api_references(program: &Program, today: Date, env: &minijinja::Env
         }
     }
     failed
+}
+
+/// A reference over its budget, as the description's fault: `openapi-invalid` at the
+/// operation where it ran out.
+fn over_budget(api: &crate::openapi::Api, e: &super::api_budget::OverBudget) -> RenderError {
+    RenderError::Description {
+        file: api.file.clone(),
+        line: e.line,
+        message: e.to_string(),
+    }
 }
 
 fn terms_text(program: &Program, path: &str) -> String {

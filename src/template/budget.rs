@@ -112,11 +112,11 @@ pub fn install(env: &mut Environment<'static>, budget: TemplateBudget) {
 /// The `output-invalid` finding for a render that exceeded its budget, at the template's
 /// file (`templates/<name>`); `None` for any other error.
 pub fn diagnostic(e: &RenderError) -> Option<crate::diag::Diagnostic> {
-    if let RenderError::Description { file, message } = e {
+    if let RenderError::Description { file, line, message } = e {
         return Some(
             crate::diag::Diagnostic::new(
                 crate::diag::Code::OpenapiInvalid,
-                &crate::diag::Location::file_start(file.clone()),
+                &crate::diag::Location::new(file.clone(), (*line).max(1), 1),
                 format!("{file}: {message}"),
             )
             .with_hint("the portal writes every operation, schema and example of a description within a budget (docs/security.md): split the description, or trim what it repeats"),

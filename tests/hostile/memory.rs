@@ -7,6 +7,7 @@
 
 use super::*;
 use common::{edit, write};
+use serde_json::{Value, json};
 use std::time::{Duration, Instant};
 
 /// Address space the runs here may use, in KiB (`ulimit -v`).
@@ -14,9 +15,14 @@ const ADDRESS_SPACE_KIB: u32 = 2_097_152;
 
 /// [`run_in`] under `ulimit -v` [`ADDRESS_SPACE_KIB`].
 fn run_limited(dir: &Path, args: &[&str], limit: Duration) -> Run {
+    run_within(dir, args, ADDRESS_SPACE_KIB, limit)
+}
+
+/// [`run_in`] under `ulimit -v KIB`.
+fn run_within(dir: &Path, args: &[&str], kib: u32, limit: Duration) -> Run {
     let mut cmd = assert_cmd::Command::new("sh");
     cmd.arg("-c")
-        .arg(format!("ulimit -v {ADDRESS_SPACE_KIB} || exit 99; exec \"$0\" \"$@\""))
+        .arg(format!("ulimit -v {kib} || exit 99; exec \"$0\" \"$@\""))
         .arg(assert_cmd::cargo::cargo_bin("partnerctl"))
         .args(args)
         .arg("-C")
@@ -243,4 +249,116 @@ fn rollup_counts_that_would_wrap_are_refused_at_their_line() {
     // Nothing the gateway let through: caribe is not active on the strength of this log.
     let active = funnel["active"].as_array().expect("active partners");
     assert!(!active.iter().any(|p| p == "caribe-shipping"), "{active:?}");
+}
+
+/// The rates description (`apis/rates.json`) with `paths` added to its paths and `examples`
+/// to its components, written indented (each operation on a line of its own) when `pretty`.
+fn rates_description(dir: &Path, paths: Vec<(String, Value)>, examples: Value, pretty: bool) -> String {
+    let file = dir.join("apis/rates.json");
+    let mut doc: Value = serde_json::from_str(&std::fs::read_to_string(&file).expect("rates")).expect("JSON");
+    doc["components"]["examples"] = examples;
+    let map = doc["paths"].as_object_mut().expect("paths");
+    for (path, item) in paths {
+        map.insert(path, item);
+    }
+    let text = if pretty {
+        serde_json::to_string_pretty(&doc)
+    } else {
+        serde_json::to_string(&doc)
+    }
+    .expect("JSON");
+    std::fs::write(&file, &text).expect("write");
+    text
+}
+
+/// The line of the first finding at `apis/rates.json:LINE:COLUMN`.
+fn finding_line(r: &Run) -> usize {
+    let all = r.all();
+    all.split("apis/rates.json:")
+        .skip(1)
+        .find_map(|at| at.split(':').next()?.parse().ok())
+        .unwrap_or_else(|| panic!("no finding at a line of apis/rates.json\n{all}"))
+}
+
+#[test]
+fn an_example_shown_by_ref_in_many_operations_stops_at_the_reference_budget() {
+    // One example of 2 MiB in components, shown by `$ref` in the 200 response of 400
+    // operations: a description of 2 MB, a reference of 800 MB. In one tag it is one page
+    // over the template's output budget; in ten tags of 40, ten pages within it. Copied into
+    // the page data once per operation, it took 2.7 GB and aborted under this address space.
+    for per_tag in [400, 40] {
+        let dir = common::copy_example();
+        let big = json!({"Big": {"summary": "a large example", "value": "x".repeat(2 << 20)}});
+        let paths = (0..400)
+            .map(|i| {
+                let content = json!({"application/json": {"examples": {"big": {"$ref": "#/components/examples/Big"}}}});
+                (
+                    format!("/v1/rates/e{i}"),
+                    json!({"get": {"tags": [format!("t{}", i / per_tag)], "responses": {"200": {"description": "ok", "content": content}}}}),
+                )
+            })
+            .collect();
+        let text = rates_description(dir.path(), paths, big, true);
+        for args in [&["validate"][..], &["render"]] {
+            let start = Instant::now();
+            let r = run_limited(dir.path(), args, Duration::from_secs(120));
+            assert_finding(&r, 1, "openapi-invalid", "apis/rates.json");
+            assert!(r.all().contains("32 MiB of page data"), "{}", r.all());
+            // At the operation where the budget ran out: the line of its `get`, below its path.
+            let line = finding_line(&r);
+            let lines: Vec<&str> = text.lines().collect();
+            let (path, get) = (lines[line - 2], lines[line - 1]);
+            assert!(
+                path.contains("\"/v1/rates/e") && get.contains("\"get\""),
+                "line {line} is `{get}` below `{path}`\n{}",
+                r.all()
+            );
+            assert!(
+                start.elapsed() < Duration::from_secs(60),
+                "{args:?}: {:?}",
+                start.elapsed()
+            );
+        }
+        // Nothing of the reference is written.
+        assert!(!dir.path().join("dist/docs/products/rates").exists(), "{per_tag}");
+    }
+}
+
+#[test]
+fn a_description_of_many_operations_loads_in_memory_that_follows_its_size() {
+    // 60,000 small operations, 6.4 MB (under the 8 MiB file limit). Judged in one piece, each
+    // path item's typed form took about 23 KB: 1.4 GB to load the description, and `policy
+    // input` (which only loads the program) aborted under 1 GiB of address space.
+    let dir = common::copy_example();
+    let paths = (0..60_000)
+        .map(|i| {
+            (
+                format!("/v1/rates/op{i}"),
+                json!({"get": {"summary": format!("Operation {i}"), "responses": {"200": {"description": "ok"}}}}),
+            )
+        })
+        .collect();
+    rates_description(dir.path(), paths, json!({}), false);
+    assert!(
+        std::fs::metadata(dir.path().join("apis/rates.json"))
+            .expect("rates")
+            .len()
+            < 8 << 20,
+        "under the file limit"
+    );
+    let r = run_within(
+        dir.path(),
+        &["policy", "input", "--format", "json"],
+        1 << 20,
+        Duration::from_secs(300),
+    );
+    assert_eq!(
+        r.code,
+        Some(0),
+        "policy input under ulimit -v 1 GiB (None: killed)\n{}",
+        &r.stderr
+    );
+    // Its reference, with a navigation of 60,000 operations on every page, is over budget.
+    let r = run_limited(dir.path(), &["validate"], Duration::from_secs(300));
+    assert_finding(&r, 1, "openapi-invalid", "apis/rates.json");
 }
