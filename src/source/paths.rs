@@ -318,11 +318,11 @@ pub fn write_in_program(root: &Path, rel: &str, bytes: &[u8]) -> Result<(), Refu
 }
 
 /// [`write_in_program`] for many files (an import of 100,000 partners): every path is judged
-/// before anything is written, each folder on the way is checked for links once (before and
-/// after it is created), and the files are written in parallel. The first refusal stops the
-/// writing; files written before it stay, each whole.
+/// before anything is written, and each folder on the way is checked for links once (before
+/// and after it is created). The files are written one after the other: creating files in one
+/// folder serializes on it, and two threads only contended for it. The first refusal stops
+/// the writing; files written before it stay, each whole.
 pub fn write_all_in_program(root: &Path, files: &[(&str, &[u8])]) -> Result<(), Refusal> {
-    use rayon::prelude::*;
     // Program files are protected from outputs, not from the commands that write them.
     for (rel, _) in files {
         check_lexical(rel)?;
@@ -350,15 +350,15 @@ pub fn write_all_in_program(root: &Path, files: &[(&str, &[u8])]) -> Result<(), 
     }
     let check_folders = || folders.iter().try_for_each(|f| no_link(&root.join(f)));
     check_folders()?;
-    for folder in &folders {
-        let dir = root.join(folder);
+    // The root too: `init` writes a program into a folder it makes.
+    for dir in std::iter::once(root.to_path_buf()).chain(folders.iter().map(|f| root.join(f))) {
         fs::create_dir_all(&dir).map_err(|e| Refusal {
             reason: format!("cannot create {}: {e}", dir.display()),
         })?;
     }
     // Folders created just now: judged again before the files go in.
     check_folders()?;
-    files.par_iter().try_for_each(|(rel, bytes)| {
+    files.iter().try_for_each(|(rel, bytes)| {
         let target = root.join(rel);
         no_link(&target)?;
         let dir = target.parent().unwrap_or(root);

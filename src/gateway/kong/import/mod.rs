@@ -128,8 +128,15 @@ pub fn import_kong(decks: &[Deck], existing: &Program, options: &ImportOptions) 
         files.push(im.product_file_out(&name, &owner, &p));
     }
     let partners = std::mem::take(&mut im.partners);
-    for (name, p) in &partners {
-        files.push(im.partner_file_out(name, &owner, p));
+    let outs: Vec<write::PartnerOut> = partners
+        .iter()
+        .map(|(name, p)| im.partner_file_out(name, &owner, p))
+        .collect();
+    // Writing a hundred thousand partners' YAML is most of an import's work: in parallel,
+    // in the partners' order.
+    {
+        use rayon::prelude::*;
+        files.extend(outs.into_par_iter().map(write::PartnerOut::written).collect::<Vec<_>>());
     }
     if files
         .iter()

@@ -50,6 +50,33 @@ pub(crate) fn new_file(comment: &[String], doc: &Value) -> String {
     s
 }
 
+/// What [`Importer::partner_file_out`] makes of a partner.
+pub(crate) enum PartnerOut {
+    Done(ImportedFile),
+    New {
+        name: String,
+        comment: Vec<String>,
+        doc: Value,
+    },
+}
+
+impl PartnerOut {
+    /// The file, with a new partner's YAML written now.
+    pub(crate) fn written(self) -> ImportedFile {
+        match self {
+            PartnerOut::Done(f) => f,
+            PartnerOut::New { name, comment, doc } => ImportedFile {
+                path: format!("partners/{name}.yaml"),
+                kind: Kind::Partner,
+                contents: new_file(&comment, &doc),
+                name,
+                action: Action::Create,
+                added: Vec::new(),
+            },
+        }
+    }
+}
+
 impl Importer<'_> {
     /// The file a resource already has (by name, or a document of that kind and name that
     /// did not load), if any.
@@ -267,11 +294,13 @@ impl Importer<'_> {
         Ok(())
     }
 
-    pub(crate) fn partner_file_out(&mut self, name: &str, owner: &str, p: &PartnerDraft) -> ImportedFile {
+    /// A partner's file: merged into (or left as) an existing one, or a new document whose
+    /// YAML is written later ([`PartnerOut::written`]), in parallel with the others'.
+    pub(crate) fn partner_file_out(&mut self, name: &str, owner: &str, p: &PartnerDraft) -> PartnerOut {
         if let Some(path) = self.existing_file(Kind::Partner, name) {
-            return self.skip_or_merge(Kind::Partner, name, path, |im, ed, added| {
+            return PartnerOut::Done(self.skip_or_merge(Kind::Partner, name, path, |im, ed, added| {
                 im.merge_partner(name, p, ed, added)
-            });
+            }));
         }
         let envs: BTreeSet<Environment> = p
             .subscriptions
@@ -317,13 +346,10 @@ impl Importer<'_> {
             ),
             "history and agreements: fill them in.".to_string(),
         ];
-        ImportedFile {
-            path: format!("partners/{name}.yaml"),
-            kind: Kind::Partner,
+        PartnerOut::New {
             name: name.to_string(),
-            contents: new_file(&comment, &doc),
-            action: Action::Create,
-            added: Vec::new(),
+            comment,
+            doc,
         }
     }
 
