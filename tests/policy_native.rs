@@ -108,15 +108,7 @@ fn product(name: &str, lifecycle: &str, rng: &mut Rng) -> Value {
 }
 
 fn partner(i: usize, rng: &mut Rng) -> Value {
-    let stages = [
-        "registered",
-        "terms_accepted",
-        "sandbox",
-        "production_requested",
-        "live",
-        "suspended",
-        "offboarded",
-    ];
+    let stages = partnerctl::spec::Stage::ALL.map(|s| s.as_str());
     let name = format!("partner-{i}");
     let subscriptions: Vec<Value> = (0..rng.below(4))
         .map(|_| {

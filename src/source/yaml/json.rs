@@ -102,64 +102,26 @@ impl<'t> Reader<'t, '_> {
     fn value(&mut self) -> Result<(), NotJson> {
         let span = self.span();
         match self.text.get(self.at).copied().ok_or(NotJson)? {
-            b'{' => {
-                self.advance(1);
-                self.emit(Event::MappingStart(0, None), span)?;
-                self.skip_ws();
-                if self.text.get(self.at) == Some(&b'}') {
-                    let end = self.span();
-                    self.advance(1);
-                    return self.emit(Event::MappingEnd, end);
+            b'{' => self.collection(span, Event::MappingStart(0, None), b'}', Event::MappingEnd, |r| {
+                if r.text.get(r.at) != Some(&b'"') {
+                    return Err(NotJson);
                 }
-                loop {
-                    self.skip_ws();
-                    if self.text.get(self.at) != Some(&b'"') {
-                        return Err(NotJson);
-                    }
-                    self.string()?;
-                    self.skip_ws();
-                    if self.text.get(self.at) != Some(&b':') {
-                        return Err(NotJson);
-                    }
-                    self.advance(1);
-                    self.skip_ws();
-                    self.value()?;
-                    self.skip_ws();
-                    let end = self.span();
-                    match self.text.get(self.at) {
-                        Some(b',') => self.advance(1),
-                        Some(b'}') => {
-                            self.advance(1);
-                            return self.emit(Event::MappingEnd, end);
-                        }
-                        _ => return Err(NotJson),
-                    }
+                r.string()?;
+                r.skip_ws();
+                if r.text.get(r.at) != Some(&b':') {
+                    return Err(NotJson);
                 }
-            }
-            b'[' => {
-                self.advance(1);
-                self.emit(Event::SequenceStart(0, None), span)?;
-                self.skip_ws();
-                if self.text.get(self.at) == Some(&b']') {
-                    let end = self.span();
-                    self.advance(1);
-                    return self.emit(Event::SequenceEnd, end);
-                }
-                loop {
-                    self.skip_ws();
-                    self.value()?;
-                    self.skip_ws();
-                    let end = self.span();
-                    match self.text.get(self.at) {
-                        Some(b',') => self.advance(1),
-                        Some(b']') => {
-                            self.advance(1);
-                            return self.emit(Event::SequenceEnd, end);
-                        }
-                        _ => return Err(NotJson),
-                    }
-                }
-            }
+                r.advance(1);
+                r.skip_ws();
+                r.value()
+            }),
+            b'[' => self.collection(
+                span,
+                Event::SequenceStart(0, None),
+                b']',
+                Event::SequenceEnd,
+                Self::value,
+            ),
             b'"' => self.string(),
             b't' | b'f' | b'n' => {
                 let word = ["true", "false", "null"]
@@ -177,6 +139,40 @@ impl<'t> Reader<'t, '_> {
                 self.emit(Event::Scalar(Cow::Borrowed(text), ScalarStyle::Plain, 0, None), span)
             }
             _ => Err(NotJson),
+        }
+    }
+
+    /// An object or array whose opening bracket is at `self.at`: `member` reads one member
+    /// (a key and its value, or a value), members are separated by commas.
+    fn collection(
+        &mut self,
+        span: Span,
+        open: Event<'static>,
+        close: u8,
+        end: Event<'static>,
+        member: fn(&mut Self) -> Result<(), NotJson>,
+    ) -> Result<(), NotJson> {
+        self.advance(1);
+        self.emit(open, span)?;
+        self.skip_ws();
+        if self.text.get(self.at) == Some(&close) {
+            let at = self.span();
+            self.advance(1);
+            return self.emit(end, at);
+        }
+        loop {
+            self.skip_ws();
+            member(self)?;
+            self.skip_ws();
+            let at = self.span();
+            match self.text.get(self.at) {
+                Some(b',') => self.advance(1),
+                Some(&b) if b == close => {
+                    self.advance(1);
+                    return self.emit(end, at);
+                }
+                _ => return Err(NotJson),
+            }
         }
     }
 
