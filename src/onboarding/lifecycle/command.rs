@@ -108,21 +108,8 @@ impl Command {
     }
 }
 
-/// Whether a file is created or edited.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum FileAction {
-    Create,
-    Update,
-}
-
-impl FileAction {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            FileAction::Create => "create",
-            FileAction::Update => "update",
-        }
-    }
-}
+/// Whether a file is created or edited: the same as a request's.
+pub use crate::onboarding::change::FileAction;
 
 /// A file the command writes.
 #[derive(Clone, Debug)]
