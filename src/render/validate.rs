@@ -334,8 +334,9 @@ fn target_settings(program: &Program, today: Date, output: &OutputSpec, target: 
             } else if target == Target::KongIngress
                 && let Some(environment) = output.environment
             {
-                let docs = crate::gateway::kong_ingress::render::documents(program, today, environment, output);
-                out.extend(refused_manifests(output, docs));
+                out.extend(refused_manifests(output, |emit| {
+                    crate::gateway::kong_ingress::render::documents(program, today, environment, output, emit)
+                }));
             }
         }
         Target::EnvoyGateway => {
@@ -375,8 +376,9 @@ fn target_settings(program: &Program, today: Date, output: &OutputSpec, target: 
                 ));
             }
             if out.is_empty() {
-                let docs = crate::gateway::envoy_gateway::render::documents(program, today, environment, output);
-                out.extend(refused_manifests(output, docs));
+                out.extend(refused_manifests(output, |emit| {
+                    crate::gateway::envoy_gateway::render::documents(program, today, environment, output, emit)
+                }));
             }
         }
         Target::AzureApim => {
@@ -410,16 +412,16 @@ fn target_settings(program: &Program, today: Date, output: &OutputSpec, target: 
     out
 }
 
-/// The findings of a Kubernetes output whose manifests the cluster would refuse.
+/// The findings of a Kubernetes output whose manifests the cluster would refuse, checked one
+/// manifest at a time as `build` makes them.
 fn refused_manifests(
     output: &OutputSpec,
-    docs: Result<Vec<crate::gateway::kubernetes::Doc>, RenderError>,
+    build: impl Fn(&mut dyn FnMut(crate::gateway::kubernetes::Doc)) -> Result<(), RenderError>,
 ) -> Vec<(String, &'static str)> {
     let hint = "the manifests would fail `kubectl apply` or the Argo CD/Flux sync; docs/kubernetes.md says what each target can hold";
-    match docs {
+    match crate::gateway::kubernetes::limits::check_each(build) {
         Err(e) => vec![(e.to_string(), hint)],
-        Ok(docs) => {
-            let problems = crate::gateway::kubernetes::limits::check(&docs);
+        Ok(problems) => {
             if problems.is_empty() {
                 Vec::new()
             } else {

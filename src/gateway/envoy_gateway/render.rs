@@ -220,13 +220,15 @@ pub fn shared_routes<'a>(
     by_route.into_values().filter(|(_, names)| names.len() > 1).collect()
 }
 
-/// The manifests of the output, as data (see [`k8s::limits`]).
+/// The manifests of the output, as data (see [`k8s::limits`]), handed to `emit` one at a
+/// time, so that nobody needs to hold them all.
 pub fn documents(
     program: &Program,
     today: Date,
     environment: Environment,
     output: &OutputSpec,
-) -> Result<Vec<Doc>, RenderError> {
+    emit: &mut dyn FnMut(Doc),
+) -> Result<(), RenderError> {
     let gw = Gateway::new(program, environment, today);
     let env = environment.as_str();
     let prog = program.name();
@@ -240,7 +242,6 @@ pub fn documents(
             route.name
         )));
     }
-    let mut files = Vec::new();
     // Each served product's route, then the credentials each route namespace may hold: those
     // of the subscribers of the products routed there, and no others.
     let mut routes = Vec::with_capacity(gw.products.len());
@@ -294,7 +295,7 @@ pub fn documents(
                 "authorization": {"defaultAction": "Deny", "rules": allow_rules(&allowed)},
             },
         });
-        files.push(Doc::new(format!("securitypolicy-{name}.yaml"), policy));
+        emit(Doc::new(format!("securitypolicy-{name}.yaml"), policy));
         let limit_rules = limit_rules(&subscribers);
         if !limit_rules.is_empty() {
             let btp = json!({
@@ -306,7 +307,7 @@ pub fn documents(
                     "rateLimit": {"type": "Global", "global": {"rules": limit_rules}},
                 },
             });
-            files.push(Doc::new(format!("backendtrafficpolicy-{name}.yaml"), btp));
+            emit(Doc::new(format!("backendtrafficpolicy-{name}.yaml"), btp));
         }
     }
     for (ns, held) in &in_namespace {
@@ -320,11 +321,11 @@ pub fn documents(
                 );
                 let doc = k8s::external_secret(c, &secret, ns, &c.id, &store, labels, None);
                 let file = k8s::subdomain(&["externalsecret", ns, &c.id]);
-                files.push(Doc::new(format!("{file}.yaml"), doc));
+                emit(Doc::new(format!("{file}.yaml"), doc));
             }
         }
     }
-    Ok(files)
+    Ok(())
 }
 
 /// Renders the manifests into the folder `path`; nothing when the cluster would refuse one.
@@ -335,8 +336,9 @@ pub fn render(
     output: &OutputSpec,
     path: &str,
 ) -> Result<Vec<RenderedFile>, RenderError> {
-    let docs = documents(program, today, environment, output)?;
-    k8s::limits::finish(&output.path, path, docs)
+    k8s::limits::finish(&output.path, path, |emit| {
+        documents(program, today, environment, output, emit)
+    })
 }
 
 #[cfg(test)]

@@ -113,13 +113,15 @@ pub fn route_plugins(p: &GatewayProduct<'_>, environment: Environment, ns: &str)
     names.join(",")
 }
 
-/// The manifests of the output, as data (see [`k8s::limits`]).
+/// The manifests of the output, as data (see [`k8s::limits`]), handed to `emit` one at a
+/// time, partner by partner, so that nobody needs to hold them all.
 pub fn documents(
     program: &Program,
     today: Date,
     environment: Environment,
     output: &OutputSpec,
-) -> Result<Vec<Doc>, RenderError> {
+    emit: &mut dyn FnMut(Doc),
+) -> Result<(), RenderError> {
     let counters = Counters::of(output)?;
     let edition = output.edition.unwrap_or_default();
     let gw = Gateway::new(program, environment, today);
@@ -131,7 +133,6 @@ pub fn documents(
         .unwrap_or_else(|| DEFAULT_NAMESPACE.to_string());
     let store = output.secret_store.clone().unwrap_or_else(k8s::default_store);
     let class = json!({"kubernetes.io/ingress.class": "kong"});
-    let mut docs = Vec::new();
     // (product, plan) → whether someone holds it.
     let mut held: BTreeSet<(&str, &str)> = BTreeSet::new();
     for p in gw.partners.iter().filter(|p| !p.plans.is_empty()) {
@@ -159,7 +160,7 @@ pub fn documents(
                         &[(k8s::PARTNER_LABEL, p.name), (k8s::PRODUCT_LABEL, product)],
                     );
                     secret_labels["konghq.com/credential"] = json!("acl");
-                    docs.push(Doc::new(
+                    emit(Doc::new(
                         format!("secret-{secret}.yaml"),
                         json!({
                             "apiVersion": "v1",
@@ -192,7 +193,7 @@ pub fn documents(
         consumer["metadata"]["annotations"] = annotations;
         consumer["credentials"] = json!(credentials);
         let file = format!("kongconsumer-{}.yaml", k8s::subdomain(&[p.name]));
-        docs.push(Doc::new(file, consumer));
+        emit(Doc::new(file, consumer));
         for c in &p.credentials {
             let secret = secret_name(&c.id);
             let labels = k8s::labels(
@@ -203,7 +204,7 @@ pub fn documents(
             let mut secret_labels = labels.clone();
             secret_labels["konghq.com/credential"] = json!("key-auth");
             let doc = k8s::external_secret(c, &secret, &ns, "key", &store, labels, Some(secret_labels));
-            docs.push(Doc::new(format!("externalsecret-{secret}.yaml"), doc));
+            emit(Doc::new(format!("externalsecret-{secret}.yaml"), doc));
         }
     }
     let plugin = |name: &str, labels: Value, plugin: &str, config: Value| {
@@ -215,7 +216,7 @@ pub fn documents(
             "config": config,
         })
     };
-    docs.push(Doc::new(
+    emit(Doc::new(
         format!("kongplugin-{KEY_AUTH_PLUGIN}.yaml"),
         plugin(
             KEY_AUTH_PLUGIN,
@@ -253,12 +254,12 @@ pub fn documents(
                 // Named by the route alone, it would limit every consumer of the route.
                 doc["disabled"] = json!(true);
             }
-            docs.push(Doc::new(format!("kongplugin-{name}.yaml"), doc));
+            emit(Doc::new(format!("kongplugin-{name}.yaml"), doc));
             if edition == KongEdition::Enterprise && holders {
                 let group = group_name(p.name, &plan.name);
                 let mut annotations = class.clone();
                 annotations["konghq.com/plugins"] = json!(name);
-                docs.push(Doc::new(
+                emit(Doc::new(
                     format!("kongconsumergroup-{group}.yaml"),
                     json!({
                         "apiVersion": "configuration.konghq.com/v1beta1",
@@ -284,11 +285,11 @@ pub fn documents(
         let name = acl_plugin(p.name);
         let mut doc = plugin(&name, product_labels, "acl", config);
         doc["metadata"]["annotations"] = json!({ROUTE_PLUGINS_ANNOTATION: route_plugins(p, environment, &ns)});
-        docs.push(Doc::new(format!("kongplugin-{name}.yaml"), doc));
+        emit(Doc::new(format!("kongplugin-{name}.yaml"), doc));
     }
     for route_ns in route_namespaces {
         let name = k8s::dotted(&["partnerctl-plugins", route_ns]);
-        docs.push(Doc::new(
+        emit(Doc::new(
             format!("referencegrant-{name}.yaml"),
             json!({
                 "apiVersion": "gateway.networking.k8s.io/v1beta1",
@@ -304,7 +305,7 @@ pub fn documents(
             }),
         ));
     }
-    Ok(docs)
+    Ok(())
 }
 
 /// Renders the manifests into the folder `path`; nothing when the cluster would refuse one.
@@ -315,6 +316,7 @@ pub fn render(
     output: &OutputSpec,
     path: &str,
 ) -> Result<Vec<RenderedFile>, RenderError> {
-    let docs = documents(program, today, environment, output)?;
-    k8s::limits::finish(&output.path, path, docs)
+    k8s::limits::finish(&output.path, path, |emit| {
+        documents(program, today, environment, output, emit)
+    })
 }

@@ -12,8 +12,10 @@
 
 use super::manifests::{manifest, with_kustomization};
 use crate::output::{RenderError, RenderedFile};
+use foldhash::fast::FixedState;
 use serde_json::Value;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::hash::BuildHasher;
 
 /// One resource of a Kubernetes target, before it is written: the file it goes to (in the
 /// output's folder) and the document.
@@ -133,85 +135,17 @@ pub fn check(docs: &[Doc]) -> Vec<String> {
     let mut seen: HashMap<(&str, &str, &str, &str), &str> = HashMap::with_capacity(docs.len());
     let mut files: BTreeMap<&str, usize> = BTreeMap::new();
     for d in docs {
-        let kind = d.body["kind"].as_str().unwrap_or("?");
-        let api = d.body["apiVersion"].as_str().unwrap_or("");
-        let group = api.rsplit_once('/').map_or("", |(g, _)| g);
-        let name = d.body.pointer("/metadata/name").and_then(Value::as_str).unwrap_or("");
-        let namespace = d
-            .body
-            .pointer("/metadata/namespace")
-            .and_then(Value::as_str)
-            .unwrap_or("");
-        let what = Lazy(std::cell::OnceCell::new(), kind, namespace, name, &d.file);
+        let id = Identity::of(d);
+        let what = id.what(&d.file);
         *files.entry(d.file.as_str()).or_default() += 1;
-        if !is_subdomain(name) {
+        id.check_names(&what, &mut out);
+        if let Some(first) = seen.insert(id.key(), &d.file) {
             out.push(format!(
-                "{what}: the name is not a DNS-1123 subdomain of at most {MAX_NAME} characters"
+                "{what}: {first} holds a {} of the same name and namespace; one would replace the other",
+                id.kind
             ));
         }
-        if !namespace.is_empty() && !is_label(namespace) {
-            out.push(format!(
-                "{what}: the namespace is not a DNS-1123 label of at most {MAX_LABEL} characters"
-            ));
-        }
-        if let Some(first) = seen.insert((group, kind, namespace, name), &d.file) {
-            out.push(format!(
-                "{what}: {first} holds a {kind} of the same name and namespace; one would replace the other"
-            ));
-        }
-        for (k, v) in d
-            .body
-            .pointer("/metadata/labels")
-            .and_then(Value::as_object)
-            .into_iter()
-            .flatten()
-        {
-            if !v.as_str().is_some_and(is_label_value) {
-                out.push(format!(
-                    "{what}: the label {k} is not a label value of at most {MAX_LABEL} characters"
-                ));
-            }
-        }
-        let annotations: usize = d
-            .body
-            .pointer("/metadata/annotations")
-            .and_then(Value::as_object)
-            .into_iter()
-            .flatten()
-            .map(|(k, v)| k.len() + v.as_str().map_or(0, str::len))
-            .sum();
-        if annotations > MAX_ANNOTATION_BYTES {
-            out.push(format!(
-                "{what}: its annotations take {annotations} bytes, more than the API server's {MAX_ANNOTATION_BYTES}"
-            ));
-        }
-        let size = json_size(&d.body);
-        if size > MAX_OBJECT_BYTES {
-            out.push(format!(
-                "{what}: the object takes {size} bytes, more than the {MAX_OBJECT_BYTES} a request to the API server may (etcd's default)"
-            ));
-        }
-        match kind {
-            "BackendTrafficPolicy" => backend_traffic_policy(what.get(), &d.body, &mut out),
-            "SecurityPolicy" => security_policy(what.get(), &d.body, &mut out),
-            "ExternalSecret" => {
-                for (i, e) in items(&d.body, "/spec/data").iter().enumerate() {
-                    let key = e["secretKey"].as_str().unwrap_or("");
-                    if key.is_empty() || key.len() > MAX_NAME {
-                        out.push(format!(
-                            "{what}: data[{i}].secretKey is empty or longer than {MAX_NAME}"
-                        ));
-                    }
-                    if e.pointer("/remoteRef/key")
-                        .and_then(Value::as_str)
-                        .is_none_or(str::is_empty)
-                    {
-                        out.push(format!("{what}: data[{i}].remoteRef.key is empty"));
-                    }
-                }
-            }
-            _ => {}
-        }
+        check_body(&what, d, &mut out);
     }
     for (file, n) in files {
         if n > 1 {
@@ -219,6 +153,151 @@ pub fn check(docs: &[Doc]) -> Vec<String> {
         }
     }
     out
+}
+
+/// [`check`] over the manifests `build` hands out one at a time, none kept: a Kubernetes
+/// target over 100,000 partners builds hundreds of thousands of documents, which validate
+/// would otherwise hold all at once. What two documents share (a name, a file) is remembered
+/// as a fingerprint; when two fingerprints meet, the manifests are built again and held, and
+/// [`check`] says exactly which documents collide. So the findings are [`check`]'s, in its
+/// order, either way.
+pub fn check_each(build: impl Fn(&mut dyn FnMut(Doc)) -> Result<(), RenderError>) -> Result<Vec<String>, RenderError> {
+    let mut stream = Stream::default();
+    build(&mut |d| stream.add(&d))?;
+    if !stream.repeated {
+        return Ok(stream.problems);
+    }
+    let mut docs = Vec::new();
+    build(&mut |d| docs.push(d))?;
+    Ok(check(&docs))
+}
+
+/// The per-document half of [`check`], and fingerprints of what must be unique across them.
+#[derive(Default)]
+struct Stream {
+    problems: Vec<String>,
+    seen: HashSet<u64, FixedState>,
+    files: HashSet<u64, FixedState>,
+    /// Whether two documents had the same identity or file fingerprint (maybe a real
+    /// collision, maybe two fingerprints alike): [`check`] then decides.
+    repeated: bool,
+}
+
+impl Stream {
+    fn add(&mut self, d: &Doc) {
+        let id = Identity::of(d);
+        let what = id.what(&d.file);
+        id.check_names(&what, &mut self.problems);
+        let hasher = FixedState::with_seed(0);
+        let fresh_identity = self.seen.insert(hasher.hash_one(id.key()));
+        let fresh_file = self.files.insert(hasher.hash_one(d.file.as_str()));
+        self.repeated |= !(fresh_identity && fresh_file);
+        check_body(&what, d, &mut self.problems);
+    }
+}
+
+/// Who a document is to the API server: two with the same group, kind, namespace and name
+/// are one object.
+struct Identity<'a> {
+    kind: &'a str,
+    group: &'a str,
+    namespace: &'a str,
+    name: &'a str,
+}
+
+impl<'a> Identity<'a> {
+    fn of(d: &'a Doc) -> Identity<'a> {
+        let api = d.body["apiVersion"].as_str().unwrap_or("");
+        Identity {
+            kind: d.body["kind"].as_str().unwrap_or("?"),
+            group: api.rsplit_once('/').map_or("", |(g, _)| g),
+            namespace: d
+                .body
+                .pointer("/metadata/namespace")
+                .and_then(Value::as_str)
+                .unwrap_or(""),
+            name: d.body.pointer("/metadata/name").and_then(Value::as_str).unwrap_or(""),
+        }
+    }
+
+    fn key(&self) -> (&'a str, &'a str, &'a str, &'a str) {
+        (self.group, self.kind, self.namespace, self.name)
+    }
+
+    fn what(&self, file: &'a str) -> Lazy<'a> {
+        Lazy(std::cell::OnceCell::new(), self.kind, self.namespace, self.name, file)
+    }
+
+    fn check_names(&self, what: &Lazy<'_>, out: &mut Vec<String>) {
+        if !is_subdomain(self.name) {
+            out.push(format!(
+                "{what}: the name is not a DNS-1123 subdomain of at most {MAX_NAME} characters"
+            ));
+        }
+        if !self.namespace.is_empty() && !is_label(self.namespace) {
+            out.push(format!(
+                "{what}: the namespace is not a DNS-1123 label of at most {MAX_LABEL} characters"
+            ));
+        }
+    }
+}
+
+/// What one document may not hold on its own: label values, annotations, its size, the
+/// CRD's lists and strings.
+fn check_body(what: &Lazy<'_>, d: &Doc, out: &mut Vec<String>) {
+    for (k, v) in d
+        .body
+        .pointer("/metadata/labels")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flatten()
+    {
+        if !v.as_str().is_some_and(is_label_value) {
+            out.push(format!(
+                "{what}: the label {k} is not a label value of at most {MAX_LABEL} characters"
+            ));
+        }
+    }
+    let annotations: usize = d
+        .body
+        .pointer("/metadata/annotations")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flatten()
+        .map(|(k, v)| k.len() + v.as_str().map_or(0, str::len))
+        .sum();
+    if annotations > MAX_ANNOTATION_BYTES {
+        out.push(format!(
+            "{what}: its annotations take {annotations} bytes, more than the API server's {MAX_ANNOTATION_BYTES}"
+        ));
+    }
+    let size = json_size(&d.body);
+    if size > MAX_OBJECT_BYTES {
+        out.push(format!(
+            "{what}: the object takes {size} bytes, more than the {MAX_OBJECT_BYTES} a request to the API server may (etcd's default)"
+        ));
+    }
+    match d.body["kind"].as_str().unwrap_or("?") {
+        "BackendTrafficPolicy" => backend_traffic_policy(what.get(), &d.body, out),
+        "SecurityPolicy" => security_policy(what.get(), &d.body, out),
+        "ExternalSecret" => {
+            for (i, e) in items(&d.body, "/spec/data").iter().enumerate() {
+                let key = e["secretKey"].as_str().unwrap_or("");
+                if key.is_empty() || key.len() > MAX_NAME {
+                    out.push(format!(
+                        "{what}: data[{i}].secretKey is empty or longer than {MAX_NAME}"
+                    ));
+                }
+                if e.pointer("/remoteRef/key")
+                    .and_then(Value::as_str)
+                    .is_none_or(str::is_empty)
+                {
+                    out.push(format!("{what}: data[{i}].remoteRef.key is empty"));
+                }
+            }
+        }
+        _ => {}
+    }
 }
 
 fn backend_traffic_policy(what: &str, body: &Value, out: &mut Vec<String>) {
@@ -287,14 +366,33 @@ fn security_policy(what: &str, body: &Value, out: &mut Vec<String>) {
     }
 }
 
-/// The manifests of an output, with their `kustomization.yaml`, or the reasons the cluster
-/// would refuse them (then nothing is written).
-pub fn finish(output_path: &str, folder: &str, docs: Vec<Doc>) -> Result<Vec<RenderedFile>, RenderError> {
-    let problems = check(&docs);
-    if !problems.is_empty() {
-        return Err(refused(output_path, &problems));
+/// The manifests `build` hands out, written with their `kustomization.yaml`, or the reasons
+/// the cluster would refuse them (then nothing is written). Each document is checked and
+/// written as it comes and then dropped, as in [`check_each`].
+pub fn finish(
+    output_path: &str,
+    folder: &str,
+    build: impl Fn(&mut dyn FnMut(Doc)) -> Result<(), RenderError>,
+) -> Result<Vec<RenderedFile>, RenderError> {
+    let mut stream = Stream::default();
+    let mut files = Vec::new();
+    build(&mut |d| {
+        stream.add(&d);
+        if stream.problems.is_empty() && !stream.repeated {
+            files.push(manifest(folder, &d.file, &d.body));
+        }
+    })?;
+    if stream.repeated {
+        let mut docs = Vec::new();
+        build(&mut |d| docs.push(d))?;
+        let problems = check(&docs);
+        if !problems.is_empty() {
+            return Err(refused(output_path, &problems));
+        }
+        files = docs.iter().map(|d| manifest(folder, &d.file, &d.body)).collect();
+    } else if !stream.problems.is_empty() {
+        return Err(refused(output_path, &stream.problems));
     }
-    let files = docs.iter().map(|d| manifest(folder, &d.file, &d.body)).collect();
     Ok(with_kustomization(folder, files))
 }
 
@@ -352,5 +450,57 @@ mod tests {
         assert_eq!(check(&[sp]).len(), 1);
         let e = refused("dist/k8s", &["one".into()]);
         assert!(e.to_string().contains("would refuse one of its manifests: one"), "{e}");
+    }
+
+    /// Documents as a Kubernetes target hands them out.
+    fn each(docs: &[Doc]) -> impl Fn(&mut dyn FnMut(Doc)) -> Result<(), RenderError> + '_ {
+        |emit| {
+            docs.iter().cloned().for_each(&mut *emit);
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn checking_one_document_at_a_time_finds_what_checking_them_all_does() {
+        let secret = |file: &str, name: &str, label: &str| {
+            doc(
+                file,
+                json!({"apiVersion": "v1", "kind": "Secret", "metadata": {"name": name, "namespace": "ns", "labels": {"x": label}}}),
+            )
+        };
+        let fine: Vec<Doc> = (0..50)
+            .map(|i| secret(&format!("s{i}.yaml"), &format!("s{i}"), "y"))
+            .collect();
+        let mut broken = fine.clone();
+        broken[3] = secret("s3.yaml", "S_3", &"y".repeat(64));
+        let mut same_name = fine.clone();
+        same_name.push(secret("other.yaml", "s7", "y"));
+        let mut same_file = fine.clone();
+        same_file.push(secret("s9.yaml", "another", "y"));
+        for (what, docs) in [
+            ("fine", &fine),
+            ("broken", &broken),
+            ("same name", &same_name),
+            ("same file", &same_file),
+        ] {
+            let whole = check(docs);
+            assert_eq!(check_each(each(docs)).unwrap(), whole, "{what}");
+            let expected = if whole.is_empty() {
+                Ok(with_kustomization(
+                    "k8s",
+                    docs.iter().map(|d| manifest("k8s", &d.file, &d.body)).collect(),
+                ))
+            } else {
+                Err(refused("dist/k8s", &whole).to_string())
+            };
+            assert_eq!(
+                finish("dist/k8s", "k8s", each(docs)).map_err(|e| e.to_string()),
+                expected,
+                "{what}"
+            );
+        }
+        // The collisions are the ones a streamed check can only see through its fingerprints.
+        assert!(check(&same_name).iter().any(|m| m.contains("same name")));
+        assert!(check(&same_file).iter().any(|m| m.contains("same file")));
     }
 }
