@@ -121,6 +121,16 @@ impl<'a> Gateway<'a> {
         }
     }
 
+    /// The view of one partner, if the environment lets it in. A binary search: the partners
+    /// are in name order, and targets look every partner up (a scan each would make a
+    /// catalog of 100,000 partners quadratic).
+    pub fn partner(&self, name: &str) -> Option<&GatewayPartner<'a>> {
+        self.partners
+            .binary_search_by(|p| p.name.cmp(name))
+            .ok()
+            .map(|i| &self.partners[i])
+    }
+
     /// The partners subscribed to a product, with their plan, sorted by partner name.
     pub fn subscribers(&self, product: &str) -> Vec<(&GatewayPartner<'a>, &'a PlanSpec)> {
         self.partners

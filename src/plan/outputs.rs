@@ -4,11 +4,12 @@
 //! changes partners only (no program.yaml, product, terms, API description or template), an
 //! output of a *partner-separable* target can differ only if what it says about those
 //! partners differs. These targets write, for each partner, what the program grants it
-//! (consumers, credentials, allow-list entries, limits, CODEOWNERS lines), beside what comes
-//! from the program alone (services, routes, plans), and nothing that depends on how many
-//! partners there are or on one partner's facts through another's: every gateway target
-//! (`kong`, `nginx`, `envoy-ratelimit`, `envoy-gateway`, `kong-ingress`) whose templates the
-//! program does not replace, and `codeowners`.
+//! (consumers, credentials, allow-list entries, limits, CODEOWNERS lines, catalog entities),
+//! beside what comes from the program alone (services, routes, plans, APIs), and nothing that
+//! depends on how many partners there are or on one partner's facts through another's: every
+//! gateway target (`kong`, `nginx`, `envoy-ratelimit`, `envoy-gateway`, `kong-ingress`) whose
+//! templates the program does not replace, `codeowners`, and `backstage` (a partner's Group
+//! and Components, and its line in the catalog's Location).
 //!
 //! So for such an output, [`base_outputs`] renders it twice for a program holding only the
 //! changed partners (their base and their desired versions, with everything else as is). When
@@ -96,6 +97,7 @@ fn separable(program: &Program, output: &OutputSpec) -> bool {
                 | Target::EnvoyGateway
                 | Target::KongIngress
                 | Target::Codeowners
+                | Target::Backstage
         )
     );
     gateway_or_codeowners && !render::runs_program_template(program, output)

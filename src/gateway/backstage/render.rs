@@ -27,6 +27,7 @@ use crate::model::{Partner, Product, Program};
 use crate::output::{RenderError, RenderedFile};
 use crate::spec::{Date, Environment, Lifecycle, OutputSpec, PlanSpec, QuotaUnit, Stage};
 use crate::template::filters;
+use rayon::prelude::*;
 use serde_json::{Map, Value, json};
 use std::collections::BTreeSet;
 
@@ -214,18 +215,10 @@ fn file(folder: &str, name: &str, docs: &[Value]) -> Result<RenderedFile, Render
     Ok(RenderedFile::new(format!("{folder}/{name}"), text))
 }
 
-/// The catalog's entities, file by file (below the output's folder).
-pub fn entities(
-    program: &Program,
-    today: Date,
-    only: Option<Environment>,
-    output: &OutputSpec,
-) -> Vec<(String, Vec<Value>)> {
-    let ctx = Ctx {
-        program,
-        namespace: output.namespace.as_deref(),
-        source_url: output.source_url.as_deref(),
-    };
+/// The catalog's entities that come from the program alone (its System, the products' APIs,
+/// the teams' Groups), file by file below the output's folder.
+fn program_entities(ctx: &Ctx<'_>) -> Vec<(String, Vec<Value>)> {
+    let program = ctx.program;
     let system = program.name().to_string();
     let program_file = program.program.as_ref().map_or("program.yaml", |p| p.file.as_str());
     let display = program.spec().map_or("", |s| s.display_name.as_str());
@@ -296,72 +289,73 @@ pub fn entities(
             ));
         }
     }
-    let environments: Vec<Environment> = Environment::ALL
-        .into_iter()
-        .filter(|e| only.is_none_or(|o| o == *e))
-        .collect();
-    let views: Vec<Gateway> = environments.iter().map(|e| Gateway::new(program, *e, today)).collect();
-    for (name, partner) in &program.partners {
-        if partner.stage() == Stage::Offboarded {
+    out
+}
+
+/// A partner's entities (its Group, and a Component per environment whose access view
+/// grants it anything), none for an offboarded partner. They depend on that partner and the
+/// program alone: the catalog is partner-separable (crate::plan::outputs).
+fn partner_entities(ctx: &Ctx<'_>, views: &[Gateway<'_>], name: &str, partner: &Partner) -> Option<Vec<Value>> {
+    let program = ctx.program;
+    let system = program.name();
+    if partner.stage() == Stage::Offboarded {
+        return None;
+    }
+    let terms = accepted_terms(program, partner);
+    let stage = partner.stage().as_str().to_string();
+    let mut common = vec![("partnerctl.dev/stage", stage)];
+    if !terms.is_empty() {
+        common.push(("partnerctl.dev/accepted-terms", terms));
+    }
+    let mut meta = ctx.metadata(name, &partner.spec.display_name, &partner.file, &common);
+    if let Some(site) = partner.spec.website.as_deref().and_then(filters::safe_website) {
+        meta.insert("links".into(), json!([{"url": site, "title": "Website"}]));
+    }
+    let mut docs = vec![ctx.entity(
+        "Group",
+        meta,
+        json!({
+            "type": PARTNER_GROUP_TYPE,
+            "profile": {"displayName": partner.spec.display_name},
+            "children": [],
+        }),
+    )];
+    for gw in views {
+        let Some(access) = gw.partner(name) else {
             continue;
+        };
+        let env = gw.environment;
+        let plans: Vec<String> = access
+            .plans
+            .iter()
+            .map(|(prod, plan)| format!("{prod}: {}", plan.name))
+            .collect();
+        let mut extra = common.clone();
+        extra.push(("partnerctl.dev/partner", name.to_string()));
+        extra.push(("partnerctl.dev/environment", env.as_str().to_string()));
+        if !plans.is_empty() {
+            extra.push(("partnerctl.dev/plans", plans.join(", ")));
         }
-        let terms = accepted_terms(program, partner);
-        let stage = partner.stage().as_str().to_string();
-        let mut common = vec![("partnerctl.dev/stage", stage)];
-        if !terms.is_empty() {
-            common.push(("partnerctl.dev/accepted-terms", terms));
-        }
-        let mut meta = ctx.metadata(name, &partner.spec.display_name, &partner.file, &common);
-        if let Some(site) = partner.spec.website.as_deref().and_then(filters::safe_website) {
-            meta.insert("links".into(), json!([{"url": site, "title": "Website"}]));
-        }
-        let mut docs = vec![ctx.entity(
-            "Group",
+        let meta = ctx.metadata(
+            &component_name(name, env),
+            &format!("{} ({env})", partner.spec.display_name),
+            &partner.file,
+            &extra,
+        );
+        let consumes: Vec<String> = access.plans.keys().map(|p| format!("api:{p}")).collect();
+        docs.push(ctx.entity(
+            "Component",
             meta,
             json!({
-                "type": PARTNER_GROUP_TYPE,
-                "profile": {"displayName": partner.spec.display_name},
-                "children": [],
+                "type": INTEGRATION_TYPE,
+                "lifecycle": match env { Environment::Production => "production", Environment::Sandbox => "experimental" },
+                "owner": format!("group:{name}"),
+                "system": system,
+                "consumesApis": consumes,
             }),
-        )];
-        for gw in &views {
-            let Some(access) = gw.partners.iter().find(|p| p.name == name.as_str()) else {
-                continue;
-            };
-            let env = gw.environment;
-            let plans: Vec<String> = access
-                .plans
-                .iter()
-                .map(|(prod, plan)| format!("{prod}: {}", plan.name))
-                .collect();
-            let mut extra = common.clone();
-            extra.push(("partnerctl.dev/partner", name.clone()));
-            extra.push(("partnerctl.dev/environment", env.as_str().to_string()));
-            if !plans.is_empty() {
-                extra.push(("partnerctl.dev/plans", plans.join(", ")));
-            }
-            let meta = ctx.metadata(
-                &component_name(name, env),
-                &format!("{} ({env})", partner.spec.display_name),
-                &partner.file,
-                &extra,
-            );
-            let consumes: Vec<String> = access.plans.keys().map(|p| format!("api:{p}")).collect();
-            docs.push(ctx.entity(
-                "Component",
-                meta,
-                json!({
-                    "type": INTEGRATION_TYPE,
-                    "lifecycle": match env { Environment::Production => "production", Environment::Sandbox => "experimental" },
-                    "owner": format!("group:{name}"),
-                    "system": system,
-                    "consumesApis": consumes,
-                }),
-            ));
-        }
-        out.push((format!("partners/{name}.yaml"), docs));
+        ));
     }
-    out
+    Some(docs)
 }
 
 /// Renders the catalog into the folder `path`.
@@ -381,12 +375,38 @@ pub fn render(
         namespace: output.namespace.as_deref(),
         source_url: None,
     };
-    let entities = entities(program, today, only, output);
+    let entity_ctx = Ctx {
+        source_url: output.source_url.as_deref(),
+        ..ctx
+    };
     let mut files = Vec::new();
     let mut targets = Vec::new();
-    for (name, docs) in &entities {
+    for (name, docs) in &program_entities(&entity_ctx) {
         targets.push(format!("./{name}"));
         files.push(file(path, name, docs)?);
+    }
+    // A partner's entities are written as soon as they are made, in parallel: a catalog of
+    // 100,000 partners never holds their entities all at once, only their files.
+    let views: Vec<Gateway> = Environment::ALL
+        .into_iter()
+        .filter(|e| only.is_none_or(|o| o == *e))
+        .map(|e| Gateway::new(program, e, today))
+        .collect();
+    let partners: Vec<(&String, &Partner)> = program.partners.iter().collect();
+    let written: Vec<Option<(String, RenderedFile)>> = partners
+        .par_iter()
+        .map(|(name, partner)| {
+            let Some(docs) = partner_entities(&entity_ctx, &views, name, partner) else {
+                return Ok(None);
+            };
+            let name = format!("partners/{name}.yaml");
+            let f = file(path, &name, &docs)?;
+            Ok(Some((name, f)))
+        })
+        .collect::<Result<_, RenderError>>()?;
+    for (name, f) in written.into_iter().flatten() {
+        targets.push(format!("./{name}"));
+        files.push(f);
     }
     let location = ctx.entity(
         "Location",

@@ -205,7 +205,7 @@ pub fn audit(ctx: &mut AuditContext<'_>, m: &Manifests) {
             ctx.access(partner, product, c, &how, Some(&label));
             let plan = gateway
                 .as_ref()
-                .and_then(|g| g.partners.iter().find(|p| p.name == partner.name))
+                .and_then(|g| g.partner(&partner.name))
                 .and_then(|p| p.plans.get(product.as_str()).copied());
             let Some(plan) = plan else { continue };
             let expected = k8s::kong_windows(&rate_limiting_config(plan));
@@ -257,10 +257,7 @@ pub fn audit(ctx: &mut AuditContext<'_>, m: &Manifests) {
                 );
             }
         }
-        if let Some(gp) = gateway
-            .as_ref()
-            .and_then(|g| g.partners.iter().find(|p| p.name == partner.name))
-        {
+        if let Some(gp) = gateway.as_ref().and_then(|g| g.partner(&partner.name)) {
             for (product, plan) in &gp.plans {
                 if !reach.contains_key(*product) {
                     ctx.missing(
