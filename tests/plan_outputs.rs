@@ -69,8 +69,9 @@ const SEPARABLE: &[&str] = &[
     "dist/k8s/envoy-gateway-production",
     "dist/k8s/kong-ingress-production",
 ];
-/// Partner-separable outputs that also show a partner's display name.
-const CATALOG: &str = "dist/backstage";
+/// Partner-separable outputs that also show a partner's display name: the Backstage catalog
+/// and the API Management template.
+const NAMED: &[&str] = &["dist/backstage", "dist/azure/apim-production.json"];
 const ALWAYS: &[&str] = &["dist/docs", "dist/internal/funnel.html", "dist/partners.csv"];
 
 /// Checks one change (base → desired) and returns which outputs were rendered for the base.
@@ -139,10 +140,11 @@ fn a_change_of_access_renders_exactly_the_outputs_it_reaches() {
         };
         pick(&b) != pick(&d)
     };
-    for path in SEPARABLE.iter().chain([&CATALOG]) {
+    for path in SEPARABLE.iter().chain(NAMED) {
         assert_eq!(rendered[*path], differs(path), "{path}");
     }
-    assert!(rendered[CATALOG], "the catalog shows the partner's stage");
+    assert!(rendered[NAMED[0]], "the catalog shows the partner's stage");
+    assert!(rendered[NAMED[1]], "a suspended partner's subscriptions are suspended");
     assert!(rendered["dist/gateway/kong-production.yaml"] && rendered["dist/k8s/kong-ingress-production"]);
     assert!(!rendered["dist/CODEOWNERS"]);
 }
@@ -212,9 +214,11 @@ fn every_kind_of_partner_change_gives_the_full_base() {
     ];
     for (what, base, desired) in changes {
         let rendered = check_as(what, base.clone(), desired.clone());
-        if what == "a credential revoked" {
-            // The catalog names no credential: the change cannot reach it.
-            assert!(!rendered[CATALOG], "{what}: {CATALOG} was rendered");
+        if what == "an owner changed" {
+            // Neither names the partner's owner: the change cannot reach them.
+            for path in NAMED {
+                assert!(!rendered[*path], "{what}: {path} was rendered");
+            }
         }
         // And the change undone: the same partners, the other way round.
         check_as(what, desired, base);

@@ -8,8 +8,9 @@
 //! beside what comes from the program alone (services, routes, plans, APIs), and nothing that
 //! depends on how many partners there are or on one partner's facts through another's: every
 //! gateway target (`kong`, `nginx`, `envoy-ratelimit`, `envoy-gateway`, `kong-ingress`) whose
-//! templates the program does not replace, `codeowners`, and `backstage` (a partner's Group
-//! and Components, and its line in the catalog's Location).
+//! templates the program does not replace, `codeowners`, `backstage` (a partner's Group
+//! and Components, and its line in the catalog's Location) and `azure-apim` (a partner's
+//! subscriptions and their key parameters).
 //!
 //! So for such an output, [`base_outputs`] renders it twice for a program holding only the
 //! changed partners (their base and their desired versions, with everything else as is). When
@@ -98,6 +99,7 @@ fn separable(program: &Program, output: &OutputSpec) -> bool {
                 | Target::KongIngress
                 | Target::Codeowners
                 | Target::Backstage
+                | Target::AzureApim
         )
     );
     gateway_or_codeowners && !render::runs_program_template(program, output)
