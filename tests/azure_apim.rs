@@ -530,3 +530,25 @@ fn audit_reads_an_export_of_the_service() {
     );
     assert!(!report.to_string().contains("a-key-written-as-a-value"));
 }
+
+/// The template and its parameters are written item by item as they are made; the bytes
+/// are those of the whole value pretty-printed, and no parameter is written twice (a
+/// repeated key would be lost in the value read back, and the bytes would differ).
+#[test]
+fn the_streamed_template_reads_back_as_the_same_json() {
+    let dir = with_sandbox();
+    let (_, files) = render(dir.path());
+    for path in [TEMPLATE, PARAMETERS, SANDBOX, "dist/azure/apim-sandbox.parameters.json"] {
+        let f = files
+            .iter()
+            .find(|f| f.path == path)
+            .unwrap_or_else(|| panic!("no {path}"));
+        let again = serde_json::to_string_pretty(&json_at(&files, path)).unwrap() + "\n";
+        assert!(
+            again.as_bytes() == f.bytes.as_slice(),
+            "{path} is not what its value gives"
+        );
+    }
+    let params = json_at(&files, PARAMETERS);
+    assert!(params["parameters"].as_object().is_some_and(|p| !p.is_empty()));
+}

@@ -32,7 +32,10 @@ use crate::model::{Program, Terms};
 use crate::output::{RenderError, RenderedFile};
 use crate::spec::{ChangeClass, CredentialSpec, Date, Environment, Method, OutputSpec, Stage};
 use crate::template::filters;
+use serde::Serialize;
+use serde::ser::{SerializeMap, SerializeSeq};
 use serde_json::{Map, Value, json};
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 
 const TEMPLATE_SCHEMA: &str = "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#";
@@ -359,27 +362,18 @@ pub fn problems(program: &Program, today: Date, environment: Environment, output
     out
 }
 
-/// The template and its parameters file, as JSON.
-pub fn build(
+/// The resources of the template that come from the program (APIs, their operations, a
+/// product per plan with its policy), in the template's order.
+fn program_resources(
     program: &Program,
+    gw: &Gateway<'_>,
     today: Date,
-    environment: Environment,
     output: &OutputSpec,
-) -> Result<(Value, Value), RenderError> {
-    let gw = Gateway::new(program, environment, today);
+) -> Result<Vec<Value>, RenderError> {
+    let environment = gw.environment;
     let approval = approval_required(program, environment);
     let mut resources = Vec::new();
-    let mut parameters = Map::new();
-    let mut values = Map::new();
     let service = output.service.as_deref().unwrap_or_default();
-    parameters.insert(
-        KEY_SEED_PARAMETER.into(),
-        json!({
-            "type": "securestring",
-            "defaultValue": "[newGuid()]",
-            "metadata": {"description": "Seeds the key slots no credential fills; new on every deployment, so that no old key stays behind."},
-        }),
-    );
     for p in &gw.products {
         let shape = api_shape(p, operation_budget(service, p.name));
         let spec = &p.product.spec;
@@ -478,63 +472,176 @@ pub fn build(
             ));
         }
     }
-    let key_vault = output.key_vault.as_deref().unwrap_or_default();
-    for s in subscriptions(program, &gw) {
-        let name = subscription_name(s.partner, s.product);
-        let id = product_id(s.product, s.plan);
-        let mut slots: Vec<String> = Vec::new();
-        for c in s.credentials.iter().take(KEY_SLOTS) {
-            let param = key_parameter(&c.id, s.product);
-            parameters.insert(
-                param.clone(),
-                json!({
-                    "type": "securestring",
-                    "metadata": {"description": format!("The key of credential {} of partner {} for {}.", c.id, s.partner, s.product)},
-                }),
-            );
-            values.insert(
-                param.clone(),
-                json!({"reference": {"keyVault": {"id": key_vault}, "secretName": key_vault_secret(&c.secret_ref, s.product)}}),
-            );
-            slots.push(format!("[parameters('{param}')]"));
-        }
-        for slot in ["primary", "secondary"].iter().skip(slots.len()) {
-            slots.push(format!(
-                "[guid(parameters('{KEY_SEED_PARAMETER}'), '{name}', '{slot}')]"
-            ));
-        }
-        resources.push(resource(
-            service,
-            "subscriptions",
-            &[&name],
-            vec![resource_id(service, "products", &[&id])],
-            Some(json!({
-                "displayName": text(&format!("{} / {}", s.display_name, s.product_display_name), 100),
-                "scope": format!("/products/{id}"),
-                "state": if s.active { "active" } else { "suspended" },
-                "allowTracing": false,
-                "primaryKey": slots[0],
-                "secondaryKey": slots[1],
-            })),
+    Ok(resources)
+}
+
+/// The parameter of the template that seeds the key slots no credential fills.
+fn seed_parameter() -> Value {
+    json!({
+        "type": "securestring",
+        "defaultValue": "[newGuid()]",
+        "metadata": {"description": "Seeds the key slots no credential fills; new on every deployment, so that no old key stays behind."},
+    })
+}
+
+/// What one subscription adds: a `securestring` parameter of the template per key slot a
+/// credential fills, the Key Vault reference the parameters file gives it, and the
+/// subscription resource.
+struct SubscriptionParts {
+    parameters: Vec<(String, Value)>,
+    values: Vec<(String, Value)>,
+    resource: Value,
+}
+
+fn subscription_parts(s: &Subscription<'_>, service: &str, key_vault: &str) -> SubscriptionParts {
+    let name = subscription_name(s.partner, s.product);
+    let id = product_id(s.product, s.plan);
+    let mut parameters = Vec::new();
+    let mut values = Vec::new();
+    let mut slots: Vec<String> = Vec::new();
+    for c in s.credentials.iter().take(KEY_SLOTS) {
+        let param = key_parameter(&c.id, s.product);
+        parameters.push((
+            param.clone(),
+            json!({
+                "type": "securestring",
+                "metadata": {"description": format!("The key of credential {} of partner {} for {}.", c.id, s.partner, s.product)},
+            }),
+        ));
+        values.push((
+            param.clone(),
+            json!({"reference": {"keyVault": {"id": key_vault}, "secretName": key_vault_secret(&c.secret_ref, s.product)}}),
+        ));
+        slots.push(format!("[parameters('{param}')]"));
+    }
+    for slot in ["primary", "secondary"].iter().skip(slots.len()) {
+        slots.push(format!(
+            "[guid(parameters('{KEY_SEED_PARAMETER}'), '{name}', '{slot}')]"
         ));
     }
-    let template = json!({
-        "$schema": TEMPLATE_SCHEMA,
-        "contentVersion": "1.0.0.0",
-        "metadata": {
+    let resource = resource(
+        service,
+        "subscriptions",
+        &[&name],
+        vec![resource_id(service, "products", &[&id])],
+        Some(json!({
+            "displayName": text(&format!("{} / {}", s.display_name, s.product_display_name), 100),
+            "scope": format!("/products/{id}"),
+            "state": if s.active { "active" } else { "suspended" },
+            "allowTracing": false,
+            "primaryKey": slots[0],
+            "secondaryKey": slots[1],
+        })),
+    );
+    SubscriptionParts {
+        parameters,
+        values,
+        resource,
+    }
+}
+
+/// A JSON array whose elements are made while it is written, from the iterator the closure
+/// gives (afresh each time it is called): the template's subscriptions are made and dropped
+/// one at a time instead of all held as one value (a template of 100,000 partners took some
+/// 400 MB that way).
+struct StreamedSeq<F>(F);
+
+impl<F, I, T> Serialize for StreamedSeq<F>
+where
+    F: Fn() -> I,
+    I: Iterator<Item = T>,
+    T: Serialize,
+{
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut seq = serializer.serialize_seq(None)?;
+        for item in (self.0)() {
+            seq.serialize_element(&item)?;
+        }
+        seq.end()
+    }
+}
+
+/// A JSON object whose entries are made while it is written, as [`StreamedSeq`]'s elements.
+struct StreamedMap<F>(F);
+
+impl<F, I> Serialize for StreamedMap<F>
+where
+    F: Fn() -> I,
+    I: Iterator<Item = (String, Value)>,
+{
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(None)?;
+        for (k, v) in (self.0)() {
+            map.serialize_entry(&k, &v)?;
+        }
+        map.end()
+    }
+}
+
+/// JSON pretty-printed, with a final newline.
+fn pretty<T: Serialize>(v: &T) -> Result<String, RenderError> {
+    serde_json::to_string_pretty(v)
+        .map(|s| s + "\n")
+        .map_err(|e| RenderError::Output(e.to_string()))
+}
+
+/// The template and its parameters file, as JSON text, pretty-printed as
+/// `serde_json::to_string_pretty` writes a value: the same bytes the whole value would give.
+fn write(
+    program: &Program,
+    today: Date,
+    environment: Environment,
+    output: &OutputSpec,
+) -> Result<(String, String), RenderError> {
+    let gw = Gateway::new(program, environment, today);
+    let fixed = program_resources(program, &gw, today, output)?;
+    let subs = subscriptions(program, &gw);
+    let service = output.service.as_deref().unwrap_or_default();
+    let key_vault = output.key_vault.as_deref().unwrap_or_default();
+    let parts = || subs.iter().map(|s| subscription_parts(s, service, key_vault));
+    #[derive(Serialize)]
+    struct Template<'a, P: Serialize, R: Serialize> {
+        #[serde(rename = "$schema")]
+        schema: &'a str,
+        #[serde(rename = "contentVersion")]
+        content_version: &'a str,
+        metadata: Value,
+        parameters: P,
+        resources: R,
+    }
+    #[derive(Serialize)]
+    struct Parameters<'a, P: Serialize> {
+        #[serde(rename = "$schema")]
+        schema: &'a str,
+        #[serde(rename = "contentVersion")]
+        content_version: &'a str,
+        parameters: P,
+    }
+    let template = Template {
+        schema: TEMPLATE_SCHEMA,
+        content_version: "1.0.0.0",
+        metadata: json!({
             "generator": "partnerctl",
             "program": program.name(),
             "environment": environment.as_str(),
-        },
-        "parameters": parameters,
-        "resources": resources,
-    });
-    let params = json!({
-        "$schema": PARAMETERS_SCHEMA,
-        "contentVersion": "1.0.0.0",
-        "parameters": values,
-    });
-    Ok((template, params))
+        }),
+        parameters: StreamedMap(|| {
+            std::iter::once((KEY_SEED_PARAMETER.to_string(), seed_parameter()))
+                .chain(parts().flat_map(|p| p.parameters))
+        }),
+        resources: StreamedSeq(|| {
+            fixed
+                .iter()
+                .map(Cow::Borrowed)
+                .chain(parts().map(|p| Cow::Owned(p.resource)))
+        }),
+    };
+    let params = Parameters {
+        schema: PARAMETERS_SCHEMA,
+        content_version: "1.0.0.0",
+        parameters: StreamedMap(|| parts().flat_map(|p| p.values)),
+    };
+    Ok((pretty(&template)?, pretty(&params)?))
 }
 
 /// Renders the template at `path` and its parameters file beside it.
@@ -549,14 +656,9 @@ pub fn render(
     if !problems.is_empty() {
         return Err(RenderError::Output(problems.join("; ")));
     }
-    let (template, params) = build(program, today, environment, output)?;
-    let json = |v: &Value| {
-        serde_json::to_string_pretty(v)
-            .map(|s| s + "\n")
-            .map_err(|e| RenderError::Output(e.to_string()))
-    };
+    let (template, params) = write(program, today, environment, output)?;
     Ok(vec![
-        RenderedFile::new(path, json(&template)?),
-        RenderedFile::new(parameters_path(path), json(&params)?),
+        RenderedFile::new(path, template),
+        RenderedFile::new(parameters_path(path), params),
     ])
 }
