@@ -48,7 +48,13 @@ pub fn run(args: &RenderArgs, common: &Common) -> anyhow::Result<u8> {
             return Ok(EXIT_FINDINGS);
         }
     };
-    v.redactor.files(&mut files);
+    // The program is not read again: let it go before writing, which reads each file's old
+    // bytes back to compare.
+    let redactor = {
+        let v = v;
+        v.redactor
+    };
+    redactor.files(&mut files);
     let root = args.out_dir.clone().unwrap_or_else(|| common.dir.clone());
     let out = output::output_root(&root, &common.dir)?;
     let report = output::write_files(&out, &files)?;
