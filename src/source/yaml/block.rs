@@ -94,8 +94,8 @@ fn is_flow(c: u8) -> bool {
 fn plain_start(b: &[u8], at: usize) -> bool {
     match b.get(at).copied().unwrap_or(0) {
         b'-' => b.get(at + 1).is_some_and(u8::is_ascii_alphanumeric),
-        0 | b' ' | b'\n' | b'?' | b':' | b',' | b'[' | b']' | b'{' | b'}' | b'#' | b'&' | b'*' | b'!' | b'|'
-        | b'>' | b'\'' | b'"' | b'%' | b'@' | b'`' => false,
+        0 | b' ' | b'\n' | b'?' | b':' | b',' | b'[' | b']' | b'{' | b'}' | b'#' | b'&' | b'*' | b'!' | b'|' | b'>'
+        | b'\'' | b'"' | b'%' | b'@' | b'`' => false,
         _ => true,
     }
 }
@@ -131,7 +131,10 @@ impl<'t> Reader<'t, '_> {
         let col = if self.ascii {
             at - self.line_start
         } else {
-            self.b[self.line_start..at].iter().filter(|b| (**b & 0xC0) != 0x80).count()
+            self.b[self.line_start..at]
+                .iter()
+                .filter(|b| (**b & 0xC0) != 0x80)
+                .count()
         };
         let m = Marker::new(at, self.line, col);
         Span::new(m, m)
@@ -731,14 +734,19 @@ mod tests {
 
     /// Left to saphyr (which may read it or refuse it).
     fn left(text: &str) {
-        assert!(super::parse("a.yaml", text).is_none(), "read by the block reader: {text}");
+        assert!(
+            super::parse("a.yaml", text).is_none(),
+            "read by the block reader: {text}"
+        );
         assert!(compare_readers("a.yaml", text.as_bytes()).is_ok(), "{text}");
     }
 
     #[test]
     fn block_yaml_reads_as_saphyr_reads_it() {
         same("a: 1\nb: x y\nc: -2.5e3\nd: 2026-01-04\ne: ~\nf: true\ng: 0x1F\nh: +7\ni: .inf\nj: null\nk: 1_000\n");
-        same("---\n# comment\na: 'it''s'   # trailing\n\"b c\": \"q\\\"\\u00e9\\t\\x41\\/\"\nd:\n  - x\n  -   y\n  - {z: 1}\n");
+        same(
+            "---\n# comment\na: 'it''s'   # trailing\n\"b c\": \"q\\\"\\u00e9\\t\\x41\\/\"\nd:\n  - x\n  -   y\n  - {z: 1}\n",
+        );
         same("a:\n- x\n- y: 1\n  z: [1, 2]\nb: 1\n");
         same("a:\n  b:\n    c: d\n  e: f\ng: h\n");
         same("list:\n  - name: n\n    tags: [a, {b: c}, \"d\", 'e']\n  - {a: b,\n     c: d}\n");
@@ -748,7 +756,9 @@ mod tests {
         same("1: one\ntrue: yes\nnull: x\n1.5: f\n");
         same("a: b#c\nd: e # f\ng: h:i\nj: ~x\nk: a,b]c{d}\n");
         same("caf\u{e9}: cr\u{e8}me br\u{fb}l\u{e9}e\nn: {\u{e9}: \u{fc}, b: 1}\n");
-        same("a: |\n  one\n  two\nb: >\n  one\n  two\n\n  three\n   more\n  four\nc: |-\n  x\n\n\nd: |+\n  x\n\n\ne: >-\n    deep\n    text\n");
+        same(
+            "a: |\n  one\n  two\nb: >\n  one\n  two\n\n  three\n   more\n  four\nc: |-\n  x\n\n\nd: |+\n  x\n\n\ne: >-\n    deep\n    text\n",
+        );
         same("a:\n  - |\n    lit\n  - >+\n    fold\n\n  - b: |\n      x\n    # comment\n    c: 1\n");
         same("a: |\n  # not a comment\n  x\n# comment\nb: 1\n");
         same("a: |\n  x\n  ");
@@ -845,7 +855,11 @@ mod tests {
         for dir in ["examples", "tests", "schemas"] {
             yaml_files(&root.join(dir), &mut files);
         }
-        for dir in ["fuzz/corpus/load", "fuzz/corpus/block_yaml", "fuzz/regressions/block_yaml"] {
+        for dir in [
+            "fuzz/corpus/load",
+            "fuzz/corpus/block_yaml",
+            "fuzz/regressions/block_yaml",
+        ] {
             if let Ok(entries) = std::fs::read_dir(root.join(dir)) {
                 files.extend(entries.flatten().map(|e| e.path()));
             }
@@ -879,7 +893,10 @@ mod tests {
             .output();
         let ok = generated.as_ref().is_ok_and(|o| o.status.success());
         if !ok {
-            assert!(std::env::var_os("CI").is_none(), "bench/generate.py did not run: {generated:?}");
+            assert!(
+                std::env::var_os("CI").is_none(),
+                "bench/generate.py did not run: {generated:?}"
+            );
             return;
         }
         let program = out.path().join("program");
