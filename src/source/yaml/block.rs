@@ -821,6 +821,92 @@ mod tests {
         left(&deep);
     }
 
+    /// Texts at the edges of the subset: whichever reader takes each, the result is saphyr's.
+    #[test]
+    fn texts_at_the_edges_never_differ() {
+        for text in [
+            "- a:\n  - x\n  b: 1\n",
+            "a:\n- x\n# c\n- y\nb:\n- z\n",
+            "a: [\"x\"\n  , y]\n",
+            "a: [\n  \"x\"\n  ]\n",
+            "a: {b: [c, d], e: {f: g}}\n",
+            "a: [a-, -b, c-d]\n",
+            "a: [a -]\n",
+            "a: {b: c d, e: f  }\n",
+            "a: 'b' : c\n",
+            "\"a\" : b\n",
+            "a : b\n",
+            "a:b: c\n",
+            "a: b :c\n",
+            "...x: 1\n---y: 2\n",
+            "a: |\n    x\n  y\n",
+            "a: |\n  x\n # c\n  y\n",
+            "a: >\n  x\n\n\n  y\n   z\n\n  w\n",
+            "a: >-\n   x\n    y\n   z\n",
+            "a: |\n  x\n   \n  y\n",
+            "a: |\n  x\n \n  y\n",
+            "a: |+\n  x\n \n",
+            "a: |-\n  x\n  ",
+            "a: >+\n  x\n  ",
+            "- |\n  x\n- >\n y\n",
+            "a:\n  - |\n   x\n",
+            "a:\n  -  b: 1\n     c: 2\n",
+            "a: x # c\n# d\n  # e\nb: y\n",
+            "a: \"\\x41\\u00e9\\U0001F600\\N\\_\\L\\P\\e\\a\\0\\ \"\n",
+            "a: \"\\uD83D\\uDE00\"\n",
+            "a: '' \nb: \"\"\n",
+            "a: [ ]\nb: { }\n",
+            "a: [[], {}]\n",
+            "a: {b: [1,2,3],c: 'd'}\n",
+            "a: [b,c]\n",
+            "a: {b: c,d: e}\n",
+            "a:\n\n\n  b: 1\n",
+            "a:    \n  - x\n",
+            "a: x\n---\n",
+            "---\n---\na: 1\n",
+            "--- # c\na: 1\n",
+            "---\n",
+            "a: 1\n... \n",
+            "a: -1\nb: -x\nc: -.5\n",
+            "a: 0b1\nb: 0o8\nc: 0xG\nd: 1e\ne: 1.\nf: .1\ng: +.5\nh: -0\n",
+            "a: 9223372036854775808\nb: -9223372036854775809\nc: 1e400\n",
+            "true: 1\nTrue: 2\n",
+            "1: a\n\"1\": b\n",
+            "null: 1\n~: 2\n",
+            "a: \u{e9}t\u{e9}\n\u{e9}: {x: \u{e9}, \u{fc}: [\u{df}]}\n",
+            "a: {x: 1,\n  y: 2}\n",
+            "a: {x: 1,\n y: 2}\n",
+            "- {x: 1,\n  y: 2}\n",
+            "- {x: 1,\n y: 2}\n",
+            "a:\n  - {x: 1,\n     y: 2}\n",
+            "a:\n  - {x: 1,\n    y: 2}\n",
+            "a:\n  - {x: 1,\n   y: 2}\n",
+            "a: [x, # c\n    y]\n",
+            "a: [x,\n    # c\n    y]\n",
+            "a: [x,\n\n    y]\n",
+            "a: [x]# c\n",
+            "a: [x] # c\n",
+            "a: 'x'# c\n",
+            "a: x#c\n",
+            "a: {b: c}: d\n",
+            "- a\n -b\n",
+            "a:\n- b\n  - c\n",
+            "a:\n  b\n",
+            "a:\n  'b'\n",
+            "a:\n  [b]\n",
+            "a: |\n  x\nb: |\n  y\n",
+            "a: b\n\u{a0}c: d\n",
+            "a: x\u{a0}\n",
+            "a: \u{a0}\n",
+        ] {
+            assert!(
+                compare_readers("a.yaml", text.as_bytes()).is_ok(),
+                "{text:?}: {:?}",
+                compare_readers("a.yaml", text.as_bytes())
+            );
+        }
+    }
+
     fn yaml_files(dir: &Path, out: &mut Vec<PathBuf>) {
         let Ok(entries) = std::fs::read_dir(dir) else {
             return;
