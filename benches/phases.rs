@@ -18,6 +18,11 @@
 //! `serde_json::Value` (saphyr's events, YAML 1.2 core schema), in parallel, and does nothing
 //! else: no positions, no budgets, no schema, no checks. That is the parse floor `validate`
 //! is measured against.
+//!
+//! With `--read-only`, it reads the files and parses each YAML file with partnerctl's own
+//! reader (`source::yaml::parse`: the block reader, the JSON reader or saphyr, with
+//! positions and budgets), in parallel, and does nothing else: the floor of `validate`'s
+//! loading as partnerctl reads.
 
 #![allow(clippy::print_stderr)]
 
@@ -31,6 +36,11 @@ fn main() {
     if let Some(i) = args.iter().position(|a| a == "--parse-only") {
         args.remove(i);
         parse_only(args.first().map(String::as_str).unwrap_or("examples/northwind"));
+        return;
+    }
+    if let Some(i) = args.iter().position(|a| a == "--read-only") {
+        args.remove(i);
+        read_only(args.first().map(String::as_str).unwrap_or("examples/northwind"));
         return;
     }
     if let Some(i) = args.iter().position(|a| a == "--scan-only") {
@@ -179,6 +189,34 @@ fn parse_only(dir: &str) {
         .collect();
     eprintln!("parsed {} of {} files", values.len(), snapshot.files.len());
     std::mem::forget(values);
+    std::mem::forget(snapshot);
+}
+
+/// Reads the program's files and parses every YAML file with partnerctl's reader, positions
+/// and all, in parallel, timing the parsing alone.
+fn read_only(dir: &str) {
+    use rayon::prelude::*;
+    let snapshot = source::Snapshot::from_dir(std::path::Path::new(dir)).expect("a readable program");
+    let t = Instant::now();
+    let docs: Vec<source::yaml::YamlDoc> = snapshot
+        .files
+        .par_iter()
+        .filter(|(path, _)| path.ends_with(".yaml"))
+        .filter_map(|(path, entry)| {
+            let source::Entry::Bytes(bytes) = entry else {
+                return None;
+            };
+            Some(source::yaml::parse(path, &bytes.bytes()).unwrap_or_else(|d| panic!("{path}: {}", d.message)))
+        })
+        .collect();
+    eprintln!(
+        "read-only  {:>8.3} s  ({} of {} files; {})",
+        t.elapsed().as_secs_f64(),
+        docs.len(),
+        snapshot.files.len(),
+        rss()
+    );
+    std::mem::forget(docs);
     std::mem::forget(snapshot);
 }
 

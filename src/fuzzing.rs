@@ -46,6 +46,14 @@ pub fn load_yaml(input: &[u8]) {
     let _ = crate::source::yaml::parse("partners/fuzz.yaml", input);
 }
 
+/// The block reader held to saphyr on one file: whenever it reads a file, saphyr reads the
+/// same value and positions (`source::yaml::compare_readers`).
+pub fn block_yaml(input: &[u8]) {
+    if let Err(e) = crate::source::yaml::compare_readers("partners/fuzz.yaml", input) {
+        panic!("{e}");
+    }
+}
+
 /// Loading, every check, output checks and policies.
 pub fn validate(base: &Snapshot, input: &[u8]) {
     let _ = crate::validate_snapshot(overlay(base, input), as_of());

@@ -46,6 +46,15 @@ fn load() {
     replay("load", fuzzing::load_yaml);
 }
 
+/// The block YAML reader against saphyr, on its own corpus and the YAML reader's: a panic is
+/// a file the two read differently.
+#[test]
+fn block_yaml() {
+    replay("block_yaml", fuzzing::block_yaml);
+    replay("load", fuzzing::block_yaml);
+    mutated("block_yaml", b"\n \"{:-#|'", fuzzing::block_yaml);
+}
+
 #[test]
 fn validate() {
     let base = base();

@@ -125,7 +125,12 @@ impl<'f> Builder<'f> {
                         self.anchors
                             .insert(anchor, (value.clone(), vec![NodePos::new(at, None)], bytes));
                     }
-                    self.set_key(key_text(&value), at);
+                    // A string key is moved in, not copied: most keys are strings.
+                    let key = match value {
+                        Value::String(s) => s,
+                        other => key_text(&other),
+                    };
+                    self.set_key(key, at);
                     return Ok(());
                 }
                 let start = self.nodes.len();

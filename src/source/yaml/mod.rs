@@ -15,9 +15,12 @@
 //! [`positions`] keeps where each node is written, [`build`] turns events into the value
 //! under the alias and depth budgets, `syntax` says why a file does not parse in the terms of
 //! the mistake made, `json` reads a strict JSON text into the same value and positions
-//! without the YAML scanner (which queues a whole one-line JSON file before its first event);
-//! this module parses a file or a stream of documents.
+//! without the YAML scanner (which queues a whole one-line JSON file before its first event),
+//! `block` reads the block YAML program files are written in (plain, quoted and flow values,
+//! block scalars) line by line into the same value and positions and leaves anything else to
+//! saphyr; this module parses a file or a stream of documents.
 
+mod block;
 pub mod build;
 mod json;
 pub mod positions;
@@ -34,6 +37,53 @@ use saphyr_parser::{Event, Parser};
 /// `yaml-syntax` or `duplicate-key` findings naming the file and line.
 // A finding is the error, once per file at most: its size (grown with `exception`) costs nothing.
 pub fn parse(file: &str, bytes: &[u8]) -> Result<YamlDoc, Diagnostic> {
+    let text = document_text(file, bytes)?;
+    if json::may_be_json(text)
+        && let Some(doc) = json::parse(file, text)
+    {
+        return Ok(doc);
+    }
+    if let Some(doc) = block::parse(file, text) {
+        return Ok(doc);
+    }
+    parse_events(file, text)
+}
+
+/// Holds the block reader to saphyr on one file, for the tests and the fuzz target that
+/// compare them: `Ok(true)` when the block reader read it and saphyr read the same value (keys
+/// in the same order) and the same positions, `Ok(false)` when the block reader left it to
+/// saphyr (or the file is refused before either reads it), `Err` saying what differs.
+pub fn compare_readers(file: &str, bytes: &[u8]) -> Result<bool, String> {
+    let Ok(text) = document_text(file, bytes) else {
+        return Ok(false);
+    };
+    let Some(fast) = block::parse(file, text) else {
+        return Ok(false);
+    };
+    let full = parse_events(file, text).map_err(|d| {
+        format!(
+            "saphyr refuses what the block reader read: line {}: {}",
+            d.line, d.message
+        )
+    })?;
+    // Equal as values, and written out the same: keys in the same order too.
+    if fast.value != full.value || serde_json::to_vec(&fast.value).ok() != serde_json::to_vec(&full.value).ok() {
+        return Err(format!(
+            "the values differ:\nblock:  {}\nsaphyr: {}",
+            fast.value, full.value
+        ));
+    }
+    if fast.positions != full.positions {
+        return Err(format!(
+            "the positions differ:\nblock:  {:?}\nsaphyr: {:?}",
+            fast.positions.nodes, full.positions.nodes
+        ));
+    }
+    Ok(true)
+}
+
+/// The text of a one-document file: without a byte order mark, UTF-8, not empty.
+fn document_text<'b>(file: &str, bytes: &'b [u8]) -> Result<&'b str, Diagnostic> {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     let text = match std::str::from_utf8(bytes) {
         Ok(t) => t,
@@ -59,12 +109,11 @@ pub fn parse(file: &str, bytes: &[u8]) -> Result<YamlDoc, Diagnostic> {
                 .with_hint("a program file holds one document with apiVersion, kind, metadata and spec"),
         );
     }
+    Ok(text)
+}
 
-    if json::may_be_json(text)
-        && let Some(doc) = json::parse(file, text)
-    {
-        return Ok(doc);
-    }
+/// Reads a one-document text with saphyr's parser, event by event.
+fn parse_events(file: &str, text: &str) -> Result<YamlDoc, Diagnostic> {
     let mut builder = Builder::new(file, text.len());
     let mut parser = Parser::new_from_str(text);
     let mut documents = 0usize;
@@ -132,6 +181,9 @@ pub fn parse_stream(file: &str, bytes: &[u8]) -> Result<Vec<YamlDoc>, Diagnostic
     if json::may_be_json(text)
         && let Some(doc) = json::parse(file, text)
     {
+        return Ok(vec![doc]);
+    }
+    if let Some(doc) = block::parse(file, text) {
         return Ok(vec![doc]);
     }
     let mut docs = Vec::new();
