@@ -11,6 +11,9 @@
 //! - writing and removing ([`check_relative`], [`OutputRoot`]): an output path stays inside
 //!   its root after symbolic links are resolved, never reaches `.git` (or the repository's git
 //!   folder wherever `--out-dir` points), and never lands on a program source file or folder.
+//! - writing the program's own files ([`write_all_in_program`]): judged by the same lexical
+//!   rules, then written relative to folders opened one component at a time with
+//!   `O_NOFOLLOW`, each file whole (unnamed then linked, or a renamed temporary; `publish.rs`).
 //!
 //! - reading an output back ([`read_below`], [`OutputRoot::read`]) for drift, for `apply`'s
 //!   "unchanged" check and before a removal: every component below the root is opened with
@@ -20,6 +23,9 @@
 //!
 //! Loading (`source/mod.rs`, `source/git.rs`, `source/outside.rs`), rendering and writing
 //! (`output/write.rs`) and removing (`cli/apply.rs`, `state.rs`) all call these functions.
+
+#[cfg(unix)]
+mod publish;
 
 use std::fs;
 use std::io::Read;
@@ -318,12 +324,95 @@ pub fn write_in_program(root: &Path, rel: &str, bytes: &[u8]) -> Result<(), Refu
 }
 
 /// [`write_in_program`] for many files (an import of 100,000 partners): every path is judged
-/// before anything is written, and each folder on the way is checked for links once (before
-/// and after it is created). The files are written one after the other: creating files in one
-/// folder serializes on it, and two threads only contended for it. The first refusal stops
-/// the writing; files written before it stay, each whole.
+/// before anything is written; then each folder on the way is opened (made if missing) one
+/// component at a time without following a link, and every file is written relative to its
+/// open folder ([`publish`]): a new file is created unnamed and named when whole, an existing
+/// one replaced by a renamed temporary after `lstat` said it is not a link. The files are
+/// written one after the other: creating files in one folder serializes on it. The first
+/// refusal stops the writing; files written before it stay, each whole.
 pub fn write_all_in_program(root: &Path, files: &[(&str, &[u8])]) -> Result<(), Refusal> {
+    write_all_publishing(root, files, true)
+}
+
+/// The folders on the way to `files`, parents first: `partners`, `partners/emea`, ...
+fn folders_of<'a>(files: &[(&'a str, &[u8])]) -> std::collections::BTreeSet<&'a str> {
+    let mut folders = std::collections::BTreeSet::new();
+    for (rel, _) in files {
+        let mut end = 0;
+        while let Some(i) = rel[end..].find('/') {
+            end += i;
+            folders.insert(&rel[..end]);
+            end += 1;
+        }
+    }
+    folders
+}
+
+/// [`write_all_in_program`]; `unnamed: false` takes the temporary-and-rename way for every
+/// file, as on a system without unnamed files (tests compare the two).
+#[cfg(unix)]
+fn write_all_publishing(root: &Path, files: &[(&str, &[u8])], unnamed: bool) -> Result<(), Refusal> {
+    use publish::Failure;
+    use rustix::fd::AsFd;
     // Program files are protected from outputs, not from the commands that write them.
+    for (rel, _) in files {
+        check_lexical(rel)?;
+    }
+    let folders = folders_of(files);
+    let why = |at: &str, f: Failure| Refusal {
+        reason: match f {
+            Failure::Link => format!(
+                "`{}` is a symbolic link; program files are never written through one",
+                root.join(at).display()
+            ),
+            Failure::NotFile => format!("`{}` is not a regular file or folder", root.join(at).display()),
+            Failure::Io(e) => format!("cannot write {}: {e}", root.join(at).display()),
+        },
+    };
+    // Judged before anything is made: a link among the folders that exist refuses the batch.
+    if root.exists() {
+        let top = publish::open_root(root).map_err(|f| why("", f))?;
+        let mut open = std::collections::HashMap::new();
+        for f in &folders {
+            let (parent, name) = f.rsplit_once('/').unwrap_or(("", f));
+            let at = if parent.is_empty() {
+                Some(&top)
+            } else {
+                open.get(parent)
+            };
+            // A folder whose parent is missing is missing too.
+            if let Some(fd) = at.and_then(|p| publish::open_folder(p.as_fd(), name, false).transpose()) {
+                open.insert(*f, fd.map_err(|e| why(f, e))?);
+            }
+        }
+    }
+    // The root too: `init` writes a program into a folder it makes.
+    fs::create_dir_all(root).map_err(|e| Refusal {
+        reason: format!("cannot create {}: {e}", root.display()),
+    })?;
+    let top = publish::open_root(root).map_err(|f| why("", f))?;
+    let mut open: std::collections::HashMap<&str, rustix::fd::OwnedFd> = std::collections::HashMap::new();
+    for f in &folders {
+        let (parent, name) = f.rsplit_once('/').unwrap_or(("", f));
+        let at = if parent.is_empty() { &top } else { &open[parent] };
+        let fd = publish::open_folder(at.as_fd(), name, true)
+            .map_err(|e| why(f, e))?
+            .ok_or_else(|| why(f, Failure::NotFile))?;
+        open.insert(*f, fd);
+    }
+    let mut publisher = publish::Publisher::new(unnamed);
+    for (rel, bytes) in files {
+        let (folder, name) = rel.rsplit_once('/').unwrap_or(("", rel));
+        let dir = if folder.is_empty() { &top } else { &open[folder] };
+        publisher.publish(dir.as_fd(), name, bytes).map_err(|e| why(rel, e))?;
+    }
+    Ok(())
+}
+
+/// Without `openat`: each folder is checked for links with `lstat` before and after it is
+/// made, and each file before it is replaced.
+#[cfg(not(unix))]
+fn write_all_publishing(root: &Path, files: &[(&str, &[u8])], _unnamed: bool) -> Result<(), Refusal> {
     for (rel, _) in files {
         check_lexical(rel)?;
     }
@@ -338,25 +427,14 @@ pub fn write_all_in_program(root: &Path, files: &[(&str, &[u8])]) -> Result<(), 
             Err(e) => refuse(format!("`{}` cannot be read: {e}", at.display())),
         }
     };
-    // The folders on the way, each judged once: `partners`, `partners/emea`, ...
-    let mut folders: std::collections::BTreeSet<&str> = std::collections::BTreeSet::new();
-    for (rel, _) in files {
-        let mut end = 0;
-        while let Some(i) = rel[end..].find('/') {
-            end += i;
-            folders.insert(&rel[..end]);
-            end += 1;
-        }
-    }
+    let folders = folders_of(files);
     let check_folders = || folders.iter().try_for_each(|f| no_link(&root.join(f)));
     check_folders()?;
-    // The root too: `init` writes a program into a folder it makes.
     for dir in std::iter::once(root.to_path_buf()).chain(folders.iter().map(|f| root.join(f))) {
         fs::create_dir_all(&dir).map_err(|e| Refusal {
             reason: format!("cannot create {}: {e}", dir.display()),
         })?;
     }
-    // Folders created just now: judged again before the files go in.
     check_folders()?;
     files.iter().try_for_each(|(rel, bytes)| {
         let target = root.join(rel);
@@ -365,14 +443,7 @@ pub fn write_all_in_program(root: &Path, files: &[(&str, &[u8])]) -> Result<(), 
         let io = |e: std::io::Error| Refusal {
             reason: format!("cannot write in {}: {e}", dir.display()),
         };
-        let mut tmp = tempfile::Builder::new();
-        #[cfg(unix)]
-        {
-            // Program files are ordinary repository files, not private temporaries.
-            use std::os::unix::fs::PermissionsExt;
-            tmp.permissions(fs::Permissions::from_mode(0o644));
-        }
-        let mut tmp = tmp.tempfile_in(dir).map_err(io)?;
+        let mut tmp = tempfile::Builder::new().tempfile_in(dir).map_err(io)?;
         std::io::Write::write_all(&mut tmp, bytes).map_err(io)?;
         tmp.persist(&target).map_err(|e| io(e.error))?;
         Ok(())

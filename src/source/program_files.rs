@@ -97,5 +97,43 @@ mod tests {
         std::fs::remove_file(dir.path().join("partners")).unwrap();
         write(dir.path(), "partners/acme.yaml", b"x").unwrap();
         assert_eq!(std::fs::read(dir.path().join("partners/acme.yaml")).unwrap(), b"x");
+        // A file that is a link is replaced by nothing: refused, its target untouched.
+        std::fs::write(outside.path().join("theirs.yaml"), "theirs").unwrap();
+        std::os::unix::fs::symlink(outside.path().join("theirs.yaml"), dir.path().join("partners/b.yaml")).unwrap();
+        let e = write(dir.path(), "partners/b.yaml", b"mine").unwrap_err();
+        assert!(e.reason.contains("symbolic link"), "{e}");
+        assert_eq!(std::fs::read(outside.path().join("theirs.yaml")).unwrap(), b"theirs");
+        // A linked sub-folder, with folders that exist and do not.
+        std::fs::create_dir(dir.path().join("products")).unwrap();
+        std::os::unix::fs::symlink(outside.path(), dir.path().join("products/emea")).unwrap();
+        let e = write(dir.path(), "products/emea/x.yaml", b"x").unwrap_err();
+        assert!(e.reason.contains("symbolic link"), "{e}");
+        assert!(!outside.path().join("x.yaml").exists());
+    }
+
+    /// A batch with one refused path writes nothing at all: no file, no folder.
+    #[cfg(unix)]
+    #[test]
+    fn a_refused_path_writes_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let outside = tempfile::tempdir().unwrap();
+        let root = dir.path().join("program");
+        assert!(write_all(&root, &[("partners/a.yaml", b"a"), ("partners/.git/x.yaml", b"x")]).is_err());
+        assert!(write_all(&root, &[("partners/a.yaml", b"a"), ("dist/x.yaml", b"x")]).is_err());
+        assert!(!root.exists());
+        std::fs::create_dir(&root).unwrap();
+        std::os::unix::fs::symlink(outside.path(), root.join("products")).unwrap();
+        let e = write_all(
+            &root,
+            &[
+                ("partners/emea/a.yaml", b"a"),
+                ("products/x/y.yaml", b"y"),
+                ("terms/t.yaml", b"t"),
+            ],
+        )
+        .unwrap_err();
+        assert!(e.reason.contains("symbolic link"), "{e}");
+        assert!(!root.join("partners").exists() && !root.join("terms").exists());
+        assert_eq!(std::fs::read_dir(outside.path()).unwrap().count(), 0);
     }
 }
