@@ -284,6 +284,7 @@ else
         case $cmd in
           validate) run=("$BIN" validate -C "$prog/program" --as-of "$AS_OF") ;;
           floor) run=("$PHASES" --parse-only "$prog/program") ;;
+          reader) run=("$PHASES" --read-only "$prog/program") ;;
           ajv) run=(ajv validate --spec=draft2020 -c ajv-formats -s "$ROOT/schemas/partner.schema.json" -d "$prog/program/partners/**/*.yaml") ;;
           render) run=("$BIN" render -C "$prog/program" --as-of "$AS_OF" --out-dir "$prog/out") ;;
           plan) run=("$BIN" plan -C "$prog/program" --base HEAD --as-of "$AS_OF" --format json) ;;
@@ -302,7 +303,7 @@ else
   python3 - "$WORK/runs.csv" > "$WORK/scaling.csv" <<'PY'
 import csv, statistics, sys
 rows = list(csv.DictReader(open(sys.argv[1])))
-order = ["validate", "floor", "ajv", "render", "plan"]
+order = ["validate", "floor", "reader", "ajv", "render", "plan"]
 print("size,command,mean_s,stddev_s,cpu_s,peak_mib,steal,load1")
 seen = []
 for r in rows:
@@ -323,12 +324,13 @@ import csv, sys
 rows = list(csv.DictReader(open(sys.argv[1])))
 sizes = sorted({int(r["size"]) for r in rows})
 at = {(int(r["size"]), r["command"]): r for r in rows}
-names = {"validate": "validate", "floor": "parse floor (`phases --parse-only`)", "ajv": "ajv-cli (schema only)",
+names = {"validate": "validate", "floor": "parse floor (`phases --parse-only`)",
+         "reader": "partnerctl's reader alone (`phases --read-only`)", "ajv": "ajv-cli (schema only)",
          "render": "render", "plan": "plan (one partner's `displayName`)"}
 print("| partners | command | wall, mean ± σ | CPU (user+sys) | peak RSS | × the first size (wall / CPU) | ÷ validate (wall / CPU) | CPU stolen | load (1 min) |")
 print("| ---: | :--- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
 for n in sizes:
-    for cmd in ("validate", "floor", "ajv", "render", "plan"):
+    for cmd in ("validate", "floor", "reader", "ajv", "render", "plan"):
         r = at.get((n, cmd))
         if r is None:
             continue
