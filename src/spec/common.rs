@@ -66,10 +66,18 @@ pub struct Date(pub NaiveDate);
 
 impl Date {
     pub fn parse(s: &str) -> Option<Date> {
-        if s.len() != 10 || s.as_bytes()[4] != b'-' || s.as_bytes()[7] != b'-' {
+        // Read by hand: a program of 100,000 partners holds about a million dates, and
+        // chrono's `parse_from_str` reads its format string again for each.
+        let b = s.as_bytes();
+        if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
             return None;
         }
-        NaiveDate::parse_from_str(s, "%Y-%m-%d").ok().map(Date)
+        let digits = |r: std::ops::Range<usize>| {
+            b[r].iter()
+                .try_fold(0u32, |n, c| c.is_ascii_digit().then(|| n * 10 + u32::from(c - b'0')))
+        };
+        let year = i32::try_from(digits(0..4)?).ok()?;
+        NaiveDate::from_ymd_opt(year, digits(5..7)?, digits(8..10)?).map(Date)
     }
 
     /// Whole days from `self` to `later` (negative when `later` is earlier).
@@ -80,7 +88,14 @@ impl Date {
 
 impl fmt::Display for Date {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.0.format("%Y-%m-%d"))
+        use chrono::Datelike;
+        let d = self.0;
+        if (0..=9999).contains(&d.year()) {
+            write!(f, "{:04}-{:02}-{:02}", d.year(), d.month(), d.day())
+        } else {
+            // Out of the written form's range (only reached by arithmetic): chrono's sign.
+            write!(f, "{}", d.format("%Y-%m-%d"))
+        }
     }
 }
 
@@ -229,5 +244,55 @@ impl Stage {
 impl fmt::Display for Stage {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The hand-written reader and writer agree with chrono's `%Y-%m-%d` on every day of
+    /// four centuries, and refuse what is not a date.
+    #[test]
+    fn dates_read_and_print_as_chrono_does() {
+        let mut day = NaiveDate::from_ymd_opt(1900, 1, 1).unwrap();
+        let end = NaiveDate::from_ymd_opt(2300, 12, 31).unwrap();
+        while day <= end {
+            let text = day.format("%Y-%m-%d").to_string();
+            let parsed = Date::parse(&text).expect("a date chrono wrote");
+            assert_eq!(parsed.0, day);
+            assert_eq!(parsed.to_string(), text);
+            day = day.succ_opt().unwrap();
+        }
+        for bad in [
+            "2026-02-29",
+            "2026-02-30",
+            "2026-13-01",
+            "2026-00-10",
+            "2026-01-00",
+            "2026-01-32",
+            "+202-01-01",
+            "-202-01-01",
+            "2026-1-011",
+            "2026-01-1a",
+            "2026/01/01",
+            "20260-1-01",
+            "2026-01-01 ",
+            "",
+            "2026-٠١-01",
+        ] {
+            assert_eq!(Date::parse(bad), None, "{bad}");
+            // chrono takes a signed three-digit year; a written date never has one.
+            assert!(
+                NaiveDate::parse_from_str(bad, "%Y-%m-%d").is_err() || bad.starts_with(['+', '-']),
+                "{bad}"
+            );
+        }
+        assert_eq!(
+            Date::parse("0000-01-01").map(|d| d.to_string()),
+            Some("0000-01-01".into())
+        );
+        let far = Date(NaiveDate::from_ymd_opt(12026, 1, 1).unwrap());
+        assert_eq!(far.to_string(), "+12026-01-01");
     }
 }
