@@ -40,6 +40,14 @@ impl Blob {
         }
     }
 
+    /// The bytes kept as they are, never compressed (see [`crate::source::PACK_PROGRAM_FROM`]).
+    pub fn plain(bytes: Vec<u8>) -> Blob {
+        Blob {
+            data: bytes.into(),
+            packed: false,
+        }
+    }
+
     /// The bytes.
     pub fn bytes(&self) -> Cow<'_, [u8]> {
         if self.packed {
