@@ -41,7 +41,14 @@ static TOKENS: LazyLock<Vec<(Regex, &'static str)>> = LazyLock::new(|| {
         ),
     ]
     .into_iter()
-    .map(|(re, what)| (Regex::new(re).expect("secret patterns compile"), what))
+    // Word boundaries between ASCII word characters: tokens are ASCII, and a Unicode `\b`
+    // keeps the lazy DFA from searching any text that is not ASCII.
+    .map(|(re, what)| {
+        (
+            Regex::new(&re.replace(r"\b", r"(?-u:\b)")).expect("secret patterns compile"),
+            what,
+        )
+    })
     .collect()
 });
 
@@ -131,6 +138,10 @@ const SECRET_PARAMS: &[&str] = &[
 /// The value of a query parameter of a URL that is a key or token: one named like a
 /// credential, or one that is random by itself.
 fn query_secret(word: &str) -> Option<&str> {
+    // Most words have no `:`; looking for one byte is cheaper than for `://`.
+    if !word.contains(':') {
+        return None;
+    }
     let (_, after) = word.split_once("://")?;
     let (_, query) = after.split_once('?')?;
     let query = query.split('#').next().unwrap_or(query);
@@ -153,16 +164,15 @@ fn query_secret(word: &str) -> Option<&str> {
 /// paths, URLs and prose do not have.
 fn is_random_token(word: &str) -> bool {
     let word = word.trim_matches(|c: char| c == '.' || c == ':');
-    if word.len() < 24 || word.contains("://") || word.contains('@') {
+    // Key material's characters only: this also leaves out URLs (`:`) and addresses (`@`).
+    if word.len() < 24
+        || !word
+            .bytes()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'+' | b'/' | b'=' | b'_' | b'-'))
+    {
         return false;
     }
-    let hex = word.len() >= 32 && word.chars().all(|c| c.is_ascii_hexdigit());
-    let token_chars = word
-        .chars()
-        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '/' | '=' | '_' | '-'));
-    if !token_chars {
-        return false;
-    }
+    let hex = word.len() >= 32 && word.bytes().all(|c| c.is_ascii_hexdigit());
     let lower = word.chars().any(|c| c.is_ascii_lowercase());
     let upper = word.chars().any(|c| c.is_ascii_uppercase());
     let digits = word.chars().filter(|c| c.is_ascii_digit()).count();
@@ -288,6 +298,21 @@ fn walk<'a>(v: &'a Value, path: &mut Vec<Step<'a>>, found: &mut Found<'a>) {
 #[cfg(test)]
 mod tests {
     use super::{find, looks_like_secret};
+
+    /// Boundaries are ASCII (so the fast automaton takes text that is not), and a token
+    /// beside text that is not ASCII is still found.
+    #[test]
+    fn tokens_beside_text_that_is_not_ascii_are_found() {
+        let token = format!("ghp_{}", "a1B2c3D4e5".repeat(4));
+        for text in [
+            format!("Schlüssel: {token}"),
+            format!("ключ={token}"),
+            format!("鍵{token}"),
+            format!("{token}é"),
+        ] {
+            assert_eq!(find(&text), Some(("a GitHub token", token.as_str())), "{text}");
+        }
+    }
 
     #[test]
     fn the_secret_part_is_what_gets_redacted() {
