@@ -469,7 +469,8 @@ fn read_document(
         .and_then(|k| Kind::ALL.into_iter().find(|x| x.as_str() == k));
     let name = doc
         .value
-        .pointer("/metadata/name")
+        .get("metadata")
+        .and_then(|m| m.get("name"))
         .and_then(Value::as_str)
         .map(str::to_string);
     if !doc.value.is_object() {

@@ -32,6 +32,24 @@ pub const HEADER: &str = "# Rendered by partnerctl from the program repository; 
 /// long names never collide by truncation and the same input always gives the same name.
 pub fn name(parts: &[&str], max: usize) -> String {
     let joined = parts.join("-");
+    // Nearly every name is one already (partner, product and plan names are DNS labels):
+    // taken as it is, with the same result the mapping below would give.
+    let b = joined.as_bytes();
+    if !b.is_empty()
+        && b.len() <= max
+        && b[0] != b'-'
+        && b[b.len() - 1] != b'-'
+        && b.iter()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == b'-')
+        && !b.windows(2).any(|w| w == b"--")
+    {
+        return joined;
+    }
+    mapped(joined, max)
+}
+
+/// [`name`] by its rules, for a joined name that is not a DNS name as it is.
+fn mapped(joined: String, max: usize) -> String {
     let mut out: String = joined
         .chars()
         .map(|c| {
@@ -188,4 +206,42 @@ pub fn with_kustomization(folder: &str, mut files: Vec<RenderedFile>) -> Vec<Ren
     files.push(manifest(folder, "kustomization.yaml", &doc));
     files.sort_by(|a, b| a.path.cmp(&b.path));
     files
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The shortcut for names that are DNS names already gives what the rules give.
+    #[test]
+    fn names_taken_as_they_are_are_what_the_rules_make() {
+        let parts = [
+            "acme",
+            "acme-logistics",
+            "a",
+            "0",
+            "x1-y2",
+            "-acme",
+            "acme-",
+            "ac--me",
+            "Acme",
+            "acme.eu",
+            "",
+            "-",
+            "ü",
+            "a_b",
+            &"n".repeat(63),
+            &"n".repeat(64),
+            &"n".repeat(300),
+        ];
+        for a in parts {
+            for b in parts {
+                for max in [63, 253] {
+                    let joined = [a, b].join("-");
+                    assert_eq!(name(&[a, b], max), mapped(joined.clone(), max), "{joined:?} at {max}");
+                    assert_eq!(name(&[a], max), mapped(a.to_string(), max), "{a:?} at {max}");
+                }
+            }
+        }
+    }
 }
