@@ -89,9 +89,14 @@ pub fn validate_snapshot(snapshot: source::Snapshot, today: spec::Date) -> Valid
     // The policies read every document as written; the checks and rendering read the typed
     // resources (and a finding's file again, to place it).
     loaded.program.release_documents();
-    let checked = check::run(&loaded.program, today);
+    // The checks and the output checks read the program and nothing of each other: side by
+    // side, the largest output (a Kubernetes target's manifests) is not left alone on one core
+    // at the end.
+    let (checked, (found, prerendered)) = rayon::join(
+        || check::run(&loaded.program, today),
+        || render::check_and_render_outputs(&loaded.program, today),
+    );
     diagnostics.extend(checked.diagnostics);
-    let (found, prerendered) = render::check_and_render_outputs(&loaded.program, today);
     diagnostics.extend(found);
     check::exceptions::apply(&loaded.program, today, &mut diagnostics);
     let redactor = redact::Redactor::new(&checked.secrets);
