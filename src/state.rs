@@ -96,6 +96,12 @@ impl Store {
 
     /// Reads the applied state (nothing applied yet is not an error).
     pub fn load(&self) -> Result<Applied, StateError> {
+        self.load_beside(&Snapshot::default())
+    }
+
+    /// [`load`](Self::load), taking the files the applied commit holds alike from `known` (the
+    /// desired program a plan compares with) instead of reading them again.
+    pub fn load_beside(&self, known: &Snapshot) -> Result<Applied, StateError> {
         match self {
             Store::Git(repo) => {
                 let Some(commit) = repo.applied()? else {
@@ -109,7 +115,7 @@ impl Store {
                     }
                     return Ok(Applied::none());
                 };
-                let snapshot = repo.snapshot(commit).map_err(|e| {
+                let snapshot = repo.snapshot_beside(commit, known).map_err(|e| {
                     SourceError::Git(format!(
                         "{} points at {commit}, which cannot be read: {e}",
                         crate::source::git::APPLIED_REF

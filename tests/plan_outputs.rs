@@ -72,7 +72,9 @@ const SEPARABLE: &[&str] = &[
 /// Partner-separable outputs that also show a partner's display name: the Backstage catalog
 /// and the API Management template.
 const NAMED: &[&str] = &["dist/backstage", "dist/azure/apim-production.json"];
-const ALWAYS: &[&str] = &["dist/docs", "dist/internal/funnel.html", "dist/partners.csv"];
+const ALWAYS: &[&str] = &["dist/docs", "dist/partners.csv"];
+/// Rendered in full unless the change is to display names the report does not show.
+const FUNNEL: &str = "dist/internal/funnel.html";
 
 /// Checks one change (base → desired) and returns which outputs were rendered for the base.
 fn check(base: Snapshot, desired: Snapshot) -> BTreeMap<String, bool> {
@@ -109,6 +111,29 @@ fn a_change_no_gateway_shows_renders_none_of_them() {
     for path in SEPARABLE {
         assert!(!rendered[*path], "{path} was rendered for a display name");
     }
+}
+
+#[test]
+fn a_new_display_name_spares_the_funnel_report_only_where_the_report_does_not_show_it() {
+    let base = example();
+    let funnel = |p: Program| full(&p).into_iter().find(|f| f.path == FUNNEL).unwrap().bytes;
+    let before = funnel(load(base.clone()));
+    let (mut spared, mut shown) = (Vec::new(), Vec::new());
+    for file in base.files.keys().filter(|p| p.starts_with("partners/")) {
+        let desired = edited(file, "displayName: ", "displayName: Renamed ");
+        let rendered = check_as(file, base.clone(), desired.clone());
+        let differs = funnel(load(desired)) != before;
+        assert!(
+            rendered[FUNNEL] || !differs,
+            "{file}: the report shows the new name, yet the base's was not rendered"
+        );
+        if rendered[FUNNEL] { &mut shown } else { &mut spared }.push(file.clone());
+    }
+    assert!(!spared.is_empty(), "no partner unnamed by the report: {shown:?}");
+    assert!(!shown.is_empty(), "no partner named by the report: {spared:?}");
+    // Anything beside the display name: rendered in full.
+    let rendered = check(example(), edited(ACME, "  stage: live\n", "  stage: suspended\n"));
+    assert!(rendered[FUNNEL]);
 }
 
 #[test]

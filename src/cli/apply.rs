@@ -66,7 +66,8 @@ pub fn run(args: &ApplyArgs, common: &Common) -> anyhow::Result<u8> {
     if let Some(w) = _lock.took_over() {
         warn(bar.as_ref(), w);
     }
-    let applied = store.load()?;
+    // The files the applied commit holds alike are the desired program's (not read twice).
+    let applied = store.load_beside(&desired)?;
     guard_initial(&store, dir, &applied, args)?;
 
     if let (Some(saved), Some(path)) = (&saved, &args.plan_file) {

@@ -93,7 +93,7 @@ pub fn run(args: &PlanArgs, common: &Common) -> anyhow::Result<u8> {
     // Drift is judged against the applied state whatever the base (SPEC §10): outputs edited
     // by hand show in a pull request's plan too.
     let applied = match Store::open(dir, args.state_file.as_deref()) {
-        Ok(store) => Some(store.load()?),
+        Ok(store) => Some(store.load_beside(&desired)?),
         // Outside git with no state file nothing can have been applied.
         Err(_) => None,
     };
@@ -131,7 +131,9 @@ pub fn run(args: &PlanArgs, common: &Common) -> anyhow::Result<u8> {
     let (base, base_label, base_id, base_as_of) = match base_rev {
         Some((rev, from)) => {
             let repo = ProgramRepo::discover(dir)?;
-            let (oid, snap) = repo.snapshot_at(&rev)?;
+            // The files the base holds alike are the desired program's (not read twice).
+            let oid = repo.resolve(&rev)?;
+            let snap = repo.snapshot_beside(oid, &desired)?;
             let label = match from {
                 Some(r) => format!("the merge base with {r} ({})", short(oid)),
                 None => format!("{rev} ({})", short(oid)),

@@ -70,9 +70,15 @@ pub type Progress<'a> = &'a (dyn Fn(&str) + Sync);
 
 /// Builds the plan.
 pub fn make(input: Input, today: Date, progress: Progress<'_>) -> Planned {
-    let desired_digest = crate::state::snapshot_digest(&input.desired);
     progress("loading the desired program");
-    let loaded = model::load(input.desired);
+    // The digest reads every file on one thread: beside the load, not before it. (The clone
+    // shares the files' bytes; the original is dropped once the digest is taken.)
+    let snapshot = input.desired;
+    let (desired_digest, loaded) = rayon::join(
+        || crate::state::snapshot_digest(&snapshot),
+        || model::load(snapshot.clone()),
+    );
+    drop(snapshot);
     let desired = loaded.program;
     progress("loading the base");
     let base = input.base.map(|b| load_base(&desired, b));

@@ -17,8 +17,10 @@
 //! the two agree, the changed partners' part of the output is the same on both sides, and so
 //! is the whole output: the base's files are the desired's, at the cost of rendering a handful
 //! of partners. When they differ, the base's output is rendered in full and diffed as before.
-//! The portal, the funnel report and the program's own templates can aggregate, count or
-//! truncate, so they are always rendered in full. Either way the plan shows every changed
+//! The portal and the program's own templates can aggregate, count or truncate, so they are
+//! always rendered in full; so is the funnel report, unless the changed partners differ in
+//! their display names alone and the report lists none of them (it shows no other partner's
+//! display name, and counts nothing a display name decides). Either way the plan shows every changed
 //! byte of every output; `tests/plan_outputs.rs` checks that against full renders.
 
 use crate::model::Program;
@@ -26,6 +28,7 @@ use crate::output::{RenderError, RenderedFile};
 use crate::render;
 use crate::source::Snapshot;
 use crate::spec::{Date, OutputSpec, Target};
+use crate::visibility::{funnel, report};
 use std::collections::BTreeSet;
 
 /// The base's files, output by output in `spec.outputs` order: `None` for an output the
@@ -70,10 +73,16 @@ pub fn unreached_at(base: &Program, base_day: Date, desired: &Program, today: Da
     };
     let (small_base, small_desired) = (only(base, &names), only(desired, &names));
     let (eb, ed) = (render::environment(&small_base)?, render::environment(&small_desired)?);
+    // Computed once, and only when a funnel report may be spared by it.
+    let renamed_unnamed = std::cell::OnceCell::new();
     Ok(spec
         .outputs
         .iter()
         .map(|output| {
+            if output.target == Some(Target::FunnelReport) && !render::runs_program_template(base, output) {
+                return base_day == today
+                    && *renamed_unnamed.get_or_init(|| renamed_unnamed_only(base, desired, today, &names));
+            }
             separable(base, output)
                 // A small render that fails (on either side) proves nothing: render in full.
                 && match (
@@ -85,6 +94,28 @@ pub fn unreached_at(base: &Program, base_day: Date, desired: &Program, today: Da
                 }
         })
         .collect())
+}
+
+/// Whether the changed partners differ in their display names alone, and the funnel report
+/// names none of them: the report counts and lists partners by their facts, and shows a
+/// display name only for the partners it lists ([`report::partners_named`]), so it is the
+/// same on both sides. Finding the lists costs a fraction of rendering the page twice.
+fn renamed_unnamed_only(base: &Program, desired: &Program, today: Date, names: &BTreeSet<String>) -> bool {
+    let renamed_only = names
+        .iter()
+        .all(|n| match (base.partners.get(n), desired.partners.get(n)) {
+            (Some(b), Some(d)) => {
+                let mut spec = (*b.spec).clone();
+                spec.display_name.clone_from(&d.spec.display_name);
+                b.file == d.file && b.metadata == d.metadata && spec == *d.spec
+            }
+            _ => false,
+        });
+    renamed_only && {
+        let f = funnel::compute(desired, today, None);
+        let named = report::partners_named(&f);
+        names.iter().all(|n| !named.contains(n.as_str()))
+    }
 }
 
 /// Whether an output of `program` writes each partner's part apart from the others'.

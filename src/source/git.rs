@@ -11,9 +11,25 @@
 //! This module also reads and moves the ref `refs/partnerctl/applied` (SPEC §4); what it
 //! means is decided in `state.rs`.
 
+use super::blob::Blob;
 use super::{Entry, MAX_FILE_BYTES, PROGRAM_DIRS, PROGRAM_FILE, Snapshot, SourceError, paths};
 use git2::{ObjectType, Oid, Repository, Tree};
+use rayon::prelude::*;
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+
+/// The blob ids of a snapshot's files (by path), with their bytes: [`ProgramRepo::snapshot_beside`].
+#[derive(Default)]
+struct Known<'a>(HashMap<&'a str, (Oid, &'a Blob)>);
+
+impl Known<'_> {
+    /// The file at `path` when the tree entry is a regular file holding the same blob.
+    fn get(&self, path: &str, entry: &git2::TreeEntry<'_>) -> Option<Entry> {
+        let (id, blob) = self.0.get(path)?;
+        let regular = entry.kind() == Some(ObjectType::Blob) && !matches!(entry.filemode(), MODE_LINK | MODE_COMMIT);
+        (regular && *id == entry.id()).then(|| Entry::Bytes((*blob).clone()))
+    }
+}
 
 /// The ref that records the commit last applied.
 pub const APPLIED_REF: &str = "refs/partnerctl/applied";
@@ -139,17 +155,42 @@ impl ProgramRepo {
 
     /// The program as it is in a commit.
     pub fn snapshot(&self, commit: Oid) -> Result<Snapshot, SourceError> {
-        self.read_commit(commit, true, PROGRAM_DIRS)
+        self.read_commit(commit, true, PROGRAM_DIRS, &Known::default())
+    }
+
+    /// [`snapshot`](Self::snapshot), where a file whose blob id is that of the bytes `known`
+    /// holds at the same path is `known`'s (shared) instead of read again: a plan of one
+    /// changed partner among 100,000 reads one blob, not 100,000. The blob ids of `known`'s
+    /// files are computed in parallel; a file `known` refused, or whose bytes differ (a line
+    /// ending filter among them), is read from the revision as before.
+    pub fn snapshot_beside(&self, commit: Oid, known: &Snapshot) -> Result<Snapshot, SourceError> {
+        let ids: HashMap<&str, (Oid, &Blob)> = known
+            .files
+            .par_iter()
+            .filter_map(|(path, entry)| match entry {
+                Entry::Bytes(b) => Oid::hash_object(ObjectType::Blob, &b.bytes())
+                    .ok()
+                    .map(|id| (path.as_str(), (id, b))),
+                Entry::Refused(_) => None,
+            })
+            .collect();
+        self.read_commit(commit, true, PROGRAM_DIRS, &Known(ids))
     }
 
     /// Only some program folders of a commit (`terms`, say), for a check that compares
     /// those alone: at 100,000 partners, the partners are not read.
     pub fn snapshot_folders(&self, commit: Oid, folders: &[&str]) -> Result<Snapshot, SourceError> {
         let known: Vec<&str> = PROGRAM_DIRS.iter().copied().filter(|d| folders.contains(d)).collect();
-        self.read_commit(commit, false, &known)
+        self.read_commit(commit, false, &known, &Known::default())
     }
 
-    fn read_commit(&self, commit: Oid, program_file: bool, dirs: &[&str]) -> Result<Snapshot, SourceError> {
+    fn read_commit(
+        &self,
+        commit: Oid,
+        program_file: bool,
+        dirs: &[&str],
+        known: &Known<'_>,
+    ) -> Result<Snapshot, SourceError> {
         let commit = self.repo.find_commit(commit).map_err(|e| {
             SourceError::Git(format!(
                 "commit {} is not in this repository: {}{}",
@@ -177,7 +218,9 @@ impl ProgramRepo {
         if let Some(entry) = tree.get_name(PROGRAM_FILE).filter(|_| program_file) {
             let e = match entry.kind() {
                 Some(ObjectType::Tree) => Some(Entry::Refused("a folder, not a file".into())),
-                _ => self.read_entry(entry.id(), entry.filemode(), entry.kind()),
+                _ => known
+                    .get(PROGRAM_FILE, &entry)
+                    .or_else(|| self.read_entry(entry.id(), entry.filemode(), entry.kind())),
             };
             if let Some(e) = e {
                 snapshot.insert(PROGRAM_FILE, e);
@@ -194,7 +237,7 @@ impl ProgramRepo {
                 ),
                 (Some(ObjectType::Tree), _) => {
                     let sub = self.repo.find_tree(entry.id()).map_err(git_err)?;
-                    self.walk(sub, dir, &mut snapshot, &mut entries)?;
+                    self.walk(sub, dir, &mut snapshot, &mut entries, known)?;
                 }
                 _ => {}
             }
@@ -269,7 +312,14 @@ impl ProgramRepo {
     /// Walks a program folder of a revision without recursion: a commit may nest folders
     /// as deep as it likes, so depth and size are bounded ([`paths::MAX_DEPTH`],
     /// [`paths::MAX_ENTRIES`]) instead of left to the stack.
-    fn walk(&self, tree: Tree<'_>, rel: &str, out: &mut Snapshot, entries: &mut usize) -> Result<(), SourceError> {
+    fn walk(
+        &self,
+        tree: Tree<'_>,
+        rel: &str,
+        out: &mut Snapshot,
+        entries: &mut usize,
+        known: &Known<'_>,
+    ) -> Result<(), SourceError> {
         let mut stack = vec![(tree, rel.to_string(), 0usize)];
         while let Some((tree, rel, depth)) = stack.pop() {
             for entry in tree.iter() {
@@ -305,7 +355,10 @@ impl ProgramRepo {
                     }
                     let sub = self.repo.find_tree(entry.id()).map_err(git_err)?;
                     stack.push((sub, child, depth + 1));
-                } else if let Some(e) = self.read_entry(entry.id(), entry.filemode(), entry.kind()) {
+                } else if let Some(e) = known
+                    .get(&child, &entry)
+                    .or_else(|| self.read_entry(entry.id(), entry.filemode(), entry.kind()))
+                {
                     out.insert(child, e);
                 }
             }
@@ -577,6 +630,34 @@ mod tests {
             tree.files.keys().collect::<Vec<_>>(),
             at_commit.files.keys().collect::<Vec<_>>()
         );
+    }
+
+    #[test]
+    fn a_revision_read_beside_another_snapshot_reads_as_it_does_alone() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        std::fs::create_dir_all(root.join("partners")).unwrap();
+        std::fs::create_dir_all(root.join("terms")).unwrap();
+        std::fs::write(root.join("program.yaml"), "a: 1\n").unwrap();
+        std::fs::write(root.join("partners/same.yaml"), "b: 2\n").unwrap();
+        std::fs::write(root.join("partners/changed.yaml"), "c: 3\n").unwrap();
+        std::fs::write(root.join("partners/gone.yaml"), "d: 4\n").unwrap();
+        #[cfg(unix)]
+        std::os::unix::fs::symlink("/etc/passwd", root.join("terms/x.md")).unwrap();
+        let repo = Repository::init(root).unwrap();
+        let one = commit_all(&repo, "one");
+        let pr = ProgramRepo::discover(root).unwrap();
+        let mut known = Snapshot::from_dir(root).unwrap();
+        known.insert("partners/changed.yaml", Entry::Bytes("c: 30\n".into()));
+        known.files.remove("partners/gone.yaml");
+        known.insert("partners/new.yaml", Entry::Bytes("e: 5\n".into()));
+        // The bytes a link's blob holds (its target), as a file: the link is still refused.
+        known.insert("terms/x.md", Entry::Bytes("/etc/passwd".into()));
+        let beside = pr.snapshot_beside(one, &known).unwrap();
+        assert_eq!(beside, pr.snapshot(one).unwrap());
+        assert_eq!(beside.text("partners/changed.yaml").as_deref(), Some("c: 3\n"));
+        #[cfg(unix)]
+        assert!(matches!(beside.files.get("terms/x.md"), Some(Entry::Refused(_))));
     }
 
     #[test]

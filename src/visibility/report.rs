@@ -136,6 +136,26 @@ const STAGE_COLOURS: [&str; 7] = [
 /// How many entries a card of "to act on" lists before pointing at the full list.
 const CARD_ITEMS: usize = 6;
 
+/// Every partner whose display name the page may show: [`display_name`] is asked only for
+/// the partners the funnel lists (stuck, dormant, active, never called, with a first call,
+/// blocked). A plan relies on this: a change to display names alone that none of these hold
+/// leaves the page as it is (`plan::outputs`). Keep it in step with the callers of
+/// [`display_name`].
+pub fn partners_named(f: &funnel::Funnel) -> std::collections::BTreeSet<&str> {
+    f.stuck
+        .iter()
+        .map(|s| s.partner.as_str())
+        .chain(f.first_calls.iter().map(|c| c.partner.as_str()))
+        .chain(f.blocked.iter().map(|b| b.partner.as_str()))
+        .chain(
+            [&f.active, &f.dormant, &f.never_called]
+                .into_iter()
+                .flatten()
+                .map(String::as_str),
+        )
+        .collect()
+}
+
 fn display_name<'a>(program: &'a Program, name: &'a str) -> &'a str {
     program
         .partners
