@@ -162,7 +162,10 @@ impl ProgramRepo {
     /// holds at the same path is `known`'s (shared) instead of read again: a plan of one
     /// changed partner among 100,000 reads one blob, not 100,000. The blob ids of `known`'s
     /// files are computed in parallel; a file `known` refused, or whose bytes differ (a line
-    /// ending filter among them), is read from the revision as before.
+    /// ending filter among them), is read from the revision as before. A pull request cannot
+    /// pass its file off as the base's by a SHA-1 collision: libgit2 hashes with SHA-1
+    /// collision detection (SHA1DC, in the vendored build), so bytes crafted to collide fail
+    /// to hash and that file too is read from the revision and compared byte by byte.
     pub fn snapshot_beside(&self, commit: Oid, known: &Snapshot) -> Result<Snapshot, SourceError> {
         let ids: HashMap<&str, (Oid, &Blob)> = known
             .files
