@@ -98,12 +98,19 @@ enum Written {
 }
 
 fn write_one(out: &OutputRoot, f: &RenderedFile, target: &Path) -> Result<Written, RenderError> {
-    match stage_one(out, f, target, &|_| ())? {
+    match stage_one(out, f, target, Some(&|_| ()), true)? {
         None => Ok(Written::Unchanged),
         Some(tmp) => {
             tmp.persist(target).map_err(|e| io_error(target, e.error))?;
             Ok(Written::Written)
         }
+    }
+}
+
+fn changed(path: &str) -> RenderError {
+    RenderError::Path {
+        path: path.to_string(),
+        reason: "changed under partnerctl while being written".into(),
     }
 }
 
@@ -115,12 +122,16 @@ fn io_error(path: &Path, source: std::io::Error) -> RenderError {
 }
 
 /// Writes `f` to a synced temporary file beside `target` and returns it, or `None` when
-/// `target` already holds these bytes. `created` hears of every folder made on the way.
+/// `target` already holds these bytes. With `make_folder`, makes the folder first (telling it
+/// of each folder made) and resolves the path again; without, the caller has made and checked
+/// the folder ([`Staging::stage`]). Without `sync`, the caller syncs the file before renaming
+/// it ([`Staging::publish`]).
 fn stage_one(
     out: &OutputRoot,
     f: &RenderedFile,
     target: &Path,
-    created: &(dyn Fn(&Path) + Sync),
+    make_folder: Option<&(dyn Fn(&Path) + Sync)>,
+    sync: bool,
 ) -> Result<Option<tempfile::TempPath>, RenderError> {
     let io = io_error;
     if fs::symlink_metadata(target).is_ok_and(|m| m.is_dir()) {
@@ -135,14 +146,13 @@ fn stage_one(
         return Ok(None);
     }
     let parent = target.parent().unwrap_or(out.root());
-    create_folders(parent, created).map_err(|e| io(parent, e))?;
-    // Folders created just now could have been swapped for links: resolve again.
-    let again = out.resolve(&f.path).map_err(|r| refusal(&f.path, r))?;
-    if again != target {
-        return Err(RenderError::Path {
-            path: f.path.clone(),
-            reason: "changed under partnerctl while being written".into(),
-        });
+    if let Some(created) = make_folder {
+        create_folders(parent, created).map_err(|e| io(parent, e))?;
+        // Folders created just now could have been swapped for links: resolve again.
+        let again = out.resolve(&f.path).map_err(|r| refusal(&f.path, r))?;
+        if again != target {
+            return Err(changed(&f.path));
+        }
     }
     let mut tmp = tempfile::Builder::new()
         .prefix(TMP_PREFIX)
@@ -157,7 +167,9 @@ fn stage_one(
         Err(_) => default_permissions(),
     };
     tmp.as_file().set_permissions(mode).map_err(|e| io(target, e))?;
-    tmp.as_file().sync_all().map_err(|e| io(target, e))?;
+    if sync {
+        tmp.as_file().sync_all().map_err(|e| io(target, e))?;
+    }
     Ok(Some(tmp.into_temp_path()))
 }
 
@@ -191,9 +203,9 @@ fn create_folders(path: &Path, created: &(dyn Fn(&Path) + Sync)) -> std::io::Res
 }
 
 /// Outputs written as they are rendered and published together: [`Staging::stage`] writes
-/// one output's files to synced temporary files beside their targets (a file already holding
+/// one output's files to temporary files beside their targets (a file already holding
 /// its bytes is only noted), so that the caller can let go of them before rendering the
-/// next output; [`Staging::publish`] renames every temporary file over its target once all
+/// next output; [`Staging::publish`] syncs every temporary file and renames it over its target once all
 /// are staged. Until then no output has changed; a `Staging` dropped unpublished (a later
 /// output failed to render, a path was refused) removes its temporary files and the folders
 /// it made, leaving every output as it was.
@@ -202,7 +214,6 @@ fn create_folders(path: &Path, created: &(dyn Fn(&Path) + Sync)) -> std::io::Res
 /// file replaced whole by a rename, a file already holding its bytes left alone.
 pub struct Staging {
     out: OutputRoot,
-    pool: rayon::ThreadPool,
     /// Every file staged so far, in the order given.
     files: Vec<Staged>,
     /// The folders the staged files are renamed into, canonical, each once.
@@ -241,7 +252,6 @@ impl Staging {
         };
         Ok(Staging {
             out,
-            pool: writers()?,
             files: Vec::new(),
             folders: Vec::new(),
             folder_ids: std::collections::HashMap::new(),
@@ -251,7 +261,7 @@ impl Staging {
     }
 
     /// Stages one output's `files`: refuses (before staging any of them) a path
-    /// [`OutputRoot::resolve`] refuses, then writes each changed file to a synced temporary
+    /// [`OutputRoot::resolve`] refuses, then writes each changed file to a temporary
     /// file beside its target.
     pub fn stage(&mut self, files: Vec<RenderedFile>) -> Result<(), RenderError> {
         let out = &self.out;
@@ -259,20 +269,39 @@ impl Staging {
         for f in &files {
             targets.push(out.resolve(&f.path).map_err(|r| refusal(&f.path, r))?);
         }
+        // Each folder is made and checked here, once per folder.
         let created = &self.created;
         let note = |folder: &Path| {
             if let Ok(mut c) = created.lock() {
                 c.push(folder.to_path_buf());
             }
         };
-        let done: Vec<Result<Option<tempfile::TempPath>, RenderError>> = self.pool.install(|| {
+        let mut ready = std::collections::HashSet::new();
+        for (f, target) in files.iter().zip(&targets) {
+            let parent = target.parent().unwrap_or(out.root());
+            if !ready.insert(parent) {
+                continue;
+            }
+            create_folders(parent, &note).map_err(|e| io_error(parent, e))?;
+            // Folders made just now could have been swapped for links.
+            if fs::canonicalize(parent).ok().as_deref() != Some(parent) {
+                return Err(changed(&f.path));
+            }
+        }
+        drop(ready);
+        // Written on the threads that rendered, and synced by the writers when published:
+        // every thread started allocates a C heap of 64 MiB of address space, kept to the
+        // end, and sixteen writers started while outputs still render (each render on a
+        // thread with a stack of hundreds of MiB) did not fit a 2 GiB address-space limit
+        // (`ulimit -v`). After the last render they fit, as they do for `write_files`.
+        let done: Vec<Result<Option<tempfile::TempPath>, RenderError>> = {
             use rayon::prelude::*;
             files
                 .par_iter()
                 .zip(targets.par_iter())
-                .map(|(f, target)| stage_one(out, f, target, &note))
+                .map(|(f, target)| stage_one(out, f, target, None, false))
                 .collect()
-        });
+        };
         // Every temporary file is recorded before an error is returned, so that dropping
         // the staging removes it.
         let mut first_error = None;
@@ -314,7 +343,7 @@ impl Staging {
         id
     }
 
-    /// Renames every staged file over its target and reports which were written and which
+    /// Syncs every staged file and renames it over its target and reports which were written and which
     /// were unchanged, in the order staged. Refuses, before renaming anything, a file two
     /// outputs write, or a folder that was turned into a link since it was staged into.
     pub fn publish(mut self) -> Result<WriteReport, RenderError> {
@@ -330,15 +359,12 @@ impl Staging {
         drop(seen);
         for folder in &self.folders {
             if fs::canonicalize(folder).ok().as_deref() != Some(folder.as_path()) {
-                return Err(RenderError::Path {
-                    path: folder.display().to_string(),
-                    reason: "changed under partnerctl while being written".into(),
-                });
+                return Err(changed(&folder.display().to_string()));
             }
         }
         let folders = &self.folders;
         let files = &self.files;
-        let done: Vec<Result<(), RenderError>> = self.pool.install(|| {
+        let done: Vec<Result<(), RenderError>> = writers()?.install(|| {
             use rayon::prelude::*;
             files
                 .par_iter()
@@ -347,7 +373,13 @@ impl Staging {
                     Some(p) => {
                         let folder = &folders[p.folder as usize];
                         let target = folder.join(&*p.name);
-                        fs::rename(folder.join(&*p.tmp), &target).map_err(|e| io_error(&target, e))
+                        let tmp = folder.join(&*p.tmp);
+                        // On disk before it replaces anything: a crash leaves the old file or
+                        // the new one whole.
+                        fs::File::open(&tmp)
+                            .and_then(|f| f.sync_all())
+                            .map_err(|e| io_error(&target, e))?;
+                        fs::rename(tmp, &target).map_err(|e| io_error(&target, e))
                     }
                 })
                 .collect()
