@@ -74,6 +74,22 @@ impl Validated {
         render::render_all_reusing(&self.program, today, usage, prerendered)
     }
 
+    /// Every output ([`render::render_streamed`]), reusing what validating rendered: each
+    /// output's files, redacted, go to `each` as soon as they are rendered.
+    pub fn render_each(
+        &mut self,
+        today: spec::Date,
+        usage: Option<&visibility::usage::Usage>,
+        mut each: impl FnMut(Vec<output::RenderedFile>),
+    ) -> Result<(), output::RenderError> {
+        let prerendered = std::mem::take(&mut self.prerendered);
+        let redactor = &self.redactor;
+        render::render_streamed(&self.program, today, usage, prerendered, |mut files| {
+            redactor.files(&mut files);
+            each(files)
+        })
+    }
+
     /// Whether any finding is an error.
     pub fn has_errors(&self) -> bool {
         self.diagnostics.iter().any(|d| d.severity == diag::Severity::Error)

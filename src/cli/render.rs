@@ -38,26 +38,46 @@ pub fn run(args: &RenderArgs, common: &Common) -> anyhow::Result<u8> {
         return Ok(EXIT_FINDINGS);
     }
     let usage = super::funnel::read_usage(&args.usage, args.usage_format, common.today())?;
-    let mut files = match v.render(common.today(), usage.as_ref()) {
-        Ok(files) => files,
-        Err(e) => {
-            let Some(d) = partnerctl::template::budget::diagnostic(&e) else {
-                return Err(e.into());
-            };
-            refuse(&[d], &v, common, "a template exceeds its budget")?;
-            return Ok(EXIT_FINDINGS);
+    let root = args.out_dir.clone().unwrap_or_else(|| common.dir.clone());
+    // Each output is staged (written beside its files, nothing replaced yet) as soon as it is
+    // rendered and then let go, so that a large program and every output's bytes are never
+    // held at once; the outputs replace the old ones only once all of them rendered.
+    let mut staging: Option<output::Staging> = None;
+    let mut refused = None;
+    let rendered = v.render_each(common.today(), usage.as_ref(), |files| {
+        // After a refusal the rest is still rendered (not written), so that a template over
+        // its budget is reported as before, whatever the order of the outputs.
+        if refused.is_some() {
+            return;
+        }
+        let staged = match &mut staging {
+            Some(s) => s.stage(files),
+            None => output::Staging::new(&root, &common.dir).and_then(|s| staging.insert(s).stage(files)),
+        };
+        if let Err(e) = staged {
+            refused = Some(e);
+        }
+    });
+    if let Err(e) = rendered {
+        drop(staging);
+        let Some(d) = partnerctl::template::budget::diagnostic(&e) else {
+            return Err(e.into());
+        };
+        refuse(&[d], &v, common, "a template exceeds its budget")?;
+        return Ok(EXIT_FINDINGS);
+    }
+    if let Some(e) = refused {
+        return Err(e.into());
+    }
+    drop(v);
+    let report = match staging {
+        Some(s) => s.publish()?,
+        // No outputs: nothing to write, but the root is made (and judged) as before.
+        None => {
+            output::output_root(&root, &common.dir)?;
+            WriteReport::default()
         }
     };
-    // The program is not read again: let it go before writing, which reads each file's old
-    // bytes back to compare.
-    let redactor = {
-        let v = v;
-        v.redactor
-    };
-    redactor.files(&mut files);
-    let root = args.out_dir.clone().unwrap_or_else(|| common.dir.clone());
-    let out = output::output_root(&root, &common.dir)?;
-    let report = output::write_files(&out, &files)?;
     print_report(&report, &root, common.format)?;
     Ok(EXIT_OK)
 }

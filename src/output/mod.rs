@@ -6,7 +6,7 @@
 mod write;
 
 pub use write::{
-    TMP_PREFIX, TMP_SUFFIX, WriteReport, check_relative_path, output_root, remove_output, remove_temporaries,
+    Staging, TMP_PREFIX, TMP_SUFFIX, WriteReport, check_relative_path, output_root, remove_output, remove_temporaries,
     temporaries, write_files,
 };
 

@@ -62,11 +62,7 @@ pub fn write_files(out: &OutputRoot, files: &[RenderedFile]) -> Result<WriteRepo
     // Each file is synced before its rename, and a sync waits on the disk, not the CPU: the
     // files are written by many threads at once (a render of 100,000 partners writes over
     // 100,000 files), in order of the report either way.
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(WRITERS)
-        .thread_name(|i| format!("write-{i}"))
-        .build()
-        .map_err(|e| RenderError::Output(format!("cannot start the writers: {e}")))?;
+    let pool = writers()?;
     let done: Vec<Result<Written, RenderError>> = pool.install(|| {
         use rayon::prelude::*;
         files
@@ -88,16 +84,56 @@ pub fn write_files(out: &OutputRoot, files: &[RenderedFile]) -> Result<WriteRepo
 /// Threads writing outputs at once.
 const WRITERS: usize = 16;
 
+fn writers() -> Result<rayon::ThreadPool, RenderError> {
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(WRITERS)
+        .thread_name(|i| format!("write-{i}"))
+        .build()
+        .map_err(|e| RenderError::Output(format!("cannot start the writers: {e}")))
+}
+
 enum Written {
     Unchanged,
     Written,
 }
 
 fn write_one(out: &OutputRoot, f: &RenderedFile, target: &Path) -> Result<Written, RenderError> {
-    let io = |path: &Path, source: std::io::Error| RenderError::Io {
+    match stage_one(out, f, target, Some(&|_| ()), true)? {
+        None => Ok(Written::Unchanged),
+        Some(tmp) => {
+            tmp.persist(target).map_err(|e| io_error(target, e.error))?;
+            Ok(Written::Written)
+        }
+    }
+}
+
+fn changed(path: &str) -> RenderError {
+    RenderError::Path {
+        path: path.to_string(),
+        reason: "changed under partnerctl while being written".into(),
+    }
+}
+
+fn io_error(path: &Path, source: std::io::Error) -> RenderError {
+    RenderError::Io {
         path: path.display().to_string(),
         source,
-    };
+    }
+}
+
+/// Writes `f` to a synced temporary file beside `target` and returns it, or `None` when
+/// `target` already holds these bytes. With `make_folder`, makes the folder first (telling it
+/// of each folder made) and resolves the path again; without, the caller has made and checked
+/// the folder ([`Staging::stage`]). Without `sync`, the caller syncs the file before renaming
+/// it ([`Staging::publish`]).
+fn stage_one(
+    out: &OutputRoot,
+    f: &RenderedFile,
+    target: &Path,
+    make_folder: Option<&(dyn Fn(&Path) + Sync)>,
+    sync: bool,
+) -> Result<Option<tempfile::TempPath>, RenderError> {
+    let io = io_error;
     if fs::symlink_metadata(target).is_ok_and(|m| m.is_dir()) {
         return Err(RenderError::Path {
             path: f.path.clone(),
@@ -107,17 +143,16 @@ fn write_one(out: &OutputRoot, f: &RenderedFile, target: &Path) -> Result<Writte
     // Read back through the path door: a link on the way is never read through (the file is
     // then written, through the resolution above).
     if matches!(out.read(&f.path, f.bytes.len() as u64), paths::Below::File(old) if old == f.bytes) {
-        return Ok(Written::Unchanged);
+        return Ok(None);
     }
     let parent = target.parent().unwrap_or(out.root());
-    fs::create_dir_all(parent).map_err(|e| io(parent, e))?;
-    // Folders created just now could have been swapped for links: resolve again.
-    let again = out.resolve(&f.path).map_err(|r| refusal(&f.path, r))?;
-    if again != target {
-        return Err(RenderError::Path {
-            path: f.path.clone(),
-            reason: "changed under partnerctl while being written".into(),
-        });
+    if let Some(created) = make_folder {
+        create_folders(parent, created).map_err(|e| io(parent, e))?;
+        // Folders created just now could have been swapped for links: resolve again.
+        let again = out.resolve(&f.path).map_err(|r| refusal(&f.path, r))?;
+        if again != target {
+            return Err(changed(&f.path));
+        }
     }
     let mut tmp = tempfile::Builder::new()
         .prefix(TMP_PREFIX)
@@ -132,9 +167,255 @@ fn write_one(out: &OutputRoot, f: &RenderedFile, target: &Path) -> Result<Writte
         Err(_) => default_permissions(),
     };
     tmp.as_file().set_permissions(mode).map_err(|e| io(target, e))?;
-    tmp.as_file().sync_all().map_err(|e| io(target, e))?;
-    tmp.persist(target).map_err(|e| io(target, e.error))?;
-    Ok(Written::Written)
+    if sync {
+        tmp.as_file().sync_all().map_err(|e| io(target, e))?;
+    }
+    Ok(Some(tmp.into_temp_path()))
+}
+
+/// `fs::create_dir_all` (with the same calls), telling `created` of each folder it made, so
+/// that an abandoned [`Staging`] can remove them again.
+fn create_folders(path: &Path, created: &(dyn Fn(&Path) + Sync)) -> std::io::Result<()> {
+    if path == Path::new("") {
+        return Ok(());
+    }
+    match fs::create_dir(path) {
+        Ok(()) => {
+            created(path);
+            return Ok(());
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(_) if path.is_dir() => return Ok(()),
+        Err(e) => return Err(e),
+    }
+    match path.parent() {
+        Some(p) => create_folders(p, created)?,
+        None => return Err(std::io::Error::other("failed to create the whole folder tree")),
+    }
+    match fs::create_dir(path) {
+        Ok(()) => {
+            created(path);
+            Ok(())
+        }
+        Err(_) if path.is_dir() => Ok(()),
+        Err(e) => Err(e),
+    }
+}
+
+/// Outputs written as they are rendered and published together: [`Staging::stage`] writes
+/// one output's files to temporary files beside their targets (a file already holding
+/// its bytes is only noted), so that the caller can let go of them before rendering the
+/// next output; [`Staging::publish`] syncs every temporary file and renames it over its target once all
+/// are staged. Until then no output has changed; a `Staging` dropped unpublished (a later
+/// output failed to render, a path was refused) removes its temporary files and the folders
+/// it made, leaving every output as it was.
+///
+/// The guarantees are [`write_files`]'s: every path through [`OutputRoot::resolve`], each
+/// file replaced whole by a rename, a file already holding its bytes left alone.
+pub struct Staging {
+    out: OutputRoot,
+    /// Every file staged so far, in the order given.
+    files: Vec<Staged>,
+    /// The folders the staged files are renamed into, canonical, each once.
+    folders: Vec<PathBuf>,
+    folder_ids: std::collections::HashMap<PathBuf, u32>,
+    /// Folders made while staging, to remove if nothing is published.
+    created: std::sync::Mutex<Vec<PathBuf>>,
+    published: bool,
+}
+
+/// One staged file: its output path and, unless it was unchanged, where its temporary file
+/// waits. Folders and names are kept apart so that 100,000 files in a few folders hold a few
+/// megabytes, not a path each twice over.
+struct Staged {
+    path: String,
+    pending: Option<Pending>,
+}
+
+struct Pending {
+    folder: u32,
+    name: Box<std::ffi::OsStr>,
+    tmp: Box<std::ffi::OsStr>,
+}
+
+impl Staging {
+    /// Staging below `root` (the program folder `program` or `--out-dir`), as
+    /// [`output_root`]: `root` is created if missing, and removed again with the other
+    /// folders made if nothing is published.
+    pub fn new(root: &Path, program: &Path) -> Result<Staging, RenderError> {
+        let existed = fs::symlink_metadata(root).is_ok();
+        let out = output_root(root, program)?;
+        let created = if existed {
+            Vec::new()
+        } else {
+            vec![out.root().to_path_buf()]
+        };
+        Ok(Staging {
+            out,
+            files: Vec::new(),
+            folders: Vec::new(),
+            folder_ids: std::collections::HashMap::new(),
+            created: std::sync::Mutex::new(created),
+            published: false,
+        })
+    }
+
+    /// Stages one output's `files`: refuses (before staging any of them) a path
+    /// [`OutputRoot::resolve`] refuses, then writes each changed file to a temporary
+    /// file beside its target.
+    pub fn stage(&mut self, files: Vec<RenderedFile>) -> Result<(), RenderError> {
+        let out = &self.out;
+        let mut targets: Vec<PathBuf> = Vec::with_capacity(files.len());
+        for f in &files {
+            targets.push(out.resolve(&f.path).map_err(|r| refusal(&f.path, r))?);
+        }
+        // Each folder is made and checked here, once per folder.
+        let created = &self.created;
+        let note = |folder: &Path| {
+            if let Ok(mut c) = created.lock() {
+                c.push(folder.to_path_buf());
+            }
+        };
+        let mut ready = std::collections::HashSet::new();
+        for (f, target) in files.iter().zip(&targets) {
+            let parent = target.parent().unwrap_or(out.root());
+            if !ready.insert(parent) {
+                continue;
+            }
+            create_folders(parent, &note).map_err(|e| io_error(parent, e))?;
+            // Folders made just now could have been swapped for links.
+            if fs::canonicalize(parent).ok().as_deref() != Some(parent) {
+                return Err(changed(&f.path));
+            }
+        }
+        drop(ready);
+        // Written on the threads that rendered, and synced by the writers when published:
+        // every thread started allocates a C heap of 64 MiB of address space, kept to the
+        // end, and sixteen writers started while outputs still render (each render on a
+        // thread with a stack of hundreds of MiB) did not fit a 2 GiB address-space limit
+        // (`ulimit -v`). After the last render they fit, as they do for `write_files`.
+        let done: Vec<Result<Option<tempfile::TempPath>, RenderError>> = {
+            use rayon::prelude::*;
+            files
+                .par_iter()
+                .zip(targets.par_iter())
+                .map(|(f, target)| stage_one(out, f, target, None, false))
+                .collect()
+        };
+        // Every temporary file is recorded before an error is returned, so that dropping
+        // the staging removes it.
+        let mut first_error = None;
+        for ((f, target), result) in files.into_iter().zip(targets).zip(done) {
+            match result {
+                Ok(None) => self.files.push(Staged {
+                    path: f.path,
+                    pending: None,
+                }),
+                Ok(Some(tmp)) => {
+                    let tmp = tmp.keep().map_err(|e| io_error(&e.path, e.error))?;
+                    let folder = self.folder_of(&target);
+                    let name = target.file_name().unwrap_or_default().into();
+                    self.files.push(Staged {
+                        path: f.path,
+                        pending: Some(Pending {
+                            folder,
+                            name,
+                            tmp: tmp.file_name().unwrap_or_default().into(),
+                        }),
+                    });
+                }
+                Err(e) => {
+                    first_error.get_or_insert(e);
+                }
+            }
+        }
+        first_error.map_or(Ok(()), Err)
+    }
+
+    fn folder_of(&mut self, target: &Path) -> u32 {
+        let parent = target.parent().unwrap_or(self.out.root());
+        if let Some(&id) = self.folder_ids.get(parent) {
+            return id;
+        }
+        let id = self.folders.len() as u32;
+        self.folders.push(parent.to_path_buf());
+        self.folder_ids.insert(parent.to_path_buf(), id);
+        id
+    }
+
+    /// Syncs every staged file and renames it over its target and reports which were written and which
+    /// were unchanged, in the order staged. Refuses, before renaming anything, a file two
+    /// outputs write, or a folder that was turned into a link since it was staged into.
+    pub fn publish(mut self) -> Result<WriteReport, RenderError> {
+        let mut seen = std::collections::HashSet::with_capacity(self.files.len());
+        for f in &self.files {
+            if !seen.insert(f.path.as_str()) {
+                return Err(RenderError::Path {
+                    path: f.path.clone(),
+                    reason: "two outputs write this file".into(),
+                });
+            }
+        }
+        drop(seen);
+        for folder in &self.folders {
+            if fs::canonicalize(folder).ok().as_deref() != Some(folder.as_path()) {
+                return Err(changed(&folder.display().to_string()));
+            }
+        }
+        let folders = &self.folders;
+        let files = &self.files;
+        let done: Vec<Result<(), RenderError>> = writers()?.install(|| {
+            use rayon::prelude::*;
+            files
+                .par_iter()
+                .map(|f| match &f.pending {
+                    None => Ok(()),
+                    Some(p) => {
+                        let folder = &folders[p.folder as usize];
+                        let target = folder.join(&*p.name);
+                        let tmp = folder.join(&*p.tmp);
+                        // On disk before it replaces anything: a crash leaves the old file or
+                        // the new one whole.
+                        fs::File::open(&tmp)
+                            .and_then(|f| f.sync_all())
+                            .map_err(|e| io_error(&target, e))?;
+                        fs::rename(tmp, &target).map_err(|e| io_error(&target, e))
+                    }
+                })
+                .collect()
+        });
+        done.into_iter().collect::<Result<(), _>>()?;
+        self.published = true;
+        let mut report = WriteReport::default();
+        for f in std::mem::take(&mut self.files) {
+            match f.pending {
+                None => report.unchanged.push(f.path),
+                Some(_) => report.written.push(f.path),
+            }
+        }
+        Ok(report)
+    }
+}
+
+impl Drop for Staging {
+    fn drop(&mut self) {
+        // After a failed publish some temporary files are renamed already: removing them
+        // again fails, harmlessly.
+        for f in &self.files {
+            if let Some(p) = &f.pending {
+                let _ = fs::remove_file(self.folders[p.folder as usize].join(&*p.tmp));
+            }
+        }
+        if self.published {
+            return;
+        }
+        // Deepest first; a folder holding anything else is not empty and stays.
+        let mut created = std::mem::take(self.created.get_mut().unwrap_or_else(|e| e.into_inner()));
+        created.sort_by_key(|f| std::cmp::Reverse(f.components().count()));
+        for folder in created {
+            let _ = fs::remove_dir(folder);
+        }
+    }
 }
 
 /// The names of the temporary files [`write_files`] writes beside each output.
@@ -315,6 +596,124 @@ mod tests {
         let err = write_files(&out(dir.path()), &[RenderedFile::new("dist/x.txt", "x")]).unwrap_err();
         assert!(err.to_string().contains("symbolic link"), "{err}");
         assert!(!outside.path().join("x.txt").exists());
+    }
+}
+
+#[cfg(test)]
+mod staging_tests {
+    use super::*;
+
+    /// Every file below `dir`, relative, with its bytes.
+    fn tree(dir: &Path) -> Vec<(String, Vec<u8>)> {
+        let mut out = Vec::new();
+        let mut stack = vec![dir.to_path_buf()];
+        while let Some(d) = stack.pop() {
+            for e in fs::read_dir(&d).unwrap() {
+                let p = e.unwrap().path();
+                if p.is_dir() {
+                    out.push((p.strip_prefix(dir).unwrap().display().to_string() + "/", Vec::new()));
+                    stack.push(p);
+                } else {
+                    out.push((
+                        p.strip_prefix(dir).unwrap().display().to_string(),
+                        fs::read(&p).unwrap(),
+                    ));
+                }
+            }
+        }
+        out.sort();
+        out
+    }
+
+    #[test]
+    fn staged_outputs_replace_nothing_until_published() {
+        let dir = tempfile::tempdir().unwrap();
+        fs::write(dir.path().join("a.txt"), "old").unwrap();
+        fs::write(dir.path().join("same.txt"), "same").unwrap();
+        let mut staging = Staging::new(dir.path(), dir.path()).unwrap();
+        staging
+            .stage(vec![
+                RenderedFile::new("a.txt", "new"),
+                RenderedFile::new("same.txt", "same"),
+            ])
+            .unwrap();
+        staging.stage(vec![RenderedFile::new("gw/x/b.conf", "b")]).unwrap();
+        // Staged: the old bytes are still there, the new ones wait in temporaries.
+        assert_eq!(fs::read_to_string(dir.path().join("a.txt")).unwrap(), "old");
+        assert!(!dir.path().join("gw/x/b.conf").exists());
+        let report = staging.publish().unwrap();
+        assert_eq!(report.written, ["a.txt", "gw/x/b.conf"]);
+        assert_eq!(report.unchanged, ["same.txt"]);
+        assert_eq!(
+            tree(dir.path()),
+            [
+                ("a.txt".to_string(), b"new".to_vec()),
+                ("gw/".into(), Vec::new()),
+                ("gw/x/".into(), Vec::new()),
+                ("gw/x/b.conf".into(), b"b".to_vec()),
+                ("same.txt".into(), b"same".to_vec()),
+            ]
+        );
+    }
+
+    /// A later output that fails (here: a path refused) leaves every output as it was: the
+    /// temporaries of the outputs staged before it and the folders made for them are gone.
+    #[test]
+    fn an_abandoned_staging_leaves_everything_as_it_was() {
+        let dir = tempfile::tempdir().unwrap();
+        fs::write(dir.path().join("a.txt"), "old").unwrap();
+        let before = tree(dir.path());
+        let mut staging = Staging::new(dir.path(), dir.path()).unwrap();
+        staging
+            .stage(vec![
+                RenderedFile::new("a.txt", "new"),
+                RenderedFile::new("d/e/f.txt", "f"),
+            ])
+            .unwrap();
+        assert_ne!(tree(dir.path()), before, "staged beside the targets");
+        let err = staging
+            .stage(vec![
+                RenderedFile::new("ok.txt", "x"),
+                RenderedFile::new("../escape.txt", "y"),
+            ])
+            .unwrap_err();
+        assert!(err.to_string().contains("escape.txt"), "{err}");
+        drop(staging);
+        assert_eq!(tree(dir.path()), before);
+
+        // A missing --out-dir is made for the staging, and removed with it.
+        let out = dir.path().join("out/dist");
+        let mut staging = Staging::new(&out, dir.path()).unwrap();
+        staging.stage(vec![RenderedFile::new("x/y.txt", "y")]).unwrap();
+        drop(staging);
+        assert!(!out.exists());
+    }
+
+    #[test]
+    fn two_outputs_writing_one_file_publish_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut staging = Staging::new(dir.path(), dir.path()).unwrap();
+        staging.stage(vec![RenderedFile::new("gw/a.conf", "one")]).unwrap();
+        staging.stage(vec![RenderedFile::new("gw/a.conf", "two")]).unwrap();
+        let err = staging.publish().unwrap_err();
+        assert!(err.to_string().contains("two outputs write this file"), "{err}");
+        assert!(tree(dir.path()).is_empty(), "{:?}", tree(dir.path()));
+    }
+
+    /// A folder staged into and turned into a link to elsewhere before publishing: nothing
+    /// is renamed through it.
+    #[cfg(unix)]
+    #[test]
+    fn a_folder_swapped_for_a_link_before_publishing_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let outside = tempfile::tempdir().unwrap();
+        let mut staging = Staging::new(dir.path(), dir.path()).unwrap();
+        staging.stage(vec![RenderedFile::new("gw/a.conf", "x")]).unwrap();
+        fs::rename(dir.path().join("gw"), outside.path().join("moved")).unwrap();
+        std::os::unix::fs::symlink(outside.path().join("moved"), dir.path().join("gw")).unwrap();
+        let err = staging.publish().unwrap_err();
+        assert!(err.to_string().contains("changed under partnerctl"), "{err}");
+        assert!(!outside.path().join("moved/a.conf").exists());
     }
 }
 

@@ -80,6 +80,31 @@ pub fn render_all_reusing(
     Ok(files)
 }
 
+/// [`render_all_reusing`], handing each output's files to `each` as soon as they are
+/// rendered, in `spec.outputs` order, instead of collecting them: a caller that writes them
+/// as they come holds one output's files at a time, not every output's at once. Stops at the
+/// first output that fails; [`check_paths`] is left to `each`.
+pub fn render_streamed(
+    program: &Program,
+    today: Date,
+    usage: Option<&Usage>,
+    mut prerendered: Prerendered,
+    mut each: impl FnMut(Vec<RenderedFile>),
+) -> Result<(), RenderError> {
+    let spec = program
+        .spec()
+        .ok_or_else(|| RenderError::Output("program.yaml did not load, so there is nothing to render".into()))?;
+    let env = environment(program)?;
+    for (i, output) in spec.outputs.iter().enumerate() {
+        let files = match prerendered.take(i) {
+            Some(done) => done,
+            None => render_output_with_usage(program, output, today, &env, usage)?,
+        };
+        each(files);
+    }
+    Ok(())
+}
+
 /// Each output of program.yaml rendered (or taken from `prerendered`), in `spec.outputs`
 /// order; [`check_paths`] is left to the caller.
 pub fn render_each(

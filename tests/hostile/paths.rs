@@ -622,3 +622,53 @@ fn drift_never_reads_through_a_linked_output_folder() {
         );
     }
 }
+
+/// Every entry below `dir` but `.git` (not following links), with a file's bytes.
+fn tree(dir: &Path) -> Vec<(std::path::PathBuf, Option<Vec<u8>>)> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in fs::read_dir(&d).unwrap().flatten() {
+            let ft = e.file_type().unwrap();
+            if ft.is_dir() && e.file_name() != ".git" {
+                stack.push(e.path());
+            }
+            let bytes = ft.is_file().then(|| fs::read(e.path()).unwrap());
+            out.push((e.path(), bytes));
+        }
+    }
+    out.sort();
+    out
+}
+
+/// `render` writes each output beside its files as soon as it is rendered: when the last
+/// output is refused (its folder is a link out of the repository), the outputs before it,
+/// already written beside their files, are taken back. Nothing is replaced, no temporary
+/// file or new folder stays, nothing is written outside.
+#[test]
+fn a_refused_last_output_leaves_the_earlier_ones_unwritten() {
+    let dir = copy_example();
+    let root = dir.path();
+    let outside = tempfile::tempdir().unwrap();
+    symlink(outside.path(), root.join("out")).unwrap();
+    common::edit(
+        root,
+        "program.yaml",
+        "    - {target: issue-forms, path: .github/ISSUE_TEMPLATE}\n",
+        "    - {target: issue-forms, path: .github/ISSUE_TEMPLATE}\n    - {template: templates/partners.csv.j2, path: out/partners.csv}\n",
+    );
+    // One earlier output on disk already, with other bytes: it must keep them.
+    write(root, "dist/CODEOWNERS", "# by hand\n");
+    let before = tree(root);
+    let r = run(root, &["render"]);
+    assert_refused(&r, "out/partners.csv");
+    let after = tree(root);
+    let changed: Vec<_> = after
+        .iter()
+        .filter(|e| !before.contains(e))
+        .chain(before.iter().filter(|e| !after.contains(e)))
+        .map(|(p, _)| p.display().to_string())
+        .collect();
+    assert!(changed.is_empty(), "changed, made or removed: {changed:?}\n{}", r.all());
+    assert_eq!(fs::read_dir(outside.path()).unwrap().count(), 0);
+}

@@ -185,7 +185,9 @@ pub struct Plugin {
     pub consumer: Option<String>,
     pub consumer_group: Option<String>,
     pub enabled: bool,
-    pub config: Value,
+    /// Shared: a rendered file gives every partner on a plan the same `rate-limiting`
+    /// config, and 100,000 copies of it were most of the model's memory.
+    pub config: std::sync::Arc<Value>,
     pub tags: Vec<String>,
     pub at: Location,
 }
@@ -697,7 +699,7 @@ impl Serialize for PluginDocument<'_> {
         if !p.enabled {
             o.serialize_entry("enabled", &false)?;
         }
-        o.serialize_entry("config", &p.config)?;
+        o.serialize_entry("config", &*p.config)?;
         o.serialize_entry("tags", &p.tags)?;
         o.end()
     }

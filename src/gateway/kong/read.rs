@@ -228,7 +228,7 @@ impl Reader<'_> {
             consumer: scope.consumer.or_else(|| reference(p, "consumer")),
             consumer_group: scope.consumer_group.or_else(|| reference(p, "consumer_group")),
             enabled: p.get("enabled").and_then(Value::as_bool).unwrap_or(true),
-            config: p.get("config").cloned().unwrap_or(Value::Null),
+            config: std::sync::Arc::new(p.get("config").cloned().unwrap_or(Value::Null)),
             tags: strings(p.get("tags")),
             at: self.at(pointer),
         }

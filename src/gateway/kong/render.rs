@@ -124,8 +124,10 @@ impl Counters {
 pub fn deck_with(program: &Program, today: Date, environment: Environment, counters: &Counters) -> Deck {
     let gw = Gateway::new(program, environment, today);
     let tag = select_tag(program, environment);
+    // Sized exactly: a file of 100,000 consumers holds several lists of tags for each.
     let tags = |extra: &[String]| -> Vec<String> {
-        let mut t = vec![tag.clone()];
+        let mut t = Vec::with_capacity(1 + extra.len());
+        t.push(tag.clone());
         t.extend(extra.iter().cloned());
         t
     };
@@ -176,7 +178,7 @@ pub fn deck_with(program: &Program, today: Date, environment: Environment, count
             consumer: None,
             consumer_group: None,
             enabled: true,
-            config,
+            config: std::sync::Arc::new(config),
             tags: tags(&[]),
             at: nowhere(),
         };
@@ -195,6 +197,7 @@ pub fn deck_with(program: &Program, today: Date, environment: Environment, count
             json!({"allow": [p.name], "hide_groups_header": true}),
         ));
     }
+    deck.consumers.reserve_exact(gw.partners.len());
     for p in &gw.partners {
         let partner_tag = format!("partner:{}", p.name);
         deck.consumers.push(Consumer {
@@ -231,8 +234,18 @@ pub fn deck_with(program: &Program, today: Date, environment: Environment, count
             at: nowhere(),
         });
     }
+    // Every partner on a plan has the same limits: one config per plan, shared.
+    let mut configs: std::collections::HashMap<*const PlanSpec, std::sync::Arc<Value>> =
+        std::collections::HashMap::new();
+    deck.plugins
+        .reserve_exact(gw.partners.iter().map(|p| p.plans.len()).sum());
     for p in &gw.partners {
         for (product, plan) in &p.plans {
+            let config = configs.entry(std::ptr::from_ref::<PlanSpec>(plan)).or_insert_with(|| {
+                let mut c = rate_limiting_config(plan);
+                counters.apply(&mut c);
+                std::sync::Arc::new(c)
+            });
             deck.plugins.push(Plugin {
                 name: "rate-limiting".to_string(),
                 service: Some(product.to_string()),
@@ -240,11 +253,7 @@ pub fn deck_with(program: &Program, today: Date, environment: Environment, count
                 consumer: Some(p.name.to_string()),
                 consumer_group: None,
                 enabled: true,
-                config: {
-                    let mut c = rate_limiting_config(plan);
-                    counters.apply(&mut c);
-                    c
-                },
+                config: std::sync::Arc::clone(config),
                 tags: tags(&[format!("partner:{}", p.name), format!("plan:{}", plan.name)]),
                 at: nowhere(),
             });
