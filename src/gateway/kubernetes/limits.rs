@@ -188,7 +188,7 @@ pub fn check_each(build: impl Fn(&mut dyn FnMut(Doc)) -> Result<(), RenderError>
 fn beside<S: Send>(
     make: impl Fn() -> S + Sync,
     take: impl Fn(&mut S, Doc) + Sync,
-    build: &dyn Fn(&mut dyn FnMut(Doc)) -> Result<(), RenderError>,
+    build: impl Fn(&mut dyn FnMut(Doc)) -> Result<(), RenderError>,
 ) -> Result<S, RenderError> {
     const BATCH: usize = 128;
     let (make, take) = (&make, &take);
