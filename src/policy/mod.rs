@@ -97,30 +97,40 @@ fn evaluate_here(program: &Program, today: Date, changes: Option<&Json>, all_reg
     }
     diagnostics.append(&mut loaded.diagnostics);
     if native {
-        for rule in enabled_rules(settings) {
-            let (set, line) = native::declaration(rule);
-            let origin = Origin {
-                file: rule.path.to_string(),
-                line,
-                package: format!(
-                    "data.partnerctl.rules.{}",
-                    rule.path
-                        .trim_start_matches("<built-in>/policies/")
-                        .trim_end_matches(".rego")
-                ),
-                builtin: true,
-            };
-            let severity = if set == "deny" {
-                Severity::Error
-            } else {
-                Severity::Warning
-            };
-            for member in native::evaluate(rule, program, today, changes).unwrap_or_default() {
-                if let Some(d) = finding(program, settings, &member, severity, &origin) {
-                    diagnostics.push(d);
+        // The built-in rules read the program and nothing of each other: in parallel, each
+        // rule's findings in the pack's order.
+        use rayon::prelude::*;
+        let rules: Vec<_> = enabled_rules(settings).collect();
+        let found: Vec<Vec<Diagnostic>> = rules
+            .par_iter()
+            .map(|rule| {
+                let mut diagnostics = Vec::new();
+                let (set, line) = native::declaration(rule);
+                let origin = Origin {
+                    file: rule.path.to_string(),
+                    line,
+                    package: format!(
+                        "data.partnerctl.rules.{}",
+                        rule.path
+                            .trim_start_matches("<built-in>/policies/")
+                            .trim_end_matches(".rego")
+                    ),
+                    builtin: true,
+                };
+                let severity = if set == "deny" {
+                    Severity::Error
+                } else {
+                    Severity::Warning
+                };
+                for member in native::evaluate(rule, program, today, changes).unwrap_or_default() {
+                    if let Some(d) = finding(program, settings, &member, severity, &origin) {
+                        diagnostics.push(d);
+                    }
                 }
-            }
-        }
+                diagnostics
+            })
+            .collect();
+        diagnostics.extend(found.into_iter().flatten());
     }
     // Natively evaluated, the library alone holds no rule set to evaluate.
     if loaded.modules.is_empty() || (native && loaded.modules.iter().all(|m| m.path.starts_with('<'))) {

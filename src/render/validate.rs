@@ -416,7 +416,7 @@ fn target_settings(program: &Program, today: Date, output: &OutputSpec, target: 
 /// manifest at a time as `build` makes them.
 fn refused_manifests(
     output: &OutputSpec,
-    build: impl Fn(&mut dyn FnMut(crate::gateway::kubernetes::Doc)) -> Result<(), RenderError>,
+    build: impl Fn(&mut dyn crate::gateway::kubernetes::limits::Emit) -> Result<(), RenderError>,
 ) -> Vec<(String, &'static str)> {
     let hint = "the manifests would fail `kubectl apply` or the Argo CD/Flux sync; docs/kubernetes.md says what each target can hold";
     match crate::gateway::kubernetes::limits::check_each(build) {

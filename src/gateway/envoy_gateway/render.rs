@@ -227,7 +227,7 @@ pub fn documents(
     today: Date,
     environment: Environment,
     output: &OutputSpec,
-    emit: &mut dyn FnMut(Doc),
+    emit: &mut dyn k8s::limits::Emit,
 ) -> Result<(), RenderError> {
     let gw = Gateway::new(program, environment, today);
     let env = environment.as_str();
@@ -295,7 +295,7 @@ pub fn documents(
                 "authorization": {"defaultAction": "Deny", "rules": allow_rules(&allowed)},
             },
         });
-        emit(Doc::new(format!("securitypolicy-{name}.yaml"), policy));
+        emit.one(Doc::new(format!("securitypolicy-{name}.yaml"), policy));
         let limit_rules = limit_rules(&subscribers);
         if !limit_rules.is_empty() {
             let btp = json!({
@@ -307,11 +307,13 @@ pub fn documents(
                     "rateLimit": {"type": "Global", "global": {"rules": limit_rules}},
                 },
             });
-            emit(Doc::new(format!("backendtrafficpolicy-{name}.yaml"), btp));
+            emit.one(Doc::new(format!("backendtrafficpolicy-{name}.yaml"), btp));
         }
     }
     for (ns, held) in &in_namespace {
-        for partner in &gw.partners {
+        // Each partner's Secrets are made from that partner alone.
+        emit.each(gw.partners.len(), &|i, emit| {
+            let partner = &gw.partners[i];
             for c in partner.credentials.iter().filter(|c| held.contains(c.id.0.as_str())) {
                 let secret = secret_name(&c.id);
                 let labels = k8s::labels(
@@ -323,7 +325,7 @@ pub fn documents(
                 let file = k8s::subdomain(&["externalsecret", ns, &c.id]);
                 emit(Doc::new(format!("{file}.yaml"), doc));
             }
-        }
+        });
     }
     Ok(())
 }

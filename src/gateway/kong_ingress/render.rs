@@ -113,14 +113,14 @@ pub fn route_plugins(p: &GatewayProduct<'_>, environment: Environment, ns: &str)
     names.join(",")
 }
 
-/// The manifests of the output, as data (see [`k8s::limits`]), handed to `emit` one at a
-/// time, partner by partner, so that nobody needs to hold them all.
+/// The manifests of the output, as data (see [`k8s::limits`]), handed to `emit` as they are
+/// made, partner by partner, so that nobody needs to hold them all.
 pub fn documents(
     program: &Program,
     today: Date,
     environment: Environment,
     output: &OutputSpec,
-    emit: &mut dyn FnMut(Doc),
+    emit: &mut dyn k8s::limits::Emit,
 ) -> Result<(), RenderError> {
     let counters = Counters::of(output)?;
     let edition = output.edition.unwrap_or_default();
@@ -134,12 +134,15 @@ pub fn documents(
     let store = output.secret_store.clone().unwrap_or_else(k8s::default_store);
     let class = json!({"kubernetes.io/ingress.class": "kong"});
     // (product, plan) → whether someone holds it.
-    let mut held: BTreeSet<(&str, &str)> = BTreeSet::new();
-    for p in gw.partners.iter().filter(|p| !p.plans.is_empty()) {
+    let subscribed: Vec<_> = gw.partners.iter().filter(|p| !p.plans.is_empty()).collect();
+    let held: BTreeSet<(&str, &str)> = subscribed
+        .iter()
+        .flat_map(|p| p.plans.iter().map(|(product, plan)| (*product, plan.name.0.as_str())))
+        .collect();
+    // Each partner's documents are made from that partner alone.
+    emit.each(subscribed.len(), &|i, emit| {
+        let p = subscribed[i];
         let labels = k8s::labels(prog, env, &[(k8s::PARTNER_LABEL, p.name)]);
-        for (product, plan) in &p.plans {
-            held.insert((product, plan.name.0.as_str()));
-        }
         let mut credentials: Vec<String> = p.credentials.iter().map(|c| secret_name(&c.id)).collect();
         let mut annotations = class.clone();
         let mut consumer = json!({
@@ -206,7 +209,7 @@ pub fn documents(
             let doc = k8s::external_secret(c, &secret, &ns, "key", &store, labels, Some(secret_labels));
             emit(Doc::new(format!("externalsecret-{secret}.yaml"), doc));
         }
-    }
+    });
     let plugin = |name: &str, labels: Value, plugin: &str, config: Value| {
         json!({
             "apiVersion": "configuration.konghq.com/v1",
@@ -216,7 +219,7 @@ pub fn documents(
             "config": config,
         })
     };
-    emit(Doc::new(
+    emit.one(Doc::new(
         format!("kongplugin-{KEY_AUTH_PLUGIN}.yaml"),
         plugin(
             KEY_AUTH_PLUGIN,
@@ -254,12 +257,12 @@ pub fn documents(
                 // Named by the route alone, it would limit every consumer of the route.
                 doc["disabled"] = json!(true);
             }
-            emit(Doc::new(format!("kongplugin-{name}.yaml"), doc));
+            emit.one(Doc::new(format!("kongplugin-{name}.yaml"), doc));
             if edition == KongEdition::Enterprise && holders {
                 let group = group_name(p.name, &plan.name);
                 let mut annotations = class.clone();
                 annotations["konghq.com/plugins"] = json!(name);
-                emit(Doc::new(
+                emit.one(Doc::new(
                     format!("kongconsumergroup-{group}.yaml"),
                     json!({
                         "apiVersion": "configuration.konghq.com/v1beta1",
@@ -285,11 +288,11 @@ pub fn documents(
         let name = acl_plugin(p.name);
         let mut doc = plugin(&name, product_labels, "acl", config);
         doc["metadata"]["annotations"] = json!({ROUTE_PLUGINS_ANNOTATION: route_plugins(p, environment, &ns)});
-        emit(Doc::new(format!("kongplugin-{name}.yaml"), doc));
+        emit.one(Doc::new(format!("kongplugin-{name}.yaml"), doc));
     }
     for route_ns in route_namespaces {
         let name = k8s::dotted(&["partnerctl-plugins", route_ns]);
-        emit(Doc::new(
+        emit.one(Doc::new(
             format!("referencegrant-{name}.yaml"),
             json!({
                 "apiVersion": "gateway.networking.k8s.io/v1beta1",

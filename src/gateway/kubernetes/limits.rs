@@ -163,68 +163,106 @@ pub fn check(docs: &[Doc]) -> Vec<String> {
     out
 }
 
-/// [`check`] over the manifests `build` hands out one at a time, none kept: a Kubernetes
-/// target over 100,000 partners builds hundreds of thousands of documents, which validate
-/// would otherwise hold all at once. What two documents share (a name, a file) is remembered
-/// as a fingerprint; when two fingerprints meet, the manifests are built again and held, and
+/// What makes one unit's documents (`i`, and where they go): see [`Emit::each`].
+pub type Unit<'a> = dyn Fn(usize, &mut dyn FnMut(Doc)) + Sync + 'a;
+
+/// Where a Kubernetes target hands its documents, in the order they are written. Most of a
+/// target's documents are its partners' (a consumer, a Secret per credential), each made
+/// from one partner alone: they come as [`Emit::each`], which a sink may build on several
+/// threads as long as it takes them in their order; the few the target makes of the whole
+/// program (plugins, policies) come one at a time.
+pub trait Emit {
+    /// One document.
+    fn one(&mut self, d: Doc);
+    /// The documents of `n` independent units, unit `i`'s handed out by `build(i, …)`, taken
+    /// in the order of `i`.
+    fn each(&mut self, n: usize, build: &Unit<'_>);
+}
+
+/// A closure takes every document here, in order, on this thread.
+impl<F: FnMut(Doc)> Emit for F {
+    fn one(&mut self, d: Doc) {
+        self(d)
+    }
+
+    fn each(&mut self, n: usize, build: &Unit<'_>) {
+        for i in 0..n {
+            build(i, &mut *self);
+        }
+    }
+}
+
+/// A sink that builds the units of [`Emit::each`] in parallel, a chunk of them per task: each
+/// task takes its documents into a state of its own (`make`, `take`) and drops each on the
+/// thread that built it, and the states are then `merge`d in the chunks' order, so the
+/// result is what taking every document here in order would give. Memory stays that of
+/// the documents being built, not of all of them.
+struct InOrder<'a, S> {
+    state: S,
+    make: &'a (dyn Fn() -> S + Sync),
+    take: &'a (dyn Fn(&mut S, Doc) + Sync),
+    merge: &'a dyn Fn(&mut S, S),
+}
+
+/// Units (partners) per task of [`InOrder`]: enough to keep a task's overhead small, few
+/// enough that 10,000 partners make tasks for every core.
+const CHUNK: usize = 64;
+
+impl<S: Send> Emit for InOrder<'_, S> {
+    fn one(&mut self, d: Doc) {
+        (self.take)(&mut self.state, d)
+    }
+
+    fn each(&mut self, n: usize, build: &Unit<'_>) {
+        use rayon::prelude::*;
+        let (make, take) = (self.make, self.take);
+        let parts: Vec<S> = (0..n.div_ceil(CHUNK))
+            .into_par_iter()
+            .map(|chunk| {
+                let mut state = make();
+                for i in chunk * CHUNK..((chunk + 1) * CHUNK).min(n) {
+                    build(i, &mut |d| take(&mut state, d));
+                }
+                state
+            })
+            .collect();
+        for part in parts {
+            (self.merge)(&mut self.state, part);
+        }
+    }
+}
+
+/// Runs `build` into an [`InOrder`] sink and returns its state.
+fn in_order<S: Send>(
+    make: &(dyn Fn() -> S + Sync),
+    take: &(dyn Fn(&mut S, Doc) + Sync),
+    merge: &dyn Fn(&mut S, S),
+    build: impl Fn(&mut dyn Emit) -> Result<(), RenderError>,
+) -> Result<S, RenderError> {
+    let mut sink = InOrder {
+        state: make(),
+        make,
+        take,
+        merge,
+    };
+    build(&mut sink)?;
+    Ok(sink.state)
+}
+
+/// [`check`] over the manifests `build` hands out, none kept: a Kubernetes target over
+/// 100,000 partners builds hundreds of thousands of documents, which validate would
+/// otherwise hold all at once. What two documents share (a name, a file) is remembered as a
+/// fingerprint; when two fingerprints meet, the manifests are built again and held, and
 /// [`check`] says exactly which documents collide. So the findings are [`check`]'s, in its
 /// order, either way.
-pub fn check_each(build: impl Fn(&mut dyn FnMut(Doc)) -> Result<(), RenderError>) -> Result<Vec<String>, RenderError> {
-    let stream = beside(Stream::default, |stream, d| stream.add(&d), &build)?;
+pub fn check_each(build: impl Fn(&mut dyn Emit) -> Result<(), RenderError>) -> Result<Vec<String>, RenderError> {
+    let stream = in_order(&Stream::default, &|stream, d| stream.add(&d), &Stream::merge, &build)?;
     if !stream.repeated {
         return Ok(stream.problems);
     }
     let mut docs = Vec::new();
     build(&mut |d| docs.push(d))?;
     Ok(check(&docs))
-}
-
-/// Runs `build` here and hands the documents it makes, in batches and in their order, to
-/// `take` on a thread of its own, which drops each after taking it: building the next
-/// manifests and checking the last ones share the two cores instead of taking turns on one
-/// (a Kubernetes target of 10,000 partners is the longest single task of validate's output
-/// checks). The queue holds a few batches, so memory stays that of one document at a time.
-/// Where no thread can be started, `take` runs here.
-fn beside<S: Send>(
-    make: impl Fn() -> S + Sync,
-    take: impl Fn(&mut S, Doc) + Sync,
-    build: impl Fn(&mut dyn FnMut(Doc)) -> Result<(), RenderError>,
-) -> Result<S, RenderError> {
-    const BATCH: usize = 128;
-    let (make, take) = (&make, &take);
-    let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Doc>>(4);
-    std::thread::scope(|scope| {
-        let side = std::thread::Builder::new()
-            .name("partnerctl-manifests".into())
-            .spawn_scoped(scope, move || {
-                let mut state = make();
-                for batch in rx {
-                    for d in batch {
-                        take(&mut state, d);
-                    }
-                }
-                state
-            });
-        let Ok(side) = side else {
-            let mut state = make();
-            build(&mut |d| take(&mut state, d))?;
-            return Ok(state);
-        };
-        let mut batch = Vec::with_capacity(BATCH);
-        let built = build(&mut |d| {
-            batch.push(d);
-            if batch.len() == BATCH {
-                // A send fails only when the side thread has panicked; its join says so below.
-                let _ = tx.send(std::mem::replace(&mut batch, Vec::with_capacity(BATCH)));
-            }
-        });
-        if !batch.is_empty() {
-            let _ = tx.send(batch);
-        }
-        drop(tx);
-        let state = side.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-        built.map(|()| state)
-    })
 }
 
 /// The per-document half of [`check`], and fingerprints of what must be unique across them.
@@ -248,6 +286,18 @@ impl Stream {
         let fresh_file = self.files.insert(hasher.hash_one(d.file.as_str()));
         self.repeated |= !(fresh_identity && fresh_file);
         check_body(&what, d, &mut self.problems);
+    }
+
+    /// Takes in the stream of the documents that came after this one's.
+    fn merge(&mut self, later: Stream) {
+        self.problems.extend(later.problems);
+        self.repeated |= later.repeated;
+        for h in later.seen {
+            self.repeated |= !self.seen.insert(h);
+        }
+        for h in later.files {
+            self.repeated |= !self.files.insert(h);
+        }
     }
 }
 
@@ -446,14 +496,21 @@ fn security_policy(what: &str, body: &Value, out: &mut Vec<String>) {
 pub fn finish(
     output_path: &str,
     folder: &str,
-    build: impl Fn(&mut dyn FnMut(Doc)) -> Result<(), RenderError>,
+    build: impl Fn(&mut dyn Emit) -> Result<(), RenderError>,
 ) -> Result<Vec<RenderedFile>, RenderError> {
-    let (stream, mut files) = beside(
-        || (Stream::default(), Vec::new()),
-        |(stream, files), d| {
+    type Written = (Stream, Vec<RenderedFile>);
+    let (stream, mut files) = in_order(
+        &|| (Stream::default(), Vec::new()),
+        &|(stream, files): &mut Written, d| {
             stream.add(&d);
             if stream.problems.is_empty() && !stream.repeated {
                 files.push(manifest(folder, &d.file, &d.body));
+            }
+        },
+        &|(stream, files): &mut Written, (later, more): Written| {
+            stream.merge(later);
+            if stream.problems.is_empty() && !stream.repeated {
+                files.extend(more);
             }
         },
         &build,
@@ -551,10 +608,20 @@ mod tests {
         assert!(e.to_string().contains("would refuse one of its manifests: one"), "{e}");
     }
 
-    /// Documents as a Kubernetes target hands them out.
-    fn each(docs: &[Doc]) -> impl Fn(&mut dyn FnMut(Doc)) -> Result<(), RenderError> + '_ {
+    /// Documents as a Kubernetes target hands them out: the first one alone, the others as
+    /// units of two documents each (the last unit may hold one).
+    fn each(docs: &[Doc]) -> impl Fn(&mut dyn Emit) -> Result<(), RenderError> + '_ {
         |emit| {
-            docs.iter().cloned().for_each(&mut *emit);
+            let Some((first, rest)) = docs.split_first() else {
+                return Ok(());
+            };
+            emit.one(first.clone());
+            emit.each(rest.len().div_ceil(2), &|i, emit| {
+                rest[2 * i..(2 * i + 2).min(rest.len())]
+                    .iter()
+                    .cloned()
+                    .for_each(&mut *emit)
+            });
             Ok(())
         }
     }
@@ -567,7 +634,9 @@ mod tests {
                 json!({"apiVersion": "v1", "kind": "Secret", "metadata": {"name": name, "namespace": "ns", "labels": {"x": label}}}),
             )
         };
-        let fine: Vec<Doc> = (0..50)
+        // Over several chunks of units, so that what one chunk finds and what two chunks
+        // share are both seen.
+        let fine: Vec<Doc> = (0..(5 * 2 * CHUNK))
             .map(|i| secret(&format!("s{i}.yaml"), &format!("s{i}"), "y"))
             .collect();
         let mut broken = fine.clone();
@@ -576,11 +645,22 @@ mod tests {
         same_name.push(secret("other.yaml", "s7", "y"));
         let mut same_file = fine.clone();
         same_file.push(secret("s9.yaml", "another", "y"));
+        // Broken in the first unit, in the first and the last chunk, and alone.
+        let last = fine.len() - 1;
+        let mut broken_far_apart = fine.clone();
+        broken_far_apart[0] = secret("s0.yaml", "S_0", "y");
+        broken_far_apart[2] = secret("s2.yaml", "s2", "-y");
+        broken_far_apart[last] = secret(&format!("s{last}.yaml"), &format!("s{last}"), &"y".repeat(64));
+        // Two documents alike in names, far apart: in different chunks.
+        let mut same_name_far_apart = fine.clone();
+        same_name_far_apart[last] = secret("elsewhere.yaml", "s1", "y");
         for (what, docs) in [
             ("fine", &fine),
             ("broken", &broken),
             ("same name", &same_name),
             ("same file", &same_file),
+            ("broken far apart", &broken_far_apart),
+            ("same name far apart", &same_name_far_apart),
         ] {
             let whole = check(docs);
             assert_eq!(check_each(each(docs)).unwrap(), whole, "{what}");
@@ -601,5 +681,7 @@ mod tests {
         // The collisions are the ones a streamed check can only see through its fingerprints.
         assert!(check(&same_name).iter().any(|m| m.contains("same name")));
         assert!(check(&same_file).iter().any(|m| m.contains("same file")));
+        assert!(check(&same_name_far_apart).iter().any(|m| m.contains("same name")));
+        assert_eq!(check(&broken_far_apart).len(), 3);
     }
 }
