@@ -101,17 +101,29 @@ pub fn validate_snapshot(snapshot: source::Snapshot, today: spec::Date) -> Valid
     let files = snapshot.files.len();
     let loaded = model::load(snapshot);
     let mut diagnostics = loaded.diagnostics;
-    diagnostics.extend(policy::evaluate(&loaded.program, today, None));
-    // The policies read every document as written; the checks and rendering read the typed
-    // resources (and a finding's file again, to place it).
-    loaded.program.release_documents();
+    let program = &loaded.program;
     // The checks and the output checks read the program and nothing of each other: side by
     // side, the largest output (a Kubernetes target's manifests) is not left alone on one core
     // at the end.
-    let (checked, (found, prerendered)) = rayon::join(
-        || check::run(&loaded.program, today),
-        || render::check_and_render_outputs(&loaded.program, today),
-    );
+    let checks = || {
+        rayon::join(
+            || check::run(program, today),
+            || render::check_and_render_outputs(program, today),
+        )
+    };
+    let (checked, (found, prerendered)) = if program.holds_policy_forms() {
+        // The program's own policies read every document in the policy engine's form; the
+        // checks and rendering read the typed resources (and a finding's file again, to place
+        // it), so those forms are released before the outputs are built.
+        diagnostics.extend(policy::evaluate(program, today, None));
+        program.release_documents();
+        checks()
+    } else {
+        // The built-in rules read the typed program too: all three side by side.
+        let (policies, checked) = rayon::join(|| policy::evaluate(program, today, None), checks);
+        diagnostics.extend(policies);
+        checked
+    };
     diagnostics.extend(checked.diagnostics);
     diagnostics.extend(found);
     check::exceptions::apply(&loaded.program, today, &mut diagnostics);
@@ -152,5 +164,6 @@ impl Validated {
 
 /// Reads the working tree at `dir` and validates it.
 pub fn validate_dir(dir: &Path, today: spec::Date) -> Result<Validated, source::SourceError> {
-    Ok(validate_snapshot(source::Snapshot::from_dir(dir)?, today))
+    let (snapshot, ()) = rayon::join(|| source::Snapshot::from_dir(dir), model::prepare);
+    Ok(validate_snapshot(snapshot?, today))
 }

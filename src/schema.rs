@@ -118,6 +118,12 @@ pub fn schema_text(kind: Kind) -> String {
     s
 }
 
+/// Compiles the schemas now rather than when the first document is validated (see
+/// [`crate::model::prepare`]).
+pub fn prepare() {
+    validators();
+}
+
 fn validators() -> &'static [jsonschema::Validator; 4] {
     static VALIDATORS: OnceLock<[jsonschema::Validator; 4]> = OnceLock::new();
     VALIDATORS.get_or_init(|| {

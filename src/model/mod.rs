@@ -202,6 +202,12 @@ fn strays(snapshot: &Snapshot) -> Vec<Stray> {
 }
 
 impl Program {
+    /// Whether the documents keep their policy form for the program's own policies (without
+    /// any, loading makes none: see [`load`]).
+    pub fn holds_policy_forms(&self) -> bool {
+        needs_policy_forms(&self.snapshot)
+    }
+
     /// Drops every document's policy form ([`Written::release`]). Called once the checks and
     /// policies, which read every document, have run: what comes after works on the typed
     /// resources and reads a document again only to place a finding or compare a change.
@@ -232,6 +238,20 @@ fn is_yaml(path: &str) -> bool {
 }
 
 /// Parses, schema-checks and types every document of a snapshot.
+/// Whether the program has policies of its own, which read documents in the policy engine's
+/// form.
+fn needs_policy_forms(snapshot: &Snapshot) -> bool {
+    snapshot.files.keys().any(|p| crate::source::is_policy_file(p))
+}
+
+/// Compiles what loading needs before its first document (the schemas, the secret patterns):
+/// run beside reading the files, which is mostly the file system's work and starts with
+/// one thread walking the folders, it takes nothing from loading's parallel part.
+pub fn prepare() {
+    crate::schema::prepare();
+    secrets::prepare();
+}
+
 pub fn load(snapshot: Snapshot) -> Loaded {
     let mut diagnostics = Vec::new();
 
@@ -276,7 +296,7 @@ pub fn load(snapshot: Snapshot) -> Loaded {
     // The documents in the policy engine's form are needed only for the program's own
     // policies (the built-in rules are evaluated over the typed program): without any, none
     // is made, and a document asked for later is read again from its bytes.
-    let keep_raw = snapshot.files.keys().any(|p| crate::source::is_policy_file(p));
+    let keep_raw = needs_policy_forms(&snapshot);
     let parsed: Vec<(Option<Document>, Option<Typed>, Vec<Diagnostic>)> = candidates
         .par_iter()
         .map_init(raw::Interner::default, |interner, (path, bytes, fk)| {

@@ -41,7 +41,8 @@ pub use crate::source::{POLICY_DIR, is_policy_file, is_test_file};
 /// the plan's change set (the `changes` array of `plan --format json`) when called from `plan`.
 ///
 /// Loading and every rule set run on threads with a large stack and under the budget of
-/// program.yaml `spec.limits` (see [`budget`]).
+/// program.yaml `spec.limits` (see [`budget`]); without policies of the program's own, the
+/// built-in rules are evaluated natively ([`native`]) on the caller's thread.
 pub fn evaluate(program: &Program, today: Date, changes: Option<&Json>) -> Vec<Diagnostic> {
     evaluate_with(program, today, changes, false)
 }
@@ -54,14 +55,24 @@ pub fn evaluate_in_rego(program: &Program, today: Date, changes: Option<&Json>) 
 }
 
 fn evaluate_with(program: &Program, today: Date, changes: Option<&Json>, all_rego: bool) -> Vec<Diagnostic> {
+    if !all_rego && !program.holds_policy_forms() {
+        // Without policies of the program's own the built-in rules are evaluated natively
+        // and the policy engine runs nothing, so no thread of its own is needed: here, a
+        // caller's parallel work (validate's checks beside the policies) keeps every core.
+        let here = std::panic::AssertUnwindSafe(|| evaluate_here(program, today, changes, all_rego));
+        return std::panic::catch_unwind(here).unwrap_or_else(|_| failed());
+    }
     let limits = budget::PolicyBudget::from_limits(&program.spec().map(|s| s.limits.clone()).unwrap_or_default());
-    budget::on_large_stack(limits.depth, || evaluate_here(program, today, changes, all_rego)).unwrap_or_else(|| {
-        vec![Diagnostic::new(
-            Code::Policy,
-            &Location::file_start(POLICY_DIR),
-            "the policies could not be evaluated (the policy engine failed)",
-        )]
-    })
+    budget::on_large_stack(limits.depth, || evaluate_here(program, today, changes, all_rego)).unwrap_or_else(failed)
+}
+
+/// The finding when evaluating failed as a whole.
+fn failed() -> Vec<Diagnostic> {
+    vec![Diagnostic::new(
+        Code::Policy,
+        &Location::file_start(POLICY_DIR),
+        "the policies could not be evaluated (the policy engine failed)",
+    )]
 }
 
 fn evaluate_here(program: &Program, today: Date, changes: Option<&Json>, all_rego: bool) -> Vec<Diagnostic> {

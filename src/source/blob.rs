@@ -18,7 +18,9 @@ const PACK_FROM: usize = 256;
 /// than copies), compressed when that makes them smaller.
 #[derive(Clone)]
 pub struct Blob {
-    data: Arc<[u8]>,
+    /// A `Vec` behind the `Arc`, not a slice: a file read into a `Vec` becomes a blob without
+    /// its bytes being copied again.
+    data: Arc<Vec<u8>>,
     /// `data` is the LZ4 block of the bytes, after their length (4 bytes, little-endian).
     packed: bool,
 }
@@ -26,16 +28,18 @@ pub struct Blob {
 impl Blob {
     pub fn new(bytes: &[u8]) -> Blob {
         if bytes.len() >= PACK_FROM && u32::try_from(bytes.len()).is_ok() {
-            let packed = lz4_flex::compress_prepend_size(bytes);
+            let mut packed = lz4_flex::compress_prepend_size(bytes);
             if packed.len() < bytes.len() {
+                // The compressor reserves the worst case; the blob keeps what it wrote.
+                packed.shrink_to_fit();
                 return Blob {
-                    data: packed.into(),
+                    data: Arc::new(packed),
                     packed: true,
                 };
             }
         }
         Blob {
-            data: bytes.into(),
+            data: Arc::new(bytes.to_vec()),
             packed: false,
         }
     }
@@ -43,7 +47,7 @@ impl Blob {
     /// The bytes kept as they are, never compressed (see [`crate::source::PACK_PROGRAM_FROM`]).
     pub fn plain(bytes: Vec<u8>) -> Blob {
         Blob {
-            data: bytes.into(),
+            data: Arc::new(bytes),
             packed: false,
         }
     }
@@ -54,7 +58,7 @@ impl Blob {
             // The block is this type's own, made by `new`: it always decompresses.
             Cow::Owned(lz4_flex::decompress_size_prepended(&self.data).expect("a block Blob::new made"))
         } else {
-            Cow::Borrowed(&self.data)
+            Cow::Borrowed(self.data.as_slice())
         }
     }
 
@@ -152,7 +156,7 @@ mod tests {
         assert_eq!(Blob::from(a.as_str()), Blob::from(a.as_str()));
         assert_ne!(Blob::from(a.as_str()), Blob::from(b.as_str()));
         let plain = Blob {
-            data: a.as_bytes().into(),
+            data: Arc::new(a.as_bytes().to_vec()),
             packed: false,
         };
         assert_eq!(plain, Blob::from(a.as_str()), "packed or not, the same bytes");

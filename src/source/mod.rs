@@ -191,7 +191,8 @@ impl Snapshot {
 struct Walk {
     files: Vec<(String, PathBuf)>,
     refused: Vec<(String, String)>,
-    entries: usize,
+    /// Entries seen, in every folder the walk has been through, against [`paths::MAX_ENTRIES`].
+    entries: std::sync::atomic::AtomicUsize,
 }
 
 impl Walk {
@@ -207,51 +208,77 @@ impl Walk {
         }
     }
 
-    /// Walks a program folder without recursion, within [`paths::MAX_DEPTH`] and
-    /// [`paths::MAX_ENTRIES`].
+    /// Walks a program folder within [`paths::MAX_DEPTH`] and [`paths::MAX_ENTRIES`], its
+    /// subfolders in parallel (a folder per region or country of 10,000 partners is listed
+    /// while the files of another are already being read).
     fn tree(&mut self, dir: &Path, rel: &str) -> Result<(), SourceError> {
-        let mut stack = vec![(dir.to_path_buf(), rel.to_string(), 0usize)];
-        while let Some((dir, rel, depth)) = stack.pop() {
-            let entries = fs::read_dir(&dir).map_err(|e| SourceError::Io {
-                path: dir.clone(),
-                source: e,
-            })?;
-            let mut entries: Vec<_> = entries.filter_map(Result::ok).collect();
-            entries.sort_by_key(|e| e.file_name());
-            for entry in entries {
-                self.entries += 1;
-                if self.entries > paths::MAX_ENTRIES {
-                    return Err(SourceError::TooLarge(format!(
-                        "the program holds more than {} files and folders; it is not read",
-                        paths::MAX_ENTRIES
-                    )));
-                }
-                let name = entry.file_name();
-                let Some(name) = name.to_str() else {
-                    self.refuse(
-                        format!("{rel}/{}", name.to_string_lossy()),
-                        "the file name is not UTF-8".into(),
-                    );
-                    continue;
-                };
-                // Hidden names (`.git` among them) are not part of the program; `git~1` is
-                // `.git` on a file system with short names.
-                if name.starts_with('.') || paths::is_git_name(name) {
-                    continue;
-                }
-                let child_rel = format!("{rel}/{name}");
-                let Ok(ft) = entry.file_type() else { continue };
-                match paths::Kind::of(ft) {
-                    paths::Kind::Dir if depth + 1 >= paths::MAX_DEPTH => self.refuse(
-                        child_rel,
-                        format!("folders nest deeper than {} levels; it is not read", paths::MAX_DEPTH),
-                    ),
-                    paths::Kind::Dir => stack.push((entry.path(), child_rel, depth + 1)),
-                    kind => self.found(child_rel, entry.path(), kind),
-                }
+        let (files, refused) = self.folder(dir, rel, 0)?;
+        self.files.extend(files);
+        self.refused.extend(refused);
+        Ok(())
+    }
+
+    /// The files and refusals below one folder, its subfolders' included.
+    #[allow(clippy::type_complexity)]
+    fn folder(
+        &self,
+        dir: &Path,
+        rel: &str,
+        depth: usize,
+    ) -> Result<(Vec<(String, PathBuf)>, Vec<(String, String)>), SourceError> {
+        let entries = fs::read_dir(dir).map_err(|e| SourceError::Io {
+            path: dir.to_path_buf(),
+            source: e,
+        })?;
+        let mut entries: Vec<_> = entries.filter_map(Result::ok).collect();
+        entries.sort_by_key(|e| e.file_name());
+        let counted = self
+            .entries
+            .fetch_add(entries.len(), std::sync::atomic::Ordering::Relaxed)
+            + entries.len();
+        if counted > paths::MAX_ENTRIES {
+            return Err(SourceError::TooLarge(format!(
+                "the program holds more than {} files and folders; it is not read",
+                paths::MAX_ENTRIES
+            )));
+        }
+        let mut here = Walk::default();
+        let mut folders = Vec::new();
+        for entry in entries {
+            let name = entry.file_name();
+            let Some(name) = name.to_str() else {
+                here.refuse(
+                    format!("{rel}/{}", name.to_string_lossy()),
+                    "the file name is not UTF-8".into(),
+                );
+                continue;
+            };
+            // Hidden names (`.git` among them) are not part of the program; `git~1` is
+            // `.git` on a file system with short names.
+            if name.starts_with('.') || paths::is_git_name(name) {
+                continue;
+            }
+            let child_rel = format!("{rel}/{name}");
+            let Ok(ft) = entry.file_type() else { continue };
+            match paths::Kind::of(ft) {
+                paths::Kind::Dir if depth + 1 >= paths::MAX_DEPTH => here.refuse(
+                    child_rel,
+                    format!("folders nest deeper than {} levels; it is not read", paths::MAX_DEPTH),
+                ),
+                paths::Kind::Dir => folders.push((entry.path(), child_rel)),
+                kind => here.found(child_rel, entry.path(), kind),
             }
         }
-        Ok(())
+        let below: Vec<_> = folders
+            .into_par_iter()
+            .map(|(path, rel)| self.folder(&path, &rel, depth + 1))
+            .collect();
+        for found in below {
+            let (files, refused) = found?;
+            here.files.extend(files);
+            here.refused.extend(refused);
+        }
+        Ok((here.files, here.refused))
     }
 }
 pub mod yaml_edit;

@@ -157,11 +157,32 @@ pub fn read_regular(path: &Path, limit: u64) -> Result<Vec<u8>, Refusal> {
             meta.len()
         ));
     }
-    // One byte more than the length, so that reaching the end needs no second allocation.
-    let mut buf = Vec::with_capacity(meta.len() as usize + 1);
-    file.take(limit + 1).read_to_end(&mut buf).map_err(|e| Refusal {
+    let cannot = |e: std::io::Error| Refusal {
         reason: format!("cannot be read: {e}"),
-    })?;
+    };
+    // The length `fstat` gave is read into a buffer one byte longer, and reaching it ends the
+    // read: a regular file nobody is writing takes one `read` call, not a second one that
+    // finds the end (10,000 calls fewer for 10,000 partners). A file that grew since fills
+    // the extra byte and is read on to the limit.
+    // A length of 0 says nothing (a file the kernel makes as it is read, such as procfs's, has
+    // no length): such a file is read to its end.
+    let len = meta.len() as usize;
+    let mut buf = vec![0u8; len + 1];
+    let mut filled = 0;
+    while filled < len {
+        match (&file).read(&mut buf[filled..]) {
+            Ok(0) => break,
+            Ok(n) => filled += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(cannot(e)),
+        }
+    }
+    buf.truncate(filled);
+    if len == 0 || filled > len {
+        file.take(limit + 1 - filled as u64)
+            .read_to_end(&mut buf)
+            .map_err(cannot)?;
+    }
     if buf.len() as u64 > limit {
         return refuse("the file grew past the size limit while being read; it is not read");
     }
@@ -795,5 +816,36 @@ mod tests {
         assert_eq!(kind_of(&fifo).unwrap(), Some(Kind::Special));
         // Opened without blocking, then refused by fstat.
         assert!(read_regular(&fifo, 100).unwrap_err().reason.contains("FIFO"));
+    }
+
+    #[test]
+    fn a_file_is_read_whole_whatever_its_length_says() {
+        let dir = tempfile::tempdir().unwrap();
+        for len in [0, 1, 4095, 4096, 4097, 100_000] {
+            let path = dir.path().join(format!("f{len}"));
+            let bytes: Vec<u8> = (0..len).map(|i| (i % 251) as u8).collect();
+            fs::write(&path, &bytes).unwrap();
+            assert_eq!(read_regular(&path, 1 << 20).unwrap(), bytes, "{len} bytes");
+            if len > 0 {
+                assert!(
+                    read_regular(&path, len as u64 - 1)
+                        .unwrap_err()
+                        .reason
+                        .contains("over the limit")
+                );
+            }
+        }
+        // Its length 0, its text made as it is read: read to the end, within the limit.
+        #[cfg(target_os = "linux")]
+        {
+            let status = read_regular(Path::new("/proc/self/status"), 1 << 20).unwrap();
+            assert!(status.starts_with(b"Name:"), "{}", String::from_utf8_lossy(&status));
+            assert!(
+                read_regular(Path::new("/proc/self/status"), 10)
+                    .unwrap_err()
+                    .reason
+                    .contains("grew past")
+            );
+        }
     }
 }
