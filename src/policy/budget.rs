@@ -58,6 +58,9 @@ impl MemoryScope {
     pub fn enter() -> MemoryScope {
         let mut open = SCOPES.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         if *open == 0 {
+            // The binary counts allocations only from here (vendor/regorus-mimalloc/PATCHES.md):
+            // the limit is the count now plus the budget, so it measures what the policies grow.
+            regorus_mimalloc::mimalloc::set_counting(true);
             regorus::flush_thread_memory_counters();
             let held = regorus_mimalloc::mimalloc::global_allocation_stats_snapshot().allocated;
             regorus::set_global_memory_limit(Some(held.saturating_add(MAX_MEMORY)));
@@ -73,6 +76,7 @@ impl Drop for MemoryScope {
         *open = open.saturating_sub(1);
         if *open == 0 {
             regorus::set_global_memory_limit(None);
+            regorus_mimalloc::mimalloc::set_counting(false);
         }
     }
 }

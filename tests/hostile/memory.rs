@@ -362,3 +362,29 @@ fn a_description_of_many_operations_loads_in_memory_that_follows_its_size() {
     let r = run_limited(dir.path(), &["validate"], Duration::from_secs(300));
     assert_finding(&r, 1, "openapi-invalid", "apis/rates.json");
 }
+
+/// A rule set that keeps what it builds (a comprehension of copies of a 490 KB string, which
+/// no guarded builtin makes) is stopped by the allocator's count at the memory budget, long
+/// before the time budget: the binary counts allocations only while policies run, and this
+/// proves the count is on then (with it off, the rule grows to 2 GB and is stopped by the
+/// clock or the address-space limit, not the budget).
+#[test]
+fn a_rego_rule_set_that_grows_past_its_memory_budget_is_stopped() {
+    let dir = common::copy_example();
+    write(
+        dir.path(),
+        "policies/grow.rego",
+        "package northwind.grow\n\nimport rego.v1\n\nbig := concat(\"\", [sprintf(\"%d\", [i]) | some i in numbers.range(1, 100000)])\n\ndeny contains msg if {\n\tcopies := [upper(big) | some i in numbers.range(1, 4000)]\n\tcount(copies) > 0\n\tmsg := \"grown\"\n}\n",
+    );
+    edit(
+        dir.path(),
+        "program.yaml",
+        "  outputs:\n",
+        "  limits: {policySeconds: 60}\n  outputs:\n",
+    );
+    let start = Instant::now();
+    let r = run_within(dir.path(), &["validate"], 3 * 1024 * 1024, Duration::from_secs(90));
+    assert_finding(&r, 1, "policy", "policies/grow.rego");
+    assert!(r.all().contains("MiB of memory and was stopped"), "{}", r.all());
+    assert!(start.elapsed() < Duration::from_secs(45), "{:?}", start.elapsed());
+}
