@@ -122,6 +122,8 @@ pub fn validate_snapshot(snapshot: source::Snapshot, today: spec::Date) -> Valid
         // The built-in rules read the typed program too: all three side by side.
         let (policies, checked) = rayon::join(|| policy::evaluate(program, today, None), checks);
         diagnostics.extend(policies);
+        // What read a document in that form meanwhile keeps it: let it go.
+        program.release_documents();
         checked
     };
     diagnostics.extend(checked.diagnostics);

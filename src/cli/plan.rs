@@ -216,13 +216,19 @@ pub fn run(args: &PlanArgs, common: &Common) -> anyhow::Result<u8> {
             out.display()
         );
     }
-    Ok(if !plan.ok {
+    let code = if !plan.ok {
         EXIT_FINDINGS
     } else if args.detailed_exitcode && plan.has_changes() {
         EXIT_CHANGES
     } else {
         EXIT_OK
-    })
+    };
+    // The process ends right after this; freeing the program and the rendered outputs piece
+    // by piece would only delay the exit (as in validate).
+    std::mem::forget(plan);
+    std::mem::forget(planned.desired);
+    std::mem::forget(planned.rendered);
+    Ok(code)
 }
 
 /// A value as YAML flow style: `{product: tracking, plan: standard}`, `[sandbox, production]`.

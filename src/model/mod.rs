@@ -237,7 +237,6 @@ fn is_yaml(path: &str) -> bool {
     path.ends_with(".yaml") || path.ends_with(".yml")
 }
 
-/// Parses, schema-checks and types every document of a snapshot.
 /// Whether the program has policies of its own, which read documents in the policy engine's
 /// form.
 fn needs_policy_forms(snapshot: &Snapshot) -> bool {
@@ -252,6 +251,7 @@ pub fn prepare() {
     secrets::prepare();
 }
 
+/// Parses, schema-checks and types every document of a snapshot.
 pub fn load(snapshot: Snapshot) -> Loaded {
     let mut diagnostics = Vec::new();
 

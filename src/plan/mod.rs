@@ -85,23 +85,6 @@ pub fn make(input: Input, today: Date, progress: Progress<'_>) -> Planned {
     let empty = Program::default();
     let base_prog = base.as_ref().unwrap_or(&empty);
 
-    progress("checking");
-    let mut diagnostics = loaded.diagnostics;
-    let checked = crate::check::run(&desired, today);
-    diagnostics.extend(checked.diagnostics);
-    // A secret the change removes is still in the base's outputs and diffs: redact it too.
-    let mut secrets = checked.secrets;
-    if let Some(b) = &base {
-        let differs = |f: &str| desired.snapshot.files.get(f) != b.snapshot.files.get(f);
-        secrets.extend(crate::check::secret_in_repo::scan(b, differs).1);
-    }
-    let redactor = crate::redact::Redactor::new(&secrets);
-    diagnostics.extend(crate::check::terms_immutable::check(base_prog, &desired, today));
-    // With nothing applied there is no history to tell new acceptances from old ones.
-    if let Some(b) = &base {
-        diagnostics.extend(crate::check::acceptance_evidence::check(b, &desired));
-    }
-
     progress("comparing resources");
     let mut changes = changes(base_prog, &desired, today);
     // The base's day: its outputs are rendered as they were applied.
@@ -112,14 +95,62 @@ pub fn make(input: Input, today: Date, progress: Progress<'_>) -> Planned {
     let days_differ = !dated.is_empty() || base_day > today;
     add_date_effects(&mut changes, dated, base_prog, &desired);
     let changes_json = serde_json::to_value(&changes).expect("changes serialize");
-    diagnostics.extend(crate::policy::evaluate(&desired, today, Some(&changes_json)));
-    // The checks, the comparison and the policies read every document; rendering reads the
-    // typed resources.
-    desired.release_documents();
-    if let Some(b) = &base {
-        b.release_documents();
-    }
-    let (found, prerendered) = render::check_and_render_outputs(&desired, today);
+
+    progress("checking");
+    let mut diagnostics = loaded.diagnostics;
+    let checks = || {
+        let checked = crate::check::run(&desired, today);
+        let mut found = checked.diagnostics;
+        // A secret the change removes is still in the base's outputs and diffs: redact it too.
+        let mut secrets = checked.secrets;
+        if let Some(b) = &base {
+            let differs = |f: &str| desired.snapshot.files.get(f) != b.snapshot.files.get(f);
+            secrets.extend(crate::check::secret_in_repo::scan(b, differs).1);
+        }
+        found.extend(crate::check::terms_immutable::check(base_prog, &desired, today));
+        // With nothing applied there is no history to tell new acceptances from old ones.
+        if let Some(b) = &base {
+            found.extend(crate::check::acceptance_evidence::check(b, &desired));
+        }
+        (found, secrets)
+    };
+    let policies = || crate::policy::evaluate(&desired, today, Some(&changes_json));
+    // The outputs the change cannot reach (see below), found beside the output checks: the
+    // answer is used only when no output is invalid.
+    let outputs = || {
+        rayon::join(
+            || render::check_and_render_outputs(&desired, today),
+            || match &base {
+                Some(b) if !days_differ => Some(outputs::unreached_at(b, base_day, &desired, today)),
+                _ => None,
+            },
+        )
+    };
+    // The checks, the policies, the output checks and the comparison of outputs read the
+    // programs and nothing of each other: side by side, as validate runs them. The program's
+    // own policies read every document in the policy engine's form, which rendering does
+    // not need: with such policies they run first and the forms are released after.
+    let ((checks_found, secrets), policies_found, ((found, prerendered), reached)) = if desired.holds_policy_forms() {
+        let policies_found = policies();
+        desired.release_documents();
+        if let Some(b) = &base {
+            b.release_documents();
+        }
+        let (checked, outputs) = rayon::join(checks, outputs);
+        (checked, policies_found, outputs)
+    } else {
+        let ((checked, policies_found), outputs) = rayon::join(|| rayon::join(checks, policies), outputs);
+        // The comparison read the changed documents in that form, and keeps them: let them go
+        // before rendering.
+        desired.release_documents();
+        if let Some(b) = &base {
+            b.release_documents();
+        }
+        (checked, policies_found, outputs)
+    };
+    diagnostics.extend(checks_found);
+    diagnostics.extend(policies_found);
+    let redactor = crate::redact::Redactor::new(&secrets);
     diagnostics.extend(found);
     crate::check::exceptions::apply(&desired, today, &mut diagnostics);
     diag::sort_and_dedup(&mut diagnostics);
@@ -134,8 +165,8 @@ pub fn make(input: Input, today: Date, progress: Progress<'_>) -> Planned {
     // The outputs the change cannot reach are the same on both sides: neither side renders
     // them, unless `apply` writes them or a drifted file of theirs needs its diff.
     let n_outputs = desired.spec().map_or(0, |s| s.outputs.len());
-    let unreached: Vec<bool> = match &base {
-        Some(b) if !outputs_invalid && !days_differ => outputs::unreached_at(b, base_day, &desired, today)
+    let unreached: Vec<bool> = match reached {
+        Some(r) if !outputs_invalid => r
             .ok()
             .filter(|u| u.len() == n_outputs)
             .unwrap_or_else(|| vec![false; n_outputs]),
@@ -257,6 +288,11 @@ pub fn make(input: Input, today: Date, progress: Progress<'_>) -> Planned {
         render_errors,
     };
     plan.redact(&redactor);
+    // Freeing the base program (a second program of 100,000 partners) took a tenth of a
+    // plan's time on one core; nothing waits for it.
+    if let Some(b) = base {
+        rayon::spawn(move || drop(b));
+    }
     Planned {
         plan,
         desired,

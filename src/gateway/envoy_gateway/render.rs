@@ -220,8 +220,9 @@ pub fn shared_routes<'a>(
     by_route.into_values().filter(|(_, names)| names.len() > 1).collect()
 }
 
-/// The manifests of the output, as data (see [`k8s::limits`]), handed to `emit` one at a
-/// time, so that nobody needs to hold them all.
+/// The manifests of the output, as data (see [`k8s::limits`]), handed to `emit` as they are
+/// made (each partner's Secrets as a unit of [`k8s::limits::Emit::each`]), so that nobody
+/// needs to hold them all.
 pub fn documents(
     program: &Program,
     today: Date,
