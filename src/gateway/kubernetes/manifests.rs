@@ -109,12 +109,27 @@ pub fn dotted(parts: &[&str]) -> String {
 
 /// The labels of a resource: managed-by, program, environment, and `extra` (`(key, value)`).
 pub fn labels(program: &str, environment: &str, extra: &[(&str, &str)]) -> Value {
-    let mut m = Map::new();
-    m.insert(MANAGED_BY.0.into(), json!(MANAGED_BY.1));
-    m.insert(PROGRAM_LABEL.into(), json!(label(&[program])));
-    m.insert(ENVIRONMENT_LABEL.into(), json!(environment));
+    let mut m = Map::with_capacity(3 + extra.len());
+    m.insert(MANAGED_BY.0.into(), text(MANAGED_BY.1));
+    m.insert(PROGRAM_LABEL.into(), Value::String(label(&[program])));
+    m.insert(ENVIRONMENT_LABEL.into(), text(environment));
     for (k, v) in extra {
-        m.insert((*k).into(), json!(label(&[v])));
+        m.insert((*k).into(), Value::String(label(&[v])));
+    }
+    Value::Object(m)
+}
+
+/// A string value.
+fn text(s: &str) -> Value {
+    Value::String(s.to_string())
+}
+
+/// A mapping of `entries`, in their order: what `json!` makes, without serializing each value
+/// (a Kubernetes target builds a few of these for each of 100,000 partners).
+fn object<const N: usize>(entries: [(&str, Value); N]) -> Value {
+    let mut m = Map::with_capacity(N);
+    for (k, v) in entries {
+        m.insert(k.to_string(), v);
     }
     Value::Object(m)
 }
@@ -164,24 +179,45 @@ pub fn external_secret(
     labels: Value,
     secret_labels: Option<Value>,
 ) -> Value {
-    let mut target = json!({"name": secret, "creationPolicy": "Owner", "deletionPolicy": "Delete"});
+    let mut target = object([
+        ("name", text(secret)),
+        ("creationPolicy", text("Owner")),
+        ("deletionPolicy", text("Delete")),
+    ]);
     if let Some(l) = secret_labels {
-        target["template"] = json!({"metadata": {"labels": l}});
+        target["template"] = object([("metadata", object([("labels", l)]))]);
     }
-    json!({
-        "apiVersion": "external-secrets.io/v1",
-        "kind": "ExternalSecret",
-        "metadata": {"name": secret, "namespace": namespace, "labels": labels},
-        "spec": {
-            "refreshInterval": "1h",
-            "secretStoreRef": {"name": store.name, "kind": store.kind.as_str()},
-            "target": target,
-            "data": [{
-                "secretKey": secret_key,
-                "remoteRef": {"key": remote_ref(&credential.secret_ref).0, "property": remote_ref(&credential.secret_ref).1},
-            }],
-        },
-    })
+    let (key, property) = remote_ref(&credential.secret_ref);
+    object([
+        ("apiVersion", text("external-secrets.io/v1")),
+        ("kind", text("ExternalSecret")),
+        (
+            "metadata",
+            object([
+                ("name", text(secret)),
+                ("namespace", text(namespace)),
+                ("labels", labels),
+            ]),
+        ),
+        (
+            "spec",
+            object([
+                ("refreshInterval", text("1h")),
+                (
+                    "secretStoreRef",
+                    object([("name", text(&store.name)), ("kind", text(store.kind.as_str()))]),
+                ),
+                ("target", target),
+                (
+                    "data",
+                    Value::Array(vec![object([
+                        ("secretKey", text(secret_key)),
+                        ("remoteRef", object([("key", text(key)), ("property", text(property))])),
+                    ])]),
+                ),
+            ]),
+        ),
+    ])
 }
 
 /// A manifest file: the header comment and the document, by the YAML serializer.
@@ -211,6 +247,56 @@ pub fn with_kustomization(folder: &str, mut files: Vec<RenderedFile>) -> Vec<Ren
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Built without `json!`, an ExternalSecret and its labels are what `json!` made, keys in
+    /// the same order (compared as text: maps compare equal in any order).
+    #[test]
+    fn external_secrets_are_what_json_made() {
+        let credential: CredentialSpec = serde_json::from_value(json!({
+            "id": "acme-prd-1", "environment": "production", "created": "2026-01-01",
+            "secretRef": "vault://partners/acme/prd-1#api-key",
+        }))
+        .unwrap();
+        let store = default_store();
+        let labels = labels(
+            "Northwind Partners",
+            "production",
+            &[(PARTNER_LABEL, "acme"), (CREDENTIAL_LABEL, "acme-prd-1")],
+        );
+        let expected_labels = json!({
+            MANAGED_BY.0: MANAGED_BY.1, PROGRAM_LABEL: label(&["Northwind Partners"]),
+            ENVIRONMENT_LABEL: "production", PARTNER_LABEL: "acme", CREDENTIAL_LABEL: "acme-prd-1",
+        });
+        assert_eq!(labels.to_string(), expected_labels.to_string());
+        for secret_labels in [None, Some(json!({"konghq.com/credential": "key-auth"}))] {
+            let doc = external_secret(
+                &credential,
+                "partnerctl-key-acme-prd-1",
+                "kong",
+                "key",
+                &store,
+                labels.clone(),
+                secret_labels.clone(),
+            );
+            let mut target =
+                json!({"name": "partnerctl-key-acme-prd-1", "creationPolicy": "Owner", "deletionPolicy": "Delete"});
+            if let Some(l) = secret_labels {
+                target["template"] = json!({"metadata": {"labels": l}});
+            }
+            let expected = json!({
+                "apiVersion": "external-secrets.io/v1",
+                "kind": "ExternalSecret",
+                "metadata": {"name": "partnerctl-key-acme-prd-1", "namespace": "kong", "labels": labels},
+                "spec": {
+                    "refreshInterval": "1h",
+                    "secretStoreRef": {"name": "partnerctl", "kind": "ClusterSecretStore"},
+                    "target": target,
+                    "data": [{"secretKey": "key", "remoteRef": {"key": "partners/acme/prd-1", "property": "api-key"}}],
+                },
+            });
+            assert_eq!(doc.to_string(), expected.to_string());
+        }
+    }
 
     /// The shortcut for names that are DNS names already gives what the rules give.
     #[test]
