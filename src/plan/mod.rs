@@ -130,22 +130,22 @@ pub fn make(input: Input, today: Date, progress: Progress<'_>) -> Planned {
     // programs and nothing of each other: side by side, as validate runs them. The program's
     // own policies read every document in the policy engine's form, which rendering does
     // not need: with such policies they run first and the forms are released after.
-    let ((checks_found, secrets), policies_found, ((found, prerendered), reached)) = if desired.holds_policy_forms() {
-        let policies_found = policies();
+    let release = || {
         desired.release_documents();
         if let Some(b) = &base {
             b.release_documents();
         }
+    };
+    let ((checks_found, secrets), policies_found, ((found, prerendered), reached)) = if desired.holds_policy_forms() {
+        let policies_found = policies();
+        release();
         let (checked, outputs) = rayon::join(checks, outputs);
         (checked, policies_found, outputs)
     } else {
         let ((checked, policies_found), outputs) = rayon::join(|| rayon::join(checks, policies), outputs);
         // The comparison read the changed documents in that form, and keeps them: let them go
         // before rendering.
-        desired.release_documents();
-        if let Some(b) = &base {
-            b.release_documents();
-        }
+        release();
         (checked, policies_found, outputs)
     };
     diagnostics.extend(checks_found);

@@ -213,20 +213,20 @@ impl Walk {
     /// partners (one per region and country) took a hundredth of a second on one core while
     /// the other waited.
     fn tree(&mut self, dir: &Path, rel: &str) -> Result<(), SourceError> {
-        let (files, refused) = self.folder(dir, rel, 0)?;
-        self.files.extend(files);
-        self.refused.extend(refused);
+        let below = self.folder(dir, rel, 0)?;
+        self.absorb(below);
         Ok(())
     }
 
-    /// The files and refusals below one folder, its subfolders' included.
-    #[allow(clippy::type_complexity)]
-    fn folder(
-        &self,
-        dir: &Path,
-        rel: &str,
-        depth: usize,
-    ) -> Result<(Vec<(String, PathBuf)>, Vec<(String, String)>), SourceError> {
+    /// Takes in what the walk of another folder found.
+    fn absorb(&mut self, other: Walk) {
+        self.files.extend(other.files);
+        self.refused.extend(other.refused);
+    }
+
+    /// The files and refusals below one folder, its subfolders' included (counted against
+    /// the limit in `self.entries`, which the returned walk does not use).
+    fn folder(&self, dir: &Path, rel: &str, depth: usize) -> Result<Walk, SourceError> {
         let entries = fs::read_dir(dir).map_err(|e| SourceError::Io {
             path: dir.to_path_buf(),
             source: e,
@@ -275,11 +275,9 @@ impl Walk {
             .map(|(path, rel)| self.folder(&path, &rel, depth + 1))
             .collect();
         for found in below {
-            let (files, refused) = found?;
-            here.files.extend(files);
-            here.refused.extend(refused);
+            here.absorb(found?);
         }
-        Ok((here.files, here.refused))
+        Ok(here)
     }
 }
 pub mod yaml_edit;
