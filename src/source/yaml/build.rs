@@ -313,6 +313,9 @@ pub(crate) fn resolve(
     style: saphyr_parser::ScalarStyle,
     tag: Option<&Cow<'_, Tag>>,
 ) -> Option<Value> {
+    if tag.is_none() && style == saphyr_parser::ScalarStyle::Plain && is_plain_word(&text) {
+        return Some(Value::String(owned(text)));
+    }
     Some(match Scalar::parse_from_cow_and_metadata(text, style, tag)? {
         Scalar::Null => Value::Null,
         Scalar::Boolean(b) => Value::Bool(b),
@@ -320,14 +323,33 @@ pub(crate) fn resolve(
         Scalar::FloatingPoint(f) => Number::from_f64(f.into_inner())
             .map(Value::Number)
             .unwrap_or_else(|| Value::String(f.to_string())),
-        // The scanner builds text by pushing, so an owned string may hold twice its length;
-        // the model keeps millions of them.
-        Scalar::String(Cow::Owned(mut s)) => {
-            s.shrink_to_fit();
-            Value::String(s)
-        }
-        Scalar::String(Cow::Borrowed(s)) => Value::String(s.to_owned()),
+        Scalar::String(s) => Value::String(owned(s)),
     })
+}
+
+/// Whether an untagged plain scalar is a string under the core schema by its first letter
+/// alone: one that starts with an ASCII letter is a number only if Rust's float parser takes
+/// `inf`, `infinity` or `nan`, which the core schema refuses (no digit), and null or a boolean
+/// only as one of nine words. Most of a program's scalars (keys, names, emails) are such
+/// words, and the core schema's integer and float parsers cost ten times this test.
+fn is_plain_word(text: &str) -> bool {
+    text.as_bytes().first().is_some_and(u8::is_ascii_alphabetic)
+        && !matches!(
+            text,
+            "null" | "Null" | "NULL" | "true" | "True" | "TRUE" | "false" | "False" | "FALSE"
+        )
+}
+
+/// The scanner builds text by pushing, so an owned string may hold twice its length; the
+/// model keeps millions of them.
+fn owned(text: Cow<'_, str>) -> String {
+    match text {
+        Cow::Owned(mut s) => {
+            s.shrink_to_fit();
+            s
+        }
+        Cow::Borrowed(s) => s.to_owned(),
+    }
 }
 
 /// The bytes an alias to `value` copies: every scalar's text and every mapping key, plus one
@@ -360,5 +382,94 @@ pub(crate) fn key_text(value: &Value) -> String {
         Value::String(s) => s.clone(),
         Value::Null => "null".to_string(),
         other => other.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use saphyr_parser::ScalarStyle;
+
+    /// What saphyr's core schema makes of an untagged plain scalar, without the shortcut.
+    fn core(text: &str) -> Value {
+        match Scalar::parse_from_cow_and_metadata(Cow::Borrowed(text), ScalarStyle::Plain, None).unwrap() {
+            Scalar::Null => Value::Null,
+            Scalar::Boolean(b) => Value::Bool(b),
+            Scalar::Integer(i) => Value::Number(i.into()),
+            Scalar::FloatingPoint(f) => Number::from_f64(f.into_inner())
+                .map(Value::Number)
+                .unwrap_or_else(|| Value::String(f.to_string())),
+            Scalar::String(s) => Value::String(s.into_owned()),
+        }
+    }
+
+    #[test]
+    fn a_plain_word_resolves_as_the_core_schema_resolves_it() {
+        // Every string of up to three characters from an alphabet of what numbers, nulls and
+        // booleans are made of, and the words the core schema and Rust's float parser know.
+        let alphabet = [
+            "a", "e", "E", "f", "i", "n", "x", "o", "0", "1", "9", ".", "+", "-", "_", "~", " ",
+        ];
+        let mut texts: Vec<String> = vec![String::new()];
+        for _ in 0..3 {
+            let longer: Vec<String> = texts
+                .iter()
+                .flat_map(|t| alphabet.iter().map(move |c| format!("{t}{c}")))
+                .collect();
+            texts.extend(longer);
+        }
+        for word in [
+            "null",
+            "Null",
+            "NULL",
+            "nULL",
+            "true",
+            "True",
+            "TRUE",
+            "tRUE",
+            "false",
+            "False",
+            "FALSE",
+            "fALSE",
+            "inf",
+            "Inf",
+            "infinity",
+            "Infinity",
+            "nan",
+            "NaN",
+            "e1",
+            "E10",
+            "x1",
+            "o7",
+            "a1.5",
+            "inf1",
+            "nan0",
+            "yes",
+            "no",
+            "on",
+            "off",
+            "y",
+            "n",
+            "partner-0001",
+            "2026-04-03",
+            "0x1f",
+            "0o17",
+            "1e5",
+            "1_000",
+        ] {
+            texts.push(word.to_string());
+        }
+        let mut shortcut = 0;
+        for text in &texts {
+            let got = resolve(Cow::Borrowed(text), ScalarStyle::Plain, None).unwrap();
+            assert_eq!(got, core(text), "{text:?}");
+            shortcut += usize::from(is_plain_word(text));
+        }
+        // The shortcut is taken, and not for everything.
+        assert!(
+            shortcut > 1000 && shortcut < texts.len() / 2,
+            "{shortcut} of {}",
+            texts.len()
+        );
     }
 }
