@@ -145,13 +145,7 @@ pub fn documents(
         let labels = k8s::labels(prog, env, &[(k8s::PARTNER_LABEL, p.name)]);
         let mut credentials: Vec<String> = p.credentials.iter().map(|c| secret_name(&c.id)).collect();
         let mut annotations = class.clone();
-        let mut consumer = json!({
-            "apiVersion": "configuration.konghq.com/v1",
-            "kind": "KongConsumer",
-            "metadata": {"name": k8s::subdomain(&[p.name]), "namespace": ns, "labels": labels},
-            "username": p.name,
-            "custom_id": p.name,
-        });
+        let mut consumer_groups = None;
         match edition {
             KongEdition::Oss => {
                 // ACL groups as `acl` credentials, limits as plugins the consumer names.
@@ -162,17 +156,22 @@ pub fn documents(
                         env,
                         &[(k8s::PARTNER_LABEL, p.name), (k8s::PRODUCT_LABEL, product)],
                     );
-                    secret_labels["konghq.com/credential"] = json!("acl");
-                    emit(Doc::new(
-                        format!("secret-{secret}.yaml"),
-                        json!({
-                            "apiVersion": "v1",
-                            "kind": "Secret",
-                            "metadata": {"name": secret, "namespace": ns, "labels": secret_labels},
-                            "type": "Opaque",
-                            "stringData": {"group": product},
-                        }),
-                    ));
+                    secret_labels["konghq.com/credential"] = k8s::text("acl");
+                    let doc = k8s::object([
+                        ("apiVersion", k8s::text("v1")),
+                        ("kind", k8s::text("Secret")),
+                        (
+                            "metadata",
+                            k8s::object([
+                                ("name", k8s::text(&secret)),
+                                ("namespace", k8s::text(&ns)),
+                                ("labels", secret_labels),
+                            ]),
+                        ),
+                        ("type", k8s::text("Opaque")),
+                        ("stringData", k8s::object([("group", k8s::text(product))])),
+                    ]);
+                    emit(Doc::new(format!("secret-{secret}.yaml"), doc));
                     credentials.push(secret);
                 }
                 if !p.plans.is_empty() {
@@ -181,20 +180,40 @@ pub fn documents(
                         .iter()
                         .map(|(product, plan)| limit_plugin(product, &plan.name))
                         .collect();
-                    annotations["konghq.com/plugins"] = json!(plugins.join(","));
+                    annotations["konghq.com/plugins"] = Value::String(plugins.join(","));
                 }
             }
             KongEdition::Enterprise => {
-                consumer["consumerGroups"] = json!(
+                consumer_groups = Some(Value::Array(
                     p.plans
                         .iter()
-                        .map(|(product, plan)| group_name(product, &plan.name))
-                        .collect::<Vec<_>>()
-                );
+                        .map(|(product, plan)| Value::String(group_name(product, &plan.name)))
+                        .collect(),
+                ));
             }
         }
-        consumer["metadata"]["annotations"] = annotations;
-        consumer["credentials"] = json!(credentials);
+        let metadata = k8s::object([
+            ("name", Value::String(k8s::subdomain(&[p.name]))),
+            ("namespace", k8s::text(&ns)),
+            ("labels", labels),
+            ("annotations", annotations),
+        ]);
+        let mut consumer = k8s::object([
+            ("apiVersion", k8s::text("configuration.konghq.com/v1")),
+            ("kind", k8s::text("KongConsumer")),
+            ("metadata", metadata),
+            ("username", k8s::text(p.name)),
+            ("custom_id", k8s::text(p.name)),
+        ]);
+        if let (Some(groups), Value::Object(m)) = (consumer_groups, &mut consumer) {
+            m.insert("consumerGroups".into(), groups);
+        }
+        if let Value::Object(m) = &mut consumer {
+            m.insert(
+                "credentials".into(),
+                Value::Array(credentials.into_iter().map(Value::String).collect()),
+            );
+        }
         let file = format!("kongconsumer-{}.yaml", k8s::subdomain(&[p.name]));
         emit(Doc::new(file, consumer));
         for c in &p.credentials {
@@ -205,7 +224,7 @@ pub fn documents(
                 &[(k8s::PARTNER_LABEL, p.name), (k8s::CREDENTIAL_LABEL, &c.id)],
             );
             let mut secret_labels = labels.clone();
-            secret_labels["konghq.com/credential"] = json!("key-auth");
+            secret_labels["konghq.com/credential"] = k8s::text("key-auth");
             let doc = k8s::external_secret(c, &secret, &ns, "key", &store, labels, Some(secret_labels));
             emit(Doc::new(format!("externalsecret-{secret}.yaml"), doc));
         }

@@ -120,13 +120,13 @@ pub fn labels(program: &str, environment: &str, extra: &[(&str, &str)]) -> Value
 }
 
 /// A string value.
-fn text(s: &str) -> Value {
+pub fn text(s: &str) -> Value {
     Value::String(s.to_string())
 }
 
 /// A mapping of `entries`, in their order: what `json!` makes, without serializing each value
 /// (a Kubernetes target builds a few of these for each of 100,000 partners).
-fn object<const N: usize>(entries: [(&str, Value); N]) -> Value {
+pub fn object<const N: usize>(entries: [(&str, Value); N]) -> Value {
     let mut m = Map::with_capacity(N);
     for (k, v) in entries {
         m.insert(k.to_string(), v);
