@@ -60,7 +60,9 @@ pub fn parse(file: &str, text: &str) -> Option<YamlDoc> {
 fn ordinary(b: &[u8]) -> bool {
     let mut i = 0;
     while i < b.len() {
-        match b[i] {
+        i += printable_run(&b[i..]);
+        let Some(&c) = b.get(i) else { break };
+        match c {
             b'\n' | 0x20..=0x7E => {}
             0x00..=0x1F | 0x7F => return false,
             0xC2 if matches!(b.get(i + 1), Some(0x80..=0x9F)) => return false,
@@ -71,6 +73,22 @@ fn ordinary(b: &[u8]) -> bool {
         i += 1;
     }
     true
+}
+
+/// How many bytes at the start of `b`, in whole blocks of 16, are printable ASCII or line
+/// breaks: what [`ordinary`] may skip without looking at each. The test of a block has no
+/// branch, so it is done on all 16 bytes at once; a byte-by-byte loop over each file was 5%
+/// of `validate`'s instructions.
+fn printable_run(b: &[u8]) -> usize {
+    const BLOCK: usize = 16;
+    b.chunks_exact(BLOCK)
+        .take_while(|block| {
+            block
+                .iter()
+                .fold(true, |all, c| all & (matches!(c, 0x20..=0x7E) | (*c == b'\n')))
+        })
+        .count()
+        * BLOCK
 }
 
 /// Not in the subset, or refused by the builder: either way saphyr takes over.

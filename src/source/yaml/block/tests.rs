@@ -276,3 +276,59 @@ fn a_generated_program_reads_as_saphyr_reads_it() {
     }
     assert!(read > 400, "{read}");
 }
+
+/// [`super::ordinary`] byte by byte, as it was before it skipped blocks of printable bytes.
+fn ordinary_bytewise(b: &[u8]) -> bool {
+    (0..b.len()).all(|i| match b[i] {
+        b'\n' | 0x20..=0x7E => true,
+        0x00..=0x1F | 0x7F => false,
+        0xC2 => !matches!(b.get(i + 1), Some(0x80..=0x9F)),
+        0xE2 => !(b.get(i + 1) == Some(&0x80) && matches!(b.get(i + 2), Some(0xA8 | 0xA9))),
+        0xEF => !(b.get(i + 1) == Some(&0xBB) && b.get(i + 2) == Some(&0xBF)),
+        _ => true,
+    })
+}
+
+#[test]
+fn a_refused_character_is_found_wherever_it_sits_in_a_block() {
+    // Each refused character (and a harmless one beside it), at every offset across three
+    // blocks of 16, in printable text and after other UTF-8: a block skipped whole would miss
+    // it, and one of three bytes split by a block's end would be missed if only blocks were
+    // looked at.
+    let refused: [&[u8]; 9] = [
+        b"\t",
+        b"\r",
+        b"\x00",
+        b"\x7f",
+        "\u{85}".as_bytes(),
+        "\u{2028}".as_bytes(),
+        "\u{2029}".as_bytes(),
+        "\u{feff}".as_bytes(),
+        b"\x1b",
+    ];
+    let harmless: [&[u8]; 4] = [b"\n", "\u{e9}".as_bytes(), "\u{2027}".as_bytes(), "\u{fffd}".as_bytes()];
+    let mut seen = 0;
+    for lead in [&b""[..], "\u{e9}".as_bytes()] {
+        for at in 0..48 {
+            for (bytes, ok) in refused
+                .iter()
+                .map(|r| (r, false))
+                .chain(harmless.iter().map(|h| (h, true)))
+            {
+                let mut text = lead.to_vec();
+                text.extend(std::iter::repeat_n(b'a', at));
+                text.extend_from_slice(bytes);
+                text.extend(std::iter::repeat_n(b'b', 40));
+                assert_eq!(
+                    super::ordinary(&text),
+                    ok,
+                    "{:?} at {at}",
+                    String::from_utf8_lossy(bytes)
+                );
+                assert_eq!(super::ordinary(&text), ordinary_bytewise(&text));
+                seen += 1;
+            }
+        }
+    }
+    assert_eq!(seen, 2 * 48 * 13);
+}
