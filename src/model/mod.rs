@@ -329,28 +329,48 @@ pub fn load(snapshot: Snapshot) -> Loaded {
         }
     }
     program.snapshot = snapshot;
-    for (doc, typed) in documents.iter().zip(typed_docs) {
-        let (Some(kind), Some(name)) = (doc.kind, doc.name.clone()) else {
-            continue;
-        };
-        if Some(kind) != doc.folder_kind {
-            continue; // misplaced: reported by the misplaced-resource check, not loaded
-        }
-        let Some(typed) = typed else {
-            program.unloadable.insert((kind, name));
-            continue;
-        };
-        match typed {
-            Typed::Program(m, s) => {
+    // Each document's resource is made beside the others', and each kind's map is built
+    // from its resources sorted by name: 100,000 insertions into a map, one at a time, were
+    // a tenth of a second on one core at 100,000 partners.
+    let made: Vec<Made> = documents
+        .par_iter()
+        .zip(typed_docs)
+        .map(|(doc, typed)| {
+            let (Some(kind), Some(name)) = (doc.kind, doc.name.as_ref()) else {
+                return Made::Nothing;
+            };
+            if Some(kind) != doc.folder_kind {
+                return Made::Nothing; // misplaced: reported by the misplaced-resource check, not loaded
+            }
+            match typed {
+                None => Made::Unloadable(kind, name.clone()),
+                Some(Typed::Program(m, s)) => Made::Program(resource(doc, m, s)),
+                Some(Typed::Product(m, s)) => Made::Product(resource(doc, m, s)),
+                Some(Typed::Terms(m, s)) => Made::Terms(resource(doc, m, s)),
+                Some(Typed::Partner(m, s)) => Made::Partner(resource(doc, m, s)),
+            }
+        })
+        .collect();
+    let (mut products, mut terms, mut partners) = (Vec::new(), Vec::new(), Vec::new());
+    for m in made {
+        match m {
+            Made::Nothing => {}
+            Made::Unloadable(kind, name) => {
+                program.unloadable.insert((kind, name));
+            }
+            Made::Program(r) => {
                 if program.program.is_none() {
-                    program.program = Some(resource(doc, m, s));
+                    program.program = Some(r);
                 }
             }
-            Typed::Product(m, s) => insert(&mut program.products, doc, m, s),
-            Typed::Terms(m, s) => insert(&mut program.terms, doc, m, s),
-            Typed::Partner(m, s) => insert(&mut program.partners, doc, m, s),
+            Made::Product(r) => products.push(r),
+            Made::Terms(r) => terms.push(r),
+            Made::Partner(r) => partners.push(r),
         }
     }
+    program.products = by_name(products);
+    program.terms = by_name(terms);
+    program.partners = by_name(partners);
     program.documents = documents;
     program.strays = strays(&program.snapshot);
     attach_apis(&mut program, &mut diagnostics);
@@ -629,8 +649,53 @@ fn resource<S>(doc: &Document, metadata: Arc<Metadata>, spec: Arc<S>) -> Resourc
     }
 }
 
-/// Adds a resource; the first of two with one name wins (duplicate-name reports the second).
-fn insert<S>(map: &mut BTreeMap<String, Resource<S>>, doc: &Document, metadata: Arc<Metadata>, spec: Arc<S>) {
-    let name = metadata.name.0.clone();
-    map.entry(name).or_insert_with(|| resource(doc, metadata, spec));
+/// What a document adds to the program.
+enum Made {
+    Nothing,
+    Unloadable(Kind, String),
+    Program(ProgramRes),
+    Product(Product),
+    Terms(Terms),
+    Partner(Partner),
+}
+
+/// Resources in document order, by name; the first of two with one name wins
+/// (duplicate-name reports the second). The sort is stable, so of the resources of one name
+/// the first stays first, and the map is built from sorted keys in one pass.
+fn by_name<S: Send + Sync>(mut resources: Vec<Resource<S>>) -> BTreeMap<String, Resource<S>> {
+    resources.par_sort_by(|a, b| a.name.cmp(&b.name));
+    resources.dedup_by(|later, earlier| later.name == earlier.name);
+    resources.into_iter().map(|r| (r.name.clone(), r)).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn of_two_resources_with_one_name_the_first_in_path_order_is_loaded() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/northwind");
+        let example = Snapshot::from_dir(&root).unwrap();
+        let original = "partners/emea/sahara-express.yaml";
+        let text = example
+            .text(original)
+            .unwrap()
+            .replace("Sahara Express", "Another Sahara");
+        // A copy that sorts after the original, and one that sorts before it.
+        for (copy, first) in [
+            ("partners/zz/sahara-express.yaml", original),
+            ("partners/aa/sahara-express.yaml", "partners/aa/sahara-express.yaml"),
+        ] {
+            let mut snapshot = example.clone();
+            snapshot.insert(copy, Entry::Bytes(text.as_bytes().into()));
+            let program = load(snapshot).program;
+            assert_eq!(program.partners["sahara-express"].file, first, "{copy}");
+            assert_eq!(program.partners.len(), example_partners(&example), "{copy}");
+            assert!(program.partners.keys().is_sorted());
+        }
+    }
+
+    fn example_partners(example: &Snapshot) -> usize {
+        load(example.clone()).program.partners.len()
+    }
 }
