@@ -208,13 +208,30 @@ fn same_document<S>(base: Option<&model::Resource<S>>, desired: Option<&model::R
     }
 }
 
-/// Every name in either map, with its resource on each side.
+/// Every name in either map, in order, with its resource on each side: the two maps walked
+/// side by side (at 100,000 partners, gathering the names and looking each up on both sides
+/// was a serial tenth of a second of every plan).
 fn pairs<'a, R>(
     base: &'a BTreeMap<String, R>,
     desired: &'a BTreeMap<String, R>,
 ) -> impl Iterator<Item = (&'a str, Option<&'a R>, Option<&'a R>)> {
-    let names: BTreeSet<&String> = base.keys().chain(desired.keys()).collect();
-    names.into_iter().map(|n| (n.as_str(), base.get(n), desired.get(n)))
+    let (mut b, mut d) = (base.iter().peekable(), desired.iter().peekable());
+    std::iter::from_fn(move || {
+        let order = match (b.peek(), d.peek()) {
+            (None, None) => return None,
+            (Some(_), None) => std::cmp::Ordering::Less,
+            (None, Some(_)) => std::cmp::Ordering::Greater,
+            (Some((bn, _)), Some((dn, _))) => bn.cmp(dn),
+        };
+        Some(match order {
+            std::cmp::Ordering::Less => b.next().map(|(n, r)| (n.as_str(), Some(r), None))?,
+            std::cmp::Ordering::Greater => d.next().map(|(n, r)| (n.as_str(), None, Some(r)))?,
+            std::cmp::Ordering::Equal => {
+                let ((n, br), (_, dr)) = (b.next()?, d.next()?);
+                (n.as_str(), Some(br), Some(dr))
+            }
+        })
+    })
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -372,4 +389,29 @@ pub fn add_date_effects(changes: &mut Vec<Change>, effects: Vec<DateEffect>, bas
         (rank(&a.resource), a.resource.split_once('/').map(|x| x.1))
             .cmp(&(rank(&b.resource), b.resource.split_once('/').map(|x| x.1)))
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_maps_walked_side_by_side_pair_each_name_as_lookups_do() {
+        // Names on one side only (first, last, between) and on both, in every mix of 8 names.
+        let side = |code: u32| -> BTreeMap<String, u32> {
+            (0..8u32)
+                .filter(|i| code & (1 << i) != 0)
+                .map(|i| (format!("p{i}"), i * 10 + code % 7))
+                .collect()
+        };
+        for code in 0..256u32 {
+            let (base, desired) = (side(code), side(code.wrapping_mul(37) % 256));
+            let names: BTreeSet<&String> = base.keys().chain(desired.keys()).collect();
+            let looked_up: Vec<_> = names
+                .into_iter()
+                .map(|n| (n.as_str(), base.get(n), desired.get(n)))
+                .collect();
+            assert_eq!(pairs(&base, &desired).collect::<Vec<_>>(), looked_up, "{code}");
+        }
+    }
 }
