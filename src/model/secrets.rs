@@ -213,14 +213,15 @@ fn is_random_token(word: &str) -> bool {
         return false;
     }
     let hex = word.len() >= 32 && word.bytes().all(|c| c.is_ascii_hexdigit());
-    let lower = word.chars().any(|c| c.is_ascii_lowercase());
-    let upper = word.chars().any(|c| c.is_ascii_uppercase());
-    let digits = word.chars().filter(|c| c.is_ascii_digit()).count();
-    let entropy = shannon(word);
+    let lower = word.bytes().any(|c| c.is_ascii_lowercase());
+    let upper = word.bytes().any(|c| c.is_ascii_uppercase());
+    let digits = word.bytes().filter(u8::is_ascii_digit).count();
+    // The entropy last: most long words (names, paths) fail the character mix, which costs a
+    // pass over the word, while the entropy costs a table of 256 counts.
     if hex {
-        return entropy >= 3.0 && digits >= 4 && word.chars().any(|c| c.is_ascii_alphabetic());
+        return digits >= 4 && word.bytes().any(|c| c.is_ascii_alphabetic()) && shannon(word) >= 3.0;
     }
-    lower && upper && digits >= 2 && entropy >= 4.0
+    lower && upper && digits >= 2 && shannon(word) >= 4.0
 }
 
 fn shannon(s: &str) -> f64 {
