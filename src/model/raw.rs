@@ -81,9 +81,12 @@ impl Interner {
     }
 }
 
-/// The hasher of both tables: fixed, so a run is reproducible.
+/// The hasher of both tables, seeded at random once per run: the strings interned are the
+/// repository's keys and values, and with a seed known in advance an author could write keys
+/// that all fall into one bucket. (Only the sharing depends on the hashes, never a value.)
 fn hasher() -> foldhash::fast::FoldHasher<'static> {
-    foldhash::fast::FixedState::with_seed(0x7061_7274_6e65_7263).build_hasher()
+    static STATE: std::sync::LazyLock<foldhash::fast::RandomState> = std::sync::LazyLock::new(Default::default);
+    STATE.build_hasher()
 }
 
 /// A hash of a tag and some words (a scalar's bits, the hashes of a value's parts).
@@ -214,6 +217,23 @@ impl Tree for Raw {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn the_interners_hashes_are_not_known_in_advance() {
+        // With a seed fixed in the source, an author could compute keys that collide; the
+        // seed is drawn for each run, so the hash of a key is not the fixed seed's.
+        let fixed = |s: &str| {
+            let mut h = foldhash::fast::FixedState::with_seed(0x7061_7274_6e65_7263).build_hasher();
+            h.write_u8(b's');
+            h.write(s.as_bytes());
+            h.finish()
+        };
+        let keys = ["apiVersion", "kind", "metadata", "name", "spec"];
+        assert!(keys.iter().all(|k| hash_str(k) != fixed(k)));
+        // And it is one seed for the whole run: equal strings still meet.
+        assert_eq!(hash_str("spec"), hash_str("spec"));
+    }
+
     use super::*;
     use crate::source::yaml;
 
