@@ -316,7 +316,12 @@ pub(crate) fn resolve(
     if tag.is_none() && style == saphyr_parser::ScalarStyle::Plain && is_plain_word(&text) {
         return Some(Value::String(owned(text)));
     }
-    Some(match Scalar::parse_from_cow_and_metadata(text, style, tag)? {
+    Scalar::parse_from_cow_and_metadata(text, style, tag).map(scalar_value)
+}
+
+/// A resolved scalar as a JSON value.
+fn scalar_value(scalar: Scalar<'_>) -> Value {
+    match scalar {
         Scalar::Null => Value::Null,
         Scalar::Boolean(b) => Value::Bool(b),
         Scalar::Integer(i) => Value::Number(i.into()),
@@ -324,7 +329,7 @@ pub(crate) fn resolve(
             .map(Value::Number)
             .unwrap_or_else(|| Value::String(f.to_string())),
         Scalar::String(s) => Value::String(owned(s)),
-    })
+    }
 }
 
 /// Whether an untagged plain scalar is a string under the core schema by its first letter
@@ -392,15 +397,7 @@ mod tests {
 
     /// What saphyr's core schema makes of an untagged plain scalar, without the shortcut.
     fn core(text: &str) -> Value {
-        match Scalar::parse_from_cow_and_metadata(Cow::Borrowed(text), ScalarStyle::Plain, None).unwrap() {
-            Scalar::Null => Value::Null,
-            Scalar::Boolean(b) => Value::Bool(b),
-            Scalar::Integer(i) => Value::Number(i.into()),
-            Scalar::FloatingPoint(f) => Number::from_f64(f.into_inner())
-                .map(Value::Number)
-                .unwrap_or_else(|| Value::String(f.to_string())),
-            Scalar::String(s) => Value::String(s.into_owned()),
-        }
+        scalar_value(Scalar::parse_from_cow_and_metadata(Cow::Borrowed(text), ScalarStyle::Plain, None).unwrap())
     }
 
     #[test]
