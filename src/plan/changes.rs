@@ -211,10 +211,10 @@ fn same_document<S>(base: Option<&model::Resource<S>>, desired: Option<&model::R
 /// Every name in either map, in order, with its resource on each side: the two maps walked
 /// side by side (at 100,000 partners, gathering the names and looking each up on both sides
 /// was a serial tenth of a second of every plan).
-fn pairs<'a, R>(
-    base: &'a BTreeMap<String, R>,
-    desired: &'a BTreeMap<String, R>,
-) -> impl Iterator<Item = (&'a str, Option<&'a R>, Option<&'a R>)> {
+pub(super) fn pairs<'a, K: Ord, R>(
+    base: &'a BTreeMap<K, R>,
+    desired: &'a BTreeMap<K, R>,
+) -> impl Iterator<Item = (&'a K, Option<&'a R>, Option<&'a R>)> {
     let (mut b, mut d) = (base.iter().peekable(), desired.iter().peekable());
     std::iter::from_fn(move || {
         let order = match (b.peek(), d.peek()) {
@@ -224,11 +224,11 @@ fn pairs<'a, R>(
             (Some((bn, _)), Some((dn, _))) => bn.cmp(dn),
         };
         Some(match order {
-            std::cmp::Ordering::Less => b.next().map(|(n, r)| (n.as_str(), Some(r), None))?,
-            std::cmp::Ordering::Greater => d.next().map(|(n, r)| (n.as_str(), None, Some(r)))?,
+            std::cmp::Ordering::Less => b.next().map(|(n, r)| (n, Some(r), None))?,
+            std::cmp::Ordering::Greater => d.next().map(|(n, r)| (n, None, Some(r)))?,
             std::cmp::Ordering::Equal => {
                 let ((n, br), (_, dr)) = (b.next()?, d.next()?);
-                (n.as_str(), Some(br), Some(dr))
+                (n, Some(br), Some(dr))
             }
         })
     })
@@ -407,10 +407,7 @@ mod tests {
         for code in 0..256u32 {
             let (base, desired) = (side(code), side(code.wrapping_mul(37) % 256));
             let names: BTreeSet<&String> = base.keys().chain(desired.keys()).collect();
-            let looked_up: Vec<_> = names
-                .into_iter()
-                .map(|n| (n.as_str(), base.get(n), desired.get(n)))
-                .collect();
+            let looked_up: Vec<_> = names.into_iter().map(|n| (n, base.get(n), desired.get(n))).collect();
             assert_eq!(pairs(&base, &desired).collect::<Vec<_>>(), looked_up, "{code}");
         }
     }

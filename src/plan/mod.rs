@@ -332,32 +332,21 @@ fn approval_teams(
 
 /// The paths one side holds and the other does not, or holds otherwise, in path order.
 fn changed_files<'a>(desired: &'a BTreeMap<String, Entry>, base: &'a BTreeMap<String, Entry>) -> BTreeSet<&'a String> {
-    let mut changed = BTreeSet::new();
-    let (mut d, mut b) = (desired.iter().peekable(), base.iter().peekable());
-    loop {
-        match (d.peek(), b.peek()) {
-            (None, None) => return changed,
-            (Some((dp, de)), Some((bp, be))) if dp == bp => {
-                if de != be {
-                    changed.insert(*dp);
-                }
-                d.next();
-                b.next();
-            }
-            (Some((dp, _)), Some((bp, _))) if dp < bp => {
-                changed.insert(*dp);
-                d.next();
-            }
-            (Some((dp, _)), None) => {
-                changed.insert(*dp);
-                d.next();
-            }
-            (_, Some((bp, _))) => {
-                changed.insert(*bp);
-                b.next();
-            }
-        }
-    }
+    changes::pairs(desired, base)
+        .filter(|(_, d, b)| d != b)
+        .map(|(path, _, _)| path)
+        .collect()
+}
+
+/// The resources of `map` whose file `keep` says the change leaves alone (shared, not copied).
+fn kept<S: Clone>(
+    map: &BTreeMap<String, model::Resource<S>>,
+    keep: impl Fn(&String) -> bool,
+) -> BTreeMap<String, model::Resource<S>> {
+    map.iter()
+        .filter(|(_, r)| keep(&r.file))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect()
 }
 
 /// Loads the base, re-reading only the files that differ from the desired program: a
@@ -406,30 +395,13 @@ fn load_base(desired: &Program, mut base: Snapshot) -> Program {
         .collect();
     // The two long lists, the partners and the documents, are copied beside each other.
     let (partners, documents) = rayon::join(
-        || {
-            desired
-                .partners
-                .iter()
-                .filter(|(_, r)| keep(&r.file))
-                .map(|(k, v)| (k.clone(), v.clone()))
-                .collect()
-        },
+        || kept(&desired.partners, keep),
         || desired.documents.iter().filter(|d| keep(&d.file)).cloned().collect(),
     );
     let mut prog = Program {
         program: desired.program.clone().filter(|r| keep(&r.file)),
-        products: desired
-            .products
-            .iter()
-            .filter(|(_, r)| keep(&r.file))
-            .map(|(k, v)| (k.clone(), v.clone()))
-            .collect(),
-        terms: desired
-            .terms
-            .iter()
-            .filter(|(_, r)| keep(&r.file))
-            .map(|(k, v)| (k.clone(), v.clone()))
-            .collect(),
+        products: kept(&desired.products, keep),
+        terms: kept(&desired.terms, keep),
         partners,
         documents,
         unloadable: desired

@@ -205,15 +205,10 @@ pub fn documents(
             ("username", k8s::text(p.name)),
             ("custom_id", k8s::text(p.name)),
         ]);
-        if let (Some(groups), Value::Object(m)) = (consumer_groups, &mut consumer) {
-            m.insert("consumerGroups".into(), groups);
+        if let Some(groups) = consumer_groups {
+            consumer["consumerGroups"] = groups;
         }
-        if let Value::Object(m) = &mut consumer {
-            m.insert(
-                "credentials".into(),
-                Value::Array(credentials.into_iter().map(Value::String).collect()),
-            );
-        }
+        consumer["credentials"] = Value::Array(credentials.into_iter().map(Value::String).collect());
         let file = format!("kongconsumer-{}.yaml", k8s::subdomain(&[p.name]));
         emit(Doc::new(file, consumer));
         for c in &p.credentials {
