@@ -37,6 +37,10 @@ pub enum StateError {
     /// One half of the git state is there without the other.
     #[error("the applied state is incomplete: {0}")]
     Split(String),
+    /// Apply records without the applied ref: not fetched, or a first apply stopped between
+    /// writing its record and moving the ref (`apply --initial` may go on from there).
+    #[error("the applied state is incomplete: {0}")]
+    Unreferenced(String),
     /// No applied state in a repository with history, without `--initial`.
     #[error("{0}")]
     NoState(String),
@@ -108,8 +112,8 @@ impl Store {
                     // Records without the ref they belong to: the ref was lost (not fetched,
                     // deleted), not "nothing applied".
                     if repo.has_state_notes() {
-                        return Err(StateError::Split(format!(
-                            "{STATE_NOTES_REF} holds apply records but {} is missing; fetch both: `git fetch origin 'refs/partnerctl/*:refs/partnerctl/*' 'refs/notes/partnerctl:refs/notes/partnerctl'`",
+                        return Err(StateError::Unreferenced(format!(
+                            "{STATE_NOTES_REF} holds apply records but {} is missing; fetch both: `git fetch origin 'refs/partnerctl/*:refs/partnerctl/*' 'refs/notes/partnerctl:refs/notes/partnerctl'`; if the first apply here was stopped before it finished, run `partnerctl apply --initial` again",
                             crate::source::git::APPLIED_REF
                         )));
                     }

@@ -189,6 +189,35 @@ fn two_applies_cannot_interleave() {
 }
 
 #[test]
+fn a_first_apply_stopped_before_its_ref_moved_is_finished_by_apply_initial() {
+    let r = Repo::northwind();
+    assert_eq!(r.run(&["apply"]).0, 0);
+    // What a first apply killed between its two writes leaves: the record, not the ref.
+    let repo = r.repo.as_ref().unwrap();
+    repo.find_reference("refs/partnerctl/applied")
+        .unwrap()
+        .delete()
+        .unwrap();
+    for args in [&["plan"][..], &["apply"][..]] {
+        let (code, _, err) = r.run(args);
+        assert_eq!(code, 2, "{args:?}: {err}");
+        assert!(
+            err.contains("holds apply records but refs/partnerctl/applied is missing"),
+            "{err}"
+        );
+        assert!(err.contains("run `partnerctl apply --initial` again"), "{err}");
+    }
+    let (code, out, err) = r.run(&["apply", "--initial"]);
+    assert_eq!(code, 0, "{out}{err}");
+    let head = repo.head().unwrap().target().unwrap();
+    assert_eq!(r.applied_ref(), Some(head));
+    let (code, out, _) = r.run(&["plan", "--detailed-exitcode"]);
+    assert_eq!(code, 0, "{out}");
+    // Once the state is whole, --initial is refused again.
+    assert_eq!(r.run(&["apply", "--initial"]).0, 2);
+}
+
+#[test]
 fn a_state_file_keeps_state_outside_git() {
     let r = Repo::northwind_plain();
     let state = r.path("state/applied.json");

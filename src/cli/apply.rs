@@ -67,7 +67,13 @@ pub fn run(args: &ApplyArgs, common: &Common) -> anyhow::Result<u8> {
         warn(bar.as_ref(), w);
     }
     // The files the applied commit holds alike are the desired program's (not read twice).
-    let applied = store.load_beside(&desired)?;
+    let applied = match store.load_beside(&desired) {
+        // A first apply stopped after writing its record and before moving the ref (the order
+        // `record_state` writes them in): `--initial` says this is still the first apply, and
+        // its record is added to the records that one left.
+        Err(state::StateError::Unreferenced(_)) if args.initial => state::Applied::none(),
+        loaded => loaded?,
+    };
     guard_initial(&store, dir, &applied, args)?;
 
     if let (Some(saved), Some(path)) = (&saved, &args.plan_file) {

@@ -457,12 +457,16 @@ impl ProgramRepo {
         self.repo.find_reference(STATE_NOTES_REF).is_ok()
     }
 
-    /// Records an apply in one ref transaction: the note holding the record is written on
-    /// `commit`, and `refs/partnerctl/applied` moves to `commit`. Both refs are locked first,
-    /// the applied ref is checked against what the caller read (`expected`), and both move
-    /// together or neither does; `git push --atomic` then carries them to the remote the same
-    /// way. Neither ref is ever moved backwards or sideways by this: the notes ref gains a
-    /// commit whose parent is its old tip, so a push of it is a fast-forward.
+    /// Records an apply: the note holding the record is written on `commit`, then
+    /// `refs/partnerctl/applied` moves to `commit`. The applied ref is locked first and checked
+    /// against what the caller read (`expected`); the notes ref moves with a compare-and-swap
+    /// while that lock is held. The order is what makes a killed apply harmless: git writes one
+    /// ref at a time (a ref transaction too, in an order of its own), and a process killed
+    /// between the two writes leaves a record that nothing points at yet (the next apply adds
+    /// to it), never the applied ref without its record, which would leave the state unreadable.
+    /// `git push --atomic` then carries both to the remote together. Neither ref is ever moved
+    /// backwards or sideways: the notes ref gains a commit whose parent is its old tip, so a
+    /// push of it is a fast-forward.
     pub fn record_state(
         &self,
         commit: Oid,
@@ -470,20 +474,32 @@ impl ProgramRepo {
         expected: Option<Oid>,
         message: &str,
     ) -> Result<(), SourceError> {
+        self.record_state_then(commit, text, expected, message, || Ok(()))
+    }
+
+    /// [`record_state`](Self::record_state), calling `between` after the record is written and
+    /// before the applied ref moves: where a test stops the process's work, as a kill would.
+    fn record_state_then(
+        &self,
+        commit: Oid,
+        text: &str,
+        expected: Option<Oid>,
+        message: &str,
+        between: impl FnOnce() -> Result<(), SourceError>,
+    ) -> Result<(), SourceError> {
         let sig = self
             .repo
             .signature()
             .or_else(|_| git2::Signature::now("partnerctl", "partnerctl@localhost"))
             .map_err(git_err)?;
-        let busy = |e: git2::Error| {
+        let busy = |which: &str, e: git2::Error| {
             SourceError::Git(format!(
-                "could not lock the state refs ({APPLIED_REF}, {STATE_NOTES_REF}): {} (is another apply running?)",
+                "could not move {which}: {} (is another apply running?)",
                 e.message()
             ))
         };
         let mut tx = self.repo.transaction().map_err(git_err)?;
-        tx.lock_ref(APPLIED_REF).map_err(busy)?;
-        tx.lock_ref(STATE_NOTES_REF).map_err(busy)?;
+        tx.lock_ref(APPLIED_REF).map_err(|e| busy(APPLIED_REF, e))?;
         let now = self.applied()?;
         if now != expected {
             return Err(SourceError::Git(format!(
@@ -498,16 +514,15 @@ impl ProgramRepo {
             Err(e) => return Err(git_err(e)),
         };
         let notes = self.notes_commit(old_notes, commit, text, &sig)?;
-        tx.set_target(STATE_NOTES_REF, notes, Some(&sig), message)
-            .map_err(git_err)?;
+        match old_notes {
+            Some(old) => self.repo.reference_matching(STATE_NOTES_REF, notes, true, old, message),
+            None => self.repo.reference(STATE_NOTES_REF, notes, false, message),
+        }
+        .map_err(|e| busy(STATE_NOTES_REF, e))?;
+        between()?;
         tx.set_target(APPLIED_REF, commit, Some(&sig), message)
             .map_err(git_err)?;
-        tx.commit().map_err(|e| {
-            SourceError::Git(format!(
-                "could not move the state refs: {} (did another apply run at the same time?)",
-                e.message()
-            ))
-        })
+        tx.commit().map_err(|e| busy(APPLIED_REF, e))
     }
 
     /// A new commit of the notes ref whose tree is the old one with `text` as the note on
@@ -702,6 +717,39 @@ mod tests {
     }
 
     #[cfg(unix)]
+    #[test]
+    fn an_apply_stopped_between_its_two_writes_leaves_the_applied_ref_with_its_record() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        std::fs::write(root.join("program.yaml"), "a: 1\n").unwrap();
+        let repo = Repository::init(root).unwrap();
+        let one = commit_all(&repo, "one");
+        let pr = ProgramRepo::discover(root).unwrap();
+        pr.record_state(one, "record one", None, "apply").unwrap();
+        std::fs::write(root.join("program.yaml"), "a: 2\n").unwrap();
+        let two = commit_all(&repo, "two");
+
+        // Stopped at the one moment between the two writes, as a kill would stop it.
+        let killed = || Err(SourceError::Git("killed".into()));
+        assert!(
+            pr.record_state_then(two, "record two", Some(one), "apply", killed)
+                .is_err()
+        );
+        let applied = pr.applied().unwrap().expect("the ref is still there");
+        assert_eq!(applied, one, "the ref has not moved");
+        assert_eq!(pr.state_note(applied).unwrap().as_deref(), Some("record one"));
+        // The next apply goes on from the ref, adding to the records the stopped one left.
+        pr.record_state(two, "record two, again", Some(one), "apply").unwrap();
+        assert_eq!(pr.applied().unwrap(), Some(two));
+        assert_eq!(pr.state_note(two).unwrap().as_deref(), Some("record two, again"));
+        assert_eq!(pr.state_note(one).unwrap().as_deref(), Some("record one"));
+        // A stale expectation moves neither ref.
+        let notes = repo.refname_to_id(STATE_NOTES_REF).unwrap();
+        assert!(pr.record_state(one, "late", Some(one), "apply").is_err());
+        assert_eq!(pr.applied().unwrap(), Some(two));
+        assert_eq!(repo.refname_to_id(STATE_NOTES_REF).unwrap(), notes);
+    }
+
     #[test]
     fn links_and_deep_folders_are_refused_alike_in_the_tree_and_a_revision() {
         let dir = tempfile::tempdir().unwrap();
