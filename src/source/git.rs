@@ -716,7 +716,6 @@ mod tests {
         assert_eq!(pr.state_note(two).unwrap().as_deref(), Some("{}"));
     }
 
-    #[cfg(unix)]
     #[test]
     fn an_apply_stopped_between_its_two_writes_leaves_the_applied_ref_with_its_record() {
         let dir = tempfile::tempdir().unwrap();
@@ -750,6 +749,7 @@ mod tests {
         assert_eq!(repo.refname_to_id(STATE_NOTES_REF).unwrap(), notes);
     }
 
+    #[cfg(unix)]
     #[test]
     fn links_and_deep_folders_are_refused_alike_in_the_tree_and_a_revision() {
         let dir = tempfile::tempdir().unwrap();
