@@ -46,8 +46,19 @@ pub fn available() -> Result<(PathBuf, String), String> {
     }
 }
 
+/// A port nothing listens on, never one this process handed out before. The kernel's port 0
+/// gives a free port but may give the same one twice (it is free again once the probe closes),
+/// so two ports asked for at once, or by tests running side by side, could be one.
 pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    static GIVEN: std::sync::Mutex<Vec<u16>> = std::sync::Mutex::new(Vec::new());
+    let mut given = GIVEN.lock().unwrap_or_else(|e| e.into_inner());
+    loop {
+        let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        if !given.contains(&port) {
+            given.push(port);
+            return port;
+        }
+    }
 }
 
 /// A started NGINX; killed when dropped.

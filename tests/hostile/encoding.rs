@@ -72,9 +72,9 @@ fn nginx_refuses_without_key(conf: &str, run_dir: &Path, listen: u16, attacker: 
     fs::write(run_dir.join("keys.map"), "\"key-acme-current\" acme-sbx-2;\n").unwrap();
     let _nginx = common::nginx::start(&nginx, &perl, run_dir, conf.as_bytes(), listen);
     assert_eq!(status_without_key(listen, "/v1/shipments/1"), Some(401));
-    // Not "nothing answers": `free_port` releases the port it found, and the NGINX of a test
-    // running beside this one may listen there by now (and refuse with its own 401). Only
-    // the attacker's block answers 200.
+    // Not "nothing answers": `free_port` releases the port it found, and another program may
+    // listen there by now (this process never hands a port out twice). Only the attacker's
+    // block answers 200.
     assert_ne!(
         status_without_key(attacker, "/v1/shipments/1"),
         Some(200),
