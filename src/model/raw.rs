@@ -217,6 +217,8 @@ impl Tree for Raw {
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+    use crate::source::yaml;
 
     #[test]
     fn the_interners_hashes_are_not_known_in_advance() {
@@ -233,9 +235,6 @@ mod tests {
         // And it is one seed for the whole run: equal strings still meet.
         assert_eq!(hash_str("spec"), hash_str("spec"));
     }
-
-    use super::*;
-    use crate::source::yaml;
 
     #[test]
     fn converts_and_shares_strings() {

@@ -19,9 +19,9 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 /// The blob ids of a snapshot's files (by path), with their bytes: [`ProgramRepo::snapshot_beside`].
-#[derive(Default)]
 /// Keyed with foldhash, randomly seeded (SipHash was a fifth of this serial step of `plan`
 /// at 100,000 partners; a repository's author cannot aim at a seed chosen per run).
+#[derive(Default)]
 struct Known<'a>(HashMap<&'a str, (Oid, &'a Blob), foldhash::fast::RandomState>);
 
 impl Known<'_> {
@@ -169,7 +169,7 @@ impl ProgramRepo {
     /// collision detection (SHA1DC, in the vendored build), so bytes crafted to collide fail
     /// to hash and that file too is read from the revision and compared byte by byte.
     pub fn snapshot_beside(&self, commit: Oid, known: &Snapshot) -> Result<Snapshot, SourceError> {
-        let ids: HashMap<&str, (Oid, &Blob), foldhash::fast::RandomState> = known
+        let ids = known
             .files
             .par_iter()
             .filter_map(|(path, entry)| match entry {
